@@ -1,0 +1,128 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// Role is what an API key may do for its merchant.
+type Role string
+
+// The three roles of the HTTP contract.
+const (
+	RoleAdmin      Role = "admin"
+	RoleAccountant Role = "accountant"
+	RoleCashier    Role = "cashier"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleAdmin, RoleAccountant, RoleCashier}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleAccountant || r == RoleCashier }
+
+// Action is a permission checked before an operation.
+type Action string
+
+// Actions, one per kind of operation in the HTTP contract.
+const (
+	ActionListProviders   Action = "providers.list"
+	ActionSearchCustomers Action = "customers.search"
+	ActionCreateCustomer  Action = "customers.create"
+	ActionReadCustomer    Action = "customers.read"
+	ActionUpdateCustomer  Action = "customers.update"
+	ActionCharge          Action = "charges.create"
+	ActionReadInvoices    Action = "invoices.read"
+	ActionManageAPIKeys   Action = "api_keys.create"
+)
+
+// permissions is the role matrix of the HTTP contract, in one place.
+var permissions = map[Action][]Role{
+	ActionListProviders:   {RoleAdmin},
+	ActionSearchCustomers: {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionCreateCustomer:  {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionReadCustomer:    {RoleAdmin, RoleAccountant},
+	ActionUpdateCustomer:  {RoleAdmin, RoleAccountant},
+	ActionCharge:          {RoleAdmin, RoleCashier},
+	ActionReadInvoices:    {RoleAdmin, RoleAccountant},
+	ActionManageAPIKeys:   {RoleAdmin},
+}
+
+// Allows reports whether role r may perform a.
+func (r Role) Allows(a Action) bool {
+	for _, allowed := range permissions[a] {
+		if allowed == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Principal is the authenticated caller: an API key of one merchant.
+type Principal struct {
+	MerchantID string
+	Role       Role
+	KeyID      string
+}
+
+// Authorize returns CodeForbidden unless p's role allows a.
+func (p Principal) Authorize(a Action) error {
+	if !p.Role.Allows(a) {
+		return Errorf(CodeForbidden, "role %s may not %s", p.Role, a)
+	}
+	return nil
+}
+
+// APIKey is a stored API key. Only the SHA-256 of the secret is kept: keys
+// are 160 random bits, so a fast hash is enough and lookups stay O(1).
+type APIKey struct {
+	ID         string    `json:"id" db:"id"`
+	MerchantID string    `json:"merchant_id" db:"merchant_id"`
+	Name       string    `json:"name" db:"name"`
+	Role       Role      `json:"role" db:"role"`
+	Hash       string    `json:"-" db:"hash"`
+	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+}
+
+// NewAPIKeySecret returns a fresh key secret such as "lb_admin_…" and its hash.
+func NewAPIKeySecret(role Role) (secret, hash string) {
+	secret = "lb_" + string(role) + "_" + randomToken(20)
+	return secret, HashAPIKey(secret)
+}
+
+// HashAPIKey returns the stored form of a key secret.
+func HashAPIKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewID returns a random identifier with a type prefix, e.g. "ch_…".
+func NewID(prefix string) string { return prefix + "_" + randomToken(16) }
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("core: no randomness: " + err.Error())
+	}
+	return strings.ToLower(idEncoding.EncodeToString(b))
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the caller stored by WithPrincipal.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

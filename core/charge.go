@@ -1,0 +1,103 @@
+package core
+
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// ChargeRequest is a register's charge of a customer by invoice.
+// PricesIncludeVAT defaults to true: register prices are shelf prices.
+type ChargeRequest struct {
+	CustomerID       string      `json:"customer_id"`
+	LocationID       string      `json:"location_id"`
+	ReceiptID        string      `json:"receipt_id"`
+	Lines            []LineInput `json:"lines"`
+	Reference        string      `json:"reference"`
+	Comment          string      `json:"comment"`
+	PricesIncludeVAT *bool       `json:"prices_include_vat,omitempty"`
+}
+
+// Charge statuses.
+const (
+	ChargeInvoiced  = "invoiced"  // an invoice was posted
+	ChargeCollected = "collected" // added to a collective-invoice order
+	ChargePending   = "pending"   // accepted, provider not reached yet
+)
+
+// ChargeResult is the answer to a charge.
+type ChargeResult struct {
+	ID      string   `json:"id"`
+	Status  string   `json:"status"`
+	Invoice *Invoice `json:"invoice,omitempty"`
+}
+
+// Line and text limits of a charge.
+const (
+	MaxChargeLines    = 500
+	maxTextLength     = 500
+	maxQuantityPlaces = 3
+	// MaxLineAmount bounds one line (100 million kronor in öre) so no sum
+	// of 500 lines can overflow int64.
+	MaxLineAmount = 10_000_000_000
+)
+
+// Validate checks a charge for a merchant in country and names every bad
+// field. Whether the customer may be invoiced is the provider's check.
+func (r ChargeRequest) Validate(country Country) error {
+	var errs fieldErrors
+	if strings.TrimSpace(r.CustomerID) == "" {
+		errs.add("customer_id", "is required")
+	}
+	if strings.TrimSpace(r.LocationID) == "" {
+		errs.add("location_id", "is required")
+	}
+	if strings.TrimSpace(r.ReceiptID) == "" {
+		errs.add("receipt_id", "is required")
+	}
+	if len(r.Reference) > maxTextLength {
+		errs.add("reference", "must be at most %d characters", maxTextLength)
+	}
+	if len(r.Comment) > maxTextLength {
+		errs.add("comment", "must be at most %d characters", maxTextLength)
+	}
+	validateLines(&errs, r.Lines, country)
+	return Invalid("invalid charge", errs...)
+}
+
+func validateLines(errs *fieldErrors, lines []LineInput, country Country) {
+	if len(lines) == 0 {
+		errs.add("lines", "needs at least one line")
+	}
+	if len(lines) > MaxChargeLines {
+		errs.add("lines", "must have at most %d lines", MaxChargeLines)
+	}
+	maxAmount := decimal.NewFromInt(MaxLineAmount)
+	for i, l := range lines {
+		if strings.TrimSpace(l.Description) == "" {
+			errs.add(indexed("lines", i, "description"), "is required")
+		} else if len(l.Description) > maxTextLength {
+			errs.add(indexed("lines", i, "description"), "must be at most %d characters", maxTextLength)
+		}
+		if !l.Quantity.IsPositive() {
+			errs.add(indexed("lines", i, "quantity"), "must be greater than 0")
+		} else if -l.Quantity.Exponent() > maxQuantityPlaces {
+			errs.add(indexed("lines", i, "quantity"), "must have at most %d decimals", maxQuantityPlaces)
+		}
+		if l.UnitPrice < 0 {
+			errs.add(indexed("lines", i, "unit_price"), "must not be negative (refunds are credit invoices)")
+		} else if l.Quantity.IsPositive() && l.Quantity.Mul(decimal.NewFromInt(l.UnitPrice)).GreaterThan(maxAmount) {
+			errs.add(indexed("lines", i, "unit_price"), "line amount exceeds %d minor units", int64(MaxLineAmount))
+		}
+		if !ValidVATRate(country, l.VATRate) {
+			errs.add(indexed("lines", i, "vat_rate"), "%s%% is not a VAT rate in %s (allowed: %s)",
+				l.VATRate.String(), country, strings.Join(vatRatesByCountry[country], ", "))
+		}
+	}
+}
+
+func indexed(list string, i int, field string) string {
+	return list + "[" + itoa(i) + "]." + field
+}
+
+func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }

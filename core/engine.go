@@ -1,0 +1,529 @@
+package core
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Engine is the invoicing engine: it authorizes callers, validates input,
+// prices invoices and routes every operation to the merchant's provider.
+// It is safe for concurrent use.
+type Engine struct {
+	store     Store
+	providers ProviderRegistry
+	now       Clock
+	locks     keyedMutex
+
+	descMu      sync.Mutex
+	descriptors map[string]Descriptor
+}
+
+// NewEngine returns an engine over store and providers. A nil clock means
+// time.Now.
+func NewEngine(store Store, providers ProviderRegistry, clock Clock) *Engine {
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Engine{store: store, providers: providers, now: clock, descriptors: map[string]Descriptor{}}
+}
+
+// List limits of the HTTP contract.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 500
+)
+
+// NormalizeLimit applies the default and checks the maximum. Errors:
+// CodeInvalid naming "limit".
+func NormalizeLimit(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultListLimit, nil
+	case limit < 0 || limit > MaxListLimit:
+		return 0, Invalid("invalid limit", FieldError{Field: "limit", Message: "must be between 1 and " + strconv.Itoa(MaxListLimit)})
+	}
+	return limit, nil
+}
+
+// Authenticate resolves an API key secret to its principal. Errors:
+// CodeUnauthorized for a missing or unknown key.
+func (e *Engine) Authenticate(ctx context.Context, secret string) (Principal, error) {
+	if secret == "" {
+		return Principal{}, Errorf(CodeUnauthorized, "missing API key: send Authorization: Bearer <key>")
+	}
+	k, err := e.store.APIKeyByHash(ctx, HashAPIKey(secret))
+	if Code(err) == CodeNotFound {
+		return Principal{}, Errorf(CodeUnauthorized, "unknown API key")
+	} else if err != nil {
+		return Principal{}, err
+	}
+	return Principal{MerchantID: k.MerchantID, Role: k.Role, KeyID: k.ID}, nil
+}
+
+// NewMerchant describes a merchant to create.
+type NewMerchant struct {
+	Name               string
+	Country            Country
+	InvoicingProvider  string // default "open"
+	InvoiceStartNumber int64  // default 1
+}
+
+// CreatedMerchant is a new merchant with one key secret per role; the
+// secrets are shown once and never stored.
+type CreatedMerchant struct {
+	Merchant Merchant        `json:"merchant"`
+	APIKeys  map[Role]string `json:"api_keys"`
+}
+
+// CreateMerchant creates a merchant with an admin, an accountant and a
+// cashier key. Errors: CodeInvalid naming name, country or provider.
+func (e *Engine) CreateMerchant(ctx context.Context, nm NewMerchant) (CreatedMerchant, error) {
+	var errs fieldErrors
+	if strings.TrimSpace(nm.Name) == "" {
+		errs.add("name", "is required")
+	}
+	if !nm.Country.Valid() {
+		errs.add("country", "must be SE or NO")
+	}
+	if nm.InvoicingProvider == "" {
+		nm.InvoicingProvider = "open"
+	}
+	if !contains(e.providers.Names(), nm.InvoicingProvider) {
+		errs.add("invoicing_provider", "no provider %q is installed", nm.InvoicingProvider)
+	}
+	if nm.InvoiceStartNumber == 0 {
+		nm.InvoiceStartNumber = 1
+	}
+	if nm.InvoiceStartNumber < 1 {
+		errs.add("invoice_start_number", "must be at least 1")
+	}
+	if err := Invalid("invalid merchant", errs...); err != nil {
+		return CreatedMerchant{}, err
+	}
+	now := e.now().UTC()
+	m := Merchant{
+		ID: NewID("mer"), Name: strings.TrimSpace(nm.Name), Country: nm.Country, Currency: nm.Country.Currency(),
+		InvoicingProvider: nm.InvoicingProvider, InvoiceStartNumber: nm.InvoiceStartNumber, CreatedAt: now,
+	}
+	out := CreatedMerchant{Merchant: m, APIKeys: map[Role]string{}}
+	var keys []APIKey
+	for _, r := range Roles {
+		secret, hash := NewAPIKeySecret(r)
+		keys = append(keys, APIKey{ID: NewID("key"), MerchantID: m.ID, Name: "initial " + string(r), Role: r, Hash: hash, CreatedAt: now})
+		out.APIKeys[r] = secret
+	}
+	if err := e.store.CreateMerchant(ctx, m, keys); err != nil {
+		return CreatedMerchant{}, err
+	}
+	return out, nil
+}
+
+// CreateAPIKey creates a key for the caller's merchant and returns it with
+// its secret, which is shown once. Errors: CodeForbidden, CodeInvalid.
+func (e *Engine) CreateAPIKey(ctx context.Context, p Principal, name string, role Role) (APIKey, string, error) {
+	if err := p.Authorize(ActionManageAPIKeys); err != nil {
+		return APIKey{}, "", err
+	}
+	var errs fieldErrors
+	if strings.TrimSpace(name) == "" {
+		errs.add("name", "is required")
+	} else if len(name) > 100 {
+		errs.add("name", "must be at most 100 characters")
+	}
+	if !role.Valid() {
+		errs.add("role", "must be admin, accountant or cashier")
+	}
+	if err := Invalid("invalid API key", errs...); err != nil {
+		return APIKey{}, "", err
+	}
+	secret, hash := NewAPIKeySecret(role)
+	k := APIKey{ID: NewID("key"), MerchantID: p.MerchantID, Name: strings.TrimSpace(name), Role: role, Hash: hash, CreatedAt: e.now().UTC()}
+	if err := e.store.CreateAPIKey(ctx, k); err != nil {
+		return APIKey{}, "", err
+	}
+	return k, secret, nil
+}
+
+// Providers describes every installed provider. Errors: CodeForbidden,
+// CodeUnavailable when a provider cannot be started.
+func (e *Engine) Providers(ctx context.Context, p Principal) ([]Descriptor, error) {
+	if err := p.Authorize(ActionListProviders); err != nil {
+		return nil, err
+	}
+	var out []Descriptor
+	for _, name := range e.providers.Names() {
+		d, err := e.describe(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Ready reports whether the database answers and every provider can be
+// reached. Errors: CodeUnavailable naming what is down.
+func (e *Engine) Ready(ctx context.Context) error {
+	if err := e.store.Ping(ctx); err != nil {
+		return Errorf(CodeUnavailable, "database: %v", err)
+	}
+	for _, name := range e.providers.Names() {
+		prov, err := e.providers.Provider(ctx, name)
+		if err == nil {
+			_, err = prov.Describe(ctx)
+		}
+		if err != nil {
+			return Errorf(CodeUnavailable, "provider %s: %s", name, AsError(err).Message)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) describe(ctx context.Context, name string) (Descriptor, error) {
+	e.descMu.Lock()
+	d, ok := e.descriptors[name]
+	e.descMu.Unlock()
+	if ok {
+		return d, nil
+	}
+	prov, err := e.providers.Provider(ctx, name)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	d, err = prov.Describe(ctx)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	e.descMu.Lock()
+	e.descriptors[name] = d
+	e.descMu.Unlock()
+	return d, nil
+}
+
+// session is one merchant's resolved invoicing provider.
+type session struct {
+	merchant Merchant
+	provider Provider
+	desc     Descriptor
+	conn     Connection
+}
+
+func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session, error) {
+	if err := p.Authorize(a); err != nil {
+		return session{}, err
+	}
+	m, err := e.store.GetMerchant(ctx, p.MerchantID)
+	if err != nil {
+		return session{}, err
+	}
+	prov, err := e.providers.Provider(ctx, m.InvoicingProvider)
+	if err != nil {
+		return session{}, err
+	}
+	d, err := e.describe(ctx, m.InvoicingProvider)
+	if err != nil {
+		return session{}, err
+	}
+	conn := Connection{
+		MerchantID: m.ID, Country: m.Country, Currency: m.Currency,
+		Settings: map[string]string{SettingInvoiceStartNumber: strconv.FormatInt(m.InvoiceStartNumber, 10)},
+	}
+	return session{merchant: m, provider: prov, desc: d, conn: conn}, nil
+}
+
+func (s session) today(now time.Time) Date { return DateOf(now.In(s.merchant.Country.Location())) }
+
+// SearchCustomers searches the merchant's customers. Errors: CodeForbidden,
+// CodeInvalid (limit, cursor), provider errors.
+func (e *Engine) SearchCustomers(ctx context.Context, p Principal, q CustomerQuery) (CustomerPage, error) {
+	s, err := e.invoicing(ctx, p, ActionSearchCustomers)
+	if err != nil {
+		return CustomerPage{}, err
+	}
+	if q.Limit, err = NormalizeLimit(q.Limit); err != nil {
+		return CustomerPage{}, err
+	}
+	q.Q = strings.TrimSpace(q.Q)
+	return s.provider.SearchCustomers(ctx, s.conn, q)
+}
+
+// GetCustomer returns one of the merchant's customers. Errors:
+// CodeForbidden, CodeNotFound.
+func (e *Engine) GetCustomer(ctx context.Context, p Principal, id string) (Customer, error) {
+	s, err := e.invoicing(ctx, p, ActionReadCustomer)
+	if err != nil {
+		return Customer{}, err
+	}
+	return s.provider.GetCustomer(ctx, s.conn, id)
+}
+
+// CreateCustomer creates a customer in the merchant's provider. Errors:
+// CodeForbidden, CodeInvalid naming each bad field, CodeConflict when the
+// provider owns the customer register.
+func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (Customer, error) {
+	s, err := e.invoicing(ctx, p, ActionCreateCustomer)
+	if err != nil {
+		return Customer{}, err
+	}
+	if s.desc.Capabilities.OwnsCustomers {
+		return Customer{}, Errorf(CodeConflict, "customers are managed in %s; create the customer there", s.desc.DisplayName)
+	}
+	if err := c.Validate(); err != nil {
+		return Customer{}, err
+	}
+	return s.provider.CreateCustomer(ctx, s.conn, c)
+}
+
+// UpdateCustomer patches a customer. When the provider owns customers only
+// its adjustable fields may change. Errors: CodeForbidden, CodeNotFound,
+// CodeInvalid, CodeConflict naming the fields that may not change.
+func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, patch CustomerPatch) (Customer, error) {
+	s, err := e.invoicing(ctx, p, ActionUpdateCustomer)
+	if err != nil {
+		return Customer{}, err
+	}
+	if s.desc.Capabilities.OwnsCustomers {
+		var locked []FieldError
+		for _, f := range patch.Fields() {
+			if !contains(s.desc.Capabilities.AdjustableCustomerFields, f) {
+				locked = append(locked, FieldError{Field: f, Message: "is managed in " + s.desc.DisplayName})
+			}
+		}
+		if len(locked) > 0 {
+			return Customer{}, &Error{Code: CodeConflict, Message: "customers are managed in " + s.desc.DisplayName, Fields: locked}
+		}
+	}
+	current, err := s.provider.GetCustomer(ctx, s.conn, id)
+	if err != nil {
+		return Customer{}, err
+	}
+	if err := patch.Apply(current).Validate(); err != nil {
+		return Customer{}, err
+	}
+	return s.provider.UpdateCustomer(ctx, s.conn, id, patch)
+}
+
+// ListInvoices lists the merchant's invoices. Errors: CodeForbidden,
+// CodeInvalid naming sort, order, status, from, to, limit or cursor.
+func (e *Engine) ListInvoices(ctx context.Context, p Principal, q InvoiceQuery) (InvoicePage, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return InvoicePage{}, err
+	}
+	var errs fieldErrors
+	if q.Sort == "" {
+		q.Sort = SortNumber
+	} else if !contains(InvoiceSortColumns, q.Sort) {
+		errs.add("sort", "must be one of %s", strings.Join(InvoiceSortColumns, ", "))
+	}
+	if q.Status != "" && !q.Status.Valid() {
+		errs.add("status", "must be one of draft, posted, paid, overdue, credited")
+	}
+	if q.From != "" && q.To != "" && q.To < q.From {
+		errs.add("to", "must not be before from")
+	}
+	if q.Limit, err = NormalizeLimit(q.Limit); err != nil {
+		errs = append(errs, AsError(err).Fields...)
+	}
+	if err := Invalid("invalid invoice query", errs...); err != nil {
+		return InvoicePage{}, err
+	}
+	q.Today = s.today(e.now())
+	page, err := s.provider.ListInvoices(ctx, s.conn, q)
+	if err != nil {
+		return InvoicePage{}, err
+	}
+	for i := range page.Invoices {
+		page.Invoices[i] = page.Invoices[i].WithDerivedStatus(q.Today)
+	}
+	return page, nil
+}
+
+// GetInvoice returns one invoice with its lines. Errors: CodeForbidden,
+// CodeNotFound.
+func (e *Engine) GetInvoice(ctx context.Context, p Principal, id string) (Invoice, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return Invoice{}, err
+	}
+	inv, err := s.provider.GetInvoice(ctx, s.conn, id)
+	if err != nil {
+		return Invoice{}, err
+	}
+	return inv.WithDerivedStatus(s.today(e.now())), nil
+}
+
+const chargeScope = "charges"
+
+// Charge invoices a customer for a register sale through the merchant's
+// invoicing provider, exactly once per idempotency key: the same key with the
+// same request returns the first result (replayed=true) and creates nothing;
+// with a different request it is CodeConflict. A charge interrupted by a
+// crash or a lost response is completed by the next request with its key,
+// because the provider finds the invoice by the external reference the key
+// was given on first use.
+//
+// Errors: CodeForbidden; CodeInvalid naming each bad field (including the
+// Idempotency-Key header); CodeConflict; CodeNotFound for the customer; the
+// provider's errors (CodeUnavailable when its process is down: safe to retry
+// with the same key).
+func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string, req ChargeRequest) (res ChargeResult, replayed bool, err error) {
+	if err := p.Authorize(ActionCharge); err != nil {
+		return ChargeResult{}, false, err
+	}
+	if err := validateIdempotencyKey(idempotencyKey); err != nil {
+		return ChargeResult{}, false, err
+	}
+	s, err := e.invoicing(ctx, p, ActionCharge)
+	if err != nil {
+		return ChargeResult{}, false, err
+	}
+	if err := req.Validate(s.merchant.Country); err != nil {
+		return ChargeResult{}, false, err
+	}
+	hash, err := requestHash(req)
+	if err != nil {
+		return ChargeResult{}, false, err
+	}
+
+	unlock := e.locks.lock(s.merchant.ID + "\x00" + chargeScope + "\x00" + idempotencyKey)
+	defer unlock()
+	rec, created, err := e.store.BeginIdempotent(ctx, IdempotencyRecord{
+		MerchantID: s.merchant.ID, Scope: chargeScope, Key: idempotencyKey, RequestHash: hash,
+		ResourceID: NewID("ch"), Status: IdempotencyPending, CreatedAt: e.now().UTC(),
+	})
+	if err != nil {
+		return ChargeResult{}, false, err
+	}
+	if !created {
+		if rec.RequestHash != hash {
+			return ChargeResult{}, false, &Error{Code: CodeConflict, Message: "this Idempotency-Key was used with a different request",
+				Fields: []FieldError{{Field: "Idempotency-Key", Message: "already used with a different body"}}}
+		}
+		if rec.Status == IdempotencyCompleted {
+			var first ChargeResult
+			if err := json.Unmarshal(rec.Response, &first); err != nil {
+				return ChargeResult{}, false, Errorf(CodeInternal, "stored charge response: %v", err)
+			}
+			return first, true, nil
+		}
+		// Pending: an earlier attempt did not finish. Run it again under the
+		// same external reference; the provider returns what it created.
+	}
+
+	includeVAT := req.PricesIncludeVAT == nil || *req.PricesIncludeVAT
+	priced := PriceLines(req.Lines, includeVAT)
+	inv, err := s.provider.CreateInvoice(ctx, s.conn, InvoiceRequest{
+		ExternalRef:  rec.ResourceID,
+		CustomerID:   req.CustomerID,
+		InvoiceDate:  s.today(e.now()),
+		Reference:    strings.TrimSpace(req.Reference),
+		Comment:      strings.TrimSpace(req.Comment),
+		Currency:     s.merchant.Currency,
+		LocationID:   req.LocationID,
+		ReceiptID:    req.ReceiptID,
+		Lines:        priced.Lines,
+		VATBreakdown: priced.Breakdown,
+		NetTotal:     priced.Net,
+		VATTotal:     priced.VAT,
+		Total:        priced.Total,
+	})
+	if err != nil {
+		switch Code(err) {
+		case CodeInvalid, CodeNotFound, CodeConflict:
+			// The provider refused before creating anything: free the key
+			// so the corrected request can use it.
+			if aerr := e.store.AbandonIdempotent(context.WithoutCancel(ctx), s.merchant.ID, chargeScope, idempotencyKey); aerr != nil {
+				return ChargeResult{}, false, aerr
+			}
+		}
+		return ChargeResult{}, false, err
+	}
+	res = ChargeResult{ID: rec.ResourceID, Status: ChargeInvoiced, Invoice: &inv}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return ChargeResult{}, false, Errorf(CodeInternal, "encode charge: %v", err)
+	}
+	// The invoice exists: record it even if the caller has gone away.
+	if err := e.store.CompleteIdempotent(context.WithoutCancel(ctx), s.merchant.ID, chargeScope, idempotencyKey, body); err != nil {
+		return ChargeResult{}, false, err
+	}
+	return res, false, nil
+}
+
+// MaxIdempotencyKeyLength bounds the Idempotency-Key header.
+const MaxIdempotencyKeyLength = 255
+
+func validateIdempotencyKey(key string) error {
+	switch {
+	case strings.TrimSpace(key) == "":
+		return &Error{Code: CodeInvalid, Syntax: true, Message: "money-moving writes need an Idempotency-Key header",
+			Fields: []FieldError{{Field: "Idempotency-Key", Message: "header is required"}}}
+	case len(key) > MaxIdempotencyKeyLength:
+		return &Error{Code: CodeInvalid, Syntax: true, Message: "Idempotency-Key too long",
+			Fields: []FieldError{{Field: "Idempotency-Key", Message: "must be at most 255 characters"}}}
+	}
+	return nil
+}
+
+// requestHash fingerprints the parsed request, so formatting differences in
+// the JSON body do not count as a different request.
+func requestHash(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", Errorf(CodeInternal, "hash request: %v", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// keyedMutex serialises work per key, so two concurrent requests with one
+// idempotency key run one after the other and the second replays the first.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
+}

@@ -1,0 +1,183 @@
+package core
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// InvoiceKind tells an invoice from a credit invoice.
+type InvoiceKind string
+
+// Invoice kinds.
+const (
+	KindInvoice InvoiceKind = "invoice"
+	KindCredit  InvoiceKind = "credit"
+)
+
+// InvoiceStatus is where an invoice is in its life.
+type InvoiceStatus string
+
+// Invoice statuses. Overdue is derived (posted and past its due date), never
+// stored.
+const (
+	StatusDraft    InvoiceStatus = "draft"
+	StatusPosted   InvoiceStatus = "posted"
+	StatusPaid     InvoiceStatus = "paid"
+	StatusOverdue  InvoiceStatus = "overdue"
+	StatusCredited InvoiceStatus = "credited"
+)
+
+// Valid reports whether s is one of the contract's statuses.
+func (s InvoiceStatus) Valid() bool {
+	switch s {
+	case StatusDraft, StatusPosted, StatusPaid, StatusOverdue, StatusCredited:
+		return true
+	}
+	return false
+}
+
+// LineInput is one line as the register or BackOffice sends it.
+type LineInput struct {
+	Description  string          `json:"description"`
+	ProductGroup string          `json:"product_group"`
+	Quantity     decimal.Decimal `json:"quantity"`
+	UnitPrice    int64           `json:"unit_price"`
+	VATRate      decimal.Decimal `json:"vat_rate"`
+	Takeaway     bool            `json:"takeaway"`
+}
+
+// InvoiceLine is a priced line: Net + VAT = Total, in minor units.
+type InvoiceLine struct {
+	Description  string          `json:"description"`
+	ProductGroup string          `json:"product_group"`
+	Quantity     decimal.Decimal `json:"quantity"`
+	UnitPrice    int64           `json:"unit_price"`
+	VATRate      decimal.Decimal `json:"vat_rate"`
+	Takeaway     bool            `json:"takeaway"`
+	Net          int64           `json:"net"`
+	VAT          int64           `json:"vat"`
+	Total        int64           `json:"total"`
+}
+
+// Invoice is an invoice or credit invoice as its provider stores it.
+type Invoice struct {
+	ID               string        `json:"id"`
+	Number           int64         `json:"number,omitempty"`
+	Kind             InvoiceKind   `json:"kind"`
+	Status           InvoiceStatus `json:"status"`
+	InvoiceDate      Date          `json:"invoice_date"`
+	DueDate          Date          `json:"due_date"`
+	CustomerID       string        `json:"customer_id"`
+	CustomerName     string        `json:"customer_name"`
+	Reference        string        `json:"reference"`
+	Comment          string        `json:"comment"`
+	Currency         Currency      `json:"currency"`
+	NetTotal         int64         `json:"net_total"`
+	VATTotal         int64         `json:"vat_total"`
+	Total            int64         `json:"total"`
+	VATBreakdown     []VATAmount   `json:"vat_breakdown"`
+	OCR              string        `json:"ocr,omitempty"`
+	PaidAt           Date          `json:"paid_at,omitempty"`
+	CreditsInvoiceID string        `json:"credits_invoice_id,omitempty"`
+	Lines            []InvoiceLine `json:"lines"`
+	EmailStatus      string        `json:"email_status,omitempty"`
+	Provider         string        `json:"provider"`
+	ProviderRef      string        `json:"provider_ref,omitempty"`
+	ExternalRef      string        `json:"external_ref,omitempty"`
+	LocationID       string        `json:"location_id,omitempty"`
+	ReceiptID        string        `json:"receipt_id,omitempty"`
+	CreatedAt        time.Time     `json:"created_at"`
+}
+
+// WithDerivedStatus returns inv with Status overdue when it is a posted
+// invoice whose due date is before today. Providers store posted, paid and
+// credited; overdue is a view of time.
+func (inv Invoice) WithDerivedStatus(today Date) Invoice {
+	if inv.Kind == KindInvoice && inv.Status == StatusPosted && inv.DueDate != "" && inv.DueDate < today {
+		inv.Status = StatusOverdue
+	}
+	return inv
+}
+
+// InvoiceRequest asks a provider to create and post an invoice. Lines are
+// already priced by PriceLines, so every provider books the same amounts.
+//
+// ExternalRef makes the call idempotent: a provider that already holds an
+// invoice with this ExternalRef for the merchant returns it instead of
+// creating another. The engine derives it from the register's
+// Idempotency-Key, so a retry after a lost response or a crashed plugin never
+// creates a second invoice.
+type InvoiceRequest struct {
+	ExternalRef  string        `json:"external_ref"`
+	CustomerID   string        `json:"customer_id"`
+	InvoiceDate  Date          `json:"invoice_date"`
+	Reference    string        `json:"reference"`
+	Comment      string        `json:"comment"`
+	Currency     Currency      `json:"currency"`
+	LocationID   string        `json:"location_id"`
+	ReceiptID    string        `json:"receipt_id"`
+	Lines        []InvoiceLine `json:"lines"`
+	VATBreakdown []VATAmount   `json:"vat_breakdown"`
+	NetTotal     int64         `json:"net_total"`
+	VATTotal     int64         `json:"vat_total"`
+	Total        int64         `json:"total"`
+}
+
+// CreditLine credits Quantity of line number Line (0-based) of the original.
+type CreditLine struct {
+	Line     int             `json:"line"`
+	Quantity decimal.Decimal `json:"quantity"`
+}
+
+// CreditRequest asks a provider for a credit invoice of InvoiceID: the whole
+// invoice when Lines is empty, else the listed quantities. ExternalRef makes
+// it idempotent like InvoiceRequest.
+type CreditRequest struct {
+	ExternalRef string       `json:"external_ref"`
+	InvoiceID   string       `json:"invoice_id"`
+	Date        Date         `json:"date"`
+	Lines       []CreditLine `json:"lines"`
+}
+
+// Invoice list sort columns.
+const (
+	SortNumber      = "number"
+	SortInvoiceDate = "invoice_date"
+	SortDueDate     = "due_date"
+	SortCustomer    = "customer"
+	SortTotal       = "total"
+	SortStatus      = "status"
+)
+
+// InvoiceSortColumns are the columns an invoice list can be sorted by.
+var InvoiceSortColumns = []string{SortNumber, SortInvoiceDate, SortDueDate, SortCustomer, SortTotal, SortStatus}
+
+// InvoiceQuery lists a merchant's invoices. From and To bound the invoice
+// date inclusively; Status filters on the derived status as of Today. Sort
+// is one of InvoiceSortColumns (default number); Desc reverses it; ties are
+// broken by id so pages are stable.
+type InvoiceQuery struct {
+	From       Date
+	To         Date
+	Status     InvoiceStatus
+	CustomerID string
+	Sort       string
+	Desc       bool
+	Limit      int
+	Cursor     string
+	Today      Date
+}
+
+// InvoicePage is one page of an invoice list.
+type InvoicePage struct {
+	Invoices   []Invoice
+	NextCursor string
+}
+
+// Document is a rendered file such as an invoice PDF.
+type Document struct {
+	ContentType string
+	Filename    string
+	Data        []byte
+}

@@ -1,0 +1,162 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// AuthType is how a merchant connects a provider.
+type AuthType string
+
+// Auth types.
+const (
+	AuthNone     AuthType = "none"
+	AuthAPIToken AuthType = "api_token"
+	AuthOAuth2   AuthType = "oauth2"
+)
+
+// AuthField is one credential a merchant enters for an api_token provider.
+type AuthField struct {
+	Name   string `json:"name"`
+	Label  string `json:"label"`
+	Secret bool   `json:"secret"`
+}
+
+// OAuth2Endpoints are an oauth2 provider's authorization server.
+type OAuth2Endpoints struct {
+	AuthorizeURL string   `json:"authorize_url"`
+	TokenURL     string   `json:"token_url"`
+	Scopes       []string `json:"scopes"`
+}
+
+// AuthScheme describes how to connect: none, api_token with Fields, or
+// oauth2 with OAuth2.
+type AuthScheme struct {
+	Type   AuthType         `json:"type"`
+	Fields []AuthField      `json:"fields,omitempty"`
+	OAuth2 *OAuth2Endpoints `json:"oauth2,omitempty"`
+}
+
+// Capabilities say which Provider methods do real work. A method whose
+// capability is false returns CodeUnsupported.
+type Capabilities struct {
+	// OwnsCustomers: the provider is the customer register; ledgerbridge
+	// writes only AdjustableCustomerFields back to it.
+	OwnsCustomers            bool     `json:"owns_customers"`
+	AdjustableCustomerFields []string `json:"adjustable_customer_fields"`
+	Invoices                 bool     `json:"invoices"`
+	CreditInvoices           bool     `json:"credit_invoices"`
+	CollectiveInvoices       bool     `json:"collective_invoices"`
+	PDF                      bool     `json:"pdf"`
+	SalesExport              bool     `json:"sales_export"`
+	LedgerAccounts           bool     `json:"ledger_accounts"`
+}
+
+// Descriptor is what a provider says about itself.
+type Descriptor struct {
+	Name         string       `json:"name"`
+	DisplayName  string       `json:"display_name"`
+	Version      string       `json:"version"`
+	Auth         AuthScheme   `json:"auth"`
+	Capabilities Capabilities `json:"capabilities"`
+}
+
+// Connection is one merchant's link to a provider, sent with every call so a
+// single provider process serves every merchant. Settings are the
+// integration's non-secret settings; Credentials its secrets (API tokens, a
+// current OAuth2 access token).
+type Connection struct {
+	MerchantID  string            `json:"merchant_id"`
+	Country     Country           `json:"country"`
+	Currency    Currency          `json:"currency"`
+	Settings    map[string]string `json:"settings,omitempty"`
+	Credentials map[string]string `json:"credentials,omitempty"`
+}
+
+// Connection settings every provider understands.
+const (
+	// SettingInvoiceStartNumber is the first number of the invoice series,
+	// used until the merchant's first invoice exists.
+	SettingInvoiceStartNumber = "invoice_start_number"
+)
+
+// Provider is an accounting or invoicing system. Implementations live in
+// providers/<name> and usually run out of process behind the plugin
+// protocol; the engine cannot tell the difference.
+//
+// Every method is scoped to conn.MerchantID: an object of another merchant is
+// CodeNotFound. Methods return *Error values; a provider's own refusal is
+// CodeProviderError or CodeInvalid carrying the provider's message and field
+// names, a provider that is down or timing out is CodeUnavailable, and a
+// capability the provider lacks is CodeUnsupported.
+type Provider interface {
+	// Describe returns the provider's name, version, auth scheme and
+	// capabilities. It never needs a connection.
+	Describe(ctx context.Context) (Descriptor, error)
+
+	// VerifyConnection checks the credentials and settings against the
+	// provider. Errors: CodeInvalid (with the provider's message) for wrong
+	// credentials, CodeUnavailable.
+	VerifyConnection(ctx context.Context, conn Connection) error
+
+	// SearchCustomers finds customers by name, organization number or
+	// customer number. Errors: CodeInvalid for a bad cursor.
+	SearchCustomers(ctx context.Context, conn Connection, q CustomerQuery) (CustomerPage, error)
+	// GetCustomer returns one customer. Errors: CodeNotFound.
+	GetCustomer(ctx context.Context, conn Connection, id string) (Customer, error)
+	// CreateCustomer stores a new customer and assigns its ID and Number.
+	// Errors: CodeInvalid naming each bad field, CodeUnsupported when the
+	// customer register lives in the provider and cannot be written.
+	CreateCustomer(ctx context.Context, conn Connection, c Customer) (Customer, error)
+	// UpdateCustomer applies a patch. Errors: CodeNotFound, CodeInvalid,
+	// CodeConflict naming fields the provider does not let us change.
+	UpdateCustomer(ctx context.Context, conn Connection, id string, p CustomerPatch) (Customer, error)
+
+	// CreateInvoice creates and posts an invoice, numbered from the
+	// merchant's series, idempotent on req.ExternalRef. Errors: CodeNotFound
+	// (customer), CodeInvalid (customer inactive or not enabled for invoicing,
+	// naming customer_id), CodeProviderError, CodeUnavailable.
+	CreateInvoice(ctx context.Context, conn Connection, req InvoiceRequest) (Invoice, error)
+	// GetInvoice returns one invoice with its lines. Errors: CodeNotFound.
+	GetInvoice(ctx context.Context, conn Connection, id string) (Invoice, error)
+	// ListInvoices returns a page of invoices without their lines.
+	// Errors: CodeInvalid for a bad sort column or cursor.
+	ListInvoices(ctx context.Context, conn Connection, q InvoiceQuery) (InvoicePage, error)
+	// CreditInvoice issues a credit invoice referencing the original,
+	// idempotent on req.ExternalRef. Errors: CodeNotFound, CodeInvalid
+	// (over-crediting, bad line), CodeConflict (not a posted invoice).
+	CreditInvoice(ctx context.Context, conn Connection, req CreditRequest) (Invoice, error)
+	// MarkInvoicePaid records that the invoice was paid on paidAt; it is a
+	// visual status that books nothing. Errors: CodeNotFound, CodeConflict.
+	MarkInvoicePaid(ctx context.Context, conn Connection, id string, paidAt Date) (Invoice, error)
+	// InvoicePDF renders the invoice. Errors: CodeNotFound, CodeUnsupported.
+	InvoicePDF(ctx context.Context, conn Connection, id string) (Document, error)
+
+	// ListLedgerAccounts returns the chart of accounts. Errors:
+	// CodeUnsupported for providers without a ledger.
+	ListLedgerAccounts(ctx context.Context, conn Connection) ([]LedgerAccount, error)
+	// ListVATCodes returns the provider's VAT codes. Errors: CodeUnsupported.
+	ListVATCodes(ctx context.Context, conn Connection) ([]VATCode, error)
+	// ListPaymentTypes returns the provider's payment types. Errors:
+	// CodeUnsupported.
+	ListPaymentTypes(ctx context.Context, conn Connection) ([]PaymentType, error)
+
+	// ExportSales books one balanced voucher, idempotent on v.ExternalRef:
+	// a voucher already booked under that reference is found, not booked
+	// again. Errors: CodeInvalid (unbalanced, unknown account),
+	// CodeProviderError, CodeUnsupported, CodeUnavailable, CodeRateLimited.
+	ExportSales(ctx context.Context, conn Connection, v Voucher) (ExportResult, error)
+}
+
+// ProviderRegistry resolves provider names to running providers. Built-in
+// and external providers look the same to its callers.
+type ProviderRegistry interface {
+	// Provider returns the named provider, starting it if needed. Errors:
+	// CodeNotFound for an unknown name, CodeUnavailable when it cannot start.
+	Provider(ctx context.Context, name string) (Provider, error)
+	// Names lists the installed providers in a stable order.
+	Names() []string
+}
+
+// Clock tells the time; tests replace it.
+type Clock func() time.Time

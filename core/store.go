@@ -1,0 +1,60 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the gateway's own persistence (merchants, API keys, idempotency
+// records). Provider data lives with each provider. It is declared here, by
+// its consumer; package store implements it on SQLite.
+type Store interface {
+	// CreateMerchant stores a merchant and its first API keys in one
+	// transaction. Errors: CodeConflict if the ID exists.
+	CreateMerchant(ctx context.Context, m Merchant, keys []APIKey) error
+	// GetMerchant returns a merchant. Errors: CodeNotFound.
+	GetMerchant(ctx context.Context, id string) (Merchant, error)
+	// ListMerchants returns every merchant, oldest first.
+	ListMerchants(ctx context.Context) ([]Merchant, error)
+
+	// CreateAPIKey stores a key (its hash only). Errors: CodeNotFound for an
+	// unknown merchant.
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKeyByHash finds a key by the hash of its secret. Errors: CodeNotFound.
+	APIKeyByHash(ctx context.Context, hash string) (APIKey, error)
+
+	// BeginIdempotent inserts rec as pending unless a record with the same
+	// merchant, scope and key exists, in which case it returns that record
+	// and created=false. It is atomic: of two concurrent calls exactly one
+	// creates.
+	BeginIdempotent(ctx context.Context, rec IdempotencyRecord) (stored IdempotencyRecord, created bool, err error)
+	// CompleteIdempotent marks the record completed with the response that
+	// every later request with the same key receives.
+	CompleteIdempotent(ctx context.Context, merchantID, scope, key string, response []byte) error
+	// AbandonIdempotent deletes a pending record whose operation failed
+	// without effect, so the key can be used again.
+	AbandonIdempotent(ctx context.Context, merchantID, scope, key string) error
+
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+}
+
+// Idempotency record statuses.
+const (
+	IdempotencyPending   = "pending"
+	IdempotencyCompleted = "completed"
+)
+
+// IdempotencyRecord remembers one use of an Idempotency-Key. ResourceID is
+// allocated on first use and sent to the provider as the external reference,
+// so a re-run after a crash finds what the first run created.
+type IdempotencyRecord struct {
+	MerchantID  string    `db:"merchant_id"`
+	Scope       string    `db:"scope"`
+	Key         string    `db:"key"`
+	RequestHash string    `db:"request_hash"`
+	ResourceID  string    `db:"resource_id"`
+	Status      string    `db:"status"`
+	Response    []byte    `db:"response"`
+	CreatedAt   time.Time `db:"created_at"`
+}
