@@ -86,11 +86,11 @@ func (s *memStore) Ping(context.Context) error { return nil }
 
 // fakeProvider records invoice requests and can fail on demand.
 type fakeProvider struct {
-	Provider // unimplemented methods panic
-	mu       sync.Mutex
-	byRef    map[string]Invoice
-	calls    int
-	fail     error // returned (once) instead of creating
+	Provider  // unimplemented methods panic
+	mu        sync.Mutex
+	byRef     map[string]Invoice
+	calls     int
+	fail      error // returned (once) instead of creating
 	failAfter error // returned (once) after creating: a lost response
 }
 

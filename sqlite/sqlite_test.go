@@ -12,7 +12,7 @@ import (
 )
 
 var testMigrations = fstest.MapFS{
-	"00001_items.sql": {Data: []byte("-- +goose Up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n")},
+	"00001_items.sql":   {Data: []byte("-- +goose Up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n")},
 	"00002_counter.sql": {Data: []byte("-- +goose Up\nCREATE TABLE counter (n INTEGER NOT NULL);\nINSERT INTO counter VALUES (0);\n")},
 }
 
