@@ -1,0 +1,304 @@
+// Package config loads the gateway's configuration from defaults, an
+// optional YAML or TOML file, LEDGERBRIDGE_* environment variables and
+// command-line flags, in that order of increasing precedence, and validates
+// it. Every error it returns is a *core.Error with code invalid.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// Config is the gateway's configuration. Keys as written in a config file,
+// with their environment variable and default:
+//
+//	addr                         LEDGERBRIDGE_ADDR                         ":8080"  listen address, host:port (port 0 picks a free one)
+//	data_dir                     LEDGERBRIDGE_DATA_DIR                     "./data" directory of the gateway database (ledgerbridge.db)
+//	log_level                    LEDGERBRIDGE_LOG_LEVEL                    "info"   debug, info, warn or error
+//	plugins.dir                  LEDGERBRIDGE_PLUGINS_DIR                  ""       directory of external provider binaries; "" means none
+//	plugins.call_timeout         LEDGERBRIDGE_PLUGINS_CALL_TIMEOUT         30s      limit of one provider call, 1s to 10m
+//	plugins.start_timeout        LEDGERBRIDGE_PLUGINS_START_TIMEOUT        15s      limit of starting a plugin process, 1s to 5m
+//	plugins.restart_backoff_min  LEDGERBRIDGE_PLUGINS_RESTART_BACKOFF_MIN  200ms    first wait before restarting a crashed plugin, 10ms to 1m
+//	plugins.restart_backoff_max  LEDGERBRIDGE_PLUGINS_RESTART_BACKOFF_MAX  30s      longest such wait, from restart_backoff_min to 1h
+//	plugins.external             (config file only)                        none     external provider binaries: a list of {name, file, sha256}
+//
+// Durations are Go durations ("30s", "1m30s"). See example.yaml.
+type Config struct {
+	Addr     string        `mapstructure:"addr"`
+	DataDir  string        `mapstructure:"data_dir"`
+	LogLevel string        `mapstructure:"log_level"`
+	Plugins  PluginsConfig `mapstructure:"plugins"`
+}
+
+// PluginsConfig configures provider plugin processes.
+type PluginsConfig struct {
+	// Dir holds external provider binaries; "" means none.
+	Dir string `mapstructure:"dir"`
+	// External lists the external providers, each pinned by SHA-256. Only a
+	// config file can set it.
+	External          []ExternalPlugin `mapstructure:"external"`
+	CallTimeout       time.Duration    `mapstructure:"call_timeout"`
+	StartTimeout      time.Duration    `mapstructure:"start_timeout"`
+	RestartBackoffMin time.Duration    `mapstructure:"restart_backoff_min"`
+	RestartBackoffMax time.Duration    `mapstructure:"restart_backoff_max"`
+}
+
+// ExternalPlugin is one external provider binary.
+type ExternalPlugin struct {
+	// Name is the provider name merchants select, [a-z][a-z0-9_-]*.
+	Name string `mapstructure:"name"`
+	// File is the binary's file name inside PluginsConfig.Dir.
+	File string `mapstructure:"file"`
+	// SHA256 is the binary's expected digest, 64 lowercase hex characters;
+	// a binary that does not match is never started.
+	SHA256 string `mapstructure:"sha256"`
+}
+
+// Path is the binary of p inside c.Dir.
+func (c PluginsConfig) Path(p ExternalPlugin) string { return filepath.Join(c.Dir, p.File) }
+
+// Defaults.
+const (
+	DefaultAddr              = ":8080"
+	DefaultDataDir           = "./data"
+	DefaultLogLevel          = "info"
+	DefaultCallTimeout       = 30 * time.Second
+	DefaultStartTimeout      = 15 * time.Second
+	DefaultRestartBackoffMin = 200 * time.Millisecond
+	DefaultRestartBackoffMax = 30 * time.Second
+)
+
+// EnvPrefix starts every environment variable: key plugins.call_timeout is
+// LEDGERBRIDGE_PLUGINS_CALL_TIMEOUT.
+const EnvPrefix = "LEDGERBRIDGE"
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr: DefaultAddr, DataDir: DefaultDataDir, LogLevel: DefaultLogLevel,
+		Plugins: PluginsConfig{
+			CallTimeout: DefaultCallTimeout, StartTimeout: DefaultStartTimeout,
+			RestartBackoffMin: DefaultRestartBackoffMin, RestartBackoffMax: DefaultRestartBackoffMax,
+		},
+	}
+}
+
+// scalar keys: everything settable from the environment, with defaults.
+var defaults = map[string]any{
+	"addr":                        DefaultAddr,
+	"data_dir":                    DefaultDataDir,
+	"log_level":                   DefaultLogLevel,
+	"plugins.dir":                 "",
+	"plugins.call_timeout":        DefaultCallTimeout,
+	"plugins.start_timeout":       DefaultStartTimeout,
+	"plugins.restart_backoff_min": DefaultRestartBackoffMin,
+	"plugins.restart_backoff_max": DefaultRestartBackoffMax,
+}
+
+// EnvVar is the environment variable of a config key.
+func EnvVar(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// Flag names and the keys they set.
+var flagKeys = map[string]string{
+	"addr":                "addr",
+	"data-dir":            "data_dir",
+	"log-level":           "log_level",
+	"plugins-dir":         "plugins.dir",
+	"plugin-call-timeout": "plugins.call_timeout",
+}
+
+// AddFlags registers --addr, --data-dir, --log-level, --plugins-dir and
+// --plugin-call-timeout on fs, with the defaults and environment variables
+// in their help.
+func AddFlags(fs *pflag.FlagSet) {
+	fs.String("addr", DefaultAddr, "listen address host:port (env "+EnvVar("addr")+")")
+	fs.String("data-dir", DefaultDataDir, "directory of the gateway database (env "+EnvVar("data_dir")+")")
+	fs.String("log-level", DefaultLogLevel, "log level: debug, info, warn or error (env "+EnvVar("log_level")+")")
+	fs.String("plugins-dir", "", "directory of external provider binaries (default none) (env "+EnvVar("plugins.dir")+")")
+	fs.Duration("plugin-call-timeout", DefaultCallTimeout, "time limit of one provider call, 1s to 10m (env "+EnvVar("plugins.call_timeout")+")")
+}
+
+// Load builds the configuration: defaults, then configFile if not "" (YAML
+// for .yaml/.yml, TOML for .toml), then LEDGERBRIDGE_* environment variables
+// (empty ones count as unset), then the flags of flags that were explicitly
+// set; flags may be nil and may lack any of the AddFlags flags.
+//
+// Load checks only that the sources can be read: a missing or unreadable
+// file, an unsupported extension, a key the file should not have, or a value
+// of the wrong type. It does not validate values: call Validate. Errors:
+// CodeInvalid, naming the file where it is at fault.
+func Load(configFile string, flags *pflag.FlagSet) (Config, error) {
+	v := viper.New()
+	for key, value := range defaults {
+		v.SetDefault(key, value)
+		if err := v.BindEnv(key, EnvVar(key)); err != nil {
+			return Config{}, core.Errorf(core.CodeInternal, "config: bind %s: %v", key, err)
+		}
+	}
+	if configFile != "" {
+		if err := readFile(v, configFile); err != nil {
+			return Config{}, err
+		}
+	}
+	if flags != nil {
+		for name, key := range flagKeys {
+			if f := flags.Lookup(name); f != nil {
+				if err := v.BindPFlag(key, f); err != nil {
+					return Config{}, core.Errorf(core.CodeInternal, "config: bind flag --%s: %v", name, err)
+				}
+			}
+		}
+	}
+	var c Config
+	if err := v.UnmarshalExact(&c); err != nil {
+		where := "configuration from environment and flags"
+		if configFile != "" {
+			where = "configuration from " + configFile + ", environment and flags"
+		}
+		return Config{}, core.Errorf(core.CodeInvalid, "%s: %s", where, decodeMessage(err))
+	}
+	return c, nil
+}
+
+// decodeMessage makes a decoding error one line: "'plugins.call_timeout'
+// time: invalid duration; unknown keys: data-dir".
+func decodeMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "decoding failed due to the following error(s):")
+	msg = strings.ReplaceAll(msg, "'' has invalid keys", "unknown keys")
+	msg = strings.ReplaceAll(msg, "' has invalid keys", "' has unknown keys")
+	var parts []string
+	for _, line := range strings.Split(msg, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func readFile(v *viper.Viper, path string) error {
+	var format string
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".yaml", ".yml":
+		format = "yaml"
+	case ".toml":
+		format = "toml"
+	default:
+		return core.Errorf(core.CodeInvalid, "config file %s: unsupported extension %q (use .yaml, .yml or .toml)", path, ext)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return core.Errorf(core.CodeInvalid, "config file %s does not exist", path)
+		}
+		return core.Errorf(core.CodeInvalid, "config file %s: %v", path, err)
+	}
+	defer f.Close()
+	v.SetConfigType(format)
+	if err := v.ReadConfig(f); err != nil {
+		return core.Errorf(core.CodeInvalid, "config file %s: %v", path, err)
+	}
+	return nil
+}
+
+// Log levels, in order.
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
+// SlogLevel is LogLevel as a slog.Level; an unknown level (which Validate
+// rejects) is info.
+func (c Config) SlogLevel() slog.Level { return logLevels[c.LogLevel] }
+
+var (
+	pluginNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	sha256Pattern     = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// maxPluginNameLength bounds a provider name, which appears in URLs and logs.
+const maxPluginNameLength = 64
+
+// Validate checks every value and reports every problem at once. Errors:
+// CodeInvalid whose fields name each bad key (e.g. "plugins.external[1].sha256").
+func (c Config) Validate() error {
+	var errs []core.FieldError
+	add := func(key, format string, args ...any) {
+		errs = append(errs, core.FieldError{Field: key, Message: fmt.Sprintf(format, args...)})
+	}
+
+	if msg := checkAddr(c.Addr); msg != "" {
+		add("addr", "%q %s", c.Addr, msg)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		add("data_dir", "is required")
+	}
+	if _, ok := logLevels[c.LogLevel]; !ok {
+		add("log_level", "%q is not a log level (use debug, info, warn or error)", c.LogLevel)
+	}
+
+	p := c.Plugins
+	between := func(key string, d, lo, hi time.Duration) {
+		if d < lo || d > hi {
+			add(key, "%s must be between %s and %s", d, lo, hi)
+		}
+	}
+	between("plugins.call_timeout", p.CallTimeout, time.Second, 10*time.Minute)
+	between("plugins.start_timeout", p.StartTimeout, time.Second, 5*time.Minute)
+	between("plugins.restart_backoff_min", p.RestartBackoffMin, 10*time.Millisecond, time.Minute)
+	if p.RestartBackoffMax < p.RestartBackoffMin || p.RestartBackoffMax > time.Hour {
+		add("plugins.restart_backoff_max", "%s must be between plugins.restart_backoff_min (%s) and 1h0m0s", p.RestartBackoffMax, p.RestartBackoffMin)
+	}
+
+	if len(p.External) > 0 && strings.TrimSpace(p.Dir) == "" {
+		add("plugins.dir", "is required when plugins.external lists plugins")
+	}
+	firstIndex := map[string]int{}
+	for i, e := range p.External {
+		key := "plugins.external[" + strconv.Itoa(i) + "]"
+		switch {
+		case e.Name == "":
+			add(key+".name", "is required")
+		case len(e.Name) > maxPluginNameLength || !pluginNamePattern.MatchString(e.Name):
+			add(key+".name", "%q must match [a-z][a-z0-9_-]* and be at most %d characters", e.Name, maxPluginNameLength)
+		default:
+			if j, dup := firstIndex[e.Name]; dup {
+				add(key+".name", "%q is already used by plugins.external[%d]", e.Name, j)
+			} else {
+				firstIndex[e.Name] = i
+			}
+		}
+		switch {
+		case e.File == "":
+			add(key+".file", "is required")
+		case strings.ContainsAny(e.File, `/\`) || e.File == "." || e.File == "..":
+			add(key+".file", "%q must be a file name inside plugins.dir, without path separators", e.File)
+		}
+		if !sha256Pattern.MatchString(e.SHA256) {
+			add(key+".sha256", "must be 64 lowercase hex characters")
+		}
+	}
+	return core.Invalid("invalid configuration", errs...)
+}
+
+// checkAddr returns what is wrong with a listen address, or "".
+func checkAddr(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return `must be host:port (e.g. ":8080" or "127.0.0.1:8080")`
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "must have a port number from 0 to 65535"
+	}
+	return ""
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+type idempotencyRow struct {
+	MerchantID  string `db:"merchant_id"`
+	Scope       string `db:"scope"`
+	Key         string `db:"key"`
+	RequestHash string `db:"request_hash"`
+	ResourceID  string `db:"resource_id"`
+	Status      string `db:"status"`
+	Response    []byte `db:"response"`
+	CreatedAt   string `db:"created_at"`
+}
+
+func (r idempotencyRow) record() (core.IdempotencyRecord, error) {
+	t, err := parseTime(r.CreatedAt)
+	if err != nil {
+		return core.IdempotencyRecord{}, err
+	}
+	return core.IdempotencyRecord{
+		MerchantID: r.MerchantID, Scope: r.Scope, Key: r.Key, RequestHash: r.RequestHash,
+		ResourceID: r.ResourceID, Status: r.Status, Response: r.Response, CreatedAt: t,
+	}, nil
+}
+
+const idempotencyWhere = `merchant_id = ? AND scope = ? AND "key" = ?`
+
+// BeginIdempotent inserts rec as pending (whatever rec.Status says) unless a
+// record with the same merchant, scope and key exists; then it returns that
+// record, pending or completed, and created=false. On creation it returns
+// rec as stored. Insert and read happen in one write transaction, so of any
+// number of concurrent calls exactly one creates and all see its record.
+// A zero CreatedAt means now. Errors: CodeInvalid for an empty merchant ID,
+// scope, key, request hash or resource ID; CodeNotFound for an unknown
+// merchant.
+func (s *Store) BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord) (core.IdempotencyRecord, bool, error) {
+	var errs []core.FieldError
+	for _, f := range []struct{ name, value string }{
+		{"merchant_id", rec.MerchantID}, {"scope", rec.Scope}, {"key", rec.Key},
+		{"request_hash", rec.RequestHash}, {"resource_id", rec.ResourceID},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			errs = append(errs, core.FieldError{Field: f.name, Message: "is required"})
+		}
+	}
+	if err := core.Invalid("invalid idempotency record", errs...); err != nil {
+		return core.IdempotencyRecord{}, false, err
+	}
+	var (
+		row     idempotencyRow
+		created bool
+	)
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+			(merchant_id, scope, "key", request_hash, resource_id, status, response, created_at, completed_at)
+			VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, NULL)
+			ON CONFLICT (merchant_id, scope, "key") DO NOTHING`,
+			rec.MerchantID, rec.Scope, rec.Key, rec.RequestHash, rec.ResourceID, formatTime(rec.CreatedAt))
+		if isForeignKeyViolation(err) {
+			return core.ErrNotFound("merchant", rec.MerchantID)
+		} else if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		return tx.GetContext(ctx, &row, `SELECT merchant_id, scope, "key", request_hash, resource_id, status, response, created_at
+			FROM idempotency_keys WHERE `+idempotencyWhere, rec.MerchantID, rec.Scope, rec.Key)
+	})
+	if err != nil {
+		return core.IdempotencyRecord{}, false, dbError("begin idempotent request", err)
+	}
+	stored, err := row.record()
+	if err != nil {
+		return core.IdempotencyRecord{}, false, err
+	}
+	return stored, created, nil
+}
+
+// CompleteIdempotent marks a pending record completed with response, which
+// every later BeginIdempotent with the same key returns. Errors:
+// CodeNotFound if there is no such record; CodeConflict if it is already
+// completed (its response never changes).
+func (s *Store) CompleteIdempotent(ctx context.Context, merchantID, scope, key string, response []byte) error {
+	if response == nil {
+		response = []byte{} // completed records always carry a response
+	}
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status = 'completed', response = ?, completed_at = ?
+			WHERE `+idempotencyWhere+` AND status = 'pending'`,
+			response, formatTime(time.Now()), merchantID, scope, key)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return notPending(ctx, tx, merchantID, scope, key)
+	})
+	return dbError("complete idempotent request", err)
+}
+
+// AbandonIdempotent deletes a pending record so its key can be used again.
+// Abandoning a record that does not exist does nothing. Errors:
+// CodeConflict if the record is completed: its response must be kept.
+func (s *Store) AbandonIdempotent(ctx context.Context, merchantID, scope, key string) error {
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE `+idempotencyWhere+` AND status = 'pending'`,
+			merchantID, scope, key)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		err = notPending(ctx, tx, merchantID, scope, key)
+		if core.Code(err) == core.CodeNotFound {
+			return nil
+		}
+		return err
+	})
+	return dbError("abandon idempotent request", err)
+}
+
+// notPending explains why no pending record matched: CodeNotFound if none
+// exists, CodeConflict if it is completed.
+func notPending(ctx context.Context, tx *sqlx.Tx, merchantID, scope, key string) error {
+	var status string
+	err := tx.GetContext(ctx, &status, `SELECT status FROM idempotency_keys WHERE `+idempotencyWhere, merchantID, scope, key)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return core.Errorf(core.CodeNotFound, "idempotency key %q (%s) not found", key, scope)
+	case err != nil:
+		return err
+	}
+	return core.Errorf(core.CodeConflict, "idempotency key %q (%s) is already %s", key, scope, status)
+}

@@ -1,0 +1,150 @@
+// Package store is the gateway's own persistence on SQLite: merchants, their
+// API keys (hashes only) and idempotency records. It implements core.Store.
+// Provider data (customers, invoices, ...) lives with each provider.
+//
+// Every error it returns is a *core.Error: CodeInvalid for arguments that can
+// never be stored, CodeNotFound, CodeConflict, CodeUnavailable when the
+// database stayed busy or the context ended, CodeInternal otherwise.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/sqlite"
+)
+
+// FileName is the database file Open uses inside its data directory.
+const FileName = "ledgerbridge.db"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the gateway's database. It is safe for concurrent use.
+type Store struct {
+	db        *sqlite.DB
+	merchants merchantCache
+}
+
+var _ core.Store = (*Store)(nil)
+
+// Open opens (creating if needed) <dataDir>/ledgerbridge.db and applies the
+// embedded migrations. Errors: CodeInvalid for an empty dataDir,
+// CodeInternal when the file cannot be opened or migrated.
+func Open(ctx context.Context, dataDir string) (*Store, error) {
+	if strings.TrimSpace(dataDir) == "" {
+		return nil, core.Invalid("invalid store location", core.FieldError{Field: "data_dir", Message: "is required"})
+	}
+	migrations, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, core.Errorf(core.CodeInternal, "store: embedded migrations: %v", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, FileName), migrations)
+	if err != nil {
+		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
+	}
+	return &Store{db: db, merchants: merchantCache{m: map[string]core.Merchant{}}}, nil
+}
+
+// Close closes the database. The Store must not be used afterwards.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return core.Errorf(core.CodeInternal, "store: close: %v", err)
+	}
+	return nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Ping checks that the database answers. Errors: CodeUnavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.Ping(ctx); err != nil {
+		return core.Errorf(core.CodeUnavailable, "store: ping: %v", err)
+	}
+	return nil
+}
+
+// timeLayout is fixed-width (always nine fractional digits, always UTC "Z"),
+// so stored times order correctly as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// formatTime is the stored form of t; a zero t means now.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, core.Errorf(core.CodeInternal, "store: malformed stored time %q", s)
+	}
+	return t, nil
+}
+
+// dbError turns a database error into a *core.Error. *core.Errors raised
+// inside a transaction pass through unchanged.
+func dbError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	switch {
+	case sqlite.IsBusy(err):
+		return core.Errorf(core.CodeUnavailable, "store: %s: database busy: %v", op, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return core.Errorf(core.CodeUnavailable, "store: %s: %v", op, err)
+	}
+	return core.Errorf(core.CodeInternal, "store: %s: %v", op, err)
+}
+
+func isForeignKeyViolation(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
+}
+
+// merchantCache keeps merchants already read or written, so GetMerchant on
+// every request costs no query. It stays correct because a stored merchant
+// never changes and is never deleted: nothing in core.Store updates one, and
+// other processes sharing the file (the "merchants create" command) only
+// insert. Only hits are cached, never absence. A method that ever updates or
+// deletes merchants must drop the entry here, and the cache must go entirely
+// if another process gains that power.
+type merchantCache struct {
+	mu sync.RWMutex
+	m  map[string]core.Merchant
+}
+
+// maxCachedMerchants bounds the cache's memory; past it, merchants are read
+// from the database each time.
+const maxCachedMerchants = 10_000
+
+func (c *merchantCache) get(id string) (core.Merchant, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	m, ok := c.m[id]
+	return m, ok
+}
+
+func (c *merchantCache) put(m core.Merchant) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) < maxCachedMerchants {
+		c.m[m.ID] = m
+	}
+}
