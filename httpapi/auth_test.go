@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// TestRoleMatrix sends every route as admin, accountant, cashier and without
+// a key, and checks the contract's "who" column: 2xx when the role may,
+// 403 when it may not, 401 without a key.
+func TestRoleMatrix(t *testing.T) {
+	s := newStack(t)
+	cust := s.createCustomer(s.a, `{"name":"Matrix AB","due_days":30}`)
+	inv := s.charge(s.a, "matrix-seed", chargeBody(cust.ID, 10000, "r-seed")).Invoice
+
+	const (
+		admin, accountant, cashier, none = "admin", "accountant", "cashier", "none"
+	)
+	type endpoint struct {
+		method, path, body string
+		ok                 int             // the success status
+		allowed            map[string]bool // roles (and "none") that get ok
+	}
+	roles := func(rs ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rs {
+			m[r] = true
+		}
+		return m
+	}
+	endpoints := []endpoint{
+		{"GET", "/healthz", "", 200, roles(admin, accountant, cashier, none)},
+		{"GET", "/readyz", "", 200, roles(admin, accountant, cashier, none)},
+		{"GET", "/v1/openapi.json", "", 200, roles(admin, accountant, cashier, none)},
+		{"GET", "/v1/providers", "", 200, roles(admin)},
+		{"GET", "/v1/customers?q=matrix", "", 200, roles(admin, accountant, cashier)},
+		{"POST", "/v1/customers", `{"name":"New AB"}`, 201, roles(admin, accountant, cashier)},
+		{"GET", "/v1/customers/" + cust.ID, "", 200, roles(admin, accountant)},
+		{"PATCH", "/v1/customers/" + cust.ID, `{"phone":"08-123 45 67"}`, 200, roles(admin, accountant)},
+		{"POST", "/v1/charges", chargeBody(cust.ID, 5000, "r-matrix"), 201, roles(admin, cashier)},
+		{"GET", "/v1/invoices", "", 200, roles(admin, accountant)},
+		{"GET", "/v1/invoices/" + inv.ID, "", 200, roles(admin, accountant)},
+		{"POST", "/v1/api-keys", `{"name":"till 2","role":"cashier"}`, 201, roles(admin)},
+	}
+
+	// Every served route is in the matrix, so a new route cannot skip it.
+	covered := map[string]bool{}
+	idPath := regexp.MustCompile(`/(cus|inv)_[a-z0-9]+$`)
+	for _, e := range endpoints {
+		p, _, _ := strings.Cut(e.path, "?")
+		covered[e.method+" "+idPath.ReplaceAllString(p, "/:id")] = true
+	}
+	for _, r := range newRouter(nil, Options{}).Routes() {
+		if !covered[r.Method+" "+r.Path] {
+			t.Errorf("route %s %s is not in the role matrix", r.Method, r.Path)
+		}
+	}
+
+	keys := map[string]string{
+		admin: s.a.key(core.RoleAdmin), accountant: s.a.key(core.RoleAccountant), cashier: s.a.key(core.RoleCashier), none: "",
+	}
+	for _, e := range endpoints {
+		for _, role := range []string{admin, accountant, cashier, none} {
+			want := e.ok
+			var wantBody []string
+			switch {
+			case e.allowed[role]:
+			case role == none:
+				want, wantBody = http.StatusUnauthorized, []string{`"code":"unauthorized"`}
+			default:
+				want, wantBody = http.StatusForbidden, []string{`"code":"forbidden"`}
+			}
+			sc := scenario{
+				name: e.method + " " + e.path + " as " + role, method: e.method, path: e.path,
+				key: keys[role], body: e.body, wantStatus: want, wantBody: wantBody,
+				// A distinct key per call: each allowed charge is a new sale.
+				headers: map[string]string{"Idempotency-Key": "matrix-" + role},
+			}
+			t.Run(sc.name, func(t *testing.T) { s.run(t, sc) })
+		}
+	}
+}
+
+// TestAuthentication covers keys that are not accepted at all.
+func TestAuthentication(t *testing.T) {
+	s := newStack(t)
+	admin := s.a.key(core.RoleAdmin)
+	runScenarios(t, s, []scenario{
+		{name: "unknown key", method: "GET", path: "/v1/customers", key: "lb_admin_nosuchkey",
+			wantStatus: 401, wantBody: []string{`"code":"unauthorized"`, "unknown API key"}},
+		{name: "basic auth", method: "GET", path: "/v1/customers",
+			headers: map[string]string{"Authorization": "Basic " + admin}, wantStatus: 401},
+		{name: "key without scheme", method: "GET", path: "/v1/customers",
+			headers: map[string]string{"Authorization": admin}, wantStatus: 401},
+		{name: "lower-case scheme", method: "GET", path: "/v1/customers",
+			headers: map[string]string{"Authorization": "bearer " + admin}, wantStatus: 200},
+		{name: "401 comes before body errors", method: "POST", path: "/v1/charges", body: `{bad`, wantStatus: 401},
+		{name: "403 comes before body errors", method: "POST", path: "/v1/api-keys", key: s.a.key(core.RoleCashier),
+			body: `{bad`, wantStatus: 403},
+	})
+
+	// A created key works at once, with its role.
+	r := s.run(t, scenario{name: "create accountant key", method: "POST", path: "/v1/api-keys", key: admin,
+		body: `{"name":"Revisor","role":"accountant"}`, wantStatus: 201,
+		wantBody:    []string{`"name":"Revisor"`, `"role":"accountant"`, `"key":"lb_accountant_`, `"created_at":"`},
+		wantHeaders: map[string]string{"Cache-Control": "no-store"}})
+	var created apiKeyCreated
+	r.decode(t, &created)
+	runScenarios(t, s, []scenario{
+		{name: "new key reads invoices", method: "GET", path: "/v1/invoices", key: created.Key, wantStatus: 200},
+		{name: "new key may not create keys", method: "POST", path: "/v1/api-keys", key: created.Key,
+			body: `{"name":"x","role":"admin"}`, wantStatus: 403},
+		{name: "bad key request names fields", method: "POST", path: "/v1/api-keys", key: admin,
+			body: `{"name":" ","role":"owner"}`, wantStatus: 422,
+			wantBody: []string{`"field":"name"`, `"field":"role"`}},
+		{name: "unknown key request field", method: "POST", path: "/v1/api-keys", key: admin,
+			body: `{"name":"x","role":"admin","expires":"never"}`, wantStatus: 400,
+			wantBody: []string{`"field":"expires"`, `"message":"unknown field"`}},
+	})
+}
+
+// TestCrossMerchant: another merchant's objects do not exist for the
+// caller, even for its admin (404, never 403), and never show in its lists.
+func TestCrossMerchant(t *testing.T) {
+	s := newStack(t)
+	cust := s.createCustomer(s.a, `{"name":"Alfas kund AB","organization_number":"556016-0680"}`)
+	inv := s.charge(s.a, "cross-1", chargeBody(cust.ID, 12500, "r1")).Invoice
+	bAdmin := s.b.key(core.RoleAdmin)
+	runScenarios(t, s, []scenario{
+		{name: "get customer", method: "GET", path: "/v1/customers/" + cust.ID, key: bAdmin,
+			wantStatus: 404, wantBody: []string{`"code":"not_found"`}, notBody: []string{"Alfas kund"}},
+		{name: "patch customer", method: "PATCH", path: "/v1/customers/" + cust.ID, key: bAdmin,
+			body: `{"name":"Stolen AB"}`, wantStatus: 404, wantBody: []string{`"code":"not_found"`}},
+		{name: "get invoice", method: "GET", path: "/v1/invoices/" + inv.ID, key: bAdmin,
+			wantStatus: 404, wantBody: []string{`"code":"not_found"`}},
+		{name: "get invoice as accountant", method: "GET", path: "/v1/invoices/" + inv.ID, key: s.b.key(core.RoleAccountant),
+			wantStatus: 404},
+		{name: "search does not find it", method: "GET", path: "/v1/customers?q=alfas", key: bAdmin,
+			wantStatus: 200, wantBody: []string{`"data":[]`}},
+		{name: "search by org number does not find it", method: "GET", path: "/v1/customers?q=5560160680", key: bAdmin,
+			wantStatus: 200, wantBody: []string{`"data":[]`}},
+		{name: "invoice list does not show it", method: "GET", path: "/v1/invoices", key: bAdmin,
+			wantStatus: 200, wantBody: []string{`"data":[]`}, notBody: []string{inv.ID}},
+		{name: "invoice list filtered on its customer", method: "GET", path: "/v1/invoices?customer_id=" + cust.ID, key: bAdmin,
+			wantStatus: 200, wantBody: []string{`"data":[]`}},
+		{name: "owner still sees it", method: "GET", path: "/v1/invoices/" + inv.ID, key: s.a.key(core.RoleAdmin),
+			wantStatus: 200, wantBody: []string{inv.ID, `"number":1001`}},
+	})
+
+	// Charging another merchant's customer invoices nothing.
+	r := s.do("POST", "/v1/charges", s.b.key(core.RoleCashier), chargeBody(cust.ID, 100, "r2"),
+		map[string]string{"Idempotency-Key": "cross-2"})
+	if r.status != 404 && r.status != 422 {
+		t.Errorf("charge of another merchant's customer: %d %s", r.status, r.body)
+	}
+	if !strings.Contains(r.body, `"field":"customer_id"`) && !strings.Contains(r.body, `"code":"not_found"`) {
+		t.Errorf("charge of another merchant's customer does not name the customer: %s", r.body)
+	}
+	s.run(t, scenario{name: "still no invoices for B", method: "GET", path: "/v1/invoices", key: bAdmin,
+		wantStatus: 200, wantBody: []string{`"data":[]`}})
+}

@@ -1,0 +1,171 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+func TestChargeValidation(t *testing.T) {
+	s := newStack(t)
+	cust := s.createCustomer(s.a, `{"name":"Validering AB"}`)
+	cashier := s.a.key(core.RoleCashier)
+	idem := map[string]string{"Idempotency-Key": "val-1"}
+	runScenarios(t, s, []scenario{
+		{
+			name: "several bad fields are all named", method: "POST", path: "/v1/charges", key: cashier, headers: idem,
+			body: `{"customer_id":"","location_id":"loc-1","receipt_id":"r1","lines":[
+				{"description":"Lunch","quantity":"1","unit_price":12900,"vat_rate":"7"},
+				{"description":"Kaffe","quantity":"0","unit_price":3500,"vat_rate":"25"},
+				{"description":"","quantity":"1.2345","unit_price":-1,"vat_rate":"12"}]}`,
+			wantStatus: 422,
+			wantBody: []string{`"code":"invalid"`, `"field":"customer_id"`, `"field":"lines[0].vat_rate"`,
+				`"field":"lines[1].quantity"`, `"field":"lines[2].description"`, `"field":"lines[2].quantity"`,
+				`"field":"lines[2].unit_price"`},
+			notBody: []string{`"field":"lines[0].quantity"`, `"field":"location_id"`},
+		},
+		{
+			name: "no lines", method: "POST", path: "/v1/charges", key: cashier, headers: idem,
+			body:       `{"customer_id":"` + cust.ID + `","location_id":"l","receipt_id":"r","lines":[]}`,
+			wantStatus: 422, wantBody: []string{`"field":"lines"`},
+		},
+		{
+			name: "unknown field is 400 naming it", method: "POST", path: "/v1/charges", key: cashier, headers: idem,
+			body:       `{"customer_id":"` + cust.ID + `","location_id":"l","receipt_id":"r","tip":5,"lines":[{"description":"a","quantity":1,"unit_price":1,"vat_rate":25,"discount":10}]}`,
+			wantStatus: 400, wantBody: []string{`"code":"invalid"`, `"field":"tip"`, `"field":"lines[0].discount"`, "unknown field"},
+		},
+		{
+			name: "wrong type is 400 naming the path", method: "POST", path: "/v1/charges", key: cashier, headers: idem,
+			body:       `{"customer_id":"` + cust.ID + `","location_id":"l","receipt_id":"r","lines":[{"description":"a","quantity":1,"unit_price":1,"vat_rate":25},{"description":"b","quantity":"two","unit_price":"12.50","vat_rate":25}]}`,
+			wantStatus: 400, wantBody: []string{`"field":"lines[1].quantity"`, `"field":"lines[1].unit_price"`, "must be an integer"},
+		},
+		{
+			name: "malformed JSON", method: "POST", path: "/v1/charges", key: cashier, headers: idem,
+			body: `{"customer_id":`, wantStatus: 400, wantBody: []string{`"code":"invalid"`, "malformed JSON"},
+		},
+		{
+			name: "empty body", method: "POST", path: "/v1/charges", key: cashier, headers: idem,
+			wantStatus: 400, wantBody: []string{`"field":"body"`},
+		},
+		{
+			name: "body over 1 MiB", method: "POST", path: "/v1/charges", key: cashier, headers: idem,
+			body:       `{"comment":"` + strings.Repeat("x", 1<<20) + `"}`,
+			wantStatus: 400, wantBody: []string{`"field":"body"`, "too large"},
+		},
+		{
+			name: "missing Idempotency-Key", method: "POST", path: "/v1/charges", key: cashier,
+			body:       chargeBody(cust.ID, 100, "r1"),
+			wantStatus: 400, wantBody: []string{`"field":"Idempotency-Key"`},
+		},
+		{
+			name: "overlong Idempotency-Key", method: "POST", path: "/v1/charges", key: cashier,
+			headers:    map[string]string{"Idempotency-Key": strings.Repeat("k", 256)},
+			body:       chargeBody(cust.ID, 100, "r1"),
+			wantStatus: 400, wantBody: []string{`"field":"Idempotency-Key"`},
+		},
+		{
+			name: "unknown customer", method: "POST", path: "/v1/charges", key: cashier, headers: map[string]string{"Idempotency-Key": "val-2"},
+			body: chargeBody("cus_nosuch", 100, "r1"), wantStatus: 422, wantBody: []string{`"field":"customer_id"`},
+		},
+	})
+	// None of the refused charges created an invoice.
+	s.run(t, scenario{name: "no invoices", method: "GET", path: "/v1/invoices", key: s.a.key(core.RoleAdmin),
+		wantStatus: 200, wantBody: []string{`"data":[]`}})
+}
+
+func TestChargeIdempotency(t *testing.T) {
+	s := newStack(t)
+	cust := s.createCustomer(s.a, `{"name":"Idempotent AB","due_days":30}`)
+	cashier := s.a.key(core.RoleCashier)
+	body := `{"customer_id":"` + cust.ID + `","location_id":"loc-1","receipt_id":"r-42","reference":"Bord 4",
+		"lines":[{"description":"Lunch","product_group":"food","quantity":"2","unit_price":12900,"vat_rate":"12"},
+		         {"description":"Öl","product_group":"drinks","quantity":1,"unit_price":7900,"vat_rate":25}]}`
+	key := map[string]string{"Idempotency-Key": "receipt-42"}
+
+	first := s.run(t, scenario{name: "first", method: "POST", path: "/v1/charges", key: cashier, body: body, headers: key,
+		wantStatus: 201, wantBody: []string{`"status":"invoiced"`, `"number":1001`, `"total":33700`, `"vat_rate":"12"`,
+			`"quantity":"2"`, `"customer_id":"` + cust.ID + `"`, `"reference":"Bord 4"`, `"currency":"SEK"`}})
+	if first.header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("first answer is marked replayed")
+	}
+	var res1 core.ChargeResult
+	first.decode(t, &res1)
+
+	// The same body, formatted differently, is the same request.
+	reformatted := strings.Join(strings.Fields(body), " ")
+	replay := s.run(t, scenario{name: "replay", method: "POST", path: "/v1/charges", key: cashier, body: reformatted, headers: key,
+		wantStatus: 201, wantHeaders: map[string]string{"Idempotent-Replayed": "true"}})
+	var res2 core.ChargeResult
+	replay.decode(t, &res2)
+	if res2.ID != res1.ID || res2.Invoice == nil || res2.Invoice.ID != res1.Invoice.ID || res2.Invoice.Number != res1.Invoice.Number {
+		t.Errorf("replay answered %+v, first %+v", res2, res1)
+	}
+
+	admin := s.a.key(core.RoleAdmin)
+	list := s.run(t, scenario{name: "one invoice", method: "GET", path: "/v1/invoices", key: admin, wantStatus: 200})
+	var page listBody[core.Invoice]
+	list.decode(t, &page)
+	if len(page.Data) != 1 || page.Data[0].ID != res1.Invoice.ID {
+		t.Fatalf("invoices after replay: %s", list.body)
+	}
+
+	runScenarios(t, s, []scenario{
+		{name: "same key, other body", method: "POST", path: "/v1/charges", key: cashier,
+			body: strings.Replace(body, "12900", "13900", 1), headers: key,
+			wantStatus: 409, wantBody: []string{`"code":"conflict"`, `"field":"Idempotency-Key"`}},
+		{name: "same key, other merchant, is its own charge", method: "POST", path: "/v1/charges",
+			key: s.b.key(core.RoleCashier), body: chargeBody(s.createCustomer(s.b, `{"name":"B-kund"}`).ID, 100, "b1"),
+			headers: key, wantStatus: 201, wantBody: []string{`"number":1001`}},
+		{name: "a new key is a new invoice", method: "POST", path: "/v1/charges", key: cashier, body: body,
+			headers: map[string]string{"Idempotency-Key": "receipt-43"}, wantStatus: 201, wantBody: []string{`"number":1002`}},
+	})
+
+	// A refused charge frees its key for the corrected request.
+	bad := map[string]string{"Idempotency-Key": "receipt-44"}
+	s.run(t, scenario{name: "refused", method: "POST", path: "/v1/charges", key: cashier, headers: bad,
+		body: chargeBody("cus_nosuch", 100, "r-44"), wantStatus: 422})
+	s.run(t, scenario{name: "corrected", method: "POST", path: "/v1/charges", key: cashier, headers: bad,
+		body: chargeBody(cust.ID, 100, "r-44"), wantStatus: 201, wantBody: []string{`"number":1003`}})
+}
+
+// TestChargeConcurrentReplays: requests racing with one key create one
+// invoice, and every one of them answers it.
+func TestChargeConcurrentReplays(t *testing.T) {
+	s := newStack(t)
+	cust := s.createCustomer(s.a, `{"name":"Samtidig AB"}`)
+	body := chargeBody(cust.ID, 4500, "r-race")
+	const n = 8
+	results := make([]response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = s.do("POST", "/v1/charges", s.a.key(core.RoleCashier), body, map[string]string{"Idempotency-Key": "race"})
+		}()
+	}
+	wg.Wait()
+	replayed := 0
+	var invoiceID string
+	for _, r := range results {
+		if r.status != http.StatusCreated {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		var res core.ChargeResult
+		r.decode(t, &res)
+		if invoiceID == "" {
+			invoiceID = res.Invoice.ID
+		} else if res.Invoice.ID != invoiceID {
+			t.Errorf("two invoices: %s and %s", invoiceID, res.Invoice.ID)
+		}
+		if r.header.Get("Idempotent-Replayed") == "true" {
+			replayed++
+		}
+	}
+	if replayed != n-1 {
+		t.Errorf("%d replays, want %d", replayed, n-1)
+	}
+}

@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+func TestCustomers(t *testing.T) {
+	s := newStack(t)
+	admin, accountant, cashier := s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant), s.a.key(core.RoleCashier)
+
+	r := s.run(t, scenario{
+		name: "create with every field", method: "POST", path: "/v1/customers", key: cashier,
+		body: `{"name":"Konditori Gamma AB","organization_number":"556016-0680","email":"ekonomi@gamma.se","phone":"08-1",
+			"billing_address":{"line1":"Storgatan 1","postal_code":"111 22","city":"Stockholm","country":"SE"},
+			"due_days":20,"purchase_instruction":"Ange PO","collective_invoicing":{"enabled":true,"day_of_month":25,"threshold":0}}`,
+		wantStatus: 201,
+		wantBody: []string{`"customer_number":"1"`, `"name":"Konditori Gamma AB"`, `"active":true`, `"invoicing_enabled":true`,
+			`"city":"Stockholm"`, `"due_days":20`, `"day_of_month":25`, `"id":"cus_`},
+	})
+	var gamma core.Customer
+	r.decode(t, &gamma)
+	if got := r.header.Get("Location"); got != "/v1/customers/"+gamma.ID {
+		t.Errorf("Location %q", got)
+	}
+	s.createCustomer(s.a, `{"name":"Alfa Catering","active":false,"invoicing_enabled":false}`)
+
+	runScenarios(t, s, []scenario{
+		{name: "get", method: "GET", path: "/v1/customers/" + gamma.ID, key: accountant,
+			wantStatus: 200, wantBody: []string{`"id":"` + gamma.ID + `"`, `"email":"ekonomi@gamma.se"`}},
+		{name: "get unknown", method: "GET", path: "/v1/customers/cus_nosuch", key: admin,
+			wantStatus: 404, wantBody: []string{`"code":"not_found"`}},
+		{name: "explicit false is kept", method: "GET", path: "/v1/customers?q=alfa", key: admin,
+			wantStatus: 200, wantBody: []string{`"name":"Alfa Catering"`, `"active":false`, `"invoicing_enabled":false`}},
+		{name: "search by name, case-insensitive", method: "GET", path: "/v1/customers?q=GAMMA", key: cashier,
+			wantStatus: 200, wantBody: []string{gamma.ID}, notBody: []string{"Alfa Catering"}},
+		{name: "search by organization number without dash", method: "GET", path: "/v1/customers?q=5560160680", key: cashier,
+			wantStatus: 200, wantBody: []string{gamma.ID}},
+		{name: "search by customer number", method: "GET", path: "/v1/customers?q=1", key: cashier,
+			wantStatus: 200, wantBody: []string{gamma.ID}},
+		{name: "no match is an empty list", method: "GET", path: "/v1/customers?q=zzz", key: cashier,
+			wantStatus: 200, wantBody: []string{`{"data":[]}`}},
+		{name: "limit not a number", method: "GET", path: "/v1/customers?limit=abc", key: cashier,
+			wantStatus: 422, wantBody: []string{`"field":"limit"`}},
+		{name: "limit over max", method: "GET", path: "/v1/customers?limit=501", key: cashier,
+			wantStatus: 422, wantBody: []string{`"field":"limit"`}},
+		{name: "bad cursor", method: "GET", path: "/v1/customers?cursor=%21%21", key: cashier,
+			wantStatus: 422, wantBody: []string{`"field":"cursor"`}},
+		{name: "create without name", method: "POST", path: "/v1/customers", key: admin,
+			body: `{"email":"not-an-address","due_days":400}`, wantStatus: 422,
+			wantBody: []string{`"field":"name"`, `"field":"email"`, `"field":"due_days"`}},
+		{name: "create with read-only field", method: "POST", path: "/v1/customers", key: admin,
+			body: `{"name":"X","customer_number":"77"}`, wantStatus: 400, wantBody: []string{`"field":"customer_number"`}},
+		{name: "create with wrong nested type", method: "POST", path: "/v1/customers", key: admin,
+			body: `{"name":"X","billing_address":{"postal_code":11122}}`, wantStatus: 400,
+			wantBody: []string{`"field":"billing_address.postal_code"`, "must be a string"}},
+	})
+
+	// PATCH changes only what it names; null and absent fields stay.
+	runScenarios(t, s, []scenario{
+		{name: "patch phone and address", method: "PATCH", path: "/v1/customers/" + gamma.ID, key: accountant,
+			body:       `{"phone":"08-999","email":null,"billing_address":{"line1":"Nygatan 2","postal_code":"222 33","city":"Lund","country":"SE"}}`,
+			wantStatus: 200,
+			wantBody: []string{`"phone":"08-999"`, `"email":"ekonomi@gamma.se"`, `"city":"Lund"`,
+				`"name":"Konditori Gamma AB"`, `"due_days":20`, `"customer_number":"1"`}},
+		{name: "patch is stored", method: "GET", path: "/v1/customers/" + gamma.ID, key: admin,
+			wantStatus: 200, wantBody: []string{`"phone":"08-999"`, `"city":"Lund"`, `"email":"ekonomi@gamma.se"`}},
+		{name: "patch to invalid", method: "PATCH", path: "/v1/customers/" + gamma.ID, key: admin,
+			body: `{"name":"","due_days":-1}`, wantStatus: 422, wantBody: []string{`"field":"name"`, `"field":"due_days"`}},
+		{name: "patch unknown field", method: "PATCH", path: "/v1/customers/" + gamma.ID, key: admin,
+			body: `{"nickname":"G"}`, wantStatus: 400, wantBody: []string{`"field":"nickname"`}},
+		{name: "patch unknown customer", method: "PATCH", path: "/v1/customers/cus_nosuch", key: admin,
+			body: `{"phone":"1"}`, wantStatus: 404},
+		{name: "patch without body", method: "PATCH", path: "/v1/customers/" + gamma.ID, key: admin,
+			wantStatus: 400, wantBody: []string{`"field":"body"`}},
+	})
+}
+
+func TestCustomerPaging(t *testing.T) {
+	s := newStack(t)
+	for i := range 5 {
+		s.createCustomer(s.a, fmt.Sprintf(`{"name":"Kund %d"}`, i))
+	}
+	seen := map[string]bool{}
+	path := "/v1/customers?limit=2"
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		r := s.run(t, scenario{name: "page", method: "GET", path: path, key: s.a.key(core.RoleAdmin), wantStatus: 200})
+		var page listBody[core.Customer]
+		r.decode(t, &page)
+		if len(page.Data) > 2 {
+			t.Fatalf("page of %d", len(page.Data))
+		}
+		for _, c := range page.Data {
+			if seen[c.ID] {
+				t.Fatalf("customer %s on two pages", c.ID)
+			}
+			seen[c.ID] = true
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		path = "/v1/customers?limit=2&cursor=" + url.QueryEscape(page.NextCursor)
+	}
+	if len(seen) != 5 {
+		t.Errorf("paged through %d customers, want 5", len(seen))
+	}
+}

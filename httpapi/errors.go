@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"log/slog"
+	"math"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// errorBody is the contract's error envelope.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    core.ErrorCode    `json:"code"`
+	Message string            `json:"message"`
+	Fields  []core.FieldError `json:"fields,omitempty"`
+}
+
+// writeError is the one place errors become HTTP answers: the status comes
+// from (*core.Error).HTTPStatus, rate limits carry Retry-After in whole
+// seconds (rounded up), and internal errors are logged with the request id
+// while the caller sees only that id, never the error's text. It aborts the
+// gin chain.
+func (s *server) writeError(c *gin.Context, err error) {
+	e := core.AsError(err)
+	if e == nil {
+		e = core.Errorf(core.CodeInternal, "writeError called without an error")
+	}
+	status := e.HTTPStatus()
+	body := errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}
+	if status >= 500 && e.Code != core.CodeUnavailable && e.Code != core.CodeProviderError && e.Code != core.CodeUnsupported {
+		// internal, or an unknown code: a bug whose text may hold paths,
+		// SQL or secrets.
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "internal error",
+			slog.String("error", e.Error()), slog.String("request_id", requestIDOf(c)),
+			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path))
+		body = errorDetail{Code: core.CodeInternal, Message: "internal error (request id " + requestIDOf(c) + ")"}
+	}
+	if e.RetryAfter > 0 {
+		secs := int64(math.Ceil(e.RetryAfter.Seconds()))
+		c.Header("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	c.Abort()
+	c.PureJSON(status, errorBody{Error: body})
+}

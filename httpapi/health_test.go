@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/store"
+)
+
+// downRegistry names a provider that cannot be started.
+type downRegistry struct{}
+
+func (downRegistry) Provider(context.Context, string) (core.Provider, error) {
+	return nil, core.Errorf(core.CodeUnavailable, "plugin process exited")
+}
+
+func (downRegistry) Names() []string { return []string{"tripletex"} }
+
+func TestHealth(t *testing.T) {
+	s := newStack(t)
+	runScenarios(t, s, []scenario{
+		{name: "healthz", method: "GET", path: "/healthz", wantStatus: 200, wantBody: []string{`{"status":"ok"}`}},
+		{name: "readyz", method: "GET", path: "/readyz", wantStatus: 200, wantBody: []string{`{"status":"ready"}`}},
+	})
+
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := &testStack{t: t, handler: New(core.NewEngine(st, downRegistry{}, nil), Options{})}
+	down.run(t, scenario{name: "provider down", method: "GET", path: "/readyz", wantStatus: 503,
+		wantBody: []string{`"code":"unavailable"`, "tripletex", "plugin process exited"}})
+
+	prov, err := open.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prov.Close()
+	closed := &testStack{t: t, handler: New(core.NewEngine(st, testRegistry{open: prov}, nil), Options{})}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed.run(t, scenario{name: "database closed", method: "GET", path: "/readyz", wantStatus: 503,
+		wantBody: []string{`"code":"unavailable"`, "database"}})
+	closed.run(t, scenario{name: "healthz does not care", method: "GET", path: "/healthz", wantStatus: 200})
+}
+
+func TestProviders(t *testing.T) {
+	s := newStack(t)
+	r := s.run(t, scenario{name: "list", method: "GET", path: "/v1/providers", key: s.a.key(core.RoleAdmin), wantStatus: 200,
+		wantBody: []string{`"name":"open"`, `"display_name":"` + open.DisplayName + `"`, `"version":"` + open.Version + `"`,
+			`"auth":{"type":"none"}`, `"capabilities":{`, `"invoices":true`}})
+	var page listBody[core.Descriptor]
+	r.decode(t, &page)
+	if len(page.Data) != 1 {
+		t.Errorf("%d providers, want 1", len(page.Data))
+	}
+}

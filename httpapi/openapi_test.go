@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+type openAPIDoc struct {
+	OpenAPI    string                                `json:"openapi"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Schemas map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"schemas"`
+	} `json:"components"`
+}
+
+func loadOpenAPI(t *testing.T) openAPIDoc {
+	t.Helper()
+	var doc openAPIDoc
+	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.0.") {
+		t.Fatalf("openapi version %q, want 3.0.x", doc.OpenAPI)
+	}
+	return doc
+}
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// documentedRoutes lists "METHOD /path" of every operation in the document.
+func documentedRoutes(doc openAPIDoc) []string {
+	var out []string
+	for path, item := range doc.Paths {
+		for key := range item {
+			if slices.Contains(httpMethods, key) {
+				out = append(out, strings.ToUpper(key)+" "+path)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
+
+// TestOpenAPIMatchesRoutes fails when the router serves a route the document
+// lacks or the document describes a route the router does not serve.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	var served []string
+	for _, r := range newRouter(nil, Options{}).Routes() {
+		served = append(served, r.Method+" "+ginParam.ReplaceAllString(r.Path, "{$1}"))
+	}
+	sort.Strings(served)
+	documented := documentedRoutes(doc)
+	for _, r := range served {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is served but not in openapi.json", r)
+		}
+	}
+	for _, r := range documented {
+		if !slices.Contains(served, r) {
+			t.Errorf("route %s is in openapi.json but not served", r)
+		}
+	}
+	if len(served) < 12 {
+		t.Errorf("only %d routes served: %v", len(served), served)
+	}
+}
+
+// TestOpenAPIRefsResolve catches typos in $ref.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	var raw map[string]any
+	if err := json.Unmarshal(openAPIDocument, &raw); err != nil {
+		t.Fatal(err)
+	}
+	refs := regexp.MustCompile(`"\$ref":\s*"#/([^"]+)"`).FindAllStringSubmatch(string(openAPIDocument), -1)
+	if len(refs) == 0 {
+		t.Fatal("no $ref found")
+	}
+	for _, m := range refs {
+		var node any = raw
+		for _, part := range strings.Split(m[1], "/") {
+			obj, ok := node.(map[string]any)
+			if !ok || obj[part] == nil {
+				t.Errorf("$ref #/%s does not resolve", m[1])
+				break
+			}
+			node = obj[part]
+		}
+	}
+}
+
+// TestOpenAPISchemasMatchTypes keeps each documented schema's properties
+// equal to the JSON fields of the Go type the API encodes or decodes.
+func TestOpenAPISchemasMatchTypes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	types := map[string]reflect.Type{
+		"Customer":            reflect.TypeFor[core.Customer](),
+		"CustomerInput":       reflect.TypeFor[customerInput](),
+		"CustomerPatch":       reflect.TypeFor[core.CustomerPatch](),
+		"Address":             reflect.TypeFor[core.Address](),
+		"CollectiveInvoicing": reflect.TypeFor[core.CollectiveInvoicing](),
+		"Invoice":             reflect.TypeFor[core.Invoice](),
+		"InvoiceLine":         reflect.TypeFor[core.InvoiceLine](),
+		"VATAmount":           reflect.TypeFor[core.VATAmount](),
+		"ChargeRequest":       reflect.TypeFor[core.ChargeRequest](),
+		"LineInput":           reflect.TypeFor[core.LineInput](),
+		"Charge":              reflect.TypeFor[core.ChargeResult](),
+		"Provider":            reflect.TypeFor[core.Descriptor](),
+		"APIKeyRequest":       reflect.TypeFor[apiKeyRequest](),
+		"APIKeyCreated":       reflect.TypeFor[apiKeyCreated](),
+		"FieldError":          reflect.TypeFor[core.FieldError](),
+		"Error":               reflect.TypeFor[errorBody](),
+		"Status":              reflect.TypeFor[statusBody](),
+		"CustomerList":        reflect.TypeFor[listBody[core.Customer]](),
+		"InvoiceList":         reflect.TypeFor[listBody[core.Invoice]](),
+	}
+	for name, typ := range types {
+		schema, ok := doc.Components.Schemas[name]
+		if !ok {
+			t.Errorf("schema %s missing", name)
+			continue
+		}
+		var want, got []string
+		for _, f := range jsonFields(typ) {
+			want = append(want, f.name)
+		}
+		for p := range schema.Properties {
+			got = append(got, p)
+		}
+		sort.Strings(want)
+		sort.Strings(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("schema %s has properties %v; %s encodes %v", name, got, typ, want)
+		}
+	}
+}
+
+// TestOpenAPISecurityMatchesServer: operations documented with
+// "security": [] answer without a key; every other answers 401 without one.
+func TestOpenAPISecurityMatchesServer(t *testing.T) {
+	s := newStack(t)
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			if !slices.Contains(httpMethods, method) {
+				continue
+			}
+			var op struct {
+				Security *[]json.RawMessage `json:"security"`
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			public := op.Security != nil && len(*op.Security) == 0
+			r := s.do(strings.ToUpper(method), strings.ReplaceAll(path, "{id}", "x"), "", "", nil)
+			if public && r.status == 401 {
+				t.Errorf("%s %s is documented public but answers 401", method, path)
+			}
+			if !public && r.status != 401 {
+				t.Errorf("%s %s is documented as needing a key but answers %d without one", method, path, r.status)
+			}
+		}
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	s := newStack(t)
+	r := s.run(t, scenario{name: "openapi", method: "GET", path: "/v1/openapi.json", wantStatus: 200})
+	if r.body != string(openAPIDocument) {
+		t.Errorf("served document differs from the embedded one")
+	}
+}

@@ -1,0 +1,151 @@
+// Package httpapi is the HTTP transport of ledgerbridge: the v1 JSON API of
+// /work/shared/contract/http-api.md served by gin. Handlers only parse
+// requests and encode answers; every decision (authorization, validation,
+// routing to a provider) is the core.Engine's. Errors are written by one
+// function, writeError, so every endpoint answers them the same way.
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// Options configures the HTTP handler.
+type Options struct {
+	// Logger receives the access log and internal errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// server holds what every handler needs.
+type server struct {
+	engine *core.Engine
+	log    *slog.Logger
+}
+
+// New returns the HTTP handler of the v1 API over engine. It is safe for
+// concurrent use. Every response carries an X-Request-Id (the caller's, when
+// it sent a sane one); a panicking handler answers 500 internal and is
+// logged, never crashes the process.
+func New(engine *core.Engine, opts Options) http.Handler {
+	return newRouter(engine, opts)
+}
+
+func newRouter(engine *core.Engine, opts Options) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{engine: engine, log: logger}
+
+	r := gin.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.Use(s.requestID, s.accessLog, s.recoverPanic)
+	r.NoRoute(func(c *gin.Context) {
+		s.writeError(c, core.Errorf(core.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/v1/openapi.json", s.openAPI)
+
+	v1 := r.Group("/v1", s.authenticate)
+	v1.GET("/providers", s.require(core.ActionListProviders), s.listProviders)
+	v1.GET("/customers", s.require(core.ActionSearchCustomers), s.searchCustomers)
+	v1.POST("/customers", s.require(core.ActionCreateCustomer), s.createCustomer)
+	v1.GET("/customers/:id", s.require(core.ActionReadCustomer), s.getCustomer)
+	v1.PATCH("/customers/:id", s.require(core.ActionUpdateCustomer), s.updateCustomer)
+	v1.POST("/charges", s.require(core.ActionCharge), s.createCharge)
+	v1.GET("/invoices", s.require(core.ActionReadInvoices), s.listInvoices)
+	v1.GET("/invoices/:id", s.require(core.ActionReadInvoices), s.getInvoice)
+	v1.POST("/api-keys", s.require(core.ActionManageAPIKeys), s.createAPIKey)
+	return r
+}
+
+const (
+	headerRequestID = "X-Request-Id"
+	ctxRequestID    = "httpapi.request_id"
+	maxRequestIDLen = 128
+)
+
+// requestID echoes a caller's X-Request-Id when it is short printable ASCII,
+// and otherwise makes one, so log lines and answers can be matched.
+func (s *server) requestID(c *gin.Context) {
+	id := c.GetHeader(headerRequestID)
+	if !saneRequestID(id) {
+		id = core.NewID("req")
+	}
+	c.Set(ctxRequestID, id)
+	c.Header(headerRequestID, id)
+	c.Next()
+}
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func requestIDOf(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// accessLog writes one line per request after it is answered.
+func (s *server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	attrs := []slog.Attr{
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("request_id", requestIDOf(c)),
+	}
+	if p, ok := core.PrincipalFrom(c.Request.Context()); ok {
+		attrs = append(attrs, slog.String("merchant_id", p.MerchantID), slog.String("key_id", p.KeyID))
+	}
+	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "http request", attrs...)
+}
+
+// recoverPanic turns a handler panic into a logged 500 internal answer.
+// http.ErrAbortHandler is re-raised: it is net/http's way to abort a
+// response on purpose.
+func (s *server) recoverPanic(c *gin.Context) {
+	defer func() {
+		rec := recover()
+		if rec == nil {
+			return
+		}
+		if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			panic(rec)
+		}
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "handler panic",
+			slog.Any("panic", rec), slog.String("request_id", requestIDOf(c)),
+			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path))
+		if c.Writer.Written() {
+			c.Abort()
+			return
+		}
+		s.writeError(c, core.Errorf(core.CodeInternal, "handler panic: %v", rec))
+	}()
+	c.Next()
+}
+
+// principal returns the caller that authenticate stored on the request.
+// Handlers behind authenticate always have one; without it the zero
+// principal has no role and every engine call answers forbidden.
+func principal(c *gin.Context) core.Principal {
+	p, _ := core.PrincipalFrom(c.Request.Context())
+	return p
+}

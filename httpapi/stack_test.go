@@ -1,0 +1,230 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/store"
+)
+
+// testClock is the one clock of a test stack; tests move it to invoice on
+// chosen dates.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// onDate sets the clock to noon Stockholm time on the date "YYYY-MM-DD".
+func (c *testClock) onDate(t *testing.T, date string) {
+	t.Helper()
+	d, err := time.ParseInLocation("2006-01-02 15:04", date+" 12:00", core.Sweden.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Set(d)
+}
+
+// testRegistry serves the in-process open provider under its name.
+type testRegistry struct{ open core.Provider }
+
+func (r testRegistry) Provider(_ context.Context, name string) (core.Provider, error) {
+	if name == open.Name {
+		return r.open, nil
+	}
+	return nil, core.ErrNotFound("provider", name)
+}
+
+func (r testRegistry) Names() []string { return []string{open.Name} }
+
+// testMerchant is a merchant with its three keys.
+type testMerchant struct {
+	id   string
+	keys map[core.Role]string
+}
+
+func (m testMerchant) key(r core.Role) string { return m.keys[r] }
+
+// testStack is the real API over a real store and the real open provider,
+// each in its own database file under t.TempDir().
+type testStack struct {
+	t       *testing.T
+	handler http.Handler
+	engine  *core.Engine
+	clock   *testClock
+	a, b    testMerchant
+}
+
+func newStack(t *testing.T) *testStack {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := &testClock{}
+	clock.onDate(t, "2026-03-02")
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	prov, err := open.Open(ctx, dir, clock.Now)
+	if err != nil {
+		t.Fatalf("open.Open: %v", err)
+	}
+	t.Cleanup(func() { prov.Close() })
+	engine := core.NewEngine(st, testRegistry{open: prov}, clock.Now)
+	s := &testStack{t: t, engine: engine, clock: clock, handler: New(engine, Options{})}
+	s.a = s.merchant("Kafé Alfa AB")
+	s.b = s.merchant("Bageri Beta AB")
+	return s
+}
+
+func (s *testStack) merchant(name string) testMerchant {
+	s.t.Helper()
+	cm, err := s.engine.CreateMerchant(context.Background(), core.NewMerchant{Name: name, Country: core.Sweden, InvoiceStartNumber: 1001})
+	if err != nil {
+		s.t.Fatalf("CreateMerchant: %v", err)
+	}
+	return testMerchant{id: cm.Merchant.ID, keys: cm.APIKeys}
+}
+
+// response is a recorded answer.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// decode unmarshals the body into v or fails the test.
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.body, err)
+	}
+}
+
+// do sends one request; key "" sends no Authorization header.
+func (s *testStack) do(method, path, key, body string, headers map[string]string) response {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	s.handler.ServeHTTP(w, req)
+	return response{status: w.Code, header: w.Header(), body: w.Body.String()}
+}
+
+// scenario is one API request and what the answer must hold, in the style
+// of PocketBase's ApiScenario.
+type scenario struct {
+	name        string
+	method      string
+	path        string
+	key         string // the API key secret; "" sends none
+	body        string
+	headers     map[string]string
+	wantStatus  int
+	wantBody    []string          // fragments the body must contain
+	notBody     []string          // fragments it must not contain
+	wantHeaders map[string]string // headers and their exact values
+}
+
+func (s *testStack) run(t *testing.T, sc scenario) response {
+	t.Helper()
+	r := s.do(sc.method, sc.path, sc.key, sc.body, sc.headers)
+	if r.status != sc.wantStatus {
+		t.Errorf("%s %s: status %d, want %d; body %s", sc.method, sc.path, r.status, sc.wantStatus, r.body)
+	}
+	for _, f := range sc.wantBody {
+		if !strings.Contains(r.body, f) {
+			t.Errorf("%s %s: body lacks %s; body %s", sc.method, sc.path, f, r.body)
+		}
+	}
+	for _, f := range sc.notBody {
+		if strings.Contains(r.body, f) {
+			t.Errorf("%s %s: body contains %s; body %s", sc.method, sc.path, f, r.body)
+		}
+	}
+	for k, v := range sc.wantHeaders {
+		if got := r.header.Get(k); got != v {
+			t.Errorf("%s %s: header %s = %q, want %q", sc.method, sc.path, k, got, v)
+		}
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("%s %s: Content-Type %q", sc.method, sc.path, ct)
+	}
+	return r
+}
+
+func runScenarios(t *testing.T, s *testStack, scenarios []scenario) {
+	t.Helper()
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) { s.run(t, sc) })
+	}
+}
+
+// createCustomer creates a customer through the API as m's admin.
+func (s *testStack) createCustomer(m testMerchant, body string) core.Customer {
+	s.t.Helper()
+	r := s.do("POST", "/v1/customers", m.key(core.RoleAdmin), body, nil)
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("create customer: %d %s", r.status, r.body)
+	}
+	var c core.Customer
+	r.decode(s.t, &c)
+	return c
+}
+
+// charge charges customerID through the API as m's cashier and returns the
+// invoice.
+func (s *testStack) charge(m testMerchant, idemKey, body string) core.ChargeResult {
+	s.t.Helper()
+	r := s.do("POST", "/v1/charges", m.key(core.RoleCashier), body, map[string]string{"Idempotency-Key": idemKey})
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("charge: %d %s", r.status, r.body)
+	}
+	var res core.ChargeResult
+	r.decode(s.t, &res)
+	if res.Invoice == nil {
+		s.t.Fatalf("charge without invoice: %s", r.body)
+	}
+	return res
+}
+
+// chargeBody is a valid one-line charge of unitPrice öre at 25 % VAT.
+func chargeBody(customerID string, unitPrice int64, receipt string) string {
+	b, _ := json.Marshal(map[string]any{
+		"customer_id": customerID, "location_id": "loc-1", "receipt_id": receipt,
+		"lines": []map[string]any{{"description": "Smörgåstårta", "product_group": "food", "quantity": "1", "unit_price": unitPrice, "vat_rate": "25"}},
+	})
+	return string(b)
+}
