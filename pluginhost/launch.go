@@ -1,0 +1,96 @@
+package pluginhost
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers"
+)
+
+// launchPlugin starts a new plugin process with a fresh *plugin.Client (a
+// client is never reused after a failed start or an exit, go-plugin #306)
+// and dispenses its provider. External plugins are checked against their
+// pinned SHA-256 first, and again by go-plugin's SecureConfig right before
+// exec. Errors are *core.Error with CodeUnavailable.
+func (s *supervisor) launchPlugin() (*instance, error) {
+	var secure *plugin.SecureConfig
+	if s.sha256 != "" {
+		if err := verifyChecksum(s.path, s.sha256); err != nil {
+			return nil, core.Errorf(core.CodeUnavailable, "provider %q: %v", s.name, err)
+		}
+		sum, _ := hex.DecodeString(s.sha256) // validated at registration
+		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+	}
+
+	cmd := exec.Command(s.path, s.args...)
+	// The host environment comes first so that s.env wins; go-plugin
+	// would otherwise append the host's after ours (SkipHostEnv below).
+	cmd.Env = append(os.Environ(), s.env...)
+	setParentDeathSignal(cmd)
+
+	pluginLog := s.opts.Logger.Named("plugin." + s.name)
+	stdio := pluginLog.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  providers.Handshake,
+		VersionedPlugins: providers.VersionedPlugins(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		SecureConfig:     secure,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		Managed:          true,
+		StartTimeout:     s.opts.StartTimeout,
+		Logger:           pluginLog,
+		SyncStdout:       stdio,
+		SyncStderr:       stdio,
+	})
+	fail := func(err error) (*instance, error) {
+		client.Kill()
+		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
+			// The file changed between our check and go-plugin's.
+			if cerr := verifyChecksum(s.path, s.sha256); cerr != nil {
+				err = cerr
+			}
+			return nil, core.Errorf(core.CodeUnavailable, "provider %q: %v", s.name, err)
+		}
+		return nil, core.Errorf(core.CodeUnavailable, "provider %q: plugin %s failed to start: %v", s.name, s.path, err)
+	}
+	rpc, err := client.Client()
+	if err != nil {
+		return fail(err)
+	}
+	raw, err := rpc.Dispense(providers.PluginName)
+	if err != nil {
+		return fail(err)
+	}
+	prov, ok := raw.(core.Provider)
+	if !ok {
+		return fail(fmt.Errorf("plugin %q dispensed %T, not a core.Provider", providers.PluginName, raw))
+	}
+	pid := 0
+	if rc := client.ReattachConfig(); rc != nil {
+		pid = rc.Pid
+	}
+	return &instance{
+		prov:    prov,
+		pid:     pid,
+		started: time.Now(),
+		exited:  client.Exited,
+		ping:    rpc.Ping,
+		kill:    client.Kill,
+		forceKill: func() {
+			if cmd.Process != nil {
+				_ = cmd.Process.Kill() // pidfd-based on Linux: never hits a reused PID
+			}
+		},
+	}, nil
+}

@@ -1,0 +1,327 @@
+// Command fakeplugin is a provider plugin for pluginhost's tests: an
+// in-memory core.Provider served over the real plugin protocol, whose
+// misbehaviour is chosen through environment variables:
+//
+//	FAKE_VERSION        version reported by Describe (default "1.0.0")
+//	FAKE_LOG            file to which every call appends "<pid> <method>",
+//	                    and "<pid> cancelled <method>" when a slow call's
+//	                    context ends
+//	FAKE_SLOW           duration the FAKE_SLOW_METHODS (comma list) take;
+//	                    they return early when their context ends
+//	FAKE_CRASH_METHODS  comma list of methods during which the process
+//	                    kills itself with SIGKILL ...
+//	FAKE_CRASH_MARKER   ... but only while this file does not exist (it is
+//	                    created first), so only the first such call crashes
+//	FAKE_EXIT_AT_START  when set, exit 3 before serving (a broken plugin)
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers"
+)
+
+func main() {
+	if os.Getenv("FAKE_EXIT_AT_START") != "" {
+		fmt.Fprintln(os.Stderr, "fakeplugin: exiting at start as asked")
+		os.Exit(3)
+	}
+	slow, _ := time.ParseDuration(os.Getenv("FAKE_SLOW"))
+	f := &fake{
+		version:   envOr("FAKE_VERSION", "1.0.0"),
+		logPath:   os.Getenv("FAKE_LOG"),
+		slow:      slow,
+		slowSet:   set(os.Getenv("FAKE_SLOW_METHODS")),
+		crashSet:  set(os.Getenv("FAKE_CRASH_METHODS")),
+		marker:    os.Getenv("FAKE_CRASH_MARKER"),
+		customers: map[string]core.Customer{},
+		invoices:  map[string]core.Invoice{},
+		byRef:     map[string]string{},
+		vouchers:  map[string]string{},
+	}
+	providers.Serve(f, providers.NewPluginLogger("fakeplugin"))
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func set(list string) map[string]bool {
+	m := map[string]bool{}
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			m[s] = true
+		}
+	}
+	return m
+}
+
+type fake struct {
+	version  string
+	logPath  string
+	slow     time.Duration
+	slowSet  map[string]bool
+	crashSet map[string]bool
+	marker   string
+
+	mu        sync.Mutex
+	customers map[string]core.Customer
+	invoices  map[string]core.Invoice
+	byRef     map[string]string // external ref → invoice id
+	vouchers  map[string]string // external ref → voucher id
+	seq       int64
+}
+
+func (f *fake) record(line string) {
+	if f.logPath == "" {
+		return
+	}
+	fh, err := os.OpenFile(f.logPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer fh.Close()
+	fmt.Fprintf(fh, "%d %s\n", os.Getpid(), line)
+}
+
+// enter logs the call, crashes or stalls as configured, and reports the
+// context's error if a stall was cut short.
+func (f *fake) enter(ctx context.Context, method string) error {
+	f.record(method)
+	if f.crashSet[method] && f.marker != "" {
+		if fh, err := os.OpenFile(f.marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644); err == nil {
+			fh.Close()
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // never returns
+		}
+	}
+	if f.slowSet[method] && f.slow > 0 {
+		t := time.NewTimer(f.slow)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			f.record("cancelled " + method)
+			return core.Errorf(core.CodeUnavailable, "%s: %v", method, ctx.Err())
+		}
+	}
+	return nil
+}
+
+func (f *fake) nextID(prefix string) string {
+	f.seq++
+	return prefix + strconv.FormatInt(f.seq, 10)
+}
+
+func (f *fake) Describe(ctx context.Context) (core.Descriptor, error) {
+	if err := f.enter(ctx, "Describe"); err != nil {
+		return core.Descriptor{}, err
+	}
+	return core.Descriptor{
+		Name:        "fake",
+		DisplayName: "Fake provider",
+		Version:     f.version,
+		Auth:        core.AuthScheme{Type: core.AuthNone},
+		Capabilities: core.Capabilities{
+			Invoices:    true,
+			SalesExport: true,
+		},
+	}, nil
+}
+
+func (f *fake) VerifyConnection(ctx context.Context, conn core.Connection) error {
+	return f.enter(ctx, "VerifyConnection")
+}
+
+func (f *fake) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
+	if err := f.enter(ctx, "SearchCustomers"); err != nil {
+		return core.CustomerPage{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var page core.CustomerPage
+	for _, c := range f.customers {
+		if strings.Contains(strings.ToLower(c.Name), strings.ToLower(q.Q)) {
+			page.Customers = append(page.Customers, c)
+		}
+	}
+	return page, nil
+}
+
+func (f *fake) GetCustomer(ctx context.Context, conn core.Connection, id string) (core.Customer, error) {
+	if err := f.enter(ctx, "GetCustomer"); err != nil {
+		return core.Customer{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.customers[id]
+	if !ok {
+		return core.Customer{}, core.ErrNotFound("customer", id)
+	}
+	return c, nil
+}
+
+func (f *fake) CreateCustomer(ctx context.Context, conn core.Connection, c core.Customer) (core.Customer, error) {
+	if err := f.enter(ctx, "CreateCustomer"); err != nil {
+		return core.Customer{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return core.Customer{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c.ID = f.nextID("c")
+	c.Number = c.ID
+	f.customers[c.ID] = c
+	return c, nil
+}
+
+func (f *fake) UpdateCustomer(ctx context.Context, conn core.Connection, id string, p core.CustomerPatch) (core.Customer, error) {
+	if err := f.enter(ctx, "UpdateCustomer"); err != nil {
+		return core.Customer{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.customers[id]
+	if !ok {
+		return core.Customer{}, core.ErrNotFound("customer", id)
+	}
+	c = p.Apply(c)
+	f.customers[id] = c
+	return c, nil
+}
+
+func (f *fake) CreateInvoice(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Invoice, error) {
+	if err := f.enter(ctx, "CreateInvoice"); err != nil {
+		return core.Invoice{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := f.byRef[req.ExternalRef]; ok && req.ExternalRef != "" {
+		return f.invoices[id], nil
+	}
+	inv := core.Invoice{
+		ID:          f.nextID("i"),
+		Kind:        core.KindInvoice,
+		Status:      core.StatusPosted,
+		InvoiceDate: req.InvoiceDate,
+		CustomerID:  req.CustomerID,
+		Currency:    req.Currency,
+		NetTotal:    req.NetTotal,
+		VATTotal:    req.VATTotal,
+		Total:       req.Total,
+		Lines:       req.Lines,
+		Provider:    "fake",
+		ExternalRef: req.ExternalRef,
+	}
+	inv.Number = f.seq
+	inv.ProviderRef = strconv.Itoa(os.Getpid()) // lets tests see which process answered
+	f.invoices[inv.ID] = inv
+	f.byRef[req.ExternalRef] = inv.ID
+	return inv, nil
+}
+
+func (f *fake) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
+	if err := f.enter(ctx, "GetInvoice"); err != nil {
+		return core.Invoice{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inv, ok := f.invoices[id]
+	if !ok {
+		return core.Invoice{}, core.ErrNotFound("invoice", id)
+	}
+	return inv, nil
+}
+
+func (f *fake) ListInvoices(ctx context.Context, conn core.Connection, q core.InvoiceQuery) (core.InvoicePage, error) {
+	if err := f.enter(ctx, "ListInvoices"); err != nil {
+		return core.InvoicePage{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var page core.InvoicePage
+	for _, inv := range f.invoices {
+		inv.Lines = nil
+		page.Invoices = append(page.Invoices, inv)
+	}
+	return page, nil
+}
+
+func (f *fake) CreditInvoice(ctx context.Context, conn core.Connection, req core.CreditRequest) (core.Invoice, error) {
+	if err := f.enter(ctx, "CreditInvoice"); err != nil {
+		return core.Invoice{}, err
+	}
+	return core.Invoice{}, core.Errorf(core.CodeUnsupported, "fake provider cannot credit invoices")
+}
+
+func (f *fake) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+	if err := f.enter(ctx, "MarkInvoicePaid"); err != nil {
+		return core.Invoice{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inv, ok := f.invoices[id]
+	if !ok {
+		return core.Invoice{}, core.ErrNotFound("invoice", id)
+	}
+	inv.Status, inv.PaidAt = core.StatusPaid, paidAt
+	f.invoices[id] = inv
+	return inv, nil
+}
+
+func (f *fake) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	if err := f.enter(ctx, "InvoicePDF"); err != nil {
+		return core.Document{}, err
+	}
+	return core.Document{}, core.Errorf(core.CodeUnsupported, "fake provider renders no PDF")
+}
+
+func (f *fake) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {
+	if err := f.enter(ctx, "ListLedgerAccounts"); err != nil {
+		return nil, err
+	}
+	return []core.LedgerAccount{{Number: "1930", Name: "Bank", Active: true}, {Number: "3001", Name: "Sales 25%", Active: true}}, nil
+}
+
+func (f *fake) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {
+	if err := f.enter(ctx, "ListVATCodes"); err != nil {
+		return nil, err
+	}
+	return nil, core.Errorf(core.CodeUnsupported, "fake provider has no VAT codes")
+}
+
+func (f *fake) ListPaymentTypes(ctx context.Context, conn core.Connection) ([]core.PaymentType, error) {
+	if err := f.enter(ctx, "ListPaymentTypes"); err != nil {
+		return nil, err
+	}
+	return nil, core.Errorf(core.CodeUnsupported, "fake provider has no payment types")
+}
+
+func (f *fake) ExportSales(ctx context.Context, conn core.Connection, v core.Voucher) (core.ExportResult, error) {
+	if err := f.enter(ctx, "ExportSales"); err != nil {
+		return core.ExportResult{}, err
+	}
+	if err := v.Validate(); err != nil {
+		return core.ExportResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ref, ok := f.vouchers[v.ExternalRef]; ok {
+		return core.ExportResult{ProviderRef: ref, AlreadyExisted: true}, nil
+	}
+	ref := f.nextID("v")
+	f.vouchers[v.ExternalRef] = ref
+	return core.ExportResult{ProviderRef: ref}, nil
+}
