@@ -1,0 +1,369 @@
+package providers
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+)
+
+// MaxResponseSize bounds one answer from a plugin (an invoice PDF is the
+// largest). gRPC's default of 4 MiB is too tight for a long invoice's PDF.
+const MaxResponseSize = 64 << 20
+
+// client is the host-side adapter: core.Provider over the generated gRPC
+// client.
+type client struct {
+	rpc pb.ProviderClient
+	// done is closed when the plugin process has exited; nil when unknown.
+	done <-chan struct{}
+}
+
+// NewClient returns a core.Provider that calls a provider plugin over cc.
+// Every error it returns is a *core.Error (see ErrorFromStatus); an answer
+// that lacks its result message or carries a malformed decimal is
+// CodeInternal, a plugin bug the caller cannot fix. The caller's context
+// deadline and cancellation reach the plugin.
+func NewClient(cc grpc.ClientConnInterface) core.Provider {
+	return &client{rpc: pb.NewProviderClient(cc)}
+}
+
+// knownCodes are the codes a plugin may report.
+var knownCodes = map[core.ErrorCode]bool{
+	core.CodeInvalid: true, core.CodeUnauthorized: true, core.CodeForbidden: true,
+	core.CodeNotFound: true, core.CodeConflict: true, core.CodeRateLimited: true,
+	core.CodeProviderError: true, core.CodeUnavailable: true, core.CodeUnsupported: true,
+	core.CodeInternal: true,
+}
+
+// ErrorFromStatus converts an error from a plugin call into a *core.Error:
+//   - a status carrying a pb.Error detail becomes that error exactly (an
+//     empty or unknown code in it becomes CodeInternal);
+//   - a status without the detail with code Unavailable, DeadlineExceeded or
+//     Canceled (the plugin process is gone, or the call timed out or was
+//     canceled on the host side) becomes CodeUnavailable;
+//   - Unimplemented without the detail (a plugin built against an older
+//     protocol that lacks the RPC) becomes CodeUnsupported;
+//   - anything else becomes CodeInternal.
+//
+// A *core.Error passes through unchanged, and nil stays nil.
+func ErrorFromStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			return core.Errorf(core.CodeUnavailable, "provider call timed out or was canceled: %v", err)
+		}
+		return core.Errorf(core.CodeInternal, "provider plugin call failed: %v", err)
+	}
+	for _, d := range st.Details() {
+		if pe, ok := d.(*pb.Error); ok {
+			e := errorFromPB(pe)
+			if !knownCodes[e.Code] {
+				e.Message = "provider reported unknown error code " + string(e.Code) + ": " + e.Message
+				e.Code = core.CodeInternal
+			}
+			return e
+		}
+	}
+	switch st.Code() {
+	case codes.Unavailable:
+		return core.Errorf(core.CodeUnavailable, "provider process is unreachable: %s", st.Message())
+	case codes.DeadlineExceeded:
+		return core.Errorf(core.CodeUnavailable, "provider call timed out: %s", st.Message())
+	case codes.Canceled:
+		return core.Errorf(core.CodeUnavailable, "provider call was canceled: %s", st.Message())
+	case codes.Unimplemented:
+		return core.Errorf(core.CodeUnsupported, "provider plugin does not implement this call: %s", st.Message())
+	}
+	return core.Errorf(core.CodeInternal, "provider plugin failed (%s): %s", st.Code(), st.Message())
+}
+
+// callOptions apply to every call.
+var callOptions = []grpc.CallOption{grpc.MaxCallRecvMsgSize(MaxResponseSize)}
+
+// alive returns CodeUnavailable once go-plugin has seen the process exit, so
+// callers get a clear message instead of a transport error.
+func (c *client) alive() error {
+	if c.done == nil {
+		return nil
+	}
+	select {
+	case <-c.done:
+		return core.Errorf(core.CodeUnavailable, "provider process has exited")
+	default:
+		return nil
+	}
+}
+
+func missing(method, what string) error {
+	return core.Errorf(core.CodeInternal, "provider plugin answered %s without %s", method, what)
+}
+
+// badResponse reports decimals in an answer that did not parse.
+func badResponse(method string, d *decoder) error {
+	if err := d.err("provider plugin sent a malformed " + method + " response"); err != nil {
+		e := core.AsError(err)
+		e.Code = core.CodeInternal
+		return e
+	}
+	return nil
+}
+
+func (c *client) Describe(ctx context.Context) (core.Descriptor, error) {
+	if err := c.alive(); err != nil {
+		return core.Descriptor{}, err
+	}
+	resp, err := c.rpc.Describe(ctx, &pb.DescribeRequest{}, callOptions...)
+	if err != nil {
+		return core.Descriptor{}, ErrorFromStatus(err)
+	}
+	if resp.GetProvider() == nil {
+		return core.Descriptor{}, missing("Describe", "a descriptor")
+	}
+	return descriptorFromPB(resp.GetProvider()), nil
+}
+
+func (c *client) VerifyConnection(ctx context.Context, conn core.Connection) error {
+	if err := c.alive(); err != nil {
+		return err
+	}
+	_, err := c.rpc.VerifyConnection(ctx, &pb.VerifyConnectionRequest{Connection: connectionToPB(conn)}, callOptions...)
+	return ErrorFromStatus(err)
+}
+
+func (c *client) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
+	if err := c.alive(); err != nil {
+		return core.CustomerPage{}, err
+	}
+	resp, err := c.rpc.SearchCustomers(ctx, &pb.SearchCustomersRequest{
+		Connection: connectionToPB(conn),
+		Query:      customerQueryToPB(q),
+	}, callOptions...)
+	if err != nil {
+		return core.CustomerPage{}, ErrorFromStatus(err)
+	}
+	return core.CustomerPage{
+		Customers:  customersFromPB(resp.GetCustomers(), resp.GetCustomersPresent()),
+		NextCursor: resp.GetNextCursor(),
+	}, nil
+}
+
+func (c *client) GetCustomer(ctx context.Context, conn core.Connection, id string) (core.Customer, error) {
+	if err := c.alive(); err != nil {
+		return core.Customer{}, err
+	}
+	resp, err := c.rpc.GetCustomer(ctx, &pb.GetCustomerRequest{Connection: connectionToPB(conn), Id: id}, callOptions...)
+	if err != nil {
+		return core.Customer{}, ErrorFromStatus(err)
+	}
+	if resp.GetCustomer() == nil {
+		return core.Customer{}, missing("GetCustomer", "a customer")
+	}
+	return customerFromPB(resp.GetCustomer()), nil
+}
+
+func (c *client) CreateCustomer(ctx context.Context, conn core.Connection, cust core.Customer) (core.Customer, error) {
+	if err := c.alive(); err != nil {
+		return core.Customer{}, err
+	}
+	resp, err := c.rpc.CreateCustomer(ctx, &pb.CreateCustomerRequest{
+		Connection: connectionToPB(conn),
+		Customer:   customerToPB(cust),
+	}, callOptions...)
+	if err != nil {
+		return core.Customer{}, ErrorFromStatus(err)
+	}
+	if resp.GetCustomer() == nil {
+		return core.Customer{}, missing("CreateCustomer", "a customer")
+	}
+	return customerFromPB(resp.GetCustomer()), nil
+}
+
+func (c *client) UpdateCustomer(ctx context.Context, conn core.Connection, id string, p core.CustomerPatch) (core.Customer, error) {
+	if err := c.alive(); err != nil {
+		return core.Customer{}, err
+	}
+	resp, err := c.rpc.UpdateCustomer(ctx, &pb.UpdateCustomerRequest{
+		Connection: connectionToPB(conn),
+		Id:         id,
+		Patch:      patchToPB(p),
+	}, callOptions...)
+	if err != nil {
+		return core.Customer{}, ErrorFromStatus(err)
+	}
+	if resp.GetCustomer() == nil {
+		return core.Customer{}, missing("UpdateCustomer", "a customer")
+	}
+	return customerFromPB(resp.GetCustomer()), nil
+}
+
+// invoiceResult decodes the invoice of a single-invoice answer.
+func invoiceResult(method string, p *pb.Invoice) (core.Invoice, error) {
+	if p == nil {
+		return core.Invoice{}, missing(method, "an invoice")
+	}
+	var d decoder
+	inv := d.invoice("", p)
+	if err := badResponse(method, &d); err != nil {
+		return core.Invoice{}, err
+	}
+	return inv, nil
+}
+
+func (c *client) CreateInvoice(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Invoice, error) {
+	if err := c.alive(); err != nil {
+		return core.Invoice{}, err
+	}
+	resp, err := c.rpc.CreateInvoice(ctx, &pb.CreateInvoiceRequest{
+		Connection: connectionToPB(conn),
+		Request:    invoiceRequestToPB(req),
+	}, callOptions...)
+	if err != nil {
+		return core.Invoice{}, ErrorFromStatus(err)
+	}
+	return invoiceResult("CreateInvoice", resp.GetInvoice())
+}
+
+func (c *client) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
+	if err := c.alive(); err != nil {
+		return core.Invoice{}, err
+	}
+	resp, err := c.rpc.GetInvoice(ctx, &pb.GetInvoiceRequest{Connection: connectionToPB(conn), Id: id}, callOptions...)
+	if err != nil {
+		return core.Invoice{}, ErrorFromStatus(err)
+	}
+	return invoiceResult("GetInvoice", resp.GetInvoice())
+}
+
+func (c *client) ListInvoices(ctx context.Context, conn core.Connection, q core.InvoiceQuery) (core.InvoicePage, error) {
+	if err := c.alive(); err != nil {
+		return core.InvoicePage{}, err
+	}
+	resp, err := c.rpc.ListInvoices(ctx, &pb.ListInvoicesRequest{
+		Connection: connectionToPB(conn),
+		Query:      invoiceQueryToPB(q),
+	}, callOptions...)
+	if err != nil {
+		return core.InvoicePage{}, ErrorFromStatus(err)
+	}
+	var d decoder
+	page := core.InvoicePage{
+		Invoices:   d.invoices(resp.GetInvoices(), resp.GetInvoicesPresent()),
+		NextCursor: resp.GetNextCursor(),
+	}
+	if err := badResponse("ListInvoices", &d); err != nil {
+		return core.InvoicePage{}, err
+	}
+	return page, nil
+}
+
+func (c *client) CreditInvoice(ctx context.Context, conn core.Connection, req core.CreditRequest) (core.Invoice, error) {
+	if err := c.alive(); err != nil {
+		return core.Invoice{}, err
+	}
+	resp, err := c.rpc.CreditInvoice(ctx, &pb.CreditInvoiceRequest{
+		Connection: connectionToPB(conn),
+		Request:    creditRequestToPB(req),
+	}, callOptions...)
+	if err != nil {
+		return core.Invoice{}, ErrorFromStatus(err)
+	}
+	return invoiceResult("CreditInvoice", resp.GetInvoice())
+}
+
+func (c *client) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+	if err := c.alive(); err != nil {
+		return core.Invoice{}, err
+	}
+	resp, err := c.rpc.MarkInvoicePaid(ctx, &pb.MarkInvoicePaidRequest{
+		Connection: connectionToPB(conn),
+		Id:         id,
+		PaidAt:     string(paidAt),
+	}, callOptions...)
+	if err != nil {
+		return core.Invoice{}, ErrorFromStatus(err)
+	}
+	return invoiceResult("MarkInvoicePaid", resp.GetInvoice())
+}
+
+func (c *client) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	if err := c.alive(); err != nil {
+		return core.Document{}, err
+	}
+	resp, err := c.rpc.InvoicePDF(ctx, &pb.InvoicePDFRequest{Connection: connectionToPB(conn), Id: id}, callOptions...)
+	if err != nil {
+		return core.Document{}, ErrorFromStatus(err)
+	}
+	if resp.GetDocument() == nil {
+		return core.Document{}, missing("InvoicePDF", "a document")
+	}
+	return documentFromPB(resp.GetDocument()), nil
+}
+
+func (c *client) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {
+	if err := c.alive(); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.ListLedgerAccounts(ctx, &pb.ListLedgerAccountsRequest{Connection: connectionToPB(conn)}, callOptions...)
+	if err != nil {
+		return nil, ErrorFromStatus(err)
+	}
+	return ledgerAccountsFromPB(resp.GetAccounts(), resp.GetAccountsPresent()), nil
+}
+
+func (c *client) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {
+	if err := c.alive(); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.ListVATCodes(ctx, &pb.ListVATCodesRequest{Connection: connectionToPB(conn)}, callOptions...)
+	if err != nil {
+		return nil, ErrorFromStatus(err)
+	}
+	var d decoder
+	out := d.vatCodes(resp.GetVatCodes(), resp.GetVatCodesPresent())
+	if err := badResponse("ListVATCodes", &d); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *client) ListPaymentTypes(ctx context.Context, conn core.Connection) ([]core.PaymentType, error) {
+	if err := c.alive(); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.ListPaymentTypes(ctx, &pb.ListPaymentTypesRequest{Connection: connectionToPB(conn)}, callOptions...)
+	if err != nil {
+		return nil, ErrorFromStatus(err)
+	}
+	return paymentTypesFromPB(resp.GetPaymentTypes(), resp.GetPaymentTypesPresent()), nil
+}
+
+func (c *client) ExportSales(ctx context.Context, conn core.Connection, v core.Voucher) (core.ExportResult, error) {
+	if err := c.alive(); err != nil {
+		return core.ExportResult{}, err
+	}
+	resp, err := c.rpc.ExportSales(ctx, &pb.ExportSalesRequest{
+		Connection: connectionToPB(conn),
+		Voucher:    voucherToPB(v),
+	}, callOptions...)
+	if err != nil {
+		return core.ExportResult{}, ErrorFromStatus(err)
+	}
+	if resp.GetResult() == nil {
+		return core.ExportResult{}, missing("ExportSales", "a result")
+	}
+	return exportResultFromPB(resp.GetResult()), nil
+}

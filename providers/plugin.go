@@ -1,0 +1,72 @@
+// Package providers is the plugin protocol between the ledgerbridge gateway
+// and its provider plugins: a gRPC service (package pb) carried by
+// hashicorp/go-plugin, a host-side core.Provider that calls it (NewClient),
+// a plugin-side service that serves a core.Provider (NewServer), and Serve
+// for a plugin binary's main.
+//
+// Every error that crosses the process boundary is a *core.Error: the plugin
+// sends it as a gRPC status detail, the host rebuilds it exactly. A plugin
+// that is gone or a call that timed out is core.CodeUnavailable.
+package providers
+
+import (
+	"context"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+)
+
+// ProtocolVersion is the application protocol version. Bump it only for a
+// breaking change to pb/provider.proto, and keep serving the old version in
+// VersionedPlugins for a release.
+const ProtocolVersion = 1
+
+// PluginName is the name under which a plugin binary serves its provider and
+// the host dispenses it.
+const PluginName = "provider"
+
+// Handshake is shared by the gateway and every provider plugin and never
+// changes. The magic cookie is a UX guard, not security: it only stops a
+// person who runs a plugin binary by hand from staring at a hung process
+// (the binary says it is a plugin and exits). Which binaries the gateway
+// trusts is decided by their SHA-256 pin, not by this cookie.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "LEDGERBRIDGE_PROVIDER_PLUGIN",
+	MagicCookieValue: "d02717a49d2a77bb45bb095c26a9112686ddff5ba4de24ad05ef04b7c489ff8a",
+}
+
+// GRPCPlugin is the go-plugin glue for a core.Provider. On the plugin side
+// Impl is the provider being served; on the host side Impl is nil and
+// Dispense returns a core.Provider that calls the plugin.
+type GRPCPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	Impl core.Provider
+}
+
+var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
+
+// GRPCServer registers the provider service serving p.Impl.
+func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	pb.RegisterProviderServer(s, NewServer(p.Impl))
+	return nil
+}
+
+// GRPCClient returns a core.Provider over c. ctx is canceled by go-plugin
+// when the plugin process exits; from then on every call fails fast with
+// core.CodeUnavailable.
+func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
+	return &client{rpc: pb.NewProviderClient(c), done: ctx.Done()}, nil
+}
+
+// VersionedPlugins returns the plugin sets by protocol version, for
+// plugin.ServeConfig (impl is the provider) and plugin.ClientConfig (impl is
+// nil).
+func VersionedPlugins(impl core.Provider) map[int]plugin.PluginSet {
+	return map[int]plugin.PluginSet{
+		ProtocolVersion: {PluginName: &GRPCPlugin{Impl: impl}},
+	}
+}

@@ -1,0 +1,225 @@
+package providers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// The test binary doubles as a plugin binary and as a stand-in gateway, so
+// the tests below exercise Serve, the handshake and the parent watchdog in
+// real processes.
+const (
+	roleEnv    = "LEDGERBRIDGE_PROVIDERS_TEST_ROLE"
+	pluginLog  = "LEDGERBRIDGE_PROVIDERS_TEST_PLUGIN_LOG"
+	rolePlugin = "plugin"
+	roleHost   = "host"
+)
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(roleEnv) {
+	case rolePlugin:
+		runTestPlugin()
+		os.Exit(0)
+	case roleHost:
+		os.Exit(runTestHost())
+	}
+	os.Exit(m.Run())
+}
+
+// runTestPlugin serves a fake that describes itself as fullDescriptor. With
+// pluginLog set it logs there instead of stderr, so nothing it does after
+// the handshake depends on its parent's pipes.
+func runTestPlugin() {
+	fake := newFake()
+	fake.answer(fullDescriptor, nil)
+	var logger hclog.Logger
+	if path := os.Getenv(pluginLog); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			os.Exit(3)
+		}
+		logger = hclog.New(&hclog.LoggerOptions{Name: "test-plugin", Output: f, JSONFormat: true, Level: hclog.Debug})
+	}
+	Serve(fake, logger)
+}
+
+// pluginClient starts the test binary as a plugin.
+func pluginClient(logger hclog.Logger, extraEnv ...string) *plugin.Client {
+	cmd := exec.Command(os.Args[0])
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, roleEnv+"=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, roleEnv+"="+rolePlugin)
+	cmd.Env = append(cmd.Env, extraEnv...)
+	return plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: VersionedPlugins(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		StartTimeout:     30 * time.Second,
+		Logger:           logger,
+	})
+}
+
+func dispense(c *plugin.Client) (core.Provider, error) {
+	rpc, err := c.Client()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := rpc.Dispense(PluginName)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := raw.(core.Provider)
+	if !ok {
+		return nil, fmt.Errorf("dispensed %T", raw)
+	}
+	return p, nil
+}
+
+// runTestHost plays a gateway: it starts a plugin (logging to the file in
+// pluginLog), checks it answers, prints the plugin's pid and waits to be
+// killed.
+func runTestHost() int {
+	c := pluginClient(hclog.NewNullLogger(), pluginLog+"="+os.Getenv(pluginLog))
+	p, err := dispense(c)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dispense:", err)
+		return 2
+	}
+	if _, err := p.Describe(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "describe:", err)
+		return 2
+	}
+	fmt.Println(c.ReattachConfig().Pid)
+	select {}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A real plugin process completes the handshake, answers over gRPC, and its
+// JSON logs arrive at the host as structured entries.
+func TestServeInARealProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	var logs syncBuffer
+	host := hclog.New(&hclog.LoggerOptions{Name: "host", Output: &logs, JSONFormat: true, Level: hclog.Debug})
+	c := pluginClient(host)
+	defer c.Kill()
+	p, err := dispense(c)
+	if err != nil {
+		t.Fatalf("start plugin: %v", err)
+	}
+	if v := c.NegotiatedVersion(); v != ProtocolVersion {
+		t.Errorf("negotiated version %d", v)
+	}
+	d, err := p.Describe(context.Background())
+	if err != nil {
+		t.Fatalf("describe: %v", err)
+	}
+	assertSame(t, "descriptor", fullDescriptor, d)
+
+	c.Kill()
+	if !c.Exited() {
+		t.Error("plugin still running after Kill")
+	}
+	if _, err := p.Describe(context.Background()); core.Code(err) != core.CodeUnavailable {
+		t.Errorf("call after exit: err = %v, want unavailable", err)
+	}
+
+	// The plugin's "plugin address" debug line must reach the host parsed,
+	// i.e. as its own message rather than a raw JSON string.
+	found := false
+	sc := bufio.NewScanner(strings.NewReader(logs.String()))
+	for sc.Scan() {
+		var entry map[string]any
+		if json.Unmarshal(sc.Bytes(), &entry) == nil && entry["@message"] == "plugin address" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no structured plugin log entry in host log:\n%s", logs.String())
+	}
+}
+
+func TestWatchParent(t *testing.T) {
+	t.Run("parent changes", func(t *testing.T) {
+		var mu sync.Mutex
+		ppid := 100
+		get := func() int { mu.Lock(); defer mu.Unlock(); return ppid }
+		type change struct{ before, now int }
+		got := make(chan change, 1)
+		go watchParent(get, time.Millisecond, nil, func(before, now int) { got <- change{before, now} })
+		select {
+		case c := <-got:
+			t.Fatalf("orphaned(%d, %d) while the parent lives", c.before, c.now)
+		case <-time.After(20 * time.Millisecond):
+		}
+		mu.Lock()
+		ppid = 1
+		mu.Unlock()
+		select {
+		case c := <-got:
+			if c.before != 100 || c.now != 1 {
+				t.Errorf("orphaned(%d, %d), want (100, 1)", c.before, c.now)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("watchdog did not notice the new parent")
+		}
+	})
+	t.Run("stop", func(t *testing.T) {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			watchParent(func() int { return 7 }, time.Millisecond, stop, func(int, int) { t.Error("orphaned") })
+			close(done)
+		}()
+		close(stop)
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatal("watchParent ignored stop")
+		}
+	})
+}
+
+func TestNewPluginLogger(t *testing.T) {
+	l := NewPluginLogger("p")
+	if !l.IsDebug() || l.Name() != "p" {
+		t.Errorf("logger level/name: debug=%v name=%q", l.IsDebug(), l.Name())
+	}
+}

@@ -1,0 +1,278 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+)
+
+// server is the plugin-side adapter: the generated gRPC service over a
+// core.Provider.
+type server struct {
+	pb.UnimplementedProviderServer
+	impl core.Provider
+}
+
+// NewServer returns the gRPC service that serves impl. Every error impl
+// returns leaves as a gRPC status carrying a pb.Error detail (see
+// StatusFromError); a panic in impl is recovered, logged with its stack to
+// stderr, and answered as CodeInternal so one bad call does not kill the
+// process that serves every merchant. A request whose decimal fields do not
+// parse is refused, before impl is called, with CodeInvalid (Syntax set)
+// naming each such field.
+func NewServer(impl core.Provider) pb.ProviderServer {
+	return &server{impl: impl}
+}
+
+// StatusFromError converts err into the gRPC status the plugin answers with:
+// the gRPC code is chosen from the core code for the benefit of generic gRPC
+// tooling, and the status carries the full *core.Error as a pb.Error detail,
+// which is what the host reads. Foreign errors become CodeInternal, except
+// context.Canceled and context.DeadlineExceeded, which become
+// CodeUnavailable. A nil err yields nil.
+func StatusFromError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *core.Error
+	if !errors.As(err, &e) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			e = core.Errorf(core.CodeUnavailable, "provider call timed out: %v", err)
+		case errors.Is(err, context.Canceled):
+			e = core.Errorf(core.CodeUnavailable, "provider call was canceled: %v", err)
+		default:
+			e = core.AsError(err)
+		}
+	}
+	st := status.New(grpcCode(e.Code), e.Message)
+	if withDetail, derr := st.WithDetails(errorToPB(e)); derr == nil {
+		st = withDetail
+	}
+	return st.Err()
+}
+
+// grpcCode picks the closest gRPC code for a core code.
+func grpcCode(c core.ErrorCode) codes.Code {
+	switch c {
+	case core.CodeInvalid:
+		return codes.InvalidArgument
+	case core.CodeUnauthorized:
+		return codes.Unauthenticated
+	case core.CodeForbidden:
+		return codes.PermissionDenied
+	case core.CodeNotFound:
+		return codes.NotFound
+	case core.CodeConflict:
+		return codes.FailedPrecondition
+	case core.CodeRateLimited:
+		return codes.ResourceExhausted
+	case core.CodeProviderError:
+		// The accounting system's own failure: an error from another
+		// address space, which is what Unknown is for.
+		return codes.Unknown
+	case core.CodeUnavailable:
+		return codes.Unavailable
+	case core.CodeUnsupported:
+		return codes.Unimplemented
+	default:
+		return codes.Internal
+	}
+}
+
+// guard turns a panic in impl into a CodeInternal status in *err.
+func (s *server) guard(method string, err *error) {
+	if r := recover(); r != nil {
+		// hclog.Default is the plugin's stderr logger once Serve has run.
+		hclog.Default().Error("provider panicked", "method", method, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		*err = StatusFromError(core.Errorf(core.CodeInternal, "provider panicked in %s: %v", method, r))
+	}
+}
+
+// badRequest answers a request whose fields did not decode.
+func badRequest(d *decoder) error {
+	if err := d.err("malformed request"); err != nil {
+		e := core.AsError(err)
+		e.Syntax = true
+		return StatusFromError(e)
+	}
+	return nil
+}
+
+func (s *server) Describe(ctx context.Context, _ *pb.DescribeRequest) (resp *pb.DescribeResponse, err error) {
+	defer s.guard("Describe", &err)
+	d, err := s.impl.Describe(ctx)
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.DescribeResponse{Provider: descriptorToPB(d)}, nil
+}
+
+func (s *server) VerifyConnection(ctx context.Context, req *pb.VerifyConnectionRequest) (resp *pb.VerifyConnectionResponse, err error) {
+	defer s.guard("VerifyConnection", &err)
+	if err := s.impl.VerifyConnection(ctx, connectionFromPB(req.GetConnection())); err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.VerifyConnectionResponse{}, nil
+}
+
+func (s *server) SearchCustomers(ctx context.Context, req *pb.SearchCustomersRequest) (resp *pb.SearchCustomersResponse, err error) {
+	defer s.guard("SearchCustomers", &err)
+	page, err := s.impl.SearchCustomers(ctx, connectionFromPB(req.GetConnection()), customerQueryFromPB(req.GetQuery()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.SearchCustomersResponse{
+		Customers:        sliceToPB(page.Customers, customerToPB),
+		CustomersPresent: page.Customers != nil,
+		NextCursor:       page.NextCursor,
+	}, nil
+}
+
+func (s *server) GetCustomer(ctx context.Context, req *pb.GetCustomerRequest) (resp *pb.GetCustomerResponse, err error) {
+	defer s.guard("GetCustomer", &err)
+	c, err := s.impl.GetCustomer(ctx, connectionFromPB(req.GetConnection()), req.GetId())
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.GetCustomerResponse{Customer: customerToPB(c)}, nil
+}
+
+func (s *server) CreateCustomer(ctx context.Context, req *pb.CreateCustomerRequest) (resp *pb.CreateCustomerResponse, err error) {
+	defer s.guard("CreateCustomer", &err)
+	c, err := s.impl.CreateCustomer(ctx, connectionFromPB(req.GetConnection()), customerFromPB(req.GetCustomer()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.CreateCustomerResponse{Customer: customerToPB(c)}, nil
+}
+
+func (s *server) UpdateCustomer(ctx context.Context, req *pb.UpdateCustomerRequest) (resp *pb.UpdateCustomerResponse, err error) {
+	defer s.guard("UpdateCustomer", &err)
+	c, err := s.impl.UpdateCustomer(ctx, connectionFromPB(req.GetConnection()), req.GetId(), patchFromPB(req.GetPatch()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.UpdateCustomerResponse{Customer: customerToPB(c)}, nil
+}
+
+func (s *server) CreateInvoice(ctx context.Context, req *pb.CreateInvoiceRequest) (resp *pb.CreateInvoiceResponse, err error) {
+	defer s.guard("CreateInvoice", &err)
+	var d decoder
+	r := d.invoiceRequest(req.GetRequest())
+	if err := badRequest(&d); err != nil {
+		return nil, err
+	}
+	inv, err := s.impl.CreateInvoice(ctx, connectionFromPB(req.GetConnection()), r)
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.CreateInvoiceResponse{Invoice: invoiceToPB(inv)}, nil
+}
+
+func (s *server) GetInvoice(ctx context.Context, req *pb.GetInvoiceRequest) (resp *pb.GetInvoiceResponse, err error) {
+	defer s.guard("GetInvoice", &err)
+	inv, err := s.impl.GetInvoice(ctx, connectionFromPB(req.GetConnection()), req.GetId())
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.GetInvoiceResponse{Invoice: invoiceToPB(inv)}, nil
+}
+
+func (s *server) ListInvoices(ctx context.Context, req *pb.ListInvoicesRequest) (resp *pb.ListInvoicesResponse, err error) {
+	defer s.guard("ListInvoices", &err)
+	page, err := s.impl.ListInvoices(ctx, connectionFromPB(req.GetConnection()), invoiceQueryFromPB(req.GetQuery()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.ListInvoicesResponse{
+		Invoices:        sliceToPB(page.Invoices, invoiceToPB),
+		InvoicesPresent: page.Invoices != nil,
+		NextCursor:      page.NextCursor,
+	}, nil
+}
+
+func (s *server) CreditInvoice(ctx context.Context, req *pb.CreditInvoiceRequest) (resp *pb.CreditInvoiceResponse, err error) {
+	defer s.guard("CreditInvoice", &err)
+	var d decoder
+	r := d.creditRequest(req.GetRequest())
+	if err := badRequest(&d); err != nil {
+		return nil, err
+	}
+	inv, err := s.impl.CreditInvoice(ctx, connectionFromPB(req.GetConnection()), r)
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.CreditInvoiceResponse{Invoice: invoiceToPB(inv)}, nil
+}
+
+func (s *server) MarkInvoicePaid(ctx context.Context, req *pb.MarkInvoicePaidRequest) (resp *pb.MarkInvoicePaidResponse, err error) {
+	defer s.guard("MarkInvoicePaid", &err)
+	inv, err := s.impl.MarkInvoicePaid(ctx, connectionFromPB(req.GetConnection()), req.GetId(), core.Date(req.GetPaidAt()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.MarkInvoicePaidResponse{Invoice: invoiceToPB(inv)}, nil
+}
+
+func (s *server) InvoicePDF(ctx context.Context, req *pb.InvoicePDFRequest) (resp *pb.InvoicePDFResponse, err error) {
+	defer s.guard("InvoicePDF", &err)
+	doc, err := s.impl.InvoicePDF(ctx, connectionFromPB(req.GetConnection()), req.GetId())
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.InvoicePDFResponse{Document: documentToPB(doc)}, nil
+}
+
+func (s *server) ListLedgerAccounts(ctx context.Context, req *pb.ListLedgerAccountsRequest) (resp *pb.ListLedgerAccountsResponse, err error) {
+	defer s.guard("ListLedgerAccounts", &err)
+	accounts, err := s.impl.ListLedgerAccounts(ctx, connectionFromPB(req.GetConnection()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.ListLedgerAccountsResponse{
+		Accounts:        sliceToPB(accounts, ledgerAccountToPB),
+		AccountsPresent: accounts != nil,
+	}, nil
+}
+
+func (s *server) ListVATCodes(ctx context.Context, req *pb.ListVATCodesRequest) (resp *pb.ListVATCodesResponse, err error) {
+	defer s.guard("ListVATCodes", &err)
+	vatCodes, err := s.impl.ListVATCodes(ctx, connectionFromPB(req.GetConnection()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.ListVATCodesResponse{
+		VatCodes:        sliceToPB(vatCodes, vatCodeToPB),
+		VatCodesPresent: vatCodes != nil,
+	}, nil
+}
+
+func (s *server) ListPaymentTypes(ctx context.Context, req *pb.ListPaymentTypesRequest) (resp *pb.ListPaymentTypesResponse, err error) {
+	defer s.guard("ListPaymentTypes", &err)
+	types, err := s.impl.ListPaymentTypes(ctx, connectionFromPB(req.GetConnection()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.ListPaymentTypesResponse{
+		PaymentTypes:        sliceToPB(types, paymentTypeToPB),
+		PaymentTypesPresent: types != nil,
+	}, nil
+}
+
+func (s *server) ExportSales(ctx context.Context, req *pb.ExportSalesRequest) (resp *pb.ExportSalesResponse, err error) {
+	defer s.guard("ExportSales", &err)
+	res, err := s.impl.ExportSales(ctx, connectionFromPB(req.GetConnection()), voucherFromPB(req.GetVoucher()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.ExportSalesResponse{Result: exportResultToPB(res)}, nil
+}
