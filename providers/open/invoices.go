@@ -1,0 +1,502 @@
+package open
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// invoiceRow is an invoices row. Optional references are read as "" via
+// COALESCE (they are NULL in the table so the unique index on external_ref
+// ignores invoices without one).
+type invoiceRow struct {
+	ID               string `db:"id"`
+	Number           int64  `db:"number"`
+	Kind             string `db:"kind"`
+	Status           string `db:"status"`
+	InvoiceDate      string `db:"invoice_date"`
+	DueDate          string `db:"due_date"`
+	CustomerID       string `db:"customer_id"`
+	CustomerName     string `db:"customer_name"`
+	Reference        string `db:"reference"`
+	Comment          string `db:"comment"`
+	Currency         string `db:"currency"`
+	NetTotal         int64  `db:"net_total"`
+	VATTotal         int64  `db:"vat_total"`
+	Total            int64  `db:"total"`
+	PaidAt           string `db:"paid_at"`
+	CreditsInvoiceID string `db:"credits_invoice_id"`
+	ExternalRef      string `db:"external_ref"`
+	LocationID       string `db:"location_id"`
+	ReceiptID        string `db:"receipt_id"`
+	CreatedAt        string `db:"created_at"`
+}
+
+const invoiceColumns = `id, number, kind, status, invoice_date, due_date, customer_id, customer_name,
+	reference, comment, currency, net_total, vat_total, total, paid_at,
+	COALESCE(credits_invoice_id, '') AS credits_invoice_id, COALESCE(external_ref, '') AS external_ref,
+	location_id, receipt_id, created_at`
+
+func (r invoiceRow) invoice() core.Invoice {
+	return core.Invoice{
+		ID:               r.ID,
+		Number:           r.Number,
+		Kind:             core.InvoiceKind(r.Kind),
+		Status:           core.InvoiceStatus(r.Status),
+		InvoiceDate:      core.Date(r.InvoiceDate),
+		DueDate:          core.Date(r.DueDate),
+		CustomerID:       r.CustomerID,
+		CustomerName:     r.CustomerName,
+		Reference:        r.Reference,
+		Comment:          r.Comment,
+		Currency:         core.Currency(r.Currency),
+		NetTotal:         r.NetTotal,
+		VATTotal:         r.VATTotal,
+		Total:            r.Total,
+		PaidAt:           core.Date(r.PaidAt),
+		CreditsInvoiceID: r.CreditsInvoiceID,
+		Provider:         Name,
+		ProviderRef:      strconv.FormatInt(r.Number, 10),
+		ExternalRef:      r.ExternalRef,
+		LocationID:       r.LocationID,
+		ReceiptID:        r.ReceiptID,
+		CreatedAt:        parseTime(r.CreatedAt),
+	}
+}
+
+type lineRow struct {
+	InvoiceID    string        `db:"invoice_id"`
+	Position     int           `db:"position"`
+	Description  string        `db:"description"`
+	ProductGroup string        `db:"product_group"`
+	Quantity     string        `db:"quantity"`
+	UnitPrice    int64         `db:"unit_price"`
+	VATRate      string        `db:"vat_rate"`
+	Takeaway     bool          `db:"takeaway"`
+	Net          int64         `db:"net"`
+	VAT          int64         `db:"vat"`
+	Total        int64         `db:"total"`
+	CreditsLine  sql.NullInt64 `db:"credits_line"`
+}
+
+func (r lineRow) line() core.InvoiceLine {
+	return core.InvoiceLine{
+		Description:  r.Description,
+		ProductGroup: r.ProductGroup,
+		Quantity:     parseDecimal(r.Quantity),
+		UnitPrice:    r.UnitPrice,
+		VATRate:      parseDecimal(r.VATRate),
+		Takeaway:     r.Takeaway,
+		Net:          r.Net,
+		VAT:          r.VAT,
+		Total:        r.Total,
+	}
+}
+
+type vatRow struct {
+	InvoiceID string `db:"invoice_id"`
+	VATRate   string `db:"vat_rate"`
+	Net       int64  `db:"net"`
+	VAT       int64  `db:"vat"`
+}
+
+func (r vatRow) amount() core.VATAmount {
+	return core.VATAmount{VATRate: parseDecimal(r.VATRate), Net: r.Net, VAT: r.VAT}
+}
+
+// parseDecimal reads a decimal column; the column only ever holds strings
+// written by decimal.String, so a failure means a corrupt row and reads as 0.
+func parseDecimal(s string) decimal.Decimal {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero
+	}
+	return d
+}
+
+// canonical is d as it reads back from the database, so an invoice returned
+// by a write equals the same invoice read later.
+func canonical(d decimal.Decimal) decimal.Decimal { return parseDecimal(d.String()) }
+
+// validateInvoiceRequest checks what the provider relies on: a customer, a
+// date, a currency and priced lines whose amounts add up. It never
+// reprices: the amounts are stored as they came.
+func validateInvoiceRequest(req *core.InvoiceRequest, conn core.Connection, today func() core.Date) error {
+	var errs []core.FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, core.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if strings.TrimSpace(req.CustomerID) == "" {
+		add("customer_id", "is required")
+	}
+	if req.InvoiceDate == "" {
+		req.InvoiceDate = today()
+	} else if !req.InvoiceDate.Valid() {
+		add("invoice_date", "must be a date YYYY-MM-DD")
+	}
+	if req.Currency == "" {
+		req.Currency = conn.Currency
+	}
+	if !req.Currency.Valid() {
+		add("currency", "must be an ISO 4217 code")
+	}
+	if len(req.Lines) == 0 {
+		add("lines", "needs at least one line")
+	}
+	var net, vat, total int64
+	for i, l := range req.Lines {
+		if l.Net+l.VAT != l.Total {
+			add(fmt.Sprintf("lines[%d].total", i), "net %d plus VAT %d is not the total %d", l.Net, l.VAT, l.Total)
+		}
+		net += l.Net
+		vat += l.VAT
+		total += l.Total
+	}
+	if net != req.NetTotal {
+		add("net_total", "is %d but the lines' net adds up to %d", req.NetTotal, net)
+	}
+	if vat != req.VATTotal {
+		add("vat_total", "is %d but the lines' VAT adds up to %d", req.VATTotal, vat)
+	}
+	if total != req.Total {
+		add("total", "is %d but the lines add up to %d", req.Total, total)
+	}
+	if len(req.VATBreakdown) > 0 {
+		var bnet, bvat int64
+		for _, b := range req.VATBreakdown {
+			bnet += b.Net
+			bvat += b.VAT
+		}
+		if bnet != req.NetTotal || bvat != req.VATTotal {
+			add("vat_breakdown", "adds up to net %d and VAT %d, not the invoice's %d and %d", bnet, bvat, req.NetTotal, req.VATTotal)
+		}
+	}
+	return core.Invalid("invalid invoice", errs...)
+}
+
+// CreateInvoice posts an invoice for the merchant's customer, numbered from
+// the merchant's single series. The number is taken and the series bumped in
+// the same write transaction as the insert, so numbers are contiguous, with
+// no gap and no duplicate, however many calls run at once; the first number
+// is conn.Settings[invoice_start_number] (default 1). The due date is the
+// invoice date plus the customer's due days. The priced lines, totals and
+// VAT breakdown are stored exactly as given.
+//
+// Idempotent on req.ExternalRef: when the merchant already has an invoice
+// with that reference it is returned unchanged and nothing is created.
+//
+// Concurrent calls are group-committed: several invoices share one write
+// transaction (see batch.go), each still numbered inside it.
+//
+// Errors: CodeInvalid naming customer_id (no such customer, customer
+// inactive, invoicing disabled), invoice_start_number or a request field;
+// CodeConflict naming external_ref when a credit invoice holds that
+// reference; CodeUnavailable when the database is busy.
+func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Invoice, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Invoice{}, err
+	}
+	start, err := startNumber(conn)
+	if err != nil {
+		return core.Invoice{}, err
+	}
+	if err := validateInvoiceRequest(&req, conn, func() core.Date { return p.today(conn) }); err != nil {
+		return core.Invoice{}, err
+	}
+	now := p.nowUTC()
+	inv := core.Invoice{
+		ID:           newInvoiceID(now),
+		Kind:         core.KindInvoice,
+		Status:       core.StatusPosted,
+		InvoiceDate:  req.InvoiceDate,
+		CustomerID:   req.CustomerID,
+		Reference:    req.Reference,
+		Comment:      req.Comment,
+		Currency:     req.Currency,
+		NetTotal:     req.NetTotal,
+		VATTotal:     req.VATTotal,
+		Total:        req.Total,
+		VATBreakdown: make([]core.VATAmount, len(req.VATBreakdown)),
+		Lines:        make([]core.InvoiceLine, len(req.Lines)),
+		Provider:     Name,
+		ExternalRef:  req.ExternalRef,
+		LocationID:   req.LocationID,
+		ReceiptID:    req.ReceiptID,
+		CreatedAt:    now,
+	}
+	for i, l := range req.Lines {
+		l.Quantity, l.VATRate = canonical(l.Quantity), canonical(l.VATRate)
+		inv.Lines[i] = l
+	}
+	for i, b := range req.VATBreakdown {
+		b.VATRate = canonical(b.VATRate)
+		inv.VATBreakdown[i] = b
+	}
+
+	res := p.batch.submit(p, ctx, &createJob{merchantID: conn.MerchantID, start: start, ref: req.ExternalRef, inv: inv})
+	if res.err != nil {
+		return core.Invoice{}, dbError("create invoice", res.err)
+	}
+	if res.existingID != "" {
+		return p.GetInvoice(ctx, conn, res.existingID)
+	}
+	return res.inv, nil
+}
+
+func invalidCustomer(msg string) error {
+	return core.Invalid(msg, core.FieldError{Field: "customer_id", Message: msg})
+}
+
+// findByExternalRef returns the id of the merchant's invoice with ref, or ""
+// when there is none. An invoice of another kind under ref is CodeConflict:
+// an invoice request and a credit request must not share a reference.
+func findByExternalRef(ctx context.Context, tx *sqlx.Tx, merchantID, ref string, kind core.InvoiceKind) (string, error) {
+	var found struct {
+		ID   string `db:"id"`
+		Kind string `db:"kind"`
+	}
+	err := tx.GetContext(ctx, &found, `SELECT id, kind FROM invoices WHERE merchant_id = ? AND external_ref = ?`, merchantID, ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if found.Kind != string(kind) {
+		return "", refUsedBy(found.Kind)
+	}
+	return found.ID, nil
+}
+
+// GetInvoice returns the merchant's invoice or credit invoice with its lines
+// and VAT breakdown, with its stored status (posted, paid or credited; the
+// engine derives overdue). Errors: CodeNotFound.
+func (p *Provider) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Invoice{}, err
+	}
+	inv, err := getInvoice(ctx, p.db.Reader(), conn.MerchantID, id)
+	if err != nil {
+		return core.Invoice{}, dbError("get invoice", err)
+	}
+	return inv, nil
+}
+
+func getInvoice(ctx context.Context, q sqlx.QueryerContext, merchantID, id string) (core.Invoice, error) {
+	var r invoiceRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND merchant_id = ?`, id, merchantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Invoice{}, core.ErrNotFound("invoice", id)
+	}
+	if err != nil {
+		return core.Invoice{}, err
+	}
+	inv := r.invoice()
+	var lines []lineRow
+	if err := sqlx.SelectContext(ctx, q, &lines, `SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY position`, id); err != nil {
+		return core.Invoice{}, err
+	}
+	inv.Lines = make([]core.InvoiceLine, len(lines))
+	for i, l := range lines {
+		inv.Lines[i] = l.line()
+	}
+	var vats []vatRow
+	if err := sqlx.SelectContext(ctx, q, &vats, `SELECT invoice_id, vat_rate, net, vat FROM invoice_vat WHERE invoice_id = ? ORDER BY position`, id); err != nil {
+		return core.Invoice{}, err
+	}
+	inv.VATBreakdown = make([]core.VATAmount, len(vats))
+	for i, v := range vats {
+		inv.VATBreakdown[i] = v.amount()
+	}
+	return inv, nil
+}
+
+// derivedStatus is the SQL for an invoice's status as of the bound date:
+// overdue is a posted invoice (not a credit invoice) past its due date.
+const derivedStatus = `(CASE WHEN status = 'posted' AND kind = 'invoice' AND due_date < ? THEN 'overdue' ELSE status END)`
+
+var invoiceSortSQL = map[string]string{
+	core.SortNumber:      "number",
+	core.SortInvoiceDate: "invoice_date",
+	core.SortDueDate:     "due_date",
+	core.SortCustomer:    "customer_name COLLATE NOCASE",
+	core.SortTotal:       "total",
+	core.SortStatus:      derivedStatus,
+}
+
+func encodeOffsetCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+func decodeOffsetCursor(s string) (int, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		if rest, ok := strings.CutPrefix(string(b), "o:"); ok {
+			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
+				return n, nil
+			}
+		}
+	}
+	return 0, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
+}
+
+// ListInvoices returns a page of the merchant's invoices and credit invoices
+// with their VAT breakdown but without lines. From and To bound the invoice
+// date inclusively; Status filters on the status as of q.Today (default: the
+// merchant's today): overdue is posted and due before today, posted is
+// posted and not overdue. Sort is one of core.InvoiceSortColumns (default
+// number; customer sorts by customer name, status by the derived status),
+// Desc reverses it, and ties are broken by id. Limit 0 means 50.
+// Errors: CodeInvalid naming sort, status, from, to, limit or cursor.
+func (p *Provider) ListInvoices(ctx context.Context, conn core.Connection, q core.InvoiceQuery) (core.InvoicePage, error) {
+	if err := checkConn(conn); err != nil {
+		return core.InvoicePage{}, err
+	}
+	var errs []core.FieldError
+	bad := func(field, msg string) { errs = append(errs, core.FieldError{Field: field, Message: msg}) }
+	if q.Sort == "" {
+		q.Sort = core.SortNumber
+	}
+	orderBy, ok := invoiceSortSQL[q.Sort]
+	if !ok {
+		bad("sort", "must be one of "+strings.Join(core.InvoiceSortColumns, ", "))
+	}
+	if q.Status != "" && !q.Status.Valid() {
+		bad("status", "must be one of draft, posted, paid, overdue, credited")
+	}
+	if q.From != "" && !q.From.Valid() {
+		bad("from", "must be a date YYYY-MM-DD")
+	}
+	if q.To != "" && !q.To.Valid() {
+		bad("to", "must be a date YYYY-MM-DD")
+	}
+	limit, err := core.NormalizeLimit(q.Limit)
+	if err != nil {
+		errs = append(errs, core.AsError(err).Fields...)
+	}
+	offset := 0
+	if q.Cursor != "" {
+		if offset, err = decodeOffsetCursor(q.Cursor); err != nil {
+			errs = append(errs, core.AsError(err).Fields...)
+		}
+	}
+	if err := core.Invalid("invalid invoice query", errs...); err != nil {
+		return core.InvoicePage{}, err
+	}
+	today := q.Today
+	if today == "" {
+		today = p.today(conn)
+	}
+
+	where := []string{"merchant_id = ?"}
+	args := []any{conn.MerchantID}
+	if q.From != "" {
+		where = append(where, "invoice_date >= ?")
+		args = append(args, string(q.From))
+	}
+	if q.To != "" {
+		where = append(where, "invoice_date <= ?")
+		args = append(args, string(q.To))
+	}
+	if q.CustomerID != "" {
+		where = append(where, "customer_id = ?")
+		args = append(args, q.CustomerID)
+	}
+	if q.Status != "" {
+		where = append(where, derivedStatus+" = ?")
+		args = append(args, string(today), string(q.Status))
+	}
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	if q.Sort == core.SortStatus {
+		args = append(args, string(today))
+	}
+	args = append(args, limit+1, offset)
+	var rows []invoiceRow
+	err = p.db.Reader().SelectContext(ctx, &rows, `SELECT `+invoiceColumns+` FROM invoices
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY `+orderBy+` `+dir+`, id `+dir+` LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return core.InvoicePage{}, dbError("list invoices", err)
+	}
+	var page core.InvoicePage
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = encodeOffsetCursor(offset + limit)
+	}
+	page.Invoices = make([]core.Invoice, len(rows))
+	if len(rows) == 0 {
+		return page, nil
+	}
+	ids := make([]any, len(rows))
+	index := make(map[string]int, len(rows))
+	for i, r := range rows {
+		page.Invoices[i] = r.invoice()
+		page.Invoices[i].VATBreakdown = []core.VATAmount{}
+		ids[i] = r.ID
+		index[r.ID] = i
+	}
+	var vats []vatRow
+	err = p.db.Reader().SelectContext(ctx, &vats, `SELECT invoice_id, vat_rate, net, vat FROM invoice_vat
+		WHERE invoice_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY invoice_id, position`, ids...)
+	if err != nil {
+		return core.InvoicePage{}, dbError("list invoices", err)
+	}
+	for _, v := range vats {
+		inv := &page.Invoices[index[v.InvoiceID]]
+		inv.VATBreakdown = append(inv.VATBreakdown, v.amount())
+	}
+	return page, nil
+}
+
+// MarkInvoicePaid records that a posted (possibly overdue) invoice or credit
+// invoice was paid on paidAt; it books nothing. Marking a paid invoice again
+// only changes the date. Errors: CodeNotFound; CodeInvalid naming paid_at
+// (malformed, or before the invoice date); CodeConflict for a credited or
+// draft invoice.
+func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Invoice{}, err
+	}
+	if !paidAt.Valid() {
+		return core.Invoice{}, core.Invalid("invalid payment", core.FieldError{Field: "paid_at", Message: "must be a date YYYY-MM-DD"})
+	}
+	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		var cur struct {
+			Status      string `db:"status"`
+			InvoiceDate string `db:"invoice_date"`
+		}
+		err := tx.GetContext(ctx, &cur, `SELECT status, invoice_date FROM invoices WHERE id = ? AND merchant_id = ?`, id, conn.MerchantID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return core.ErrNotFound("invoice", id)
+		}
+		if err != nil {
+			return err
+		}
+		switch core.InvoiceStatus(cur.Status) {
+		case core.StatusPosted, core.StatusPaid:
+		default:
+			return core.Errorf(core.CodeConflict, "a %s invoice cannot be marked paid", cur.Status)
+		}
+		if string(paidAt) < cur.InvoiceDate {
+			return core.Invalid("invalid payment", core.FieldError{Field: "paid_at", Message: "must not be before the invoice date " + cur.InvoiceDate})
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = 'paid', paid_at = ? WHERE id = ?`, string(paidAt), id)
+		return err
+	})
+	if err != nil {
+		return core.Invoice{}, dbError("mark invoice paid", err)
+	}
+	return p.GetInvoice(ctx, conn, id)
+}

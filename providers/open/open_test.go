@@ -1,0 +1,163 @@
+package open
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+var (
+	connA = core.Connection{MerchantID: "mer_a", Country: core.Sweden, Currency: "SEK"}
+	connB = core.Connection{MerchantID: "mer_b", Country: core.Sweden, Currency: "SEK"}
+)
+
+// testClock is a settable clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{t: time.Date(2026, 1, 20, 9, 30, 0, 123456789, time.UTC)}
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newProvider(t testing.TB) (*Provider, *testClock) {
+	t.Helper()
+	clock := newTestClock()
+	p, err := Open(context.Background(), t.TempDir(), clock.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, clock
+}
+
+func wantCode(t *testing.T, err error, code core.ErrorCode, field string) {
+	t.Helper()
+	if core.Code(err) != code {
+		t.Fatalf("err = %v, want code %s", err, code)
+	}
+	if field == "" {
+		return
+	}
+	for _, f := range core.AsError(err).Fields {
+		if f.Field == field {
+			return
+		}
+	}
+	t.Fatalf("err = %v, want a field error naming %q", err, field)
+}
+
+func mustCustomer(t testing.TB, p *Provider, conn core.Connection, c core.Customer) core.Customer {
+	t.Helper()
+	out, err := p.CreateCustomer(context.Background(), conn, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// invoiceable is a customer that may be invoiced with 30 days to pay.
+func invoiceable(name string) core.Customer {
+	return core.Customer{Name: name, Active: true, InvoicingEnabled: true, DueDays: 30}
+}
+
+func lineIn(desc, qty string, unitPrice int64, rate string) core.LineInput {
+	return core.LineInput{Description: desc, ProductGroup: "food", Quantity: decimal.RequireFromString(qty),
+		UnitPrice: unitPrice, VATRate: decimal.RequireFromString(rate)}
+}
+
+// request prices lines like the engine does (shelf prices incl. VAT).
+func request(ref, customerID string, date core.Date, lines ...core.LineInput) core.InvoiceRequest {
+	pl := core.PriceLines(lines, true)
+	return core.InvoiceRequest{
+		ExternalRef: ref, CustomerID: customerID, InvoiceDate: date, Currency: "SEK",
+		Reference: "PO-1", Comment: "thanks", LocationID: "loc_1", ReceiptID: "rcp_" + ref,
+		Lines: pl.Lines, VATBreakdown: pl.Breakdown, NetTotal: pl.Net, VATTotal: pl.VAT, Total: pl.Total,
+	}
+}
+
+func withStart(conn core.Connection, n string) core.Connection {
+	conn.Settings = map[string]string{core.SettingInvoiceStartNumber: n}
+	return conn
+}
+
+func TestDescribe(t *testing.T) {
+	p, _ := newProvider(t)
+	d, err := p.Describe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := core.Capabilities{Invoices: true, CreditInvoices: true}
+	if d.Name != "open" || d.DisplayName != "OPEN Invoice & Customers" || d.Version != Version ||
+		d.Auth.Type != core.AuthNone || d.Capabilities.OwnsCustomers != want.OwnsCustomers ||
+		d.Capabilities.Invoices != want.Invoices || d.Capabilities.CreditInvoices != want.CreditInvoices ||
+		d.Capabilities.PDF || d.Capabilities.CollectiveInvoices || d.Capabilities.LedgerAccounts || d.Capabilities.SalesExport {
+		t.Fatalf("descriptor = %+v", d)
+	}
+}
+
+func TestUnsupportedAndConnection(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	if err := p.VerifyConnection(ctx, connA); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	wantCode(t, p.VerifyConnection(ctx, core.Connection{}), core.CodeInvalid, "merchant_id")
+	wantCode(t, p.VerifyConnection(ctx, withStart(connA, "zero")), core.CodeInvalid, core.SettingInvoiceStartNumber)
+
+	_, err := p.InvoicePDF(ctx, connA, "inv_x")
+	wantCode(t, err, core.CodeUnsupported, "")
+	_, err = p.ListLedgerAccounts(ctx, connA)
+	wantCode(t, err, core.CodeUnsupported, "")
+	_, err = p.ListVATCodes(ctx, connA)
+	wantCode(t, err, core.CodeUnsupported, "")
+	_, err = p.ListPaymentTypes(ctx, connA)
+	wantCode(t, err, core.CodeUnsupported, "")
+	_, err = p.ExportSales(ctx, connA, core.Voucher{})
+	wantCode(t, err, core.CodeUnsupported, "")
+	if core.AsError(err).Message != noLedger {
+		t.Fatalf("message = %q", core.AsError(err).Message)
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	p, err := Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCustomer(t, p, connA, invoiceable("Kept AB"))
+	p.Close()
+	p, err = Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	got, err := p.GetCustomer(ctx, connA, c.ID)
+	if err != nil || got.Name != "Kept AB" {
+		t.Fatalf("after reopen: %+v, %v", got, err)
+	}
+	if p.db.Path() != filepath.Join(dir, "open.db") {
+		t.Fatalf("database at %s", p.db.Path())
+	}
+}
