@@ -113,9 +113,9 @@ type Provider interface {
 	UpdateCustomer(ctx context.Context, conn Connection, id string, p CustomerPatch) (Customer, error)
 
 	// CreateInvoice creates and posts an invoice, numbered from the
-	// merchant's series, idempotent on req.ExternalRef. Errors: CodeNotFound
-	// (customer), CodeInvalid (customer inactive or not enabled for invoicing,
-	// naming customer_id), CodeProviderError, CodeUnavailable.
+	// merchant's series, idempotent on req.ExternalRef. Errors: CodeInvalid
+	// naming customer_id (no such customer, inactive, or not enabled for
+	// invoicing), CodeProviderError, CodeUnavailable.
 	CreateInvoice(ctx context.Context, conn Connection, req InvoiceRequest) (Invoice, error)
 	// GetInvoice returns one invoice with its lines. Errors: CodeNotFound.
 	GetInvoice(ctx context.Context, conn Connection, id string) (Invoice, error)

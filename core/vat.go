@@ -90,14 +90,16 @@ func PriceLines(lines []LineInput, pricesIncludeVAT bool) PricedLines {
 		for _, i := range idx {
 			sum += amounts[i]
 		}
-		var share decimal.Decimal // VAT as a fraction of the line amount
+		// VAT is amount × rate / base. Multiply before dividing: a share
+		// like 12/112 has no exact decimal form, and rounding it first
+		// turns an exact half öre (2 × 10,01 kr at 12 % = 214,50) into
+		// 214,4999… and rounds the wrong way.
+		base := hundred
 		if pricesIncludeVAT {
-			share = rate.Div(hundred.Add(rate))
-		} else {
-			share = rate.Div(hundred)
+			base = hundred.Add(rate)
 		}
-		rateVAT := RoundHalfAwayFromZero(decimal.NewFromInt(sum).Mul(share))
-		lineVAT := spread(rateVAT, amounts, idx, share)
+		rateVAT := RoundHalfAwayFromZero(vatOf(sum, rate, base))
+		lineVAT := spread(rateVAT, amounts, idx, rate, base)
 		var rateNet int64
 		for k, i := range idx {
 			l := lines[i]
@@ -128,11 +130,17 @@ func PriceLines(lines []LineInput, pricesIncludeVAT bool) PricedLines {
 	return out
 }
 
+// vatOf is amount × rate / base, exact to 16 decimal places (so exactly
+// representable results, including every half öre, are exact).
+func vatOf(amount int64, rate, base decimal.Decimal) decimal.Decimal {
+	return decimal.NewFromInt(amount).Mul(rate).Div(base)
+}
+
 // spread divides total over the lines idx in proportion to their amounts
-// (each line's exact share is amount × share), giving the öre left over by
-// truncation to the lines with the largest remainders. The result sums to
-// total exactly.
-func spread(total int64, amounts []int64, idx []int, share decimal.Decimal) []int64 {
+// (each line's exact VAT is amount × rate / base), giving the öre left over
+// by truncation to the lines with the largest remainders. The result sums
+// to total exactly.
+func spread(total int64, amounts []int64, idx []int, rate, base decimal.Decimal) []int64 {
 	out := make([]int64, len(idx))
 	type rem struct {
 		k int
@@ -141,7 +149,7 @@ func spread(total int64, amounts []int64, idx []int, share decimal.Decimal) []in
 	rems := make([]rem, len(idx))
 	var assigned int64
 	for k, i := range idx {
-		exact := decimal.NewFromInt(amounts[i]).Mul(share)
+		exact := vatOf(amounts[i], rate, base)
 		whole := exact.Truncate(0)
 		out[k] = whole.IntPart()
 		assigned += out[k]

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math/big"
 	"math/rand"
 	"testing"
 
@@ -56,6 +57,12 @@ func TestPriceLines(t *testing.T) {
 			// 1.5 × 39.90 = 59.85 → VAT 12/112 = 6.4125 → 6.41; 75.00 → 15.00; 49.00 × 6/106 = 2.7735 → 2.77
 			wantNet: 5985 - 641 + 7500 - 1500 + 4900 - 277, wantVAT: 641 + 1500 + 277, wantTotal: 5985 + 7500 + 4900,
 			wantByRate: map[string][2]int64{"6": {4623, 277}, "12": {5344, 641}, "25": {6000, 1500}},
+		},
+		{
+			// 2 × 10,01 kr at 12 % incl.: 20,02 × 12/112 = 2,145 exactly → 2,15.
+			name:    "an exact half öre of VAT rounds up",
+			lines:   []LineInput{line("2", 1001, "12")},
+			inclVAT: true, wantNet: 2002 - 215, wantVAT: 215, wantTotal: 2002,
 		},
 		{
 			name:    "zero rate",
@@ -134,17 +141,31 @@ func TestPriceLinesRandomInvoicesStayConsistent(t *testing.T) {
 					}
 				}
 			}
-			var share decimal.Decimal
-			if incl {
-				share = b.VATRate.Div(b.VATRate.Add(decimal.NewFromInt(100)))
-			} else {
-				share = b.VATRate.Div(decimal.NewFromInt(100))
-			}
-			if want := RoundHalfAwayFromZero(decimal.NewFromInt(sum).Mul(share)); want != b.VAT {
-				t.Fatalf("rate %s: VAT %d, want %d", b.VATRate, b.VAT, want)
+			if want := exactVAT(sum, b.VATRate, incl); want != b.VAT {
+				t.Fatalf("rate %s on %d: VAT %d, want %d", b.VATRate, sum, b.VAT, want)
 			}
 		}
 	}
+}
+
+// exactVAT is the reference computation in exact rational arithmetic:
+// amount × rate / (100 [+ rate]), rounded half away from zero.
+func exactVAT(amount int64, rate decimal.Decimal, inclVAT bool) int64 {
+	r := rate.Rat()
+	base := new(big.Rat).SetInt64(100)
+	if inclVAT {
+		base.Add(base, r)
+	}
+	v := new(big.Rat).Mul(new(big.Rat).SetInt64(amount), r)
+	v.Quo(v, base)
+	neg := v.Sign() < 0
+	v.Abs(v)
+	v.Add(v, big.NewRat(1, 2))
+	q := new(big.Int).Quo(v.Num(), v.Denom())
+	if neg {
+		q.Neg(q)
+	}
+	return q.Int64()
 }
 
 func TestRoundHalfAwayFromZero(t *testing.T) {
