@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/ledgerbridge/ledgerbridge/config"
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/pluginhost"
+	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/store"
+)
+
+// builtinProviders are served by this binary as `ledgerbridge plugin NAME`.
+var builtinProviders = []string{"open"}
+
+// app is a wired gateway.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    *store.Store
+	registry *pluginhost.Registry
+	engine   *core.Engine
+	closers  []func() error // in-process providers
+}
+
+// appOptions changes how newApp wires providers.
+type appOptions struct {
+	// inProcess links the built-in providers into the gateway process
+	// instead of running each as a plugin process: for benchmarks that
+	// measure the plugin boundary, and for debugging.
+	inProcess bool
+}
+
+// newApp opens the gateway database and registers every provider: the
+// built-ins, re-executing this binary so each runs as its own process, and
+// the external binaries pinned in the config.
+func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOptions) (*app, error) {
+	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir %q: %w", cfg.DataDir, err)
+	}
+	cfg.DataDir = dataDir
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("locate own executable for built-in plugins: %w", err)
+	}
+	st, err := store.Open(ctx, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	reg := pluginhost.NewRegistry(pluginhost.Options{
+		Logger:       pluginhost.SlogLogger(logger),
+		CallTimeout:  cfg.Plugins.CallTimeout,
+		StartTimeout: cfg.Plugins.StartTimeout,
+		BackoffMin:   cfg.Plugins.RestartBackoffMin,
+		BackoffMax:   cfg.Plugins.RestartBackoffMax,
+	})
+	a := &app{cfg: cfg, log: logger, store: st, registry: reg, engine: core.NewEngine(st, reg, nil)}
+	for _, name := range builtinProviders {
+		if !opts.inProcess {
+			reg.RegisterBuiltin(name, exe, "plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel)
+			continue
+		}
+		p, closeFn, err := openBuiltin(ctx, name, dataDir)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.closers = append(a.closers, closeFn)
+		reg.RegisterInProcess(name, p)
+	}
+	for _, p := range cfg.Plugins.External {
+		path := filepath.Join(cfg.Plugins.Dir, p.File)
+		if err := reg.RegisterExternal(p.Name, path, p.SHA256); err != nil {
+			// A bad plugin must not take the gateway down: it is refused and
+			// reported by /readyz and `plugins list`.
+			logger.Error("external plugin refused", "plugin", p.Name, "path", path, "error", err)
+		}
+	}
+	return a, nil
+}
+
+// openBuiltin opens a built-in provider in this process.
+func openBuiltin(ctx context.Context, name, dataDir string) (core.Provider, func() error, error) {
+	switch name {
+	case open.Name:
+		p, err := open.Open(ctx, dataDir, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, p.Close, nil
+	}
+	return nil, nil, fmt.Errorf("no built-in provider %q (built-ins: %v)", name, builtinProviders)
+}
+
+// Close stops every plugin process and closes the database.
+func (a *app) Close() {
+	a.registry.Close()
+	for _, c := range a.closers {
+		if err := c(); err != nil {
+			a.log.Error("close provider", "error", err)
+		}
+	}
+	if err := a.store.Close(); err != nil {
+		a.log.Error("close database", "error", err)
+	}
+}

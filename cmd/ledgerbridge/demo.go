@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+const demoKeysFile = "demo-keys.json"
+
+// seedDemo creates a demo merchant with a few customers on an empty
+// database and prints its API keys. The keys are also written (0600) to
+// <data-dir>/demo-keys.json, the only place they are kept in the clear, so a
+// later `serve --demo` on the same data can print them again.
+func seedDemo(ctx context.Context, a *app, out io.Writer) error {
+	keysPath := filepath.Join(a.cfg.DataDir, demoKeysFile)
+	n, err := a.store.MerchantCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		b, err := os.ReadFile(keysPath)
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintln(out, "demo: the database already has merchants; no demo data seeded")
+			return nil
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "demo merchant (from %s):\n%s\n", keysPath, b)
+		return nil
+	}
+	cm, err := a.engine.CreateMerchant(ctx, core.NewMerchant{Name: "Demo Kafé AB", Country: core.Sweden, InvoiceStartNumber: 1001})
+	if err != nil {
+		return err
+	}
+	admin, err := a.engine.Authenticate(ctx, cm.APIKeys[core.RoleAdmin])
+	if err != nil {
+		return err
+	}
+	for _, c := range demoCustomers {
+		if _, err := a.engine.CreateCustomer(ctx, admin, c); err != nil {
+			return fmt.Errorf("demo customer %s: %w", c.Name, err)
+		}
+	}
+	b, err := json.MarshalIndent(keysOf(cm), "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(keysPath, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo merchant created (keys saved in %s):\n%s\n", keysPath, b)
+	return nil
+}
+
+var demoCustomers = []core.Customer{
+	{
+		Name: "Byggbolaget i Norden AB", OrganizationNumber: "5560160680", Email: "faktura@byggbolaget.example",
+		Phone: "+46 8 123 45 67", Active: true, InvoicingEnabled: true, DueDays: 30,
+		BillingAddress:      core.Address{Line1: "Storgatan 1", PostalCode: "111 22", City: "Stockholm", Country: "SE"},
+		PurchaseInstruction: "Ask for the buyer's full name and department",
+	},
+	{
+		Name: "Kontorsservice Väst AB", OrganizationNumber: "2021005489", Email: "ekonomi@kontorsservice.example",
+		Active: true, InvoicingEnabled: true, DueDays: 15,
+		BillingAddress: core.Address{Line1: "Hamngatan 5", PostalCode: "411 14", City: "Göteborg", Country: "SE"},
+	},
+	{
+		Name: "Föreningen Kaffekoppen", Email: "kassor@kaffekoppen.example",
+		Active: true, InvoicingEnabled: false, DueDays: 10,
+		BillingAddress: core.Address{Line1: "Parkvägen 3", PostalCode: "753 20", City: "Uppsala", Country: "SE"},
+	},
+}

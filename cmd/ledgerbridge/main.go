@@ -1,0 +1,57 @@
+// Command ledgerbridge is the invoicing and bookkeeping gateway.
+//
+//	ledgerbridge serve [--demo]          run the gateway (the default command)
+//	ledgerbridge merchants create ...    create a merchant and print its API keys
+//	ledgerbridge plugins list            show installed provider plugins
+//	ledgerbridge plugin NAME             serve a built-in provider (started by the gateway)
+//
+// Wiring happens here and only here: config → logger → stores → provider
+// registry → engine → HTTP.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	_ "time/tzdata" // merchants' civil dates must not depend on the host's zoneinfo
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerbridge/ledgerbridge/config"
+)
+
+func main() {
+	if err := newRootCommand().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "ledgerbridge:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ledgerbridge",
+		Short:         "Invoicing and bookkeeping gateway for point-of-sale merchants",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("config", "", "config file (YAML or TOML); see config/example.yaml")
+	config.AddFlags(root.PersistentFlags())
+
+	serve := newServeCommand()
+	root.AddCommand(serve, newMerchantsCommand(), newPluginCommand(), newPluginsCommand())
+	// With no arguments, serve.
+	root.RunE = serve.RunE
+	root.Flags().AddFlagSet(serve.Flags())
+	return root
+}
+
+// loadConfig reads the configuration for a command from --config, the
+// environment and the flags.
+func loadConfig(cmd *cobra.Command) (config.Config, error) {
+	file, _ := cmd.Flags().GetString("config")
+	cfg, err := config.Load(file, cmd.Flags())
+	if err != nil {
+		return config.Config{}, err
+	}
+	return cfg, cfg.Validate()
+}

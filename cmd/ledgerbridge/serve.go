@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerbridge/ledgerbridge/httpapi"
+)
+
+func newServeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway (the default command)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			demo, _ := cmd.Flags().GetBool("demo")
+			inProcess, _ := cmd.Flags().GetBool("in-process-providers")
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			a, err := newApp(ctx, cfg, os.Stderr, appOptions{inProcess: inProcess})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if demo {
+				if err := seedDemo(ctx, a, cmd.OutOrStdout()); err != nil {
+					return fmt.Errorf("demo data: %w", err)
+				}
+			}
+			return serveHTTP(ctx, a)
+		},
+	}
+	cmd.Flags().Bool("demo", false, "seed a demo merchant with customers on an empty database and print its API keys")
+	cmd.Flags().Bool("in-process-providers", false, "link the built-in providers into the gateway instead of running them as plugin processes (benchmarks, debugging)")
+	return cmd
+}
+
+// serveHTTP serves until ctx is cancelled (SIGINT/SIGTERM), then drains
+// in-flight requests for up to 15 s. Plugins are stopped by the caller.
+func serveHTTP(ctx context.Context, a *app) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           httpapi.New(a.engine, httpapi.Options{Logger: a.log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
