@@ -150,19 +150,22 @@ func (e *Engine) CreateAPIKey(ctx context.Context, p Principal, name string, rol
 	return k, secret, nil
 }
 
-// Providers describes every installed provider. Errors: CodeForbidden,
-// CodeUnavailable when a provider cannot be started.
-func (e *Engine) Providers(ctx context.Context, p Principal) ([]Descriptor, error) {
+// Providers describes every installed provider. A provider that cannot be
+// started or does not answer is listed with status unavailable and the
+// reason, so one broken plugin does not hide the others. Errors:
+// CodeForbidden.
+func (e *Engine) Providers(ctx context.Context, p Principal) ([]ProviderInfo, error) {
 	if err := p.Authorize(ActionListProviders); err != nil {
 		return nil, err
 	}
-	var out []Descriptor
+	var out []ProviderInfo
 	for _, name := range e.providers.Names() {
 		d, err := e.describe(ctx, name)
 		if err != nil {
-			return nil, err
+			out = append(out, ProviderInfo{Descriptor: Descriptor{Name: name}, Status: ProviderUnavailable, Error: AsError(err).Message})
+			continue
 		}
-		out = append(out, d)
+		out = append(out, ProviderInfo{Descriptor: d, Status: ProviderAvailable})
 	}
 	return out, nil
 }

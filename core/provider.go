@@ -61,6 +61,21 @@ type Descriptor struct {
 	Capabilities Capabilities `json:"capabilities"`
 }
 
+// Provider availability as reported by Engine.Providers.
+const (
+	ProviderAvailable   = "available"
+	ProviderUnavailable = "unavailable"
+)
+
+// ProviderInfo is an installed provider as the gateway sees it: its
+// descriptor when it answers, or, with Status unavailable, why it does not
+// (a crashing plugin, a binary whose checksum does not match its pin).
+type ProviderInfo struct {
+	Descriptor
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
 // Connection is one merchant's link to a provider, sent with every call so a
 // single provider process serves every merchant. Settings are the
 // integration's non-secret settings; Credentials its secrets (API tokens, a

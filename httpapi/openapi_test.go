@@ -116,7 +116,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ChargeRequest":       reflect.TypeFor[core.ChargeRequest](),
 		"LineInput":           reflect.TypeFor[core.LineInput](),
 		"Charge":              reflect.TypeFor[core.ChargeResult](),
-		"Provider":            reflect.TypeFor[core.Descriptor](),
+		"Provider":            reflect.TypeFor[core.ProviderInfo](),
 		"APIKeyRequest":       reflect.TypeFor[apiKeyRequest](),
 		"APIKeyCreated":       reflect.TypeFor[apiKeyCreated](),
 		"FieldError":          reflect.TypeFor[core.FieldError](),
