@@ -80,7 +80,7 @@ type Invoice struct {
 	OCR              string        `json:"ocr,omitempty"`
 	PaidAt           Date          `json:"paid_at,omitempty"`
 	CreditsInvoiceID string        `json:"credits_invoice_id,omitempty"`
-	Lines            []InvoiceLine `json:"lines"`
+	Lines            []InvoiceLine `json:"lines,omitempty"`
 	EmailStatus      string        `json:"email_status,omitempty"`
 	Provider         string        `json:"provider"`
 	ProviderRef      string        `json:"provider_ref,omitempty"`
