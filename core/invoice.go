@@ -80,15 +80,24 @@ type Invoice struct {
 	OCR              string        `json:"ocr,omitempty"`
 	PaidAt           Date          `json:"paid_at,omitempty"`
 	CreditsInvoiceID string        `json:"credits_invoice_id,omitempty"`
-	Lines            []InvoiceLine `json:"lines,omitempty"`
-	EmailStatus      string        `json:"email_status,omitempty"`
-	Provider         string        `json:"provider"`
-	ProviderRef      string        `json:"provider_ref,omitempty"`
-	ExternalRef      string        `json:"external_ref,omitempty"`
-	LocationID       string        `json:"location_id,omitempty"`
-	ReceiptID        string        `json:"receipt_id,omitempty"`
-	CreatedAt        time.Time     `json:"created_at"`
+	// CreditsInvoiceNumber is the number of the credited invoice, which a
+	// credit invoice must name (ML 17 kap. 22 §).
+	CreditsInvoiceNumber int64 `json:"credits_invoice_number,omitempty"`
+	// Rounding is the öresavrundning added to Total to reach the amount to
+	// pay (AmountDue); VAT is never rounded.
+	Rounding    int64         `json:"rounding,omitempty"`
+	Lines       []InvoiceLine `json:"lines,omitempty"`
+	EmailStatus string        `json:"email_status,omitempty"`
+	Provider    string        `json:"provider"`
+	ProviderRef string        `json:"provider_ref,omitempty"`
+	ExternalRef string        `json:"external_ref,omitempty"`
+	LocationID  string        `json:"location_id,omitempty"`
+	ReceiptID   string        `json:"receipt_id,omitempty"`
+	CreatedAt   time.Time     `json:"created_at"`
 }
+
+// AmountDue is what the customer pays: the total plus any öre rounding.
+func (inv Invoice) AmountDue() int64 { return inv.Total + inv.Rounding }
 
 // WithDerivedStatus returns inv with Status overdue when it is a posted
 // invoice whose due date is before today. Providers store posted, paid and

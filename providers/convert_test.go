@@ -107,7 +107,7 @@ var fullInvoice = core.Invoice{
 	InvoiceDate: "2026-04-01", DueDate: "2026-05-01",
 	CustomerID: "cust_1", CustomerName: "Kafé Ängen AB", Reference: "PO 77", Comment: "Tack!",
 	Currency: "SEK", NetTotal: 42422, VATTotal: 4854, Total: 47276,
-	VATBreakdown: fullBreakdown, OCR: "100100", PaidAt: "2026-04-20", CreditsInvoiceID: "inv_0",
+	VATBreakdown: fullBreakdown, OCR: "100100", PaidAt: "2026-04-20", CreditsInvoiceID: "inv_0", CreditsInvoiceNumber: 1000, Rounding: -25,
 	Lines: fullLines, EmailStatus: "sent", Provider: "open", ProviderRef: "P-1001",
 	ExternalRef: "idem-1", LocationID: "loc_1", ReceiptID: "rcpt_9",
 	CreatedAt: time.Date(2026, 4, 1, 12, 0, 0, 0, stockholm),
@@ -126,9 +126,9 @@ var fullInvoiceRequest = core.InvoiceRequest{
 
 var fullPatch = core.CustomerPatch{
 	Name: strPtr("Nytt namn"), OrganizationNumber: strPtr(""), Email: strPtr("a@b.se"), Phone: strPtr("1"),
-	BillingAddress: &core.Address{City: "Oslo"}, Active: boolPtr(false), InvoicingEnabled: boolPtr(true),
+	BillingAddress: &core.Address{Line1: "Karl Johans gate 1", Line2: "3. etg", PostalCode: "0154", City: "Oslo", Country: "NO"}, Active: boolPtr(false), InvoicingEnabled: boolPtr(true),
 	DueDays: intPtr(0), ParentCustomerID: strPtr("p"), PurchaseInstruction: strPtr("pi"),
-	CollectiveInvoicing: &core.CollectiveInvoicing{},
+	CollectiveInvoicing: &core.CollectiveInvoicing{Enabled: true, DayOfMonth: 15, Threshold: 100000},
 }
 
 var fullVoucher = core.Voucher{

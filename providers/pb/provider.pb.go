@@ -1309,33 +1309,35 @@ type Invoice struct {
 	// kind is invoice or credit.
 	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
 	// status is draft, posted, paid, overdue or credited.
-	Status              string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
-	InvoiceDate         string                 `protobuf:"bytes,5,opt,name=invoice_date,json=invoiceDate,proto3" json:"invoice_date,omitempty"`
-	DueDate             string                 `protobuf:"bytes,6,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
-	CustomerId          string                 `protobuf:"bytes,7,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
-	CustomerName        string                 `protobuf:"bytes,8,opt,name=customer_name,json=customerName,proto3" json:"customer_name,omitempty"`
-	Reference           string                 `protobuf:"bytes,9,opt,name=reference,proto3" json:"reference,omitempty"`
-	Comment             string                 `protobuf:"bytes,10,opt,name=comment,proto3" json:"comment,omitempty"`
-	Currency            string                 `protobuf:"bytes,11,opt,name=currency,proto3" json:"currency,omitempty"`
-	NetTotal            int64                  `protobuf:"varint,12,opt,name=net_total,json=netTotal,proto3" json:"net_total,omitempty"`
-	VatTotal            int64                  `protobuf:"varint,13,opt,name=vat_total,json=vatTotal,proto3" json:"vat_total,omitempty"`
-	Total               int64                  `protobuf:"varint,14,opt,name=total,proto3" json:"total,omitempty"`
-	VatBreakdown        []*VATAmount           `protobuf:"bytes,15,rep,name=vat_breakdown,json=vatBreakdown,proto3" json:"vat_breakdown,omitempty"`
-	VatBreakdownPresent bool                   `protobuf:"varint,16,opt,name=vat_breakdown_present,json=vatBreakdownPresent,proto3" json:"vat_breakdown_present,omitempty"`
-	Ocr                 string                 `protobuf:"bytes,17,opt,name=ocr,proto3" json:"ocr,omitempty"`
-	PaidAt              string                 `protobuf:"bytes,18,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
-	CreditsInvoiceId    string                 `protobuf:"bytes,19,opt,name=credits_invoice_id,json=creditsInvoiceId,proto3" json:"credits_invoice_id,omitempty"`
-	Lines               []*InvoiceLine         `protobuf:"bytes,20,rep,name=lines,proto3" json:"lines,omitempty"`
-	LinesPresent        bool                   `protobuf:"varint,21,opt,name=lines_present,json=linesPresent,proto3" json:"lines_present,omitempty"`
-	EmailStatus         string                 `protobuf:"bytes,22,opt,name=email_status,json=emailStatus,proto3" json:"email_status,omitempty"`
-	Provider            string                 `protobuf:"bytes,23,opt,name=provider,proto3" json:"provider,omitempty"`
-	ProviderRef         string                 `protobuf:"bytes,24,opt,name=provider_ref,json=providerRef,proto3" json:"provider_ref,omitempty"`
-	ExternalRef         string                 `protobuf:"bytes,25,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
-	LocationId          string                 `protobuf:"bytes,26,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
-	ReceiptId           string                 `protobuf:"bytes,27,opt,name=receipt_id,json=receiptId,proto3" json:"receipt_id,omitempty"`
-	CreatedAt           *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	Status               string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	InvoiceDate          string                 `protobuf:"bytes,5,opt,name=invoice_date,json=invoiceDate,proto3" json:"invoice_date,omitempty"`
+	DueDate              string                 `protobuf:"bytes,6,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	CustomerId           string                 `protobuf:"bytes,7,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	CustomerName         string                 `protobuf:"bytes,8,opt,name=customer_name,json=customerName,proto3" json:"customer_name,omitempty"`
+	Reference            string                 `protobuf:"bytes,9,opt,name=reference,proto3" json:"reference,omitempty"`
+	Comment              string                 `protobuf:"bytes,10,opt,name=comment,proto3" json:"comment,omitempty"`
+	Currency             string                 `protobuf:"bytes,11,opt,name=currency,proto3" json:"currency,omitempty"`
+	NetTotal             int64                  `protobuf:"varint,12,opt,name=net_total,json=netTotal,proto3" json:"net_total,omitempty"`
+	VatTotal             int64                  `protobuf:"varint,13,opt,name=vat_total,json=vatTotal,proto3" json:"vat_total,omitempty"`
+	Total                int64                  `protobuf:"varint,14,opt,name=total,proto3" json:"total,omitempty"`
+	VatBreakdown         []*VATAmount           `protobuf:"bytes,15,rep,name=vat_breakdown,json=vatBreakdown,proto3" json:"vat_breakdown,omitempty"`
+	VatBreakdownPresent  bool                   `protobuf:"varint,16,opt,name=vat_breakdown_present,json=vatBreakdownPresent,proto3" json:"vat_breakdown_present,omitempty"`
+	Ocr                  string                 `protobuf:"bytes,17,opt,name=ocr,proto3" json:"ocr,omitempty"`
+	PaidAt               string                 `protobuf:"bytes,18,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	CreditsInvoiceId     string                 `protobuf:"bytes,19,opt,name=credits_invoice_id,json=creditsInvoiceId,proto3" json:"credits_invoice_id,omitempty"`
+	Lines                []*InvoiceLine         `protobuf:"bytes,20,rep,name=lines,proto3" json:"lines,omitempty"`
+	LinesPresent         bool                   `protobuf:"varint,21,opt,name=lines_present,json=linesPresent,proto3" json:"lines_present,omitempty"`
+	EmailStatus          string                 `protobuf:"bytes,22,opt,name=email_status,json=emailStatus,proto3" json:"email_status,omitempty"`
+	Provider             string                 `protobuf:"bytes,23,opt,name=provider,proto3" json:"provider,omitempty"`
+	ProviderRef          string                 `protobuf:"bytes,24,opt,name=provider_ref,json=providerRef,proto3" json:"provider_ref,omitempty"`
+	ExternalRef          string                 `protobuf:"bytes,25,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
+	LocationId           string                 `protobuf:"bytes,26,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	ReceiptId            string                 `protobuf:"bytes,27,opt,name=receipt_id,json=receiptId,proto3" json:"receipt_id,omitempty"`
+	CreatedAt            *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreditsInvoiceNumber int64                  `protobuf:"varint,29,opt,name=credits_invoice_number,json=creditsInvoiceNumber,proto3" json:"credits_invoice_number,omitempty"`
+	Rounding             int64                  `protobuf:"varint,30,opt,name=rounding,proto3" json:"rounding,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Invoice) Reset() {
@@ -1562,6 +1564,20 @@ func (x *Invoice) GetCreatedAt() *timestamppb.Timestamp {
 		return x.CreatedAt
 	}
 	return nil
+}
+
+func (x *Invoice) GetCreditsInvoiceNumber() int64 {
+	if x != nil {
+		return x.CreditsInvoiceNumber
+	}
+	return 0
+}
+
+func (x *Invoice) GetRounding() int64 {
+	if x != nil {
+		return x.Rounding
+	}
+	return 0
 }
 
 type InvoiceRequest struct {
@@ -4121,7 +4137,7 @@ const file_provider_proto_rawDesc = "" +
 	"\btakeaway\x18\x06 \x01(\bR\btakeaway\x12\x10\n" +
 	"\x03net\x18\a \x01(\x03R\x03net\x12\x10\n" +
 	"\x03vat\x18\b \x01(\x03R\x03vat\x12\x14\n" +
-	"\x05total\x18\t \x01(\x03R\x05total\"\xbe\a\n" +
+	"\x05total\x18\t \x01(\x03R\x05total\"\x90\b\n" +
 	"\aInvoice\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12\x12\n" +
@@ -4155,7 +4171,9 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"receipt_id\x18\x1b \x01(\tR\treceiptId\x129\n" +
 	"\n" +
-	"created_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xbb\x04\n" +
+	"created_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x124\n" +
+	"\x16credits_invoice_number\x18\x1d \x01(\x03R\x14creditsInvoiceNumber\x12\x1a\n" +
+	"\brounding\x18\x1e \x01(\x03R\brounding\"\xbb\x04\n" +
 	"\x0eInvoiceRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +

@@ -1,0 +1,39 @@
+package core
+
+// Company is the seller as printed on invoices.
+type Company struct {
+	Name               string  `json:"name"`
+	OrganizationNumber string  `json:"organization_number"`
+	VATNumber          string  `json:"vat_number"`
+	Address            Address `json:"address"`
+	Email              string  `json:"email"`
+	Phone              string  `json:"phone"`
+}
+
+// AccountantCopy sends a copy of every invoice e-mail to the accountant.
+type AccountantCopy struct {
+	Enabled bool     `json:"enabled"`
+	Emails  []string `json:"emails"`
+}
+
+// InvoiceSettings are a merchant's built-in invoicing settings: what every
+// invoice says about the seller and how invoices are numbered and sent.
+type InvoiceSettings struct {
+	// StartNumber is the first number of the series; it cannot change once
+	// the first invoice is posted.
+	StartNumber          int64          `json:"start_number"`
+	LateInterestText     string         `json:"late_interest_text"`
+	PaymentReferenceText string         `json:"payment_reference_text"`
+	Bankgiro             string         `json:"bankgiro"`
+	Plusgiro             string         `json:"plusgiro"`
+	FTaxApproved         bool           `json:"f_tax_approved"`
+	Company              Company        `json:"company"`
+	AccountantCopy       AccountantCopy `json:"accountant_copy"`
+	AutoSend             bool           `json:"auto_send"`
+	// ReminderDaysAfterDue sends a reminder e-mail this many days after
+	// the due date; 0 sends none.
+	ReminderDaysAfterDue int `json:"reminder_days_after_due"`
+	// RoundToWholeKronor applies öresavrundning to the amount to pay
+	// (never to the VAT), per lag (1970:1029).
+	RoundToWholeKronor bool `json:"round_to_whole_kronor"`
+}
