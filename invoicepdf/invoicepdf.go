@@ -1,0 +1,732 @@
+// Package invoicepdf renders an invoice or credit invoice as an A4 PDF that
+// carries everything a Swedish full invoice must show (mervärdesskattelagen
+// 17 kap. 24 §, a credit invoice's reference to the invoice it changes under
+// 17 kap. 22 §, "Godkänd för F-skatt", öresavrundning) and the Norwegian
+// seller texts (org.nr followed by MVA, Foretaksregisteret), plus the
+// merchant's invoice settings: Bankgiro/Plusgiro, payment reference text,
+// late-interest text and contact details.
+//
+// Text is set in the Go fonts (embedded, UTF-8), so å ä ö æ ø and every
+// other character the fonts cover print as written; characters they lack
+// print as "?".
+package invoicepdf
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// Document is what one invoice PDF shows.
+type Document struct {
+	// Invoice is the invoice with its Lines and VATBreakdown; Kind credit
+	// makes a credit invoice, which must name CreditsInvoiceNumber. When
+	// VATBreakdown is empty it is summed from the lines.
+	Invoice core.Invoice
+	// Seller holds the company printed as seller, the giro numbers, the
+	// F-tax approval and the payment-reference and late-interest texts.
+	Seller core.InvoiceSettings
+	// Buyer is the invoiced customer: the parent company when invoices go
+	// to the parent. When its name differs from Invoice.CustomerName the
+	// latter is printed as the ordering customer.
+	Buyer core.Customer
+	// Country picks the language of the labels: Swedish for SE, Norwegian
+	// bokmål for NO.
+	Country core.Country
+}
+
+// ContentType is the media type of what Render returns.
+const ContentType = "application/pdf"
+
+// Render returns the PDF of d. The output is deterministic: the same
+// document renders to the same bytes (the PDF's creation date is the
+// invoice's CreatedAt, or its invoice date when CreatedAt is zero).
+//
+// Errors: CodeInvalid naming each missing or malformed field (country,
+// invoice.kind, invoice.number, invoice.invoice_date, invoice.due_date,
+// invoice.currency, invoice.credits_invoice_number for a credit invoice,
+// seller.company.name, buyer.name); CodeInternal when the PDF library fails.
+func Render(d Document) (out []byte, err error) {
+	if err := d.validate(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// fpdf reports most failures through Error(), but a few paths
+		// panic; neither may take the caller down.
+		if rec := recover(); rec != nil {
+			out, err = nil, core.Errorf(core.CodeInternal, "render invoice %d: %v", d.Invoice.Number, rec)
+		}
+	}()
+	r := newRenderer(d)
+	r.body()
+	r.footers()
+	var buf bytes.Buffer
+	if err := r.pdf.Output(&buf); err != nil {
+		return nil, core.Errorf(core.CodeInternal, "render invoice %d: %v", d.Invoice.Number, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// File renders d like Render and wraps it as a core.Document to serve or
+// attach: ContentType application/pdf and the file name in d.Country's
+// language (see Filename). Errors are Render's.
+func File(d Document) (core.Document, error) {
+	data, err := Render(d)
+	if err != nil {
+		return core.Document{}, err
+	}
+	return core.Document{ContentType: ContentType, Filename: filename(d.Invoice, labelsFor(d.Country)), Data: data}, nil
+}
+
+// Filename returns the download name of inv's PDF: "faktura-1001.pdf" or
+// "kreditfaktura-1002.pdf", and for an invoice in NOK (a Norwegian
+// merchant's) "faktura-1001.pdf" or "kreditnota-1002.pdf". An invoice
+// without a number is named by its ID, reduced to letters, digits, '-' and
+// '_'.
+func Filename(inv core.Invoice) string {
+	l := swedish
+	if inv.Currency == core.Norway.Currency() {
+		l = norwegian
+	}
+	return filename(inv, l)
+}
+
+func filename(inv core.Invoice, l labels) string {
+	stem := l.fileInvoice
+	if inv.Kind == core.KindCredit {
+		stem = l.fileCredit
+	}
+	id := strconv.FormatInt(inv.Number, 10)
+	if inv.Number <= 0 {
+		id = unsafeFilename.ReplaceAllString(inv.ID, "")
+	}
+	if id == "" {
+		return stem + ".pdf"
+	}
+	return stem + "-" + id + ".pdf"
+}
+
+var unsafeFilename = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// validate returns an invalid error naming every field Render cannot do
+// without.
+func (d Document) validate() error {
+	var errs []core.FieldError
+	add := func(field, msg string) { errs = append(errs, core.FieldError{Field: field, Message: msg}) }
+	inv := d.Invoice
+	if !d.Country.Valid() {
+		add("country", "must be SE or NO")
+	}
+	if inv.Kind != core.KindInvoice && inv.Kind != core.KindCredit {
+		add("invoice.kind", "must be invoice or credit")
+	}
+	if inv.Number <= 0 {
+		add("invoice.number", "is required: an invoice is printed with its sequential number")
+	}
+	if !inv.InvoiceDate.Valid() {
+		add("invoice.invoice_date", "must be a date YYYY-MM-DD")
+	}
+	if inv.DueDate != "" && !inv.DueDate.Valid() {
+		add("invoice.due_date", "must be a date YYYY-MM-DD")
+	}
+	if inv.Currency != "" && !inv.Currency.Valid() {
+		add("invoice.currency", "must be an ISO 4217 code")
+	}
+	if inv.Kind == core.KindCredit && inv.CreditsInvoiceNumber <= 0 {
+		add("invoice.credits_invoice_number", "is required: a credit invoice must name the invoice it credits")
+	}
+	if strings.TrimSpace(d.Seller.Company.Name) == "" {
+		add("seller.company.name", "is required")
+	}
+	if strings.TrimSpace(d.Buyer.Name) == "" && strings.TrimSpace(inv.CustomerName) == "" {
+		add("buyer.name", "is required")
+	}
+	return core.Invalid("invoice cannot be rendered", errs...)
+}
+
+// Page geometry in millimetres (A4 portrait).
+const (
+	pageW      = 210.0
+	pageH      = 297.0
+	marginL    = 15.0
+	marginT    = 15.0
+	contentW   = pageW - 2*marginL
+	footerTop  = pageH - 31
+	bodyBottom = footerTop - 4
+	lineH      = 4.5
+	fontFamily = "go"
+)
+
+// renderer lays out one document on an fpdf instance. Page breaks are
+// placed by hand (auto page break is off) so the lines table can repeat its
+// header and no block is split over the footer.
+type renderer struct {
+	pdf      *fpdf.Fpdf
+	d        Document
+	l        labels
+	inv      core.Invoice
+	currency string
+	title    string
+}
+
+func newRenderer(d Document) *renderer {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.AddUTF8FontFromBytes(fontFamily, "", regularTTF)
+	pdf.AddUTF8FontFromBytes(fontFamily, "B", boldTTF)
+	pdf.SetMargins(marginL, marginT, marginL)
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.SetCellMargin(1)
+
+	r := &renderer{pdf: pdf, d: d, l: labelsFor(d.Country), inv: d.Invoice}
+	r.currency = string(d.Invoice.Currency)
+	if r.currency == "" {
+		r.currency = string(d.Country.Currency())
+	}
+	r.title = r.l.invoice
+	if r.inv.Kind == core.KindCredit {
+		r.title = r.l.credit
+	}
+	created := r.inv.CreatedAt
+	if created.IsZero() {
+		created = r.inv.InvoiceDate.Time()
+	}
+	created = created.UTC().Truncate(time.Second)
+	pdf.SetCreationDate(created)
+	pdf.SetModificationDate(created)
+	pdf.SetCatalogSort(true)
+	pdf.SetTitle(fmt.Sprintf("%s %d", r.title, r.inv.Number), true)
+	pdf.SetAuthor(clean(d.Seller.Company.Name), true)
+	pdf.SetCreator("ledgerbridge", true)
+	pdf.SetLang(r.l.lang)
+	return r
+}
+
+// font sets the font: bold or regular at size points.
+func (r *renderer) font(bold bool, size float64) {
+	style := ""
+	if bold {
+		style = "B"
+	}
+	r.pdf.SetFont(fontFamily, style, size)
+}
+
+func (r *renderer) grey()  { r.pdf.SetTextColor(100, 100, 100) }
+func (r *renderer) black() { r.pdf.SetTextColor(0, 0, 0) }
+
+// cell writes s in a box of width w at (x, y), aligned "L", "R" or "C".
+func (r *renderer) cell(x, y, w, h float64, s, align string) {
+	r.pdf.SetXY(x, y)
+	r.pdf.CellFormat(w, h, clean(s), "", 0, align, false, 0, "")
+}
+
+// wrap splits s into lines no wider than w in the current font, keeping
+// the author's line breaks. It always returns at least one line.
+func (r *renderer) wrap(s string, w float64) []string {
+	var out []string
+	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		para = clean(para)
+		if strings.TrimSpace(para) == "" {
+			out = append(out, "")
+			continue
+		}
+		out = append(out, r.pdf.SplitText(para, w)...)
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out
+}
+
+// para writes s wrapped to width w from (x, y), h per line, and returns
+// the y below it.
+func (r *renderer) para(x, y, w, h float64, s string) float64 {
+	for _, line := range r.wrap(s, w) {
+		r.cell(x, y, w, h, line, "L")
+		y += h
+	}
+	return y
+}
+
+// ensure starts a new page when h millimetres do not fit above the footer,
+// reporting whether it did.
+func (r *renderer) ensure(h float64) bool {
+	if r.pdf.GetY()+h <= bodyBottom {
+		return false
+	}
+	r.newPage()
+	return true
+}
+
+// newPage adds a page; pages after the first start with a slim running
+// head naming the invoice.
+func (r *renderer) newPage() {
+	r.pdf.AddPage()
+	if r.pdf.PageNo() == 1 {
+		return
+	}
+	r.font(true, 9)
+	r.cell(marginL, marginT, contentW/2, lineH, fmt.Sprintf("%s %d (%s)", r.title, r.inv.Number, r.l.continued), "L")
+	r.font(false, 9)
+	r.cell(marginL+contentW/2, marginT, contentW/2, lineH, r.d.Seller.Company.Name, "R")
+	r.pdf.SetDrawColor(180, 180, 180)
+	r.pdf.Line(marginL, marginT+lineH+1, marginL+contentW, marginT+lineH+1)
+	r.pdf.SetY(marginT + lineH + 5)
+}
+
+// body lays out everything but the footers.
+func (r *renderer) body() {
+	r.newPage()
+	r.header()
+	r.comment()
+	r.linesTable()
+	r.totals()
+	r.paymentBox()
+}
+
+// header prints the seller, the title and invoice facts, and the buyer.
+func (r *renderer) header() {
+	pdf, l, inv := r.pdf, r.l, r.inv
+	seller := r.d.Seller.Company
+
+	// Seller, top left.
+	r.font(true, 15)
+	y := r.para(marginL, marginT, 98, 7, seller.Name) + 1
+	r.font(false, 9)
+	for _, s := range addressLines(seller.Address, r.d.Country) {
+		y = r.para(marginL, y, 98, lineH, s)
+	}
+	leftY := y
+
+	// Title and invoice facts, top right.
+	const rx, rw = 115.0, 80.0
+	r.font(true, 20)
+	r.cell(rx, marginT-1, rw, 9, r.title, "R")
+	y = marginT + 10
+	if inv.Kind == core.KindCredit {
+		r.font(true, 10)
+		r.cell(rx, y, rw, 5, fmt.Sprintf("%s %d", l.creditsInvoice, inv.CreditsInvoiceNumber), "R")
+		y += 7
+	}
+	facts := [][2]string{
+		{l.invoiceNumber, strconv.FormatInt(inv.Number, 10)},
+		{l.invoiceDate, string(inv.InvoiceDate)},
+		// Register sales are delivered when they are invoiced.
+		{l.deliveryDate, string(inv.InvoiceDate)},
+	}
+	if inv.DueDate != "" {
+		facts = append(facts, [2]string{l.dueDate, string(inv.DueDate)})
+	}
+	if r.d.Buyer.Number != "" {
+		facts = append(facts, [2]string{l.customerNumber, r.d.Buyer.Number})
+	}
+	if inv.Reference != "" {
+		facts = append(facts, [2]string{l.yourReference, inv.Reference})
+	}
+	for _, f := range facts {
+		r.font(false, 9)
+		r.grey()
+		r.cell(rx+20, y, 30, lineH, f[0], "L")
+		r.black()
+		r.font(true, 9)
+		// A long reference wraps within its column.
+		lines := r.wrap(f[1], 30)
+		for i, s := range lines {
+			r.cell(rx+50, y+float64(i)*lineH, 30, lineH, s, "R")
+		}
+		y += float64(len(lines)) * lineH
+	}
+	rightY := y
+
+	// Buyer, below the seller.
+	y = max(leftY+8, marginT+35)
+	buyer := r.d.Buyer
+	name := buyer.Name
+	if strings.TrimSpace(name) == "" {
+		name = inv.CustomerName
+	}
+	r.font(false, 8)
+	r.grey()
+	r.cell(marginL, y, 90, lineH, l.billingAddress, "L")
+	r.black()
+	y += lineH
+	r.font(true, 10.5)
+	y = r.para(marginL, y, 90, 5, name)
+	r.font(false, 9.5)
+	for _, s := range addressLines(buyer.BillingAddress, r.d.Country) {
+		y = r.para(marginL, y, 90, lineH, s)
+	}
+	if buyer.OrganizationNumber != "" {
+		y = r.para(marginL, y, 90, lineH, l.orgNumber+" "+buyer.OrganizationNumber)
+	}
+	if inv.CustomerName != "" && buyer.Name != "" && inv.CustomerName != buyer.Name {
+		y = r.para(marginL, y, 90, lineH, l.orderedBy+": "+inv.CustomerName)
+	}
+	pdf.SetY(max(y, rightY) + 8)
+}
+
+// comment prints the invoice's comment under its label.
+func (r *renderer) comment() {
+	if strings.TrimSpace(r.inv.Comment) == "" {
+		return
+	}
+	r.font(false, 9)
+	lines := r.wrap(r.inv.Comment, contentW)
+	r.ensure(lineH * 2)
+	r.font(true, 9)
+	r.cell(marginL, r.pdf.GetY(), contentW, lineH, r.l.comment, "L")
+	r.pdf.SetY(r.pdf.GetY() + lineH)
+	r.font(false, 9)
+	for _, s := range lines {
+		r.ensure(lineH)
+		r.cell(marginL, r.pdf.GetY(), contentW, lineH, s, "L")
+		r.pdf.SetY(r.pdf.GetY() + lineH)
+	}
+	r.pdf.SetY(r.pdf.GetY() + 5)
+}
+
+// Lines table columns: width and alignment.
+var lineCols = []struct {
+	w     float64
+	align string
+}{{72, "L"}, {18, "R"}, {24, "R"}, {14, "R"}, {26, "R"}, {26, "R"}}
+
+func (r *renderer) tableHeader() {
+	l := r.l
+	heads := []string{l.colDescription, l.colQuantity, l.colUnitPrice, l.colVATRate, l.colNet, l.colTotal}
+	y := r.pdf.GetY()
+	r.pdf.SetFillColor(232, 232, 232)
+	r.pdf.Rect(marginL, y, contentW, 6.5, "F")
+	r.font(true, 8.5)
+	x := marginL
+	for i, c := range lineCols {
+		r.cell(x, y+0.75, c.w, 5, heads[i], c.align)
+		x += c.w
+	}
+	r.pdf.SetY(y + 7.5)
+}
+
+// linesTable prints one row per line, starting a new page (with the table
+// header repeated) when a row does not fit.
+func (r *renderer) linesTable() {
+	r.ensure(6.5 + 1 + lineH + 1.5)
+	r.tableHeader()
+	r.pdf.SetDrawColor(215, 215, 215)
+	for _, ln := range r.inv.Lines {
+		r.font(false, 9)
+		desc := r.wrap(ln.Description, lineCols[0].w)
+		h := float64(len(desc))*lineH + 1.5
+		if r.ensure(h) {
+			r.tableHeader()
+			r.pdf.SetDrawColor(215, 215, 215)
+			r.font(false, 9)
+		}
+		y := r.pdf.GetY()
+		for i, s := range desc {
+			r.cell(marginL, y+float64(i)*lineH, lineCols[0].w, lineH, s, "L")
+		}
+		cells := []string{
+			formatQuantity(ln.Quantity),
+			formatAmount(ln.UnitPrice),
+			formatRate(ln.VATRate),
+			formatAmount(ln.Net),
+			formatAmount(ln.Total),
+		}
+		x := marginL + lineCols[0].w
+		for i, s := range cells {
+			c := lineCols[i+1]
+			r.cell(x, y, c.w, lineH, s, c.align)
+			x += c.w
+		}
+		r.pdf.Line(marginL, y+h-0.5, marginL+contentW, y+h-0.5)
+		r.pdf.SetY(y + h)
+	}
+	r.pdf.SetY(r.pdf.GetY() + 5)
+}
+
+// breakdown returns the invoice's VAT breakdown, summed from its lines
+// (in order of first appearance) when the invoice carries none.
+func (r *renderer) breakdown() []core.VATAmount {
+	if len(r.inv.VATBreakdown) > 0 || len(r.inv.Lines) == 0 {
+		return r.inv.VATBreakdown
+	}
+	var out []core.VATAmount
+	index := map[string]int{}
+	for _, ln := range r.inv.Lines {
+		k := ln.VATRate.String()
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, core.VATAmount{VATRate: ln.VATRate})
+		}
+		out[i].Net += ln.Net
+		out[i].VAT += ln.VAT
+	}
+	return out
+}
+
+// totals prints the VAT specification (taxable amount, VAT and gross per
+// rate) beside the invoice totals, öre rounding and amount to pay.
+func (r *renderer) totals() {
+	l, inv := r.l, r.inv
+	bd := r.breakdown()
+	type row struct {
+		label, value string
+		bold         bool
+	}
+	rows := []row{
+		{l.netTotal, formatAmount(inv.NetTotal), false},
+		{l.vatTotal, formatAmount(inv.VATTotal), false},
+	}
+	if inv.Rounding != 0 {
+		rows = append(rows,
+			row{l.grossTotal, formatAmount(inv.Total), false},
+			row{l.rounding, formatAmount(inv.Rounding), false})
+	}
+	rows = append(rows, row{fmt.Sprintf("%s %s", l.amountDue, r.currency), formatAmount(inv.AmountDue()), true})
+
+	specH := 6.5 + float64(len(bd))*lineH + 2
+	totH := float64(len(rows))*5.5 + 2
+	r.ensure(max(specH+lineH, totH))
+	y0 := r.pdf.GetY()
+
+	// VAT specification, left.
+	spec := []struct {
+		w     float64
+		align string
+	}{{22, "L"}, {26, "R"}, {24, "R"}, {26, "R"}}
+	specW := 0.0
+	for _, c := range spec {
+		specW += c.w
+	}
+	r.font(true, 8.5)
+	r.cell(marginL, y0, specW, lineH, fmt.Sprintf("%s (%s)", l.vatSpec, r.currency), "L")
+	y := y0 + lineH + 0.5
+	r.pdf.SetFillColor(232, 232, 232)
+	r.pdf.Rect(marginL, y, specW, 5.5, "F")
+	x := marginL
+	for i, h := range []string{l.colVATRateSpec, l.colVATBase, l.colVAT, l.colGross} {
+		r.cell(x, y+0.5, spec[i].w, lineH, h, spec[i].align)
+		x += spec[i].w
+	}
+	y += 6.5
+	r.font(false, 9)
+	for _, v := range bd {
+		x = marginL
+		for i, s := range []string{formatRate(v.VATRate), formatAmount(v.Net), formatAmount(v.VAT), formatAmount(v.Net + v.VAT)} {
+			r.cell(x, y, spec[i].w, lineH, s, spec[i].align)
+			x += spec[i].w
+		}
+		y += lineH
+	}
+	specEnd := y
+
+	// Totals, right.
+	const tx, tl, tv = 120.0, 45.0, 30.0
+	y = y0
+	for i, rw := range rows {
+		if rw.bold {
+			r.pdf.SetDrawColor(0, 0, 0)
+			r.pdf.Line(tx, y+0.3, tx+tl+tv, y+0.3)
+			y += 1
+		}
+		r.font(rw.bold, map[bool]float64{false: 9, true: 11}[rw.bold])
+		h := 5.5
+		if i == len(rows)-1 {
+			h = 6
+		}
+		r.cell(tx, y, tl, h, rw.label, "L")
+		r.cell(tx+tl, y, tv, h, rw.value, "R")
+		y += h
+	}
+	r.pdf.SetY(max(specEnd, y) + 7)
+}
+
+// paymentBox prints how to pay: giro numbers, payment reference, due date
+// and amount, the payment-reference text and the late-interest terms.
+func (r *renderer) paymentBox() {
+	l, inv, s := r.l, r.inv, r.d.Seller
+	type field struct{ label, value string }
+	var fields []field
+	if s.Bankgiro != "" {
+		fields = append(fields, field{l.bankgiro, s.Bankgiro})
+	}
+	if s.Plusgiro != "" {
+		fields = append(fields, field{l.plusgiro, s.Plusgiro})
+	}
+	if inv.OCR != "" {
+		fields = append(fields, field{l.paymentRef, inv.OCR})
+	}
+	if inv.DueDate != "" {
+		fields = append(fields, field{l.dueDate, string(inv.DueDate)})
+	}
+	fields = append(fields, field{fmt.Sprintf("%s %s", l.amountDue, r.currency), formatAmount(inv.AmountDue())})
+
+	const pad, labelH, valueH = 3.0, 4.0, 5.5
+	innerW := contentW - 2*pad
+	// Fields flow left to right in columns as wide as their widest text,
+	// wrapping to a new row when the next does not fit; the space left in
+	// a row is shared among its fields.
+	type placed struct {
+		field
+		x, w float64
+	}
+	var rows [][]placed
+	var used float64
+	for _, f := range fields {
+		r.font(false, 8)
+		w := r.pdf.GetStringWidth(clean(f.label))
+		r.font(true, 10)
+		w = min(max(w, r.pdf.GetStringWidth(clean(f.value)))+8, innerW)
+		if len(rows) == 0 || used+w > innerW {
+			rows = append(rows, nil)
+			used = 0
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], placed{f, used, w})
+		used += w
+	}
+	for _, row := range rows {
+		var sum float64
+		for _, p := range row {
+			sum += p.w
+		}
+		extra := (innerW - sum) / float64(len(row))
+		for i := range row {
+			row[i].x += float64(i) * extra
+			row[i].w += extra
+		}
+	}
+
+	r.font(false, 8.5)
+	var texts []string
+	if t := strings.TrimSpace(s.PaymentReferenceText); t != "" {
+		texts = append(texts, r.wrap(t, innerW)...)
+	}
+	if t := strings.TrimSpace(s.LateInterestText); t != "" {
+		texts = append(texts, r.wrap(l.lateInterest+": "+t, innerW)...)
+	}
+	h := pad + lineH + 1 + float64(len(rows))*(labelH+valueH+1) + float64(len(texts))*4 + pad
+	if len(texts) > 0 {
+		h += 1
+	}
+	r.ensure(h)
+	y0 := r.pdf.GetY()
+	r.pdf.SetDrawColor(120, 120, 120)
+	r.pdf.SetLineWidth(0.3)
+	r.pdf.Rect(marginL, y0, contentW, h, "D")
+	r.pdf.SetLineWidth(0.2)
+
+	x, y := marginL+pad, y0+pad
+	r.font(true, 9.5)
+	r.cell(x, y, innerW, lineH, l.payment, "L")
+	y += lineH + 1
+	for _, row := range rows {
+		for _, f := range row {
+			r.font(false, 8)
+			r.grey()
+			r.cell(x+f.x, y, f.w, labelH, f.label, "L")
+			r.black()
+			r.font(true, 10)
+			r.cell(x+f.x, y+labelH, f.w, valueH, f.value, "L")
+		}
+		y += labelH + valueH + 1
+	}
+	if len(texts) > 0 {
+		y++
+	}
+	r.font(false, 8.5)
+	for _, t := range texts {
+		r.cell(x, y, innerW, 4, t, "L")
+		y += 4
+	}
+	r.pdf.SetY(y0 + h + 4)
+}
+
+// footers prints the seller's identity, contact and payment details and the
+// page number at the foot of every page.
+func (r *renderer) footers() {
+	l, s := r.l, r.d.Seller
+	c := s.Company
+	col1 := append([]string{c.Name}, addressLines(c.Address, r.d.Country)...)
+	var col2 []string
+	if c.OrganizationNumber != "" {
+		org := l.orgNumber + " " + c.OrganizationNumber
+		if r.d.Country == core.Norway {
+			// Norwegian sales documents: org.nr + "MVA" when VAT
+			// registered, and the register the company is in.
+			if c.VATNumber != "" {
+				org += " " + l.vatRegistered
+			}
+			org += " " + l.companyRegister
+		}
+		col2 = append(col2, org)
+	}
+	if c.VATNumber != "" {
+		col2 = append(col2, l.vatNumber+" "+c.VATNumber)
+	}
+	if s.FTaxApproved && r.d.Country == core.Sweden {
+		col2 = append(col2, l.fTax)
+	}
+	var col3 []string
+	if c.Email != "" {
+		col3 = append(col3, l.email+" "+c.Email)
+	}
+	if c.Phone != "" {
+		col3 = append(col3, l.phone+" "+c.Phone)
+	}
+	if s.Bankgiro != "" {
+		col3 = append(col3, l.bankgiro+" "+s.Bankgiro)
+	}
+	if s.Plusgiro != "" {
+		col3 = append(col3, l.plusgiro+" "+s.Plusgiro)
+	}
+
+	n := r.pdf.PageCount()
+	widths := []float64{60, 64, 56}
+	for p := 1; p <= n; p++ {
+		r.pdf.SetPage(p)
+		r.pdf.SetDrawColor(150, 150, 150)
+		r.pdf.Line(marginL, footerTop, marginL+contentW, footerTop)
+		x := marginL
+		for i, col := range [][]string{col1, col2, col3} {
+			y := footerTop + 2
+			for j, s := range col {
+				r.font(i == 0 && j == 0, 8)
+				for _, part := range r.wrap(s, widths[i]) {
+					if y > pageH-10 {
+						break
+					}
+					r.cell(x, y, widths[i], 3.8, part, "L")
+					y += 3.8
+				}
+			}
+			x += widths[i]
+		}
+		r.font(false, 8)
+		r.grey()
+		r.cell(marginL, pageH-9, contentW, 4, fmt.Sprintf(l.page, p, n), "R")
+		r.black()
+	}
+}
+
+// addressLines returns the printed lines of a: street lines, postal code
+// and city, and the country when it is not home's.
+func addressLines(a core.Address, home core.Country) []string {
+	var out []string
+	for _, s := range []string{a.Line1, a.Line2, strings.TrimSpace(a.PostalCode + " " + a.City)} {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	if c := strings.TrimSpace(a.Country); c != "" && !strings.EqualFold(c, string(home)) {
+		out = append(out, c)
+	}
+	return out
+}

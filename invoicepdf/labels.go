@@ -1,0 +1,154 @@
+package invoicepdf
+
+import "github.com/ledgerbridge/ledgerbridge/core"
+
+// labels are the fixed texts of an invoice in one language.
+type labels struct {
+	lang            string // BCP 47 tag of the document
+	invoice         string // title of an invoice
+	credit          string // title of a credit invoice
+	fileInvoice     string // file name stem of an invoice
+	fileCredit      string // file name stem of a credit invoice
+	invoiceNumber   string
+	invoiceDate     string
+	deliveryDate    string
+	dueDate         string
+	customerNumber  string
+	yourReference   string
+	comment         string
+	creditsInvoice  string // followed by the credited invoice's number
+	orderedBy       string // the customer who bought when the invoice goes to its parent
+	billingAddress  string
+	orgNumber       string
+	vatNumber       string
+	fTax            string // F-skatt approval (Sweden)
+	vatRegistered   string // printed after the org number when VAT registered (Norway)
+	companyRegister string // Foretaksregisteret (Norway)
+	colDescription  string
+	colQuantity     string
+	colUnitPrice    string
+	colVATRate      string
+	colNet          string
+	colTotal        string
+	vatSpec         string
+	colVATRateSpec  string
+	colVATBase      string
+	colVAT          string
+	colGross        string
+	netTotal        string
+	vatTotal        string
+	grossTotal      string
+	rounding        string
+	amountDue       string
+	payment         string
+	bankgiro        string
+	plusgiro        string
+	paymentRef      string // label of Invoice.OCR
+	lateInterest    string
+	email           string
+	phone           string
+	page            string // "Sida %d av %d"
+	continued       string
+}
+
+var swedish = labels{
+	lang:           "sv-SE",
+	invoice:        "Faktura",
+	credit:         "Kreditfaktura",
+	fileInvoice:    "faktura",
+	fileCredit:     "kreditfaktura",
+	invoiceNumber:  "Fakturanummer",
+	invoiceDate:    "Fakturadatum",
+	deliveryDate:   "Leveransdatum",
+	dueDate:        "Förfallodatum",
+	customerNumber: "Kundnummer",
+	yourReference:  "Er referens",
+	comment:        "Kommentar",
+	creditsInvoice: "Avser faktura nr",
+	orderedBy:      "Beställare",
+	billingAddress: "Fakturaadress",
+	orgNumber:      "Org.nr",
+	vatNumber:      "Momsreg.nr",
+	fTax:           "Godkänd för F-skatt",
+	colDescription: "Beskrivning",
+	colQuantity:    "Antal",
+	colUnitPrice:   "À-pris",
+	colVATRate:     "Moms",
+	colNet:         "Netto",
+	colTotal:       "Summa",
+	vatSpec:        "Momsspecifikation",
+	colVATRateSpec: "Momssats",
+	colVATBase:     "Underlag",
+	colVAT:         "Moms",
+	colGross:       "Summa",
+	netTotal:       "Summa exkl. moms",
+	vatTotal:       "Moms",
+	grossTotal:     "Summa inkl. moms",
+	rounding:       "Öresavrundning",
+	amountDue:      "Att betala",
+	payment:        "Betalningsinformation",
+	bankgiro:       "Bankgiro",
+	plusgiro:       "Plusgiro",
+	paymentRef:     "OCR-nummer",
+	lateInterest:   "Dröjsmålsränta",
+	email:          "E-post",
+	phone:          "Telefon",
+	page:           "Sida %d av %d",
+	continued:      "forts.",
+}
+
+var norwegian = labels{
+	lang:            "nb-NO",
+	invoice:         "Faktura",
+	credit:          "Kreditnota",
+	fileInvoice:     "faktura",
+	fileCredit:      "kreditnota",
+	invoiceNumber:   "Fakturanummer",
+	invoiceDate:     "Fakturadato",
+	deliveryDate:    "Leveringsdato",
+	dueDate:         "Forfallsdato",
+	customerNumber:  "Kundenummer",
+	yourReference:   "Deres referanse",
+	comment:         "Kommentar",
+	creditsInvoice:  "Gjelder faktura nr",
+	orderedBy:       "Bestiller",
+	billingAddress:  "Fakturaadresse",
+	orgNumber:       "Org.nr.",
+	vatNumber:       "MVA-nr.",
+	vatRegistered:   "MVA",
+	companyRegister: "Foretaksregisteret",
+	colDescription:  "Beskrivelse",
+	colQuantity:     "Antall",
+	colUnitPrice:    "Enhetspris",
+	colVATRate:      "MVA",
+	colNet:          "Netto",
+	colTotal:        "Sum",
+	vatSpec:         "MVA-spesifikasjon",
+	colVATRateSpec:  "MVA-sats",
+	colVATBase:      "Grunnlag",
+	colVAT:          "MVA",
+	colGross:        "Sum",
+	netTotal:        "Sum eks. mva",
+	vatTotal:        "MVA",
+	grossTotal:      "Sum inkl. mva",
+	rounding:        "Øreavrunding",
+	amountDue:       "Å betale",
+	payment:         "Betalingsinformasjon",
+	bankgiro:        "Bankgiro",
+	plusgiro:        "Plusgiro",
+	paymentRef:      "KID",
+	lateInterest:    "Forsinkelsesrente",
+	email:           "E-post",
+	phone:           "Telefon",
+	page:            "Side %d av %d",
+	continued:       "forts.",
+}
+
+// labelsFor returns the labels of country's language: Norwegian bokmål for
+// Norway, Swedish otherwise.
+func labelsFor(c core.Country) labels {
+	if c == core.Norway {
+		return norwegian
+	}
+	return swedish
+}
