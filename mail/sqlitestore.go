@@ -1,0 +1,396 @@
+package mail
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/sqlite"
+)
+
+// FileName is the database file OpenSQLiteStore uses inside its data
+// directory.
+const FileName = "mail.db"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// SQLiteStore is the outbox's Store in its own SQLite file. It is safe for
+// concurrent use, also by several processes sharing the file.
+type SQLiteStore struct {
+	db *sqlite.DB
+}
+
+var _ Store = (*SQLiteStore)(nil)
+
+// OpenSQLiteStore opens (creating if needed) <dataDir>/mail.db and applies
+// the embedded migrations. Errors: CodeInvalid for an empty dataDir,
+// CodeInternal when the file cannot be opened or migrated.
+func OpenSQLiteStore(ctx context.Context, dataDir string) (*SQLiteStore, error) {
+	if strings.TrimSpace(dataDir) == "" {
+		return nil, core.Invalid("invalid mail store location", core.FieldError{Field: "data_dir", Message: "is required"})
+	}
+	migrations, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, core.Errorf(core.CodeInternal, "mail: embedded migrations: %v", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, FileName), migrations)
+	if err != nil {
+		return nil, core.Errorf(core.CodeInternal, "mail: %v", err)
+	}
+	return &SQLiteStore{db: db}, nil
+}
+
+// Close closes the database. The store must not be used afterwards.
+func (s *SQLiteStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return core.Errorf(core.CodeInternal, "mail: close: %v", err)
+	}
+	return nil
+}
+
+// Path is the database file.
+func (s *SQLiteStore) Path() string { return s.db.Path() }
+
+// timeLayout is fixed-width (always nine fractional digits, always UTC "Z"),
+// so stored times order correctly as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, core.Errorf(core.CodeInternal, "mail: malformed stored time %q", s)
+	}
+	return t, nil
+}
+
+// dbError turns a database error into a *core.Error; *core.Errors pass
+// through unchanged.
+func dbError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	switch {
+	case sqlite.IsBusy(err):
+		return core.Errorf(core.CodeUnavailable, "mail: %s: database busy: %v", op, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return core.Errorf(core.CodeUnavailable, "mail: %s: %v", op, err)
+	}
+	return core.Errorf(core.CodeInternal, "mail: %s: %v", op, err)
+}
+
+// row is an emails row.
+type row struct {
+	ID            string `db:"id"`
+	MerchantID    string `db:"merchant_id"`
+	InvoiceID     string `db:"invoice_id"`
+	MessageID     string `db:"message_id"`
+	To            string `db:"to_addrs"`
+	Cc            string `db:"cc_addrs"`
+	ReplyTo       string `db:"reply_to"`
+	Subject       string `db:"subject"`
+	Body          string `db:"body"`
+	Status        string `db:"status"`
+	Attempts      int    `db:"attempts"`
+	LastError     string `db:"last_error"`
+	NextAttemptAt string `db:"next_attempt_at"`
+	CreatedAt     string `db:"created_at"`
+	SentAt        string `db:"sent_at"`
+}
+
+const emailColumns = `id, merchant_id, invoice_id, message_id, to_addrs, cc_addrs, reply_to,
+	subject, body, status, attempts, last_error, next_attempt_at, created_at, sent_at`
+
+type attachmentRow struct {
+	EmailID     string `db:"email_id"`
+	Position    int    `db:"position"`
+	Filename    string `db:"filename"`
+	ContentType string `db:"content_type"`
+	Data        []byte `db:"data"`
+}
+
+func (r row) email() (Email, error) {
+	e := Email{
+		ID: r.ID, MerchantID: r.MerchantID, InvoiceID: r.InvoiceID,
+		Message: Message{
+			ID: r.MessageID, ReplyTo: r.ReplyTo, Subject: r.Subject, Text: r.Body,
+		},
+		Attempts: r.Attempts, Status: r.Status, LastError: r.LastError,
+	}
+	if err := json.Unmarshal([]byte(r.To), &e.Message.To); err != nil {
+		return Email{}, core.Errorf(core.CodeInternal, "mail: malformed stored recipients of %s: %v", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.Cc), &e.Message.Cc); err != nil {
+		return Email{}, core.Errorf(core.CodeInternal, "mail: malformed stored recipients of %s: %v", r.ID, err)
+	}
+	var err error
+	if e.NextAttemptAt, err = parseTime(r.NextAttemptAt); err != nil {
+		return Email{}, err
+	}
+	if e.CreatedAt, err = parseTime(r.CreatedAt); err != nil {
+		return Email{}, err
+	}
+	if e.SentAt, err = parseTime(r.SentAt); err != nil {
+		return Email{}, err
+	}
+	return e, nil
+}
+
+func addrList(a []string) string {
+	if a == nil {
+		a = []string{}
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+// Enqueue implements Store.Enqueue.
+func (s *SQLiteStore) Enqueue(ctx context.Context, e Email) (Email, bool, error) {
+	var fields []core.FieldError
+	if e.ID == "" {
+		fields = append(fields, core.FieldError{Field: "id", Message: "is required"})
+	}
+	if e.MerchantID == "" {
+		fields = append(fields, core.FieldError{Field: "merchant_id", Message: "is required"})
+	}
+	if err := core.Invalid("invalid e-mail", fields...); err != nil {
+		return Email{}, false, err
+	}
+	if e.Status == "" {
+		e.Status = StatusQueued
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now()
+	}
+	if e.NextAttemptAt.IsZero() {
+		e.NextAttemptAt = e.CreatedAt
+	}
+	var stored Email
+	var created bool
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO emails (`+emailColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`,
+			e.ID, e.MerchantID, e.InvoiceID, e.Message.ID, addrList(e.Message.To), addrList(e.Message.Cc),
+			e.Message.ReplyTo, e.Message.Subject, e.Message.Text, e.Status, e.Attempts, e.LastError,
+			formatTime(e.NextAttemptAt), formatTime(e.CreatedAt), formatTime(e.SentAt))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		if !created {
+			got, err := loadEmails(ctx, tx, true, `WHERE id = ?`, e.ID)
+			if err != nil {
+				return err
+			}
+			if len(got) != 1 {
+				return core.Errorf(core.CodeInternal, "mail: e-mail %s conflicts but cannot be read", e.ID)
+			}
+			stored = got[0]
+			return nil
+		}
+		for i, a := range e.Message.Attachments {
+			data := a.Data
+			if data == nil {
+				data = []byte{}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO email_attachments
+				(email_id, position, filename, content_type, data) VALUES (?, ?, ?, ?, ?)`,
+				e.ID, i, a.Filename, a.ContentType, data); err != nil {
+				return err
+			}
+		}
+		stored = e
+		return nil
+	})
+	if err != nil {
+		return Email{}, false, dbError("enqueue", err)
+	}
+	if created {
+		// Report times as they read back: UTC, as stored.
+		stored.CreatedAt = stored.CreatedAt.UTC()
+		stored.NextAttemptAt = stored.NextAttemptAt.UTC()
+	}
+	return stored, created, nil
+}
+
+// Claim implements Store.Claim.
+func (s *SQLiteStore) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Email, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var claimed []Email
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		claimed = nil // Write may run this function more than once
+		var ids []string
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM emails
+			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
+			ORDER BY next_attempt_at, id LIMIT ?`, formatTime(now), limit); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		q, args, err := sqlx.In(`UPDATE emails
+			SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?
+			WHERE id IN (?)`, formatTime(now.Add(lease)), ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		q, args, err = sqlx.In(`WHERE id IN (?) ORDER BY created_at, id`, ids)
+		if err != nil {
+			return err
+		}
+		claimed, err = loadEmails(ctx, tx, true, q, args...)
+		return err
+	})
+	if err != nil {
+		return nil, dbError("claim", err)
+	}
+	return claimed, nil
+}
+
+// MarkSent implements Store.MarkSent.
+func (s *SQLiteStore) MarkSent(ctx context.Context, id string, at time.Time) error {
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE emails
+			SET status = 'sent', last_error = '',
+			    sent_at = CASE WHEN sent_at = '' THEN ? ELSE sent_at END
+			WHERE id = ?`, formatTime(at), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return core.ErrNotFound("e-mail", id)
+		}
+		return nil
+	})
+	return dbError("mark sent", err)
+}
+
+// MarkFailed implements Store.MarkFailed.
+func (s *SQLiteStore) MarkFailed(ctx context.Context, id string, attempt int, nextAttempt time.Time, lastErr string, permanent bool) error {
+	status := StatusQueued
+	if permanent {
+		status = StatusFailed
+	}
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE emails
+			SET status = ?, last_error = ?, next_attempt_at = ?
+			WHERE id = ? AND status = 'sending' AND attempts = ?`,
+			status, lastErr, formatTime(nextAttempt), id, attempt)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return nil
+		}
+		var cur struct {
+			Status   string `db:"status"`
+			Attempts int    `db:"attempts"`
+		}
+		if err := tx.GetContext(ctx, &cur, `SELECT status, attempts FROM emails WHERE id = ?`, id); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return core.ErrNotFound("e-mail", id)
+			}
+			return err
+		}
+		return core.Errorf(core.CodeConflict, "e-mail %s is %s at attempt %d, not sending at attempt %d",
+			id, cur.Status, cur.Attempts, attempt)
+	})
+	return dbError("mark failed", err)
+}
+
+// ByInvoice implements Store.ByInvoice.
+func (s *SQLiteStore) ByInvoice(ctx context.Context, merchantID, invoiceID string) ([]Email, error) {
+	got, err := loadEmails(ctx, s.db.Reader(), false,
+		`WHERE merchant_id = ? AND invoice_id = ? ORDER BY created_at DESC, id DESC`, merchantID, invoiceID)
+	if err != nil {
+		return nil, dbError("list e-mails", err)
+	}
+	return got, nil
+}
+
+// queryer is a transaction or the reader pool.
+type queryer interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// loadEmails reads the e-mails matching where (a WHERE clause, possibly
+// with ORDER BY) and their attachments, with the bytes only when withData.
+func loadEmails(ctx context.Context, q queryer, withData bool, where string, args ...any) ([]Email, error) {
+	var rows []row
+	if err := q.SelectContext(ctx, &rows, `SELECT `+emailColumns+` FROM emails `+where, args...); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	emails := make([]Email, len(rows))
+	byID := make(map[string]int, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		e, err := r.email()
+		if err != nil {
+			return nil, err
+		}
+		emails[i] = e
+		byID[r.ID] = i
+		ids[i] = r.ID
+	}
+	data := "data"
+	if !withData {
+		data = "NULL AS data"
+	}
+	query, qargs, err := sqlx.In(`SELECT email_id, position, filename, content_type, `+data+`
+		FROM email_attachments WHERE email_id IN (?) ORDER BY email_id, position`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var atts []attachmentRow
+	if err := q.SelectContext(ctx, &atts, query, qargs...); err != nil {
+		return nil, err
+	}
+	for _, a := range atts {
+		i := byID[a.EmailID]
+		emails[i].Message.Attachments = append(emails[i].Message.Attachments,
+			Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+	}
+	return emails, nil
+}
