@@ -1,7 +1,9 @@
 // Package sqlite opens ledgerbridge's SQLite databases the one right way:
 // busy_timeout first, WAL, synchronous=NORMAL, foreign keys on, a single
 // writer connection and a pool of readers, embedded ordered migrations
-// (goose), and one place that retries a transaction on SQLITE_BUSY.
+// (goose), and one place that writes: Write, which group-commits concurrent
+// writes and retries a transaction on SQLITE_BUSY. Hot statements are
+// prepared once (PrepareWrite, PrepareRead) instead of in every transaction.
 //
 // The gateway (package store) and the built-in open provider each own a
 // database file and its migrations; both open it through here.
@@ -17,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -31,6 +35,13 @@ type DB struct {
 	write *sqlx.DB
 	read  *sqlx.DB
 	path  string
+
+	queue                          writeQueue
+	transactions                   atomic.Int64 // write transactions begun, for tests
+	savepoint, release, rollbackTo *sql.Stmt
+
+	mu       sync.Mutex
+	prepared []*sqlx.Stmt // by PrepareWrite and PrepareRead, closed by Close
 }
 
 // busyTimeout is how long SQLite itself waits for a lock before SQLITE_BUSY.
@@ -86,6 +97,19 @@ func Open(ctx context.Context, path string, migrations fs.FS) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 		}
 	}
+	for _, s := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&db.savepoint, "SAVEPOINT " + savepointName},
+		{&db.release, "RELEASE " + savepointName},
+		{&db.rollbackTo, "ROLLBACK TO " + savepointName},
+	} {
+		if *s.dst, err = write.PrepareContext(ctx, s.sql); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: open %s: prepare %q: %w", path, s.sql, err)
+		}
+	}
 	return db, nil
 }
 
@@ -101,9 +125,52 @@ func migrate(ctx context.Context, db *sql.DB, migrations fs.FS) error {
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools.
+// Close closes the prepared statements and both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	var errs []error
+	db.mu.Lock()
+	for _, st := range db.prepared {
+		errs = append(errs, st.Close())
+	}
+	db.prepared = nil
+	db.mu.Unlock()
+	for _, st := range []*sql.Stmt{db.savepoint, db.release, db.rollbackTo} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	errs = append(errs, db.read.Close(), db.write.Close())
+	return errors.Join(errs...)
+}
+
+// PrepareWrite prepares query once on the writer connection, so write
+// transactions can run it without preparing it again: inside Write, bind it
+// with tx.StmtxContext(ctx, stmt) (the bound statement closes with the
+// transaction; the prepared one stays). Close closes it.
+//
+// Call it outside Write, typically right after Open: the writer pool has
+// exactly one connection, so preparing from inside a Write function waits
+// for that connection forever.
+func (db *DB) PrepareWrite(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	return db.prepare(ctx, db.write, query)
+}
+
+// PrepareRead prepares query for the reader pool: each reader connection
+// compiles it once, on first use, and keeps it. Close closes it. The
+// statement is safe for concurrent use.
+func (db *DB) PrepareRead(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	return db.prepare(ctx, db.read, query)
+}
+
+func (db *DB) prepare(ctx context.Context, pool *sqlx.DB, query string) (*sqlx.Stmt, error) {
+	st, err := pool.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	db.mu.Lock()
+	db.prepared = append(db.prepared, st)
+	db.mu.Unlock()
+	return st, nil
 }
 
 // Reader is the read-only pool, for queries outside a write transaction.
@@ -112,13 +179,29 @@ func (db *DB) Reader() *sqlx.DB { return db.read }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
 
-// Write runs fn in one write transaction (BEGIN IMMEDIATE) and commits it if
-// fn returns nil. It retries the whole transaction when SQLite reports the
-// database busy or locked, so fn must have no effect outside the transaction.
+// Write runs fn in a write transaction (BEGIN IMMEDIATE) and returns nil
+// only once fn's work is committed. If fn returns an error (or panics) its
+// work is rolled back, Write returns that error (or panics with it, wrapped
+// with fn's stack) and nothing fn did is kept.
+//
+// Concurrent Write calls are group-committed: up to 64 of them share one
+// transaction and one COMMIT, each function inside its own SAVEPOINT, in
+// the order the calls arrived, so a function sees the committed database
+// plus the work of the functions before it in its group. One function
+// failing rolls back only its own savepoint. If the COMMIT fails, every
+// call whose function had succeeded gets that error.
+//
+// Write retries fn when SQLite reports the database busy or locked, and
+// when another function in its group lost the shared transaction (an error
+// that rolls back a whole transaction, such as an interrupted statement),
+// so fn must have no effect outside the transaction and must not rely on
+// running once. fn must not call Write or PrepareWrite, and must not use
+// the savepoint name "ledgerbridge_write". A call whose ctx has ended before
+// its function starts returns the context's error without running it.
 func (db *DB) Write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	delay := 20 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		err := db.writeOnce(ctx, fn)
+		err := db.groupWrite(ctx, fn)
 		if err == nil || !IsBusy(err) || attempt == 8 {
 			return err
 		}
@@ -129,18 +212,6 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		}
 		delay = min(delay*2, time.Second)
 	}
-}
-
-func (db *DB) writeOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.write.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 // IsBusy reports whether err is SQLite's "database is busy/locked".

@@ -61,12 +61,15 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord)
 		row     idempotencyRow
 		created bool
 	)
+	createdAt := formatTime(rec.CreatedAt)
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
-			(merchant_id, scope, "key", request_hash, resource_id, status, response, created_at, completed_at)
-			VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, NULL)
-			ON CONFLICT (merchant_id, scope, "key") DO NOTHING`,
-			rec.MerchantID, rec.Scope, rec.Key, rec.RequestHash, rec.ResourceID, formatTime(rec.CreatedAt))
+		// Once started, run to the end: interrupting a statement would roll
+		// back the transaction this write shares with others (see
+		// sqlite.DB.Write), and a cancellable context costs a goroutine
+		// per statement.
+		ctx := context.WithoutCancel(ctx)
+		res, err := tx.StmtxContext(ctx, s.stmts.beginIdempotent).ExecContext(ctx,
+			rec.MerchantID, rec.Scope, rec.Key, rec.RequestHash, rec.ResourceID, createdAt)
 		if isForeignKeyViolation(err) {
 			return core.ErrNotFound("merchant", rec.MerchantID)
 		} else if err != nil {
@@ -76,12 +79,17 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord)
 		if err != nil {
 			return err
 		}
-		created = n == 1
-		return tx.GetContext(ctx, &row, `SELECT merchant_id, scope, "key", request_hash, resource_id, status, response, created_at
-			FROM idempotency_keys WHERE `+idempotencyWhere, rec.MerchantID, rec.Scope, rec.Key)
+		if created = n == 1; created {
+			return nil // the stored record is the one just inserted
+		}
+		return tx.StmtxContext(ctx, s.stmts.getIdempotent).GetContext(ctx, &row, rec.MerchantID, rec.Scope, rec.Key)
 	})
 	if err != nil {
 		return core.IdempotencyRecord{}, false, dbError("begin idempotent request", err)
+	}
+	if created {
+		row = idempotencyRow{MerchantID: rec.MerchantID, Scope: rec.Scope, Key: rec.Key, RequestHash: rec.RequestHash,
+			ResourceID: rec.ResourceID, Status: core.IdempotencyPending, CreatedAt: createdAt}
 	}
 	stored, err := row.record()
 	if err != nil {
@@ -89,6 +97,17 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord)
 	}
 	return stored, created, nil
 }
+
+const (
+	beginIdempotentSQL = `INSERT INTO idempotency_keys
+		(merchant_id, scope, "key", request_hash, resource_id, status, response, created_at, completed_at)
+		VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, NULL)
+		ON CONFLICT (merchant_id, scope, "key") DO NOTHING`
+	getIdempotentSQL = `SELECT merchant_id, scope, "key", request_hash, resource_id, status, response, created_at
+		FROM idempotency_keys WHERE ` + idempotencyWhere
+	completeIdempotentSQL = `UPDATE idempotency_keys SET status = 'completed', response = ?, completed_at = ?
+		WHERE ` + idempotencyWhere + ` AND status = 'pending'`
+)
 
 // CompleteIdempotent marks a pending record completed with response, which
 // every later BeginIdempotent with the same key returns. Errors:
@@ -99,8 +118,7 @@ func (s *Store) CompleteIdempotent(ctx context.Context, merchantID, scope, key s
 		response = []byte{} // completed records always carry a response
 	}
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status = 'completed', response = ?, completed_at = ?
-			WHERE `+idempotencyWhere+` AND status = 'pending'`,
+		res, err := tx.StmtxContext(ctx, s.stmts.completeIdempotent).ExecContext(ctx,
 			response, formatTime(time.Now()), merchantID, scope, key)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -241,6 +242,59 @@ func TestBeginIdempotentConcurrent(t *testing.T) {
 	for i, r := range results {
 		if r.ResourceID != results[0].ResourceID {
 			t.Fatalf("goroutine %d saw resource %s, goroutine 0 saw %s", i, r.ResourceID, results[0].ResourceID)
+		}
+	}
+}
+
+// TestIdempotencyConcurrentMixed runs begins and completes of many keys at
+// once, with begins for an unknown merchant among them, so they share group
+// transactions: every good key ends up completed with its own response and
+// the refused ones leave nothing behind.
+func TestIdempotencyConcurrentMixed(t *testing.T) {
+	ctx := context.Background()
+	s := idemStore(t, "mer_1")
+	const n = 60
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := fmt.Sprintf("k%02d", i)
+			if i%4 == 3 {
+				_, created, err := s.BeginIdempotent(ctx, rec("mer_none", key, "h", "ch_"+key))
+				if created || core.Code(err) != core.CodeNotFound {
+					errs[i] = fmt.Errorf("unknown merchant: created=%v, %v; want not found", created, err)
+				}
+				return
+			}
+			if _, created, err := s.BeginIdempotent(ctx, rec("mer_1", key, "h", "ch_"+key)); err != nil || !created {
+				errs[i] = fmt.Errorf("begin: created=%v, %v", created, err)
+				return
+			}
+			errs[i] = s.CompleteIdempotent(ctx, "mer_1", "charge", key, []byte(key))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	var rows []struct {
+		Key      string `db:"key"`
+		Status   string `db:"status"`
+		Response string `db:"response"`
+	}
+	if err := s.db.Reader().Select(&rows, `SELECT "key", status, CAST(response AS TEXT) AS response FROM idempotency_keys ORDER BY "key"`); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n-n/4 {
+		t.Fatalf("%d records, want %d", len(rows), n-n/4)
+	}
+	for _, r := range rows {
+		if r.Status != core.IdempotencyCompleted || r.Response != r.Key {
+			t.Fatalf("record %+v, want completed with its own key as response", r)
 		}
 	}
 }

@@ -200,12 +200,13 @@ func insertAPIKey(ctx context.Context, tx *sqlx.Tx, k core.APIKey) error {
 	return err
 }
 
+const apiKeyByHashSQL = `SELECT id, merchant_id, name, role, hash, created_at FROM api_keys WHERE hash = ?`
+
 // APIKeyByHash finds a key by the hash of its secret with one indexed query.
 // Errors: CodeNotFound.
 func (s *Store) APIKeyByHash(ctx context.Context, hash string) (core.APIKey, error) {
 	var row apiKeyRow
-	err := s.db.Reader().GetContext(ctx, &row,
-		`SELECT id, merchant_id, name, role, hash, created_at FROM api_keys WHERE hash = ?`, hash)
+	err := s.stmts.apiKeyByHash.GetContext(ctx, &row, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.APIKey{}, core.Errorf(core.CodeNotFound, "API key not found")
 	} else if err != nil {

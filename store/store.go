@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
@@ -33,6 +34,39 @@ var migrationFiles embed.FS
 type Store struct {
 	db        *sqlite.DB
 	merchants merchantCache
+	stmts     statements
+}
+
+// statements are the hot path's statements, prepared once at Open: the
+// idempotency writes on the writer connection (bound to each transaction
+// with StmtxContext), the API key lookup on the reader pool.
+type statements struct {
+	beginIdempotent, getIdempotent, completeIdempotent *sqlx.Stmt
+	apiKeyByHash                                       *sqlx.Stmt
+}
+
+func (st *statements) prepare(ctx context.Context, db *sqlite.DB) error {
+	for _, s := range []struct {
+		dst   **sqlx.Stmt
+		write bool
+		sql   string
+	}{
+		{&st.beginIdempotent, true, beginIdempotentSQL},
+		{&st.getIdempotent, true, getIdempotentSQL},
+		{&st.completeIdempotent, true, completeIdempotentSQL},
+		{&st.apiKeyByHash, false, apiKeyByHashSQL},
+	} {
+		prepare := db.PrepareRead
+		if s.write {
+			prepare = db.PrepareWrite
+		}
+		stmt, err := prepare(ctx, s.sql)
+		if err != nil {
+			return err
+		}
+		*s.dst = stmt
+	}
+	return nil
 }
 
 var _ core.Store = (*Store)(nil)
@@ -52,7 +86,12 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	if err != nil {
 		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
 	}
-	return &Store{db: db, merchants: merchantCache{m: map[string]core.Merchant{}}}, nil
+	s := &Store{db: db, merchants: merchantCache{m: map[string]core.Merchant{}}}
+	if err := s.stmts.prepare(ctx, db); err != nil {
+		db.Close()
+		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
+	}
+	return s, nil
 }
 
 // Close closes the database. The Store must not be used afterwards.

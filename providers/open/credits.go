@@ -100,11 +100,7 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 		if len(lines) == 0 {
 			return core.Errorf(core.CodeConflict, "invoice %d is already fully credited", orig.Number)
 		}
-		st, err := prepareInvoiceStmts(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer st.close()
+		st := p.stmts.in(ctx, tx)
 		n, err := st.nextNumber(ctx, conn.MerchantID, start)
 		if err != nil {
 			return err

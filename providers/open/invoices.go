@@ -195,7 +195,7 @@ func validateInvoiceRequest(req *core.InvoiceRequest, conn core.Connection, toda
 // with that reference it is returned unchanged and nothing is created.
 //
 // Concurrent calls are group-committed: several invoices share one write
-// transaction (see batch.go), each still numbered inside it.
+// transaction (see invoicewrite.go), each still numbered inside it.
 //
 // Errors: CodeInvalid naming customer_id (no such customer, customer
 // inactive, invoicing disabled), invoice_start_number or a request field;
@@ -242,9 +242,9 @@ func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req 
 		inv.VATBreakdown[i] = b
 	}
 
-	res := p.batch.submit(p, ctx, &createJob{merchantID: conn.MerchantID, start: start, ref: req.ExternalRef, inv: inv})
-	if res.err != nil {
-		return core.Invoice{}, dbError("create invoice", res.err)
+	res, err := p.create(ctx, createJob{merchantID: conn.MerchantID, start: start, ref: req.ExternalRef, inv: inv})
+	if err != nil {
+		return core.Invoice{}, dbError("create invoice", err)
 	}
 	if res.existingID != "" {
 		return p.GetInvoice(ctx, conn, res.existingID)

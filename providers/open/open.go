@@ -40,7 +40,7 @@ var migrationFiles embed.FS
 type Provider struct {
 	db    *sqlite.DB
 	now   core.Clock
-	batch batcher
+	stmts *invoiceStmts // prepared on the writer; bind with stmts.in
 }
 
 var _ core.Provider = (*Provider)(nil)
@@ -60,7 +60,12 @@ func Open(ctx context.Context, dataDir string, clock core.Clock) (*Provider, err
 	if err != nil {
 		return nil, fmt.Errorf("open provider: %w", err)
 	}
-	return &Provider{db: db, now: clock}, nil
+	stmts, err := prepareInvoiceStmts(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open provider: %w", err)
+	}
+	return &Provider{db: db, now: clock, stmts: stmts}, nil
 }
 
 // Close closes the database.

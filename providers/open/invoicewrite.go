@@ -8,129 +8,51 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
-// Invoice creation is the register's hot path. Concurrent CreateInvoice
-// calls are group-committed: whichever caller finds no batch running becomes
-// the leader and runs every queued request in one write transaction, with
-// statements prepared once per batch, then hands the lead to the next queued
-// caller. Each request still gets its number and its rows in the same
-// transaction, in queue order, so numbers stay contiguous; a request that is
-// refused (unknown customer, ...) is refused before it writes anything and
-// does not disturb the others.
-
-// maxBatch bounds how many invoices one transaction creates.
-const maxBatch = 64
+// Invoice creation is the register's hot path. Each CreateInvoice is one
+// sqlite.DB.Write, so concurrent calls are group-committed by package sqlite:
+// they share a transaction and its COMMIT, each inside its own savepoint, in
+// arrival order. A request gets its number and its rows in its own
+// savepoint, so a request that fails gives its number back and numbers stay
+// contiguous; one that is refused (unknown customer, ...) does not disturb
+// the others. The statements are prepared once, when the provider opens.
 
 type createJob struct {
 	merchantID string
 	start      int64
 	ref        string
 	inv        core.Invoice // complete except number, due date and customer name
-	done       chan createResult
 }
 
 type createResult struct {
 	inv        core.Invoice
 	existingID string // set when the external reference already existed
-	err        error
-	lead       bool // the receiver is now the batch leader
 }
 
-type batcher struct {
-	mu      sync.Mutex
-	queue   []*createJob
-	running bool
-}
-
-// submit runs job in a batch and returns its result.
-func (b *batcher) submit(p *Provider, ctx context.Context, job *createJob) createResult {
-	job.done = make(chan createResult, 1)
-	b.mu.Lock()
-	b.queue = append(b.queue, job)
-	if b.running {
-		b.mu.Unlock()
-		r := <-job.done
-		if !r.lead {
-			return r
-		}
-		b.mu.Lock()
-	}
-	b.running = true
-	n := min(len(b.queue), maxBatch)
-	batch := append([]*createJob(nil), b.queue[:n]...)
-	b.queue = b.queue[n:]
-	b.mu.Unlock()
-
-	// The batch serves other callers too, so it must not die with this
-	// caller's context.
-	results := p.runBatch(context.WithoutCancel(ctx), batch)
-	var own createResult
-	for i, j := range batch {
-		if j == job {
-			own = results[i]
-		} else {
-			j.done <- results[i]
-		}
-	}
-
-	b.mu.Lock()
-	if len(b.queue) > 0 {
-		b.queue[0].done <- createResult{lead: true}
-	} else {
-		b.running = false
-	}
-	b.mu.Unlock()
-	return own
-}
-
-// runBatch creates the batch's invoices in one transaction. If the
-// transaction fails for a reason other than a refusal, each job is retried
-// alone so one bad request cannot fail its neighbours.
-func (p *Provider) runBatch(ctx context.Context, batch []*createJob) []createResult {
-	results := make([]createResult, len(batch))
+// create runs job in its own write (see above).
+func (p *Provider) create(ctx context.Context, job createJob) (createResult, error) {
+	var res createResult
 	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
-		st, err := prepareInvoiceStmts(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer st.close()
-		for i, j := range batch {
-			results[i] = p.createInTx(ctx, st, j)
-			if results[i].err != nil && !isRefusal(results[i].err) {
-				return results[i].err
-			}
-		}
-		return nil
+		// Once started, the job runs to its end: interrupting a statement
+		// would roll back the transaction it shares with other calls.
+		ctx := context.WithoutCancel(ctx)
+		var err error
+		res, err = p.createInTx(ctx, p.stmts.in(ctx, tx), job)
+		return err
 	})
-	if err == nil {
-		return results
-	}
-	if len(batch) == 1 {
-		results[0] = createResult{err: err}
-		return results
-	}
-	for i, j := range batch {
-		results[i] = p.runBatch(ctx, []*createJob{j})[0]
-	}
-	return results
+	return res, err
 }
 
-// isRefusal reports whether err is a business refusal decided before
-// anything was written (as opposed to a database failure).
-func isRefusal(err error) bool {
-	_, ok := err.(*core.Error)
-	return ok
-}
-
-// createInTx creates one invoice inside the batch transaction.
-func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j *createJob) createResult {
+// createInTx creates one invoice inside a write transaction. Refusals are
+// *core.Error values decided before anything is written.
+func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob) (createResult, error) {
 	var ref any
 	if j.ref != "" {
 		ref = j.ref
@@ -145,33 +67,33 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j *createJo
 		DueDays          int    `db:"due_days"`
 	}
 	if err := st.lookup.GetContext(ctx, &look, j.merchantID, ref, j.inv.CustomerID, j.merchantID); err != nil {
-		return createResult{err: err}
+		return createResult{}, err
 	}
 	switch {
 	case look.ExistingID != "" && look.ExistingKind != string(core.KindInvoice):
-		return createResult{err: refUsedBy(look.ExistingKind)}
+		return createResult{}, refUsedBy(look.ExistingKind)
 	case look.ExistingID != "":
-		return createResult{existingID: look.ExistingID}
+		return createResult{existingID: look.ExistingID}, nil
 	case !look.Found:
-		return createResult{err: invalidCustomer("no such customer")}
+		return createResult{}, invalidCustomer("no such customer")
 	case !look.Active:
-		return createResult{err: invalidCustomer("customer is not active")}
+		return createResult{}, invalidCustomer("customer is not active")
 	case !look.InvoicingEnabled:
-		return createResult{err: invalidCustomer("invoicing is not enabled for this customer")}
+		return createResult{}, invalidCustomer("invoicing is not enabled for this customer")
 	}
 	inv := j.inv
 	n, err := st.nextNumber(ctx, j.merchantID, j.start)
 	if err != nil {
-		return createResult{err: err}
+		return createResult{}, err
 	}
 	inv.Number = n
 	inv.ProviderRef = strconv.FormatInt(n, 10)
 	inv.CustomerName = look.Name
 	inv.DueDate = inv.InvoiceDate.AddDays(look.DueDays)
 	if err := st.insert(ctx, j.merchantID, inv, nil); err != nil {
-		return createResult{err: err}
+		return createResult{}, err
 	}
-	return createResult{inv: inv}
+	return createResult{inv: inv}, nil
 }
 
 func refUsedBy(kind string) error {
@@ -179,13 +101,14 @@ func refUsedBy(kind string) error {
 		Fields: []core.FieldError{{Field: "external_ref", Message: "already identifies a " + kind + " invoice"}}}
 }
 
-// invoiceStmts are the write path's statements, prepared once per
-// transaction.
+// invoiceStmts are the write path's statements. The provider prepares them
+// once on the writer connection (prepareInvoiceStmts); in returns them bound
+// to one transaction.
 type invoiceStmts struct {
 	lookup, series, invoice, line, vat *sqlx.Stmt
 }
 
-func prepareInvoiceStmts(ctx context.Context, tx *sqlx.Tx) (*invoiceStmts, error) {
+func prepareInvoiceStmts(ctx context.Context, db *sqlite.DB) (*invoiceStmts, error) {
 	st := &invoiceStmts{}
 	for _, s := range []struct {
 		dst **sqlx.Stmt
@@ -208,9 +131,8 @@ func prepareInvoiceStmts(ctx context.Context, tx *sqlx.Tx) (*invoiceStmts, error
 			unit_price, vat_rate, takeaway, net, vat, total, credits_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.vat, `INSERT INTO invoice_vat (invoice_id, position, vat_rate, net, vat) VALUES (?, ?, ?, ?, ?)`},
 	} {
-		stmt, err := tx.PreparexContext(ctx, s.sql)
+		stmt, err := db.PrepareWrite(ctx, s.sql)
 		if err != nil {
-			st.close()
 			return nil, err
 		}
 		*s.dst = stmt
@@ -218,11 +140,15 @@ func prepareInvoiceStmts(ctx context.Context, tx *sqlx.Tx) (*invoiceStmts, error
 	return st, nil
 }
 
-func (st *invoiceStmts) close() {
-	for _, s := range []*sqlx.Stmt{st.lookup, st.series, st.invoice, st.line, st.vat} {
-		if s != nil {
-			s.Close()
-		}
+// in returns the statements bound to tx, without preparing them again. They
+// close with tx.
+func (st *invoiceStmts) in(ctx context.Context, tx *sqlx.Tx) *invoiceStmts {
+	return &invoiceStmts{
+		lookup:  tx.StmtxContext(ctx, st.lookup),
+		series:  tx.StmtxContext(ctx, st.series),
+		invoice: tx.StmtxContext(ctx, st.invoice),
+		line:    tx.StmtxContext(ctx, st.line),
+		vat:     tx.StmtxContext(ctx, st.vat),
 	}
 }
 
