@@ -61,46 +61,24 @@ func (s *SQLiteStore) Close() error {
 // Path is the database file.
 func (s *SQLiteStore) Path() string { return s.db.Path() }
 
-// timeLayout is fixed-width (always nine fractional digits, always UTC "Z"),
-// so stored times order correctly as strings.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
+// formatTime stores a zero time (not yet sent) as "".
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(timeLayout)
+	return sqlite.FormatTime(t)
 }
 
 func parseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, core.Errorf(core.CodeInternal, "mail: malformed stored time %q", s)
-	}
-	return t, nil
+	return sqlite.ParseTime(s)
 }
 
 // dbError turns a database error into a *core.Error; *core.Errors pass
 // through unchanged.
-func dbError(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *core.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	switch {
-	case sqlite.IsBusy(err):
-		return core.Errorf(core.CodeUnavailable, "mail: %s: database busy: %v", op, err)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return core.Errorf(core.CodeUnavailable, "mail: %s: %v", op, err)
-	}
-	return core.Errorf(core.CodeInternal, "mail: %s: %v", op, err)
-}
+func dbError(op string, err error) error { return sqlite.Error("mail", op, err) }
 
 // row is an emails row.
 type row struct {

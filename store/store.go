@@ -113,44 +113,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// timeLayout is fixed-width (always nine fractional digits, always UTC "Z"),
-// so stored times order correctly as strings.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
 // formatTime is the stored form of t; a zero t means now.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return t.UTC().Format(timeLayout)
+	return sqlite.FormatTime(t)
 }
 
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, core.Errorf(core.CodeInternal, "store: malformed stored time %q", s)
-	}
-	return t, nil
-}
+func parseTime(s string) (time.Time, error) { return sqlite.ParseTime(s) }
 
 // dbError turns a database error into a *core.Error. *core.Errors raised
 // inside a transaction pass through unchanged.
-func dbError(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *core.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	switch {
-	case sqlite.IsBusy(err):
-		return core.Errorf(core.CodeUnavailable, "store: %s: database busy: %v", op, err)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return core.Errorf(core.CodeUnavailable, "store: %s: %v", op, err)
-	}
-	return core.Errorf(core.CodeInternal, "store: %s: %v", op, err)
-}
+func dbError(op string, err error) error { return sqlite.Error("store", op, err) }
 
 func isForeignKeyViolation(err error) bool {
 	var se sqlite3.Error

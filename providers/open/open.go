@@ -11,7 +11,6 @@ package open
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -160,31 +159,15 @@ func startNumber(conn core.Connection) (int64, error) {
 // dbError turns a database failure into a *core.Error: *core.Error values
 // pass through, a busy database or a cancelled call is CodeUnavailable
 // (safe to retry), anything else CodeInternal.
-func dbError(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *core.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	if sqlite.IsBusy(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return core.Errorf(core.CodeUnavailable, "open provider: %s: %v", op, err)
-	}
-	return core.Errorf(core.CodeInternal, "open provider: %s: %v", op, err)
-}
+func dbError(op string, err error) error { return sqlite.Error("open provider", op, err) }
 
-// Timestamps are stored as RFC 3339 text in UTC with nanoseconds.
-const timeLayout = time.RFC3339Nano
+func formatTime(t time.Time) string { return sqlite.FormatTime(t) }
 
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
+// parseTime reads a stored timestamp; the schema only stores FormatTime
+// output, so a malformed one reads as the zero time.
 func parseTime(s string) time.Time {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.UTC()
+	t, _ := sqlite.ParseTime(s)
+	return t
 }
 
 // nowUTC is the clock's time in UTC without a monotonic reading, so a value
