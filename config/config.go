@@ -33,13 +33,37 @@ import (
 //	plugins.restart_backoff_min  LEDGERBRIDGE_PLUGINS_RESTART_BACKOFF_MIN  200ms    first wait before restarting a crashed plugin, 10ms to 1m
 //	plugins.restart_backoff_max  LEDGERBRIDGE_PLUGINS_RESTART_BACKOFF_MAX  30s      longest such wait, from restart_backoff_min to 1h
 //	plugins.external             (config file only)                        none     external provider binaries: a list of {name, file, sha256}
+//	smtp.host                    LEDGERBRIDGE_SMTP_HOST                    ""       SMTP server for invoice e-mails; "" queues e-mails without sending them
+//	smtp.port                    LEDGERBRIDGE_SMTP_PORT                    587      SMTP port
+//	smtp.username                LEDGERBRIDGE_SMTP_USERNAME                ""       SMTP login; "" for none
+//	smtp.password                LEDGERBRIDGE_SMTP_PASSWORD                ""       SMTP password
+//	smtp.tls                     LEDGERBRIDGE_SMTP_TLS                     starttls none, starttls or tls
+//	smtp.from                    LEDGERBRIDGE_SMTP_FROM                    "ledgerbridge <invoices@localhost>"  sender of invoice e-mails
+//	scheduler.interval           LEDGERBRIDGE_SCHEDULER_INTERVAL           1m       how often collective invoices and reminders are checked, 1s to 1h
 //
 // Durations are Go durations ("30s", "1m30s"). See example.yaml.
 type Config struct {
-	Addr     string        `mapstructure:"addr"`
-	DataDir  string        `mapstructure:"data_dir"`
-	LogLevel string        `mapstructure:"log_level"`
-	Plugins  PluginsConfig `mapstructure:"plugins"`
+	Addr      string          `mapstructure:"addr"`
+	DataDir   string          `mapstructure:"data_dir"`
+	LogLevel  string          `mapstructure:"log_level"`
+	Plugins   PluginsConfig   `mapstructure:"plugins"`
+	SMTP      SMTPConfig      `mapstructure:"smtp"`
+	Scheduler SchedulerConfig `mapstructure:"scheduler"`
+}
+
+// SMTPConfig is the server invoice e-mails are sent through.
+type SMTPConfig struct {
+	Host     string `mapstructure:"host"`
+	Port     int    `mapstructure:"port"`
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	TLS      string `mapstructure:"tls"`
+	From     string `mapstructure:"from"`
+}
+
+// SchedulerConfig paces the gateway's own background work.
+type SchedulerConfig struct {
+	Interval time.Duration `mapstructure:"interval"`
 }
 
 // PluginsConfig configures provider plugin processes.
@@ -78,6 +102,10 @@ const (
 	DefaultStartTimeout      = 15 * time.Second
 	DefaultRestartBackoffMin = 200 * time.Millisecond
 	DefaultRestartBackoffMax = 30 * time.Second
+	DefaultSMTPPort          = 587
+	DefaultSMTPTLS           = "starttls"
+	DefaultSMTPFrom          = "ledgerbridge <invoices@localhost>"
+	DefaultSchedulerInterval = time.Minute
 )
 
 // EnvPrefix starts every environment variable: key plugins.call_timeout is
@@ -92,6 +120,8 @@ func Default() Config {
 			CallTimeout: DefaultCallTimeout, StartTimeout: DefaultStartTimeout,
 			RestartBackoffMin: DefaultRestartBackoffMin, RestartBackoffMax: DefaultRestartBackoffMax,
 		},
+		SMTP:      SMTPConfig{Port: DefaultSMTPPort, TLS: DefaultSMTPTLS, From: DefaultSMTPFrom},
+		Scheduler: SchedulerConfig{Interval: DefaultSchedulerInterval},
 	}
 }
 
@@ -105,6 +135,13 @@ var defaults = map[string]any{
 	"plugins.start_timeout":       DefaultStartTimeout,
 	"plugins.restart_backoff_min": DefaultRestartBackoffMin,
 	"plugins.restart_backoff_max": DefaultRestartBackoffMax,
+	"smtp.host":                   "",
+	"smtp.port":                   DefaultSMTPPort,
+	"smtp.username":               "",
+	"smtp.password":               "",
+	"smtp.tls":                    DefaultSMTPTLS,
+	"smtp.from":                   DefaultSMTPFrom,
+	"scheduler.interval":          DefaultSchedulerInterval,
 }
 
 // EnvVar is the environment variable of a config key.
@@ -288,6 +325,21 @@ func (c Config) Validate() error {
 			add(key+".sha256", "must be 64 lowercase hex characters")
 		}
 	}
+
+	m := c.SMTP
+	if m.Port < 1 || m.Port > 65535 {
+		add("smtp.port", "%d must be between 1 and 65535", m.Port)
+	}
+	if m.TLS != "none" && m.TLS != "starttls" && m.TLS != "tls" {
+		add("smtp.tls", "%q must be none, starttls or tls", m.TLS)
+	}
+	if m.Host != "" && strings.TrimSpace(m.From) == "" {
+		add("smtp.from", "is required when smtp.host is set")
+	}
+	if m.Password != "" && m.Username == "" {
+		add("smtp.username", "is required when smtp.password is set")
+	}
+	between("scheduler.interval", c.Scheduler.Interval, time.Second, time.Hour)
 	return core.Invalid("invalid configuration", errs...)
 }
 

@@ -86,6 +86,8 @@ var fromFile = Config{
 		RestartBackoffMin: time.Second, RestartBackoffMax: time.Minute,
 		External: []ExternalPlugin{{Name: "acme", File: "acme-bin", SHA256: sha}},
 	},
+	SMTP:      Default().SMTP,
+	Scheduler: Default().Scheduler,
 }
 
 func TestLoad(t *testing.T) {
@@ -243,6 +245,8 @@ func TestExampleLoads(t *testing.T) {
 			RestartBackoffMin: DefaultRestartBackoffMin, RestartBackoffMax: DefaultRestartBackoffMax,
 			External: []ExternalPlugin{{Name: "acme-books", File: "ledgerbridge-provider-acme", SHA256: sha}},
 		},
+		SMTP:      SMTPConfig{Port: 587, TLS: "starttls", From: "Kafé Linnea <faktura@example.com>"},
+		Scheduler: SchedulerConfig{Interval: time.Minute},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("example.yaml =\n%+v\nwant\n%+v", c, want)
@@ -275,6 +279,11 @@ func TestValidate(t *testing.T) {
 		text  string // fragment of that field's message
 	}{
 		{"addr without port", func(c *Config) { c.Addr = "abc" }, "addr", `"abc" must be host:port`},
+		{"smtp port zero", func(c *Config) { c.SMTP.Port = 0 }, "smtp.port", "must be between 1 and 65535"},
+		{"smtp tls unknown", func(c *Config) { c.SMTP.TLS = "ssl" }, "smtp.tls", `"ssl" must be none, starttls or tls`},
+		{"smtp from empty with host", func(c *Config) { c.SMTP.Host, c.SMTP.From = "smtp.example.com", "" }, "smtp.from", "is required when smtp.host is set"},
+		{"smtp password without user", func(c *Config) { c.SMTP.Password = "s3cret" }, "smtp.username", "is required when smtp.password is set"},
+		{"scheduler interval zero", func(c *Config) { c.Scheduler.Interval = 0 }, "scheduler.interval", "must be between 1s and 1h0m0s"},
 		{"addr empty", func(c *Config) { c.Addr = "" }, "addr", "must be host:port"},
 		{"addr port not a number", func(c *Config) { c.Addr = ":http" }, "addr", "port number"},
 		{"addr port too big", func(c *Config) { c.Addr = ":70000" }, "addr", "port number"},

@@ -31,26 +31,46 @@ type Action string
 
 // Actions, one per kind of operation in the HTTP contract.
 const (
-	ActionListProviders   Action = "providers.list"
-	ActionSearchCustomers Action = "customers.search"
-	ActionCreateCustomer  Action = "customers.create"
-	ActionReadCustomer    Action = "customers.read"
-	ActionUpdateCustomer  Action = "customers.update"
-	ActionCharge          Action = "charges.create"
-	ActionReadInvoices    Action = "invoices.read"
-	ActionManageAPIKeys   Action = "api_keys.create"
+	ActionListProviders      Action = "providers.list"
+	ActionSearchCustomers    Action = "customers.search"
+	ActionCreateCustomer     Action = "customers.create"
+	ActionReadCustomer       Action = "customers.read"
+	ActionUpdateCustomer     Action = "customers.update"
+	ActionCharge             Action = "charges.create"
+	ActionReadInvoices       Action = "invoices.read"
+	ActionManageAPIKeys      Action = "api_keys.create"
+	ActionWriteInvoices      Action = "invoices.write" // drafts, post, void, payments, e-mail
+	ActionRefund             Action = "refunds.create"
+	ActionReadOrders         Action = "orders.read"
+	ActionReadSettings       Action = "invoice_settings.read"
+	ActionWriteSettings      Action = "invoice_settings.write"
+	ActionReadIntegrations   Action = "integrations.read"
+	ActionManageIntegrations Action = "integrations.manage"
+	ActionRecordSales        Action = "sales.create" // receipts and day close
+	ActionReadExports        Action = "exports.read"
+	ActionRunExports         Action = "exports.run"
 )
 
 // permissions is the role matrix of the HTTP contract, in one place.
 var permissions = map[Action][]Role{
-	ActionListProviders:   {RoleAdmin},
-	ActionSearchCustomers: {RoleAdmin, RoleAccountant, RoleCashier},
-	ActionCreateCustomer:  {RoleAdmin, RoleAccountant, RoleCashier},
-	ActionReadCustomer:    {RoleAdmin, RoleAccountant},
-	ActionUpdateCustomer:  {RoleAdmin, RoleAccountant},
-	ActionCharge:          {RoleAdmin, RoleCashier},
-	ActionReadInvoices:    {RoleAdmin, RoleAccountant},
-	ActionManageAPIKeys:   {RoleAdmin},
+	ActionListProviders:      {RoleAdmin},
+	ActionSearchCustomers:    {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionCreateCustomer:     {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionReadCustomer:       {RoleAdmin, RoleAccountant},
+	ActionUpdateCustomer:     {RoleAdmin, RoleAccountant},
+	ActionCharge:             {RoleAdmin, RoleCashier},
+	ActionReadInvoices:       {RoleAdmin, RoleAccountant},
+	ActionManageAPIKeys:      {RoleAdmin},
+	ActionWriteInvoices:      {RoleAdmin, RoleAccountant},
+	ActionRefund:             {RoleAdmin, RoleCashier},
+	ActionReadOrders:         {RoleAdmin, RoleAccountant},
+	ActionReadSettings:       {RoleAdmin, RoleAccountant},
+	ActionWriteSettings:      {RoleAdmin},
+	ActionReadIntegrations:   {RoleAdmin, RoleAccountant},
+	ActionManageIntegrations: {RoleAdmin},
+	ActionRecordSales:        {RoleAdmin, RoleCashier},
+	ActionReadExports:        {RoleAdmin, RoleAccountant},
+	ActionRunExports:         {RoleAdmin, RoleAccountant},
 }
 
 // Allows reports whether role r may perform a.

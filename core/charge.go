@@ -27,9 +27,14 @@ const (
 
 // ChargeResult is the answer to a charge.
 type ChargeResult struct {
-	ID      string   `json:"id"`
-	Status  string   `json:"status"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	// Invoice is the posted invoice; for a collected charge, the
+	// collective invoice when this order passed the customer's threshold.
 	Invoice *Invoice `json:"invoice,omitempty"`
+	Order   *Order   `json:"order,omitempty"`
+	// Receipt is the printable delivery note for the register.
+	Receipt *DeliveryNote `json:"receipt,omitempty"`
 }
 
 // Line and text limits of a charge.
@@ -96,7 +101,12 @@ func validateLines(errs *fieldErrors, lines []LineInput, country Country) {
 	}
 }
 
+// indexed names list element i's field ("lines[0].vat_rate"), or the
+// element itself when field is empty ("emails[1]").
 func indexed(list string, i int, field string) string {
+	if field == "" {
+		return list + "[" + itoa(i) + "]"
+	}
 	return list + "[" + itoa(i) + "]." + field
 }
 

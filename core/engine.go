@@ -5,10 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 )
 
 // Engine is the invoicing engine: it authorizes callers, validates input,
@@ -19,6 +23,10 @@ type Engine struct {
 	providers ProviderRegistry
 	now       Clock
 	locks     keyedMutex
+	mailer    Mailer
+	conns     ConnectionSource
+	journal   func(Country) JournalAccounts
+	log       *slog.Logger
 
 	descMu      sync.Mutex
 	descriptors map[string]Descriptor
@@ -30,8 +38,26 @@ func NewEngine(store Store, providers ProviderRegistry, clock Clock) *Engine {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Engine{store: store, providers: providers, now: clock, descriptors: map[string]Descriptor{}}
+	return &Engine{store: store, providers: providers, now: clock, descriptors: map[string]Descriptor{},
+		log: slog.New(slog.DiscardHandler), journal: func(Country) JournalAccounts { return JournalAccounts{} }}
 }
+
+// SetMailer gives the engine its e-mail outbox; without one, e-mailing an
+// invoice is CodeUnsupported. Call before serving.
+func (e *Engine) SetMailer(m Mailer) { e.mailer = m }
+
+// SetConnectionSource makes the engine invoice through each merchant's
+// active invoicing integration (with its credentials) instead of the
+// merchant's built-in provider. Call before serving.
+func (e *Engine) SetConnectionSource(c ConnectionSource) { e.conns = c }
+
+// SetJournalAccounts sets the chart used for invoices' journal entries
+// (e.g. BAS for Sweden). Call before serving.
+func (e *Engine) SetJournalAccounts(f func(Country) JournalAccounts) { e.journal = f }
+
+// SetLogger sets where the engine reports work it does on its own
+// (scheduled collective invoices, queued e-mails). Call before serving.
+func (e *Engine) SetLogger(l *slog.Logger) { e.log = l }
 
 // List limits of the HTTP contract.
 const (
@@ -212,6 +238,7 @@ func (e *Engine) describe(ctx context.Context, name string) (Descriptor, error) 
 // session is one merchant's resolved invoicing provider.
 type session struct {
 	merchant Merchant
+	settings InvoiceSettings
 	provider Provider
 	desc     Descriptor
 	conn     Connection
@@ -225,19 +252,46 @@ func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session,
 	if err != nil {
 		return session{}, err
 	}
-	prov, err := e.providers.Provider(ctx, m.InvoicingProvider)
+	providerName, credentials, integrationSettings := m.InvoicingProvider, map[string]string(nil), map[string]string(nil)
+	if e.conns != nil {
+		ac, found, err := e.conns.ActiveConnection(ctx, m.ID, ModeInvoicing)
+		if err != nil {
+			return session{}, err
+		}
+		if found {
+			if ac.Status == IntegrationNeedsReauth {
+				return session{}, Errorf(CodeUnavailable, "the %s connection needs to be re-authorised in BackOffice before invoicing can continue", ac.Provider)
+			}
+			providerName, credentials, integrationSettings = ac.Provider, ac.Credentials, ac.Settings
+		}
+	}
+	prov, err := e.providers.Provider(ctx, providerName)
 	if err != nil {
 		return session{}, err
 	}
-	d, err := e.describe(ctx, m.InvoicingProvider)
+	d, err := e.describe(ctx, providerName)
 	if err != nil {
 		return session{}, err
+	}
+	settings, err := e.invoiceSettings(ctx, m)
+	if err != nil {
+		return session{}, err
+	}
+	settingsJSON, err := json.Marshal(settings)
+	if err != nil {
+		return session{}, Errorf(CodeInternal, "encode invoice settings: %v", err)
 	}
 	conn := Connection{
-		MerchantID: m.ID, Country: m.Country, Currency: m.Currency,
-		Settings: map[string]string{SettingInvoiceStartNumber: strconv.FormatInt(m.InvoiceStartNumber, 10)},
+		MerchantID: m.ID, Country: m.Country, Currency: m.Currency, Credentials: credentials,
+		Settings: map[string]string{
+			SettingInvoiceStartNumber: strconv.FormatInt(settings.StartNumber, 10),
+			SettingInvoiceSettings:    string(settingsJSON),
+		},
 	}
-	return session{merchant: m, provider: prov, desc: d, conn: conn}, nil
+	for k, v := range integrationSettings {
+		conn.Settings[k] = v
+	}
+	return session{merchant: m, settings: settings, provider: prov, desc: d, conn: conn}, nil
 }
 
 func (s session) today(now time.Time) Date { return DateOf(now.In(s.merchant.Country.Location())) }
@@ -277,10 +331,35 @@ func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (C
 	if s.desc.Capabilities.OwnsCustomers {
 		return Customer{}, Errorf(CodeConflict, "customers are managed in %s; create the customer there", s.desc.DisplayName)
 	}
-	if err := c.Validate(); err != nil {
+	if c, err = validCustomer(s.merchant.Country, c); err != nil {
 		return Customer{}, err
 	}
 	return s.provider.CreateCustomer(ctx, s.conn, c)
+}
+
+// validCustomer checks a customer and normalises its organization number
+// to digits. Swedish customers may be companies (organisationsnummer) or
+// people (personnummer, samordningsnummer); Norwegian ones have a 9-digit
+// organisasjonsnummer. Errors: CodeInvalid naming each bad field.
+func validCustomer(country Country, c Customer) (Customer, error) {
+	var fields []FieldError
+	if err := c.Validate(); err != nil {
+		if Code(err) != CodeInvalid {
+			return Customer{}, err
+		}
+		fields = AsError(err).Fields
+	}
+	if c.OrganizationNumber != "" {
+		if n, nerr := nordic.ValidateOrganizationNumber(string(country), c.OrganizationNumber); nerr != nil {
+			fields = append(fields, FieldError{Field: FieldOrganizationNumber, Message: nerr.Error()})
+		} else {
+			c.OrganizationNumber = n
+		}
+	}
+	if err := Invalid("invalid customer", fields...); err != nil {
+		return Customer{}, err
+	}
+	return c, nil
 }
 
 // UpdateCustomer patches a customer. When the provider owns customers only
@@ -306,8 +385,12 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 	if err != nil {
 		return Customer{}, err
 	}
-	if err := patch.Apply(current).Validate(); err != nil {
+	patched, err := validCustomer(s.merchant.Country, patch.Apply(current))
+	if err != nil {
 		return Customer{}, err
+	}
+	if patch.OrganizationNumber != nil {
+		patch.OrganizationNumber = &patched.OrganizationNumber
 	}
 	return s.provider.UpdateCustomer(ctx, s.conn, id, patch)
 }
@@ -348,8 +431,8 @@ func (e *Engine) ListInvoices(ctx context.Context, p Principal, q InvoiceQuery) 
 	return page, nil
 }
 
-// GetInvoice returns one invoice with its lines. Errors: CodeForbidden,
-// CodeNotFound.
+// GetInvoice returns one invoice with its lines and e-mail delivery status.
+// Errors: CodeForbidden, CodeNotFound.
 func (e *Engine) GetInvoice(ctx context.Context, p Principal, id string) (Invoice, error) {
 	s, err := e.invoicing(ctx, p, ActionReadInvoices)
 	if err != nil {
@@ -358,6 +441,13 @@ func (e *Engine) GetInvoice(ctx context.Context, p Principal, id string) (Invoic
 	inv, err := s.provider.GetInvoice(ctx, s.conn, id)
 	if err != nil {
 		return Invoice{}, err
+	}
+	if e.mailer != nil {
+		st, err := e.mailer.InvoiceEmailStatus(ctx, s.merchant.ID, inv.ID)
+		if err != nil {
+			return Invoice{}, err
+		}
+		inv.EmailStatus, inv.EmailError = st.Status, st.LastError
 	}
 	return inv.WithDerivedStatus(s.today(e.now())), nil
 }
@@ -390,74 +480,75 @@ func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string,
 	if err := req.Validate(s.merchant.Country); err != nil {
 		return ChargeResult{}, false, err
 	}
+	replayed, err = e.idempotent(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, req, &res,
+		func(ref string) (any, error) { return e.chargeOnce(ctx, s, ref, req) })
+	return res, replayed, err
+}
+
+// idempotent runs an operation that creates something at most once per
+// (merchant, scope, key). On first use the key gets a resource id (prefix
+// "ch", "cr", ...) that run receives as the provider's external reference,
+// so a run interrupted by a crash or a lost response is completed by the
+// next request with the key instead of creating again. The first result is
+// stored and decoded into out for every later request (replayed=true).
+//
+// Errors: CodeConflict when the key was used with a different request;
+// run's errors. A run refused on its first attempt (invalid, not found,
+// conflict: nothing was created) frees the key for a corrected request; a
+// refused re-run keeps it, because its first attempt may have created.
+func (e *Engine) idempotent(ctx context.Context, merchantID, scope, prefix, key string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
+	if err := validateIdempotencyKey(key); err != nil {
+		return false, err
+	}
 	hash, err := requestHash(req)
 	if err != nil {
-		return ChargeResult{}, false, err
+		return false, err
 	}
-
-	unlock := e.locks.lock(s.merchant.ID + "\x00" + chargeScope + "\x00" + idempotencyKey)
+	unlock := e.locks.lock(merchantID + "\x00" + scope + "\x00" + key)
 	defer unlock()
 	rec, created, err := e.store.BeginIdempotent(ctx, IdempotencyRecord{
-		MerchantID: s.merchant.ID, Scope: chargeScope, Key: idempotencyKey, RequestHash: hash,
-		ResourceID: NewID("ch"), Status: IdempotencyPending, CreatedAt: e.now().UTC(),
+		MerchantID: merchantID, Scope: scope, Key: key, RequestHash: hash,
+		ResourceID: NewID(prefix), Status: IdempotencyPending, CreatedAt: e.now().UTC(),
 	})
 	if err != nil {
-		return ChargeResult{}, false, err
+		return false, err
 	}
 	if !created {
 		if rec.RequestHash != hash {
-			return ChargeResult{}, false, &Error{Code: CodeConflict, Message: "this Idempotency-Key was used with a different request",
+			return false, &Error{Code: CodeConflict, Message: "this Idempotency-Key was used with a different request",
 				Fields: []FieldError{{Field: "Idempotency-Key", Message: "already used with a different body"}}}
 		}
 		if rec.Status == IdempotencyCompleted {
-			var first ChargeResult
-			if err := json.Unmarshal(rec.Response, &first); err != nil {
-				return ChargeResult{}, false, Errorf(CodeInternal, "stored charge response: %v", err)
+			if err := json.Unmarshal(rec.Response, out); err != nil {
+				return false, Errorf(CodeInternal, "stored %s response: %v", scope, err)
 			}
-			return first, true, nil
+			return true, nil
 		}
 		// Pending: an earlier attempt did not finish. Run it again under the
 		// same external reference; the provider returns what it created.
 	}
-
-	includeVAT := req.PricesIncludeVAT == nil || *req.PricesIncludeVAT
-	priced := PriceLines(req.Lines, includeVAT)
-	inv, err := s.provider.CreateInvoice(ctx, s.conn, InvoiceRequest{
-		ExternalRef:  rec.ResourceID,
-		CustomerID:   req.CustomerID,
-		InvoiceDate:  s.today(e.now()),
-		Reference:    strings.TrimSpace(req.Reference),
-		Comment:      strings.TrimSpace(req.Comment),
-		Currency:     s.merchant.Currency,
-		LocationID:   req.LocationID,
-		ReceiptID:    req.ReceiptID,
-		Lines:        priced.Lines,
-		VATBreakdown: priced.Breakdown,
-		NetTotal:     priced.Net,
-		VATTotal:     priced.VAT,
-		Total:        priced.Total,
-	})
+	result, err := run(rec.ResourceID)
 	if err != nil {
 		switch Code(err) {
 		case CodeInvalid, CodeNotFound, CodeConflict:
-			// The provider refused before creating anything: free the key
-			// so the corrected request can use it.
-			if aerr := e.store.AbandonIdempotent(context.WithoutCancel(ctx), s.merchant.ID, chargeScope, idempotencyKey); aerr != nil {
-				return ChargeResult{}, false, aerr
+			if created {
+				if aerr := e.store.AbandonIdempotent(context.WithoutCancel(ctx), merchantID, scope, key); aerr != nil {
+					return false, aerr
+				}
 			}
 		}
-		return ChargeResult{}, false, err
+		return false, err
 	}
-	res = ChargeResult{ID: rec.ResourceID, Status: ChargeInvoiced, Invoice: &inv}
-	body, err := json.Marshal(res)
+	body, err := json.Marshal(result)
 	if err != nil {
-		return ChargeResult{}, false, Errorf(CodeInternal, "encode charge: %v", err)
+		return false, Errorf(CodeInternal, "encode %s: %v", scope, err)
 	}
-	// The invoice exists: record it even if the caller has gone away.
-	if err := e.store.CompleteIdempotent(context.WithoutCancel(ctx), s.merchant.ID, chargeScope, idempotencyKey, body); err != nil {
-		return ChargeResult{}, false, err
+	// The provider has created it: record that even if the caller has gone.
+	if err := e.store.CompleteIdempotent(context.WithoutCancel(ctx), merchantID, scope, key, body); err != nil {
+		return false, err
 	}
-	return res, false, nil
+	reflect.ValueOf(out).Elem().Set(reflect.ValueOf(result))
+	return false, nil
 }
 
 // MaxIdempotencyKeyLength bounds the Idempotency-Key header.

@@ -17,10 +17,11 @@ type memStore struct {
 	merchants map[string]Merchant
 	keys      map[string]APIKey
 	idem      map[string]IdempotencyRecord
+	settings  map[string]InvoiceSettings
 }
 
 func newMemStore() *memStore {
-	return &memStore{merchants: map[string]Merchant{}, keys: map[string]APIKey{}, idem: map[string]IdempotencyRecord{}}
+	return &memStore{merchants: map[string]Merchant{}, keys: map[string]APIKey{}, idem: map[string]IdempotencyRecord{}, settings: map[string]InvoiceSettings{}}
 }
 
 func (s *memStore) CreateMerchant(_ context.Context, m Merchant, keys []APIKey) error {
@@ -83,6 +84,18 @@ func (s *memStore) AbandonIdempotent(_ context.Context, m, scope, key string) er
 	return nil
 }
 func (s *memStore) Ping(context.Context) error { return nil }
+func (s *memStore) GetInvoiceSettings(_ context.Context, m string) (InvoiceSettings, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.settings[m]
+	return st, ok, nil
+}
+func (s *memStore) PutInvoiceSettings(_ context.Context, m string, st InvoiceSettings) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settings[m] = st
+	return nil
+}
 
 // fakeProvider records invoice requests and can fail on demand.
 type fakeProvider struct {
@@ -96,6 +109,16 @@ type fakeProvider struct {
 
 func (p *fakeProvider) Describe(context.Context) (Descriptor, error) {
 	return Descriptor{Name: "fake", DisplayName: "Fake", Capabilities: Capabilities{Invoices: true}}, nil
+}
+
+func (p *fakeProvider) GetCustomer(_ context.Context, _ Connection, id string) (Customer, error) {
+	switch id {
+	case "cus_1", "cus_2":
+		return Customer{ID: id, Name: "Kund " + id, Number: id[4:], Active: true, InvoicingEnabled: true, DueDays: 30}, nil
+	case "cus_inactive":
+		return Customer{ID: id, Name: "Vilande AB", Active: false, InvoicingEnabled: true}, nil
+	}
+	return Customer{}, ErrNotFound("customer", id)
 }
 
 func (p *fakeProvider) CreateInvoice(_ context.Context, conn Connection, req InvoiceRequest) (Invoice, error) {

@@ -58,6 +58,8 @@ type InvoiceLine struct {
 	Net          int64           `json:"net"`
 	VAT          int64           `json:"vat"`
 	Total        int64           `json:"total"`
+	// OrderID names the collected order a collective invoice line comes from.
+	OrderID string `json:"order_id,omitempty"`
 }
 
 // Invoice is an invoice or credit invoice as its provider stores it.
@@ -88,12 +90,19 @@ type Invoice struct {
 	Rounding    int64         `json:"rounding,omitempty"`
 	Lines       []InvoiceLine `json:"lines,omitempty"`
 	EmailStatus string        `json:"email_status,omitempty"`
-	Provider    string        `json:"provider"`
-	ProviderRef string        `json:"provider_ref,omitempty"`
-	ExternalRef string        `json:"external_ref,omitempty"`
-	LocationID  string        `json:"location_id,omitempty"`
-	ReceiptID   string        `json:"receipt_id,omitempty"`
-	CreatedAt   time.Time     `json:"created_at"`
+	// EmailError is the last delivery error of the latest e-mail, if any.
+	EmailError  string `json:"email_error,omitempty"`
+	Provider    string `json:"provider"`
+	ProviderRef string `json:"provider_ref,omitempty"`
+	ExternalRef string `json:"external_ref,omitempty"`
+	LocationID  string `json:"location_id,omitempty"`
+	ReceiptID   string `json:"receipt_id,omitempty"`
+	// OrderedByCustomerID is the customer who bought when the invoice goes
+	// to its parent company (CustomerID).
+	OrderedByCustomerID string `json:"ordered_by_customer_id,omitempty"`
+	// OrderIDs are the orders a collective invoice lists.
+	OrderIDs  []string  `json:"order_ids,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // AmountDue is what the customer pays: the total plus any öre rounding.
@@ -118,8 +127,12 @@ func (inv Invoice) WithDerivedStatus(today Date) Invoice {
 // Idempotency-Key, so a retry after a lost response or a crashed plugin never
 // creates a second invoice.
 type InvoiceRequest struct {
-	ExternalRef  string        `json:"external_ref"`
-	CustomerID   string        `json:"customer_id"`
+	// Draft stores an editable, unnumbered draft instead of posting.
+	Draft       bool   `json:"draft"`
+	ExternalRef string `json:"external_ref"`
+	CustomerID  string `json:"customer_id"`
+	// OrderedBy is the buying customer when CustomerID is its parent.
+	OrderedBy    string        `json:"ordered_by"`
 	InvoiceDate  Date          `json:"invoice_date"`
 	Reference    string        `json:"reference"`
 	Comment      string        `json:"comment"`

@@ -45,6 +45,7 @@ type Capabilities struct {
 	OwnsCustomers            bool     `json:"owns_customers"`
 	AdjustableCustomerFields []string `json:"adjustable_customer_fields"`
 	Invoices                 bool     `json:"invoices"`
+	Drafts                   bool     `json:"drafts"`
 	CreditInvoices           bool     `json:"credit_invoices"`
 	CollectiveInvoices       bool     `json:"collective_invoices"`
 	PDF                      bool     `json:"pdf"`
@@ -93,6 +94,9 @@ const (
 	// SettingInvoiceStartNumber is the first number of the invoice series,
 	// used until the merchant's first invoice exists.
 	SettingInvoiceStartNumber = "invoice_start_number"
+	// SettingInvoiceSettings is the merchant's InvoiceSettings as JSON, for
+	// providers that print or number invoices themselves.
+	SettingInvoiceSettings = "invoice_settings"
 )
 
 // Provider is an accounting or invoicing system. Implementations live in
@@ -132,6 +136,14 @@ type Provider interface {
 	// naming customer_id (no such customer, inactive, or not enabled for
 	// invoicing), CodeProviderError, CodeUnavailable.
 	CreateInvoice(ctx context.Context, conn Connection, req InvoiceRequest) (Invoice, error)
+	// UpdateDraft replaces a draft's customer, date, texts and lines.
+	// Errors: CodeNotFound, CodeConflict (not a draft), CodeInvalid,
+	// CodeUnsupported.
+	UpdateDraft(ctx context.Context, conn Connection, id string, req InvoiceRequest) (Invoice, error)
+	// PostInvoice posts a draft: it takes the next number of the series
+	// and becomes immutable. Posting a posted invoice returns it unchanged.
+	// Errors: CodeNotFound, CodeConflict (credited), CodeUnsupported.
+	PostInvoice(ctx context.Context, conn Connection, id string, date Date) (Invoice, error)
 	// GetInvoice returns one invoice with its lines. Errors: CodeNotFound.
 	GetInvoice(ctx context.Context, conn Connection, id string) (Invoice, error)
 	// ListInvoices returns a page of invoices without their lines.
@@ -146,6 +158,17 @@ type Provider interface {
 	MarkInvoicePaid(ctx context.Context, conn Connection, id string, paidAt Date) (Invoice, error)
 	// InvoicePDF renders the invoice. Errors: CodeNotFound, CodeUnsupported.
 	InvoicePDF(ctx context.Context, conn Connection, id string) (Document, error)
+
+	// CreateOrder collects a purchase of a customer with collective
+	// invoicing, idempotent on req.ExternalRef. Errors: as CreateInvoice,
+	// CodeUnsupported.
+	CreateOrder(ctx context.Context, conn Connection, req InvoiceRequest) (Order, error)
+	// ListOrders lists orders oldest first. Errors: CodeInvalid (cursor).
+	ListOrders(ctx context.Context, conn Connection, q OrderQuery) (OrderPage, error)
+	// InvoiceOrders makes one posted invoice of every open order of
+	// req.CustomerID, idempotent on req.ExternalRef. Errors: CodeNotFound
+	// when there is nothing to invoice, CodeUnsupported.
+	InvoiceOrders(ctx context.Context, conn Connection, req CollectiveRequest) (Invoice, error)
 
 	// ListLedgerAccounts returns the chart of accounts. Errors:
 	// CodeUnsupported for providers without a ledger.

@@ -35,6 +35,14 @@ type Store interface {
 	// without effect, so the key can be used again.
 	AbandonIdempotent(ctx context.Context, merchantID, scope, key string) error
 
+	// GetInvoiceSettings returns the merchant's saved invoice settings;
+	// found is false when none were saved yet. Errors: CodeNotFound for an
+	// unknown merchant.
+	GetInvoiceSettings(ctx context.Context, merchantID string) (s InvoiceSettings, found bool, err error)
+	// PutInvoiceSettings saves the merchant's invoice settings whole.
+	// Errors: CodeNotFound for an unknown merchant.
+	PutInvoiceSettings(ctx context.Context, merchantID string, s InvoiceSettings) error
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

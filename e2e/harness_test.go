@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -274,4 +275,13 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func decodeBase64(t *testing.T, b []byte) []byte {
+	t.Helper()
+	out, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(b)), ""))
+	if err != nil {
+		t.Fatalf("base64 attachment: %v", err)
+	}
+	return out
 }

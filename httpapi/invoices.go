@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,4 +46,176 @@ func (s *server) getInvoice(c *gin.Context) {
 		return
 	}
 	c.PureJSON(http.StatusOK, inv)
+}
+
+// createDraft answers POST /v1/invoices: 201 with a new, unnumbered draft
+// (status draft) built from a core.DraftRequest. Its prices are net of VAT
+// unless prices_include_vat is true. 422 names each bad field; 501 when the
+// merchant's provider has no drafts.
+func (s *server) createDraft(c *gin.Context) {
+	var req core.DraftRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	inv, err := s.engine.CreateDraft(c.Request.Context(), principal(c), req)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/invoices/"+inv.ID)
+	c.PureJSON(http.StatusCreated, inv)
+}
+
+// updateDraft answers PATCH /v1/invoices/{id}: the body is a whole
+// core.DraftRequest that replaces the draft's customer, date, texts and
+// lines (a field left out is cleared, not kept). 200 with the draft; 409
+// when the invoice is no longer a draft.
+func (s *server) updateDraft(c *gin.Context) {
+	var req core.DraftRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	inv, err := s.engine.UpdateDraft(c.Request.Context(), principal(c), c.Param("id"), req)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, inv)
+}
+
+// postInvoice answers POST /v1/invoices/{id}/post: 200 with the invoice
+// numbered from the merchant's series. Posting a posted invoice answers it
+// unchanged.
+func (s *server) postInvoice(c *gin.Context) {
+	inv, err := s.engine.PostInvoice(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, inv)
+}
+
+// voidInvoice answers POST /v1/invoices/{id}/void: 201 with the credit
+// invoice that cancels what is not credited yet. Voiding again answers the
+// same credit invoice; a draft or a fully credited invoice is 409.
+func (s *server) voidInvoice(c *gin.Context) {
+	credit, err := s.engine.VoidInvoice(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/invoices/"+credit.ID)
+	c.PureJSON(http.StatusCreated, credit)
+}
+
+// paymentRequest is the body of POST /v1/invoices/{id}/payments.
+type paymentRequest struct {
+	PaidAt core.Date `json:"paid_at"`
+}
+
+// markPaid answers POST /v1/invoices/{id}/payments {"paid_at":"YYYY-MM-DD"}:
+// 200 with the invoice, status paid. It books nothing. 422 names paid_at
+// when it is missing, malformed or in the future.
+func (s *server) markPaid(c *gin.Context) {
+	var req paymentRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	inv, err := s.engine.MarkPaid(c.Request.Context(), principal(c), c.Param("id"), req.PaidAt)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, inv)
+}
+
+// emailInvoice answers POST /v1/invoices/{id}/email: 202 with the e-mail's
+// delivery status ({"status":"queued"} at first) once the e-mail and its
+// PDF are durably queued. 422 names customer.email when the customer has
+// no address; 501 when the gateway has no mailer.
+func (s *server) emailInvoice(c *gin.Context) {
+	st, err := s.engine.EmailInvoice(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusAccepted, st)
+}
+
+// invoicePDF answers GET /v1/invoices/{id}/pdf with the rendered document
+// (application/pdf), shown inline under the document's file name.
+func (s *server) invoicePDF(c *gin.Context) {
+	doc, err := s.engine.InvoicePDF(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	contentType := doc.ContentType
+	if contentType == "" {
+		contentType = "application/pdf"
+	}
+	name := doc.Filename
+	if name == "" {
+		name = c.Param("id") + ".pdf"
+	}
+	c.Header("Content-Disposition", contentDisposition("inline", name))
+	c.Header("Cache-Control", "private, no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, contentType, doc.Data)
+}
+
+// journalEntries answers GET /v1/invoices/{id}/journal-entries with the
+// balanced voucher a posted invoice or credit invoice produced; 409 for a
+// draft.
+func (s *server) journalEntries(c *gin.Context) {
+	v, err := s.engine.JournalEntries(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, v)
+}
+
+// contentDisposition returns a Content-Disposition header value with name
+// as a quoted ASCII filename (non-ASCII, quotes, backslashes and control
+// characters replaced by "_") and, when name is not plain ASCII, the exact
+// name as an RFC 8187 filename* parameter.
+func contentDisposition(disposition, name string) string {
+	var ascii strings.Builder
+	plain := true
+	for _, r := range name {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/':
+			ascii.WriteByte('_')
+			plain = false
+		case r > 0x7e:
+			ascii.WriteByte('_')
+			plain = false
+		default:
+			ascii.WriteRune(r)
+		}
+	}
+	out := disposition + `; filename="` + ascii.String() + `"`
+	if !plain {
+		out += "; filename*=UTF-8''" + rfc8187Escape(name)
+	}
+	return out
+}
+
+// rfc8187Escape percent-encodes every byte of s outside RFC 8187's
+// attr-char set.
+func rfc8187Escape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("!#$&+-.^_`|~", ch) >= 0 {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[ch>>4])
+		b.WriteByte(hex[ch&0xf])
+	}
+	return b.String()
 }

@@ -191,3 +191,319 @@ func TestInvoiceQueryErrorsAndGet(t *testing.T) {
 			`"lines":[{"description":"Smörgåstårta","product_group":"food","quantity":"1","unit_price":30000,"vat_rate":"25"`,
 			`"provider":"open"`, `"currency":"SEK"`}})
 }
+
+// TestDraftLifecycle: a manual draft is edited, posted into the series the
+// register's charges use, rendered as PDF and marked paid.
+func TestDraftLifecycle(t *testing.T) {
+	s := newStack(t)
+	s.configureInvoicing(s.a, validSettings)
+	acct := s.a.key(core.RoleAccountant)
+	cust := s.createCustomer(s.a, `{"name":"Konsult AB","due_days":30}`)
+	other := s.createCustomer(s.a, `{"name":"Annan Kund AB","due_days":10}`)
+	charged := s.charge(s.a, "life-1", chargeBody(cust.ID, 10000, "r1")).Invoice
+	if charged.Number != 1001 {
+		t.Fatalf("first charge numbered %d", charged.Number)
+	}
+
+	runScenarios(t, s, []scenario{
+		{name: "bad draft names each field", method: "POST", path: "/v1/invoices", key: acct,
+			body:       `{"customer_id":"","invoice_date":"2026-02-30","lines":[{"description":"x","quantity":"1","unit_price":100,"vat_rate":"7"}]}`,
+			wantStatus: 422, wantBody: []string{`"field":"customer_id"`, `"field":"invoice_date"`, `"field":"lines[0].vat_rate"`}},
+		{name: "draft for an unknown customer", method: "POST", path: "/v1/invoices", key: acct,
+			body: draftBody("cus_nosuch", 100), wantStatus: 422, wantBody: []string{`"field":"customer_id"`}},
+		{name: "draft with an unknown field", method: "POST", path: "/v1/invoices", key: acct,
+			body: `{"customer_id":"x","lines":[],"number":7}`, wantStatus: 400, wantBody: []string{`"field":"number"`}},
+	})
+
+	r := s.run(t, scenario{name: "create draft", method: "POST", path: "/v1/invoices", key: acct, body: draftBody(cust.ID, 10000),
+		wantStatus: 201, wantBody: []string{`"status":"draft"`, `"kind":"invoice"`, `"net_total":20000`, `"vat_total":5000`,
+			`"total":25000`, `"comment":"Tack för beställningen"`}, notBody: []string{`"number"`}})
+	var draft core.Invoice
+	r.decode(t, &draft)
+	if got := r.header.Get("Location"); got != "/v1/invoices/"+draft.ID {
+		t.Errorf("Location %q", got)
+	}
+	path := "/v1/invoices/" + draft.ID
+
+	runScenarios(t, s, []scenario{
+		{name: "draft is listed as draft", method: "GET", path: "/v1/invoices?status=draft", key: acct, wantStatus: 200,
+			wantBody: []string{draft.ID}, notBody: []string{charged.ID}},
+		{name: "replace the whole draft", method: "PATCH", path: path, key: acct,
+			body: `{"customer_id":"` + other.ID + `","reference":"PO-77",
+				"lines":[{"description":"Lunchbuffé","product_group":"food","quantity":"3","unit_price":10000,"vat_rate":"12"}]}`,
+			wantStatus: 200,
+			wantBody: []string{`"status":"draft"`, `"customer_id":"` + other.ID + `"`, `"reference":"PO-77"`, `"comment":""`,
+				`"net_total":30000`, `"vat_total":3600`, `"total":33600`, `"description":"Lunchbuffé"`},
+			notBody: []string{"Konsulttimme", "Tack för"}},
+		{name: "bad edit names fields", method: "PATCH", path: path, key: acct,
+			body: `{"customer_id":"` + cust.ID + `","lines":[]}`, wantStatus: 422, wantBody: []string{`"field":"lines"`}},
+		{name: "edit of an unknown invoice", method: "PATCH", path: "/v1/invoices/inv_nosuch", key: acct,
+			body: draftBody(cust.ID, 100), wantStatus: 404},
+		{name: "a draft has no journal entries", method: "GET", path: path + "/journal-entries", key: acct, wantStatus: 409},
+		{name: "a draft is not e-mailed", method: "POST", path: path + "/email", key: acct, wantStatus: 409},
+		{name: "a draft is not paid", method: "POST", path: path + "/payments", key: acct,
+			body: `{"paid_at":"2026-03-02"}`, wantStatus: 409},
+		{name: "a draft is not voided", method: "POST", path: path + "/void", key: acct, wantStatus: 409},
+	})
+
+	r = s.run(t, scenario{name: "post", method: "POST", path: path + "/post", key: acct, wantStatus: 200,
+		wantBody: []string{`"status":"posted"`, `"number":1002`, `"total":33600`, `"customer_name":"Annan Kund AB"`}})
+	var posted core.Invoice
+	r.decode(t, &posted)
+	if posted.OCR == "" || posted.DueDate == "" || posted.DueDate < posted.InvoiceDate {
+		t.Errorf("posted invoice lacks a payment reference or due date: ocr %q, due %q, date %q", posted.OCR, posted.DueDate, posted.InvoiceDate)
+	}
+	if next := s.charge(s.a, "life-2", chargeBody(cust.ID, 5000, "r2")).Invoice; next.Number != 1003 {
+		t.Errorf("charge after the posted draft numbered %d, want 1003", next.Number)
+	}
+	runScenarios(t, s, []scenario{
+		{name: "posting again answers it unchanged", method: "POST", path: path + "/post", key: acct, wantStatus: 200,
+			wantBody: []string{`"number":1002`, `"status":"posted"`}},
+		{name: "a posted invoice cannot be edited", method: "PATCH", path: path, key: acct,
+			body: draftBody(cust.ID, 100), wantStatus: 409, wantBody: []string{`"code":"conflict"`}},
+		{name: "post an unknown invoice", method: "POST", path: "/v1/invoices/inv_nosuch/post", key: acct, wantStatus: 404},
+		{name: "pdf of an unknown invoice", method: "GET", path: "/v1/invoices/inv_nosuch/pdf", key: acct, wantStatus: 404},
+		{name: "pdf of another merchant's invoice", method: "GET", path: path + "/pdf", key: s.b.key(core.RoleAdmin), wantStatus: 404},
+	})
+
+	pdf := s.do("GET", path+"/pdf", acct, "", nil)
+	if pdf.status != 200 || !strings.HasPrefix(pdf.body, "%PDF") {
+		t.Fatalf("pdf: %d %.80q", pdf.status, pdf.body)
+	}
+	if ct := pdf.header.Get("Content-Type"); ct != "application/pdf" {
+		t.Errorf("pdf Content-Type %q", ct)
+	}
+	if cd := pdf.header.Get("Content-Disposition"); !strings.HasPrefix(cd, `inline; filename="`) || !strings.Contains(cd, ".pdf\"") {
+		t.Errorf("pdf Content-Disposition %q", cd)
+	}
+
+	runScenarios(t, s, []scenario{
+		{name: "paid_at is required", method: "POST", path: path + "/payments", key: acct, body: `{}`,
+			wantStatus: 422, wantBody: []string{`"field":"paid_at"`}},
+		{name: "paid_at in the future", method: "POST", path: path + "/payments", key: acct, body: `{"paid_at":"2026-03-03"}`,
+			wantStatus: 422, wantBody: []string{`"field":"paid_at"`}},
+		{name: "paid_at not a date", method: "POST", path: path + "/payments", key: acct, body: `{"paid_at":"2 mars"}`,
+			wantStatus: 422, wantBody: []string{`"field":"paid_at"`}},
+		{name: "paid_at of the wrong type", method: "POST", path: path + "/payments", key: acct, body: `{"paid_at":20260302}`,
+			wantStatus: 400, wantBody: []string{`"field":"paid_at"`}},
+		{name: "mark paid", method: "POST", path: path + "/payments", key: acct, body: `{"paid_at":"2026-03-02"}`,
+			wantStatus: 200, wantBody: []string{`"status":"paid"`, `"paid_at":"2026-03-02"`, `"number":1002`}},
+		{name: "listed as paid", method: "GET", path: "/v1/invoices?status=paid", key: acct, wantStatus: 200,
+			wantBody: []string{posted.ID}, notBody: []string{charged.ID}},
+		{name: "payments of an unknown invoice", method: "POST", path: "/v1/invoices/inv_nosuch/payments", key: acct,
+			body: `{"paid_at":"2026-03-02"}`, wantStatus: 404},
+	})
+}
+
+// TestVoidInvoice: voiding issues one full credit invoice that names the
+// original, and the original shows as credited.
+func TestVoidInvoice(t *testing.T) {
+	s := newStack(t)
+	acct := s.a.key(core.RoleAccountant)
+	cust := s.createCustomer(s.a, `{"name":"Makulera AB","due_days":30}`)
+	inv := s.charge(s.a, "void-1", chargeBody(cust.ID, 12500, "r1")).Invoice
+	path := "/v1/invoices/" + inv.ID + "/void"
+
+	r := s.run(t, scenario{name: "void", method: "POST", path: path, key: acct, wantStatus: 201,
+		wantBody: []string{`"kind":"credit"`, `"number":1002`, `"credits_invoice_id":"` + inv.ID + `"`,
+			`"credits_invoice_number":1001`, `"total":-12500`, `"vat_total":-2500`}})
+	var credit core.Invoice
+	r.decode(t, &credit)
+	if got := r.header.Get("Location"); got != "/v1/invoices/"+credit.ID {
+		t.Errorf("Location %q", got)
+	}
+	r = s.run(t, scenario{name: "voiding again answers the same credit invoice", method: "POST", path: path, key: acct, wantStatus: 201})
+	var again core.Invoice
+	r.decode(t, &again)
+	if again.ID != credit.ID || again.Number != credit.Number {
+		t.Errorf("second void made %s (%d), first %s (%d)", again.ID, again.Number, credit.ID, credit.Number)
+	}
+	runScenarios(t, s, []scenario{
+		{name: "the original is credited", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct, wantStatus: 200,
+			wantBody: []string{`"status":"credited"`}},
+		{name: "a credited invoice cannot be paid", method: "POST", path: "/v1/invoices/" + inv.ID + "/payments", key: acct,
+			body: `{"paid_at":"2026-03-02"}`, wantStatus: 409},
+		{name: "a credit invoice is not voided", method: "POST", path: "/v1/invoices/" + credit.ID + "/void", key: acct, wantStatus: 409},
+		{name: "void an unknown invoice", method: "POST", path: "/v1/invoices/inv_nosuch/void", key: acct, wantStatus: 404},
+		{name: "void another merchant's invoice", method: "POST", path: path, key: s.b.key(core.RoleAdmin), wantStatus: 404},
+		{name: "one credit invoice in all", method: "GET", path: "/v1/invoices", key: acct, wantStatus: 200,
+			notBody: []string{`"number":1003`}},
+	})
+}
+
+// TestJournalEntries: a posted invoice's and a credit invoice's entries
+// balance on the BAS accounts the engine was given.
+func TestJournalEntries(t *testing.T) {
+	s := newStack(t)
+	acct := s.a.key(core.RoleAccountant)
+	cust := s.createCustomer(s.a, `{"name":"Bokför AB","due_days":30}`)
+	res, _ := s.chargeRaw(s.a, "journal-1", `{"customer_id":"`+cust.ID+`","location_id":"loc-1","receipt_id":"r1",
+		"lines":[{"description":"Lunch","product_group":"food","quantity":"2","unit_price":12900,"vat_rate":"12"},
+		         {"description":"Öl","product_group":"drinks","quantity":"1","unit_price":7900,"vat_rate":"25"}]}`)
+	inv := res.Invoice
+
+	voucherOf := func(t *testing.T, id string) core.Voucher {
+		t.Helper()
+		r := s.run(t, scenario{name: "journal", method: "GET", path: "/v1/invoices/" + id + "/journal-entries", key: acct, wantStatus: 200})
+		var v core.Voucher
+		r.decode(t, &v)
+		return v
+	}
+	check := func(t *testing.T, v core.Voucher, receivable int64) {
+		t.Helper()
+		var sum int64
+		byAccount := map[string]int64{}
+		for _, p := range v.Postings {
+			sum += p.Amount
+			byAccount[p.Account] += p.Amount
+		}
+		if sum != 0 {
+			t.Errorf("postings sum to %d: %+v", sum, v.Postings)
+		}
+		if byAccount["1510"] != receivable {
+			t.Errorf("receivables %d, want %d: %+v", byAccount["1510"], receivable, v.Postings)
+		}
+		for _, acc := range []string{"3001", "2611", "3002", "2621"} {
+			if byAccount[acc] == 0 {
+				t.Errorf("no posting on %s: %+v", acc, v.Postings)
+			}
+		}
+		if v.Date != inv.InvoiceDate || v.Currency != "SEK" || v.ExternalRef == "" {
+			t.Errorf("voucher header %+v", v)
+		}
+	}
+	v := voucherOf(t, inv.ID)
+	check(t, v, inv.Total)
+	if byVAT := v.Postings; len(byVAT) != 5 {
+		t.Errorf("%d postings, want receivables + 2 sales + 2 VAT: %+v", len(byVAT), byVAT)
+	}
+	for _, p := range v.Postings {
+		if p.Account == "1510" && p.CustomerID != cust.ID {
+			t.Errorf("receivables posting names customer %q", p.CustomerID)
+		}
+	}
+
+	credit := s.run(t, scenario{name: "void", method: "POST", path: "/v1/invoices/" + inv.ID + "/void", key: acct, wantStatus: 201})
+	var cr core.Invoice
+	credit.decode(t, &cr)
+	check(t, voucherOf(t, cr.ID), -inv.Total)
+
+	runScenarios(t, s, []scenario{
+		{name: "unknown invoice", method: "GET", path: "/v1/invoices/inv_nosuch/journal-entries", key: acct, wantStatus: 404},
+		{name: "another merchant's invoice", method: "GET", path: "/v1/invoices/" + inv.ID + "/journal-entries",
+			key: s.b.key(core.RoleAccountant), wantStatus: 404},
+	})
+}
+
+// TestJournalEntriesWithRounding: with öresavrundning the amount to pay is
+// whole kronor, the rounding goes to its own account and the entry still
+// balances.
+func TestJournalEntriesWithRounding(t *testing.T) {
+	s := newStack(t)
+	s.configureInvoicing(s.a, strings.Replace(validSettings, `"f_tax_approved":true`, `"f_tax_approved":true,"round_to_whole_kronor":true`, 1))
+	cust := s.createCustomer(s.a, `{"name":"Avrunda AB"}`)
+	inv := s.charge(s.a, "round-1", chargeBody(cust.ID, 12345, "r1")).Invoice
+	if inv.Rounding != -45 || (inv.Total+inv.Rounding)%100 != 0 {
+		t.Errorf("total %d rounding %d, want rounding -45", inv.Total, inv.Rounding)
+	}
+	r := s.run(t, scenario{name: "journal", method: "GET", path: "/v1/invoices/" + inv.ID + "/journal-entries",
+		key: s.a.key(core.RoleAccountant), wantStatus: 200, wantBody: []string{`"account":"3740"`, `"amount":12300`}})
+	var v core.Voucher
+	r.decode(t, &v)
+	var sum int64
+	for _, p := range v.Postings {
+		sum += p.Amount
+	}
+	if sum != 0 {
+		t.Errorf("postings sum to %d: %+v", sum, v.Postings)
+	}
+}
+
+// TestEmailInvoice: e-mailing queues the PDF durably; the outbox delivers it
+// to the customer with the accountant in Cc, and the invoice shows it sent.
+func TestEmailInvoice(t *testing.T) {
+	s := newStack(t)
+	acct := s.a.key(core.RoleAccountant)
+	s.configureInvoicing(s.a, strings.Replace(validSettings, `"accountant_copy":{"enabled":false,"emails":[]}`,
+		`"accountant_copy":{"enabled":true,"emails":["revisor@byra.example"]}`, 1))
+	cust := s.createCustomer(s.a, `{"name":"Mottagare AB","email":"ekonomi@mottagare.example"}`)
+	silent := s.createCustomer(s.a, `{"name":"Utan Epost AB"}`)
+	inv := s.charge(s.a, "mail-1", chargeBody(cust.ID, 10000, "r1")).Invoice
+	noMail := s.charge(s.a, "mail-2", chargeBody(silent.ID, 10000, "r2")).Invoice
+
+	runScenarios(t, s, []scenario{
+		{name: "queued", method: "POST", path: "/v1/invoices/" + inv.ID + "/email", key: acct,
+			wantStatus: 202, wantBody: []string{`"status":"queued"`}},
+		{name: "the invoice shows it queued", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
+			wantStatus: 200, wantBody: []string{`"email_status":"queued"`}},
+		{name: "a customer without e-mail", method: "POST", path: "/v1/invoices/" + noMail.ID + "/email", key: acct,
+			wantStatus: 422, wantBody: []string{`"field":"customer.email"`, "Utan Epost AB"}},
+		{name: "unknown invoice", method: "POST", path: "/v1/invoices/inv_nosuch/email", key: acct, wantStatus: 404},
+		{name: "another merchant's invoice", method: "POST", path: "/v1/invoices/" + inv.ID + "/email",
+			key: s.b.key(core.RoleAdmin), wantStatus: 404},
+	})
+
+	msgs := s.deliverMail(t, 1)
+	m := msgs[0]
+	if len(m.To) != 1 || m.To[0] != "ekonomi@mottagare.example" {
+		t.Errorf("To %v", m.To)
+	}
+	if len(m.Cc) != 1 || m.Cc[0] != "revisor@byra.example" {
+		t.Errorf("Cc %v", m.Cc)
+	}
+	if m.ReplyTo != "faktura@alfa.example" {
+		t.Errorf("Reply-To %q", m.ReplyTo)
+	}
+	if !strings.Contains(m.Subject, "1001") {
+		t.Errorf("subject %q does not name invoice 1001", m.Subject)
+	}
+	if len(m.Attachments) != 1 {
+		t.Fatalf("%d attachments", len(m.Attachments))
+	}
+	if a := m.Attachments[0]; a.ContentType != "application/pdf" || !strings.HasSuffix(a.Filename, ".pdf") || !strings.HasPrefix(string(a.Data), "%PDF") {
+		t.Errorf("attachment %q %q %.8q", a.Filename, a.ContentType, a.Data)
+	}
+	s.run(t, scenario{name: "the invoice shows it sent", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
+		wantStatus: 200, wantBody: []string{`"email_status":"sent"`}})
+
+	// Without the accountant copy there is no Cc; with auto_send a charge
+	// is e-mailed on its own.
+	s.configureInvoicing(s.a, strings.Replace(validSettings, `"auto_send":false`, `"auto_send":true`, 1))
+	auto := s.charge(s.a, "mail-3", chargeBody(cust.ID, 2000, "r3")).Invoice
+	msgs = s.deliverMail(t, 2)
+	if m := msgs[1]; len(m.Cc) != 0 || !strings.Contains(m.Subject, "1003") {
+		t.Errorf("automatic e-mail: subject %q, Cc %v", m.Subject, m.Cc)
+	}
+	s.run(t, scenario{name: "the automatic e-mail shows", method: "GET", path: "/v1/invoices/" + auto.ID, key: acct,
+		wantStatus: 200, wantBody: []string{`"email_status":"sent"`}})
+}
+
+func TestContentDisposition(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"faktura-1001.pdf", `inline; filename="faktura-1001.pdf"`},
+		{"Faktura 1001 Kafé.pdf", `inline; filename="Faktura 1001 Kaf_.pdf"; filename*=UTF-8''Faktura%201001%20Kaf%C3%A9.pdf`},
+		{`a"b\c/d.pdf`, `inline; filename="a_b_c_d.pdf"; filename*=UTF-8''a%22b%5Cc%2Fd.pdf`},
+		{"x\r\nSet-Cookie: y.pdf", `inline; filename="x__Set-Cookie: y.pdf"; filename*=UTF-8''x%0D%0ASet-Cookie%3A%20y.pdf`},
+	}
+	for _, tt := range tests {
+		if got := contentDisposition("inline", tt.name); got != tt.want {
+			t.Errorf("contentDisposition(%q) = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestEmailWithoutMailer: a gateway without e-mail says so (501), and
+// invoices still read without an e-mail status.
+func TestEmailWithoutMailer(t *testing.T) {
+	s := newStack(t)
+	s.engine.SetMailer(nil)
+	cust := s.createCustomer(s.a, `{"name":"Post AB","email":"post@example.se"}`)
+	inv := s.charge(s.a, "nomailer-1", chargeBody(cust.ID, 1000, "r1")).Invoice
+	acct := s.a.key(core.RoleAccountant)
+	runScenarios(t, s, []scenario{
+		{name: "e-mail is unsupported", method: "POST", path: "/v1/invoices/" + inv.ID + "/email", key: acct,
+			wantStatus: 501, wantBody: []string{`"code":"unsupported"`, "e-mail"}},
+		{name: "the invoice reads", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
+			wantStatus: 200, notBody: []string{`"email_status"`}},
+	})
+}

@@ -124,6 +124,27 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Status":              reflect.TypeFor[statusBody](),
 		"CustomerList":        reflect.TypeFor[listBody[core.Customer]](),
 		"InvoiceList":         reflect.TypeFor[listBody[core.Invoice]](),
+		"Order":               reflect.TypeFor[core.Order](),
+		"OrderList":           reflect.TypeFor[listBody[core.Order]](),
+		"DeliveryNote":        reflect.TypeFor[core.DeliveryNote](),
+		"InvoiceSettings":     reflect.TypeFor[core.InvoiceSettings](),
+		"Company":             reflect.TypeFor[core.Company](),
+		"AccountantCopy":      reflect.TypeFor[core.AccountantCopy](),
+		"DraftRequest":        reflect.TypeFor[core.DraftRequest](),
+		"RefundRequest":       reflect.TypeFor[core.RefundRequest](),
+		"CreditLine":          reflect.TypeFor[core.CreditLine](),
+		"PaymentRequest":      reflect.TypeFor[paymentRequest](),
+		"EmailStatus":         reflect.TypeFor[core.EmailStatus](),
+		"Voucher":             reflect.TypeFor[core.Voucher](),
+		"Posting":             reflect.TypeFor[core.Posting](),
+		"Capabilities":        reflect.TypeFor[core.Capabilities](),
+		"ProviderList":        reflect.TypeFor[listBody[core.ProviderInfo]](),
+	}
+	// Every documented schema is checked, so a new one cannot drift.
+	for name := range doc.Components.Schemas {
+		if _, ok := types[name]; !ok {
+			t.Errorf("schema %s has no Go type in this test", name)
+		}
 	}
 	for name, typ := range types {
 		schema, ok := doc.Components.Schemas[name]

@@ -65,6 +65,18 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	v1.POST("/charges", s.require(core.ActionCharge), s.createCharge)
 	v1.GET("/invoices", s.require(core.ActionReadInvoices), s.listInvoices)
 	v1.GET("/invoices/:id", s.require(core.ActionReadInvoices), s.getInvoice)
+	v1.POST("/invoices", s.require(core.ActionWriteInvoices), s.createDraft)
+	v1.PATCH("/invoices/:id", s.require(core.ActionWriteInvoices), s.updateDraft)
+	v1.POST("/invoices/:id/post", s.require(core.ActionWriteInvoices), s.postInvoice)
+	v1.POST("/invoices/:id/void", s.require(core.ActionWriteInvoices), s.voidInvoice)
+	v1.POST("/invoices/:id/payments", s.require(core.ActionWriteInvoices), s.markPaid)
+	v1.POST("/invoices/:id/email", s.require(core.ActionWriteInvoices), s.emailInvoice)
+	v1.GET("/invoices/:id/pdf", s.require(core.ActionReadInvoices), s.invoicePDF)
+	v1.GET("/invoices/:id/journal-entries", s.require(core.ActionReadInvoices), s.journalEntries)
+	v1.POST("/refunds", s.require(core.ActionRefund), s.createRefund)
+	v1.GET("/orders", s.require(core.ActionReadOrders), s.listOrders)
+	v1.GET("/invoice-settings", s.require(core.ActionReadSettings), s.getInvoiceSettings)
+	v1.PUT("/invoice-settings", s.require(core.ActionWriteSettings), s.putInvoiceSettings)
 	v1.POST("/api-keys", s.require(core.ActionManageAPIKeys), s.createAPIKey)
 	return r
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
@@ -65,14 +66,46 @@ type testMerchant struct {
 
 func (m testMerchant) key(r core.Role) string { return m.keys[r] }
 
-// testStack is the real API over a real store and the real open provider,
-// each in its own database file under t.TempDir().
+// testStack is the real API over a real store, the real open provider and
+// the real mail outbox, each in its own database file under t.TempDir().
+// Only the SMTP server is fake: sent records what the outbox delivers.
 type testStack struct {
 	t       *testing.T
 	handler http.Handler
 	engine  *core.Engine
 	clock   *testClock
+	outbox  *mail.Outbox
+	sent    *fakeSender
 	a, b    testMerchant
+}
+
+// fakeSender is the outbox's SMTP side: it records every message.
+type fakeSender struct {
+	mu   sync.Mutex
+	msgs []mail.Message
+}
+
+func (f *fakeSender) Send(_ context.Context, m mail.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.msgs = append(f.msgs, m)
+	return nil
+}
+
+func (f *fakeSender) messages() []mail.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]mail.Message(nil), f.msgs...)
+}
+
+// basAccounts is a Swedish BAS chart for invoices' journal entries.
+func basAccounts(core.Country) core.JournalAccounts {
+	return core.JournalAccounts{
+		Receivables: "1510",
+		Sales:       map[string]string{"25": "3001", "12": "3002", "6": "3003", "0": "3004"},
+		OutputVAT:   map[string]string{"25": "2611", "12": "2621", "6": "2631"},
+		Rounding:    "3740",
+	}
 }
 
 func newStack(t *testing.T) *testStack {
@@ -91,8 +124,17 @@ func newStack(t *testing.T) *testStack {
 		t.Fatalf("open.Open: %v", err)
 	}
 	t.Cleanup(func() { prov.Close() })
+	mailStore, err := mail.OpenSQLiteStore(ctx, dir)
+	if err != nil {
+		t.Fatalf("mail.OpenSQLiteStore: %v", err)
+	}
+	t.Cleanup(func() { mailStore.Close() })
+	sent := &fakeSender{}
+	outbox := mail.NewOutbox(mailStore, sent, mail.OutboxConfig{Now: clock.Now})
 	engine := core.NewEngine(st, testRegistry{open: prov}, clock.Now)
-	s := &testStack{t: t, engine: engine, clock: clock, handler: New(engine, Options{})}
+	engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
+	engine.SetJournalAccounts(basAccounts)
+	s := &testStack{t: t, engine: engine, clock: clock, outbox: outbox, sent: sent, handler: New(engine, Options{})}
 	s.a = s.merchant("Kafé Alfa AB")
 	s.b = s.merchant("Bageri Beta AB")
 	return s
@@ -179,8 +221,12 @@ func (s *testStack) run(t *testing.T, sc scenario) response {
 			t.Errorf("%s %s: header %s = %q, want %q", sc.method, sc.path, k, got, v)
 		}
 	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("%s %s: Content-Type %q", sc.method, sc.path, ct)
+	wantType := "application/json"
+	if r.status == http.StatusOK && strings.HasSuffix(sc.path, "/pdf") {
+		wantType = "application/pdf"
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, wantType) {
+		t.Errorf("%s %s: Content-Type %q, want %s", sc.method, sc.path, ct, wantType)
 	}
 	return r
 }
@@ -227,4 +273,84 @@ func chargeBody(customerID string, unitPrice int64, receipt string) string {
 		"lines": []map[string]any{{"description": "Smörgåstårta", "product_group": "food", "quantity": "1", "unit_price": unitPrice, "vat_rate": "25"}},
 	})
 	return string(b)
+}
+
+// deliverMail runs the outbox until the fake SMTP server holds want
+// messages in all, and returns them.
+func (s *testStack) deliverMail(t *testing.T, want int) []mail.Message {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.outbox.Run(ctx)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.sent.messages()) < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	msgs := s.sent.messages()
+	if len(msgs) != want {
+		t.Fatalf("outbox delivered %d e-mails, want %d", len(msgs), want)
+	}
+	return msgs
+}
+
+// validSettings are complete invoice settings for merchant a ("Kafé Alfa
+// AB", series from 1001).
+const validSettings = `{"start_number":1001,"bankgiro":"54029681","plusgiro":"",
+	"late_interest_text":"Dröjsmålsränta enligt räntelagen","payment_reference_text":"Ange OCR",
+	"f_tax_approved":true,"auto_send":false,"reminder_days_after_due":0,
+	"company":{"name":"Kafé Alfa AB","organization_number":"5560160680","vat_number":"SE556016068001",
+	  "address":{"line1":"Storgatan 1","postal_code":"111 22","city":"Stockholm","country":"SE"},
+	  "email":"faktura@alfa.example","phone":"08-123 45 67"},
+	"accountant_copy":{"enabled":false,"emails":[]}}`
+
+// configureInvoicing saves body as m's invoice settings through the API.
+func (s *testStack) configureInvoicing(m testMerchant, body string) core.InvoiceSettings {
+	s.t.Helper()
+	r := s.do("PUT", "/v1/invoice-settings", m.key(core.RoleAdmin), body, nil)
+	if r.status != http.StatusOK {
+		s.t.Fatalf("put invoice settings: %d %s", r.status, r.body)
+	}
+	var out core.InvoiceSettings
+	r.decode(s.t, &out)
+	return out
+}
+
+// createDraft creates a draft invoice through the API as m's accountant.
+func (s *testStack) createDraft(m testMerchant, body string) core.Invoice {
+	s.t.Helper()
+	r := s.do("POST", "/v1/invoices", m.key(core.RoleAccountant), body, nil)
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("create draft: %d %s", r.status, r.body)
+	}
+	var inv core.Invoice
+	r.decode(s.t, &inv)
+	return inv
+}
+
+// draftBody is a valid one-line draft: two hours at unitPrice öre net, 25 %
+// VAT.
+func draftBody(customerID string, unitPrice int64) string {
+	b, _ := json.Marshal(map[string]any{
+		"customer_id": customerID, "reference": "Beställning 17", "comment": "Tack för beställningen",
+		"lines": []map[string]any{{"description": "Konsulttimme", "product_group": "service", "quantity": "2", "unit_price": unitPrice, "vat_rate": "25"}},
+	})
+	return string(b)
+}
+
+// chargeRaw sends a charge as m's cashier and returns its result, whatever
+// it holds; the answer must be 201.
+func (s *testStack) chargeRaw(m testMerchant, idemKey, body string) (core.ChargeResult, response) {
+	s.t.Helper()
+	r := s.do("POST", "/v1/charges", m.key(core.RoleCashier), body, map[string]string{"Idempotency-Key": idemKey})
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("charge: %d %s", r.status, r.body)
+	}
+	var res core.ChargeResult
+	r.decode(s.t, &res)
+	return res, r
 }

@@ -13,9 +13,11 @@
 // core.Provider. The supervisor starts the plugin lazily, applies a deadline
 // to every call, notices when the process dies, restarts it with exponential
 // backoff, and retries a call interrupted by a crash once when the method is
-// safe to repeat (every method but CreateCustomer; the writes that may be
-// repeated are idempotent by their external reference). Callers see *core.Error values only; a plugin that is down,
-// restarting, refused or too slow is core.CodeUnavailable.
+// safe to repeat (every method but CreateCustomer: the writes that may be
+// repeated are idempotent by their external reference, or, like UpdateDraft
+// and PostInvoice, leave the same result when repeated; see retryClass).
+// Callers see *core.Error values only; a plugin that is down, restarting,
+// refused or too slow is core.CodeUnavailable.
 //
 // Restart policy: the first crash of a plugin that has been serving is
 // repaired on the next call at once, so a single kill -9 costs callers

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -194,6 +195,86 @@ func TestPluginStartsAndServes(t *testing.T) {
 	}
 }
 
+// Drafts, posting and collective invoicing work end to end through a real
+// plugin process.
+func TestInvoicingMethodsThroughPlugin(t *testing.T) {
+	r, _ := newRegistry(t, Options{})
+	r.registerBuiltinEnv("fake", fakeBin, nil)
+	ctx := context.Background()
+	p, err := r.Provider(ctx, "fake")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	draft, err := p.CreateInvoice(ctx, conn, core.InvoiceRequest{Draft: true, ExternalRef: "d1", CustomerID: "c1", Total: 100, Currency: "SEK"})
+	if err != nil || draft.Status != core.StatusDraft || draft.Number != 0 {
+		t.Fatalf("CreateInvoice(draft) = %+v, %v; want an unnumbered draft", draft, err)
+	}
+	upd, err := p.UpdateDraft(ctx, conn, draft.ID, core.InvoiceRequest{CustomerID: "c0", OrderedBy: "c1", InvoiceDate: "2026-05-02", Total: 250, Currency: "SEK"})
+	if err != nil || upd.ID != draft.ID || upd.CustomerID != "c0" || upd.OrderedByCustomerID != "c1" || upd.Total != 250 {
+		t.Fatalf("UpdateDraft = %+v, %v", upd, err)
+	}
+	posted, err := p.PostInvoice(ctx, conn, draft.ID, "2026-05-03")
+	if err != nil || posted.Status != core.StatusPosted || posted.Number == 0 || posted.InvoiceDate != "2026-05-03" {
+		t.Fatalf("PostInvoice = %+v, %v; want posted and numbered", posted, err)
+	}
+	again, err := p.PostInvoice(ctx, conn, draft.ID, "2026-06-01")
+	if err != nil || again.Number != posted.Number || again.InvoiceDate != posted.InvoiceDate {
+		t.Errorf("PostInvoice again = %+v, %v; want it unchanged", again, err)
+	}
+	if _, err := p.UpdateDraft(ctx, conn, draft.ID, core.InvoiceRequest{}); core.Code(err) != core.CodeConflict {
+		t.Errorf("UpdateDraft(posted) = %v, want conflict", err)
+	}
+	if _, err := p.PostInvoice(ctx, conn, "nope", ""); core.Code(err) != core.CodeNotFound {
+		t.Errorf("PostInvoice(unknown) = %v, want not_found", err)
+	}
+
+	line := core.InvoiceLine{Description: "Lunch", Quantity: decimal.RequireFromString("1.500"), VATRate: decimal.RequireFromString("12"), Net: 1000, VAT: 120, Total: 1120}
+	var orderIDs []string
+	for i, ref := range []string{"o1", "o2", "o1"} {
+		o, err := p.CreateOrder(ctx, conn, core.InvoiceRequest{ExternalRef: ref, CustomerID: "c1", Currency: "SEK",
+			Lines: []core.InvoiceLine{line}, VATBreakdown: []core.VATAmount{{VATRate: line.VATRate, Net: 1000, VAT: 120}},
+			NetTotal: 1000, VATTotal: 120, Total: 1120})
+		if err != nil || o.Status != core.OrderOpen {
+			t.Fatalf("CreateOrder(%s) = %+v, %v", ref, o, err)
+		}
+		if i < 2 {
+			orderIDs = append(orderIDs, o.ID)
+		} else if o.ID != orderIDs[0] {
+			t.Errorf("CreateOrder repeated under %s made %s, want %s", ref, o.ID, orderIDs[0])
+		}
+	}
+	page, err := p.ListOrders(ctx, conn, core.OrderQuery{CustomerID: "c1", Status: core.OrderOpen, Limit: 1})
+	if err != nil || len(page.Orders) != 1 || page.Orders[0].ID != orderIDs[0] || page.NextCursor == "" {
+		t.Fatalf("ListOrders page 1 = %+v, %v", page, err)
+	}
+	page, err = p.ListOrders(ctx, conn, core.OrderQuery{CustomerID: "c1", Limit: 1, Cursor: page.NextCursor})
+	if err != nil || len(page.Orders) != 1 || page.Orders[0].ID != orderIDs[1] || page.NextCursor != "" {
+		t.Fatalf("ListOrders page 2 = %+v, %v", page, err)
+	}
+	if _, err := p.ListOrders(ctx, conn, core.OrderQuery{Cursor: "x"}); core.Code(err) != core.CodeInvalid {
+		t.Errorf("ListOrders(bad cursor) = %v, want invalid", err)
+	}
+
+	req := core.CollectiveRequest{ExternalRef: "coll-1", CustomerID: "c1", BillToCustomerID: "c0", InvoiceDate: "2026-05-31"}
+	inv, err := p.InvoiceOrders(ctx, conn, req)
+	if err != nil || inv.CustomerID != "c0" || inv.OrderedByCustomerID != "c1" || inv.Total != 2240 ||
+		strings.Join(inv.OrderIDs, ",") != strings.Join(orderIDs, ",") || len(inv.Lines) != 2 || inv.Lines[1].OrderID != orderIDs[1] ||
+		len(inv.VATBreakdown) != 1 || inv.VATBreakdown[0].Net != 2000 || inv.VATBreakdown[0].VAT != 240 {
+		t.Fatalf("InvoiceOrders = %+v, %v", inv, err)
+	}
+	if again, err := p.InvoiceOrders(ctx, conn, req); err != nil || again.ID != inv.ID {
+		t.Errorf("InvoiceOrders repeated = %+v, %v; want %s again", again, err, inv.ID)
+	}
+	page, err = p.ListOrders(ctx, conn, core.OrderQuery{Status: core.OrderInvoiced})
+	if err != nil || len(page.Orders) != 2 || page.Orders[0].InvoiceID != inv.ID {
+		t.Errorf("ListOrders(invoiced) = %+v, %v", page, err)
+	}
+	if _, err := p.InvoiceOrders(ctx, conn, core.CollectiveRequest{ExternalRef: "coll-2", CustomerID: "c1"}); core.Code(err) != core.CodeNotFound {
+		t.Errorf("InvoiceOrders with nothing open = %v, want not_found", err)
+	}
+}
+
 func TestKilledPluginRestartsOnNextCall(t *testing.T) {
 	r, logs := newRegistry(t, Options{})
 	r.registerBuiltinEnv("fake", fakeBin, nil)
@@ -256,6 +337,14 @@ func TestPluginDeathDuringCall(t *testing.T) {
 		{"ExportSales", func(p core.Provider) error {
 			_, err := p.ExportSales(context.Background(), conn, core.Voucher{ExternalRef: "day-1", Date: "2026-05-01", Currency: "SEK",
 				Postings: []core.Posting{{Account: "1930", Amount: 100}, {Account: "3001", Amount: -100}}})
+			return err
+		}, true},
+		{"CreateOrder", func(p core.Provider) error {
+			_, err := p.CreateOrder(context.Background(), conn, core.InvoiceRequest{ExternalRef: "o1", CustomerID: "c1"})
+			return err
+		}, true},
+		{"ListOrders", func(p core.Provider) error {
+			_, err := p.ListOrders(context.Background(), conn, core.OrderQuery{})
 			return err
 		}, true},
 		{"CreateCustomer", func(p core.Provider) error {

@@ -66,6 +66,22 @@ func (s *supervisor) CreateInvoice(ctx context.Context, conn core.Connection, re
 	})
 }
 
+// UpdateDraft implements core.Provider. It is repeated after a crash: it
+// replaces the draft wholesale, so a repeat leaves the same draft.
+func (s *supervisor) UpdateDraft(ctx context.Context, conn core.Connection, id string, req core.InvoiceRequest) (core.Invoice, error) {
+	return call(s, ctx, "UpdateDraft", func(ctx context.Context, p core.Provider) (core.Invoice, error) {
+		return p.UpdateDraft(ctx, conn, id, req)
+	})
+}
+
+// PostInvoice implements core.Provider. It is repeated after a crash:
+// posting a posted invoice returns it unchanged.
+func (s *supervisor) PostInvoice(ctx context.Context, conn core.Connection, id string, date core.Date) (core.Invoice, error) {
+	return call(s, ctx, "PostInvoice", func(ctx context.Context, p core.Provider) (core.Invoice, error) {
+		return p.PostInvoice(ctx, conn, id, date)
+	})
+}
+
 // GetInvoice implements core.Provider.
 func (s *supervisor) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
 	return call(s, ctx, "GetInvoice", func(ctx context.Context, p core.Provider) (core.Invoice, error) {
@@ -98,6 +114,29 @@ func (s *supervisor) MarkInvoicePaid(ctx context.Context, conn core.Connection, 
 func (s *supervisor) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
 	return call(s, ctx, "InvoicePDF", func(ctx context.Context, p core.Provider) (core.Document, error) {
 		return p.InvoicePDF(ctx, conn, id)
+	})
+}
+
+// CreateOrder implements core.Provider. It is repeated after a crash: it is
+// idempotent on req.ExternalRef.
+func (s *supervisor) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
+	return call(s, ctx, "CreateOrder", func(ctx context.Context, p core.Provider) (core.Order, error) {
+		return p.CreateOrder(ctx, conn, req)
+	})
+}
+
+// ListOrders implements core.Provider.
+func (s *supervisor) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
+	return call(s, ctx, "ListOrders", func(ctx context.Context, p core.Provider) (core.OrderPage, error) {
+		return p.ListOrders(ctx, conn, q)
+	})
+}
+
+// InvoiceOrders implements core.Provider. It is repeated after a crash: it
+// is idempotent on req.ExternalRef.
+func (s *supervisor) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
+	return call(s, ctx, "InvoiceOrders", func(ctx context.Context, p core.Provider) (core.Invoice, error) {
+		return p.InvoiceOrders(ctx, conn, req)
 	})
 }
 

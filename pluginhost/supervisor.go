@@ -341,12 +341,44 @@ func (s *supervisor) healthy(inst *instance) {
 	s.mu.Unlock()
 }
 
+// retryClass classifies every core.Provider method by whether it may be
+// sent again after the plugin died during it (true). Reads are naturally
+// safe. Writes are safe when a repeat cannot change the outcome:
+// CreateInvoice, CreateOrder, InvoiceOrders, CreditInvoice and ExportSales
+// are idempotent on their external reference; UpdateCustomer applies the
+// same patch again, UpdateDraft replaces the draft wholesale, and
+// MarkInvoicePaid and PostInvoice leave an invoice already paid or posted
+// as it is. CreateCustomer has no idempotency key, so a repeat could create
+// the customer twice.
+var retryClass = map[string]bool{
+	"Describe":           true,
+	"VerifyConnection":   true,
+	"SearchCustomers":    true,
+	"GetCustomer":        true,
+	"CreateCustomer":     false,
+	"UpdateCustomer":     true,
+	"CreateInvoice":      true,
+	"UpdateDraft":        true,
+	"PostInvoice":        true,
+	"GetInvoice":         true,
+	"ListInvoices":       true,
+	"CreditInvoice":      true,
+	"MarkInvoicePaid":    true,
+	"InvoicePDF":         true,
+	"CreateOrder":        true,
+	"ListOrders":         true,
+	"InvoiceOrders":      true,
+	"ListLedgerAccounts": true,
+	"ListVATCodes":       true,
+	"ListPaymentTypes":   true,
+	"ExportSales":        true,
+}
+
 // retrySafe reports whether a call to method may be sent again after the
-// plugin died during it. CreateCustomer has no idempotency key, so a repeat
-// could create the customer twice; every write that may be repeated is
-// idempotent by its external reference, and reads are naturally safe.
+// plugin died during it (see retryClass). A method missing from retryClass
+// is never repeated.
 func retrySafe(method string) bool {
-	return method != "CreateCustomer"
+	return retryClass[method]
 }
 
 // call runs fn against the running plugin with a deadline of CallTimeout

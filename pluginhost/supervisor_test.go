@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,15 +145,44 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestRetrySafe(t *testing.T) {
-	for _, m := range []string{"Describe", "VerifyConnection", "SearchCustomers", "GetCustomer",
-		"UpdateCustomer", "CreateInvoice", "GetInvoice", "ListInvoices", "CreditInvoice",
-		"MarkInvoicePaid", "InvoicePDF", "ListLedgerAccounts", "ListVATCodes", "ListPaymentTypes", "ExportSales"} {
-		if !retrySafe(m) {
-			t.Errorf("retrySafe(%s) = false, want true", m)
+	want := map[string]bool{
+		"Describe": true, "VerifyConnection": true, "SearchCustomers": true, "GetCustomer": true,
+		"UpdateCustomer": true, "CreateInvoice": true, "GetInvoice": true, "ListInvoices": true,
+		"CreditInvoice": true, "MarkInvoicePaid": true, "InvoicePDF": true, "ListLedgerAccounts": true,
+		"ListVATCodes": true, "ListPaymentTypes": true, "ExportSales": true,
+		// Replaces the draft wholesale.
+		"UpdateDraft": true,
+		// Posting a posted invoice returns it.
+		"PostInvoice": true,
+		// Idempotent on ExternalRef.
+		"CreateOrder": true, "InvoiceOrders": true,
+		// A read.
+		"ListOrders": true,
+		// No idempotency key: a repeat could create a duplicate customer.
+		"CreateCustomer": false,
+	}
+	for m, safe := range want {
+		if got := retrySafe(m); got != safe {
+			t.Errorf("retrySafe(%s) = %v, want %v", m, got, safe)
 		}
 	}
-	if retrySafe("CreateCustomer") {
-		t.Error("retrySafe(CreateCustomer) = true: a repeat could create a duplicate customer")
+	// Every method of core.Provider is classified on purpose, here and in
+	// retryClass; a new method must be added to both.
+	iface := reflect.TypeOf((*core.Provider)(nil)).Elem()
+	for i := 0; i < iface.NumMethod(); i++ {
+		m := iface.Method(i).Name
+		if _, ok := want[m]; !ok {
+			t.Errorf("core.Provider.%s has no expected retry class in this test", m)
+		}
+		if _, ok := retryClass[m]; !ok {
+			t.Errorf("core.Provider.%s is not classified in retryClass", m)
+		}
+	}
+	if len(retryClass) != iface.NumMethod() {
+		t.Errorf("retryClass has %d entries, core.Provider %d methods", len(retryClass), iface.NumMethod())
+	}
+	if retrySafe("NoSuchMethod") {
+		t.Error("an unclassified method is retried")
 	}
 }
 

@@ -237,6 +237,36 @@ func (c *client) CreateInvoice(ctx context.Context, conn core.Connection, req co
 	return invoiceResult("CreateInvoice", resp.GetInvoice())
 }
 
+func (c *client) UpdateDraft(ctx context.Context, conn core.Connection, id string, req core.InvoiceRequest) (core.Invoice, error) {
+	if err := c.alive(); err != nil {
+		return core.Invoice{}, err
+	}
+	resp, err := c.rpc.UpdateDraft(ctx, &pb.UpdateDraftRequest{
+		Connection: connectionToPB(conn),
+		Id:         id,
+		Request:    invoiceRequestToPB(req),
+	}, callOptions...)
+	if err != nil {
+		return core.Invoice{}, ErrorFromStatus(err)
+	}
+	return invoiceResult("UpdateDraft", resp.GetInvoice())
+}
+
+func (c *client) PostInvoice(ctx context.Context, conn core.Connection, id string, date core.Date) (core.Invoice, error) {
+	if err := c.alive(); err != nil {
+		return core.Invoice{}, err
+	}
+	resp, err := c.rpc.PostInvoice(ctx, &pb.PostInvoiceRequest{
+		Connection: connectionToPB(conn),
+		Id:         id,
+		Date:       string(date),
+	}, callOptions...)
+	if err != nil {
+		return core.Invoice{}, ErrorFromStatus(err)
+	}
+	return invoiceResult("PostInvoice", resp.GetInvoice())
+}
+
 func (c *client) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
 	if err := c.alive(); err != nil {
 		return core.Invoice{}, err
@@ -311,6 +341,64 @@ func (c *client) InvoicePDF(ctx context.Context, conn core.Connection, id string
 		return core.Document{}, missing("InvoicePDF", "a document")
 	}
 	return documentFromPB(resp.GetDocument()), nil
+}
+
+func (c *client) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
+	if err := c.alive(); err != nil {
+		return core.Order{}, err
+	}
+	resp, err := c.rpc.CreateOrder(ctx, &pb.CreateOrderRequest{
+		Connection: connectionToPB(conn),
+		Request:    invoiceRequestToPB(req),
+	}, callOptions...)
+	if err != nil {
+		return core.Order{}, ErrorFromStatus(err)
+	}
+	if resp.GetOrder() == nil {
+		return core.Order{}, missing("CreateOrder", "an order")
+	}
+	var d decoder
+	o := d.order("", resp.GetOrder())
+	if err := badResponse("CreateOrder", &d); err != nil {
+		return core.Order{}, err
+	}
+	return o, nil
+}
+
+func (c *client) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
+	if err := c.alive(); err != nil {
+		return core.OrderPage{}, err
+	}
+	resp, err := c.rpc.ListOrders(ctx, &pb.ListOrdersRequest{
+		Connection: connectionToPB(conn),
+		Query:      orderQueryToPB(q),
+	}, callOptions...)
+	if err != nil {
+		return core.OrderPage{}, ErrorFromStatus(err)
+	}
+	var d decoder
+	page := core.OrderPage{
+		Orders:     d.orders(resp.GetOrders(), resp.GetOrdersPresent()),
+		NextCursor: resp.GetNextCursor(),
+	}
+	if err := badResponse("ListOrders", &d); err != nil {
+		return core.OrderPage{}, err
+	}
+	return page, nil
+}
+
+func (c *client) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
+	if err := c.alive(); err != nil {
+		return core.Invoice{}, err
+	}
+	resp, err := c.rpc.InvoiceOrders(ctx, &pb.InvoiceOrdersRequest{
+		Connection: connectionToPB(conn),
+		Request:    collectiveRequestToPB(req),
+	}, callOptions...)
+	if err != nil {
+		return core.Invoice{}, ErrorFromStatus(err)
+	}
+	return invoiceResult("InvoiceOrders", resp.GetInvoice())
 }
 
 func (c *client) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {

@@ -195,6 +195,7 @@ func descriptorToPB(d core.Descriptor) *pb.Descriptor {
 			AdjustableCustomerFields:        stringsToPB(d.Capabilities.AdjustableCustomerFields),
 			AdjustableCustomerFieldsPresent: d.Capabilities.AdjustableCustomerFields != nil,
 			Invoices:                        d.Capabilities.Invoices,
+			Drafts:                          d.Capabilities.Drafts,
 			CreditInvoices:                  d.Capabilities.CreditInvoices,
 			CollectiveInvoices:              d.Capabilities.CollectiveInvoices,
 			Pdf:                             d.Capabilities.PDF,
@@ -233,6 +234,7 @@ func descriptorFromPB(p *pb.Descriptor) core.Descriptor {
 			OwnsCustomers:            c.GetOwnsCustomers(),
 			AdjustableCustomerFields: stringsFromPB(c.GetAdjustableCustomerFields(), c.GetAdjustableCustomerFieldsPresent()),
 			Invoices:                 c.GetInvoices(),
+			Drafts:                   c.GetDrafts(),
 			CreditInvoices:           c.GetCreditInvoices(),
 			CollectiveInvoices:       c.GetCollectiveInvoices(),
 			PDF:                      c.GetPdf(),
@@ -440,6 +442,7 @@ func invoiceLineToPB(l core.InvoiceLine) *pb.InvoiceLine {
 		Net:          l.Net,
 		Vat:          l.VAT,
 		Total:        l.Total,
+		OrderId:      l.OrderID,
 	}
 }
 
@@ -455,6 +458,7 @@ func (d *decoder) invoiceLines(prefix string, in []*pb.InvoiceLine, present bool
 			Net:          p.GetNet(),
 			VAT:          p.GetVat(),
 			Total:        p.GetTotal(),
+			OrderID:      p.GetOrderId(),
 		}
 	})
 }
@@ -485,11 +489,15 @@ func invoiceToPB(inv core.Invoice) *pb.Invoice {
 		Lines:                sliceToPB(inv.Lines, invoiceLineToPB),
 		LinesPresent:         inv.Lines != nil,
 		EmailStatus:          inv.EmailStatus,
+		EmailError:           inv.EmailError,
 		Provider:             inv.Provider,
 		ProviderRef:          inv.ProviderRef,
 		ExternalRef:          inv.ExternalRef,
 		LocationId:           inv.LocationID,
 		ReceiptId:            inv.ReceiptID,
+		OrderedByCustomerId:  inv.OrderedByCustomerID,
+		OrderIds:             stringsToPB(inv.OrderIDs),
+		OrderIdsPresent:      inv.OrderIDs != nil,
 		CreatedAt:            timeToPB(inv.CreatedAt),
 	}
 }
@@ -520,11 +528,14 @@ func (d *decoder) invoice(prefix string, p *pb.Invoice) core.Invoice {
 		Rounding:             p.GetRounding(),
 		Lines:                d.invoiceLines(prefix, p.GetLines(), p.GetLinesPresent()),
 		EmailStatus:          p.GetEmailStatus(),
+		EmailError:           p.GetEmailError(),
 		Provider:             p.GetProvider(),
 		ProviderRef:          p.GetProviderRef(),
 		ExternalRef:          p.GetExternalRef(),
 		LocationID:           p.GetLocationId(),
 		ReceiptID:            p.GetReceiptId(),
+		OrderedByCustomerID:  p.GetOrderedByCustomerId(),
+		OrderIDs:             stringsFromPB(p.GetOrderIds(), p.GetOrderIdsPresent()),
 		CreatedAt:            timeFromPB(p.GetCreatedAt()),
 	}
 }
@@ -537,8 +548,10 @@ func (d *decoder) invoices(in []*pb.Invoice, present bool) []core.Invoice {
 
 func invoiceRequestToPB(r core.InvoiceRequest) *pb.InvoiceRequest {
 	return &pb.InvoiceRequest{
+		Draft:               r.Draft,
 		ExternalRef:         r.ExternalRef,
 		CustomerId:          r.CustomerID,
+		OrderedBy:           r.OrderedBy,
 		InvoiceDate:         string(r.InvoiceDate),
 		Reference:           r.Reference,
 		Comment:             r.Comment,
@@ -557,8 +570,10 @@ func invoiceRequestToPB(r core.InvoiceRequest) *pb.InvoiceRequest {
 
 func (d *decoder) invoiceRequest(p *pb.InvoiceRequest) core.InvoiceRequest {
 	return core.InvoiceRequest{
+		Draft:        p.GetDraft(),
 		ExternalRef:  p.GetExternalRef(),
 		CustomerID:   p.GetCustomerId(),
+		OrderedBy:    p.GetOrderedBy(),
 		InvoiceDate:  core.Date(p.GetInvoiceDate()),
 		Reference:    p.GetReference(),
 		Comment:      p.GetComment(),
@@ -638,6 +653,90 @@ func documentFromPB(p *pb.Document) core.Document {
 		doc.Data = append([]byte{}, p.GetData()...)
 	}
 	return doc
+}
+
+// ------------------------------------------------------------- orders
+
+func orderToPB(o core.Order) *pb.Order {
+	return &pb.Order{
+		Id:                  o.ID,
+		CustomerId:          o.CustomerID,
+		CustomerName:        o.CustomerName,
+		Status:              o.Status,
+		OrderDate:           string(o.OrderDate),
+		Reference:           o.Reference,
+		Comment:             o.Comment,
+		Currency:            string(o.Currency),
+		NetTotal:            o.NetTotal,
+		VatTotal:            o.VATTotal,
+		Total:               o.Total,
+		VatBreakdown:        sliceToPB(o.VATBreakdown, vatAmountToPB),
+		VatBreakdownPresent: o.VATBreakdown != nil,
+		Lines:               sliceToPB(o.Lines, invoiceLineToPB),
+		LinesPresent:        o.Lines != nil,
+		InvoiceId:           o.InvoiceID,
+		LocationId:          o.LocationID,
+		ReceiptId:           o.ReceiptID,
+		ExternalRef:         o.ExternalRef,
+		CreatedAt:           timeToPB(o.CreatedAt),
+	}
+}
+
+// order decodes an order; prefix is the JSON path of the order
+// ("orders[3]") or "" for a top-level order.
+func (d *decoder) order(prefix string, p *pb.Order) core.Order {
+	return core.Order{
+		ID:           p.GetId(),
+		CustomerID:   p.GetCustomerId(),
+		CustomerName: p.GetCustomerName(),
+		Status:       p.GetStatus(),
+		OrderDate:    core.Date(p.GetOrderDate()),
+		Reference:    p.GetReference(),
+		Comment:      p.GetComment(),
+		Currency:     core.Currency(p.GetCurrency()),
+		NetTotal:     p.GetNetTotal(),
+		VATTotal:     p.GetVatTotal(),
+		Total:        p.GetTotal(),
+		VATBreakdown: d.vatAmounts(prefix, p.GetVatBreakdown(), p.GetVatBreakdownPresent()),
+		Lines:        d.invoiceLines(prefix, p.GetLines(), p.GetLinesPresent()),
+		InvoiceID:    p.GetInvoiceId(),
+		LocationID:   p.GetLocationId(),
+		ReceiptID:    p.GetReceiptId(),
+		ExternalRef:  p.GetExternalRef(),
+		CreatedAt:    timeFromPB(p.GetCreatedAt()),
+	}
+}
+
+func (d *decoder) orders(in []*pb.Order, present bool) []core.Order {
+	return sliceFromPB(in, present, func(i int, p *pb.Order) core.Order {
+		return d.order("orders["+strconv.Itoa(i)+"]", p)
+	})
+}
+
+func orderQueryToPB(q core.OrderQuery) *pb.OrderQuery {
+	return &pb.OrderQuery{CustomerId: q.CustomerID, Status: q.Status, Limit: int64(q.Limit), Cursor: q.Cursor}
+}
+
+func orderQueryFromPB(p *pb.OrderQuery) core.OrderQuery {
+	return core.OrderQuery{CustomerID: p.GetCustomerId(), Status: p.GetStatus(), Limit: int(p.GetLimit()), Cursor: p.GetCursor()}
+}
+
+func collectiveRequestToPB(r core.CollectiveRequest) *pb.CollectiveRequest {
+	return &pb.CollectiveRequest{
+		ExternalRef:      r.ExternalRef,
+		CustomerId:       r.CustomerID,
+		BillToCustomerId: r.BillToCustomerID,
+		InvoiceDate:      string(r.InvoiceDate),
+	}
+}
+
+func collectiveRequestFromPB(p *pb.CollectiveRequest) core.CollectiveRequest {
+	return core.CollectiveRequest{
+		ExternalRef:      p.GetExternalRef(),
+		CustomerID:       p.GetCustomerId(),
+		BillToCustomerID: p.GetBillToCustomerId(),
+		InvoiceDate:      core.Date(p.GetInvoiceDate()),
+	}
 }
 
 // ------------------------------------------------------------- ledger

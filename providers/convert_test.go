@@ -71,6 +71,7 @@ var fullDescriptor = core.Descriptor{
 		OwnsCustomers:            true,
 		AdjustableCustomerFields: []string{},
 		Invoices:                 true,
+		Drafts:                   true,
 		CreditInvoices:           true,
 		CollectiveInvoices:       true,
 		PDF:                      true,
@@ -92,7 +93,7 @@ var fullLines = []core.InvoiceLine{
 	{Description: "Kaffe", ProductGroup: "drinks", Quantity: dec("12.5"), UnitPrice: 3500, VATRate: dec("12"), Takeaway: true, Net: 39063, VAT: 4687, Total: 43750},
 	{Description: "Bulle", ProductGroup: "bakery", Quantity: dec("1.500"), UnitPrice: 2500, VATRate: dec("6"), Net: 3538, VAT: 212, Total: 3750},
 	{Description: "Rättelse", Quantity: dec("-2.25"), UnitPrice: 100, VATRate: dec("25"), Net: -180, VAT: -45, Total: -225},
-	{Description: "Gratis", Quantity: dec("0"), VATRate: dec("0")},
+	{Description: "Gratis", Quantity: dec("0"), VATRate: dec("0"), OrderID: "ord_1"},
 }
 
 var fullBreakdown = []core.VATAmount{
@@ -108,8 +109,9 @@ var fullInvoice = core.Invoice{
 	CustomerID: "cust_1", CustomerName: "Kafé Ängen AB", Reference: "PO 77", Comment: "Tack!",
 	Currency: "SEK", NetTotal: 42422, VATTotal: 4854, Total: 47276,
 	VATBreakdown: fullBreakdown, OCR: "100100", PaidAt: "2026-04-20", CreditsInvoiceID: "inv_0", CreditsInvoiceNumber: 1000, Rounding: -25,
-	Lines: fullLines, EmailStatus: "sent", Provider: "open", ProviderRef: "P-1001",
+	Lines: fullLines, EmailStatus: "sent", EmailError: "mailbox full", Provider: "open", ProviderRef: "P-1001",
 	ExternalRef: "idem-1", LocationID: "loc_1", ReceiptID: "rcpt_9",
+	OrderedByCustomerID: "cust_2", OrderIDs: []string{"ord_1", "ord_2"},
 	CreatedAt: time.Date(2026, 4, 1, 12, 0, 0, 0, stockholm),
 }
 
@@ -119,9 +121,28 @@ var listedInvoice = core.Invoice{ID: "inv_2", Number: 1002, Kind: core.KindCredi
 	VATBreakdown: []core.VATAmount{}, Currency: "SEK"}
 
 var fullInvoiceRequest = core.InvoiceRequest{
-	ExternalRef: "idem-1", CustomerID: "cust_1", InvoiceDate: "2026-04-01", Reference: "PO 77", Comment: "c",
+	Draft: true, ExternalRef: "idem-1", CustomerID: "cust_1", OrderedBy: "cust_2", InvoiceDate: "2026-04-01", Reference: "PO 77", Comment: "c",
 	Currency: "SEK", LocationID: "loc_1", ReceiptID: "rcpt_9", Lines: fullLines, VATBreakdown: fullBreakdown,
 	NetTotal: 42422, VATTotal: 4854, Total: 47276,
+}
+
+var fullOrder = core.Order{
+	ID: "ord_1", CustomerID: "cust_1", CustomerName: "Kafé Ängen AB", Status: core.OrderInvoiced,
+	OrderDate: "2026-04-02", Reference: "PO 78", Comment: "Leverans bakdörren", Currency: "SEK",
+	NetTotal: 42422, VATTotal: 4854, Total: 47276, VATBreakdown: fullBreakdown, Lines: fullLines,
+	InvoiceID: "inv_1", LocationID: "loc_1", ReceiptID: "rcpt_10", ExternalRef: "idem-2",
+	CreatedAt: time.Date(2026, 4, 2, 8, 15, 0, 999, stockholm),
+}
+
+// listedOrder is an order as ListOrders may return it: no lines (nil) and an
+// empty, non-nil breakdown.
+var listedOrder = core.Order{ID: "ord_2", CustomerID: "cust_1", Status: core.OrderOpen,
+	VATBreakdown: []core.VATAmount{}, Currency: "SEK"}
+
+var fullOrderQuery = core.OrderQuery{CustomerID: "cust_1", Status: core.OrderOpen, Limit: 100, Cursor: "o-cur"}
+
+var fullCollectiveRequest = core.CollectiveRequest{
+	ExternalRef: "collective-cust_1-2026-04", CustomerID: "cust_1", BillToCustomerID: "cust_0", InvoiceDate: "2026-04-28",
 }
 
 var fullPatch = core.CustomerPatch{
@@ -190,7 +211,7 @@ func TestConvertRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("invoice", func(t *testing.T) {
-		for _, inv := range []core.Invoice{fullInvoice, listedInvoice, {Lines: []core.InvoiceLine{}}, {}} {
+		for _, inv := range []core.Invoice{fullInvoice, listedInvoice, {Lines: []core.InvoiceLine{}, OrderIDs: []string{}}, {}} {
 			var d decoder
 			got := d.invoice("", wire(t, invoiceToPB(inv), &pb.Invoice{}))
 			noErr(t, &d)
@@ -204,6 +225,24 @@ func TestConvertRoundTrip(t *testing.T) {
 			got := d.invoiceRequest(wire(t, invoiceRequestToPB(r), &pb.InvoiceRequest{}))
 			noErr(t, &d)
 			assertSame(t, "request", r, got)
+		}
+	})
+	t.Run("order", func(t *testing.T) {
+		for _, o := range []core.Order{fullOrder, listedOrder, {Lines: []core.InvoiceLine{}}, {}} {
+			var d decoder
+			got := d.order("", wire(t, orderToPB(o), &pb.Order{}))
+			noErr(t, &d)
+			assertSame(t, "order", o, got)
+		}
+	})
+	t.Run("order query", func(t *testing.T) {
+		for _, q := range []core.OrderQuery{fullOrderQuery, {}} {
+			assertSame(t, "order query", q, orderQueryFromPB(wire(t, orderQueryToPB(q), &pb.OrderQuery{})))
+		}
+	})
+	t.Run("collective request", func(t *testing.T) {
+		for _, r := range []core.CollectiveRequest{fullCollectiveRequest, {}} {
+			assertSame(t, "collective", r, collectiveRequestFromPB(wire(t, collectiveRequestToPB(r), &pb.CollectiveRequest{})))
 		}
 	})
 	t.Run("credit request", func(t *testing.T) {
@@ -304,6 +343,16 @@ func TestDecodeNamesMalformedDecimals(t *testing.T) {
 		{Field: "invoices[1].lines[1].quantity", Message: `"1,5" is not a decimal number`},
 	}
 	assertSame(t, "fields", want, err.Fields)
+
+	o := orderToPB(fullOrder)
+	o.Lines[3].VatRate = "0%"
+	var od decoder
+	od.orders([]*pb.Order{o}, true)
+	oerr := core.AsError(od.err("bad"))
+	if oerr == nil || oerr.Code != core.CodeInvalid {
+		t.Fatalf("orders: err = %v, want invalid", oerr)
+	}
+	assertSame(t, "order fields", []core.FieldError{{Field: "orders[0].lines[3].vat_rate", Message: `"0%" is not a decimal number`}}, oerr.Fields)
 }
 
 // Every decoder takes a nil message as the zero value without panicking.
@@ -318,6 +367,9 @@ func TestDecodeNilMessages(t *testing.T) {
 	assertSame(t, "invoice request", core.InvoiceRequest{}, d.invoiceRequest(nil))
 	assertSame(t, "credit request", core.CreditRequest{}, d.creditRequest(nil))
 	assertSame(t, "invoice query", core.InvoiceQuery{}, invoiceQueryFromPB(nil))
+	assertSame(t, "order", core.Order{}, d.order("", nil))
+	assertSame(t, "order query", core.OrderQuery{}, orderQueryFromPB(nil))
+	assertSame(t, "collective request", core.CollectiveRequest{}, collectiveRequestFromPB(nil))
 	assertSame(t, "document", core.Document{}, documentFromPB(nil))
 	assertSame(t, "voucher", core.Voucher{}, voucherFromPB(nil))
 	assertSame(t, "export", core.ExportResult{}, exportResultFromPB(nil))

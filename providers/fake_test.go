@@ -93,6 +93,14 @@ func (f *fakeProvider) CreateInvoice(ctx context.Context, conn core.Connection, 
 	return result[core.Invoice](f.call(ctx, "CreateInvoice", conn, req))
 }
 
+func (f *fakeProvider) UpdateDraft(ctx context.Context, conn core.Connection, id string, req core.InvoiceRequest) (core.Invoice, error) {
+	return result[core.Invoice](f.call(ctx, "UpdateDraft", conn, id, req))
+}
+
+func (f *fakeProvider) PostInvoice(ctx context.Context, conn core.Connection, id string, date core.Date) (core.Invoice, error) {
+	return result[core.Invoice](f.call(ctx, "PostInvoice", conn, id, date))
+}
+
 func (f *fakeProvider) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
 	return result[core.Invoice](f.call(ctx, "GetInvoice", conn, id))
 }
@@ -111,6 +119,18 @@ func (f *fakeProvider) MarkInvoicePaid(ctx context.Context, conn core.Connection
 
 func (f *fakeProvider) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
 	return result[core.Document](f.call(ctx, "InvoicePDF", conn, id))
+}
+
+func (f *fakeProvider) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
+	return result[core.Order](f.call(ctx, "CreateOrder", conn, req))
+}
+
+func (f *fakeProvider) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
+	return result[core.OrderPage](f.call(ctx, "ListOrders", conn, q))
+}
+
+func (f *fakeProvider) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
+	return result[core.Invoice](f.call(ctx, "InvoiceOrders", conn, req))
 }
 
 func (f *fakeProvider) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {

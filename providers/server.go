@@ -178,6 +178,29 @@ func (s *server) CreateInvoice(ctx context.Context, req *pb.CreateInvoiceRequest
 	return &pb.CreateInvoiceResponse{Invoice: invoiceToPB(inv)}, nil
 }
 
+func (s *server) UpdateDraft(ctx context.Context, req *pb.UpdateDraftRequest) (resp *pb.UpdateDraftResponse, err error) {
+	defer s.guard("UpdateDraft", &err)
+	var d decoder
+	r := d.invoiceRequest(req.GetRequest())
+	if err := badRequest(&d); err != nil {
+		return nil, err
+	}
+	inv, err := s.impl.UpdateDraft(ctx, connectionFromPB(req.GetConnection()), req.GetId(), r)
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.UpdateDraftResponse{Invoice: invoiceToPB(inv)}, nil
+}
+
+func (s *server) PostInvoice(ctx context.Context, req *pb.PostInvoiceRequest) (resp *pb.PostInvoiceResponse, err error) {
+	defer s.guard("PostInvoice", &err)
+	inv, err := s.impl.PostInvoice(ctx, connectionFromPB(req.GetConnection()), req.GetId(), core.Date(req.GetDate()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.PostInvoiceResponse{Invoice: invoiceToPB(inv)}, nil
+}
+
 func (s *server) GetInvoice(ctx context.Context, req *pb.GetInvoiceRequest) (resp *pb.GetInvoiceResponse, err error) {
 	defer s.guard("GetInvoice", &err)
 	inv, err := s.impl.GetInvoice(ctx, connectionFromPB(req.GetConnection()), req.GetId())
@@ -230,6 +253,42 @@ func (s *server) InvoicePDF(ctx context.Context, req *pb.InvoicePDFRequest) (res
 		return nil, StatusFromError(err)
 	}
 	return &pb.InvoicePDFResponse{Document: documentToPB(doc)}, nil
+}
+
+func (s *server) CreateOrder(ctx context.Context, req *pb.CreateOrderRequest) (resp *pb.CreateOrderResponse, err error) {
+	defer s.guard("CreateOrder", &err)
+	var d decoder
+	r := d.invoiceRequest(req.GetRequest())
+	if err := badRequest(&d); err != nil {
+		return nil, err
+	}
+	o, err := s.impl.CreateOrder(ctx, connectionFromPB(req.GetConnection()), r)
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.CreateOrderResponse{Order: orderToPB(o)}, nil
+}
+
+func (s *server) ListOrders(ctx context.Context, req *pb.ListOrdersRequest) (resp *pb.ListOrdersResponse, err error) {
+	defer s.guard("ListOrders", &err)
+	page, err := s.impl.ListOrders(ctx, connectionFromPB(req.GetConnection()), orderQueryFromPB(req.GetQuery()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.ListOrdersResponse{
+		Orders:        sliceToPB(page.Orders, orderToPB),
+		OrdersPresent: page.Orders != nil,
+		NextCursor:    page.NextCursor,
+	}, nil
+}
+
+func (s *server) InvoiceOrders(ctx context.Context, req *pb.InvoiceOrdersRequest) (resp *pb.InvoiceOrdersResponse, err error) {
+	defer s.guard("InvoiceOrders", &err)
+	inv, err := s.impl.InvoiceOrders(ctx, connectionFromPB(req.GetConnection()), collectiveRequestFromPB(req.GetRequest()))
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.InvoiceOrdersResponse{Invoice: invoiceToPB(inv)}, nil
 }
 
 func (s *server) ListLedgerAccounts(ctx context.Context, req *pb.ListLedgerAccountsRequest) (resp *pb.ListLedgerAccountsResponse, err error) {

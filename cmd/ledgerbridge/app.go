@@ -10,6 +10,7 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/store"
@@ -25,7 +26,9 @@ type app struct {
 	store    *store.Store
 	registry *pluginhost.Registry
 	engine   *core.Engine
-	closers  []func() error // in-process providers
+	outbox   *mail.Outbox
+	sending  bool           // an SMTP server is configured
+	closers  []func() error // in-process providers, the mail store
 }
 
 // appOptions changes how newApp wires providers.
@@ -62,6 +65,16 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		BackoffMax:   cfg.Plugins.RestartBackoffMax,
 	})
 	a := &app{cfg: cfg, log: logger, store: st, registry: reg, engine: core.NewEngine(st, reg, nil)}
+	mailStore, outbox, sending, err := newOutbox(ctx, cfg, logger)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.closers = append(a.closers, mailStore.Close)
+	a.outbox, a.sending = outbox, sending
+	a.engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
+	a.engine.SetJournalAccounts(journalAccounts)
+	a.engine.SetLogger(logger)
 	for _, name := range builtinProviders {
 		if !opts.inProcess {
 			reg.RegisterBuiltin(name, exe, "plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel)

@@ -44,6 +44,9 @@ func seedDemo(ctx context.Context, a *app, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if _, err := a.engine.UpdateInvoiceSettings(ctx, admin, demoInvoiceSettings); err != nil {
+		return fmt.Errorf("demo invoice settings: %w", err)
+	}
 	for _, c := range demoCustomers {
 		if _, err := a.engine.CreateCustomer(ctx, admin, c); err != nil {
 			return fmt.Errorf("demo customer %s: %w", c.Name, err)
@@ -60,6 +63,20 @@ func seedDemo(ctx context.Context, a *app, out io.Writer) error {
 	return nil
 }
 
+var demoInvoiceSettings = core.InvoiceSettings{
+	StartNumber:          1001,
+	LateInterestText:     "Dröjsmålsränta enligt räntelagen (referensränta + 8 %).",
+	PaymentReferenceText: "Ange OCR-numret vid betalning.",
+	Bankgiro:             "5402-9681",
+	FTaxApproved:         true,
+	Company: core.Company{
+		Name: "Demo Kafé AB", OrganizationNumber: "5561034249", VATNumber: "SE556103424901",
+		Address: core.Address{Line1: "Drottninggatan 12", PostalCode: "111 51", City: "Stockholm", Country: "SE"},
+		Email:   "faktura@demokafe.example", Phone: "+46 8 555 123 45",
+	},
+	RoundToWholeKronor: true,
+}
+
 var demoCustomers = []core.Customer{
 	{
 		Name: "Byggbolaget i Norden AB", OrganizationNumber: "5560160680", Email: "faktura@byggbolaget.example",
@@ -71,6 +88,12 @@ var demoCustomers = []core.Customer{
 		Name: "Kontorsservice Väst AB", OrganizationNumber: "2021005489", Email: "ekonomi@kontorsservice.example",
 		Active: true, InvoicingEnabled: true, DueDays: 15,
 		BillingAddress: core.Address{Line1: "Hamngatan 5", PostalCode: "411 14", City: "Göteborg", Country: "SE"},
+	},
+	{
+		Name: "Advokatbyrån Lind & Co KB", OrganizationNumber: "9696798744", Email: "ekonomi@lindco.example",
+		Active: true, InvoicingEnabled: true, DueDays: 30,
+		BillingAddress:      core.Address{Line1: "Kungsgatan 20", PostalCode: "111 35", City: "Stockholm", Country: "SE"},
+		CollectiveInvoicing: core.CollectiveInvoicing{Enabled: true, DayOfMonth: 25, Threshold: 500000},
 	},
 	{
 		Name: "Föreningen Kaffekoppen", Email: "kassor@kaffekoppen.example",

@@ -62,6 +62,12 @@ func serveHTTP(ctx context.Context, a *app) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	background, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	if a.sending {
+		go a.outbox.Run(background)
+	}
+	go runScheduler(background, a.engine, a.cfg.Scheduler.Interval, a.log)
 	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
 	select {
 	case err := <-errc:

@@ -3,6 +3,7 @@ package open
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -25,7 +26,8 @@ func benchName(i int) string {
 }
 
 // seedCustomers inserts n customers for merchant A in one transaction, with
-// names like "Svea Bygg 123 AB" and distinct organization numbers.
+// names like "Svea Bygg 123 AB" and distinct organization numbers, and
+// their trigram postings and counts as CreateCustomer would write them.
 func seedCustomers(tb testing.TB, p *Provider, n int) {
 	tb.Helper()
 	now := formatTime(p.nowUTC())
@@ -36,10 +38,57 @@ func seedCustomers(tb testing.TB, p *Provider, n int) {
 			return err
 		}
 		defer stmt.Close()
+		// Postings in key order: appending to the index is much faster
+		// than inserting all over it.
+		type post struct{ trigram, name, id string }
+		var posts []post
+		counts := map[string]int{}
 		for i := 1; i <= n; i++ {
 			name := benchName(i)
 			org := fmt.Sprintf("55%04d-%04d", i/10000, i%10000)
-			if _, err := stmt.Exec(core.NewID("cus"), connA.MerchantID, i, name, normalizeName(name), org, orgDigits(org), now, now); err != nil {
+			id := core.NewID("cus")
+			if _, err := stmt.Exec(id, connA.MerchantID, i, name, normalizeName(name), org, orgDigits(org), now, now); err != nil {
+				return err
+			}
+			for _, g := range nameTrigrams(normalizeName(name)) {
+				posts = append(posts, post{g, normalizeName(name), id})
+				counts[g]++
+			}
+		}
+		sort.Slice(posts, func(i, j int) bool {
+			a, b := posts[i], posts[j]
+			if a.trigram != b.trigram {
+				return a.trigram < b.trigram
+			}
+			if a.name != b.name {
+				return a.name < b.name
+			}
+			return a.id < b.id
+		})
+		if _, err := tx.Exec(`INSERT INTO search_merchants (merchant_id) VALUES (?) ON CONFLICT DO NOTHING`, connA.MerchantID); err != nil {
+			return err
+		}
+		var mkey int64
+		if err := tx.Get(&mkey, `SELECT merchant_key FROM search_merchants WHERE merchant_id = ?`, connA.MerchantID); err != nil {
+			return err
+		}
+		const batch = 200 // rows per INSERT: fewer calls into SQLite
+		for len(posts) > 0 {
+			k := min(batch, len(posts))
+			args := make([]any, 0, 4*k)
+			for _, x := range posts[:k] {
+				args = append(args, mkey, x.trigram, x.name, x.id)
+			}
+			q := `INSERT INTO customer_trigrams (merchant_key, trigram, name_lower, customer_id) VALUES (?, ?, ?, ?)` +
+				strings.Repeat(`, (?, ?, ?, ?)`, k-1)
+			if _, err := tx.Exec(q, args...); err != nil {
+				return err
+			}
+			posts = posts[k:]
+		}
+		for g, c := range counts {
+			if _, err := tx.Exec(`INSERT INTO customer_trigram_counts (merchant_key, trigram, n) VALUES (?, ?, ?)
+				ON CONFLICT (merchant_key, trigram) DO UPDATE SET n = n + excluded.n`, mkey, g, c); err != nil {
 				return err
 			}
 		}
@@ -74,6 +123,11 @@ func BenchmarkSearchCustomers(b *testing.B) {
 		{"no match", core.CustomerQuery{Q: "zzzz", Limit: 50}, 0},
 		{"org number", core.CustomerQuery{Q: "550004-2424", Limit: 50}, 1},
 		{"customer number", core.CustomerQuery{Q: "98765", Limit: 50}, 1},
+		{"one character", core.CustomerQuery{Q: "s", Limit: 50}, 50},
+		{"two characters", core.CustomerQuery{Q: "yg", Limit: 50}, 50},
+		{"rare two characters", core.CustomerQuery{Q: "ky", Limit: 50}, 0},
+		{"three characters", core.CustomerQuery{Q: "söt", Limit: 50}, 0},
+		{"common trigrams, rare whole", core.CustomerQuery{Q: "bygg 1 ab", Limit: 50}, 0},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -129,9 +183,11 @@ func benchCreateInvoice(b *testing.B, parallelism int) {
 	})
 }
 
-// TestSearchPlans guards the plans the benchmark relies on: the name search
-// walks the (merchant, name) index in order instead of sorting, and the
-// organization and customer number matches are index lookups.
+// TestSearchPlans guards the plans the benchmarks rely on: the name walk
+// follows the (merchant, name) index in order instead of sorting, the
+// trigram search walks one posting list in order, the organization and
+// customer number matches are index lookups; open orders and the invoice
+// list by number are index ranges in order.
 func TestSearchPlans(t *testing.T) {
 	p, _ := newProvider(t)
 	plan := func(query string, args ...any) string {
@@ -161,5 +217,20 @@ func TestSearchPlans(t *testing.T) {
 		ORDER BY name_lower, id LIMIT ?`, "m", "1", "m", 1, 10)
 	if !strings.Contains(ids, "customers_merchant_org") || !strings.Contains(ids, "customers_merchant_number") {
 		t.Fatalf("number lookups do not use their indexes:\n%s", ids)
+	}
+	walk := plan(`SELECT `+customerColumnsC+` FROM customer_trigrams t CROSS JOIN customers c ON c.id = t.customer_id
+		WHERE t.merchant_key = ? AND t.trigram = ? AND instr(t.name_lower, ?) > 0 AND (t.name_lower, t.customer_id) > (?, ?)
+		AND c.merchant_id = ? ORDER BY t.name_lower, t.customer_id LIMIT ?`, 1, "abc", "abcd", "", "", "m", 10)
+	if !strings.Contains(walk, "SEARCH t USING PRIMARY KEY (merchant_key=? AND trigram=? AND (name_lower,customer_id)>(?,?))") ||
+		!strings.Contains(walk, "SEARCH c USING INDEX sqlite_autoindex_customers_1 (id=?)") || strings.Contains(walk, "TEMP B-TREE") {
+		t.Fatalf("trigram search does not walk one posting list in order:\n%s", walk)
+	}
+	open := plan(`SELECT o.seq FROM orders o WHERE o.merchant_id = ? AND o.customer_id = ? AND o.status = 'open' ORDER BY o.seq`, "m", "c")
+	if !strings.Contains(open, "orders_merchant_customer") || strings.Contains(open, "TEMP B-TREE") {
+		t.Fatalf("open orders are not an index range in order:\n%s", open)
+	}
+	byNumber := plan(`SELECT id FROM invoices WHERE merchant_id = ? ORDER BY number, id LIMIT ? OFFSET ?`, "m", 10, 0)
+	if !strings.Contains(byNumber, "invoices_merchant_number_id") || strings.Contains(byNumber, "TEMP B-TREE") {
+		t.Fatalf("the invoice list by number sorts:\n%s", byNumber)
 	}
 }

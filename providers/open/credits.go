@@ -29,8 +29,12 @@ type lineBalance struct {
 // rounded half away from zero, with net = total − VAT. The VAT breakdown is
 // summed from the credit lines. The credit invoice takes the next number of
 // the merchant's one series, references the original in CreditsInvoiceID
-// and is posted with due date = its date (default: today). When nothing of
-// the original remains uncredited the original's status becomes credited.
+// and CreditsInvoiceNumber, gets the payment reference of its number and the
+// öre rounding of the invoice settings (the mirror image of an invoice's),
+// keeps the original's ordering customer, and is posted with due date = its
+// date (default: today). When nothing of the original remains uncredited the
+// original's status becomes credited. A credit invoice can later be marked
+// paid (settled) with MarkInvoicePaid.
 //
 // Idempotent on req.ExternalRef like CreateInvoice.
 //
@@ -43,7 +47,7 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 	if err := checkConn(conn); err != nil {
 		return core.Invoice{}, err
 	}
-	start, err := startNumber(conn)
+	rules, err := rulesOf(conn)
 	if err != nil {
 		return core.Invoice{}, err
 	}
@@ -101,7 +105,7 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			return core.Errorf(core.CodeConflict, "invoice %d is already fully credited", orig.Number)
 		}
 		st := p.stmts.in(ctx, tx)
-		n, err := st.nextNumber(ctx, conn.MerchantID, start)
+		n, err := st.nextNumber(ctx, conn.MerchantID, rules.start)
 		if err != nil {
 			return err
 		}
@@ -119,19 +123,24 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			Comment:          "Credit of invoice " + strconv.FormatInt(orig.Number, 10),
 			Currency:         orig.Currency,
 			CreditsInvoiceID: orig.ID,
-			Lines:            lines,
-			VATBreakdown:     breakdown(lines),
-			Provider:         Name,
-			ProviderRef:      strconv.FormatInt(n, 10),
-			ExternalRef:      req.ExternalRef,
-			LocationID:       orig.LocationID,
-			CreatedAt:        now,
+			// The number a credit invoice must name (ML 17 kap. 22 §).
+			CreditsInvoiceNumber: orig.Number,
+			OCR:                  ocrOf(rules.country, n),
+			OrderedByCustomerID:  orig.OrderedByCustomerID,
+			Lines:                lines,
+			VATBreakdown:         breakdown(lines),
+			Provider:             Name,
+			ProviderRef:          strconv.FormatInt(n, 10),
+			ExternalRef:          req.ExternalRef,
+			LocationID:           orig.LocationID,
+			CreatedAt:            now,
 		}
 		for _, l := range lines {
 			credit.NetTotal += l.Net
 			credit.VATTotal += l.VAT
 			credit.Total += l.Total
 		}
+		credit.Rounding = rounding(credit.Total, credit.Currency, rules.round)
 		if err := st.insert(ctx, conn.MerchantID, credit, from); err != nil {
 			return err
 		}

@@ -3,8 +3,6 @@ package open
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -141,13 +139,16 @@ func (p *Provider) CreateCustomer(ctx context.Context, conn core.Connection, c c
 			return err
 		}
 		c.Number = strconv.FormatInt(number, 10)
+		row := rowOf(conn.MerchantID, number, c)
 		_, err := tx.NamedExecContext(ctx, `INSERT INTO customers (`+customerColumns+`) VALUES (
 			:id, :merchant_id, :number, :name, :name_lower, :organization_number, :org_digits,
 			:email, :phone, :billing_line1, :billing_line2, :billing_postal_code, :billing_city, :billing_country,
 			:active, :invoicing_enabled, :due_days, :parent_customer_id, :purchase_instruction,
-			:collective_enabled, :collective_day_of_month, :collective_threshold, :created_at, :updated_at)`,
-			rowOf(conn.MerchantID, number, c))
-		return err
+			:collective_enabled, :collective_day_of_month, :collective_threshold, :created_at, :updated_at)`, row)
+		if err != nil {
+			return err
+		}
+		return p.indexName(ctx, tx, conn.MerchantID, c.ID, "", row.NameLower)
 	})
 	if err != nil {
 		return core.Customer{}, dbError("create customer", err)
@@ -260,138 +261,17 @@ func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id 
 			collective_enabled = :collective_enabled, collective_day_of_month = :collective_day_of_month,
 			collective_threshold = :collective_threshold, updated_at = :updated_at
 			WHERE id = :id AND merchant_id = :merchant_id`, row)
+		if err != nil {
+			return err
+		}
+		if err := p.indexName(ctx, tx, conn.MerchantID, id, cur.NameLower, row.NameLower); err != nil {
+			return err
+		}
 		out = c
-		return err
+		return nil
 	})
 	if err != nil {
 		return core.Customer{}, dbError("update customer", err)
 	}
 	return out, nil
-}
-
-// customerCursor is the position after the last customer of a page.
-type customerCursor struct {
-	Name string `json:"n"`
-	ID   string `json:"i"`
-}
-
-func encodeCustomerCursor(c customerCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCustomerCursor(s string) (customerCursor, error) {
-	var c customerCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == "" {
-		return customerCursor{}, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
-	}
-	return c, nil
-}
-
-// SearchCustomers returns a page of the merchant's customers ordered by name
-// (case-insensitively) then id. An empty q lists every customer; otherwise a
-// customer matches when q is a case-insensitive substring of its name, when
-// q's digits equal its organization number's digits ("556016-0680" finds
-// "5560160680"), or when q is its customer number. q.Limit 0 means 50.
-// Errors: CodeInvalid naming cursor or limit.
-//
-// The name match walks the (merchant, name) index in result order and stops
-// after a page, so common queries touch few rows; a substring that matches
-// rarely or never costs one pass over the merchant's index entries. The
-// organization and customer number matches are index lookups, merged with
-// the name matches in Go.
-func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
-	if err := checkConn(conn); err != nil {
-		return core.CustomerPage{}, err
-	}
-	limit, err := core.NormalizeLimit(q.Limit)
-	if err != nil {
-		return core.CustomerPage{}, err
-	}
-	after := ""
-	var afterArgs []any
-	if q.Cursor != "" {
-		c, err := decodeCustomerCursor(q.Cursor)
-		if err != nil {
-			return core.CustomerPage{}, err
-		}
-		after = ` AND (name_lower, id) > (?, ?)`
-		afterArgs = []any{c.Name, c.ID}
-	}
-	text := strings.TrimSpace(q.Q)
-
-	// Name matches (or everything, for an empty q), in page order.
-	args := []any{conn.MerchantID}
-	nameFilter := ""
-	if text != "" {
-		nameFilter = ` AND instr(name_lower, ?) > 0`
-		args = append(args, normalizeName(text))
-	}
-	args = append(append(args, afterArgs...), limit+1)
-	var rows []customerRow
-	err = p.db.Reader().SelectContext(ctx, &rows, `SELECT `+customerColumns+` FROM customers
-		WHERE merchant_id = ?`+nameFilter+after+` ORDER BY name_lower, id LIMIT ?`, args...)
-	if err != nil {
-		return core.CustomerPage{}, dbError("search customers", err)
-	}
-
-	// Organization number and customer number matches, by their indexes.
-	var arms []string
-	args = nil
-	if digits := orgDigits(text); digits != "" {
-		arms = append(arms, `SELECT `+customerColumns+` FROM customers INDEXED BY customers_merchant_org WHERE merchant_id = ? AND org_digits = ?`+after)
-		args = append(append(args, conn.MerchantID, digits), afterArgs...)
-	}
-	if n, err := strconv.ParseInt(text, 10, 64); err == nil && strconv.FormatInt(n, 10) == text {
-		arms = append(arms, `SELECT `+customerColumns+` FROM customers INDEXED BY customers_merchant_number WHERE merchant_id = ? AND number = ?`+after)
-		args = append(append(args, conn.MerchantID, n), afterArgs...)
-	}
-	if len(arms) > 0 {
-		var more []customerRow
-		err = p.db.Reader().SelectContext(ctx, &more, strings.Join(arms, " UNION ")+` ORDER BY name_lower, id LIMIT ?`,
-			append(args, limit+1)...)
-		if err != nil {
-			return core.CustomerPage{}, dbError("search customers", err)
-		}
-		rows = mergeCustomerRows(rows, more)
-	}
-
-	var page core.CustomerPage
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		page.NextCursor = encodeCustomerCursor(customerCursor{Name: last.NameLower, ID: last.ID})
-	}
-	page.Customers = make([]core.Customer, len(rows))
-	for i, r := range rows {
-		page.Customers[i] = r.customer()
-	}
-	return page, nil
-}
-
-// mergeCustomerRows merges two lists sorted by (name_lower, id), dropping
-// duplicates.
-func mergeCustomerRows(a, b []customerRow) []customerRow {
-	out := make([]customerRow, 0, len(a)+len(b))
-	less := func(x, y customerRow) bool {
-		return x.NameLower < y.NameLower || (x.NameLower == y.NameLower && x.ID < y.ID)
-	}
-	for len(a) > 0 || len(b) > 0 {
-		switch {
-		case len(b) == 0 || (len(a) > 0 && less(a[0], b[0])):
-			out = append(out, a[0])
-			a = a[1:]
-		case len(a) == 0 || less(b[0], a[0]):
-			out = append(out, b[0])
-			b = b[1:]
-		default: // the same customer
-			out = append(out, a[0])
-			a, b = a[1:], b[1:]
-		}
-	}
-	return out
 }

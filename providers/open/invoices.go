@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -39,14 +40,25 @@ type invoiceRow struct {
 	LocationID       string `db:"location_id"`
 	ReceiptID        string `db:"receipt_id"`
 	CreatedAt        string `db:"created_at"`
+	OCR              string `db:"ocr"`
+	Rounding         int64  `db:"rounding"`
+	CreditsNumber    int64  `db:"credits_invoice_number"`
+	OrderedBy        string `db:"ordered_by_customer_id"`
+	OrderIDs         string `db:"order_ids"`
 }
 
 const invoiceColumns = `id, number, kind, status, invoice_date, due_date, customer_id, customer_name,
 	reference, comment, currency, net_total, vat_total, total, paid_at,
 	COALESCE(credits_invoice_id, '') AS credits_invoice_id, COALESCE(external_ref, '') AS external_ref,
-	location_id, receipt_id, created_at`
+	location_id, receipt_id, created_at, ocr, rounding, credits_invoice_number, ordered_by_customer_id, order_ids`
 
+// invoice is the row as a core.Invoice. A draft (number 0) has no number
+// and no provider reference.
 func (r invoiceRow) invoice() core.Invoice {
+	ref := ""
+	if r.Number > 0 {
+		ref = strconv.FormatInt(r.Number, 10)
+	}
 	return core.Invoice{
 		ID:               r.ID,
 		Number:           r.Number,
@@ -65,12 +77,49 @@ func (r invoiceRow) invoice() core.Invoice {
 		PaidAt:           core.Date(r.PaidAt),
 		CreditsInvoiceID: r.CreditsInvoiceID,
 		Provider:         Name,
-		ProviderRef:      strconv.FormatInt(r.Number, 10),
+		ProviderRef:      ref,
 		ExternalRef:      r.ExternalRef,
 		LocationID:       r.LocationID,
 		ReceiptID:        r.ReceiptID,
 		CreatedAt:        parseTime(r.CreatedAt),
+
+		OCR:                  r.OCR,
+		Rounding:             r.Rounding,
+		CreditsInvoiceNumber: r.CreditsNumber,
+		OrderedByCustomerID:  r.OrderedBy,
+		OrderIDs:             decodeOrderIDs(r.OrderIDs),
 	}
+}
+
+// encodeOrderIDs is the stored form of a collective invoice's order ids: a
+// JSON array, or "" for none.
+func encodeOrderIDs(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+// decodeOrderIDs reads encodeOrderIDs' output; anything else reads as none.
+func decodeOrderIDs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var ids []string
+	if json.Unmarshal([]byte(s), &ids) != nil || len(ids) == 0 {
+		return nil
+	}
+	return ids
+}
+
+// withOCR fills in the payment reference of a numbered invoice stored
+// before references were assigned at posting.
+func withOCR(inv core.Invoice, country core.Country) core.Invoice {
+	if inv.OCR == "" && inv.Number > 0 {
+		inv.OCR = ocrOf(country, inv.Number)
+	}
+	return inv
 }
 
 type lineRow struct {
@@ -86,6 +135,7 @@ type lineRow struct {
 	VAT          int64         `db:"vat"`
 	Total        int64         `db:"total"`
 	CreditsLine  sql.NullInt64 `db:"credits_line"`
+	OrderID      string        `db:"order_id"`
 }
 
 func (r lineRow) line() core.InvoiceLine {
@@ -99,6 +149,7 @@ func (r lineRow) line() core.InvoiceLine {
 		Net:          r.Net,
 		VAT:          r.VAT,
 		Total:        r.Total,
+		OrderID:      r.OrderID,
 	}
 }
 
@@ -184,12 +235,20 @@ func validateInvoiceRequest(req *core.InvoiceRequest, conn core.Connection, toda
 }
 
 // CreateInvoice posts an invoice for the merchant's customer, numbered from
-// the merchant's single series. The number is taken and the series bumped in
-// the same write transaction as the insert, so numbers are contiguous, with
-// no gap and no duplicate, however many calls run at once; the first number
-// is conn.Settings[invoice_start_number] (default 1). The due date is the
-// invoice date plus the customer's due days. The priced lines, totals and
-// VAT breakdown are stored exactly as given.
+// the merchant's single series, or with req.Draft stores an editable draft
+// that takes no number, no OCR reference and no due date until PostInvoice.
+//
+// A posted invoice's number is taken and the series bumped in the same write
+// transaction as the insert, so numbers are contiguous, with no gap and no
+// duplicate, however many calls run at once; the first number is
+// conn.Settings[invoice_start_number] (default 1). It gets the payment
+// reference of its number (OCR for SE, KID for NO: see ocrOf) and the due
+// date = invoice date + the customer's due days. The priced lines, totals
+// and VAT breakdown are stored exactly as given; Rounding is the öre
+// rounding of the total when the merchant's invoice settings ask for it.
+// When req.OrderedBy names another customer (the buyer of an invoice sent
+// to its parent company, req.CustomerID) it is stored as
+// OrderedByCustomerID.
 //
 // Idempotent on req.ExternalRef: when the merchant already has an invoice
 // with that reference it is returned unchanged and nothing is created.
@@ -198,14 +257,15 @@ func validateInvoiceRequest(req *core.InvoiceRequest, conn core.Connection, toda
 // transaction (see invoicewrite.go), each still numbered inside it.
 //
 // Errors: CodeInvalid naming customer_id (no such customer, customer
-// inactive, invoicing disabled), invoice_start_number or a request field;
-// CodeConflict naming external_ref when a credit invoice holds that
+// inactive, invoicing disabled), ordered_by (no such customer),
+// invoice_start_number, invoice_settings or a request field; CodeConflict
+// naming external_ref when a credit invoice or an order holds that
 // reference; CodeUnavailable when the database is busy.
 func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Invoice, error) {
 	if err := checkConn(conn); err != nil {
 		return core.Invoice{}, err
 	}
-	start, err := startNumber(conn)
+	rules, err := rulesOf(conn)
 	if err != nil {
 		return core.Invoice{}, err
 	}
@@ -213,10 +273,28 @@ func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req 
 		return core.Invoice{}, err
 	}
 	now := p.nowUTC()
+	inv := invoiceFromRequest(req, rules)
+	inv.ID = newInvoiceID(now)
+	inv.ExternalRef = req.ExternalRef
+	inv.CreatedAt = now
+
+	res, err := p.create(ctx, createJob{merchantID: conn.MerchantID, rules: rules, ref: req.ExternalRef, draft: req.Draft, inv: inv})
+	if err != nil {
+		return core.Invoice{}, dbError("create invoice", err)
+	}
+	if res.existingID != "" {
+		return p.GetInvoice(ctx, conn, res.existingID)
+	}
+	return res.inv, nil
+}
+
+// invoiceFromRequest is the invoice of a validated request, without ID,
+// number, status, customer name, due date, OCR, external reference and
+// creation time. Decimals are canonical, so the invoice equals the same
+// invoice read back.
+func invoiceFromRequest(req core.InvoiceRequest, rules postingRules) core.Invoice {
 	inv := core.Invoice{
-		ID:           newInvoiceID(now),
 		Kind:         core.KindInvoice,
-		Status:       core.StatusPosted,
 		InvoiceDate:  req.InvoiceDate,
 		CustomerID:   req.CustomerID,
 		Reference:    req.Reference,
@@ -225,13 +303,15 @@ func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req 
 		NetTotal:     req.NetTotal,
 		VATTotal:     req.VATTotal,
 		Total:        req.Total,
+		Rounding:     rounding(req.Total, req.Currency, rules.round),
 		VATBreakdown: make([]core.VATAmount, len(req.VATBreakdown)),
 		Lines:        make([]core.InvoiceLine, len(req.Lines)),
 		Provider:     Name,
-		ExternalRef:  req.ExternalRef,
 		LocationID:   req.LocationID,
 		ReceiptID:    req.ReceiptID,
-		CreatedAt:    now,
+	}
+	if ob := strings.TrimSpace(req.OrderedBy); ob != req.CustomerID {
+		inv.OrderedByCustomerID = ob
 	}
 	for i, l := range req.Lines {
 		l.Quantity, l.VATRate = canonical(l.Quantity), canonical(l.VATRate)
@@ -241,15 +321,7 @@ func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req 
 		b.VATRate = canonical(b.VATRate)
 		inv.VATBreakdown[i] = b
 	}
-
-	res, err := p.create(ctx, createJob{merchantID: conn.MerchantID, start: start, ref: req.ExternalRef, inv: inv})
-	if err != nil {
-		return core.Invoice{}, dbError("create invoice", err)
-	}
-	if res.existingID != "" {
-		return p.GetInvoice(ctx, conn, res.existingID)
-	}
-	return res.inv, nil
+	return inv
 }
 
 func invalidCustomer(msg string) error {
@@ -278,7 +350,7 @@ func findByExternalRef(ctx context.Context, tx *sqlx.Tx, merchantID, ref string,
 }
 
 // GetInvoice returns the merchant's invoice or credit invoice with its lines
-// and VAT breakdown, with its stored status (posted, paid or credited; the
+// and VAT breakdown, with its stored status (draft, posted, paid or credited; the
 // engine derives overdue). Errors: CodeNotFound.
 func (p *Provider) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
 	if err := checkConn(conn); err != nil {
@@ -288,7 +360,7 @@ func (p *Provider) GetInvoice(ctx context.Context, conn core.Connection, id stri
 	if err != nil {
 		return core.Invoice{}, dbError("get invoice", err)
 	}
-	return inv, nil
+	return withOCR(inv, conn.Country), nil
 }
 
 func getInvoice(ctx context.Context, q sqlx.QueryerContext, merchantID, id string) (core.Invoice, error) {
@@ -442,7 +514,7 @@ func (p *Provider) ListInvoices(ctx context.Context, conn core.Connection, q cor
 	ids := make([]any, len(rows))
 	index := make(map[string]int, len(rows))
 	for i, r := range rows {
-		page.Invoices[i] = r.invoice()
+		page.Invoices[i] = withOCR(r.invoice(), conn.Country)
 		page.Invoices[i].VATBreakdown = []core.VATAmount{}
 		ids[i] = r.ID
 		index[r.ID] = i

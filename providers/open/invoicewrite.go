@@ -26,9 +26,10 @@ import (
 
 type createJob struct {
 	merchantID string
-	start      int64
+	rules      postingRules
 	ref        string
-	inv        core.Invoice // complete except number, due date and customer name
+	draft      bool         // store an unnumbered draft instead of posting
+	inv        core.Invoice // complete except number, OCR, due date and customer name
 }
 
 type createResult struct {
@@ -60,13 +61,16 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 	var look struct {
 		ExistingID       string `db:"existing_id"`
 		ExistingKind     string `db:"existing_kind"`
+		OrderExists      bool   `db:"order_exists"`
 		Found            bool   `db:"found"`
 		Name             string `db:"name"`
 		Active           bool   `db:"active"`
 		InvoicingEnabled bool   `db:"invoicing_enabled"`
 		DueDays          int    `db:"due_days"`
+		OrderedByFound   bool   `db:"ordered_by_found"`
 	}
-	if err := st.lookup.GetContext(ctx, &look, j.merchantID, ref, j.inv.CustomerID, j.merchantID); err != nil {
+	if err := st.lookup.GetContext(ctx, &look, j.merchantID, ref, j.merchantID, ref,
+		j.inv.CustomerID, j.merchantID, j.inv.OrderedByCustomerID, j.merchantID); err != nil {
 		return createResult{}, err
 	}
 	switch {
@@ -74,26 +78,53 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 		return createResult{}, refUsedBy(look.ExistingKind)
 	case look.ExistingID != "":
 		return createResult{existingID: look.ExistingID}, nil
-	case !look.Found:
-		return createResult{}, invalidCustomer("no such customer")
-	case !look.Active:
-		return createResult{}, invalidCustomer("customer is not active")
-	case !look.InvoicingEnabled:
-		return createResult{}, invalidCustomer("invoicing is not enabled for this customer")
+	case look.OrderExists:
+		return createResult{}, refUsedByOrder()
 	}
-	inv := j.inv
-	n, err := st.nextNumber(ctx, j.merchantID, j.start)
-	if err != nil {
+	if err := customerRefusal(look.Found, look.Active, look.InvoicingEnabled); err != nil {
 		return createResult{}, err
 	}
-	inv.Number = n
-	inv.ProviderRef = strconv.FormatInt(n, 10)
+	if j.inv.OrderedByCustomerID != "" && !look.OrderedByFound {
+		return createResult{}, core.Invalid("no such ordering customer", core.FieldError{Field: "ordered_by", Message: "no such customer"})
+	}
+	inv := j.inv
 	inv.CustomerName = look.Name
-	inv.DueDate = inv.InvoiceDate.AddDays(look.DueDays)
+	if j.draft {
+		inv.Status = core.StatusDraft
+	} else {
+		n, err := st.nextNumber(ctx, j.merchantID, j.rules.start)
+		if err != nil {
+			return createResult{}, err
+		}
+		inv.Status = core.StatusPosted
+		inv.Number = n
+		inv.ProviderRef = strconv.FormatInt(n, 10)
+		inv.OCR = ocrOf(j.rules.country, n)
+		inv.DueDate = inv.InvoiceDate.AddDays(look.DueDays)
+	}
 	if err := st.insert(ctx, j.merchantID, inv, nil); err != nil {
 		return createResult{}, err
 	}
 	return createResult{inv: inv}, nil
+}
+
+// customerRefusal is why a customer may not be invoiced (CodeInvalid naming
+// customer_id), or nil.
+func customerRefusal(found, active, invoicingEnabled bool) error {
+	switch {
+	case !found:
+		return invalidCustomer("no such customer")
+	case !active:
+		return invalidCustomer("customer is not active")
+	case !invoicingEnabled:
+		return invalidCustomer("invoicing is not enabled for this customer")
+	}
+	return nil
+}
+
+func refUsedByOrder() error {
+	return &core.Error{Code: core.CodeConflict, Message: "external reference already used",
+		Fields: []core.FieldError{{Field: "external_ref", Message: "already identifies a collected order"}}}
 }
 
 func refUsedBy(kind string) error {
@@ -115,20 +146,26 @@ func prepareInvoiceStmts(ctx context.Context, db *sqlite.DB) (*invoiceStmts, err
 		sql string
 	}{
 		{&st.lookup, `SELECT COALESCE(i.id, '') AS existing_id, COALESCE(i.kind, '') AS existing_kind,
+			o.id IS NOT NULL AS order_exists,
 			c.id IS NOT NULL AS found, COALESCE(c.name, '') AS name, COALESCE(c.active, 0) AS active,
-			COALESCE(c.invoicing_enabled, 0) AS invoicing_enabled, COALESCE(c.due_days, 0) AS due_days
+			COALESCE(c.invoicing_enabled, 0) AS invoicing_enabled, COALESCE(c.due_days, 0) AS due_days,
+			ob.id IS NOT NULL AS ordered_by_found
 			FROM (SELECT 1) AS one
 			LEFT JOIN invoices i ON i.merchant_id = ? AND i.external_ref = ?
-			LEFT JOIN customers c ON c.id = ? AND c.merchant_id = ?`},
+			LEFT JOIN orders o ON o.merchant_id = ? AND o.external_ref = ?
+			LEFT JOIN customers c ON c.id = ? AND c.merchant_id = ?
+			LEFT JOIN customers ob ON ob.id = ? AND ob.merchant_id = ?`},
 		{&st.series, `INSERT INTO invoice_series (merchant_id, next_number) VALUES (?, ? + 1)
 			ON CONFLICT (merchant_id) DO UPDATE SET next_number = next_number + 1
 			RETURNING next_number - 1`},
 		{&st.invoice, `INSERT INTO invoices (id, merchant_id, number, kind, status, invoice_date, due_date,
 			customer_id, customer_name, reference, comment, currency, net_total, vat_total, total, paid_at,
-			credits_invoice_id, external_ref, location_id, receipt_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			credits_invoice_id, external_ref, location_id, receipt_id, created_at,
+			ocr, rounding, credits_invoice_number, ordered_by_customer_id, order_ids)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.line, `INSERT INTO invoice_lines (invoice_id, position, description, product_group, quantity,
-			unit_price, vat_rate, takeaway, net, vat, total, credits_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			unit_price, vat_rate, takeaway, net, vat, total, credits_line, order_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.vat, `INSERT INTO invoice_vat (invoice_id, position, vat_rate, net, vat) VALUES (?, ?, ?, ?, ?)`},
 	} {
 		stmt, err := db.PrepareWrite(ctx, s.sql)
@@ -168,17 +205,23 @@ func (st *invoiceStmts) insert(ctx context.Context, merchantID string, inv core.
 		inv.ID, merchantID, inv.Number, string(inv.Kind), string(inv.Status), string(inv.InvoiceDate), string(inv.DueDate),
 		inv.CustomerID, inv.CustomerName, inv.Reference, inv.Comment, string(inv.Currency),
 		inv.NetTotal, inv.VATTotal, inv.Total, string(inv.PaidAt),
-		nullIfEmpty(inv.CreditsInvoiceID), nullIfEmpty(inv.ExternalRef), inv.LocationID, inv.ReceiptID, formatTime(inv.CreatedAt))
+		nullIfEmpty(inv.CreditsInvoiceID), nullIfEmpty(inv.ExternalRef), inv.LocationID, inv.ReceiptID, formatTime(inv.CreatedAt),
+		inv.OCR, inv.Rounding, inv.CreditsInvoiceNumber, inv.OrderedByCustomerID, encodeOrderIDs(inv.OrderIDs))
 	if err != nil {
 		return err
 	}
+	return st.insertDetails(ctx, inv, creditsLine)
+}
+
+// insertDetails writes inv's lines and VAT breakdown (see insert).
+func (st *invoiceStmts) insertDetails(ctx context.Context, inv core.Invoice, creditsLine []int) error {
 	for i, l := range inv.Lines {
 		var credits any
 		if creditsLine != nil {
 			credits = creditsLine[i]
 		}
 		if _, err := st.line.ExecContext(ctx, inv.ID, i, l.Description, l.ProductGroup, l.Quantity.String(),
-			l.UnitPrice, l.VATRate.String(), boolInt(l.Takeaway), l.Net, l.VAT, l.Total, credits); err != nil {
+			l.UnitPrice, l.VATRate.String(), boolInt(l.Takeaway), l.Net, l.VAT, l.Total, credits, l.OrderID); err != nil {
 			return err
 		}
 	}

@@ -4,8 +4,14 @@
 //
 // It has no ledger: the chart of accounts, VAT codes, payment types and the
 // sales export belong to a bookkeeping integration and return
-// CodeUnsupported here. PDFs, invoice settings, e-mail and collective
-// invoices come with the built-in invoicing issue.
+// CodeUnsupported here.
+//
+// Invoices are drafts (editable, unnumbered) or posted (numbered at posting,
+// with an OCR/KID payment reference, immutable), then paid or credited.
+// Customers with collective invoicing collect orders that one collective
+// invoice lists later. PDFs are rendered by package invoicepdf from the
+// merchant's invoice settings, which arrive with every call in
+// conn.Settings[core.SettingInvoiceSettings].
 package open
 
 import (
@@ -16,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
@@ -26,7 +33,7 @@ import (
 const Name = "open"
 
 // Version is the provider's version as reported by Describe.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // DisplayName is the provider's name as shown to people.
 const DisplayName = "OPEN Invoice & Customers"
@@ -37,9 +44,12 @@ var migrationFiles embed.FS
 // Provider is the open provider over its SQLite database. It is safe for
 // concurrent use; writes are serialised by the database's single writer.
 type Provider struct {
-	db    *sqlite.DB
-	now   core.Clock
-	stmts *invoiceStmts // prepared on the writer; bind with stmts.in
+	db         *sqlite.DB
+	now        core.Clock
+	stmts      *invoiceStmts // prepared on the writer; bind with stmts.in
+	orderStmts *orderStmts   // likewise
+	nameStmts  *nameIndexStmts
+	searchKeys sync.Map // merchant id → its key in the trigram index (search.go)
 }
 
 var _ core.Provider = (*Provider)(nil)
@@ -64,7 +74,17 @@ func Open(ctx context.Context, dataDir string, clock core.Clock) (*Provider, err
 		db.Close()
 		return nil, fmt.Errorf("open provider: %w", err)
 	}
-	return &Provider{db: db, now: clock, stmts: stmts}, nil
+	ostmts, err := prepareOrderStmts(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open provider: %w", err)
+	}
+	nstmts, err := prepareNameIndexStmts(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open provider: %w", err)
+	}
+	return &Provider{db: db, now: clock, stmts: stmts, orderStmts: ostmts, nameStmts: nstmts}, nil
 }
 
 // Close closes the database.
@@ -79,9 +99,12 @@ func (p *Provider) Describe(ctx context.Context) (core.Descriptor, error) {
 		Auth:        core.AuthScheme{Type: core.AuthNone},
 		Capabilities: core.Capabilities{
 			// ledgerbridge itself is the customer register.
-			OwnsCustomers:  false,
-			Invoices:       true,
-			CreditInvoices: true,
+			OwnsCustomers:      false,
+			Invoices:           true,
+			Drafts:             true,
+			CreditInvoices:     true,
+			CollectiveInvoices: true,
+			PDF:                true,
 		},
 	}, nil
 }
@@ -95,16 +118,6 @@ func (p *Provider) VerifyConnection(ctx context.Context, conn core.Connection) e
 	}
 	_, err := startNumber(conn)
 	return err
-}
-
-// InvoicePDF is not available yet. Errors: CodeInvalid (no merchant),
-// CodeUnsupported.
-func (p *Provider) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
-	if err := checkConn(conn); err != nil {
-		return core.Document{}, err
-	}
-	return core.Document{}, core.Errorf(core.CodeUnsupported,
-		"the open provider does not render invoice PDFs yet; they come with built-in invoicing")
 }
 
 const noLedger = "the open provider has no ledger; connect a bookkeeping integration"

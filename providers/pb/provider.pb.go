@@ -386,6 +386,7 @@ type Capabilities struct {
 	Pdf                             bool                   `protobuf:"varint,7,opt,name=pdf,proto3" json:"pdf,omitempty"`
 	SalesExport                     bool                   `protobuf:"varint,8,opt,name=sales_export,json=salesExport,proto3" json:"sales_export,omitempty"`
 	LedgerAccounts                  bool                   `protobuf:"varint,9,opt,name=ledger_accounts,json=ledgerAccounts,proto3" json:"ledger_accounts,omitempty"`
+	Drafts                          bool                   `protobuf:"varint,10,opt,name=drafts,proto3" json:"drafts,omitempty"`
 	unknownFields                   protoimpl.UnknownFields
 	sizeCache                       protoimpl.SizeCache
 }
@@ -479,6 +480,13 @@ func (x *Capabilities) GetSalesExport() bool {
 func (x *Capabilities) GetLedgerAccounts() bool {
 	if x != nil {
 		return x.LedgerAccounts
+	}
+	return false
+}
+
+func (x *Capabilities) GetDrafts() bool {
+	if x != nil {
+		return x.Drafts
 	}
 	return false
 }
@@ -1195,16 +1203,18 @@ func (x *VATAmount) GetVat() int64 {
 }
 
 type InvoiceLine struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Description   string                 `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
-	ProductGroup  string                 `protobuf:"bytes,2,opt,name=product_group,json=productGroup,proto3" json:"product_group,omitempty"`
-	Quantity      string                 `protobuf:"bytes,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	UnitPrice     int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
-	VatRate       string                 `protobuf:"bytes,5,opt,name=vat_rate,json=vatRate,proto3" json:"vat_rate,omitempty"`
-	Takeaway      bool                   `protobuf:"varint,6,opt,name=takeaway,proto3" json:"takeaway,omitempty"`
-	Net           int64                  `protobuf:"varint,7,opt,name=net,proto3" json:"net,omitempty"`
-	Vat           int64                  `protobuf:"varint,8,opt,name=vat,proto3" json:"vat,omitempty"`
-	Total         int64                  `protobuf:"varint,9,opt,name=total,proto3" json:"total,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Description  string                 `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
+	ProductGroup string                 `protobuf:"bytes,2,opt,name=product_group,json=productGroup,proto3" json:"product_group,omitempty"`
+	Quantity     string                 `protobuf:"bytes,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	UnitPrice    int64                  `protobuf:"varint,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	VatRate      string                 `protobuf:"bytes,5,opt,name=vat_rate,json=vatRate,proto3" json:"vat_rate,omitempty"`
+	Takeaway     bool                   `protobuf:"varint,6,opt,name=takeaway,proto3" json:"takeaway,omitempty"`
+	Net          int64                  `protobuf:"varint,7,opt,name=net,proto3" json:"net,omitempty"`
+	Vat          int64                  `protobuf:"varint,8,opt,name=vat,proto3" json:"vat,omitempty"`
+	Total        int64                  `protobuf:"varint,9,opt,name=total,proto3" json:"total,omitempty"`
+	// order_id names the collected order a collective invoice line comes from.
+	OrderId       string `protobuf:"bytes,10,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1302,6 +1312,13 @@ func (x *InvoiceLine) GetTotal() int64 {
 	return 0
 }
 
+func (x *InvoiceLine) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
 type Invoice struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1336,8 +1353,16 @@ type Invoice struct {
 	CreatedAt            *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	CreditsInvoiceNumber int64                  `protobuf:"varint,29,opt,name=credits_invoice_number,json=creditsInvoiceNumber,proto3" json:"credits_invoice_number,omitempty"`
 	Rounding             int64                  `protobuf:"varint,30,opt,name=rounding,proto3" json:"rounding,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// ordered_by_customer_id is the customer who bought when the invoice goes
+	// to its parent company (customer_id).
+	OrderedByCustomerId string `protobuf:"bytes,31,opt,name=ordered_by_customer_id,json=orderedByCustomerId,proto3" json:"ordered_by_customer_id,omitempty"`
+	// order_ids are the orders a collective invoice lists.
+	OrderIds        []string `protobuf:"bytes,32,rep,name=order_ids,json=orderIds,proto3" json:"order_ids,omitempty"`
+	OrderIdsPresent bool     `protobuf:"varint,33,opt,name=order_ids_present,json=orderIdsPresent,proto3" json:"order_ids_present,omitempty"`
+	// email_error is the last delivery error of the latest e-mail, if any.
+	EmailError    string `protobuf:"bytes,34,opt,name=email_error,json=emailError,proto3" json:"email_error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Invoice) Reset() {
@@ -1580,6 +1605,34 @@ func (x *Invoice) GetRounding() int64 {
 	return 0
 }
 
+func (x *Invoice) GetOrderedByCustomerId() string {
+	if x != nil {
+		return x.OrderedByCustomerId
+	}
+	return ""
+}
+
+func (x *Invoice) GetOrderIds() []string {
+	if x != nil {
+		return x.OrderIds
+	}
+	return nil
+}
+
+func (x *Invoice) GetOrderIdsPresent() bool {
+	if x != nil {
+		return x.OrderIdsPresent
+	}
+	return false
+}
+
+func (x *Invoice) GetEmailError() string {
+	if x != nil {
+		return x.EmailError
+	}
+	return ""
+}
+
 type InvoiceRequest struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
 	ExternalRef         string                 `protobuf:"bytes,1,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
@@ -1597,8 +1650,12 @@ type InvoiceRequest struct {
 	NetTotal            int64                  `protobuf:"varint,13,opt,name=net_total,json=netTotal,proto3" json:"net_total,omitempty"`
 	VatTotal            int64                  `protobuf:"varint,14,opt,name=vat_total,json=vatTotal,proto3" json:"vat_total,omitempty"`
 	Total               int64                  `protobuf:"varint,15,opt,name=total,proto3" json:"total,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// draft stores an editable, unnumbered draft instead of posting.
+	Draft bool `protobuf:"varint,16,opt,name=draft,proto3" json:"draft,omitempty"`
+	// ordered_by is the buying customer when customer_id is its parent.
+	OrderedBy     string `protobuf:"bytes,17,opt,name=ordered_by,json=orderedBy,proto3" json:"ordered_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *InvoiceRequest) Reset() {
@@ -1734,6 +1791,20 @@ func (x *InvoiceRequest) GetTotal() int64 {
 		return x.Total
 	}
 	return 0
+}
+
+func (x *InvoiceRequest) GetDraft() bool {
+	if x != nil {
+		return x.Draft
+	}
+	return false
+}
+
+func (x *InvoiceRequest) GetOrderedBy() string {
+	if x != nil {
+		return x.OrderedBy
+	}
+	return ""
 }
 
 type CreditLine struct {
@@ -2034,6 +2105,345 @@ func (x *Document) GetData() []byte {
 	return nil
 }
 
+// Order is a purchase of a customer with collective invoicing, collected
+// until a collective invoice lists it.
+type Order struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	CustomerId   string                 `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	CustomerName string                 `protobuf:"bytes,3,opt,name=customer_name,json=customerName,proto3" json:"customer_name,omitempty"`
+	// status is open or invoiced.
+	Status              string         `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	OrderDate           string         `protobuf:"bytes,5,opt,name=order_date,json=orderDate,proto3" json:"order_date,omitempty"`
+	Reference           string         `protobuf:"bytes,6,opt,name=reference,proto3" json:"reference,omitempty"`
+	Comment             string         `protobuf:"bytes,7,opt,name=comment,proto3" json:"comment,omitempty"`
+	Currency            string         `protobuf:"bytes,8,opt,name=currency,proto3" json:"currency,omitempty"`
+	NetTotal            int64          `protobuf:"varint,9,opt,name=net_total,json=netTotal,proto3" json:"net_total,omitempty"`
+	VatTotal            int64          `protobuf:"varint,10,opt,name=vat_total,json=vatTotal,proto3" json:"vat_total,omitempty"`
+	Total               int64          `protobuf:"varint,11,opt,name=total,proto3" json:"total,omitempty"`
+	VatBreakdown        []*VATAmount   `protobuf:"bytes,12,rep,name=vat_breakdown,json=vatBreakdown,proto3" json:"vat_breakdown,omitempty"`
+	VatBreakdownPresent bool           `protobuf:"varint,13,opt,name=vat_breakdown_present,json=vatBreakdownPresent,proto3" json:"vat_breakdown_present,omitempty"`
+	Lines               []*InvoiceLine `protobuf:"bytes,14,rep,name=lines,proto3" json:"lines,omitempty"`
+	LinesPresent        bool           `protobuf:"varint,15,opt,name=lines_present,json=linesPresent,proto3" json:"lines_present,omitempty"`
+	// invoice_id is the collective invoice that lists the order.
+	InvoiceId     string                 `protobuf:"bytes,16,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
+	LocationId    string                 `protobuf:"bytes,17,opt,name=location_id,json=locationId,proto3" json:"location_id,omitempty"`
+	ReceiptId     string                 `protobuf:"bytes,18,opt,name=receipt_id,json=receiptId,proto3" json:"receipt_id,omitempty"`
+	ExternalRef   string                 `protobuf:"bytes,19,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Order) Reset() {
+	*x = Order{}
+	mi := &file_provider_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Order) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Order) ProtoMessage() {}
+
+func (x *Order) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Order.ProtoReflect.Descriptor instead.
+func (*Order) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Order) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Order) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *Order) GetCustomerName() string {
+	if x != nil {
+		return x.CustomerName
+	}
+	return ""
+}
+
+func (x *Order) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Order) GetOrderDate() string {
+	if x != nil {
+		return x.OrderDate
+	}
+	return ""
+}
+
+func (x *Order) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *Order) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *Order) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *Order) GetNetTotal() int64 {
+	if x != nil {
+		return x.NetTotal
+	}
+	return 0
+}
+
+func (x *Order) GetVatTotal() int64 {
+	if x != nil {
+		return x.VatTotal
+	}
+	return 0
+}
+
+func (x *Order) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *Order) GetVatBreakdown() []*VATAmount {
+	if x != nil {
+		return x.VatBreakdown
+	}
+	return nil
+}
+
+func (x *Order) GetVatBreakdownPresent() bool {
+	if x != nil {
+		return x.VatBreakdownPresent
+	}
+	return false
+}
+
+func (x *Order) GetLines() []*InvoiceLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *Order) GetLinesPresent() bool {
+	if x != nil {
+		return x.LinesPresent
+	}
+	return false
+}
+
+func (x *Order) GetInvoiceId() string {
+	if x != nil {
+		return x.InvoiceId
+	}
+	return ""
+}
+
+func (x *Order) GetLocationId() string {
+	if x != nil {
+		return x.LocationId
+	}
+	return ""
+}
+
+func (x *Order) GetReceiptId() string {
+	if x != nil {
+		return x.ReceiptId
+	}
+	return ""
+}
+
+func (x *Order) GetExternalRef() string {
+	if x != nil {
+		return x.ExternalRef
+	}
+	return ""
+}
+
+func (x *Order) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type OrderQuery struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// status is "", open or invoiced.
+	Status        string `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	Limit         int64  `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	Cursor        string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderQuery) Reset() {
+	*x = OrderQuery{}
+	mi := &file_provider_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderQuery) ProtoMessage() {}
+
+func (x *OrderQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderQuery.ProtoReflect.Descriptor instead.
+func (*OrderQuery) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *OrderQuery) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *OrderQuery) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *OrderQuery) GetLimit() int64 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *OrderQuery) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+// CollectiveRequest invoices every open order of customer_id on one invoice
+// to bill_to_customer_id, idempotent on external_ref.
+type CollectiveRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ExternalRef      string                 `protobuf:"bytes,1,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
+	CustomerId       string                 `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	BillToCustomerId string                 `protobuf:"bytes,3,opt,name=bill_to_customer_id,json=billToCustomerId,proto3" json:"bill_to_customer_id,omitempty"`
+	InvoiceDate      string                 `protobuf:"bytes,4,opt,name=invoice_date,json=invoiceDate,proto3" json:"invoice_date,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *CollectiveRequest) Reset() {
+	*x = CollectiveRequest{}
+	mi := &file_provider_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollectiveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollectiveRequest) ProtoMessage() {}
+
+func (x *CollectiveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollectiveRequest.ProtoReflect.Descriptor instead.
+func (*CollectiveRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CollectiveRequest) GetExternalRef() string {
+	if x != nil {
+		return x.ExternalRef
+	}
+	return ""
+}
+
+func (x *CollectiveRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *CollectiveRequest) GetBillToCustomerId() string {
+	if x != nil {
+		return x.BillToCustomerId
+	}
+	return ""
+}
+
+func (x *CollectiveRequest) GetInvoiceDate() string {
+	if x != nil {
+		return x.InvoiceDate
+	}
+	return ""
+}
+
 type LedgerAccount struct {
 	state                  protoimpl.MessageState `protogen:"open.v1"`
 	Number                 string                 `protobuf:"bytes,1,opt,name=number,proto3" json:"number,omitempty"`
@@ -2048,7 +2458,7 @@ type LedgerAccount struct {
 
 func (x *LedgerAccount) Reset() {
 	*x = LedgerAccount{}
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2470,7 @@ func (x *LedgerAccount) String() string {
 func (*LedgerAccount) ProtoMessage() {}
 
 func (x *LedgerAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2483,7 @@ func (x *LedgerAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerAccount.ProtoReflect.Descriptor instead.
 func (*LedgerAccount) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{21}
+	return file_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *LedgerAccount) GetNumber() string {
@@ -2129,7 +2539,7 @@ type VATCode struct {
 
 func (x *VATCode) Reset() {
 	*x = VATCode{}
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2141,7 +2551,7 @@ func (x *VATCode) String() string {
 func (*VATCode) ProtoMessage() {}
 
 func (x *VATCode) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2154,7 +2564,7 @@ func (x *VATCode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VATCode.ProtoReflect.Descriptor instead.
 func (*VATCode) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{22}
+	return file_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *VATCode) GetCode() string {
@@ -2189,7 +2599,7 @@ type PaymentType struct {
 
 func (x *PaymentType) Reset() {
 	*x = PaymentType{}
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2611,7 @@ func (x *PaymentType) String() string {
 func (*PaymentType) ProtoMessage() {}
 
 func (x *PaymentType) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2624,7 @@ func (x *PaymentType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentType.ProtoReflect.Descriptor instead.
 func (*PaymentType) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{23}
+	return file_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PaymentType) GetId() string {
@@ -2252,7 +2662,7 @@ type Posting struct {
 
 func (x *Posting) Reset() {
 	*x = Posting{}
-	mi := &file_provider_proto_msgTypes[24]
+	mi := &file_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2264,7 +2674,7 @@ func (x *Posting) String() string {
 func (*Posting) ProtoMessage() {}
 
 func (x *Posting) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[24]
+	mi := &file_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2277,7 +2687,7 @@ func (x *Posting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Posting.ProtoReflect.Descriptor instead.
 func (*Posting) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{24}
+	return file_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Posting) GetAccount() string {
@@ -2329,7 +2739,7 @@ type Voucher struct {
 
 func (x *Voucher) Reset() {
 	*x = Voucher{}
-	mi := &file_provider_proto_msgTypes[25]
+	mi := &file_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2341,7 +2751,7 @@ func (x *Voucher) String() string {
 func (*Voucher) ProtoMessage() {}
 
 func (x *Voucher) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[25]
+	mi := &file_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2354,7 +2764,7 @@ func (x *Voucher) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Voucher.ProtoReflect.Descriptor instead.
 func (*Voucher) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{25}
+	return file_provider_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Voucher) GetExternalRef() string {
@@ -2409,7 +2819,7 @@ type ExportResult struct {
 
 func (x *ExportResult) Reset() {
 	*x = ExportResult{}
-	mi := &file_provider_proto_msgTypes[26]
+	mi := &file_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2421,7 +2831,7 @@ func (x *ExportResult) String() string {
 func (*ExportResult) ProtoMessage() {}
 
 func (x *ExportResult) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[26]
+	mi := &file_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2434,7 +2844,7 @@ func (x *ExportResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResult.ProtoReflect.Descriptor instead.
 func (*ExportResult) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{26}
+	return file_provider_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ExportResult) GetProviderRef() string {
@@ -2459,7 +2869,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_provider_proto_msgTypes[27]
+	mi := &file_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2881,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[27]
+	mi := &file_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2894,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{27}
+	return file_provider_proto_rawDescGZIP(), []int{30}
 }
 
 type DescribeResponse struct {
@@ -2496,7 +2906,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_provider_proto_msgTypes[28]
+	mi := &file_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2508,7 +2918,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[28]
+	mi := &file_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2521,7 +2931,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{28}
+	return file_provider_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *DescribeResponse) GetProvider() *Descriptor {
@@ -2540,7 +2950,7 @@ type VerifyConnectionRequest struct {
 
 func (x *VerifyConnectionRequest) Reset() {
 	*x = VerifyConnectionRequest{}
-	mi := &file_provider_proto_msgTypes[29]
+	mi := &file_provider_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2552,7 +2962,7 @@ func (x *VerifyConnectionRequest) String() string {
 func (*VerifyConnectionRequest) ProtoMessage() {}
 
 func (x *VerifyConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[29]
+	mi := &file_provider_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2565,7 +2975,7 @@ func (x *VerifyConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyConnectionRequest.ProtoReflect.Descriptor instead.
 func (*VerifyConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{29}
+	return file_provider_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *VerifyConnectionRequest) GetConnection() *Connection {
@@ -2583,7 +2993,7 @@ type VerifyConnectionResponse struct {
 
 func (x *VerifyConnectionResponse) Reset() {
 	*x = VerifyConnectionResponse{}
-	mi := &file_provider_proto_msgTypes[30]
+	mi := &file_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2595,7 +3005,7 @@ func (x *VerifyConnectionResponse) String() string {
 func (*VerifyConnectionResponse) ProtoMessage() {}
 
 func (x *VerifyConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[30]
+	mi := &file_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2608,7 +3018,7 @@ func (x *VerifyConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyConnectionResponse.ProtoReflect.Descriptor instead.
 func (*VerifyConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{30}
+	return file_provider_proto_rawDescGZIP(), []int{33}
 }
 
 type SearchCustomersRequest struct {
@@ -2621,7 +3031,7 @@ type SearchCustomersRequest struct {
 
 func (x *SearchCustomersRequest) Reset() {
 	*x = SearchCustomersRequest{}
-	mi := &file_provider_proto_msgTypes[31]
+	mi := &file_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2633,7 +3043,7 @@ func (x *SearchCustomersRequest) String() string {
 func (*SearchCustomersRequest) ProtoMessage() {}
 
 func (x *SearchCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[31]
+	mi := &file_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2646,7 +3056,7 @@ func (x *SearchCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchCustomersRequest.ProtoReflect.Descriptor instead.
 func (*SearchCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{31}
+	return file_provider_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SearchCustomersRequest) GetConnection() *Connection {
@@ -2674,7 +3084,7 @@ type SearchCustomersResponse struct {
 
 func (x *SearchCustomersResponse) Reset() {
 	*x = SearchCustomersResponse{}
-	mi := &file_provider_proto_msgTypes[32]
+	mi := &file_provider_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2686,7 +3096,7 @@ func (x *SearchCustomersResponse) String() string {
 func (*SearchCustomersResponse) ProtoMessage() {}
 
 func (x *SearchCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[32]
+	mi := &file_provider_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2699,7 +3109,7 @@ func (x *SearchCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchCustomersResponse.ProtoReflect.Descriptor instead.
 func (*SearchCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{32}
+	return file_provider_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SearchCustomersResponse) GetCustomers() []*Customer {
@@ -2733,7 +3143,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_provider_proto_msgTypes[33]
+	mi := &file_provider_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2745,7 +3155,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[33]
+	mi := &file_provider_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2758,7 +3168,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{33}
+	return file_provider_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetCustomerRequest) GetConnection() *Connection {
@@ -2784,7 +3194,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_provider_proto_msgTypes[34]
+	mi := &file_provider_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2796,7 +3206,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[34]
+	mi := &file_provider_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2809,7 +3219,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{34}
+	return file_provider_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetCustomerResponse) GetCustomer() *Customer {
@@ -2829,7 +3239,7 @@ type CreateCustomerRequest struct {
 
 func (x *CreateCustomerRequest) Reset() {
 	*x = CreateCustomerRequest{}
-	mi := &file_provider_proto_msgTypes[35]
+	mi := &file_provider_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2841,7 +3251,7 @@ func (x *CreateCustomerRequest) String() string {
 func (*CreateCustomerRequest) ProtoMessage() {}
 
 func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[35]
+	mi := &file_provider_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2854,7 +3264,7 @@ func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CreateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{35}
+	return file_provider_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateCustomerRequest) GetConnection() *Connection {
@@ -2880,7 +3290,7 @@ type CreateCustomerResponse struct {
 
 func (x *CreateCustomerResponse) Reset() {
 	*x = CreateCustomerResponse{}
-	mi := &file_provider_proto_msgTypes[36]
+	mi := &file_provider_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2892,7 +3302,7 @@ func (x *CreateCustomerResponse) String() string {
 func (*CreateCustomerResponse) ProtoMessage() {}
 
 func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[36]
+	mi := &file_provider_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2905,7 +3315,7 @@ func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CreateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{36}
+	return file_provider_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CreateCustomerResponse) GetCustomer() *Customer {
@@ -2926,7 +3336,7 @@ type UpdateCustomerRequest struct {
 
 func (x *UpdateCustomerRequest) Reset() {
 	*x = UpdateCustomerRequest{}
-	mi := &file_provider_proto_msgTypes[37]
+	mi := &file_provider_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2938,7 +3348,7 @@ func (x *UpdateCustomerRequest) String() string {
 func (*UpdateCustomerRequest) ProtoMessage() {}
 
 func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[37]
+	mi := &file_provider_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2951,7 +3361,7 @@ func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{37}
+	return file_provider_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UpdateCustomerRequest) GetConnection() *Connection {
@@ -2984,7 +3394,7 @@ type UpdateCustomerResponse struct {
 
 func (x *UpdateCustomerResponse) Reset() {
 	*x = UpdateCustomerResponse{}
-	mi := &file_provider_proto_msgTypes[38]
+	mi := &file_provider_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3406,7 @@ func (x *UpdateCustomerResponse) String() string {
 func (*UpdateCustomerResponse) ProtoMessage() {}
 
 func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[38]
+	mi := &file_provider_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3419,7 @@ func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{38}
+	return file_provider_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UpdateCustomerResponse) GetCustomer() *Customer {
@@ -3029,7 +3439,7 @@ type CreateInvoiceRequest struct {
 
 func (x *CreateInvoiceRequest) Reset() {
 	*x = CreateInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[39]
+	mi := &file_provider_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3041,7 +3451,7 @@ func (x *CreateInvoiceRequest) String() string {
 func (*CreateInvoiceRequest) ProtoMessage() {}
 
 func (x *CreateInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[39]
+	mi := &file_provider_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3054,7 +3464,7 @@ func (x *CreateInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*CreateInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{39}
+	return file_provider_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *CreateInvoiceRequest) GetConnection() *Connection {
@@ -3080,7 +3490,7 @@ type CreateInvoiceResponse struct {
 
 func (x *CreateInvoiceResponse) Reset() {
 	*x = CreateInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[40]
+	mi := &file_provider_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3092,7 +3502,7 @@ func (x *CreateInvoiceResponse) String() string {
 func (*CreateInvoiceResponse) ProtoMessage() {}
 
 func (x *CreateInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[40]
+	mi := &file_provider_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3105,7 +3515,7 @@ func (x *CreateInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*CreateInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{40}
+	return file_provider_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateInvoiceResponse) GetInvoice() *Invoice {
@@ -3125,7 +3535,7 @@ type GetInvoiceRequest struct {
 
 func (x *GetInvoiceRequest) Reset() {
 	*x = GetInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[41]
+	mi := &file_provider_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3137,7 +3547,7 @@ func (x *GetInvoiceRequest) String() string {
 func (*GetInvoiceRequest) ProtoMessage() {}
 
 func (x *GetInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[41]
+	mi := &file_provider_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3150,7 +3560,7 @@ func (x *GetInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*GetInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{41}
+	return file_provider_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetInvoiceRequest) GetConnection() *Connection {
@@ -3176,7 +3586,7 @@ type GetInvoiceResponse struct {
 
 func (x *GetInvoiceResponse) Reset() {
 	*x = GetInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[42]
+	mi := &file_provider_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3188,7 +3598,7 @@ func (x *GetInvoiceResponse) String() string {
 func (*GetInvoiceResponse) ProtoMessage() {}
 
 func (x *GetInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[42]
+	mi := &file_provider_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3201,7 +3611,7 @@ func (x *GetInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*GetInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{42}
+	return file_provider_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetInvoiceResponse) GetInvoice() *Invoice {
@@ -3221,7 +3631,7 @@ type ListInvoicesRequest struct {
 
 func (x *ListInvoicesRequest) Reset() {
 	*x = ListInvoicesRequest{}
-	mi := &file_provider_proto_msgTypes[43]
+	mi := &file_provider_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3643,7 @@ func (x *ListInvoicesRequest) String() string {
 func (*ListInvoicesRequest) ProtoMessage() {}
 
 func (x *ListInvoicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[43]
+	mi := &file_provider_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +3656,7 @@ func (x *ListInvoicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInvoicesRequest.ProtoReflect.Descriptor instead.
 func (*ListInvoicesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{43}
+	return file_provider_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListInvoicesRequest) GetConnection() *Connection {
@@ -3274,7 +3684,7 @@ type ListInvoicesResponse struct {
 
 func (x *ListInvoicesResponse) Reset() {
 	*x = ListInvoicesResponse{}
-	mi := &file_provider_proto_msgTypes[44]
+	mi := &file_provider_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3286,7 +3696,7 @@ func (x *ListInvoicesResponse) String() string {
 func (*ListInvoicesResponse) ProtoMessage() {}
 
 func (x *ListInvoicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[44]
+	mi := &file_provider_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3299,7 +3709,7 @@ func (x *ListInvoicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInvoicesResponse.ProtoReflect.Descriptor instead.
 func (*ListInvoicesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{44}
+	return file_provider_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListInvoicesResponse) GetInvoices() []*Invoice {
@@ -3333,7 +3743,7 @@ type CreditInvoiceRequest struct {
 
 func (x *CreditInvoiceRequest) Reset() {
 	*x = CreditInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[45]
+	mi := &file_provider_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3345,7 +3755,7 @@ func (x *CreditInvoiceRequest) String() string {
 func (*CreditInvoiceRequest) ProtoMessage() {}
 
 func (x *CreditInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[45]
+	mi := &file_provider_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3358,7 +3768,7 @@ func (x *CreditInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*CreditInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{45}
+	return file_provider_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CreditInvoiceRequest) GetConnection() *Connection {
@@ -3384,7 +3794,7 @@ type CreditInvoiceResponse struct {
 
 func (x *CreditInvoiceResponse) Reset() {
 	*x = CreditInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[46]
+	mi := &file_provider_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3396,7 +3806,7 @@ func (x *CreditInvoiceResponse) String() string {
 func (*CreditInvoiceResponse) ProtoMessage() {}
 
 func (x *CreditInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[46]
+	mi := &file_provider_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3409,7 +3819,7 @@ func (x *CreditInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*CreditInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{46}
+	return file_provider_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreditInvoiceResponse) GetInvoice() *Invoice {
@@ -3430,7 +3840,7 @@ type MarkInvoicePaidRequest struct {
 
 func (x *MarkInvoicePaidRequest) Reset() {
 	*x = MarkInvoicePaidRequest{}
-	mi := &file_provider_proto_msgTypes[47]
+	mi := &file_provider_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3442,7 +3852,7 @@ func (x *MarkInvoicePaidRequest) String() string {
 func (*MarkInvoicePaidRequest) ProtoMessage() {}
 
 func (x *MarkInvoicePaidRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[47]
+	mi := &file_provider_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3455,7 +3865,7 @@ func (x *MarkInvoicePaidRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkInvoicePaidRequest.ProtoReflect.Descriptor instead.
 func (*MarkInvoicePaidRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{47}
+	return file_provider_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *MarkInvoicePaidRequest) GetConnection() *Connection {
@@ -3488,7 +3898,7 @@ type MarkInvoicePaidResponse struct {
 
 func (x *MarkInvoicePaidResponse) Reset() {
 	*x = MarkInvoicePaidResponse{}
-	mi := &file_provider_proto_msgTypes[48]
+	mi := &file_provider_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3500,7 +3910,7 @@ func (x *MarkInvoicePaidResponse) String() string {
 func (*MarkInvoicePaidResponse) ProtoMessage() {}
 
 func (x *MarkInvoicePaidResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[48]
+	mi := &file_provider_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3513,7 +3923,7 @@ func (x *MarkInvoicePaidResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkInvoicePaidResponse.ProtoReflect.Descriptor instead.
 func (*MarkInvoicePaidResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{48}
+	return file_provider_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *MarkInvoicePaidResponse) GetInvoice() *Invoice {
@@ -3533,7 +3943,7 @@ type InvoicePDFRequest struct {
 
 func (x *InvoicePDFRequest) Reset() {
 	*x = InvoicePDFRequest{}
-	mi := &file_provider_proto_msgTypes[49]
+	mi := &file_provider_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3545,7 +3955,7 @@ func (x *InvoicePDFRequest) String() string {
 func (*InvoicePDFRequest) ProtoMessage() {}
 
 func (x *InvoicePDFRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[49]
+	mi := &file_provider_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3558,7 +3968,7 @@ func (x *InvoicePDFRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoicePDFRequest.ProtoReflect.Descriptor instead.
 func (*InvoicePDFRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{49}
+	return file_provider_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *InvoicePDFRequest) GetConnection() *Connection {
@@ -3584,7 +3994,7 @@ type InvoicePDFResponse struct {
 
 func (x *InvoicePDFResponse) Reset() {
 	*x = InvoicePDFResponse{}
-	mi := &file_provider_proto_msgTypes[50]
+	mi := &file_provider_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3596,7 +4006,7 @@ func (x *InvoicePDFResponse) String() string {
 func (*InvoicePDFResponse) ProtoMessage() {}
 
 func (x *InvoicePDFResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[50]
+	mi := &file_provider_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3609,12 +4019,525 @@ func (x *InvoicePDFResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoicePDFResponse.ProtoReflect.Descriptor instead.
 func (*InvoicePDFResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{50}
+	return file_provider_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *InvoicePDFResponse) GetDocument() *Document {
 	if x != nil {
 		return x.Document
+	}
+	return nil
+}
+
+type UpdateDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Request       *InvoiceRequest        `protobuf:"bytes,3,opt,name=request,proto3" json:"request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateDraftRequest) Reset() {
+	*x = UpdateDraftRequest{}
+	mi := &file_provider_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateDraftRequest) ProtoMessage() {}
+
+func (x *UpdateDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateDraftRequest.ProtoReflect.Descriptor instead.
+func (*UpdateDraftRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *UpdateDraftRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *UpdateDraftRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UpdateDraftRequest) GetRequest() *InvoiceRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+type UpdateDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invoice       *Invoice               `protobuf:"bytes,1,opt,name=invoice,proto3" json:"invoice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateDraftResponse) Reset() {
+	*x = UpdateDraftResponse{}
+	mi := &file_provider_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateDraftResponse) ProtoMessage() {}
+
+func (x *UpdateDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateDraftResponse.ProtoReflect.Descriptor instead.
+func (*UpdateDraftResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *UpdateDraftResponse) GetInvoice() *Invoice {
+	if x != nil {
+		return x.Invoice
+	}
+	return nil
+}
+
+type PostInvoiceRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Connection *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Id         string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// date is the date argument of core.Provider.PostInvoice ("YYYY-MM-DD").
+	Date          string `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostInvoiceRequest) Reset() {
+	*x = PostInvoiceRequest{}
+	mi := &file_provider_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostInvoiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostInvoiceRequest) ProtoMessage() {}
+
+func (x *PostInvoiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostInvoiceRequest.ProtoReflect.Descriptor instead.
+func (*PostInvoiceRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *PostInvoiceRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *PostInvoiceRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PostInvoiceRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+type PostInvoiceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invoice       *Invoice               `protobuf:"bytes,1,opt,name=invoice,proto3" json:"invoice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostInvoiceResponse) Reset() {
+	*x = PostInvoiceResponse{}
+	mi := &file_provider_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostInvoiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostInvoiceResponse) ProtoMessage() {}
+
+func (x *PostInvoiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostInvoiceResponse.ProtoReflect.Descriptor instead.
+func (*PostInvoiceResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *PostInvoiceResponse) GetInvoice() *Invoice {
+	if x != nil {
+		return x.Invoice
+	}
+	return nil
+}
+
+type CreateOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Request       *InvoiceRequest        `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOrderRequest) Reset() {
+	*x = CreateOrderRequest{}
+	mi := &file_provider_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOrderRequest) ProtoMessage() {}
+
+func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
+func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *CreateOrderRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *CreateOrderRequest) GetRequest() *InvoiceRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+type CreateOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOrderResponse) Reset() {
+	*x = CreateOrderResponse{}
+	mi := &file_provider_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOrderResponse) ProtoMessage() {}
+
+func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
+func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *CreateOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type ListOrdersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Query         *OrderQuery            `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrdersRequest) Reset() {
+	*x = ListOrdersRequest{}
+	mi := &file_provider_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrdersRequest) ProtoMessage() {}
+
+func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *ListOrdersRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *ListOrdersRequest) GetQuery() *OrderQuery {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+type ListOrdersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Orders        []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
+	OrdersPresent bool                   `protobuf:"varint,2,opt,name=orders_present,json=ordersPresent,proto3" json:"orders_present,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrdersResponse) Reset() {
+	*x = ListOrdersResponse{}
+	mi := &file_provider_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrdersResponse) ProtoMessage() {}
+
+func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ListOrdersResponse) GetOrders() []*Order {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
+func (x *ListOrdersResponse) GetOrdersPresent() bool {
+	if x != nil {
+		return x.OrdersPresent
+	}
+	return false
+}
+
+func (x *ListOrdersResponse) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
+type InvoiceOrdersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Request       *CollectiveRequest     `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvoiceOrdersRequest) Reset() {
+	*x = InvoiceOrdersRequest{}
+	mi := &file_provider_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvoiceOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvoiceOrdersRequest) ProtoMessage() {}
+
+func (x *InvoiceOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvoiceOrdersRequest.ProtoReflect.Descriptor instead.
+func (*InvoiceOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *InvoiceOrdersRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *InvoiceOrdersRequest) GetRequest() *CollectiveRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+type InvoiceOrdersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Invoice       *Invoice               `protobuf:"bytes,1,opt,name=invoice,proto3" json:"invoice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvoiceOrdersResponse) Reset() {
+	*x = InvoiceOrdersResponse{}
+	mi := &file_provider_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvoiceOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvoiceOrdersResponse) ProtoMessage() {}
+
+func (x *InvoiceOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvoiceOrdersResponse.ProtoReflect.Descriptor instead.
+func (*InvoiceOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *InvoiceOrdersResponse) GetInvoice() *Invoice {
+	if x != nil {
+		return x.Invoice
 	}
 	return nil
 }
@@ -3628,7 +4551,7 @@ type ListLedgerAccountsRequest struct {
 
 func (x *ListLedgerAccountsRequest) Reset() {
 	*x = ListLedgerAccountsRequest{}
-	mi := &file_provider_proto_msgTypes[51]
+	mi := &file_provider_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3640,7 +4563,7 @@ func (x *ListLedgerAccountsRequest) String() string {
 func (*ListLedgerAccountsRequest) ProtoMessage() {}
 
 func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[51]
+	mi := &file_provider_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3653,7 +4576,7 @@ func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{51}
+	return file_provider_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *ListLedgerAccountsRequest) GetConnection() *Connection {
@@ -3673,7 +4596,7 @@ type ListLedgerAccountsResponse struct {
 
 func (x *ListLedgerAccountsResponse) Reset() {
 	*x = ListLedgerAccountsResponse{}
-	mi := &file_provider_proto_msgTypes[52]
+	mi := &file_provider_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3685,7 +4608,7 @@ func (x *ListLedgerAccountsResponse) String() string {
 func (*ListLedgerAccountsResponse) ProtoMessage() {}
 
 func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[52]
+	mi := &file_provider_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3698,7 +4621,7 @@ func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{52}
+	return file_provider_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ListLedgerAccountsResponse) GetAccounts() []*LedgerAccount {
@@ -3724,7 +4647,7 @@ type ListVATCodesRequest struct {
 
 func (x *ListVATCodesRequest) Reset() {
 	*x = ListVATCodesRequest{}
-	mi := &file_provider_proto_msgTypes[53]
+	mi := &file_provider_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3736,7 +4659,7 @@ func (x *ListVATCodesRequest) String() string {
 func (*ListVATCodesRequest) ProtoMessage() {}
 
 func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[53]
+	mi := &file_provider_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3749,7 +4672,7 @@ func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesRequest.ProtoReflect.Descriptor instead.
 func (*ListVATCodesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{53}
+	return file_provider_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ListVATCodesRequest) GetConnection() *Connection {
@@ -3769,7 +4692,7 @@ type ListVATCodesResponse struct {
 
 func (x *ListVATCodesResponse) Reset() {
 	*x = ListVATCodesResponse{}
-	mi := &file_provider_proto_msgTypes[54]
+	mi := &file_provider_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3781,7 +4704,7 @@ func (x *ListVATCodesResponse) String() string {
 func (*ListVATCodesResponse) ProtoMessage() {}
 
 func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[54]
+	mi := &file_provider_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3794,7 +4717,7 @@ func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesResponse.ProtoReflect.Descriptor instead.
 func (*ListVATCodesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{54}
+	return file_provider_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ListVATCodesResponse) GetVatCodes() []*VATCode {
@@ -3820,7 +4743,7 @@ type ListPaymentTypesRequest struct {
 
 func (x *ListPaymentTypesRequest) Reset() {
 	*x = ListPaymentTypesRequest{}
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3832,7 +4755,7 @@ func (x *ListPaymentTypesRequest) String() string {
 func (*ListPaymentTypesRequest) ProtoMessage() {}
 
 func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3845,7 +4768,7 @@ func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{55}
+	return file_provider_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ListPaymentTypesRequest) GetConnection() *Connection {
@@ -3865,7 +4788,7 @@ type ListPaymentTypesResponse struct {
 
 func (x *ListPaymentTypesResponse) Reset() {
 	*x = ListPaymentTypesResponse{}
-	mi := &file_provider_proto_msgTypes[56]
+	mi := &file_provider_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3877,7 +4800,7 @@ func (x *ListPaymentTypesResponse) String() string {
 func (*ListPaymentTypesResponse) ProtoMessage() {}
 
 func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[56]
+	mi := &file_provider_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3890,7 +4813,7 @@ func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{56}
+	return file_provider_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ListPaymentTypesResponse) GetPaymentTypes() []*PaymentType {
@@ -3917,7 +4840,7 @@ type ExportSalesRequest struct {
 
 func (x *ExportSalesRequest) Reset() {
 	*x = ExportSalesRequest{}
-	mi := &file_provider_proto_msgTypes[57]
+	mi := &file_provider_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3929,7 +4852,7 @@ func (x *ExportSalesRequest) String() string {
 func (*ExportSalesRequest) ProtoMessage() {}
 
 func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[57]
+	mi := &file_provider_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3942,7 +4865,7 @@ func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesRequest.ProtoReflect.Descriptor instead.
 func (*ExportSalesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{57}
+	return file_provider_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ExportSalesRequest) GetConnection() *Connection {
@@ -3968,7 +4891,7 @@ type ExportSalesResponse struct {
 
 func (x *ExportSalesResponse) Reset() {
 	*x = ExportSalesResponse{}
-	mi := &file_provider_proto_msgTypes[58]
+	mi := &file_provider_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3980,7 +4903,7 @@ func (x *ExportSalesResponse) String() string {
 func (*ExportSalesResponse) ProtoMessage() {}
 
 func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[58]
+	mi := &file_provider_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3993,7 +4916,7 @@ func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesResponse.ProtoReflect.Descriptor instead.
 func (*ExportSalesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{58}
+	return file_provider_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ExportSalesResponse) GetResult() *ExportResult {
@@ -4032,7 +4955,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12;\n" +
 	"\x06fields\x18\x02 \x03(\v2#.ledgerbridge.provider.v1.AuthFieldR\x06fields\x12%\n" +
 	"\x0efields_present\x18\x03 \x01(\bR\rfieldsPresent\x12A\n" +
-	"\x06oauth2\x18\x04 \x01(\v2).ledgerbridge.provider.v1.OAuth2EndpointsR\x06oauth2\"\x94\x03\n" +
+	"\x06oauth2\x18\x04 \x01(\v2).ledgerbridge.provider.v1.OAuth2EndpointsR\x06oauth2\"\xac\x03\n" +
 	"\fCapabilities\x12%\n" +
 	"\x0eowns_customers\x18\x01 \x01(\bR\rownsCustomers\x12<\n" +
 	"\x1aadjustable_customer_fields\x18\x02 \x03(\tR\x18adjustableCustomerFields\x12K\n" +
@@ -4042,7 +4965,9 @@ const file_provider_proto_rawDesc = "" +
 	"\x13collective_invoices\x18\x06 \x01(\bR\x12collectiveInvoices\x12\x10\n" +
 	"\x03pdf\x18\a \x01(\bR\x03pdf\x12!\n" +
 	"\fsales_export\x18\b \x01(\bR\vsalesExport\x12'\n" +
-	"\x0fledger_accounts\x18\t \x01(\bR\x0eledgerAccounts\"\xe3\x01\n" +
+	"\x0fledger_accounts\x18\t \x01(\bR\x0eledgerAccounts\x12\x16\n" +
+	"\x06drafts\x18\n" +
+	" \x01(\bR\x06drafts\"\xe3\x01\n" +
 	"\n" +
 	"Descriptor\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
@@ -4126,7 +5051,7 @@ const file_provider_proto_rawDesc = "" +
 	"\tVATAmount\x12\x19\n" +
 	"\bvat_rate\x18\x01 \x01(\tR\avatRate\x12\x10\n" +
 	"\x03net\x18\x02 \x01(\x03R\x03net\x12\x10\n" +
-	"\x03vat\x18\x03 \x01(\x03R\x03vat\"\x80\x02\n" +
+	"\x03vat\x18\x03 \x01(\x03R\x03vat\"\x9b\x02\n" +
 	"\vInvoiceLine\x12 \n" +
 	"\vdescription\x18\x01 \x01(\tR\vdescription\x12#\n" +
 	"\rproduct_group\x18\x02 \x01(\tR\fproductGroup\x12\x1a\n" +
@@ -4137,7 +5062,9 @@ const file_provider_proto_rawDesc = "" +
 	"\btakeaway\x18\x06 \x01(\bR\btakeaway\x12\x10\n" +
 	"\x03net\x18\a \x01(\x03R\x03net\x12\x10\n" +
 	"\x03vat\x18\b \x01(\x03R\x03vat\x12\x14\n" +
-	"\x05total\x18\t \x01(\x03R\x05total\"\x90\b\n" +
+	"\x05total\x18\t \x01(\x03R\x05total\x12\x19\n" +
+	"\border_id\x18\n" +
+	" \x01(\tR\aorderId\"\xaf\t\n" +
 	"\aInvoice\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12\x12\n" +
@@ -4173,7 +5100,12 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x124\n" +
 	"\x16credits_invoice_number\x18\x1d \x01(\x03R\x14creditsInvoiceNumber\x12\x1a\n" +
-	"\brounding\x18\x1e \x01(\x03R\brounding\"\xbb\x04\n" +
+	"\brounding\x18\x1e \x01(\x03R\brounding\x123\n" +
+	"\x16ordered_by_customer_id\x18\x1f \x01(\tR\x13orderedByCustomerId\x12\x1b\n" +
+	"\torder_ids\x18  \x03(\tR\borderIds\x12*\n" +
+	"\x11order_ids_present\x18! \x01(\bR\x0forderIdsPresent\x12\x1f\n" +
+	"\vemail_error\x18\" \x01(\tR\n" +
+	"emailError\"\xf0\x04\n" +
 	"\x0eInvoiceRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
@@ -4193,7 +5125,10 @@ const file_provider_proto_rawDesc = "" +
 	"\x15vat_breakdown_present\x18\f \x01(\bR\x13vatBreakdownPresent\x12\x1b\n" +
 	"\tnet_total\x18\r \x01(\x03R\bnetTotal\x12\x1b\n" +
 	"\tvat_total\x18\x0e \x01(\x03R\bvatTotal\x12\x14\n" +
-	"\x05total\x18\x0f \x01(\x03R\x05total\"<\n" +
+	"\x05total\x18\x0f \x01(\x03R\x05total\x12\x14\n" +
+	"\x05draft\x18\x10 \x01(\bR\x05draft\x12\x1d\n" +
+	"\n" +
+	"ordered_by\x18\x11 \x01(\tR\torderedBy\"<\n" +
 	"\n" +
 	"CreditLine\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x1a\n" +
@@ -4220,7 +5155,48 @@ const file_provider_proto_rawDesc = "" +
 	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x1a\n" +
 	"\bfilename\x18\x02 \x01(\tR\bfilename\x12\x17\n" +
 	"\x04data\x18\x03 \x01(\fH\x00R\x04data\x88\x01\x01B\a\n" +
-	"\x05_data\"\xe2\x01\n" +
+	"\x05_data\"\xd5\x05\n" +
+	"\x05Order\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vcustomer_id\x18\x02 \x01(\tR\n" +
+	"customerId\x12#\n" +
+	"\rcustomer_name\x18\x03 \x01(\tR\fcustomerName\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"order_date\x18\x05 \x01(\tR\torderDate\x12\x1c\n" +
+	"\treference\x18\x06 \x01(\tR\treference\x12\x18\n" +
+	"\acomment\x18\a \x01(\tR\acomment\x12\x1a\n" +
+	"\bcurrency\x18\b \x01(\tR\bcurrency\x12\x1b\n" +
+	"\tnet_total\x18\t \x01(\x03R\bnetTotal\x12\x1b\n" +
+	"\tvat_total\x18\n" +
+	" \x01(\x03R\bvatTotal\x12\x14\n" +
+	"\x05total\x18\v \x01(\x03R\x05total\x12H\n" +
+	"\rvat_breakdown\x18\f \x03(\v2#.ledgerbridge.provider.v1.VATAmountR\fvatBreakdown\x122\n" +
+	"\x15vat_breakdown_present\x18\r \x01(\bR\x13vatBreakdownPresent\x12;\n" +
+	"\x05lines\x18\x0e \x03(\v2%.ledgerbridge.provider.v1.InvoiceLineR\x05lines\x12#\n" +
+	"\rlines_present\x18\x0f \x01(\bR\flinesPresent\x12\x1d\n" +
+	"\n" +
+	"invoice_id\x18\x10 \x01(\tR\tinvoiceId\x12\x1f\n" +
+	"\vlocation_id\x18\x11 \x01(\tR\n" +
+	"locationId\x12\x1d\n" +
+	"\n" +
+	"receipt_id\x18\x12 \x01(\tR\treceiptId\x12!\n" +
+	"\fexternal_ref\x18\x13 \x01(\tR\vexternalRef\x129\n" +
+	"\n" +
+	"created_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"s\n" +
+	"\n" +
+	"OrderQuery\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12\x16\n" +
+	"\x06cursor\x18\x04 \x01(\tR\x06cursor\"\xa9\x01\n" +
+	"\x11CollectiveRequest\x12!\n" +
+	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
+	"\vcustomer_id\x18\x02 \x01(\tR\n" +
+	"customerId\x12-\n" +
+	"\x13bill_to_customer_id\x18\x03 \x01(\tR\x10billToCustomerId\x12!\n" +
+	"\finvoice_date\x18\x04 \x01(\tR\vinvoiceDate\"\xe2\x01\n" +
 	"\rLedgerAccount\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -4338,7 +5314,47 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"T\n" +
 	"\x12InvoicePDFResponse\x12>\n" +
-	"\bdocument\x18\x01 \x01(\v2\".ledgerbridge.provider.v1.DocumentR\bdocument\"a\n" +
+	"\bdocument\x18\x01 \x01(\v2\".ledgerbridge.provider.v1.DocumentR\bdocument\"\xae\x01\n" +
+	"\x12UpdateDraftRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12B\n" +
+	"\arequest\x18\x03 \x01(\v2(.ledgerbridge.provider.v1.InvoiceRequestR\arequest\"R\n" +
+	"\x13UpdateDraftResponse\x12;\n" +
+	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"~\n" +
+	"\x12PostInvoiceRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x12\n" +
+	"\x04date\x18\x03 \x01(\tR\x04date\"R\n" +
+	"\x13PostInvoiceResponse\x12;\n" +
+	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"\x9e\x01\n" +
+	"\x12CreateOrderRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12B\n" +
+	"\arequest\x18\x02 \x01(\v2(.ledgerbridge.provider.v1.InvoiceRequestR\arequest\"L\n" +
+	"\x13CreateOrderResponse\x125\n" +
+	"\x05order\x18\x01 \x01(\v2\x1f.ledgerbridge.provider.v1.OrderR\x05order\"\x95\x01\n" +
+	"\x11ListOrdersRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12:\n" +
+	"\x05query\x18\x02 \x01(\v2$.ledgerbridge.provider.v1.OrderQueryR\x05query\"\x95\x01\n" +
+	"\x12ListOrdersResponse\x127\n" +
+	"\x06orders\x18\x01 \x03(\v2\x1f.ledgerbridge.provider.v1.OrderR\x06orders\x12%\n" +
+	"\x0eorders_present\x18\x02 \x01(\bR\rordersPresent\x12\x1f\n" +
+	"\vnext_cursor\x18\x03 \x01(\tR\n" +
+	"nextCursor\"\xa3\x01\n" +
+	"\x14InvoiceOrdersRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12E\n" +
+	"\arequest\x18\x02 \x01(\v2+.ledgerbridge.provider.v1.CollectiveRequestR\arequest\"T\n" +
+	"\x15InvoiceOrdersResponse\x12;\n" +
+	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"a\n" +
 	"\x19ListLedgerAccountsRequest\x12D\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
@@ -4366,7 +5382,7 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12;\n" +
 	"\avoucher\x18\x02 \x01(\v2!.ledgerbridge.provider.v1.VoucherR\avoucher\"U\n" +
 	"\x13ExportSalesResponse\x12>\n" +
-	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xaa\x0e\n" +
+	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xc9\x12\n" +
 	"\bProvider\x12a\n" +
 	"\bDescribe\x12).ledgerbridge.provider.v1.DescribeRequest\x1a*.ledgerbridge.provider.v1.DescribeResponse\x12y\n" +
 	"\x10VerifyConnection\x121.ledgerbridge.provider.v1.VerifyConnectionRequest\x1a2.ledgerbridge.provider.v1.VerifyConnectionResponse\x12v\n" +
@@ -4374,14 +5390,20 @@ const file_provider_proto_rawDesc = "" +
 	"\vGetCustomer\x12,.ledgerbridge.provider.v1.GetCustomerRequest\x1a-.ledgerbridge.provider.v1.GetCustomerResponse\x12s\n" +
 	"\x0eCreateCustomer\x12/.ledgerbridge.provider.v1.CreateCustomerRequest\x1a0.ledgerbridge.provider.v1.CreateCustomerResponse\x12s\n" +
 	"\x0eUpdateCustomer\x12/.ledgerbridge.provider.v1.UpdateCustomerRequest\x1a0.ledgerbridge.provider.v1.UpdateCustomerResponse\x12p\n" +
-	"\rCreateInvoice\x12..ledgerbridge.provider.v1.CreateInvoiceRequest\x1a/.ledgerbridge.provider.v1.CreateInvoiceResponse\x12g\n" +
+	"\rCreateInvoice\x12..ledgerbridge.provider.v1.CreateInvoiceRequest\x1a/.ledgerbridge.provider.v1.CreateInvoiceResponse\x12j\n" +
+	"\vUpdateDraft\x12,.ledgerbridge.provider.v1.UpdateDraftRequest\x1a-.ledgerbridge.provider.v1.UpdateDraftResponse\x12j\n" +
+	"\vPostInvoice\x12,.ledgerbridge.provider.v1.PostInvoiceRequest\x1a-.ledgerbridge.provider.v1.PostInvoiceResponse\x12g\n" +
 	"\n" +
 	"GetInvoice\x12+.ledgerbridge.provider.v1.GetInvoiceRequest\x1a,.ledgerbridge.provider.v1.GetInvoiceResponse\x12m\n" +
 	"\fListInvoices\x12-.ledgerbridge.provider.v1.ListInvoicesRequest\x1a..ledgerbridge.provider.v1.ListInvoicesResponse\x12p\n" +
 	"\rCreditInvoice\x12..ledgerbridge.provider.v1.CreditInvoiceRequest\x1a/.ledgerbridge.provider.v1.CreditInvoiceResponse\x12v\n" +
 	"\x0fMarkInvoicePaid\x120.ledgerbridge.provider.v1.MarkInvoicePaidRequest\x1a1.ledgerbridge.provider.v1.MarkInvoicePaidResponse\x12g\n" +
 	"\n" +
-	"InvoicePDF\x12+.ledgerbridge.provider.v1.InvoicePDFRequest\x1a,.ledgerbridge.provider.v1.InvoicePDFResponse\x12\x7f\n" +
+	"InvoicePDF\x12+.ledgerbridge.provider.v1.InvoicePDFRequest\x1a,.ledgerbridge.provider.v1.InvoicePDFResponse\x12j\n" +
+	"\vCreateOrder\x12,.ledgerbridge.provider.v1.CreateOrderRequest\x1a-.ledgerbridge.provider.v1.CreateOrderResponse\x12g\n" +
+	"\n" +
+	"ListOrders\x12+.ledgerbridge.provider.v1.ListOrdersRequest\x1a,.ledgerbridge.provider.v1.ListOrdersResponse\x12p\n" +
+	"\rInvoiceOrders\x12..ledgerbridge.provider.v1.InvoiceOrdersRequest\x1a/.ledgerbridge.provider.v1.InvoiceOrdersResponse\x12\x7f\n" +
 	"\x12ListLedgerAccounts\x123.ledgerbridge.provider.v1.ListLedgerAccountsRequest\x1a4.ledgerbridge.provider.v1.ListLedgerAccountsResponse\x12m\n" +
 	"\fListVATCodes\x12-.ledgerbridge.provider.v1.ListVATCodesRequest\x1a..ledgerbridge.provider.v1.ListVATCodesResponse\x12y\n" +
 	"\x10ListPaymentTypes\x121.ledgerbridge.provider.v1.ListPaymentTypesRequest\x1a2.ledgerbridge.provider.v1.ListPaymentTypesResponse\x12j\n" +
@@ -4399,7 +5421,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
 var file_provider_proto_goTypes = []any{
 	(*Error)(nil),                      // 0: ledgerbridge.provider.v1.Error
 	(*FieldError)(nil),                 // 1: ledgerbridge.provider.v1.FieldError
@@ -4422,47 +5444,60 @@ var file_provider_proto_goTypes = []any{
 	(*CreditRequest)(nil),              // 18: ledgerbridge.provider.v1.CreditRequest
 	(*InvoiceQuery)(nil),               // 19: ledgerbridge.provider.v1.InvoiceQuery
 	(*Document)(nil),                   // 20: ledgerbridge.provider.v1.Document
-	(*LedgerAccount)(nil),              // 21: ledgerbridge.provider.v1.LedgerAccount
-	(*VATCode)(nil),                    // 22: ledgerbridge.provider.v1.VATCode
-	(*PaymentType)(nil),                // 23: ledgerbridge.provider.v1.PaymentType
-	(*Posting)(nil),                    // 24: ledgerbridge.provider.v1.Posting
-	(*Voucher)(nil),                    // 25: ledgerbridge.provider.v1.Voucher
-	(*ExportResult)(nil),               // 26: ledgerbridge.provider.v1.ExportResult
-	(*DescribeRequest)(nil),            // 27: ledgerbridge.provider.v1.DescribeRequest
-	(*DescribeResponse)(nil),           // 28: ledgerbridge.provider.v1.DescribeResponse
-	(*VerifyConnectionRequest)(nil),    // 29: ledgerbridge.provider.v1.VerifyConnectionRequest
-	(*VerifyConnectionResponse)(nil),   // 30: ledgerbridge.provider.v1.VerifyConnectionResponse
-	(*SearchCustomersRequest)(nil),     // 31: ledgerbridge.provider.v1.SearchCustomersRequest
-	(*SearchCustomersResponse)(nil),    // 32: ledgerbridge.provider.v1.SearchCustomersResponse
-	(*GetCustomerRequest)(nil),         // 33: ledgerbridge.provider.v1.GetCustomerRequest
-	(*GetCustomerResponse)(nil),        // 34: ledgerbridge.provider.v1.GetCustomerResponse
-	(*CreateCustomerRequest)(nil),      // 35: ledgerbridge.provider.v1.CreateCustomerRequest
-	(*CreateCustomerResponse)(nil),     // 36: ledgerbridge.provider.v1.CreateCustomerResponse
-	(*UpdateCustomerRequest)(nil),      // 37: ledgerbridge.provider.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),     // 38: ledgerbridge.provider.v1.UpdateCustomerResponse
-	(*CreateInvoiceRequest)(nil),       // 39: ledgerbridge.provider.v1.CreateInvoiceRequest
-	(*CreateInvoiceResponse)(nil),      // 40: ledgerbridge.provider.v1.CreateInvoiceResponse
-	(*GetInvoiceRequest)(nil),          // 41: ledgerbridge.provider.v1.GetInvoiceRequest
-	(*GetInvoiceResponse)(nil),         // 42: ledgerbridge.provider.v1.GetInvoiceResponse
-	(*ListInvoicesRequest)(nil),        // 43: ledgerbridge.provider.v1.ListInvoicesRequest
-	(*ListInvoicesResponse)(nil),       // 44: ledgerbridge.provider.v1.ListInvoicesResponse
-	(*CreditInvoiceRequest)(nil),       // 45: ledgerbridge.provider.v1.CreditInvoiceRequest
-	(*CreditInvoiceResponse)(nil),      // 46: ledgerbridge.provider.v1.CreditInvoiceResponse
-	(*MarkInvoicePaidRequest)(nil),     // 47: ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	(*MarkInvoicePaidResponse)(nil),    // 48: ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	(*InvoicePDFRequest)(nil),          // 49: ledgerbridge.provider.v1.InvoicePDFRequest
-	(*InvoicePDFResponse)(nil),         // 50: ledgerbridge.provider.v1.InvoicePDFResponse
-	(*ListLedgerAccountsRequest)(nil),  // 51: ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	(*ListLedgerAccountsResponse)(nil), // 52: ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	(*ListVATCodesRequest)(nil),        // 53: ledgerbridge.provider.v1.ListVATCodesRequest
-	(*ListVATCodesResponse)(nil),       // 54: ledgerbridge.provider.v1.ListVATCodesResponse
-	(*ListPaymentTypesRequest)(nil),    // 55: ledgerbridge.provider.v1.ListPaymentTypesRequest
-	(*ListPaymentTypesResponse)(nil),   // 56: ledgerbridge.provider.v1.ListPaymentTypesResponse
-	(*ExportSalesRequest)(nil),         // 57: ledgerbridge.provider.v1.ExportSalesRequest
-	(*ExportSalesResponse)(nil),        // 58: ledgerbridge.provider.v1.ExportSalesResponse
-	nil,                                // 59: ledgerbridge.provider.v1.Connection.SettingsEntry
-	nil,                                // 60: ledgerbridge.provider.v1.Connection.CredentialsEntry
-	(*timestamppb.Timestamp)(nil),      // 61: google.protobuf.Timestamp
+	(*Order)(nil),                      // 21: ledgerbridge.provider.v1.Order
+	(*OrderQuery)(nil),                 // 22: ledgerbridge.provider.v1.OrderQuery
+	(*CollectiveRequest)(nil),          // 23: ledgerbridge.provider.v1.CollectiveRequest
+	(*LedgerAccount)(nil),              // 24: ledgerbridge.provider.v1.LedgerAccount
+	(*VATCode)(nil),                    // 25: ledgerbridge.provider.v1.VATCode
+	(*PaymentType)(nil),                // 26: ledgerbridge.provider.v1.PaymentType
+	(*Posting)(nil),                    // 27: ledgerbridge.provider.v1.Posting
+	(*Voucher)(nil),                    // 28: ledgerbridge.provider.v1.Voucher
+	(*ExportResult)(nil),               // 29: ledgerbridge.provider.v1.ExportResult
+	(*DescribeRequest)(nil),            // 30: ledgerbridge.provider.v1.DescribeRequest
+	(*DescribeResponse)(nil),           // 31: ledgerbridge.provider.v1.DescribeResponse
+	(*VerifyConnectionRequest)(nil),    // 32: ledgerbridge.provider.v1.VerifyConnectionRequest
+	(*VerifyConnectionResponse)(nil),   // 33: ledgerbridge.provider.v1.VerifyConnectionResponse
+	(*SearchCustomersRequest)(nil),     // 34: ledgerbridge.provider.v1.SearchCustomersRequest
+	(*SearchCustomersResponse)(nil),    // 35: ledgerbridge.provider.v1.SearchCustomersResponse
+	(*GetCustomerRequest)(nil),         // 36: ledgerbridge.provider.v1.GetCustomerRequest
+	(*GetCustomerResponse)(nil),        // 37: ledgerbridge.provider.v1.GetCustomerResponse
+	(*CreateCustomerRequest)(nil),      // 38: ledgerbridge.provider.v1.CreateCustomerRequest
+	(*CreateCustomerResponse)(nil),     // 39: ledgerbridge.provider.v1.CreateCustomerResponse
+	(*UpdateCustomerRequest)(nil),      // 40: ledgerbridge.provider.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),     // 41: ledgerbridge.provider.v1.UpdateCustomerResponse
+	(*CreateInvoiceRequest)(nil),       // 42: ledgerbridge.provider.v1.CreateInvoiceRequest
+	(*CreateInvoiceResponse)(nil),      // 43: ledgerbridge.provider.v1.CreateInvoiceResponse
+	(*GetInvoiceRequest)(nil),          // 44: ledgerbridge.provider.v1.GetInvoiceRequest
+	(*GetInvoiceResponse)(nil),         // 45: ledgerbridge.provider.v1.GetInvoiceResponse
+	(*ListInvoicesRequest)(nil),        // 46: ledgerbridge.provider.v1.ListInvoicesRequest
+	(*ListInvoicesResponse)(nil),       // 47: ledgerbridge.provider.v1.ListInvoicesResponse
+	(*CreditInvoiceRequest)(nil),       // 48: ledgerbridge.provider.v1.CreditInvoiceRequest
+	(*CreditInvoiceResponse)(nil),      // 49: ledgerbridge.provider.v1.CreditInvoiceResponse
+	(*MarkInvoicePaidRequest)(nil),     // 50: ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	(*MarkInvoicePaidResponse)(nil),    // 51: ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	(*InvoicePDFRequest)(nil),          // 52: ledgerbridge.provider.v1.InvoicePDFRequest
+	(*InvoicePDFResponse)(nil),         // 53: ledgerbridge.provider.v1.InvoicePDFResponse
+	(*UpdateDraftRequest)(nil),         // 54: ledgerbridge.provider.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),        // 55: ledgerbridge.provider.v1.UpdateDraftResponse
+	(*PostInvoiceRequest)(nil),         // 56: ledgerbridge.provider.v1.PostInvoiceRequest
+	(*PostInvoiceResponse)(nil),        // 57: ledgerbridge.provider.v1.PostInvoiceResponse
+	(*CreateOrderRequest)(nil),         // 58: ledgerbridge.provider.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),        // 59: ledgerbridge.provider.v1.CreateOrderResponse
+	(*ListOrdersRequest)(nil),          // 60: ledgerbridge.provider.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),         // 61: ledgerbridge.provider.v1.ListOrdersResponse
+	(*InvoiceOrdersRequest)(nil),       // 62: ledgerbridge.provider.v1.InvoiceOrdersRequest
+	(*InvoiceOrdersResponse)(nil),      // 63: ledgerbridge.provider.v1.InvoiceOrdersResponse
+	(*ListLedgerAccountsRequest)(nil),  // 64: ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	(*ListLedgerAccountsResponse)(nil), // 65: ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	(*ListVATCodesRequest)(nil),        // 66: ledgerbridge.provider.v1.ListVATCodesRequest
+	(*ListVATCodesResponse)(nil),       // 67: ledgerbridge.provider.v1.ListVATCodesResponse
+	(*ListPaymentTypesRequest)(nil),    // 68: ledgerbridge.provider.v1.ListPaymentTypesRequest
+	(*ListPaymentTypesResponse)(nil),   // 69: ledgerbridge.provider.v1.ListPaymentTypesResponse
+	(*ExportSalesRequest)(nil),         // 70: ledgerbridge.provider.v1.ExportSalesRequest
+	(*ExportSalesResponse)(nil),        // 71: ledgerbridge.provider.v1.ExportSalesResponse
+	nil,                                // 72: ledgerbridge.provider.v1.Connection.SettingsEntry
+	nil,                                // 73: ledgerbridge.provider.v1.Connection.CredentialsEntry
+	(*timestamppb.Timestamp)(nil),      // 74: google.protobuf.Timestamp
 }
 var file_provider_proto_depIdxs = []int32{
 	1,  // 0: ledgerbridge.provider.v1.Error.fields:type_name -> ledgerbridge.provider.v1.FieldError
@@ -4470,95 +5505,122 @@ var file_provider_proto_depIdxs = []int32{
 	3,  // 2: ledgerbridge.provider.v1.AuthScheme.oauth2:type_name -> ledgerbridge.provider.v1.OAuth2Endpoints
 	4,  // 3: ledgerbridge.provider.v1.Descriptor.auth:type_name -> ledgerbridge.provider.v1.AuthScheme
 	5,  // 4: ledgerbridge.provider.v1.Descriptor.capabilities:type_name -> ledgerbridge.provider.v1.Capabilities
-	59, // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
-	60, // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
+	72, // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
+	73, // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
 	8,  // 7: ledgerbridge.provider.v1.Customer.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,  // 8: ledgerbridge.provider.v1.Customer.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
-	61, // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	61, // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	74, // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	74, // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
 	8,  // 11: ledgerbridge.provider.v1.CustomerPatch.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,  // 12: ledgerbridge.provider.v1.CustomerPatch.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
 	13, // 13: ledgerbridge.provider.v1.Invoice.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	14, // 14: ledgerbridge.provider.v1.Invoice.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	61, // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
+	74, // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
 	14, // 16: ledgerbridge.provider.v1.InvoiceRequest.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
 	13, // 17: ledgerbridge.provider.v1.InvoiceRequest.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	17, // 18: ledgerbridge.provider.v1.CreditRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
-	24, // 19: ledgerbridge.provider.v1.Voucher.postings:type_name -> ledgerbridge.provider.v1.Posting
-	6,  // 20: ledgerbridge.provider.v1.DescribeResponse.provider:type_name -> ledgerbridge.provider.v1.Descriptor
-	7,  // 21: ledgerbridge.provider.v1.VerifyConnectionRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	7,  // 22: ledgerbridge.provider.v1.SearchCustomersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	12, // 23: ledgerbridge.provider.v1.SearchCustomersRequest.query:type_name -> ledgerbridge.provider.v1.CustomerQuery
-	10, // 24: ledgerbridge.provider.v1.SearchCustomersResponse.customers:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 25: ledgerbridge.provider.v1.GetCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	10, // 26: ledgerbridge.provider.v1.GetCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 27: ledgerbridge.provider.v1.CreateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	10, // 28: ledgerbridge.provider.v1.CreateCustomerRequest.customer:type_name -> ledgerbridge.provider.v1.Customer
-	10, // 29: ledgerbridge.provider.v1.CreateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 30: ledgerbridge.provider.v1.UpdateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	11, // 31: ledgerbridge.provider.v1.UpdateCustomerRequest.patch:type_name -> ledgerbridge.provider.v1.CustomerPatch
-	10, // 32: ledgerbridge.provider.v1.UpdateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 33: ledgerbridge.provider.v1.CreateInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	16, // 34: ledgerbridge.provider.v1.CreateInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
-	15, // 35: ledgerbridge.provider.v1.CreateInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 36: ledgerbridge.provider.v1.GetInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	15, // 37: ledgerbridge.provider.v1.GetInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 38: ledgerbridge.provider.v1.ListInvoicesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	19, // 39: ledgerbridge.provider.v1.ListInvoicesRequest.query:type_name -> ledgerbridge.provider.v1.InvoiceQuery
-	15, // 40: ledgerbridge.provider.v1.ListInvoicesResponse.invoices:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 41: ledgerbridge.provider.v1.CreditInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	18, // 42: ledgerbridge.provider.v1.CreditInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.CreditRequest
-	15, // 43: ledgerbridge.provider.v1.CreditInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 44: ledgerbridge.provider.v1.MarkInvoicePaidRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	15, // 45: ledgerbridge.provider.v1.MarkInvoicePaidResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 46: ledgerbridge.provider.v1.InvoicePDFRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	20, // 47: ledgerbridge.provider.v1.InvoicePDFResponse.document:type_name -> ledgerbridge.provider.v1.Document
-	7,  // 48: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	21, // 49: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
-	7,  // 50: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	22, // 51: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
-	7,  // 52: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	23, // 53: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
-	7,  // 54: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	25, // 55: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
-	26, // 56: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
-	27, // 57: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
-	29, // 58: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
-	31, // 59: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
-	33, // 60: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
-	35, // 61: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
-	37, // 62: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
-	39, // 63: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
-	41, // 64: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
-	43, // 65: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
-	45, // 66: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
-	47, // 67: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	49, // 68: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
-	51, // 69: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	53, // 70: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
-	55, // 71: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
-	57, // 72: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
-	28, // 73: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
-	30, // 74: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
-	32, // 75: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
-	34, // 76: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
-	36, // 77: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
-	38, // 78: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
-	40, // 79: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
-	42, // 80: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
-	44, // 81: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
-	46, // 82: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
-	48, // 83: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	50, // 84: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
-	52, // 85: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	54, // 86: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
-	56, // 87: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
-	58, // 88: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
-	73, // [73:89] is the sub-list for method output_type
-	57, // [57:73] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	13, // 19: ledgerbridge.provider.v1.Order.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
+	14, // 20: ledgerbridge.provider.v1.Order.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
+	74, // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	27, // 22: ledgerbridge.provider.v1.Voucher.postings:type_name -> ledgerbridge.provider.v1.Posting
+	6,  // 23: ledgerbridge.provider.v1.DescribeResponse.provider:type_name -> ledgerbridge.provider.v1.Descriptor
+	7,  // 24: ledgerbridge.provider.v1.VerifyConnectionRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	7,  // 25: ledgerbridge.provider.v1.SearchCustomersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	12, // 26: ledgerbridge.provider.v1.SearchCustomersRequest.query:type_name -> ledgerbridge.provider.v1.CustomerQuery
+	10, // 27: ledgerbridge.provider.v1.SearchCustomersResponse.customers:type_name -> ledgerbridge.provider.v1.Customer
+	7,  // 28: ledgerbridge.provider.v1.GetCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	10, // 29: ledgerbridge.provider.v1.GetCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
+	7,  // 30: ledgerbridge.provider.v1.CreateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	10, // 31: ledgerbridge.provider.v1.CreateCustomerRequest.customer:type_name -> ledgerbridge.provider.v1.Customer
+	10, // 32: ledgerbridge.provider.v1.CreateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
+	7,  // 33: ledgerbridge.provider.v1.UpdateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	11, // 34: ledgerbridge.provider.v1.UpdateCustomerRequest.patch:type_name -> ledgerbridge.provider.v1.CustomerPatch
+	10, // 35: ledgerbridge.provider.v1.UpdateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
+	7,  // 36: ledgerbridge.provider.v1.CreateInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	16, // 37: ledgerbridge.provider.v1.CreateInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	15, // 38: ledgerbridge.provider.v1.CreateInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 39: ledgerbridge.provider.v1.GetInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	15, // 40: ledgerbridge.provider.v1.GetInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 41: ledgerbridge.provider.v1.ListInvoicesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	19, // 42: ledgerbridge.provider.v1.ListInvoicesRequest.query:type_name -> ledgerbridge.provider.v1.InvoiceQuery
+	15, // 43: ledgerbridge.provider.v1.ListInvoicesResponse.invoices:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 44: ledgerbridge.provider.v1.CreditInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	18, // 45: ledgerbridge.provider.v1.CreditInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.CreditRequest
+	15, // 46: ledgerbridge.provider.v1.CreditInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 47: ledgerbridge.provider.v1.MarkInvoicePaidRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	15, // 48: ledgerbridge.provider.v1.MarkInvoicePaidResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 49: ledgerbridge.provider.v1.InvoicePDFRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	20, // 50: ledgerbridge.provider.v1.InvoicePDFResponse.document:type_name -> ledgerbridge.provider.v1.Document
+	7,  // 51: ledgerbridge.provider.v1.UpdateDraftRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	16, // 52: ledgerbridge.provider.v1.UpdateDraftRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	15, // 53: ledgerbridge.provider.v1.UpdateDraftResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 54: ledgerbridge.provider.v1.PostInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	15, // 55: ledgerbridge.provider.v1.PostInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 56: ledgerbridge.provider.v1.CreateOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	16, // 57: ledgerbridge.provider.v1.CreateOrderRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	21, // 58: ledgerbridge.provider.v1.CreateOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
+	7,  // 59: ledgerbridge.provider.v1.ListOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	22, // 60: ledgerbridge.provider.v1.ListOrdersRequest.query:type_name -> ledgerbridge.provider.v1.OrderQuery
+	21, // 61: ledgerbridge.provider.v1.ListOrdersResponse.orders:type_name -> ledgerbridge.provider.v1.Order
+	7,  // 62: ledgerbridge.provider.v1.InvoiceOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	23, // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest.request:type_name -> ledgerbridge.provider.v1.CollectiveRequest
+	15, // 64: ledgerbridge.provider.v1.InvoiceOrdersResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,  // 65: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	24, // 66: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
+	7,  // 67: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	25, // 68: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
+	7,  // 69: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	26, // 70: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
+	7,  // 71: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	28, // 72: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
+	29, // 73: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
+	30, // 74: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
+	32, // 75: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
+	34, // 76: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
+	36, // 77: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
+	38, // 78: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
+	40, // 79: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
+	42, // 80: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
+	54, // 81: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
+	56, // 82: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
+	44, // 83: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
+	46, // 84: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
+	48, // 85: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
+	50, // 86: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	52, // 87: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
+	58, // 88: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
+	60, // 89: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
+	62, // 90: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
+	64, // 91: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	66, // 92: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
+	68, // 93: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
+	70, // 94: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
+	31, // 95: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
+	33, // 96: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
+	35, // 97: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
+	37, // 98: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
+	39, // 99: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
+	41, // 100: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
+	43, // 101: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
+	55, // 102: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
+	57, // 103: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
+	45, // 104: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
+	47, // 105: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
+	49, // 106: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
+	51, // 107: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	53, // 108: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
+	59, // 109: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
+	61, // 110: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
+	63, // 111: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
+	65, // 112: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	67, // 113: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
+	69, // 114: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
+	71, // 115: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
+	95, // [95:116] is the sub-list for method output_type
+	74, // [74:95] is the sub-list for method input_type
+	74, // [74:74] is the sub-list for extension type_name
+	74, // [74:74] is the sub-list for extension extendee
+	0,  // [0:74] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -4574,7 +5636,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   61,
+			NumMessages:   74,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -46,11 +46,16 @@ const (
 	Provider_CreateCustomer_FullMethodName     = "/ledgerbridge.provider.v1.Provider/CreateCustomer"
 	Provider_UpdateCustomer_FullMethodName     = "/ledgerbridge.provider.v1.Provider/UpdateCustomer"
 	Provider_CreateInvoice_FullMethodName      = "/ledgerbridge.provider.v1.Provider/CreateInvoice"
+	Provider_UpdateDraft_FullMethodName        = "/ledgerbridge.provider.v1.Provider/UpdateDraft"
+	Provider_PostInvoice_FullMethodName        = "/ledgerbridge.provider.v1.Provider/PostInvoice"
 	Provider_GetInvoice_FullMethodName         = "/ledgerbridge.provider.v1.Provider/GetInvoice"
 	Provider_ListInvoices_FullMethodName       = "/ledgerbridge.provider.v1.Provider/ListInvoices"
 	Provider_CreditInvoice_FullMethodName      = "/ledgerbridge.provider.v1.Provider/CreditInvoice"
 	Provider_MarkInvoicePaid_FullMethodName    = "/ledgerbridge.provider.v1.Provider/MarkInvoicePaid"
 	Provider_InvoicePDF_FullMethodName         = "/ledgerbridge.provider.v1.Provider/InvoicePDF"
+	Provider_CreateOrder_FullMethodName        = "/ledgerbridge.provider.v1.Provider/CreateOrder"
+	Provider_ListOrders_FullMethodName         = "/ledgerbridge.provider.v1.Provider/ListOrders"
+	Provider_InvoiceOrders_FullMethodName      = "/ledgerbridge.provider.v1.Provider/InvoiceOrders"
 	Provider_ListLedgerAccounts_FullMethodName = "/ledgerbridge.provider.v1.Provider/ListLedgerAccounts"
 	Provider_ListVATCodes_FullMethodName       = "/ledgerbridge.provider.v1.Provider/ListVATCodes"
 	Provider_ListPaymentTypes_FullMethodName   = "/ledgerbridge.provider.v1.Provider/ListPaymentTypes"
@@ -68,11 +73,16 @@ type ProviderClient interface {
 	CreateCustomer(ctx context.Context, in *CreateCustomerRequest, opts ...grpc.CallOption) (*CreateCustomerResponse, error)
 	UpdateCustomer(ctx context.Context, in *UpdateCustomerRequest, opts ...grpc.CallOption) (*UpdateCustomerResponse, error)
 	CreateInvoice(ctx context.Context, in *CreateInvoiceRequest, opts ...grpc.CallOption) (*CreateInvoiceResponse, error)
+	UpdateDraft(ctx context.Context, in *UpdateDraftRequest, opts ...grpc.CallOption) (*UpdateDraftResponse, error)
+	PostInvoice(ctx context.Context, in *PostInvoiceRequest, opts ...grpc.CallOption) (*PostInvoiceResponse, error)
 	GetInvoice(ctx context.Context, in *GetInvoiceRequest, opts ...grpc.CallOption) (*GetInvoiceResponse, error)
 	ListInvoices(ctx context.Context, in *ListInvoicesRequest, opts ...grpc.CallOption) (*ListInvoicesResponse, error)
 	CreditInvoice(ctx context.Context, in *CreditInvoiceRequest, opts ...grpc.CallOption) (*CreditInvoiceResponse, error)
 	MarkInvoicePaid(ctx context.Context, in *MarkInvoicePaidRequest, opts ...grpc.CallOption) (*MarkInvoicePaidResponse, error)
 	InvoicePDF(ctx context.Context, in *InvoicePDFRequest, opts ...grpc.CallOption) (*InvoicePDFResponse, error)
+	CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error)
+	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
+	InvoiceOrders(ctx context.Context, in *InvoiceOrdersRequest, opts ...grpc.CallOption) (*InvoiceOrdersResponse, error)
 	ListLedgerAccounts(ctx context.Context, in *ListLedgerAccountsRequest, opts ...grpc.CallOption) (*ListLedgerAccountsResponse, error)
 	ListVATCodes(ctx context.Context, in *ListVATCodesRequest, opts ...grpc.CallOption) (*ListVATCodesResponse, error)
 	ListPaymentTypes(ctx context.Context, in *ListPaymentTypesRequest, opts ...grpc.CallOption) (*ListPaymentTypesResponse, error)
@@ -157,6 +167,26 @@ func (c *providerClient) CreateInvoice(ctx context.Context, in *CreateInvoiceReq
 	return out, nil
 }
 
+func (c *providerClient) UpdateDraft(ctx context.Context, in *UpdateDraftRequest, opts ...grpc.CallOption) (*UpdateDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateDraftResponse)
+	err := c.cc.Invoke(ctx, Provider_UpdateDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) PostInvoice(ctx context.Context, in *PostInvoiceRequest, opts ...grpc.CallOption) (*PostInvoiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PostInvoiceResponse)
+	err := c.cc.Invoke(ctx, Provider_PostInvoice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *providerClient) GetInvoice(ctx context.Context, in *GetInvoiceRequest, opts ...grpc.CallOption) (*GetInvoiceResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetInvoiceResponse)
@@ -201,6 +231,36 @@ func (c *providerClient) InvoicePDF(ctx context.Context, in *InvoicePDFRequest, 
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(InvoicePDFResponse)
 	err := c.cc.Invoke(ctx, Provider_InvoicePDF_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateOrderResponse)
+	err := c.cc.Invoke(ctx, Provider_CreateOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOrdersResponse)
+	err := c.cc.Invoke(ctx, Provider_ListOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *providerClient) InvoiceOrders(ctx context.Context, in *InvoiceOrdersRequest, opts ...grpc.CallOption) (*InvoiceOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InvoiceOrdersResponse)
+	err := c.cc.Invoke(ctx, Provider_InvoiceOrders_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -258,11 +318,16 @@ type ProviderServer interface {
 	CreateCustomer(context.Context, *CreateCustomerRequest) (*CreateCustomerResponse, error)
 	UpdateCustomer(context.Context, *UpdateCustomerRequest) (*UpdateCustomerResponse, error)
 	CreateInvoice(context.Context, *CreateInvoiceRequest) (*CreateInvoiceResponse, error)
+	UpdateDraft(context.Context, *UpdateDraftRequest) (*UpdateDraftResponse, error)
+	PostInvoice(context.Context, *PostInvoiceRequest) (*PostInvoiceResponse, error)
 	GetInvoice(context.Context, *GetInvoiceRequest) (*GetInvoiceResponse, error)
 	ListInvoices(context.Context, *ListInvoicesRequest) (*ListInvoicesResponse, error)
 	CreditInvoice(context.Context, *CreditInvoiceRequest) (*CreditInvoiceResponse, error)
 	MarkInvoicePaid(context.Context, *MarkInvoicePaidRequest) (*MarkInvoicePaidResponse, error)
 	InvoicePDF(context.Context, *InvoicePDFRequest) (*InvoicePDFResponse, error)
+	CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error)
+	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
+	InvoiceOrders(context.Context, *InvoiceOrdersRequest) (*InvoiceOrdersResponse, error)
 	ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error)
 	ListVATCodes(context.Context, *ListVATCodesRequest) (*ListVATCodesResponse, error)
 	ListPaymentTypes(context.Context, *ListPaymentTypesRequest) (*ListPaymentTypesResponse, error)
@@ -298,6 +363,12 @@ func (UnimplementedProviderServer) UpdateCustomer(context.Context, *UpdateCustom
 func (UnimplementedProviderServer) CreateInvoice(context.Context, *CreateInvoiceRequest) (*CreateInvoiceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateInvoice not implemented")
 }
+func (UnimplementedProviderServer) UpdateDraft(context.Context, *UpdateDraftRequest) (*UpdateDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateDraft not implemented")
+}
+func (UnimplementedProviderServer) PostInvoice(context.Context, *PostInvoiceRequest) (*PostInvoiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PostInvoice not implemented")
+}
 func (UnimplementedProviderServer) GetInvoice(context.Context, *GetInvoiceRequest) (*GetInvoiceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetInvoice not implemented")
 }
@@ -312,6 +383,15 @@ func (UnimplementedProviderServer) MarkInvoicePaid(context.Context, *MarkInvoice
 }
 func (UnimplementedProviderServer) InvoicePDF(context.Context, *InvoicePDFRequest) (*InvoicePDFResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method InvoicePDF not implemented")
+}
+func (UnimplementedProviderServer) CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateOrder not implemented")
+}
+func (UnimplementedProviderServer) ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOrders not implemented")
+}
+func (UnimplementedProviderServer) InvoiceOrders(context.Context, *InvoiceOrdersRequest) (*InvoiceOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InvoiceOrders not implemented")
 }
 func (UnimplementedProviderServer) ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListLedgerAccounts not implemented")
@@ -472,6 +552,42 @@ func _Provider_CreateInvoice_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_UpdateDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).UpdateDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_UpdateDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).UpdateDraft(ctx, req.(*UpdateDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Provider_PostInvoice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PostInvoiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).PostInvoice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_PostInvoice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).PostInvoice(ctx, req.(*PostInvoiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Provider_GetInvoice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetInvoiceRequest)
 	if err := dec(in); err != nil {
@@ -558,6 +674,60 @@ func _Provider_InvoicePDF_Handler(srv interface{}, ctx context.Context, dec func
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ProviderServer).InvoicePDF(ctx, req.(*InvoicePDFRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Provider_CreateOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).CreateOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_CreateOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).CreateOrder(ctx, req.(*CreateOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Provider_ListOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).ListOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_ListOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).ListOrders(ctx, req.(*ListOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Provider_InvoiceOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InvoiceOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).InvoiceOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_InvoiceOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).InvoiceOrders(ctx, req.(*InvoiceOrdersRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -670,6 +840,14 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Provider_CreateInvoice_Handler,
 		},
 		{
+			MethodName: "UpdateDraft",
+			Handler:    _Provider_UpdateDraft_Handler,
+		},
+		{
+			MethodName: "PostInvoice",
+			Handler:    _Provider_PostInvoice_Handler,
+		},
+		{
 			MethodName: "GetInvoice",
 			Handler:    _Provider_GetInvoice_Handler,
 		},
@@ -688,6 +866,18 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "InvoicePDF",
 			Handler:    _Provider_InvoicePDF_Handler,
+		},
+		{
+			MethodName: "CreateOrder",
+			Handler:    _Provider_CreateOrder_Handler,
+		},
+		{
+			MethodName: "ListOrders",
+			Handler:    _Provider_ListOrders_Handler,
+		},
+		{
+			MethodName: "InvoiceOrders",
+			Handler:    _Provider_InvoiceOrders_Handler,
 		},
 		{
 			MethodName: "ListLedgerAccounts",

@@ -46,6 +46,8 @@ func main() {
 		invoices:  map[string]core.Invoice{},
 		byRef:     map[string]string{},
 		vouchers:  map[string]string{},
+		orders:    map[string]core.Order{},
+		orderRef:  map[string]string{},
 	}
 	providers.Serve(f, providers.NewPluginLogger("fakeplugin"))
 }
@@ -80,6 +82,9 @@ type fake struct {
 	invoices  map[string]core.Invoice
 	byRef     map[string]string // external ref → invoice id
 	vouchers  map[string]string // external ref → voucher id
+	orders    map[string]core.Order
+	orderIDs  []string          // order ids, oldest first
+	orderRef  map[string]string // external ref → order id
 	seq       int64
 }
 
@@ -134,8 +139,10 @@ func (f *fake) Describe(ctx context.Context) (core.Descriptor, error) {
 		Version:     f.version,
 		Auth:        core.AuthScheme{Type: core.AuthNone},
 		Capabilities: core.Capabilities{
-			Invoices:    true,
-			SalesExport: true,
+			Invoices:           true,
+			Drafts:             true,
+			CollectiveInvoices: true,
+			SalesExport:        true,
 		},
 	}, nil
 }
@@ -212,23 +219,80 @@ func (f *fake) CreateInvoice(ctx context.Context, conn core.Connection, req core
 		return f.invoices[id], nil
 	}
 	inv := core.Invoice{
-		ID:          f.nextID("i"),
-		Kind:        core.KindInvoice,
-		Status:      core.StatusPosted,
-		InvoiceDate: req.InvoiceDate,
-		CustomerID:  req.CustomerID,
-		Currency:    req.Currency,
-		NetTotal:    req.NetTotal,
-		VATTotal:    req.VATTotal,
-		Total:       req.Total,
-		Lines:       req.Lines,
-		Provider:    "fake",
-		ExternalRef: req.ExternalRef,
+		ID:                  f.nextID("i"),
+		Kind:                core.KindInvoice,
+		Status:              core.StatusPosted,
+		InvoiceDate:         req.InvoiceDate,
+		CustomerID:          req.CustomerID,
+		OrderedByCustomerID: req.OrderedBy,
+		Reference:           req.Reference,
+		Comment:             req.Comment,
+		Currency:            req.Currency,
+		NetTotal:            req.NetTotal,
+		VATTotal:            req.VATTotal,
+		Total:               req.Total,
+		VATBreakdown:        req.VATBreakdown,
+		Lines:               req.Lines,
+		Provider:            "fake",
+		ExternalRef:         req.ExternalRef,
+		LocationID:          req.LocationID,
+		ReceiptID:           req.ReceiptID,
 	}
 	inv.Number = f.seq
+	if req.Draft {
+		inv.Status, inv.Number = core.StatusDraft, 0
+	}
 	inv.ProviderRef = strconv.Itoa(os.Getpid()) // lets tests see which process answered
 	f.invoices[inv.ID] = inv
 	f.byRef[req.ExternalRef] = inv.ID
+	return inv, nil
+}
+
+// UpdateDraft replaces the draft's customer, date, texts, lines and totals.
+func (f *fake) UpdateDraft(ctx context.Context, conn core.Connection, id string, req core.InvoiceRequest) (core.Invoice, error) {
+	if err := f.enter(ctx, "UpdateDraft"); err != nil {
+		return core.Invoice{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inv, ok := f.invoices[id]
+	if !ok {
+		return core.Invoice{}, core.ErrNotFound("invoice", id)
+	}
+	if inv.Status != core.StatusDraft {
+		return core.Invoice{}, core.Errorf(core.CodeConflict, "invoice %q is %s, not a draft", id, inv.Status)
+	}
+	inv.CustomerID, inv.OrderedByCustomerID = req.CustomerID, req.OrderedBy
+	inv.InvoiceDate, inv.Reference, inv.Comment = req.InvoiceDate, req.Reference, req.Comment
+	inv.Currency, inv.Lines, inv.VATBreakdown = req.Currency, req.Lines, req.VATBreakdown
+	inv.NetTotal, inv.VATTotal, inv.Total = req.NetTotal, req.VATTotal, req.Total
+	f.invoices[id] = inv
+	return inv, nil
+}
+
+// PostInvoice numbers a draft and dates it date (when given); an invoice
+// already posted or paid is returned unchanged.
+func (f *fake) PostInvoice(ctx context.Context, conn core.Connection, id string, date core.Date) (core.Invoice, error) {
+	if err := f.enter(ctx, "PostInvoice"); err != nil {
+		return core.Invoice{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inv, ok := f.invoices[id]
+	if !ok {
+		return core.Invoice{}, core.ErrNotFound("invoice", id)
+	}
+	switch inv.Status {
+	case core.StatusDraft:
+		f.seq++
+		inv.Status, inv.Number = core.StatusPosted, f.seq
+		if date != "" {
+			inv.InvoiceDate = date
+		}
+		f.invoices[id] = inv
+	case core.StatusCredited:
+		return core.Invoice{}, core.Errorf(core.CodeConflict, "invoice %q is credited", id)
+	}
 	return inv, nil
 }
 
@@ -286,6 +350,156 @@ func (f *fake) InvoicePDF(ctx context.Context, conn core.Connection, id string) 
 		return core.Document{}, err
 	}
 	return core.Document{}, core.Errorf(core.CodeUnsupported, "fake provider renders no PDF")
+}
+
+// CreateOrder collects an open order, idempotent on req.ExternalRef.
+func (f *fake) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
+	if err := f.enter(ctx, "CreateOrder"); err != nil {
+		return core.Order{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := f.orderRef[req.ExternalRef]; ok && req.ExternalRef != "" {
+		return f.orders[id], nil
+	}
+	o := core.Order{
+		ID:           f.nextID("o"),
+		CustomerID:   req.CustomerID,
+		Status:       core.OrderOpen,
+		OrderDate:    req.InvoiceDate,
+		Reference:    req.Reference,
+		Comment:      req.Comment,
+		Currency:     req.Currency,
+		NetTotal:     req.NetTotal,
+		VATTotal:     req.VATTotal,
+		Total:        req.Total,
+		VATBreakdown: req.VATBreakdown,
+		Lines:        req.Lines,
+		LocationID:   req.LocationID,
+		ReceiptID:    req.ReceiptID,
+		ExternalRef:  req.ExternalRef,
+	}
+	f.orders[o.ID] = o
+	f.orderIDs = append(f.orderIDs, o.ID)
+	if req.ExternalRef != "" {
+		f.orderRef[req.ExternalRef] = o.ID
+	}
+	return o, nil
+}
+
+// ListOrders lists orders oldest first, without lines. The cursor is the
+// offset of the page's first order.
+func (f *fake) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
+	if err := f.enter(ctx, "ListOrders"); err != nil {
+		return core.OrderPage{}, err
+	}
+	start := 0
+	if q.Cursor != "" {
+		n, err := strconv.Atoi(q.Cursor)
+		if err != nil || n < 0 {
+			return core.OrderPage{}, core.Invalid("invalid order query", core.FieldError{Field: "cursor", Message: "is not a cursor of this list"})
+		}
+		start = n
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var matching []core.Order
+	for _, id := range f.orderIDs {
+		o := f.orders[id]
+		if (q.CustomerID == "" || o.CustomerID == q.CustomerID) && (q.Status == "" || o.Status == q.Status) {
+			o.Lines = nil
+			matching = append(matching, o)
+		}
+	}
+	page := core.OrderPage{Orders: []core.Order{}}
+	if start >= len(matching) {
+		return page, nil
+	}
+	end := len(matching)
+	if q.Limit > 0 && start+q.Limit < end {
+		end = start + q.Limit
+		page.NextCursor = strconv.Itoa(end)
+	}
+	page.Orders = matching[start:end]
+	return page, nil
+}
+
+// InvoiceOrders makes one posted invoice of every open order of
+// req.CustomerID, idempotent on req.ExternalRef.
+func (f *fake) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
+	if err := f.enter(ctx, "InvoiceOrders"); err != nil {
+		return core.Invoice{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := f.byRef[req.ExternalRef]; ok && req.ExternalRef != "" {
+		return f.invoices[id], nil
+	}
+	billTo := req.BillToCustomerID
+	if billTo == "" {
+		billTo = req.CustomerID
+	}
+	inv := core.Invoice{
+		Kind:        core.KindInvoice,
+		Status:      core.StatusPosted,
+		InvoiceDate: req.InvoiceDate,
+		CustomerID:  billTo,
+		Provider:    "fake",
+		ExternalRef: req.ExternalRef,
+		ProviderRef: strconv.Itoa(os.Getpid()),
+		Lines:       []core.InvoiceLine{},
+		OrderIDs:    []string{},
+	}
+	if billTo != req.CustomerID {
+		inv.OrderedByCustomerID = req.CustomerID
+	}
+	for _, id := range f.orderIDs {
+		o := f.orders[id]
+		if o.CustomerID != req.CustomerID || o.Status != core.OrderOpen {
+			continue
+		}
+		inv.Currency = o.Currency
+		inv.NetTotal += o.NetTotal
+		inv.VATTotal += o.VATTotal
+		inv.Total += o.Total
+		inv.VATBreakdown = addVAT(inv.VATBreakdown, o.VATBreakdown)
+		for _, l := range o.Lines {
+			l.OrderID = o.ID
+			inv.Lines = append(inv.Lines, l)
+		}
+		inv.OrderIDs = append(inv.OrderIDs, o.ID)
+	}
+	if len(inv.OrderIDs) == 0 {
+		return core.Invoice{}, core.Errorf(core.CodeNotFound, "customer %q has no open orders to invoice", req.CustomerID)
+	}
+	inv.ID = f.nextID("i")
+	inv.Number = f.seq
+	for _, id := range inv.OrderIDs {
+		o := f.orders[id]
+		o.Status, o.InvoiceID = core.OrderInvoiced, inv.ID
+		f.orders[id] = o
+	}
+	f.invoices[inv.ID] = inv
+	if req.ExternalRef != "" {
+		f.byRef[req.ExternalRef] = inv.ID
+	}
+	return inv, nil
+}
+
+// addVAT adds the amounts of more to sum, rate by rate.
+func addVAT(sum, more []core.VATAmount) []core.VATAmount {
+next:
+	for _, v := range more {
+		for i := range sum {
+			if sum[i].VATRate.Equal(v.VATRate) {
+				sum[i].Net += v.Net
+				sum[i].VAT += v.VAT
+				continue next
+			}
+		}
+		sum = append(sum, v)
+	}
+	return sum
 }
 
 func (f *fake) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/config"
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/mail"
+	"github.com/ledgerbridge/ledgerbridge/mapping"
+	"github.com/ledgerbridge/ledgerbridge/pluginhost"
+)
+
+// newOutbox opens the e-mail outbox. Without an SMTP host e-mails are
+// queued, and shown as queued on their invoices, until one is configured;
+// sending is nil then.
+func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger) (store *mail.SQLiteStore, outbox *mail.Outbox, sending bool, err error) {
+	store, err = mail.OpenSQLiteStore(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var sender mail.Mailer
+	if cfg.SMTP.Host != "" {
+		s, err := mail.NewSender(mail.SMTPConfig{
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+			TLS: cfg.SMTP.TLS, From: cfg.SMTP.From,
+		})
+		if err != nil {
+			store.Close()
+			return nil, nil, false, err
+		}
+		sender = s
+	} else {
+		logger.Warn("smtp.host is not set: invoice e-mails are queued but not sent")
+	}
+	outbox = mail.NewOutbox(store, sender, mail.OutboxConfig{Logger: pluginhost.SlogLogger(logger.With("component", "mail"))})
+	return store, outbox, sender != nil, nil
+}
+
+// journalAccounts books invoices on the country's standard chart (BAS in
+// Sweden, NS 4102 in Norway).
+func journalAccounts(c core.Country) core.JournalAccounts {
+	m := mapping.StandardSuggestion(c, nil, nil)
+	return core.JournalAccounts{
+		Receivables: m.Events[mapping.EventReceivables],
+		Sales:       m.VATRates,
+		OutputVAT:   m.VATAccounts,
+		Rounding:    m.Events[mapping.EventRounding],
+	}
+}
+
+// runScheduler makes due collective invoices and queues reminders every
+// interval until ctx ends. Both are idempotent, so a restart or an overlap
+// never invoices an order or reminds a customer twice.
+func runScheduler(ctx context.Context, e *core.Engine, interval time.Duration, logger *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if n, err := e.RunCollectiveInvoicing(ctx); err != nil {
+			logger.Error("scheduled collective invoicing", "error", err, "invoices", n)
+		} else if n > 0 {
+			logger.Info("collective invoices made", "invoices", n)
+		}
+		if n, err := e.RunReminders(ctx); err != nil {
+			logger.Error("scheduled reminders", "error", err, "queued", n)
+		} else if n > 0 {
+			logger.Info("reminders queued", "reminders", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package core
+
+import (
+	"context"
+	"strings"
+)
+
+// chargeOnce performs a charge under the external reference ref: an invoice
+// posted at once, or, for a customer with collective invoicing, an order
+// (invoiced with the customer's other orders once the threshold is passed
+// or the day comes). Every provider call is idempotent on ref, so running it
+// again after a crash returns what the first run created.
+func (e *Engine) chargeOnce(ctx context.Context, s session, ref string, req ChargeRequest) (ChargeResult, error) {
+	buyer, billTo, err := e.billing(ctx, s, req.CustomerID, "customer_id")
+	if err != nil {
+		return ChargeResult{}, err
+	}
+	includeVAT := req.PricesIncludeVAT == nil || *req.PricesIncludeVAT
+	priced := PriceLines(req.Lines, includeVAT)
+	today := s.today(e.now())
+	ir := InvoiceRequest{
+		ExternalRef:  ref,
+		CustomerID:   billTo.ID,
+		InvoiceDate:  today,
+		Reference:    strings.TrimSpace(req.Reference),
+		Comment:      strings.TrimSpace(req.Comment),
+		Currency:     s.merchant.Currency,
+		LocationID:   req.LocationID,
+		ReceiptID:    req.ReceiptID,
+		Lines:        priced.Lines,
+		VATBreakdown: priced.Breakdown,
+		NetTotal:     priced.Net,
+		VATTotal:     priced.VAT,
+		Total:        priced.Total,
+	}
+	if billTo.ID != buyer.ID {
+		ir.OrderedBy = buyer.ID
+	}
+	res := ChargeResult{ID: ref}
+	if buyer.CollectiveInvoicing.Enabled && s.desc.Capabilities.CollectiveInvoices {
+		// Orders belong to the buying customer; their collective invoice
+		// goes to billTo.
+		ir.CustomerID, ir.OrderedBy = buyer.ID, ""
+		order, err := s.provider.CreateOrder(ctx, s.conn, ir)
+		if err != nil {
+			return ChargeResult{}, err
+		}
+		res.Status, res.Order = ChargeCollected, &order
+		// The order is safe; a failed threshold check is retried by the
+		// scheduler, so it does not fail the charge.
+		if inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, false); err != nil {
+			e.log.Warn("collective invoice after order", "merchant", s.merchant.ID, "customer", buyer.ID, "error", err)
+		} else if inv != nil {
+			res.Invoice = inv
+		}
+	} else {
+		inv, err := s.provider.CreateInvoice(ctx, s.conn, ir)
+		if err != nil {
+			return ChargeResult{}, err
+		}
+		res.Status, res.Invoice = ChargeInvoiced, &inv
+		if s.settings.AutoSend {
+			e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
+		}
+	}
+	res.Receipt = deliveryNote(s, buyer, billTo, req, priced, res, today)
+	return res, nil
+}
+
+// billing resolves the customer a sale is for and the one it is invoiced
+// to: the customer itself or its parent company. Errors: CodeInvalid naming
+// field when the customer does not exist, is not active or is not enabled
+// for invoicing (the message says which), or its parent cannot be invoiced.
+func (e *Engine) billing(ctx context.Context, s session, customerID, field string) (buyer, billTo Customer, err error) {
+	buyer, err = e.invoiceable(ctx, s, customerID, field, "customer")
+	if err != nil {
+		return Customer{}, Customer{}, err
+	}
+	if buyer.ParentCustomerID == "" {
+		return buyer, buyer, nil
+	}
+	billTo, err = e.invoiceable(ctx, s, buyer.ParentCustomerID, field, "parent company")
+	return buyer, billTo, err
+}
+
+func (e *Engine) invoiceable(ctx context.Context, s session, id, field, what string) (Customer, error) {
+	c, err := s.provider.GetCustomer(ctx, s.conn, id)
+	switch {
+	case Code(err) == CodeNotFound:
+		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: "no such " + what})
+	case err != nil:
+		return Customer{}, err
+	case !c.Active:
+		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: what + " " + c.Name + " is not active"})
+	case !c.InvoicingEnabled:
+		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: "invoicing is not enabled for " + what + " " + c.Name})
+	}
+	return c, nil
+}

@@ -1,0 +1,171 @@
+package core
+
+import (
+	"context"
+	"strconv"
+)
+
+// ListOrders lists the merchant's collective-invoice orders. Errors:
+// CodeForbidden, CodeInvalid (status, limit, cursor).
+func (e *Engine) ListOrders(ctx context.Context, p Principal, q OrderQuery) (OrderPage, error) {
+	s, err := e.invoicing(ctx, p, ActionReadOrders)
+	if err != nil {
+		return OrderPage{}, err
+	}
+	if q.Status != "" && q.Status != OrderOpen && q.Status != OrderInvoiced {
+		return OrderPage{}, Invalid("invalid order query", FieldError{Field: "status", Message: "must be open or invoiced"})
+	}
+	if q.Limit, err = NormalizeLimit(q.Limit); err != nil {
+		return OrderPage{}, err
+	}
+	return s.provider.ListOrders(ctx, s.conn, q)
+}
+
+// openOrders returns every open order of the merchant (customerID "" for
+// all customers), oldest first.
+func (e *Engine) openOrders(ctx context.Context, s session, customerID string) ([]Order, error) {
+	var out []Order
+	q := OrderQuery{CustomerID: customerID, Status: OrderOpen, Limit: MaxListLimit}
+	for {
+		page, err := s.provider.ListOrders(ctx, s.conn, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Orders...)
+		if page.NextCursor == "" {
+			return out, nil
+		}
+		q.Cursor = page.NextCursor
+	}
+}
+
+// invoiceCollectedIfDue makes the customer's collective invoice when it is
+// due: its outstanding orders pass the threshold, or (when byDay) the
+// month's invoice day has come. It returns nil when nothing is due.
+//
+// Exactly once: the external reference names the trigger (the month for
+// the invoice day, the oldest open order for the threshold), the provider
+// is idempotent on it, and it invoices each open order in one transaction,
+// so concurrent triggers never invoice an order twice.
+func (e *Engine) invoiceCollectedIfDue(ctx context.Context, s session, buyer, billTo Customer, today Date, byDay bool) (*Invoice, error) {
+	ci := buyer.CollectiveInvoicing
+	orders, err := e.openOrders(ctx, s, buyer.ID)
+	if err != nil || len(orders) == 0 {
+		return nil, err
+	}
+	var outstanding int64
+	for _, o := range orders {
+		outstanding += o.Total
+	}
+	var ref string
+	switch {
+	case ci.Threshold > 0 && outstanding > ci.Threshold:
+		ref = "collective:" + buyer.ID + ":threshold:" + orders[0].ID
+	case byDay && !ci.Enabled:
+		// Collective invoicing was switched off with orders still open:
+		// invoice them now rather than never.
+		ref = "collective:" + buyer.ID + ":closing:" + orders[0].ID
+	case byDay && ci.DayOfMonth > 0 && dayOfMonth(today) >= ci.DayOfMonth:
+		ref = "collective:" + buyer.ID + ":month:" + string(today)[:7]
+	default:
+		return nil, nil
+	}
+	inv, err := s.provider.InvoiceOrders(ctx, s.conn, CollectiveRequest{
+		ExternalRef: ref, CustomerID: buyer.ID, BillToCustomerID: billTo.ID, InvoiceDate: today,
+	})
+	if Code(err) == CodeNotFound {
+		return nil, nil // another trigger invoiced them first
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !invoicesAny(inv, orders) {
+		// The reference's invoice was made earlier (this month's invoice
+		// day has been handled); these orders wait for the next trigger.
+		return nil, nil
+	}
+	if s.settings.AutoSend {
+		e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
+	}
+	return &inv, nil
+}
+
+// invoicesAny reports whether inv lists any of orders.
+func invoicesAny(inv Invoice, orders []Order) bool {
+	for _, o := range orders {
+		if contains(inv.OrderIDs, o.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+func dayOfMonth(d Date) int {
+	n, _ := strconv.Atoi(string(d)[8:10])
+	return n
+}
+
+// RunCollectiveInvoicing makes every collective invoice that is due today
+// for every merchant whose provider collects orders. It is safe to run
+// often and concurrently (see invoiceCollectedIfDue); a gateway that was
+// down on a customer's invoice day catches up on the next run that month.
+// It returns the number of invoices made and the first error met; one
+// merchant's failure does not stop the others.
+func (e *Engine) RunCollectiveInvoicing(ctx context.Context) (int, error) {
+	merchants, err := e.store.ListMerchants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var made int
+	var firstErr error
+	for _, m := range merchants {
+		n, err := e.collectiveForMerchant(ctx, m)
+		made += n
+		if err != nil {
+			e.log.Error("collective invoicing", "merchant", m.ID, "error", err)
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	return made, firstErr
+}
+
+func (e *Engine) collectiveForMerchant(ctx context.Context, m Merchant) (int, error) {
+	s, err := e.invoicing(ctx, Principal{MerchantID: m.ID, Role: RoleAdmin}, ActionWriteInvoices)
+	if err != nil || !s.desc.Capabilities.CollectiveInvoices {
+		return 0, err
+	}
+	orders, err := e.openOrders(ctx, s, "")
+	if err != nil {
+		return 0, err
+	}
+	seen := map[string]bool{}
+	today := s.today(e.now())
+	var made int
+	for _, o := range orders {
+		if seen[o.CustomerID] {
+			continue
+		}
+		seen[o.CustomerID] = true
+		buyer, err := s.provider.GetCustomer(ctx, s.conn, o.CustomerID)
+		if err != nil {
+			return made, err
+		}
+		billTo := buyer
+		if buyer.ParentCustomerID != "" {
+			if billTo, err = s.provider.GetCustomer(ctx, s.conn, buyer.ParentCustomerID); err != nil {
+				return made, err
+			}
+		}
+		inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, true)
+		if err != nil {
+			return made, err
+		}
+		if inv != nil {
+			made++
+			e.log.Info("collective invoice", "merchant", m.ID, "customer", buyer.ID, "invoice", inv.ID, "number", inv.Number, "orders", len(inv.OrderIDs))
+		}
+	}
+	return made, nil
+}

@@ -1,0 +1,361 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// DraftRequest is a manual invoice from BackOffice. Prices are net of VAT
+// unless PricesIncludeVAT is set (the register's charges are the opposite:
+// shelf prices include VAT).
+type DraftRequest struct {
+	CustomerID       string      `json:"customer_id"`
+	InvoiceDate      Date        `json:"invoice_date,omitempty"`
+	Reference        string      `json:"reference"`
+	Comment          string      `json:"comment"`
+	Lines            []LineInput `json:"lines"`
+	PricesIncludeVAT *bool       `json:"prices_include_vat,omitempty"`
+}
+
+// Validate names every bad field of a draft.
+func (r DraftRequest) Validate(country Country) error {
+	var errs fieldErrors
+	if strings.TrimSpace(r.CustomerID) == "" {
+		errs.add("customer_id", "is required")
+	}
+	if r.InvoiceDate != "" && !r.InvoiceDate.Valid() {
+		errs.add("invoice_date", "must be a date YYYY-MM-DD")
+	}
+	if len(r.Reference) > maxTextLength {
+		errs.add("reference", "must be at most %d characters", maxTextLength)
+	}
+	if len(r.Comment) > maxTextLength {
+		errs.add("comment", "must be at most %d characters", maxTextLength)
+	}
+	validateLines(&errs, r.Lines, country)
+	return Invalid("invalid invoice", errs...)
+}
+
+// draftInvoiceRequest prices a draft for its (billed) customer.
+func (e *Engine) draftInvoiceRequest(ctx context.Context, s session, ref string, req DraftRequest) (InvoiceRequest, error) {
+	if err := req.Validate(s.merchant.Country); err != nil {
+		return InvoiceRequest{}, err
+	}
+	buyer, billTo, err := e.billing(ctx, s, req.CustomerID, "customer_id")
+	if err != nil {
+		return InvoiceRequest{}, err
+	}
+	date := req.InvoiceDate
+	if date == "" {
+		date = s.today(e.now())
+	}
+	priced := PriceLines(req.Lines, req.PricesIncludeVAT != nil && *req.PricesIncludeVAT)
+	ir := InvoiceRequest{
+		Draft: true, ExternalRef: ref, CustomerID: billTo.ID, InvoiceDate: date,
+		Reference: strings.TrimSpace(req.Reference), Comment: strings.TrimSpace(req.Comment),
+		Currency: s.merchant.Currency, Lines: priced.Lines, VATBreakdown: priced.Breakdown,
+		NetTotal: priced.Net, VATTotal: priced.VAT, Total: priced.Total,
+	}
+	if billTo.ID != buyer.ID {
+		ir.OrderedBy = buyer.ID
+	}
+	return ir, nil
+}
+
+// CreateDraft stores an editable, unnumbered draft invoice. Errors:
+// CodeForbidden, CodeInvalid naming each bad field, CodeUnsupported when
+// the provider has no drafts.
+func (e *Engine) CreateDraft(ctx context.Context, p Principal, req DraftRequest) (Invoice, error) {
+	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
+	if err != nil {
+		return Invoice{}, err
+	}
+	if !s.desc.Capabilities.Drafts {
+		return Invoice{}, Errorf(CodeUnsupported, "%s has no draft invoices", s.desc.DisplayName)
+	}
+	ir, err := e.draftInvoiceRequest(ctx, s, NewID("dr"), req)
+	if err != nil {
+		return Invoice{}, err
+	}
+	return s.provider.CreateInvoice(ctx, s.conn, ir)
+}
+
+// UpdateDraft replaces a draft's customer, date, texts and lines. Errors:
+// CodeForbidden, CodeNotFound, CodeInvalid, CodeConflict (not a draft).
+func (e *Engine) UpdateDraft(ctx context.Context, p Principal, id string, req DraftRequest) (Invoice, error) {
+	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
+	if err != nil {
+		return Invoice{}, err
+	}
+	ir, err := e.draftInvoiceRequest(ctx, s, "", req)
+	if err != nil {
+		return Invoice{}, err
+	}
+	inv, err := s.provider.UpdateDraft(ctx, s.conn, id, ir)
+	return inv.WithDerivedStatus(s.today(e.now())), err
+}
+
+// PostInvoice posts a draft: it is numbered from the series, gets its
+// payment reference and due date, and can no longer change. It is e-mailed
+// at once when the merchant sends invoices automatically. Posting a posted
+// invoice returns it unchanged. Errors: CodeForbidden, CodeNotFound,
+// CodeConflict.
+func (e *Engine) PostInvoice(ctx context.Context, p Principal, id string) (Invoice, error) {
+	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
+	if err != nil {
+		return Invoice{}, err
+	}
+	inv, err := s.provider.PostInvoice(ctx, s.conn, id, s.today(e.now()))
+	if err != nil {
+		return Invoice{}, err
+	}
+	if s.settings.AutoSend {
+		e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
+	}
+	return inv.WithDerivedStatus(s.today(e.now())), nil
+}
+
+// VoidInvoice cancels a posted invoice by issuing a full credit invoice
+// for what is not credited yet; a posted invoice is never deleted. Voiding
+// twice returns the same credit invoice. Errors: CodeForbidden,
+// CodeNotFound, CodeConflict (a draft or already fully credited).
+func (e *Engine) VoidInvoice(ctx context.Context, p Principal, id string) (Invoice, error) {
+	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
+	if err != nil {
+		return Invoice{}, err
+	}
+	return s.provider.CreditInvoice(ctx, s.conn, CreditRequest{ExternalRef: "void:" + id, InvoiceID: id, Date: s.today(e.now())})
+}
+
+// RefundRequest credits an invoice: all of it when Lines is empty.
+type RefundRequest struct {
+	InvoiceID string       `json:"invoice_id"`
+	Lines     []CreditLine `json:"lines,omitempty"`
+}
+
+// Validate names every bad field of a refund.
+func (r RefundRequest) Validate() error {
+	var errs fieldErrors
+	if strings.TrimSpace(r.InvoiceID) == "" {
+		errs.add("invoice_id", "is required")
+	}
+	for i, l := range r.Lines {
+		if l.Line < 0 {
+			errs.add(indexed("lines", i, "line"), "must be a line number from 0")
+		}
+		if !l.Quantity.IsPositive() {
+			errs.add(indexed("lines", i, "quantity"), "must be greater than 0")
+		}
+	}
+	return Invalid("invalid refund", errs...)
+}
+
+const refundScope = "refunds"
+
+// Refund issues a credit invoice for a register refund, exactly once per
+// idempotency key (as Charge). Errors: CodeForbidden, CodeInvalid
+// (over-crediting names lines[i].quantity), CodeNotFound, CodeConflict.
+func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string, req RefundRequest) (credit Invoice, replayed bool, err error) {
+	s, err := e.invoicing(ctx, p, ActionRefund)
+	if err != nil {
+		return Invoice{}, false, err
+	}
+	if err := validateIdempotencyKey(idempotencyKey); err != nil {
+		return Invoice{}, false, err
+	}
+	if err := req.Validate(); err != nil {
+		return Invoice{}, false, err
+	}
+	replayed, err = e.idempotent(ctx, s.merchant.ID, refundScope, "cr", idempotencyKey, req, &credit,
+		func(ref string) (any, error) {
+			inv, err := s.provider.CreditInvoice(ctx, s.conn, CreditRequest{ExternalRef: ref, InvoiceID: req.InvoiceID, Date: s.today(e.now()), Lines: req.Lines})
+			if Code(err) == CodeNotFound {
+				return nil, Invalid("cannot refund", FieldError{Field: "invoice_id", Message: "no such invoice"})
+			}
+			return inv, err
+		})
+	return credit, replayed, err
+}
+
+// MarkPaid records the date an invoice or credit invoice was paid or
+// settled: a visual status that books nothing. Errors: CodeForbidden,
+// CodeInvalid (paid_at), CodeNotFound, CodeConflict.
+func (e *Engine) MarkPaid(ctx context.Context, p Principal, id string, paidAt Date) (Invoice, error) {
+	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
+	if err != nil {
+		return Invoice{}, err
+	}
+	if !paidAt.Valid() {
+		return Invoice{}, Invalid("invalid payment", FieldError{Field: "paid_at", Message: "must be a date YYYY-MM-DD"})
+	}
+	if today := s.today(e.now()); paidAt > today {
+		return Invoice{}, Invalid("invalid payment", FieldError{Field: "paid_at", Message: "must not be in the future"})
+	}
+	return s.provider.MarkInvoicePaid(ctx, s.conn, id, paidAt)
+}
+
+// InvoicePDF renders an invoice or credit invoice. Errors: CodeForbidden,
+// CodeNotFound, CodeUnsupported, CodeInvalid (invoice settings incomplete).
+func (e *Engine) InvoicePDF(ctx context.Context, p Principal, id string) (Document, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return Document{}, err
+	}
+	return s.provider.InvoicePDF(ctx, s.conn, id)
+}
+
+// EmailInvoice queues the invoice PDF to the customer's e-mail address,
+// with a copy to the accountant when the merchant asked for one. Delivery
+// is retried until it succeeds; its status shows on the invoice. Errors:
+// CodeForbidden, CodeNotFound, CodeInvalid (the customer has no e-mail
+// address), CodeUnsupported (no mailer or no PDF).
+func (e *Engine) EmailInvoice(ctx context.Context, p Principal, id string) (EmailStatus, error) {
+	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
+	if err != nil {
+		return EmailStatus{}, err
+	}
+	inv, err := s.provider.GetInvoice(ctx, s.conn, id)
+	if err != nil {
+		return EmailStatus{}, err
+	}
+	if err := e.emailInvoice(ctx, s, inv, NewID("em")); err != nil {
+		return EmailStatus{}, err
+	}
+	return e.mailer.InvoiceEmailStatus(ctx, s.merchant.ID, inv.ID)
+}
+
+func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, emailID string) error {
+	if e.mailer == nil {
+		return Errorf(CodeUnsupported, "e-mail is not configured on this gateway")
+	}
+	if inv.Status == StatusDraft {
+		return Errorf(CodeConflict, "a draft cannot be e-mailed; post it first")
+	}
+	cust, err := s.provider.GetCustomer(ctx, s.conn, inv.CustomerID)
+	if err != nil {
+		return err
+	}
+	if cust.Email == "" {
+		return Invalid("cannot e-mail the invoice", FieldError{Field: "customer.email", Message: "customer " + cust.Name + " has no e-mail address"})
+	}
+	doc, err := s.provider.InvoicePDF(ctx, s.conn, inv.ID)
+	if err != nil {
+		return err
+	}
+	msg := OutgoingEmail{
+		ID: emailID, MerchantID: s.merchant.ID, InvoiceID: inv.ID,
+		To: []string{cust.Email}, ReplyTo: s.settings.Company.Email, Attachment: doc,
+	}
+	if s.settings.AccountantCopy.Enabled {
+		msg.Cc = s.settings.AccountantCopy.Emails
+	}
+	msg.Subject, msg.Text = invoiceEmailText(s, inv)
+	return e.mailer.Enqueue(ctx, msg)
+}
+
+// queueInvoiceEmail sends an invoice automatically. The sale is already
+// made, so a failure is logged, not returned; id makes it idempotent.
+func (e *Engine) queueInvoiceEmail(ctx context.Context, s session, inv Invoice, id string) {
+	if e.mailer == nil {
+		return
+	}
+	if err := e.emailInvoice(ctx, s, inv, id); err != nil {
+		e.log.Warn("automatic invoice e-mail not queued", "merchant", s.merchant.ID, "invoice", inv.ID, "error", err)
+	}
+}
+
+func invoiceEmailText(s session, inv Invoice) (subject, text string) {
+	company := s.settings.Company.Name
+	amount := FormatAmount(inv.AmountDue()) + " " + string(inv.Currency)
+	if s.merchant.Country == Norway {
+		kind := "Faktura"
+		if inv.Kind == KindCredit {
+			kind = "Kreditnota"
+		}
+		return fmt.Sprintf("%s %d fra %s", kind, inv.Number, company),
+			fmt.Sprintf("Hei,\n\nVedlagt er %s %d fra %s på %s, forfall %s.\n\nMed vennlig hilsen\n%s\n",
+				strings.ToLower(kind), inv.Number, company, amount, inv.DueDate, company)
+	}
+	kind := "Faktura"
+	if inv.Kind == KindCredit {
+		kind = "Kreditfaktura"
+	}
+	return fmt.Sprintf("%s %d från %s", kind, inv.Number, company),
+		fmt.Sprintf("Hej,\n\nBifogat finns %s %d från %s på %s, förfallodag %s.\n\nMed vänliga hälsningar\n%s\n",
+			strings.ToLower(kind), inv.Number, company, amount, inv.DueDate, company)
+}
+
+// RunReminders queues one reminder e-mail for every posted invoice whose
+// due date is the merchant's reminder days in the past, for merchants that
+// asked for reminders. Idempotent: each invoice gets one reminder however
+// often it runs. It returns how many it queued and the first error.
+func (e *Engine) RunReminders(ctx context.Context) (int, error) {
+	if e.mailer == nil {
+		return 0, nil
+	}
+	merchants, err := e.store.ListMerchants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var queued int
+	var firstErr error
+	for _, m := range merchants {
+		n, err := e.remindersForMerchant(ctx, m)
+		queued += n
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return queued, firstErr
+}
+
+func (e *Engine) remindersForMerchant(ctx context.Context, m Merchant) (int, error) {
+	s, err := e.invoicing(ctx, Principal{MerchantID: m.ID, Role: RoleAdmin}, ActionWriteInvoices)
+	if err != nil || s.settings.ReminderDaysAfterDue == 0 {
+		return 0, err
+	}
+	today := s.today(e.now())
+	q := InvoiceQuery{Status: StatusOverdue, Sort: SortDueDate, Limit: MaxListLimit, Today: today}
+	var queued int
+	for {
+		page, err := s.provider.ListInvoices(ctx, s.conn, q)
+		if err != nil {
+			return queued, err
+		}
+		for _, inv := range page.Invoices {
+			if inv.DueDate.AddDays(s.settings.ReminderDaysAfterDue) > today {
+				return queued, nil // sorted by due date: the rest are not due yet
+			}
+			full, err := s.provider.GetInvoice(ctx, s.conn, inv.ID)
+			if err != nil {
+				return queued, err
+			}
+			if err := e.emailInvoice(ctx, s, full, "reminder:"+inv.ID); err != nil {
+				e.log.Warn("reminder not queued", "merchant", m.ID, "invoice", inv.ID, "error", err)
+				continue
+			}
+			queued++
+		}
+		if page.NextCursor == "" {
+			return queued, nil
+		}
+		q.Cursor = page.NextCursor
+	}
+}
+
+// JournalEntries returns the balanced entry a posted invoice or credit
+// invoice produced: receivables debited with the amount to pay, sales per
+// VAT rate and output VAT credited, öre rounding to its account. Errors:
+// CodeForbidden, CodeNotFound, CodeConflict for a draft.
+func (e *Engine) JournalEntries(ctx context.Context, p Principal, id string) (Voucher, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return Voucher{}, err
+	}
+	inv, err := s.provider.GetInvoice(ctx, s.conn, id)
+	if err != nil {
+		return Voucher{}, err
+	}
+	return InvoiceJournal(inv, e.journal(s.merchant.Country))
+}

@@ -1,0 +1,134 @@
+package core
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+
+	"github.com/ledgerbridge/ledgerbridge/nordic"
+)
+
+// invoiceSettings returns the merchant's saved settings, or the defaults a
+// new merchant starts with: its start number and company name.
+func (e *Engine) invoiceSettings(ctx context.Context, m Merchant) (InvoiceSettings, error) {
+	s, found, err := e.store.GetInvoiceSettings(ctx, m.ID)
+	if err != nil {
+		return InvoiceSettings{}, err
+	}
+	if !found {
+		s = InvoiceSettings{StartNumber: m.InvoiceStartNumber, Company: Company{Name: m.Name}}
+	}
+	return s, nil
+}
+
+// InvoiceSettings returns the merchant's built-in invoicing settings.
+// Errors: CodeForbidden.
+func (e *Engine) InvoiceSettings(ctx context.Context, p Principal) (InvoiceSettings, error) {
+	if err := p.Authorize(ActionReadSettings); err != nil {
+		return InvoiceSettings{}, err
+	}
+	m, err := e.store.GetMerchant(ctx, p.MerchantID)
+	if err != nil {
+		return InvoiceSettings{}, err
+	}
+	return e.invoiceSettings(ctx, m)
+}
+
+// UpdateInvoiceSettings validates and saves the settings whole. Giro
+// numbers are normalised to their printed form. The start number cannot
+// change once the first invoice is posted.
+//
+// Errors: CodeForbidden; CodeInvalid naming every bad field (Bankgiro,
+// Plusgiro and organization numbers with their check digits, e-mail
+// addresses, ...); CodeConflict naming start_number.
+func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in InvoiceSettings) (InvoiceSettings, error) {
+	s, err := e.invoicing(ctx, p, ActionWriteSettings)
+	if err != nil {
+		return InvoiceSettings{}, err
+	}
+	out, err := validateInvoiceSettings(s.merchant.Country, in)
+	if err != nil {
+		return InvoiceSettings{}, err
+	}
+	if out.StartNumber != s.settings.StartNumber {
+		posted, err := s.provider.ListInvoices(ctx, s.conn, InvoiceQuery{Sort: SortNumber, Desc: true, Limit: 1, Today: s.today(e.now())})
+		if err != nil {
+			return InvoiceSettings{}, err
+		}
+		if len(posted.Invoices) > 0 && posted.Invoices[0].Number > 0 {
+			return InvoiceSettings{}, &Error{Code: CodeConflict, Message: "the invoice series has started and cannot change",
+				Fields: []FieldError{{Field: "start_number", Message: "cannot change after the first invoice is posted"}}}
+		}
+	}
+	if err := e.store.PutInvoiceSettings(ctx, s.merchant.ID, out); err != nil {
+		return InvoiceSettings{}, err
+	}
+	return out, nil
+}
+
+// validateInvoiceSettings returns the settings normalised, or an invalid
+// error naming every bad field.
+func validateInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings, error) {
+	var errs fieldErrors
+	out := in
+	if in.StartNumber < 1 {
+		errs.add("start_number", "must be at least 1")
+	}
+	if strings.TrimSpace(in.Company.Name) == "" {
+		errs.add("company.name", "is required: it is printed on every invoice")
+	}
+	if in.Bankgiro != "" {
+		if bg, err := nordic.FormatBankgiro(in.Bankgiro); err != nil {
+			errs.add("bankgiro", "%v", err)
+		} else {
+			out.Bankgiro = bg
+		}
+	}
+	if in.Plusgiro != "" {
+		if pg, err := nordic.FormatPlusgiro(in.Plusgiro); err != nil {
+			errs.add("plusgiro", "%v", err)
+		} else {
+			out.Plusgiro = pg
+		}
+	}
+	if in.Company.OrganizationNumber != "" {
+		if n, err := nordic.ValidateOrganizationNumber(string(country), in.Company.OrganizationNumber); err != nil {
+			errs.add("company.organization_number", "%v", err)
+		} else {
+			out.Company.OrganizationNumber = n
+		}
+	}
+	if in.Company.VATNumber != "" {
+		if err := nordic.ValidateVATNumber(in.Company.VATNumber); err != nil {
+			errs.add("company.vat_number", "%v", err)
+		}
+	}
+	if in.Company.Email != "" && !validEmail(in.Company.Email) {
+		errs.add("company.email", "is not an e-mail address")
+	}
+	if in.AccountantCopy.Enabled && len(in.AccountantCopy.Emails) == 0 {
+		errs.add("accountant_copy.emails", "needs at least one address when the copy is enabled")
+	}
+	for i, addr := range in.AccountantCopy.Emails {
+		if !validEmail(addr) {
+			errs.add(indexed("accountant_copy.emails", i, ""), "is not an e-mail address")
+		}
+	}
+	if in.ReminderDaysAfterDue < 0 || in.ReminderDaysAfterDue > MaxDueDays {
+		errs.add("reminder_days_after_due", "must be between 0 (no reminder) and %d", MaxDueDays)
+	}
+	if in.RoundToWholeKronor && country != Sweden {
+		errs.add("round_to_whole_kronor", "öre rounding applies to Swedish invoices only")
+	}
+	for field, text := range map[string]string{"late_interest_text": in.LateInterestText, "payment_reference_text": in.PaymentReferenceText} {
+		if len(text) > maxTextLength {
+			errs.add(field, "must be at most %d characters", maxTextLength)
+		}
+	}
+	return out, Invalid("invalid invoice settings", errs...)
+}
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
+}

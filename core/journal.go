@@ -1,0 +1,64 @@
+package core
+
+// JournalAccounts are the accounts an invoice is booked on: receivables,
+// sales and output VAT per VAT rate ("25" → "3001"), and öre rounding.
+type JournalAccounts struct {
+	Receivables string
+	Sales       map[string]string
+	OutputVAT   map[string]string
+	Rounding    string
+}
+
+// InvoiceJournal returns the balanced entry of a posted invoice or credit
+// invoice: receivables debited with the amount to pay, each VAT rate's net
+// credited to its sales account and its VAT to its output VAT account, the
+// öre rounding to the rounding account. A credit invoice's negative amounts
+// reverse the entry. Errors: CodeConflict for a draft; CodeInvalid naming
+// the VAT rate or account with no account in the chart.
+func InvoiceJournal(inv Invoice, a JournalAccounts) (Voucher, error) {
+	if inv.Status == StatusDraft {
+		return Voucher{}, Errorf(CodeConflict, "a draft has no journal entries; post it first")
+	}
+	v := Voucher{
+		ExternalRef: "invoice:" + inv.ID, Date: inv.InvoiceDate, Currency: inv.Currency,
+		Description: journalText(inv),
+	}
+	var errs fieldErrors
+	if a.Receivables == "" {
+		errs.add("accounts.receivables", "no receivables account in the chart")
+	}
+	v.Postings = append(v.Postings, Posting{Account: a.Receivables, Amount: inv.AmountDue(), CustomerID: inv.CustomerID, Description: "Kundfordran"})
+	for _, b := range inv.VATBreakdown {
+		rate := b.VATRate.String()
+		sales, vat := a.Sales[rate], a.OutputVAT[rate]
+		if sales == "" {
+			errs.add("accounts.sales."+rate, "no sales account for %s%% VAT", rate)
+		}
+		if b.Net != 0 {
+			v.Postings = append(v.Postings, Posting{Account: sales, Amount: -b.Net, VATCode: rate, Description: "Försäljning " + rate + " %"})
+		}
+		if b.VAT != 0 {
+			if vat == "" {
+				errs.add("accounts.output_vat."+rate, "no output VAT account for %s%% VAT", rate)
+			}
+			v.Postings = append(v.Postings, Posting{Account: vat, Amount: -b.VAT, Description: "Utgående moms " + rate + " %"})
+		}
+	}
+	if inv.Rounding != 0 {
+		if a.Rounding == "" {
+			errs.add("accounts.rounding", "no öre rounding account in the chart")
+		}
+		v.Postings = append(v.Postings, Posting{Account: a.Rounding, Amount: -inv.Rounding, Description: "Öresavrundning"})
+	}
+	if err := Invalid("incomplete chart of accounts", errs...); err != nil {
+		return Voucher{}, err
+	}
+	return v, v.Validate()
+}
+
+func journalText(inv Invoice) string {
+	if inv.Kind == KindCredit {
+		return "Kreditfaktura " + itoa(int(inv.Number)) + " " + inv.CustomerName
+	}
+	return "Faktura " + itoa(int(inv.Number)) + " " + inv.CustomerName
+}

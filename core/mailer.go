@@ -1,0 +1,43 @@
+package core
+
+import "context"
+
+// OutgoingEmail is an invoice e-mail to queue. ID makes queuing idempotent:
+// queuing the same ID twice sends once.
+type OutgoingEmail struct {
+	ID         string
+	MerchantID string
+	InvoiceID  string
+	To         []string
+	Cc         []string
+	ReplyTo    string
+	Subject    string
+	Text       string
+	Attachment Document
+}
+
+// Email delivery statuses as shown on an invoice.
+const (
+	EmailQueued  = "queued"
+	EmailSending = "sending"
+	EmailSent    = "sent"
+	EmailFailed  = "failed"
+)
+
+// EmailStatus is the delivery state of an invoice's latest e-mail.
+type EmailStatus struct {
+	Status    string `json:"status"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Mailer durably queues invoice e-mails and reports their delivery; package
+// mail implements it over SMTP with retries.
+type Mailer interface {
+	// Enqueue stores the e-mail for delivery and returns once it is
+	// durable; a failing SMTP server never loses it. Errors: CodeInvalid
+	// naming bad addresses, CodeUnavailable.
+	Enqueue(ctx context.Context, e OutgoingEmail) error
+	// InvoiceEmailStatus is the latest e-mail's status for an invoice;
+	// the zero value when none was sent.
+	InvoiceEmailStatus(ctx context.Context, merchantID, invoiceID string) (EmailStatus, error)
+}

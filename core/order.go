@@ -1,0 +1,59 @@
+package core
+
+import "time"
+
+// Order statuses.
+const (
+	OrderOpen     = "open"     // waiting for the customer's collective invoice
+	OrderInvoiced = "invoiced" // included in InvoiceID
+)
+
+// Order is a purchase by a customer with collective invoicing: it is
+// collected instead of invoiced, and a later collective invoice lists every
+// open order of the customer.
+type Order struct {
+	ID           string        `json:"id"`
+	CustomerID   string        `json:"customer_id"`
+	CustomerName string        `json:"customer_name"`
+	Status       string        `json:"status"`
+	OrderDate    Date          `json:"order_date"`
+	Reference    string        `json:"reference"`
+	Comment      string        `json:"comment"`
+	Currency     Currency      `json:"currency"`
+	NetTotal     int64         `json:"net_total"`
+	VATTotal     int64         `json:"vat_total"`
+	Total        int64         `json:"total"`
+	VATBreakdown []VATAmount   `json:"vat_breakdown"`
+	Lines        []InvoiceLine `json:"lines,omitempty"`
+	InvoiceID    string        `json:"invoice_id,omitempty"`
+	LocationID   string        `json:"location_id,omitempty"`
+	ReceiptID    string        `json:"receipt_id,omitempty"`
+	ExternalRef  string        `json:"external_ref,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+}
+
+// OrderQuery lists a merchant's orders, oldest first.
+type OrderQuery struct {
+	CustomerID string
+	Status     string // "", open or invoiced
+	Limit      int
+	Cursor     string
+}
+
+// OrderPage is one page of orders.
+type OrderPage struct {
+	Orders     []Order
+	NextCursor string
+}
+
+// CollectiveRequest asks a provider to invoice every open order of
+// CustomerID on one invoice to BillToCustomerID (the customer itself, or
+// its parent company). ExternalRef makes it idempotent: a collective invoice
+// already made under the reference is returned and no other is made, so
+// concurrent triggers invoice a set of orders exactly once.
+type CollectiveRequest struct {
+	ExternalRef      string `json:"external_ref"`
+	CustomerID       string `json:"customer_id"`
+	BillToCustomerID string `json:"bill_to_customer_id"`
+	InvoiceDate      Date   `json:"invoice_date"`
+}

@@ -1,0 +1,65 @@
+package httpapi
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+func TestInvoiceSettings(t *testing.T) {
+	s := newStack(t)
+	admin, acct := s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant)
+	runScenarios(t, s, []scenario{
+		{name: "a new merchant's defaults", method: "GET", path: "/v1/invoice-settings", key: acct, wantStatus: 200,
+			wantBody: []string{`"start_number":1001`, `"name":"Kafé Alfa AB"`, `"auto_send":false`}},
+		{name: "bad giro and org numbers are each named", method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body: `{"start_number":1001,"bankgiro":"5402-9682","plusgiro":"410 54 68-6",
+				"company":{"name":"Kafé Alfa AB","organization_number":"556016-0681","email":"not an address"},
+				"accountant_copy":{"enabled":true,"emails":[]}}`,
+			wantStatus: 422,
+			wantBody: []string{`"code":"invalid"`, `"field":"bankgiro"`, `"field":"plusgiro"`,
+				`"field":"company.organization_number"`, `"field":"company.email"`, `"field":"accountant_copy.emails"`},
+			notBody: []string{`"field":"start_number"`, `"field":"company.name"`}},
+		{name: "start number and company name are required", method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body: `{"start_number":0,"company":{"name":" "}}`, wantStatus: 422,
+			wantBody: []string{`"field":"start_number"`, `"field":"company.name"`}},
+		{name: "an unknown field is 400", method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body: `{"start_number":1001,"company":{"name":"A","fax":"x"},"logo":"x"}`, wantStatus: 400,
+			wantBody: []string{`"field":"company.fax"`, `"field":"logo"`}},
+		{name: "a wrong type is 400", method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body: `{"start_number":"1001","company":{"name":"A"}}`, wantStatus: 400,
+			wantBody: []string{`"field":"start_number"`}},
+		{name: "the refused settings were not saved", method: "GET", path: "/v1/invoice-settings", key: admin, wantStatus: 200,
+			notBody: []string{"5402-9682"}},
+	})
+
+	// Saved whole, numbers normalised.
+	s.run(t, scenario{name: "valid settings", method: "PUT", path: "/v1/invoice-settings", key: admin,
+		body: strings.Replace(validSettings, `"plusgiro":""`, `"plusgiro":"2865434"`, 1), wantStatus: 200,
+		wantBody: []string{`"bankgiro":"5402-9681"`, `"plusgiro":"28 65 43-4"`, `"organization_number":"5560160680"`,
+			`"f_tax_approved":true`, `"email":"faktura@alfa.example"`}})
+	s.run(t, scenario{name: "read back", method: "GET", path: "/v1/invoice-settings", key: acct, wantStatus: 200,
+		wantBody: []string{`"bankgiro":"5402-9681"`, `"plusgiro":"28 65 43-4"`, `"late_interest_text":"Dröjsmålsränta enligt räntelagen"`}})
+
+	// The series may move while only drafts exist ...
+	cust := s.createCustomer(s.a, `{"name":"Serie AB"}`)
+	s.createDraft(s.a, draftBody(cust.ID, 1000))
+	moved := strings.Replace(validSettings, `"start_number":1001`, `"start_number":5001`, 1)
+	s.run(t, scenario{name: "start number moves before the first posted invoice", method: "PUT", path: "/v1/invoice-settings",
+		key: admin, body: moved, wantStatus: 200, wantBody: []string{`"start_number":5001`}})
+	first := s.charge(s.a, "settings-1", chargeBody(cust.ID, 1000, "r1")).Invoice
+	if first.Number != 5001 {
+		t.Errorf("first invoice after moving the series is %d, want 5001", first.Number)
+	}
+	// ... but not once an invoice is posted.
+	s.run(t, scenario{name: "start number is fixed after the first posted invoice", method: "PUT", path: "/v1/invoice-settings",
+		key: admin, body: validSettings, wantStatus: 409,
+		wantBody: []string{`"code":"conflict"`, `"field":"start_number"`}})
+	s.run(t, scenario{name: "other settings still change", method: "PUT", path: "/v1/invoice-settings", key: admin,
+		body: strings.Replace(moved, `"auto_send":false`, `"auto_send":true`, 1), wantStatus: 200,
+		wantBody: []string{`"start_number":5001`, `"auto_send":true`}})
+	s.run(t, scenario{name: "another merchant's settings are its own", method: "GET", path: "/v1/invoice-settings",
+		key: s.b.key(core.RoleAdmin), wantStatus: 200,
+		wantBody: []string{`"start_number":1001`, `"name":"Bageri Beta AB"`}, notBody: []string{"5402-9681"}})
+}
