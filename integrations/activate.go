@@ -1,0 +1,252 @@
+package integrations
+
+import (
+	"context"
+	"maps"
+	"sort"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/mapping"
+)
+
+// Activate rechecks every step and makes the integration active. The checks:
+// the provider can still do the integration's modes; credentials are stored
+// and the provider accepts them now; the settings pass PutSettings' rules
+// and an invoicing integration has invoicing enabled; a bookkeeping
+// integration's mapping has every required item (see missingMappingItems)
+// and each of its accounts passes the live chart (as in PutMapping).
+//
+// If anything fails it returns ONE CodeInvalid error listing every missing
+// or invalid item by field ("credentials", "export_start_date",
+// "fallback_payment_account", "vat_rates.12", "events.tips", ...), and the
+// wizard shows those steps invalid until they are saved again. The chart is
+// only checked once the credentials work.
+//
+// On success the integration is active and the merchant's previously active
+// (or needs_reauth) integrations sharing one of its modes are disabled
+// whole, so there is one active integration per mode; an integration in
+// both modes displaces both. Activating an invoicing integration makes
+// "invoice" a payment method at all the merchant's locations. Nothing else
+// changes: invoices, customers and other integrations stay as they are.
+// Activating an active integration rechecks it and keeps it active.
+//
+// Errors: CodeForbidden; CodeNotFound; CodeInvalid as above; CodeConflict
+// when the integration changed while it was being checked (try again);
+// CodeUnavailable when the provider does not answer.
+func (s *Service) Activate(ctx context.Context, p core.Principal, id string) (Integration, error) {
+	r, d, err := s.load(ctx, p, core.ActionManageIntegrations, id)
+	if err != nil {
+		return Integration{}, err
+	}
+	merchant, err := s.store.GetMerchant(ctx, r.MerchantID)
+	if err != nil {
+		return Integration{}, err
+	}
+	problems, err := s.activationProblems(ctx, r, d, merchant)
+	if err != nil {
+		return Integration{}, err
+	}
+	if len(problems) > 0 {
+		r.Problems = problems
+		r.UpdatedAt = s.now()
+		// Best effort: the wizard shows them; a concurrent change (which
+		// the caller's next activation rechecks) may win instead.
+		if _, err := s.save(ctx, r); err != nil && core.Code(err) != core.CodeConflict {
+			return Integration{}, err
+		}
+		return Integration{}, core.Invalid("the integration cannot be activated: complete or correct every listed item", problems...)
+	}
+	r.Problems = nil
+	r.StatusReason = ""
+	now := s.now()
+	r.UpdatedAt = now
+	var saved Record
+	err = s.conns.write(r.MerchantID, func() error {
+		var err error
+		saved, _, err = s.store.ActivateIntegration(ctx, r, now)
+		return err
+	})
+	if core.Code(err) == core.CodeConflict {
+		return Integration{}, core.Errorf(core.CodeConflict, "integration %s changed while it was being activated; activate it again", id)
+	} else if err != nil {
+		return Integration{}, err
+	}
+	return s.view(ctx, saved, d)
+}
+
+// activationProblems is every missing or invalid item of r, sorted by
+// field. It returns an error only when a check could not run.
+func (s *Service) activationProblems(ctx context.Context, r Record, d core.Descriptor, merchant core.Merchant) ([]core.FieldError, error) {
+	problems := modeCapabilityErrors(d, r.Modes)
+	credentialsOK := true
+	switch {
+	case d.Auth.Type != core.AuthAPIToken && d.Auth.Type != core.AuthOAuth2:
+	case r.Credentials == nil:
+		credentialsOK = false
+		msg := "connect " + displayName(d) + " with OAuth2"
+		if d.Auth.Type == core.AuthAPIToken {
+			msg = "enter " + fieldLabels(d.Auth.Fields)
+		}
+		problems = append(problems, core.FieldError{Field: "credentials", Message: "missing: " + msg})
+	default:
+		prov, conn, err := s.connection(ctx, r, d)
+		if err != nil {
+			return nil, err
+		}
+		if err := prov.VerifyConnection(ctx, conn); err != nil {
+			e := core.AsError(refusal(d, err))
+			if e.Code != core.CodeInvalid {
+				return nil, e
+			}
+			credentialsOK = false
+			problems = append(problems, core.FieldError{Field: "credentials", Message: e.Message})
+		}
+	}
+	settings := Settings{}
+	if r.Settings != nil {
+		settings = *r.Settings
+	}
+	problems = append(problems, s.settingsErrors(r, d, merchant, settings, true)...)
+	if r.HasMode(core.ModeBookkeeping) {
+		problems = append(problems, missingMappingItems(r, merchant.Country)...)
+		if r.Mapping != nil && credentialsOK {
+			errs, err := s.mappingErrors(ctx, r, d, merchant)
+			if err != nil {
+				return nil, err
+			}
+			problems = append(problems, errs...)
+		}
+	}
+	sort.SliceStable(problems, func(a, b int) bool { return problems[a].Field < problems[b].Field })
+	return problems, nil
+}
+
+// ActiveConnection returns the merchant's active (or needs_reauth)
+// integration for mode with its decrypted credentials and its settings as
+// strings (SettingExportStartDate, ...); found is false when there is none.
+// It implements core.ConnectionSource. OAuth2 access tokens are returned as
+// stored: refreshing them is the OAuth2 flow's job (issue #5). Errors:
+// CodeInternal when the credentials do not open (the key changed),
+// CodeUnavailable when the database is busy.
+//
+// It answers from memory after the first read (see connCache), yet always
+// with what the database holds at some instant during the call.
+func (s *Service) ActiveConnection(ctx context.Context, merchantID string, mode core.IntegrationMode) (core.ActiveConnection, bool, error) {
+	key := connKey{merchantID, mode}
+	ac, found, hit, gen := s.conns.get(key)
+	if hit {
+		return ac, found, nil
+	}
+	r, found, err := s.store.ActiveIntegration(ctx, merchantID, mode)
+	if err != nil {
+		return core.ActiveConnection{}, false, err
+	}
+	if found {
+		if ac, err = s.activeConnection(r); err != nil {
+			return core.ActiveConnection{}, false, err
+		}
+	}
+	s.conns.fill(key, gen, ac, found)
+	return ac, found, nil
+}
+
+func (s *Service) activeConnection(r Record) (core.ActiveConnection, error) {
+	creds, err := s.openCredentials(r)
+	if err != nil {
+		return core.ActiveConnection{}, err
+	}
+	settings := Settings{}
+	if r.Settings != nil {
+		settings = *r.Settings
+	}
+	return core.ActiveConnection{IntegrationID: r.ID, Provider: r.Provider, Status: r.Status,
+		Settings: settings.strings(), Credentials: creds}, nil
+}
+
+// BookkeepingTarget is where and how a merchant's daily sales are exported.
+type BookkeepingTarget struct {
+	Connection      core.ActiveConnection
+	Mapping         mapping.Mapping
+	ExportStartDate core.Date
+	// SameAsInvoicing is true when the merchant's active invoicing
+	// integration is this one, or one of the same provider with the same
+	// credentials: its invoices already booked the sales charged by
+	// invoice, so the daily voucher leaves them out
+	// (mapping.BuildOptions.ExcludeInvoiceSales).
+	SameAsInvoicing bool
+}
+
+// ActiveBookkeeping returns the merchant's active (or needs_reauth: check
+// Connection.Status and pause) bookkeeping integration for the export
+// engine; found is false when there is none. Errors: as ActiveConnection.
+func (s *Service) ActiveBookkeeping(ctx context.Context, merchantID string) (BookkeepingTarget, bool, error) {
+	r, found, err := s.store.ActiveIntegration(ctx, merchantID, core.ModeBookkeeping)
+	if err != nil || !found {
+		return BookkeepingTarget{}, false, err
+	}
+	ac, err := s.activeConnection(r)
+	if err != nil {
+		return BookkeepingTarget{}, false, err
+	}
+	t := BookkeepingTarget{Connection: ac, Mapping: normalizeMapping(mapping.Mapping{})}
+	if r.Mapping != nil {
+		t.Mapping = normalizeMapping(copyMapping(*r.Mapping))
+	}
+	if r.Settings != nil {
+		t.ExportStartDate = r.Settings.ExportStartDate
+	}
+	if r.HasMode(core.ModeInvoicing) {
+		t.SameAsInvoicing = true
+	} else {
+		inv, found, err := s.ActiveConnection(ctx, merchantID, core.ModeInvoicing)
+		if err != nil {
+			return BookkeepingTarget{}, false, err
+		}
+		t.SameAsInvoicing = found && inv.Provider == ac.Provider && maps.Equal(inv.Credentials, ac.Credentials)
+	}
+	return t, true, nil
+}
+
+// MarkNeedsReauth records that the provider revoked the integration's grant
+// (an OAuth2 refresh failed): an active integration becomes needs_reauth
+// with reason, keeping its place as the merchant's integration for its
+// modes while work pauses. Marking a needs_reauth integration again updates
+// the reason. Errors: CodeNotFound; CodeConflict for an integration in
+// setup or disabled.
+func (s *Service) MarkNeedsReauth(ctx context.Context, integrationID, reason string) error {
+	_, err := s.update(ctx, integrationID, func(r *Record) error {
+		if r.Status != core.IntegrationActive && r.Status != core.IntegrationNeedsReauth {
+			return core.Errorf(core.CodeConflict, "integration %s is %s, not active", r.ID, r.Status)
+		}
+		r.Status, r.StatusReason = core.IntegrationNeedsReauth, reason
+		return nil
+	})
+	return err
+}
+
+// MarkReauthorized is MarkNeedsReauth's reverse, for when the merchant has
+// reconnected: a needs_reauth integration becomes active again and its
+// reason is cleared; an active one stays as it is. Errors: CodeNotFound;
+// CodeConflict for an integration in setup or disabled.
+func (s *Service) MarkReauthorized(ctx context.Context, integrationID string) error {
+	_, err := s.update(ctx, integrationID, func(r *Record) error {
+		switch r.Status {
+		case core.IntegrationNeedsReauth:
+			r.Status, r.StatusReason = core.IntegrationActive, ""
+			r.Problems = dropProblems(r.Problems, StepCredentials)
+		case core.IntegrationActive:
+		default:
+			return core.Errorf(core.CodeConflict, "integration %s is %s, not waiting for re-authorisation", r.ID, r.Status)
+		}
+		return nil
+	})
+	return err
+}
+
+// MerchantPaymentMethods lists, sorted, the payment methods activations
+// made available at all the merchant's locations ("invoice" once an
+// invoicing integration was activated). It checks no role: callers are the
+// gateway's own components. Errors: CodeUnavailable.
+func (s *Service) MerchantPaymentMethods(ctx context.Context, merchantID string) ([]string, error) {
+	return s.store.MerchantPaymentMethods(ctx, merchantID)
+}

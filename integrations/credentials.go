@@ -1,0 +1,195 @@
+package integrations
+
+import (
+	"context"
+	"strings"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// PutCredentials stores the API token fields of an api_token provider,
+// replacing any stored before. Values are trimmed of surrounding white space
+// (pasted tokens often end in a newline). The provider verifies them first
+// (VerifyConnection); only credentials it accepts are stored, sealed with
+// AES-256-GCM. Storing credentials does not change the status: an active
+// integration stays active with the new credentials.
+//
+// Errors: CodeForbidden; CodeNotFound; CodeInvalid naming each unknown
+// field and each declared field that is missing or blank (by its name, e.g.
+// "employee_token"), naming "credentials" when the provider connects with
+// OAuth2 or needs no credentials, and carrying the provider's message (and
+// its fields, or "credentials") when the provider refuses them;
+// CodeUnavailable when the provider does not answer; CodeConflict when
+// the integration kept changing concurrently.
+func (s *Service) PutCredentials(ctx context.Context, p core.Principal, id string, fields map[string]string) (Integration, error) {
+	r, d, err := s.load(ctx, p, core.ActionManageIntegrations, id)
+	if err != nil {
+		return Integration{}, err
+	}
+	switch d.Auth.Type {
+	case core.AuthAPIToken:
+	case core.AuthOAuth2:
+		return Integration{}, core.Invalid("invalid credentials", core.FieldError{Field: "credentials",
+			Message: displayName(d) + " connects with OAuth2: start the connection with oauth/start instead"})
+	default:
+		return Integration{}, core.Invalid("invalid credentials", core.FieldError{Field: "credentials",
+			Message: displayName(d) + " needs no credentials"})
+	}
+	creds, errs := checkCredentialFields(d.Auth.Fields, fields)
+	if err := core.Invalid("invalid credentials", errs...); err != nil {
+		return Integration{}, err
+	}
+	m, err := s.store.GetMerchant(ctx, r.MerchantID)
+	if err != nil {
+		return Integration{}, err
+	}
+	prov, err := s.providers.Provider(ctx, r.Provider)
+	if err != nil {
+		return Integration{}, core.AsError(err)
+	}
+	if err := prov.VerifyConnection(ctx, connectionFor(m, r, creds)); err != nil {
+		return Integration{}, refusal(d, err)
+	}
+	sealed, err := s.sealCredentials(r.ID, creds)
+	if err != nil {
+		return Integration{}, err
+	}
+	saved, err := s.update(ctx, id, func(r *Record) error {
+		r.Credentials = sealed
+		r.Problems = dropProblems(r.Problems, StepCredentials)
+		return nil
+	})
+	if err != nil {
+		return Integration{}, err
+	}
+	return s.view(ctx, saved, d)
+}
+
+// StoreOAuthCredentials stores the tokens the OAuth2 flow (issue #5)
+// obtained for an oauth2 provider's integration, sealed like API tokens,
+// replacing any stored before. It is for the gateway's OAuth2 callback,
+// which has already tied the callback's state to the integration and its
+// merchant, so it checks no role; it verifies nothing with the provider
+// (the token endpoint just issued them) and does not change the status
+// (see MarkReauthorized). Errors: CodeNotFound; CodeInvalid naming
+// "credentials" when creds is empty or the provider is not oauth2;
+// CodeConflict when the integration kept changing concurrently.
+func (s *Service) StoreOAuthCredentials(ctx context.Context, integrationID string, creds map[string]string) error {
+	r, err := s.store.GetIntegration(ctx, integrationID)
+	if err != nil {
+		return err
+	}
+	d, err := s.describe(ctx, r.Provider)
+	if err != nil {
+		return err
+	}
+	switch {
+	case d.Auth.Type != core.AuthOAuth2:
+		return core.Invalid("invalid credentials", core.FieldError{Field: "credentials", Message: displayName(d) + " does not connect with OAuth2"})
+	case len(creds) == 0:
+		return core.Invalid("invalid credentials", core.FieldError{Field: "credentials", Message: "no tokens"})
+	}
+	sealed, err := s.sealCredentials(r.ID, creds)
+	if err != nil {
+		return err
+	}
+	_, err = s.update(ctx, integrationID, func(r *Record) error {
+		r.Credentials = sealed
+		r.Problems = dropProblems(r.Problems, StepCredentials)
+		return nil
+	})
+	return err
+}
+
+// checkCredentialFields returns the declared fields, trimmed, or an error
+// per unknown, missing or blank field, sorted by name.
+func checkCredentialFields(declared []core.AuthField, fields map[string]string) (map[string]string, []core.FieldError) {
+	var errs []core.FieldError
+	known := map[string]bool{}
+	for _, f := range declared {
+		known[f.Name] = true
+	}
+	for _, name := range sortedKeys(fields) {
+		if !known[name] {
+			errs = append(errs, core.FieldError{Field: name, Message: "is not a credential of this provider"})
+		}
+	}
+	out := map[string]string{}
+	for _, f := range declared {
+		v := strings.TrimSpace(fields[f.Name])
+		if v == "" {
+			label := f.Label
+			if label == "" {
+				label = f.Name
+			}
+			errs = append(errs, core.FieldError{Field: f.Name, Message: label + " is required"})
+			continue
+		}
+		out[f.Name] = v
+	}
+	return out, errs
+}
+
+// refusal turns the provider's refusal of a connection (invalid,
+// unauthorized, forbidden) into an invalid error with the provider's
+// message; other codes (unavailable, provider_error, ...) pass unchanged.
+func refusal(d core.Descriptor, err error) error {
+	e := core.AsError(err)
+	if e.Code != core.CodeInvalid && e.Code != core.CodeUnauthorized && e.Code != core.CodeForbidden {
+		return e
+	}
+	fields := e.Fields
+	if len(fields) == 0 {
+		fields = []core.FieldError{{Field: "credentials", Message: e.Message}}
+	}
+	return &core.Error{Code: core.CodeInvalid, Message: displayName(d) + " refused the credentials: " + e.Message, Fields: fields}
+}
+
+// Accounts returns the provider's chart of accounts through the
+// integration's connection. Errors: CodeForbidden, CodeNotFound,
+// CodeConflict (no credentials yet), the provider's errors (CodeUnsupported
+// for a provider without a ledger, CodeUnavailable, ...).
+func (s *Service) Accounts(ctx context.Context, p core.Principal, id string) ([]core.LedgerAccount, error) {
+	prov, conn, err := s.connected(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := prov.ListLedgerAccounts(ctx, conn)
+	return out, asError(err)
+}
+
+// VATCodes returns the provider's VAT codes. Errors: as Accounts.
+func (s *Service) VATCodes(ctx context.Context, p core.Principal, id string) ([]core.VATCode, error) {
+	prov, conn, err := s.connected(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := prov.ListVATCodes(ctx, conn)
+	return out, asError(err)
+}
+
+// PaymentTypes returns the provider's payment types. Errors: as Accounts.
+func (s *Service) PaymentTypes(ctx context.Context, p core.Principal, id string) ([]core.PaymentType, error) {
+	prov, conn, err := s.connected(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := prov.ListPaymentTypes(ctx, conn)
+	return out, asError(err)
+}
+
+func (s *Service) connected(ctx context.Context, p core.Principal, id string) (core.Provider, core.Connection, error) {
+	r, d, err := s.load(ctx, p, core.ActionReadIntegrations, id)
+	if err != nil {
+		return nil, core.Connection{}, err
+	}
+	return s.connection(ctx, r, d)
+}
+
+// asError keeps nil nil and makes any other error a *core.Error.
+func asError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return core.AsError(err)
+}
