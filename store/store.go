@@ -1,5 +1,5 @@
 // Package store is the gateway's own persistence on SQLite: merchants, their
-// API keys (hashes only) and idempotency records. It implements core.Store.
+// API keys (hashes only), idempotency records and invoice settings. It implements core.Store.
 // Provider data (customers, invoices, ...) lives with each provider.
 //
 // Every error it returns is a *core.Error: CodeInvalid for arguments that can
@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,15 +35,21 @@ var migrationFiles embed.FS
 type Store struct {
 	db        *sqlite.DB
 	merchants merchantCache
+	settings  settingsCache
 	stmts     statements
+	sales     salesStatements // sales.go, exports.go
 }
 
 // statements are the hot path's statements, prepared once at Open: the
-// idempotency writes on the writer connection (bound to each transaction
-// with StmtxContext), the API key lookup on the reader pool.
+// idempotency and invoice settings writes on the writer connection (bound to
+// each transaction with StmtxContext), the API key and invoice settings
+// lookups on the reader pool.
 type statements struct {
 	beginIdempotent, getIdempotent, completeIdempotent *sqlx.Stmt
-	apiKeyByHash                                       *sqlx.Stmt
+	putInvoiceSettings                                 *sqlx.Stmt
+	apiKeyByHash, getInvoiceSettings                   *sqlx.Stmt
+	// integrations.go: the active lookups run on every invoicing request.
+	getIntegration, activeInvoicing, activeBookkeeping *sqlx.Stmt
 }
 
 func (st *statements) prepare(ctx context.Context, db *sqlite.DB) error {
@@ -54,7 +61,12 @@ func (st *statements) prepare(ctx context.Context, db *sqlite.DB) error {
 		{&st.beginIdempotent, true, beginIdempotentSQL},
 		{&st.getIdempotent, true, getIdempotentSQL},
 		{&st.completeIdempotent, true, completeIdempotentSQL},
+		{&st.putInvoiceSettings, true, putInvoiceSettingsSQL},
 		{&st.apiKeyByHash, false, apiKeyByHashSQL},
+		{&st.getInvoiceSettings, false, getInvoiceSettingsSQL},
+		{&st.getIntegration, false, getIntegrationSQL},
+		{&st.activeInvoicing, false, activeInvoicingSQL},
+		{&st.activeBookkeeping, false, activeBookkeepingSQL},
 	} {
 		prepare := db.PrepareRead
 		if s.write {
@@ -86,8 +98,13 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	if err != nil {
 		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
 	}
-	s := &Store{db: db, merchants: merchantCache{m: map[string]core.Merchant{}}}
+	s := &Store{db: db, merchants: merchantCache{m: map[string]core.Merchant{}},
+		settings: newSettingsCache()}
 	if err := s.stmts.prepare(ctx, db); err != nil {
+		db.Close()
+		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
+	}
+	if err := s.sales.prepare(ctx, db); err != nil {
 		db.Close()
 		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
 	}
@@ -160,5 +177,103 @@ func (c *merchantCache) put(m core.Merchant) {
 	defer c.mu.Unlock()
 	if len(c.m) < maxCachedMerchants {
 		c.m[m.ID] = m
+	}
+}
+
+// settingsCache keeps each merchant's invoice settings (or their absence)
+// once read or written, because the engine reads them on every charge to
+// build the provider connection. Unlike merchants, settings change, so the
+// cache is correct only because this process is the only writer of
+// invoice_settings: no command or other process may write that table while
+// the gateway runs (one that must has to go through a running gateway, or
+// this cache has to go). Unknown merchants are never cached.
+//
+// Reads are linearizable: a Get returns what the database holds at some
+// instant during the call, so it never returns settings older than those of
+// a Put that returned before it, nor older than those an earlier Get
+// returned. Three rules make that so:
+//   - While a Put for a merchant is in flight (writing), Gets for it bypass
+//     the cache and read the database, which is always current.
+//   - A Get that missed fills the cache only if no Put ended (gen) since it
+//     began reading, so what it read is current unless a Put is in flight,
+//     and that Put replaces or drops the entry when it ends. A fill never
+//     replaces an entry.
+//   - A Put updates the cache after its commit. Each Put takes a sequence
+//     number inside its write transaction, where writes run one at a time,
+//     so sequence order is commit order; an update never replaces an entry
+//     with a higher one, so overlapping Puts leave the last committed.
+//     Filled entries have sequence 0.
+type settingsCache struct {
+	mu      sync.RWMutex
+	m       map[string]settingsEntry
+	writing map[string]int // Puts in flight per merchant
+	gen     uint64         // bumped whenever a Put ends
+	seq     atomic.Uint64
+}
+
+type settingsEntry struct {
+	settings core.InvoiceSettings // never handed out: callers get clones
+	found    bool
+	seq      uint64
+}
+
+// maxCachedSettings bounds the cache's memory; past it, settings of
+// merchants not yet cached are read from the database each time.
+const maxCachedSettings = 10_000
+
+func newSettingsCache() settingsCache {
+	return settingsCache{m: map[string]settingsEntry{}, writing: map[string]int{}}
+}
+
+// get returns the cached settings (a clone) and hit=true, or on a miss the
+// generation to pass to fill.
+func (c *settingsCache) get(merchantID string) (s core.InvoiceSettings, found bool, gen uint64, hit bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.m[merchantID]
+	if !ok || c.writing[merchantID] > 0 {
+		return core.InvoiceSettings{}, false, c.gen, false
+	}
+	return cloneSettings(e.settings), e.found, 0, true
+}
+
+// fill caches what a read begun at generation gen found, unless a Put has
+// ended since or the merchant is cached already.
+func (c *settingsCache) fill(merchantID string, gen uint64, s core.InvoiceSettings, found bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[merchantID]; ok || c.gen != gen || len(c.m) >= maxCachedSettings {
+		return
+	}
+	c.m[merchantID] = settingsEntry{settings: cloneSettings(s), found: found}
+}
+
+// begin marks a Put for the merchant in flight; end must follow.
+func (c *settingsCache) begin(merchantID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writing[merchantID]++
+}
+
+// next returns the sequence number of a Put's transaction.
+func (c *settingsCache) next() uint64 { return c.seq.Add(1) }
+
+// end ends a Put begun with begin. If it committed, as transaction seq, its
+// settings are cached unless a later transaction's are; if it failed (it
+// might still have committed), the merchant's entry is dropped.
+func (c *settingsCache) end(merchantID string, committed bool, seq uint64, s core.InvoiceSettings) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writing[merchantID]--; c.writing[merchantID] <= 0 {
+		delete(c.writing, merchantID)
+	}
+	c.gen++
+	e, ok := c.m[merchantID]
+	switch {
+	case !committed:
+		delete(c.m, merchantID)
+	case ok && e.seq > seq, !ok && len(c.m) >= maxCachedSettings:
+	default:
+		c.m[merchantID] = settingsEntry{settings: cloneSettings(s), found: true, seq: seq}
 	}
 }

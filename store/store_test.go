@@ -74,7 +74,7 @@ func TestSchemaHasNoFloatColumns(t *testing.T) {
 	}
 	err := s.db.Reader().Select(&cols, `SELECT m.name AS tbl, p.name, p.type
 		FROM sqlite_schema m JOIN pragma_table_info(m.name) p
-		WHERE m.type = 'table' AND m.name IN ('merchants', 'api_keys', 'idempotency_keys')`)
+		WHERE m.type = 'table' AND m.name IN ('merchants', 'api_keys', 'idempotency_keys', 'invoice_settings')`)
 	if err != nil {
 		t.Fatal(err)
 	}

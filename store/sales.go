@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
+	"github.com/ledgerbridge/ledgerbridge/sqlite"
+)
+
+var _ exports.Store = (*Store)(nil)
+
+// salesStatements are the statements of the sales and export hot paths
+// (one receipt, one export job), prepared once at Open.
+type salesStatements struct {
+	getReceipt, dayClosed, insertReceipt, countReceipt *sqlx.Stmt
+	claimJob, finishJob                                *sqlx.Stmt
+	dayReceipts                                        *sqlx.Stmt // reader
+}
+
+func (st *salesStatements) prepare(ctx context.Context, db *sqlite.DB) error {
+	for _, s := range []struct {
+		dst   **sqlx.Stmt
+		write bool
+		sql   string
+	}{
+		{&st.getReceipt, true, getReceiptSQL},
+		{&st.dayClosed, true, dayClosedSQL},
+		{&st.insertReceipt, true, insertReceiptSQL},
+		{&st.countReceipt, true, countReceiptSQL},
+		{&st.claimJob, true, claimJobSQL},
+		{&st.finishJob, true, finishJobSQL},
+		{&st.dayReceipts, false, dayReceiptsSQL},
+	} {
+		prepare := db.PrepareRead
+		if s.write {
+			prepare = db.PrepareWrite
+		}
+		stmt, err := prepare(ctx, s.sql)
+		if err != nil {
+			return err
+		}
+		*s.dst = stmt
+	}
+	return nil
+}
+
+const (
+	getReceiptSQL = `SELECT request_hash, body, total, recorded_at FROM sales_receipts
+		WHERE merchant_id = ? AND receipt_id = ?`
+	dayClosedSQL = `SELECT closed_at FROM sales_days
+		WHERE merchant_id = ? AND location_id = ? AND business_date = ?`
+	insertReceiptSQL = `INSERT INTO sales_receipts
+		(merchant_id, receipt_id, location_id, business_date, request_hash, body, total, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	countReceiptSQL = `INSERT INTO sales_days (merchant_id, location_id, business_date, receipts, total)
+		VALUES (?, ?, ?, 1, ?)
+		ON CONFLICT (merchant_id, location_id, business_date)
+		DO UPDATE SET receipts = receipts + 1, total = total + excluded.total`
+	dayReceiptsSQL = `SELECT body FROM sales_receipts
+		WHERE merchant_id = ? AND location_id = ? AND business_date = ? ORDER BY rowid`
+)
+
+type receiptRow struct {
+	RequestHash string `db:"request_hash"`
+	Body        string `db:"body"`
+	Total       int64  `db:"total"`
+	RecordedAt  string `db:"recorded_at"`
+}
+
+// SaveSalesReceipt stores r and adds it to its day's count and total,
+// unless the merchant already has a receipt with r's ReceiptID: then it
+// returns that one and created=false, whatever r holds. Lookup, the closed
+// check and insert happen in one write transaction, so of concurrent calls
+// with one receipt ID exactly one creates. A zero RecordedAt means now.
+// Errors: CodeInvalid for an empty merchant, receipt or location ID or a
+// malformed date; CodeConflict naming business_date when r is new and its
+// day is closed; CodeNotFound for an unknown merchant.
+func (s *Store) SaveSalesReceipt(ctx context.Context, r exports.StoredReceipt) (exports.StoredReceipt, bool, error) {
+	rc := r.Receipt
+	var errs []core.FieldError
+	for _, f := range []struct{ name, value string }{
+		{"merchant_id", r.MerchantID}, {"receipt_id", rc.ReceiptID}, {"location_id", rc.LocationID},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			errs = append(errs, core.FieldError{Field: f.name, Message: "is required"})
+		}
+	}
+	if !rc.BusinessDate.Valid() {
+		errs = append(errs, core.FieldError{Field: "business_date", Message: "must be a date YYYY-MM-DD"})
+	}
+	if err := core.Invalid("invalid sales receipt", errs...); err != nil {
+		return exports.StoredReceipt{}, false, err
+	}
+	body, err := json.Marshal(rc)
+	if err != nil {
+		return exports.StoredReceipt{}, false, core.Errorf(core.CodeInternal, "store: encode receipt: %v", err)
+	}
+	recordedAt := formatTime(r.RecordedAt)
+	var (
+		row     receiptRow
+		created bool
+	)
+	err = s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		ctx := context.WithoutCancel(ctx) // see BeginIdempotent
+		created = false
+		err := tx.StmtxContext(ctx, s.sales.getReceipt).GetContext(ctx, &row, r.MerchantID, rc.ReceiptID)
+		if err == nil {
+			return nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var closed sql.NullString
+		err = tx.StmtxContext(ctx, s.sales.dayClosed).GetContext(ctx, &closed, r.MerchantID, rc.LocationID, rc.BusinessDate)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if closed.Valid {
+			return &core.Error{Code: core.CodeConflict,
+				Message: fmt.Sprintf("business day %s of location %s is closed: its receipts are final", rc.BusinessDate, rc.LocationID),
+				Fields:  []core.FieldError{{Field: "business_date", Message: "the day is closed"}}}
+		}
+		_, err = tx.StmtxContext(ctx, s.sales.insertReceipt).ExecContext(ctx, r.MerchantID, rc.ReceiptID, rc.LocationID,
+			rc.BusinessDate, r.RequestHash, string(body), r.Total, recordedAt)
+		if isForeignKeyViolation(err) {
+			return core.ErrNotFound("merchant", r.MerchantID)
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.StmtxContext(ctx, s.sales.countReceipt).ExecContext(ctx, r.MerchantID, rc.LocationID, rc.BusinessDate, r.Total); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return exports.StoredReceipt{}, false, dbError("save sales receipt", err)
+	}
+	if created {
+		row = receiptRow{RequestHash: r.RequestHash, Body: string(body), Total: r.Total, RecordedAt: recordedAt}
+	}
+	out := exports.StoredReceipt{MerchantID: r.MerchantID, RequestHash: row.RequestHash, Total: row.Total}
+	if err := json.Unmarshal([]byte(row.Body), &out.Receipt); err != nil {
+		return exports.StoredReceipt{}, false, core.Errorf(core.CodeInternal, "store: stored receipt %q: %v", rc.ReceiptID, err)
+	}
+	if out.RecordedAt, err = parseTime(row.RecordedAt); err != nil {
+		return exports.StoredReceipt{}, false, err
+	}
+	return out, created, nil
+}
+
+// SalesDayReceipts returns the day's receipts in the order they were
+// recorded; none for an unknown day.
+func (s *Store) SalesDayReceipts(ctx context.Context, merchantID string, day exports.DayKey) ([]core.SalesReceipt, error) {
+	rows, err := s.sales.dayReceipts.QueryxContext(ctx, merchantID, day.LocationID, day.BusinessDate)
+	if err != nil {
+		return nil, dbError("read day receipts", err)
+	}
+	defer rows.Close()
+	var out []core.SalesReceipt
+	var body []byte
+	for rows.Next() {
+		if err := rows.Scan(&body); err != nil {
+			return nil, dbError("read day receipts", err)
+		}
+		var r core.SalesReceipt
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, core.Errorf(core.CodeInternal, "store: stored receipt of %s %s: %v", day.LocationID, day.BusinessDate, err)
+		}
+		out = append(out, r)
+	}
+	return out, dbError("read day receipts", rows.Err())
+}
+
+// CloseSalesDay marks the day closed at closedAt; a closed day keeps its
+// first closing time, so closing again changes nothing. With queue, the
+// day gets a pending export job due at closedAt unless it has one. It
+// returns the day as ExportDays shows it. Errors: CodeInvalid for an empty
+// merchant or location or a malformed date; CodeNotFound for an unknown
+// merchant.
+func (s *Store) CloseSalesDay(ctx context.Context, merchantID string, day exports.DayKey, closedAt time.Time, queue bool) (exports.Day, error) {
+	if err := checkDayKey(merchantID, day); err != nil {
+		return exports.Day{}, err
+	}
+	at := formatTime(closedAt)
+	var d exports.Day
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		ctx := context.WithoutCancel(ctx)
+		_, err := tx.ExecContext(ctx, `INSERT INTO sales_days (merchant_id, location_id, business_date, closed_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id, location_id, business_date)
+			DO UPDATE SET closed_at = COALESCE(closed_at, excluded.closed_at)`,
+			merchantID, day.LocationID, day.BusinessDate, at)
+		if isForeignKeyViolation(err) {
+			return core.ErrNotFound("merchant", merchantID)
+		} else if err != nil {
+			return err
+		}
+		if queue {
+			if err := queueDay(ctx, tx, merchantID, day, at); err != nil {
+				return err
+			}
+		}
+		days, err := exportDays(ctx, tx, merchantID, exports.DayQuery{From: day.BusinessDate, To: day.BusinessDate, LocationID: day.LocationID})
+		if err != nil {
+			return err
+		}
+		if len(days) != 1 {
+			return fmt.Errorf("closed day %s %s not found after writing it", day.LocationID, day.BusinessDate)
+		}
+		d = days[0]
+		return nil
+	})
+	return d, dbError("close sales day", err)
+}
+
+func checkDayKey(merchantID string, day exports.DayKey) error {
+	var errs []core.FieldError
+	if strings.TrimSpace(merchantID) == "" {
+		errs = append(errs, core.FieldError{Field: "merchant_id", Message: "is required"})
+	}
+	if strings.TrimSpace(day.LocationID) == "" {
+		errs = append(errs, core.FieldError{Field: "location_id", Message: "is required"})
+	}
+	if !day.BusinessDate.Valid() {
+		errs = append(errs, core.FieldError{Field: "business_date", Message: "must be a date YYYY-MM-DD"})
+	}
+	return core.Invalid("invalid business day", errs...)
+}
