@@ -1,0 +1,62 @@
+package tripletextest
+
+// handlers maps "METHOD /document/path" to the mock's implementation. An
+// operation the document declares but the mock lacks answers 501, so a
+// client that strays is noticed.
+var handlers = map[string]handlerFunc{
+	"PUT /token/session/:create":                 sessionCreate,
+	"DELETE /token/session/{token}":              sessionDelete,
+	"GET /token/session/>whoAmI":                 whoAmI,
+	"GET /company/{id}":                          getCompany,
+	"GET /company/>withLoginAccess":              companiesWithLoginAccess,
+	"GET /employee/{id}":                         getEmployee,
+	"GET /currency":                              searchCurrency,
+	"GET /currency/{id}":                         getCurrency,
+	"GET /country":                               searchCountry,
+	"GET /country/{id}":                          getCountry,
+	"GET /ledger/account":                        searchAccounts,
+	"GET /ledger/account/{id}":                   getAccount,
+	"GET /ledger/vatType":                        searchVatTypes,
+	"GET /ledger/vatType/{id}":                   getVatType,
+	"GET /invoice/paymentType":                   searchPaymentTypes,
+	"GET /invoice/paymentType/{id}":              getPaymentType,
+	"GET /ledger/voucherType":                    searchVoucherTypes,
+	"GET /ledger/voucherType/{id}":               getVoucherType,
+	"GET /customer":                              searchCustomers,
+	"POST /customer":                             createCustomer,
+	"GET /customer/{id}":                         getCustomer,
+	"PUT /customer/{id}":                         updateCustomer,
+	"DELETE /customer/{id}":                      deleteCustomer,
+	"GET /order":                                 searchOrders,
+	"POST /order":                                createOrder,
+	"GET /order/{id}":                            getOrder,
+	"PUT /order/{id}":                            updateOrder,
+	"DELETE /order/{id}":                         deleteOrder,
+	"POST /order/orderline":                      createOrderLine,
+	"POST /order/orderline/list":                 createOrderLines,
+	"GET /order/orderline/{id}":                  getOrderLine,
+	"DELETE /order/orderline/{id}":               deleteOrderLine,
+	"PUT /order/{id}/:invoice":                   invoiceOrder,
+	"PUT /order/:invoiceMultipleOrders":          invoiceMultipleOrders,
+	"GET /invoice":                               searchInvoices,
+	"POST /invoice":                              createInvoice,
+	"GET /invoice/{id}":                          getInvoice,
+	"PUT /invoice/{id}/:payment":                 invoicePayment,
+	"PUT /invoice/{id}/:createCreditNote":        createCreditNote,
+	"PUT /invoice/{id}/:send":                    sendInvoice,
+	"GET /invoice/{invoiceId}/pdf":               invoicePDF,
+	"POST /ledger/voucher":                       createVoucher,
+	"GET /ledger/voucher":                        searchVouchers,
+	"GET /ledger/voucher/{id}":                   getVoucher,
+	"DELETE /ledger/voucher/{id}":                deleteVoucher,
+	"GET /ledger/voucher/>externalVoucherNumber": vouchersByExternalNumber,
+	"GET /ledger/voucher/>nonPosted":             nonPostedVouchers,
+	"PUT /ledger/voucher/{id}/:reverse":          reverseVoucher,
+	"PUT /ledger/voucher/{id}/:sendToLedger":     sendVoucherToLedger,
+	"GET /ledger/posting":                        searchPostings,
+	"GET /ledger/posting/{id}":                   getPosting,
+}
+
+func (s *Server) handlerFor(method, path string) handlerFunc {
+	return handlers[method+" "+path]
+}
