@@ -117,15 +117,23 @@ func (e *Engine) PostInvoice(ctx context.Context, p Principal, id string) (Invoi
 }
 
 // VoidInvoice cancels a posted invoice by issuing a full credit invoice
-// for what is not credited yet; a posted invoice is never deleted. Voiding
-// twice returns the same credit invoice. Errors: CodeForbidden,
+// for what is not credited yet, and e-mails the credit invoice to the
+// customer; a posted invoice is never deleted. Voiding twice returns the
+// same credit invoice and sends nothing more. Errors: CodeForbidden,
 // CodeNotFound, CodeConflict (a draft or already fully credited).
 func (e *Engine) VoidInvoice(ctx context.Context, p Principal, id string) (Invoice, error) {
 	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
 	if err != nil {
 		return Invoice{}, err
 	}
-	return s.provider.CreditInvoice(ctx, s.conn, CreditRequest{ExternalRef: "void:" + id, InvoiceID: id, Date: s.today(e.now())})
+	credit, err := s.provider.CreditInvoice(ctx, s.conn, CreditRequest{ExternalRef: "void:" + id, InvoiceID: id, Date: s.today(e.now())})
+	if err != nil {
+		return Invoice{}, err
+	}
+	// Tell the customer the invoice is void: send them the credit invoice
+	// (once: the e-mail id names the voided invoice).
+	e.queueInvoiceEmail(ctx, s, credit, "void:"+id)
+	return credit, nil
 }
 
 // RefundRequest credits an invoice: all of it when Lines is empty.
@@ -219,13 +227,15 @@ func (e *Engine) EmailInvoice(ctx context.Context, p Principal, id string) (Emai
 	if err != nil {
 		return EmailStatus{}, err
 	}
-	if err := e.emailInvoice(ctx, s, inv, NewID("em")); err != nil {
+	if err := e.emailInvoice(ctx, s, inv, NewID("em"), false); err != nil {
 		return EmailStatus{}, err
 	}
 	return e.mailer.InvoiceEmailStatus(ctx, s.merchant.ID, inv.ID)
 }
 
-func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, emailID string) error {
+// emailInvoice queues inv's PDF to its customer (and the accountant copy);
+// reminder words it as a payment reminder.
+func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, emailID string, reminder bool) error {
 	if e.mailer == nil {
 		return Errorf(CodeUnsupported, "e-mail is not configured on this gateway")
 	}
@@ -250,7 +260,7 @@ func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, email
 	if s.settings.AccountantCopy.Enabled {
 		msg.Cc = s.settings.AccountantCopy.Emails
 	}
-	msg.Subject, msg.Text = invoiceEmailText(s, inv)
+	msg.Subject, msg.Text = invoiceEmailText(s, inv, reminder)
 	return e.mailer.Enqueue(ctx, msg)
 }
 
@@ -260,18 +270,23 @@ func (e *Engine) queueInvoiceEmail(ctx context.Context, s session, inv Invoice, 
 	if e.mailer == nil {
 		return
 	}
-	if err := e.emailInvoice(ctx, s, inv, id); err != nil {
+	if err := e.emailInvoice(ctx, s, inv, id, false); err != nil {
 		e.log.Warn("automatic invoice e-mail not queued", "merchant", s.merchant.ID, "invoice", inv.ID, "error", err)
 	}
 }
 
-func invoiceEmailText(s session, inv Invoice) (subject, text string) {
+func invoiceEmailText(s session, inv Invoice, reminder bool) (subject, text string) {
 	company := s.settings.Company.Name
 	amount := FormatAmount(inv.AmountDue()) + " " + string(inv.Currency)
 	if s.merchant.Country == Norway {
 		kind := "Faktura"
 		if inv.Kind == KindCredit {
 			kind = "Kreditnota"
+		}
+		if reminder {
+			return fmt.Sprintf("Påminnelse: %s %d fra %s", strings.ToLower(kind), inv.Number, company),
+				fmt.Sprintf("Hei,\n\nVi kan ikke se at %s %d på %s med forfall %s er betalt. Vedlagt er fakturaen.\nSe bort fra denne påminnelsen om du allerede har betalt.\n\nMed vennlig hilsen\n%s\n",
+					strings.ToLower(kind), inv.Number, amount, inv.DueDate, company)
 		}
 		return fmt.Sprintf("%s %d fra %s", kind, inv.Number, company),
 			fmt.Sprintf("Hei,\n\nVedlagt er %s %d fra %s på %s, forfall %s.\n\nMed vennlig hilsen\n%s\n",
@@ -280,6 +295,11 @@ func invoiceEmailText(s session, inv Invoice) (subject, text string) {
 	kind := "Faktura"
 	if inv.Kind == KindCredit {
 		kind = "Kreditfaktura"
+	}
+	if reminder {
+		return fmt.Sprintf("Påminnelse: %s %d från %s", strings.ToLower(kind), inv.Number, company),
+			fmt.Sprintf("Hej,\n\nVi har inte fått betalt för %s %d på %s med förfallodag %s. Fakturan bifogas.\nBortse från påminnelsen om du redan har betalat.\n\nMed vänliga hälsningar\n%s\n",
+				strings.ToLower(kind), inv.Number, amount, inv.DueDate, company)
 	}
 	return fmt.Sprintf("%s %d från %s", kind, inv.Number, company),
 		fmt.Sprintf("Hej,\n\nBifogat finns %s %d från %s på %s, förfallodag %s.\n\nMed vänliga hälsningar\n%s\n",
@@ -331,7 +351,7 @@ func (e *Engine) remindersForMerchant(ctx context.Context, m Merchant) (int, err
 			if err != nil {
 				return queued, err
 			}
-			if err := e.emailInvoice(ctx, s, full, "reminder:"+inv.ID); err != nil {
+			if err := e.emailInvoice(ctx, s, full, "reminder:"+inv.ID, true); err != nil {
 				e.log.Warn("reminder not queued", "merchant", m.ID, "invoice", inv.ID, "error", err)
 				continue
 			}
