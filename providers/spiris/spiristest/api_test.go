@@ -15,10 +15,10 @@ func TestPaging(t *testing.T) {
 	}
 	api := newAPI(t, srv)
 	tests := []struct {
-		query              string
-		page, size, pages  int
-		n                  int
-		first              string
+		query             string
+		page, size, pages int
+		n                 int
+		first             string
 	}{
 		{"", 1, 50, 3, 50, "Kund 001"},
 		{"?$page=2", 2, 50, 3, 50, "Kund 051"},

@@ -11,10 +11,10 @@ import (
 )
 
 type invoiceFixture struct {
-	api                        *apiClient
-	srv                        *Server
-	customer                   Customer
-	a25, a12, a6, service25    Article
+	api                     *apiClient
+	srv                     *Server
+	customer                Customer
+	a25, a12, a6, service25 Article
 }
 
 func newInvoiceFixture(t *testing.T) *invoiceFixture {
@@ -61,8 +61,8 @@ func TestDraftConvertNumberingAndVAT(t *testing.T) {
 		"CustomerId": f.customer.Id, "InvoiceDate": today(), "YourReference": "Anna", "OurReference": "Kassa 1",
 		"EuThirdParty": false, "RotReducedInvoicingType": 0, "IsCreditInvoice": false,
 		"Rows": []any{
-			row(f.a25.Id, 3, 99.99),      // 299.97 net, 25 %
-			row(f.a12.Id, 2, 10.55),      // 21.10 net, 12 %
+			row(f.a25.Id, 3, 99.99), // 299.97 net, 25 %
+			row(f.a12.Id, 3, 10.55), // 31.65 net, 12 %
 			map[string]any{"ArticleId": f.a6.Id, "Quantity": 1, "UnitPrice": 0, "IsTextRow": false, "ReversedConstructionServicesVatFree": false}, // 0
 			map[string]any{"IsTextRow": true, "Text": "Avser kvitto 42", "ReversedConstructionServicesVatFree": false},
 			row(f.service25.Id, 1.5, 900), // 1350.00 net, 25 %
@@ -70,9 +70,9 @@ func TestDraftConvertNumberingAndVAT(t *testing.T) {
 	}
 	var d InvoiceDraft
 	f.api.call("POST", "/customerinvoicedrafts", draft, 201, &d)
-	// Net 299.97 + 21.10 + 1350.00 = 1671.07; VAT 25 % of 1649.97 = 412.49 (412.4925),
-	// 12 % of 21.10 = 2.53 (2.532); gross 2086.09 → rounded 2086, rounding −0.09.
-	if d.TotalVatAmount.String() != "415.02" || d.TotalAmount.String() != "2086" || d.TotalRoundings.String() != "-0.09" {
+	// Net 299.97 + 31.65 + 1350.00 = 1681.62; VAT 25 % of 1649.97 = 412.49 (412.4925),
+	// 12 % of 31.65 = 3.80 (3.798); gross 2097.91 → rounded 2098, rounding +0.09.
+	if d.TotalVatAmount.String() != "416.29" || d.TotalAmount.String() != "2098" || d.TotalRoundings.String() != "0.09" {
 		t.Fatalf("draft totals amount %s vat %s rounding %s", d.TotalAmount, d.TotalVatAmount, d.TotalRoundings)
 	}
 	if len(d.Rows) != 5 || *d.Rows[3].Text != "Avser kvitto 42" || !d.Rows[3].IsTextRow || *d.Rows[0].Text != "Varor 25" ||
@@ -84,16 +84,16 @@ func TestDraftConvertNumberingAndVAT(t *testing.T) {
 	}
 
 	// Convert with totals that do not match → 2000 naming the field.
-	eb := f.api.fail("POST", "/customerinvoicedrafts/"+d.Id+"/convert", map[string]any{"TotalAmountInvoiceCurrency": 2086.09}, 400, CodeValidation)
+	eb := f.api.fail("POST", "/customerinvoicedrafts/"+d.Id+"/convert", map[string]any{"TotalAmountInvoiceCurrency": 2097.91}, 400, CodeValidation)
 	if len(eb.Errors) != 1 || eb.Errors[0].Field != "TotalAmountInvoiceCurrency" {
 		t.Fatalf("mismatch errors %+v", eb.Errors)
 	}
 	var inv Invoice
 	f.api.call("POST", "/customerinvoicedrafts/"+d.Id+"/convert", map[string]any{
-		"TotalAmountInvoiceCurrency": 2086, "TotalVatAmountInvoiceCurrency": 415.02, "TotalRoundingsInvoiceCurrency": -0.09,
+		"TotalAmountInvoiceCurrency": 2098, "TotalVatAmountInvoiceCurrency": 416.29, "TotalRoundingsInvoiceCurrency": 0.09,
 		"Rows": []any{map[string]any{"LineNumber": 1, "TotalAmountNoVatInvoiceCurrency": 299.97, "TotalAmountIncVatInvoiceCurrency": 374.96}},
 	}, 201, &inv)
-	if inv.InvoiceNumber != 1 || inv.TotalAmount.String() != "2086" || inv.RemainingAmount.String() != "2086" || inv.PaymentStatus != 1 ||
+	if inv.InvoiceNumber != 1 || inv.TotalAmount.String() != "2098" || inv.RemainingAmount.String() != "2098" || inv.PaymentStatus != 1 ||
 		inv.CreatedFromDraftId == nil || *inv.CreatedFromDraftId != d.Id || *inv.YourReference != "Anna" {
 		t.Fatalf("invoice %+v", inv)
 	}
@@ -105,12 +105,12 @@ func TestDraftConvertNumberingAndVAT(t *testing.T) {
 	}
 	f.api.fail("POST", "/customerinvoicedrafts/"+d.Id+"/convert", nil, 404, CodeNotFound)
 
-	// The invoice was bookkept: Dr 1510 / Cr 3001, 3002, 3003?, 3041, 2611, 2621 / Dr 3740.
+	// The invoice was bookkept: Dr 1510 / Cr 3001, 3002, 3041, 2611, 2621, 3740.
 	vs := f.srv.Vouchers()
 	if len(vs) != 1 || vs[0].Id != inv.VoucherId || vs[0].VoucherType != 14 || *vs[0].NumberAndNumberSeries != "B1" {
 		t.Fatalf("vouchers %+v", vs)
 	}
-	want := map[int64]string{1510: "D2086", 3001: "C299.97", 3002: "C21.1", 3041: "C1350", 2611: "C412.49", 2621: "C2.53", 3740: "D0.09"}
+	want := map[int64]string{1510: "D2098", 3001: "C299.97", 3002: "C31.65", 3041: "C1350", 2611: "C412.49", 2621: "C3.8", 3740: "C0.09"}
 	got := map[int64]string{}
 	for _, r := range vs[0].Rows {
 		if r.DebitAmount.IsPositive() {
@@ -151,7 +151,7 @@ func TestDraftConvertNumberingAndVAT(t *testing.T) {
 	}
 	var cust Customer
 	f.api.call("GET", "/customers/"+f.customer.Id, nil, 200, &cust)
-	if cust.UnpaidInvoicesAmount.String() != "2211" {
+	if cust.UnpaidInvoicesAmount.String() != "2223" {
 		t.Fatalf("unpaid %s", cust.UnpaidInvoicesAmount)
 	}
 	f.api.fail("DELETE", "/customers/"+f.customer.Id, nil, 400, CodeCannotDelete)
@@ -163,10 +163,10 @@ func TestDraftConvertNumberingAndVAT(t *testing.T) {
 func TestInvoiceVATByCustomer(t *testing.T) {
 	f := newInvoiceFixture(t)
 	tests := []struct {
-		name     string
-		extra    map[string]any
-		vat      string
-		account  int64
+		name    string
+		extra   map[string]any
+		vat     string
+		account int64
 	}{
 		{"domestic", nil, "25", 3001},
 		{"EU company", map[string]any{"InvoiceCountryCode": "DE", "VatNumber": "DE123456789"}, "0", 3108},

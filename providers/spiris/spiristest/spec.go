@@ -252,7 +252,14 @@ func (sp *spec) route(r *http.Request, apiPath string) (*http.Request, *routers.
 	r2.URL.RawPath = ""
 	route, params, err := sp.router.FindRoute(r2)
 	if err != nil {
-		return nil, nil, nil, err
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+			probe := r2.Clone(r2.Context())
+			probe.Method = m
+			if _, _, perr := sp.router.FindRoute(probe); perr == nil {
+				return nil, nil, nil, routers.ErrMethodNotAllowed
+			}
+		}
+		return nil, nil, nil, routers.ErrPathNotFound
 	}
 	return r2, route, params, nil
 }

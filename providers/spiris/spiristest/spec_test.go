@@ -119,3 +119,28 @@ func TestResponseValidationCatchesMockBugs(t *testing.T) {
 		t.Fatalf("a valid response failed: %v", p)
 	}
 }
+
+// cleanupRecorder runs Start's cleanup itself and records its complaints.
+type cleanupRecorder struct {
+	*testing.T
+	cleanups []func()
+	errors   []string
+}
+
+func (r *cleanupRecorder) Cleanup(f func())                  { r.cleanups = append(r.cleanups, f) }
+func (r *cleanupRecorder) Errorf(format string, args ...any) { r.errors = append(r.errors, format) }
+
+func TestStartFailsTheTestOnViolations(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		rec := &cleanupRecorder{T: t}
+		srv := Start(rec, Options{AllowSpecViolations: allow})
+		api := newAPI(t, srv)
+		api.do("POST", "/customers", map[string]any{"Bogus": true})
+		for _, f := range rec.cleanups {
+			f()
+		}
+		if got := len(rec.errors) == 1; got == allow {
+			t.Fatalf("allow=%v: cleanup errors %v", allow, rec.errors)
+		}
+	}
+}
