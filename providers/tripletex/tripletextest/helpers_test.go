@@ -75,7 +75,13 @@ func (c *client) raw(method, path string, body any, auth bool) (*http.Response, 
 		c.t.Fatal(err)
 	}
 	if rd != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		// The document declares "application/json; charset=utf-8"; plain
+		// "application/json" must be accepted too, as the real API does.
+		ct := "application/json; charset=utf-8"
+		if _, ok := body.(string); ok {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
 	}
 	if auth {
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.user+":"+c.token)))

@@ -275,6 +275,9 @@ func createInvoice(c *call) (*result, *apiError) {
 		if bank := st.accountByNumber(1920); bank.BankAccountNumber == "" {
 			return nil, validationError(vm("", msgNoBankAccount))
 		}
+		if o.paid && !st.incomingPaymentType(o.paymentTypeID) {
+			return nil, validationError(vm("", msgNotIncomingPay))
+		}
 		st.storeOrder(ord)
 	}
 	inv, e := st.invoiceOrders([]*Order{ord}, o)

@@ -294,9 +294,13 @@ func (s *Server) TakeSpecViolations() []SpecViolation {
 }
 
 func (s *Server) violation(r *http.Request, route, reason string) {
+	v := SpecViolation{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Route: route, Reason: reason}
 	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	s.violations = append(s.violations, SpecViolation{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Route: route, Reason: reason})
+	s.violations = append(s.violations, v)
+	s.logMu.Unlock()
+	if s.opts.Logf != nil {
+		s.opts.Logf("spec violation: %s", v)
+	}
 }
 
 // call is one request on its way through the mock.
@@ -336,22 +340,26 @@ func newRequestID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// statusRecorder remembers the status written, for the request log.
+// statusRecorder remembers the status written and logs the request
+// before the status reaches the client, so a test that has its answer
+// always finds the request in the log.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func()
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.onStatus()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusRecorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = 200
+		w.WriteHeader(200)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -365,7 +373,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.Body.Close()
 	rec := &statusRecorder{ResponseWriter: w}
 	entry := LoggedRequest{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, RequestID: requestID}
-	defer func() {
+	logged := false
+	logEntry := func() {
+		if logged {
+			return
+		}
+		logged = true
 		entry.Status = rec.status
 		s.logMu.Lock()
 		s.log = append(s.log, entry)
@@ -373,7 +386,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.opts.Logf != nil {
 			s.opts.Logf("%s %s %s → %d", requestID[:8], r.Method, r.URL.RequestURI(), rec.status)
 		}
-	}()
+	}
+	rec.onStatus = logEntry
+	defer logEntry()
 
 	sub, ok := strings.CutPrefix(r.URL.Path, "/v2/")
 	if !ok {
@@ -455,6 +470,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.drop {
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
+					// Log before closing, so the entry exists once the
+					// client sees the connection drop.
+					logEntry()
 					_ = conn.Close()
 					return
 				}

@@ -208,13 +208,11 @@ const (
 )
 
 type session struct {
-	id          int64
-	token       string
-	expiration  string    // YYYY-MM-DD as given
-	expiresAt   time.Time // Oslo midnight starting the expiration date
-	consumerID  int64
-	employeeTok int64
-	revoked     bool
+	id         int64
+	token      string
+	expiration string    // YYYY-MM-DD as given
+	expiresAt  time.Time // Oslo midnight starting the expiration date
+	revoked    bool
 }
 
 type state struct {
