@@ -24,6 +24,9 @@ func TestRoleMatrix(t *testing.T) {
 		"lines":[{"description":"Kaffe","quantity":"4","unit_price":3500,"vat_rate":"12"}]}`).Invoice
 	toEdit := s.createDraft(s.a, draftBody(cust.ID, 10000))
 	toPost := s.createDraft(s.a, draftBody(cust.ID, 20000))
+	// A bookkeeping integration ready to activate: every integration
+	// route succeeds on it for the roles that may call it.
+	integ := "/v1/integrations/" + s.configureBooks(s.a)
 
 	const (
 		admin, accountant, cashier, none = "admin", "accountant", "cashier", "none"
@@ -65,16 +68,28 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/invoice-settings", "", 200, roles(admin, accountant)},
 		{"PUT", "/v1/invoice-settings", validSettings, 200, roles(admin)},
 		{"POST", "/v1/api-keys", `{"name":"till 2","role":"cashier"}`, 201, roles(admin)},
+		{"POST", "/v1/integrations", `{"provider":"testbooks","modes":["bookkeeping"]}`, 201, roles(admin)},
+		{"GET", "/v1/integrations", "", 200, roles(admin, accountant)},
+		{"GET", integ, "", 200, roles(admin, accountant)},
+		{"PUT", integ + "/credentials", `{"employee_token":"` + booksToken + `"}`, 200, roles(admin)},
+		{"GET", integ + "/accounts", "", 200, roles(admin, accountant)},
+		{"GET", integ + "/vat-codes", "", 200, roles(admin, accountant)},
+		{"GET", integ + "/payment-types", "", 200, roles(admin, accountant)},
+		{"PUT", integ + "/settings", validIntegrationSettings, 200, roles(admin)},
+		{"GET", integ + "/mapping", "", 200, roles(admin)},
+		{"PUT", integ + "/mapping", validMapping, 200, roles(admin)},
+		{"GET", integ + "/mapping/suggestion", "", 200, roles(admin)},
+		{"POST", integ + "/activate", "", 200, roles(admin)},
 	}
 
 	// Every served route is in the matrix, so a new route cannot skip it.
 	covered := map[string]bool{}
-	idPath := regexp.MustCompile(`^/v1/(customers|invoices)/[^/]+`)
+	idPath := regexp.MustCompile(`^/v1/(customers|invoices|integrations)/[^/]+`)
 	for _, e := range endpoints {
 		p, _, _ := strings.Cut(e.path, "?")
 		covered[e.method+" "+idPath.ReplaceAllString(p, "/v1/$1/:id")] = true
 	}
-	for _, r := range newRouter(nil, Options{}).Routes() {
+	for _, r := range allRoutes() {
 		if !covered[r.Method+" "+r.Path] {
 			t.Errorf("route %s %s is not in the role matrix", r.Method, r.Path)
 		}

@@ -9,7 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/integrations"
+	"github.com/ledgerbridge/ledgerbridge/mapping"
 )
 
 type openAPIDoc struct {
@@ -57,7 +61,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	doc := loadOpenAPI(t)
 	var served []string
-	for _, r := range newRouter(nil, Options{}).Routes() {
+	for _, r := range allRoutes() {
 		served = append(served, r.Method+" "+ginParam.ReplaceAllString(r.Path, "{$1}"))
 	}
 	sort.Strings(served)
@@ -139,6 +143,22 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Posting":             reflect.TypeFor[core.Posting](),
 		"Capabilities":        reflect.TypeFor[core.Capabilities](),
 		"ProviderList":        reflect.TypeFor[listBody[core.ProviderInfo]](),
+		"IntegrationRequest":  reflect.TypeFor[createIntegrationRequest](),
+		"Integration":         reflect.TypeFor[integrations.Integration](),
+		"IntegrationList":     reflect.TypeFor[listBody[integrations.Integration]](),
+		"Wizard":              reflect.TypeFor[integrations.Wizard](),
+		"Step":                reflect.TypeFor[integrations.Step](),
+		"IntegrationSettings": reflect.TypeFor[integrations.Settings](),
+		"Mapping":             reflect.TypeFor[mapping.Mapping](),
+		"MappingView":         reflect.TypeFor[mappingView](),
+		"GroupAccounts":       reflect.TypeFor[mapping.GroupAccounts](),
+		"Suggestion":          reflect.TypeFor[integrations.Suggestion](),
+		"LedgerAccount":       reflect.TypeFor[core.LedgerAccount](),
+		"LedgerAccountList":   reflect.TypeFor[listBody[core.LedgerAccount]](),
+		"VATCode":             reflect.TypeFor[core.VATCode](),
+		"VATCodeList":         reflect.TypeFor[listBody[core.VATCode]](),
+		"PaymentType":         reflect.TypeFor[core.PaymentType](),
+		"PaymentTypeList":     reflect.TypeFor[listBody[core.PaymentType]](),
 	}
 	// Every documented schema is checked, so a new one cannot drift.
 	for name := range doc.Components.Schemas {
@@ -205,5 +225,19 @@ func TestOpenAPIServed(t *testing.T) {
 	r := s.run(t, scenario{name: "openapi", method: "GET", path: "/v1/openapi.json", wantStatus: 200})
 	if r.body != string(openAPIDocument) {
 		t.Errorf("served document differs from the embedded one")
+	}
+}
+
+// TestOpenAPIDocumentValid checks the document against the OpenAPI 3.0
+// specification (kin-openapi): schema types, $refs, parameters declared
+// for every path template, examples that match their schemas.
+func TestOpenAPIDocumentValid(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(openAPIDocument)
+	if err != nil {
+		t.Fatalf("load openapi.json: %v", err)
+	}
+	if err := doc.Validate(loader.Context, openapi3.EnableExamplesValidation()); err != nil {
+		t.Fatalf("openapi.json is not valid OpenAPI 3: %v", err)
 	}
 }

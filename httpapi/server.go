@@ -14,18 +14,24 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/integrations"
 )
 
 // Options configures the HTTP handler.
 type Options struct {
 	// Logger receives the access log and internal errors; nil discards them.
 	Logger *slog.Logger
+	// Integrations serves /v1/integrations and its setup wizard; when nil
+	// those routes are not registered (and answer 404 like any unknown
+	// route).
+	Integrations *integrations.Service
 }
 
 // server holds what every handler needs.
 type server struct {
-	engine *core.Engine
-	log    *slog.Logger
+	engine       *core.Engine
+	integrations *integrations.Service
+	log          *slog.Logger
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
@@ -42,7 +48,7 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{engine: engine, log: logger}
+	s := &server{engine: engine, integrations: opts.Integrations, log: logger}
 
 	r := gin.New()
 	r.RedirectTrailingSlash = false
@@ -78,6 +84,9 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	v1.GET("/invoice-settings", s.require(core.ActionReadSettings), s.getInvoiceSettings)
 	v1.PUT("/invoice-settings", s.require(core.ActionWriteSettings), s.putInvoiceSettings)
 	v1.POST("/api-keys", s.require(core.ActionManageAPIKeys), s.createAPIKey)
+	if s.integrations != nil {
+		s.routeIntegrations(v1)
+	}
 	return r
 }
 

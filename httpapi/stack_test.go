@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/store"
@@ -46,17 +48,30 @@ func (c *testClock) onDate(t *testing.T, date string) {
 	c.Set(d)
 }
 
-// testRegistry serves the in-process open provider under its name.
-type testRegistry struct{ open core.Provider }
+// testRegistry serves the in-process open provider under its name and,
+// when books is set, the fake bookkeeping provider (integrations_test.go)
+// under booksName.
+type testRegistry struct {
+	open  core.Provider
+	books core.Provider
+}
 
 func (r testRegistry) Provider(_ context.Context, name string) (core.Provider, error) {
-	if name == open.Name {
+	switch {
+	case name == open.Name:
 		return r.open, nil
+	case name == booksName && r.books != nil:
+		return r.books, nil
 	}
 	return nil, core.ErrNotFound("provider", name)
 }
 
-func (r testRegistry) Names() []string { return []string{open.Name} }
+func (r testRegistry) Names() []string {
+	if r.books == nil {
+		return []string{open.Name}
+	}
+	return []string{open.Name, booksName}
+}
 
 // testMerchant is a merchant with its three keys.
 type testMerchant struct {
@@ -73,6 +88,7 @@ type testStack struct {
 	t       *testing.T
 	handler http.Handler
 	engine  *core.Engine
+	books   *fakeBooks // the fake bookkeeping provider
 	clock   *testClock
 	outbox  *mail.Outbox
 	sent    *fakeSender
@@ -131,10 +147,18 @@ func newStack(t *testing.T) *testStack {
 	t.Cleanup(func() { mailStore.Close() })
 	sent := &fakeSender{}
 	outbox := mail.NewOutbox(mailStore, sent, mail.OutboxConfig{Now: clock.Now})
-	engine := core.NewEngine(st, testRegistry{open: prov}, clock.Now)
+	books := newFakeBooks()
+	registry := testRegistry{open: prov, books: books}
+	engine := core.NewEngine(st, registry, clock.Now)
 	engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
 	engine.SetJournalAccounts(basAccounts)
-	s := &testStack{t: t, engine: engine, clock: clock, outbox: outbox, sent: sent, handler: New(engine, Options{})}
+	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
+	if err != nil {
+		t.Fatalf("NewSealer: %v", err)
+	}
+	svc := integrations.NewService(st, registry, sealer, clock.Now)
+	s := &testStack{t: t, engine: engine, books: books, clock: clock, outbox: outbox, sent: sent,
+		handler: New(engine, Options{Integrations: svc})}
 	s.a = s.merchant("Kafé Alfa AB")
 	s.b = s.merchant("Bageri Beta AB")
 	return s

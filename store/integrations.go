@@ -217,11 +217,11 @@ func (s *Store) GetIntegration(ctx context.Context, id string) (integrations.Rec
 }
 
 // ListIntegrations returns the merchant's integrations, oldest first (ties
-// by ID); an unknown merchant has none. It never returns a nil slice.
+// in insertion order); an unknown merchant has none. It never returns a nil slice.
 func (s *Store) ListIntegrations(ctx context.Context, merchantID string) ([]integrations.Record, error) {
 	var rows []integrationRow
 	if err := s.db.Reader().SelectContext(ctx, &rows, `SELECT `+integrationColumns+` FROM integrations
-		WHERE merchant_id = ? ORDER BY created_at, id`, merchantID); err != nil {
+		WHERE merchant_id = ? ORDER BY created_at, rowid`, merchantID); err != nil {
 		return nil, dbError("list integrations", err)
 	}
 	out := make([]integrations.Record, 0, len(rows))

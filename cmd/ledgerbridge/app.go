@@ -10,6 +10,7 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
@@ -21,14 +22,15 @@ var builtinProviders = []string{"open"}
 
 // app is a wired gateway.
 type app struct {
-	cfg      config.Config
-	log      *slog.Logger
-	store    *store.Store
-	registry *pluginhost.Registry
-	engine   *core.Engine
-	outbox   *mail.Outbox
-	sending  bool           // an SMTP server is configured
-	closers  []func() error // in-process providers, the mail store
+	cfg          config.Config
+	log          *slog.Logger
+	store        *store.Store
+	registry     *pluginhost.Registry
+	engine       *core.Engine
+	outbox       *mail.Outbox
+	integrations *integrations.Service
+	sending      bool           // an SMTP server is configured
+	closers      []func() error // in-process providers, the mail store
 }
 
 // appOptions changes how newApp wires providers.
@@ -75,6 +77,15 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	a.engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
 	a.engine.SetJournalAccounts(journalAccounts)
 	a.engine.SetLogger(logger)
+	// Integration credentials are sealed with a key kept beside, not in,
+	// the database; keep it out of database backups.
+	sealer, err := integrations.LoadOrCreateKeyFile(filepath.Join(dataDir, "credentials.key"))
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.integrations = integrations.NewService(st, reg, sealer, nil)
+	a.engine.SetConnectionSource(a.integrations)
 	for _, name := range builtinProviders {
 		if !opts.inProcess {
 			reg.RegisterBuiltin(name, exe, "plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel)

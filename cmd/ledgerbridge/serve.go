@@ -56,7 +56,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(a.engine, httpapi.Options{Logger: a.log}),
+		Handler:           httpapi.New(a.engine, httpapi.Options{Logger: a.log, Integrations: a.integrations}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
