@@ -42,9 +42,22 @@ func (s *Service) Activate(ctx context.Context, p core.Principal, id string) (In
 	if err != nil {
 		return Integration{}, err
 	}
-	problems, err := s.activationProblems(ctx, r, d, merchant)
-	if err != nil {
-		return Integration{}, err
+	var problems []core.FieldError
+	for attempt := 0; ; attempt++ {
+		var checked Record
+		problems, checked, err = s.activationProblems(ctx, r, d, merchant)
+		if err != nil {
+			return Integration{}, err
+		}
+		if checked.Version == r.Version {
+			break
+		}
+		// Checking refreshed the OAuth2 tokens (a write): check the
+		// integration as it is now.
+		if attempt == 2 {
+			return Integration{}, core.Errorf(core.CodeConflict, "integration %s changed while it was being activated; activate it again", id)
+		}
+		r = checked
 	}
 	if len(problems) > 0 {
 		r.Problems = problems
@@ -75,8 +88,10 @@ func (s *Service) Activate(ctx context.Context, p core.Principal, id string) (In
 }
 
 // activationProblems is every missing or invalid item of r, sorted by
-// field. It returns an error only when a check could not run.
-func (s *Service) activationProblems(ctx context.Context, r Record, d core.Descriptor, merchant core.Merchant) ([]core.FieldError, error) {
+// field, and r as stored after the check (a newer version when its OAuth2
+// tokens were refreshed). It returns an error only when a check could not
+// run.
+func (s *Service) activationProblems(ctx context.Context, r Record, d core.Descriptor, merchant core.Merchant) ([]core.FieldError, Record, error) {
 	problems := modeCapabilityErrors(d, r.Modes)
 	credentialsOK := true
 	switch {
@@ -89,14 +104,25 @@ func (s *Service) activationProblems(ctx context.Context, r Record, d core.Descr
 		}
 		problems = append(problems, core.FieldError{Field: "credentials", Message: "missing: " + msg})
 	default:
-		prov, conn, err := s.connection(ctx, r, d)
-		if err != nil {
-			return nil, err
+		prov, conn, checked, err := s.connectionOf(ctx, r, d)
+		if e := core.AsError(err); e != nil && e.Code == core.CodeInvalid {
+			// The OAuth2 grant is revoked or needs renewing.
+			if checked.Version != r.Version {
+				return nil, checked, nil
+			}
+			credentialsOK = false
+			problems = append(problems, e.Fields...)
+			break
+		} else if err != nil {
+			return nil, r, err
+		}
+		if checked.Version != r.Version {
+			return nil, checked, nil
 		}
 		if err := prov.VerifyConnection(ctx, conn); err != nil {
 			e := core.AsError(refusal(d, err))
 			if e.Code != core.CodeInvalid {
-				return nil, e
+				return nil, r, e
 			}
 			credentialsOK = false
 			problems = append(problems, core.FieldError{Field: "credentials", Message: e.Message})
@@ -112,46 +138,78 @@ func (s *Service) activationProblems(ctx context.Context, r Record, d core.Descr
 		if r.Mapping != nil && credentialsOK {
 			errs, err := s.mappingErrors(ctx, r, d, merchant)
 			if err != nil {
-				return nil, err
+				return nil, r, err
 			}
 			problems = append(problems, errs...)
 		}
 	}
 	sort.SliceStable(problems, func(a, b int) bool { return problems[a].Field < problems[b].Field })
-	return problems, nil
+	return problems, r, nil
 }
 
 // ActiveConnection returns the merchant's active (or needs_reauth)
 // integration for mode with its decrypted credentials and its settings as
 // strings (SettingExportStartDate, ...); found is false when there is none.
-// It implements core.ConnectionSource. OAuth2 access tokens are returned as
-// stored: refreshing them is the OAuth2 flow's job (issue #5). Errors:
-// CodeInternal when the credentials do not open (the key changed),
-// CodeUnavailable when the database is busy.
+// It implements core.ConnectionSource.
+//
+// For an oauth2 provider the credentials are CredentialAccessToken and
+// CredentialExpiresAt (never the refresh token), and the access token is
+// valid for at least RefreshMargin: one that expires sooner is refreshed
+// first, once however many callers ask at the same time (the others wait
+// for it and get the new token). When the provider answers invalid_grant
+// the integration becomes needs_reauth and is returned with that status
+// (and StatusReason saying so): callers pause instead of calling the
+// provider. A needs_reauth integration is never refreshed.
+//
+// Errors: CodeUnavailable when the database is busy or the token endpoint
+// fails while the access token is (nearly) expired (the status does not
+// change; try again); CodeInternal when the credentials do not open (the
+// key changed).
 //
 // It answers from memory after the first read (see connCache), yet always
 // with what the database holds at some instant during the call.
 func (s *Service) ActiveConnection(ctx context.Context, merchantID string, mode core.IntegrationMode) (core.ActiveConnection, bool, error) {
 	key := connKey{merchantID, mode}
 	ac, found, hit, gen := s.conns.get(key)
-	if hit {
+	if hit && !(found && s.staleConnection(ctx, ac)) {
 		return ac, found, nil
 	}
-	r, found, err := s.store.ActiveIntegration(ctx, merchantID, mode)
-	if err != nil {
-		return core.ActiveConnection{}, false, err
-	}
-	if found {
-		if ac, err = s.activeConnection(r); err != nil {
+	for range 3 {
+		r, found, err := s.store.ActiveIntegration(ctx, merchantID, mode)
+		if err != nil {
 			return core.ActiveConnection{}, false, err
 		}
+		if !found {
+			if !hit {
+				s.conns.fill(key, gen, core.ActiveConnection{}, false)
+			}
+			return core.ActiveConnection{}, false, nil
+		}
+		if r, err = s.fresh(ctx, r); core.Code(err) == core.CodeInvalid {
+			continue // disabled while it was refreshed
+		} else if err != nil {
+			return core.ActiveConnection{}, false, err
+		}
+		if r.Status != core.IntegrationActive && r.Status != core.IntegrationNeedsReauth {
+			continue // replaced while it was refreshed
+		}
+		ac, err := s.activeConnection(ctx, r)
+		if err != nil {
+			return core.ActiveConnection{}, false, err
+		}
+		if !hit {
+			s.conns.fill(key, gen, ac, true)
+		}
+		return ac, true, nil
 	}
-	s.conns.fill(key, gen, ac, found)
-	return ac, found, nil
+	return core.ActiveConnection{}, false, core.Errorf(core.CodeUnavailable,
+		"the merchant's %s integration kept changing while its connection was read; try again", mode)
 }
 
-func (s *Service) activeConnection(r Record) (core.ActiveConnection, error) {
-	creds, err := s.openCredentials(r)
+// activeConnection is r with its credentials as the provider receives them
+// (see ActiveConnection).
+func (s *Service) activeConnection(ctx context.Context, r Record) (core.ActiveConnection, error) {
+	creds, err := s.providerCredentials(ctx, r)
 	if err != nil {
 		return core.ActiveConnection{}, err
 	}
@@ -178,13 +236,17 @@ type BookkeepingTarget struct {
 
 // ActiveBookkeeping returns the merchant's active (or needs_reauth: check
 // Connection.Status and pause) bookkeeping integration for the export
-// engine; found is false when there is none. Errors: as ActiveConnection.
+// engine, its OAuth2 access token refreshed as in ActiveConnection; found is
+// false when there is none. Errors: as ActiveConnection.
 func (s *Service) ActiveBookkeeping(ctx context.Context, merchantID string) (BookkeepingTarget, bool, error) {
 	r, found, err := s.store.ActiveIntegration(ctx, merchantID, core.ModeBookkeeping)
 	if err != nil || !found {
 		return BookkeepingTarget{}, false, err
 	}
-	ac, err := s.activeConnection(r)
+	if r, err = s.fresh(ctx, r); err != nil {
+		return BookkeepingTarget{}, false, err
+	}
+	ac, err := s.activeConnection(ctx, r)
 	if err != nil {
 		return BookkeepingTarget{}, false, err
 	}

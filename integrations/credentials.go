@@ -65,11 +65,13 @@ func (s *Service) PutCredentials(ctx context.Context, p core.Principal, id strin
 	return s.view(ctx, saved, d)
 }
 
-// StoreOAuthCredentials stores the tokens the OAuth2 flow (issue #5)
-// obtained for an oauth2 provider's integration, sealed like API tokens,
-// replacing any stored before. It is for the gateway's OAuth2 callback,
-// which has already tied the callback's state to the integration and its
-// merchant, so it checks no role; it verifies nothing with the provider
+// StoreOAuthCredentials stores OAuth2 tokens obtained outside CompleteOAuth
+// (which is the gateway's callback and stores its own) for an oauth2
+// provider's integration, sealed like API tokens, replacing any stored
+// before. creds use the Credential* keys (CredentialExpiresAt in RFC 3339;
+// without it the access token is never refreshed ahead of time). It checks
+// no role: the caller has tied the tokens to the integration and its
+// merchant. It verifies nothing with the provider
 // (the token endpoint just issued them) and does not change the status
 // (see MarkReauthorized). Errors: CodeNotFound; CodeInvalid naming
 // "credentials" when creds is empty or the provider is not oauth2;

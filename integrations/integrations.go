@@ -1,8 +1,10 @@
 // Package integrations is the lifecycle of a merchant's integrations with
 // accounting providers and the setup wizard that leads to their activation:
 // create an integration for the invoicing and/or bookkeeping mode, connect
-// it (API token fields, verified by the provider before they are stored,
-// sealed with AES-256-GCM at rest), choose its settings and its account
+// it (API token fields, verified by the provider before they are stored;
+// or OAuth2, see oauth.go: StartOAuth and CompleteOAuth, with access tokens
+// refreshed before they expire; credentials are sealed with AES-256-GCM at
+// rest either way), choose its settings and its account
 // mapping (checked against the provider's live chart of accounts and VAT
 // codes), and activate it, which replaces the merchant's previous active
 // integration for the same mode.
@@ -139,6 +141,15 @@ type Store interface {
 	// MerchantPaymentMethods lists, sorted, the payment methods that
 	// activations made available at every location of the merchant.
 	MerchantPaymentMethods(ctx context.Context, merchantID string) ([]string, error)
+	// CreateOAuthState stores a pending OAuth2 authorization (and purges
+	// those expired before st.CreatedAt). Errors: CodeNotFound for an
+	// unknown merchant or integration, CodeConflict for a known hash.
+	CreateOAuthState(ctx context.Context, st OAuthState) error
+	// ConsumeOAuthState deletes and returns the pending authorization with
+	// hash; found is false when there is none. Of concurrent calls with one
+	// hash exactly one finds it. An expired one may still be returned:
+	// check ExpiresAt.
+	ConsumeOAuthState(ctx context.Context, hash string) (st OAuthState, found bool, err error)
 }
 
 // Service runs the integration lifecycle and the setup wizard. It is safe
@@ -152,6 +163,10 @@ type Service struct {
 	descMu      sync.Mutex
 	descriptors map[string]core.Descriptor
 	conns       *connCache
+
+	oauthMu sync.RWMutex
+	oauth   OAuthConfig // see SetOAuthConfig
+	tokens  tokenLocks  // oauth.go: one refresh at a time per integration
 }
 
 // NewService returns a Service over store and providers that seals
@@ -161,7 +176,7 @@ func NewService(store Store, providers core.ProviderRegistry, sealer *Sealer, cl
 		clock = time.Now
 	}
 	return &Service{store: store, providers: providers, sealer: sealer, now: clock,
-		descriptors: map[string]core.Descriptor{}, conns: newConnCache()}
+		descriptors: map[string]core.Descriptor{}, conns: newConnCache(), tokens: tokenLocks{m: map[string]*tokenLock{}}}
 }
 
 var _ core.ConnectionSource = (*Service)(nil)
@@ -435,28 +450,73 @@ func (s *Service) describe(ctx context.Context, name string) (core.Descriptor, e
 	return d, nil
 }
 
-// connection opens r's sealed credentials and returns the provider with a
-// connection for r's merchant. Errors: CodeConflict when the provider needs
-// credentials and none are stored; CodeInternal when they do not open;
-// provider errors.
+// connection returns the provider with a connection for r's merchant
+// carrying r's credentials (for an oauth2 provider a current access token,
+// refreshed first when needed, see fresh). Errors: CodeConflict when the
+// provider needs credentials and none are stored; CodeInvalid naming
+// "credentials" when the OAuth2 grant is revoked (needs_reauth);
+// CodeInternal when the credentials do not open; CodeUnavailable; provider
+// errors.
 func (s *Service) connection(ctx context.Context, r Record, d core.Descriptor) (core.Provider, core.Connection, error) {
-	if !connected(r, d) {
-		return nil, core.Connection{}, core.Errorf(core.CodeConflict,
-			"integration %s has no credentials yet: complete the credentials step first", r.ID)
+	prov, conn, _, err := s.connectionOf(ctx, r, d)
+	return prov, conn, err
+}
+
+// connectionOf is connection that also returns r as stored afterwards: a
+// newer version when its OAuth2 tokens were refreshed.
+func (s *Service) connectionOf(ctx context.Context, r Record, d core.Descriptor) (core.Provider, core.Connection, Record, error) {
+	reauth := func(r Record) error {
+		return core.Invalid("the connection needs to be re-authorised", core.FieldError{Field: "credentials",
+			Message: "re-authorise the connection: " + r.StatusReason})
 	}
-	m, err := s.store.GetMerchant(ctx, r.MerchantID)
+	if d.Auth.Type == core.AuthOAuth2 && r.Status == core.IntegrationNeedsReauth {
+		return nil, core.Connection{}, r, reauth(r)
+	}
+	fr, err := s.fresh(ctx, r)
 	if err != nil {
-		return nil, core.Connection{}, err
+		if fr.ID == "" {
+			fr = r
+		}
+		return nil, core.Connection{}, fr, err
 	}
+	if d.Auth.Type == core.AuthOAuth2 && fr.Status == core.IntegrationNeedsReauth {
+		return nil, core.Connection{}, fr, reauth(fr)
+	}
+	if !connected(fr, d) {
+		return nil, core.Connection{}, fr, core.Errorf(core.CodeConflict,
+			"integration %s has no credentials yet: complete the credentials step first", fr.ID)
+	}
+	m, err := s.store.GetMerchant(ctx, fr.MerchantID)
+	if err != nil {
+		return nil, core.Connection{}, fr, err
+	}
+	creds, err := s.providerCredentials(ctx, fr)
+	if err != nil {
+		return nil, core.Connection{}, fr, err
+	}
+	prov, err := s.providers.Provider(ctx, fr.Provider)
+	if err != nil {
+		return nil, core.Connection{}, fr, core.AsError(err)
+	}
+	return prov, connectionFor(m, fr, creds), fr, nil
+}
+
+// providerCredentials are r's credentials as its provider receives them:
+// all fields of an api_token provider; the access token and its expiry of
+// an oauth2 provider (never the refresh token). nil when none are stored.
+func (s *Service) providerCredentials(ctx context.Context, r Record) (map[string]string, error) {
 	creds, err := s.openCredentials(r)
-	if err != nil {
-		return nil, core.Connection{}, err
+	if err != nil || creds == nil {
+		return creds, err
 	}
-	prov, err := s.providers.Provider(ctx, r.Provider)
+	d, err := s.describe(ctx, r.Provider)
 	if err != nil {
-		return nil, core.Connection{}, core.AsError(err)
+		return nil, err
 	}
-	return prov, connectionFor(m, r, creds), nil
+	if d.Auth.Type == core.AuthOAuth2 {
+		return providerFields(creds), nil
+	}
+	return creds, nil
 }
 
 func connectionFor(m core.Merchant, r Record, creds map[string]string) core.Connection {
