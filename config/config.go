@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,7 +40,15 @@ import (
 //	smtp.password                LEDGERBRIDGE_SMTP_PASSWORD                ""       SMTP password
 //	smtp.tls                     LEDGERBRIDGE_SMTP_TLS                     starttls none, starttls or tls
 //	smtp.from                    LEDGERBRIDGE_SMTP_FROM                    "ledgerbridge <invoices@localhost>"  sender of invoice e-mails
-//	scheduler.interval           LEDGERBRIDGE_SCHEDULER_INTERVAL           1m       how often collective invoices and reminders are checked, 1s to 1h
+//	scheduler.interval           LEDGERBRIDGE_SCHEDULER_INTERVAL           1m       how often collective invoices, reminders and exports are checked, 1s to 1h
+//	oauth.redirect_url           LEDGERBRIDGE_OAUTH_REDIRECT_URL           ""       public URL of GET /v1/oauth/callback, as registered with OAuth2 providers
+//	tripletex.base_url           LEDGERBRIDGE_TRIPLETEX_BASE_URL           "https://tripletex.no/v2"  Tripletex API (test: https://api-test.tripletex.tech/v2)
+//	tripletex.consumer_token     LEDGERBRIDGE_TRIPLETEX_CONSUMER_TOKEN     ""       the operator's Tripletex consumer token
+//	spiris.api_url               LEDGERBRIDGE_SPIRIS_API_URL               "https://eaccountingapi.vismaonline.com/v2"
+//	spiris.authorize_url         LEDGERBRIDGE_SPIRIS_AUTHORIZE_URL         "https://identity.vismaonline.com/connect/authorize"
+//	spiris.token_url             LEDGERBRIDGE_SPIRIS_TOKEN_URL             "https://identity.vismaonline.com/connect/token"
+//	spiris.client_id             LEDGERBRIDGE_SPIRIS_CLIENT_ID             ""       the operator's Spiris OAuth2 client
+//	spiris.client_secret         LEDGERBRIDGE_SPIRIS_CLIENT_SECRET         ""
 //
 // Durations are Go durations ("30s", "1m30s"). See example.yaml.
 type Config struct {
@@ -49,6 +58,29 @@ type Config struct {
 	Plugins   PluginsConfig   `mapstructure:"plugins"`
 	SMTP      SMTPConfig      `mapstructure:"smtp"`
 	Scheduler SchedulerConfig `mapstructure:"scheduler"`
+	OAuth     OAuthConfig     `mapstructure:"oauth"`
+	Tripletex TripletexConfig `mapstructure:"tripletex"`
+	Spiris    SpirisConfig    `mapstructure:"spiris"`
+}
+
+// OAuthConfig is the gateway's side of OAuth2 connections.
+type OAuthConfig struct {
+	RedirectURL string `mapstructure:"redirect_url"`
+}
+
+// TripletexConfig is the operator's Tripletex API access.
+type TripletexConfig struct {
+	BaseURL       string `mapstructure:"base_url"`
+	ConsumerToken string `mapstructure:"consumer_token"`
+}
+
+// SpirisConfig is the operator's Visma Spiris API access and OAuth2 client.
+type SpirisConfig struct {
+	APIURL       string `mapstructure:"api_url"`
+	AuthorizeURL string `mapstructure:"authorize_url"`
+	TokenURL     string `mapstructure:"token_url"`
+	ClientID     string `mapstructure:"client_id"`
+	ClientSecret string `mapstructure:"client_secret"`
 }
 
 // SMTPConfig is the server invoice e-mails are sent through.
@@ -106,6 +138,10 @@ const (
 	DefaultSMTPTLS           = "starttls"
 	DefaultSMTPFrom          = "ledgerbridge <invoices@localhost>"
 	DefaultSchedulerInterval = time.Minute
+	DefaultTripletexBaseURL  = "https://tripletex.no/v2"
+	DefaultSpirisAPIURL      = "https://eaccountingapi.vismaonline.com/v2"
+	DefaultSpirisAuthorize   = "https://identity.vismaonline.com/connect/authorize"
+	DefaultSpirisToken       = "https://identity.vismaonline.com/connect/token"
 )
 
 // EnvPrefix starts every environment variable: key plugins.call_timeout is
@@ -122,6 +158,8 @@ func Default() Config {
 		},
 		SMTP:      SMTPConfig{Port: DefaultSMTPPort, TLS: DefaultSMTPTLS, From: DefaultSMTPFrom},
 		Scheduler: SchedulerConfig{Interval: DefaultSchedulerInterval},
+		Tripletex: TripletexConfig{BaseURL: DefaultTripletexBaseURL},
+		Spiris:    SpirisConfig{APIURL: DefaultSpirisAPIURL, AuthorizeURL: DefaultSpirisAuthorize, TokenURL: DefaultSpirisToken},
 	}
 }
 
@@ -142,6 +180,14 @@ var defaults = map[string]any{
 	"smtp.tls":                    DefaultSMTPTLS,
 	"smtp.from":                   DefaultSMTPFrom,
 	"scheduler.interval":          DefaultSchedulerInterval,
+	"oauth.redirect_url":          "",
+	"tripletex.base_url":          DefaultTripletexBaseURL,
+	"tripletex.consumer_token":    "",
+	"spiris.api_url":              DefaultSpirisAPIURL,
+	"spiris.authorize_url":        DefaultSpirisAuthorize,
+	"spiris.token_url":            DefaultSpirisToken,
+	"spiris.client_id":            "",
+	"spiris.client_secret":        "",
 }
 
 // EnvVar is the environment variable of a config key.
@@ -340,10 +386,29 @@ func (c Config) Validate() error {
 		add("smtp.username", "is required when smtp.password is set")
 	}
 	between("scheduler.interval", c.Scheduler.Interval, time.Second, time.Hour)
+	for key, u := range map[string]string{
+		"tripletex.base_url": c.Tripletex.BaseURL, "spiris.api_url": c.Spiris.APIURL,
+		"spiris.authorize_url": c.Spiris.AuthorizeURL, "spiris.token_url": c.Spiris.TokenURL,
+	} {
+		if !isHTTPURL(u) {
+			add(key, "%q must be an http(s) URL", u)
+		}
+	}
+	if c.OAuth.RedirectURL != "" && !isHTTPURL(c.OAuth.RedirectURL) {
+		add("oauth.redirect_url", "%q must be an http(s) URL", c.OAuth.RedirectURL)
+	}
+	if c.Spiris.ClientID != "" && c.OAuth.RedirectURL == "" {
+		add("oauth.redirect_url", "is required when spiris.client_id is set")
+	}
 	return core.Invalid("invalid configuration", errs...)
 }
 
 // checkAddr returns what is wrong with a listen address, or "".
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 func checkAddr(addr string) string {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {

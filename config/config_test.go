@@ -88,6 +88,8 @@ var fromFile = Config{
 	},
 	SMTP:      Default().SMTP,
 	Scheduler: Default().Scheduler,
+	Tripletex: Default().Tripletex,
+	Spiris:    Default().Spiris,
 }
 
 func TestLoad(t *testing.T) {
@@ -247,6 +249,9 @@ func TestExampleLoads(t *testing.T) {
 		},
 		SMTP:      SMTPConfig{Port: 587, TLS: "starttls", From: "Kafé Linnea <faktura@example.com>"},
 		Scheduler: SchedulerConfig{Interval: time.Minute},
+		OAuth:     OAuthConfig{RedirectURL: "https://backoffice.example.com/v1/oauth/callback"},
+		Tripletex: Default().Tripletex,
+		Spiris:    Default().Spiris,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("example.yaml =\n%+v\nwant\n%+v", c, want)
@@ -284,6 +289,9 @@ func TestValidate(t *testing.T) {
 		{"smtp from empty with host", func(c *Config) { c.SMTP.Host, c.SMTP.From = "smtp.example.com", "" }, "smtp.from", "is required when smtp.host is set"},
 		{"smtp password without user", func(c *Config) { c.SMTP.Password = "s3cret" }, "smtp.username", "is required when smtp.password is set"},
 		{"scheduler interval zero", func(c *Config) { c.Scheduler.Interval = 0 }, "scheduler.interval", "must be between 1s and 1h0m0s"},
+		{"tripletex url not http", func(c *Config) { c.Tripletex.BaseURL = "ftp://x" }, "tripletex.base_url", "must be an http(s) URL"},
+		{"spiris token url empty", func(c *Config) { c.Spiris.TokenURL = "" }, "spiris.token_url", "must be an http(s) URL"},
+		{"spiris client without redirect", func(c *Config) { c.Spiris.ClientID = "lb" }, "oauth.redirect_url", "is required when spiris.client_id is set"},
 		{"addr empty", func(c *Config) { c.Addr = "" }, "addr", "must be host:port"},
 		{"addr port not a number", func(c *Config) { c.Addr = ":http" }, "addr", "port number"},
 		{"addr port too big", func(c *Config) { c.Addr = ":70000" }, "addr", "port number"},

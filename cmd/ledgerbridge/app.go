@@ -14,11 +14,12 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/providers/sie"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // builtinProviders are served by this binary as `ledgerbridge plugin NAME`.
-var builtinProviders = []string{"open"}
+var builtinProviders = []string{open.Name, sie.Name}
 
 // app is a wired gateway.
 type app struct {
@@ -39,6 +40,9 @@ type appOptions struct {
 	// instead of running each as a plugin process: for benchmarks that
 	// measure the plugin boundary, and for debugging.
 	inProcess bool
+	// configFile is passed to built-in plugin processes, which read the
+	// same configuration (file and environment) as the gateway.
+	configFile string
 }
 
 // newApp opens the gateway database and registers every provider: the
@@ -85,13 +89,28 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		return nil, err
 	}
 	a.integrations = integrations.NewService(st, reg, sealer, nil)
+	if cfg.Spiris.ClientID != "" {
+		if err := a.integrations.SetOAuthConfig(integrations.OAuthConfig{
+			RedirectURL: cfg.OAuth.RedirectURL,
+			Clients: map[string]integrations.ClientCredentials{
+				"spiris": {ClientID: cfg.Spiris.ClientID, ClientSecret: cfg.Spiris.ClientSecret},
+			},
+		}); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	a.engine.SetConnectionSource(a.integrations)
 	for _, name := range builtinProviders {
 		if !opts.inProcess {
-			reg.RegisterBuiltin(name, exe, "plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel)
+			args := []string{"plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel}
+			if opts.configFile != "" {
+				args = append(args, "--config", opts.configFile)
+			}
+			reg.RegisterBuiltin(name, exe, args...)
 			continue
 		}
-		p, closeFn, err := openBuiltin(ctx, name, dataDir)
+		p, closeFn, err := openBuiltin(ctx, name, cfg)
 		if err != nil {
 			a.Close()
 			return nil, err
@@ -110,11 +129,18 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	return a, nil
 }
 
-// openBuiltin opens a built-in provider in this process.
-func openBuiltin(ctx context.Context, name, dataDir string) (core.Provider, func() error, error) {
+// openBuiltin opens a built-in provider in this process, configured from
+// cfg (whose DataDir is absolute).
+func openBuiltin(ctx context.Context, name string, cfg config.Config) (core.Provider, func() error, error) {
 	switch name {
 	case open.Name:
-		p, err := open.Open(ctx, dataDir, nil)
+		p, err := open.Open(ctx, cfg.DataDir, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, p.Close, nil
+	case sie.Name:
+		p, err := sie.Open(ctx, cfg.DataDir)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -24,11 +24,10 @@ func newPluginCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dataDir, err := filepath.Abs(cfg.DataDir)
-			if err != nil {
+			if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
 				return err
 			}
-			p, closeFn, err := openBuiltin(context.Background(), args[0], dataDir)
+			p, closeFn, err := openBuiltin(context.Background(), args[0], cfg)
 			if err != nil {
 				return err
 			}
@@ -50,7 +49,7 @@ func newPluginsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := newApp(cmd.Context(), cfg, os.Stderr, appOptions{})
+			a, err := newApp(cmd.Context(), cfg, os.Stderr, appOptions{configFile: configFile(cmd)})
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ func newServeCommand() *cobra.Command {
 			inProcess, _ := cmd.Flags().GetBool("in-process-providers")
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			a, err := newApp(ctx, cfg, os.Stderr, appOptions{inProcess: inProcess})
+			a, err := newApp(ctx, cfg, os.Stderr, appOptions{inProcess: inProcess, configFile: configFile(cmd)})
 			if err != nil {
 				return err
 			}
