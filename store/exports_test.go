@@ -121,7 +121,7 @@ func TestClaimLeaseAndFinish(t *testing.T) {
 	ok, err = s.FinishExportJob(ctx, exports.JobUpdate{MerchantID: "mer_1", LocationID: "loc_1", BusinessDate: "2026-04-02",
 		LeaseToken: "d", Status: exports.StatusPending, Message: "retry", ErrorCode: core.CodeUnavailable,
 		Voucher: &core.Voucher{ExternalRef: "x", Date: "2026-04-02", Currency: "SEK", Postings: v.Postings},
-		DueAt: after.Add(time.Minute), Now: after})
+		DueAt:   after.Add(time.Minute), Now: after})
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}

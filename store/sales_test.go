@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -154,4 +156,42 @@ func TestCloseSalesDay(t *testing.T) {
 	wantCode(t, err, core.CodeNotFound)
 	_, err = s.CloseSalesDay(ctx, "mer_1", exports.DayKey{BusinessDate: "x"}, salesT0, true)
 	wantCode(t, err, core.CodeInvalid)
+}
+
+// Receipts survive their compact stored form exactly, whatever their text.
+func TestReceiptCodecRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	texts := []string{"", "food", "kött & fisk", "tab\there", "new\nline", `quote " and \ backslash`, "ünïcödé ø", "\x00\xff"}
+	rates := []string{"0", "6", "12", "25", "12.5", "15"}
+	for i := range 500 {
+		r := core.SalesReceipt{ReceiptID: "r", LocationID: "l", BusinessDate: "2026-04-01", Currency: "SEK"}
+		for range rng.IntN(5) {
+			r.Lines = append(r.Lines, core.SalesLine{ProductGroup: texts[rng.IntN(len(texts))],
+				VATRate: decimal.RequireFromString(rates[rng.IntN(len(rates))]), Takeaway: rng.IntN(2) == 1,
+				Amount: rng.Int64N(2e10) - 1e10})
+		}
+		for range rng.IntN(3) {
+			r.Payments = append(r.Payments, core.SalesPayment{Method: texts[rng.IntN(len(texts))], Amount: rng.Int64N(2e10) - 1e10})
+		}
+		if rng.IntN(2) == 0 {
+			r.Tips = rng.Int64N(1e6)
+		}
+		if rng.IntN(2) == 0 {
+			r.Rounding = rng.Int64N(100) - 50
+		}
+		got := core.SalesReceipt{ReceiptID: "r", LocationID: "l", BusinessDate: "2026-04-01", Currency: "SEK"}
+		if err := decodeReceipt(encodeReceipt(r), &got); err != nil {
+			t.Fatalf("receipt %d: %v", i, err)
+		}
+		wantJSON, _ := json.Marshal(r)
+		gotJSON, _ := json.Marshal(got)
+		if string(wantJSON) != string(gotJSON) {
+			t.Fatalf("receipt %d:\n got %s\nwant %s", i, gotJSON, wantJSON)
+		}
+	}
+	for _, bad := range []string{"X\t1\n", "L\t0\t25\t100\n", "L\t0\tx\t100\t\"a\"\n", "P\t1\tcard\n", "T\tx\n"} {
+		if err := decodeReceipt(bad, &core.SalesReceipt{}); err == nil {
+			t.Errorf("decoded %q", bad)
+		}
+	}
 }

@@ -1,7 +1,9 @@
 -- Register sales and the daily export (package exports): receipts, the
 -- business days they belong to, and one export job per location and day.
--- Receipts and vouchers are JSON documents the gateway never queries
--- inside; money is INTEGER minor units.
+-- A receipt's lines and payments are one compact text document (see
+-- encodeReceipt in store/sales.go: the export reads thousands per second),
+-- vouchers are JSON; the gateway never queries inside either. Money is
+-- INTEGER minor units.
 
 -- +goose Up
 CREATE TABLE sales_receipts (
@@ -9,8 +11,9 @@ CREATE TABLE sales_receipts (
     receipt_id    TEXT    NOT NULL CHECK (receipt_id <> ''),
     location_id   TEXT    NOT NULL CHECK (location_id <> ''),
     business_date TEXT    NOT NULL,
+    currency      TEXT    NOT NULL,
     request_hash  TEXT    NOT NULL,
-    body          TEXT    NOT NULL, -- core.SalesReceipt as JSON
+    body          TEXT    NOT NULL, -- lines, payments, tips, rounding
     total         INTEGER NOT NULL,
     recorded_at   TEXT    NOT NULL,
     UNIQUE (merchant_id, receipt_id)
