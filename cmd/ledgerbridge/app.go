@@ -10,6 +10,7 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
@@ -30,6 +31,7 @@ type app struct {
 	engine       *core.Engine
 	outbox       *mail.Outbox
 	integrations *integrations.Service
+	exports      *exports.Service
 	sending      bool           // an SMTP server is configured
 	closers      []func() error // in-process providers, the mail store
 }
@@ -101,6 +103,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		}
 	}
 	a.engine.SetConnectionSource(a.integrations)
+	a.exports = exports.New(st, st, bookkeeping{a.integrations}, reg, exports.Options{Logger: logger.With("component", "exports")})
 	for _, name := range builtinProviders {
 		if !opts.inProcess {
 			args := []string{"plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -52,6 +53,12 @@ func seedDemo(ctx context.Context, a *app, out io.Writer) error {
 			return fmt.Errorf("demo customer %s: %w", c.Name, err)
 		}
 	}
+	today := core.DateOf(time.Now().In(core.Sweden.Location()))
+	receipts, err := seedDemoSales(ctx, a, admin, today)
+	if err != nil {
+		return fmt.Errorf("demo sales: %w", err)
+	}
+	fmt.Fprintf(out, "demo: %d receipts over 30 days at %d locations; each closed day is exported to the SIE file bookkeeping (GET /v1/exports)\n", receipts, len(demoLocations))
 	b, err := json.MarshalIndent(keysOf(cm), "", "  ")
 	if err != nil {
 		return err

@@ -68,6 +68,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 		go a.outbox.Run(background)
 	}
 	go runScheduler(background, a.engine, a.cfg.Scheduler.Interval, a.log)
+	go a.exports.Loop(background, a.cfg.Scheduler.Interval)
 	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
 	select {
 	case err := <-errc:
