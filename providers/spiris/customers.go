@@ -1,0 +1,455 @@
+package spiris
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/sqlite"
+)
+
+// Customers are owned by Spiris. Each merchant's customers are copied into
+// spiris.db: a full copy when the merchant's copy is older than
+// Options.CustomerSyncInterval (done by the call that needs it, shared by
+// concurrent callers, and continued in the background when Spiris is slow),
+// and single records refreshed by GetCustomer. Searches answer from the copy,
+// so the register stays fast, and keep answering from it while Spiris is
+// slow or down.
+
+const msgCustomersInSpiris = "customers are managed in Visma Spiris"
+
+// customerOf maps a Spiris customer. Invoicing is enabled for every active
+// customer; DueDays are the days of its terms of payment (0 for cash, card
+// and other immediate terms).
+func customerOf(c apiCustomer) core.Customer {
+	out := core.Customer{
+		ID:                 c.Id,
+		Number:             str(c.CustomerNumber),
+		Name:               c.Name,
+		OrganizationNumber: str(c.CorporateIdentityNumber),
+		Email:              str(c.EmailAddress),
+		Phone:              str(c.Telephone),
+		BillingAddress: core.Address{
+			Line1:      str(c.InvoiceAddress1),
+			Line2:      str(c.InvoiceAddress2),
+			PostalCode: c.InvoicePostalCode,
+			City:       c.InvoiceCity,
+			Country:    str(c.InvoiceCountryCode),
+		},
+		Active:           c.IsActive,
+		InvoicingEnabled: c.IsActive,
+		UpdatedAt:        apiTime(c.ChangedUtc),
+	}
+	if out.Phone == "" {
+		out.Phone = str(c.MobilePhone)
+	}
+	if t := c.TermsOfPayment; t != nil && (t.TermsOfPaymentTypeId == 0 || t.TermsOfPaymentTypeId == 1) {
+		out.DueDays = t.NumberOfDays
+	}
+	// Spiris keeps no creation time; the last change stands in for it.
+	out.CreatedAt = out.UpdatedAt
+	return out
+}
+
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// storeCustomers upserts customers into the merchant's copy inside tx.
+func storeCustomers(ctx context.Context, tx *sqlx.Tx, merchantID string, cs []core.Customer, at string) error {
+	stmt, err := tx.PreparexContext(ctx, `INSERT INTO customers (merchant_id, id, number, name_lower, org_digits, data, synced_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (merchant_id, id) DO UPDATE SET number = excluded.number, name_lower = excluded.name_lower,
+			org_digits = excluded.org_digits, data = excluded.data, synced_at = excluded.synced_at`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range cs {
+		data, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, merchantID, c.ID, c.Number, strings.ToLower(c.Name), digitsOf(c.OrganizationNumber), string(data), at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncCustomers copies every customer of the merchant's Spiris company into
+// the copy, removing those Spiris no longer has.
+func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) error {
+	list, err := listAll[apiCustomer](ctx, p, conn, "/customers", nil)
+	if err != nil {
+		return err
+	}
+	cs := make([]core.Customer, len(list))
+	for i, c := range list {
+		cs[i] = customerOf(c)
+	}
+	at := sqlite.FormatTime(p.now())
+	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		if err := storeCustomers(ctx, tx, conn.MerchantID, cs, at); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ? AND synced_at != ?`, conn.MerchantID, at); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO customer_syncs (merchant_id, synced_at, customers) VALUES (?, ?, ?)
+			ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at, customers = excluded.customers`,
+			conn.MerchantID, at, len(cs))
+		return err
+	})
+	return dbError("store customer copy", err)
+}
+
+// lastSync is when the merchant's copy was last made in full (zero: never).
+func (p *Provider) lastSync(ctx context.Context, merchantID string) (time.Time, error) {
+	var at string
+	err := p.db.Reader().GetContext(ctx, &at, `SELECT synced_at FROM customer_syncs WHERE merchant_id = ?`, merchantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, dbError("read customer sync", err)
+	}
+	return sqlite.ParseTime(at)
+}
+
+// ensureCustomers makes sure the merchant's copy is usable: fresh copies are
+// used as they are; a stale one is refreshed, waiting at most SyncWait (the
+// refresh continues in the background) and falling back to the copy when
+// Spiris is slow, down or rate limiting. Without any copy yet it waits for
+// the first sync. Errors: those of the sync when there is no copy to fall
+// back on, or when Spiris refuses the connection (CodeUnauthorized, ...).
+func (p *Provider) ensureCustomers(ctx context.Context, conn core.Connection) error {
+	last, err := p.lastSync(ctx, conn.MerchantID)
+	if err != nil {
+		return err
+	}
+	if !last.IsZero() && p.now().Sub(last) < p.opts.CustomerSyncInterval {
+		return nil
+	}
+	// The sync outlives this call (a slow Spiris keeps being read in the
+	// background), so it runs on the provider's context with its own
+	// deadline, not the caller's.
+	f := p.syncs.start(conn.MerchantID, &p.bgGroup, func() error {
+		sctx, cancel := context.WithTimeout(p.bg, 5*time.Minute)
+		defer cancel()
+		return p.syncCustomers(sctx, conn)
+	})
+	var timeout <-chan time.Time
+	if !last.IsZero() {
+		t := time.NewTimer(p.opts.SyncWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-f.done:
+		if f.err == nil || (!last.IsZero() && core.Retryable(f.err)) {
+			return nil
+		}
+		return f.err
+	case <-timeout:
+		return nil
+	case <-ctx.Done():
+		if !last.IsZero() {
+			return nil
+		}
+		return core.Errorf(core.CodeUnavailable, "reading the customers from Visma Spiris: %v", ctx.Err())
+	}
+}
+
+// customerCursor is the position after the last customer of a page.
+type customerCursor struct {
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		return core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
+	}
+	return nil
+}
+
+// SearchCustomers returns a page of the merchant's Spiris customers from the
+// local copy, ordered by name (case-insensitively) then id. An empty q lists
+// every customer; otherwise a customer matches when q is a case-insensitive
+// substring of its name, when q's digits equal its organisation number's
+// digits, or when q is its customer number. A stale copy is refreshed first
+// (see ensureCustomers); while Spiris is slow or down the copy answers.
+// Errors: CodeInvalid naming merchant_id, limit or cursor; CodeUnauthorized
+// and CodeUnavailable when there is no copy yet and Spiris cannot be read.
+func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
+	if err := checkConn(conn); err != nil {
+		return core.CustomerPage{}, err
+	}
+	limit, err := core.NormalizeLimit(q.Limit)
+	if err != nil {
+		return core.CustomerPage{}, err
+	}
+	var cur customerCursor
+	if q.Cursor != "" {
+		if err := decodeCursor(q.Cursor, &cur); err != nil {
+			return core.CustomerPage{}, err
+		}
+		if cur.ID == "" {
+			return core.CustomerPage{}, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
+		}
+	}
+	if err := p.ensureCustomers(ctx, conn); err != nil {
+		return core.CustomerPage{}, err
+	}
+	text := strings.TrimSpace(q.Q)
+	lower := strings.ToLower(text)
+	digits := ""
+	if text != "" && strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) }) < 0 {
+		digits = digitsOf(text)
+	}
+	var rows []struct {
+		Name string `db:"name_lower"`
+		ID   string `db:"id"`
+		Data string `db:"data"`
+	}
+	err = p.db.Reader().SelectContext(ctx, &rows, `SELECT name_lower, id, data FROM customers
+		WHERE merchant_id = ?
+		  AND (? = '' OR instr(name_lower, ?) > 0 OR (? != '' AND org_digits = ?) OR number = ?)
+		  AND (? = '' OR name_lower > ? OR (name_lower = ? AND id > ?))
+		ORDER BY name_lower, id LIMIT ?`,
+		conn.MerchantID, lower, lower, digits, digits, text,
+		cur.ID, cur.Name, cur.Name, cur.ID, limit+1)
+	if err != nil {
+		return core.CustomerPage{}, dbError("search customers", err)
+	}
+	var page core.CustomerPage
+	for i, r := range rows {
+		if i == limit {
+			last := rows[limit-1]
+			page.NextCursor = encodeCursor(customerCursor{Name: last.Name, ID: last.ID})
+			break
+		}
+		var c core.Customer
+		if err := json.Unmarshal([]byte(r.Data), &c); err != nil {
+			return core.CustomerPage{}, core.Errorf(core.CodeInternal, "spiris provider: stored customer %s: %v", r.ID, err)
+		}
+		page.Customers = append(page.Customers, c)
+	}
+	return page, nil
+}
+
+// copiedCustomer reads one customer from the copy; ok is false when absent.
+func (p *Provider) copiedCustomer(ctx context.Context, merchantID, id string) (c core.Customer, syncedAt time.Time, ok bool, err error) {
+	var row struct {
+		Data     string `db:"data"`
+		SyncedAt string `db:"synced_at"`
+	}
+	err = p.db.Reader().GetContext(ctx, &row, `SELECT data, synced_at FROM customers WHERE merchant_id = ? AND id = ?`, merchantID, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Customer{}, time.Time{}, false, nil
+	}
+	if err != nil {
+		return core.Customer{}, time.Time{}, false, dbError("read customer", err)
+	}
+	if err := json.Unmarshal([]byte(row.Data), &c); err != nil {
+		return core.Customer{}, time.Time{}, false, core.Errorf(core.CodeInternal, "spiris provider: stored customer %s: %v", id, err)
+	}
+	syncedAt, err = sqlite.ParseTime(row.SyncedAt)
+	return c, syncedAt, true, err
+}
+
+// fetchCustomer reads one customer from Spiris and updates the copy (or
+// removes it from the copy when Spiris no longer has it).
+func (p *Provider) fetchCustomer(ctx context.Context, conn core.Connection, id string) (core.Customer, error) {
+	var ac apiCustomer
+	_, err := p.call(ctx, conn, request{method: http.MethodGet, path: "/customers/" + id, idempotent: true, notFound: "customer", id: id}, &ac)
+	if core.Code(err) == core.CodeNotFound {
+		if derr := p.db.Write(ctx, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ? AND id = ?`, conn.MerchantID, id)
+			return err
+		}); derr != nil {
+			return core.Customer{}, dbError("remove customer", derr)
+		}
+		return core.Customer{}, err
+	}
+	if err != nil {
+		return core.Customer{}, err
+	}
+	c := customerOf(ac)
+	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		return storeCustomers(ctx, tx, conn.MerchantID, []core.Customer{c}, sqlite.FormatTime(p.now()))
+	})
+	return c, dbError("store customer", err)
+}
+
+// GetCustomer returns one customer from the copy, refreshed from Spiris when
+// the record is older than CustomerSyncInterval or missing from the copy.
+// When the refresh fails because Spiris is slow or down, the copy answers.
+// Errors: CodeNotFound; CodeInvalid naming merchant_id; CodeUnauthorized;
+// CodeUnavailable when the customer is not in the copy and Spiris cannot be
+// read.
+func (p *Provider) GetCustomer(ctx context.Context, conn core.Connection, id string) (core.Customer, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Customer{}, err
+	}
+	if !isUUID(id) {
+		return core.Customer{}, core.ErrNotFound("customer", id)
+	}
+	c, syncedAt, ok, err := p.copiedCustomer(ctx, conn.MerchantID, id)
+	if err != nil {
+		return core.Customer{}, err
+	}
+	if ok && p.now().Sub(syncedAt) < p.opts.CustomerSyncInterval {
+		return c, nil
+	}
+	if !ok {
+		return p.fetchCustomer(ctx, conn, id)
+	}
+	fctx, cancel := context.WithTimeout(ctx, p.opts.SyncWait)
+	defer cancel()
+	fresh, err := p.fetchCustomer(fctx, conn, id)
+	if err != nil && core.Retryable(err) {
+		return c, nil
+	}
+	return fresh, err
+}
+
+// CreateCustomer always returns CodeConflict: customers are created in Visma
+// Spiris and appear here with the next sync.
+func (p *Provider) CreateCustomer(ctx context.Context, conn core.Connection, c core.Customer) (core.Customer, error) {
+	return core.Customer{}, core.Errorf(core.CodeConflict, "%s; create the customer in Visma Spiris, it appears here within %s",
+		msgCustomersInSpiris, p.opts.CustomerSyncInterval)
+}
+
+// Spiris's length limits of the customer's invoice address (CustomerApi).
+const (
+	maxAddressLine = 50
+	maxPostalCode  = 10
+	maxCity        = 50
+)
+
+// UpdateCustomer writes a changed billing address back to Spiris (GET, modify,
+// PUT: Spiris replaces the whole customer) and updates the copy. Only
+// billing_address may be changed; a patch setting any other field changes
+// nothing. Errors: CodeConflict naming every other field the patch sets
+// ("customers are managed in Visma Spiris"); CodeInvalid naming
+// billing_address.* (Spiris requires a postal code and city; lines at most
+// 50 characters, postal code 10, city 50, country a two-letter code);
+// CodeNotFound; CodeUnauthorized, CodeUnavailable, CodeProviderError.
+func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id string, patch core.CustomerPatch) (core.Customer, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Customer{}, err
+	}
+	var locked []core.FieldError
+	for _, f := range patch.Fields() {
+		if f != core.FieldBillingAddress {
+			locked = append(locked, core.FieldError{Field: f, Message: "is managed in Visma Spiris and cannot be changed here"})
+		}
+	}
+	if len(locked) > 0 {
+		return core.Customer{}, &core.Error{Code: core.CodeConflict,
+			Message: msgCustomersInSpiris + "; only the billing address can be changed here", Fields: locked}
+	}
+	if !isUUID(id) {
+		return core.Customer{}, core.ErrNotFound("customer", id)
+	}
+	if patch.BillingAddress == nil {
+		return p.GetCustomer(ctx, conn, id)
+	}
+	a := *patch.BillingAddress
+	a.Line1, a.Line2, a.PostalCode, a.City = strings.TrimSpace(a.Line1), strings.TrimSpace(a.Line2), strings.TrimSpace(a.PostalCode), strings.TrimSpace(a.City)
+	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
+	var errs []core.FieldError
+	check := func(field, v string, max int, required bool) {
+		switch {
+		case required && v == "":
+			errs = append(errs, core.FieldError{Field: "billing_address." + field, Message: "is required by Visma Spiris"})
+		case utf8.RuneCountInString(v) > max:
+			errs = append(errs, core.FieldError{Field: "billing_address." + field, Message: "must be at most " + strconv.Itoa(max) + " characters in Visma Spiris"})
+		}
+	}
+	check("line1", a.Line1, maxAddressLine, false)
+	check("line2", a.Line2, maxAddressLine, false)
+	check("postal_code", a.PostalCode, maxPostalCode, true)
+	check("city", a.City, maxCity, true)
+	if a.Country != "" && (len(a.Country) != 2 || strings.IndexFunc(a.Country, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0) {
+		errs = append(errs, core.FieldError{Field: "billing_address.country", Message: "must be a two-letter country code"})
+	}
+	if err := core.Invalid("invalid billing address", errs...); err != nil {
+		return core.Customer{}, err
+	}
+
+	// GET-modify-PUT on the raw object, so fields this plugin does not know
+	// survive the full replace.
+	raw, err := p.call(ctx, conn, request{method: http.MethodGet, path: "/customers/" + id, idempotent: true, notFound: "customer", id: id}, nil)
+	if err != nil {
+		return core.Customer{}, err
+	}
+	var obj map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&obj); err != nil {
+		return core.Customer{}, core.Errorf(core.CodeProviderError, "Visma Spiris answered GET /customers/%s with an unreadable body: %v", id, err)
+	}
+	set := func(key string, v any) { b, _ := json.Marshal(v); obj[key] = b }
+	set("InvoiceAddress1", optional(a.Line1))
+	set("InvoiceAddress2", optional(a.Line2))
+	set("InvoicePostalCode", a.PostalCode)
+	set("InvoiceCity", a.City)
+	if a.Country != "" {
+		set("InvoiceCountryCode", a.Country)
+	}
+	fields := func(f string) string {
+		switch f {
+		case "InvoiceAddress1":
+			return "billing_address.line1"
+		case "InvoiceAddress2":
+			return "billing_address.line2"
+		case "InvoicePostalCode":
+			return "billing_address.postal_code"
+		case "InvoiceCity":
+			return "billing_address.city"
+		case "InvoiceCountryCode":
+			return "billing_address.country"
+		}
+		return f
+	}
+	var updated apiCustomer
+	if _, err := p.call(ctx, conn, request{method: http.MethodPut, path: "/customers/" + id, body: obj, idempotent: true,
+		fields: fields, notFound: "customer", id: id}, &updated); err != nil {
+		return core.Customer{}, err
+	}
+	c := customerOf(updated)
+	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		return storeCustomers(ctx, tx, conn.MerchantID, []core.Customer{c}, sqlite.FormatTime(p.now()))
+	})
+	return c, dbError("store customer", err)
+}

@@ -1,0 +1,265 @@
+package spiris
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+func names(cs []core.Customer) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func TestSearchCustomers(t *testing.T) {
+	e := setup(t)
+	acme := e.customer("Acme AB", "556016-0680", "10 dagar")
+	e.customer("Bageriet i Byn AB", "5567778889", "")
+	e.customer("acme Konsult HB", "", "")
+	e.customer("Zeta Zoo", "9696969696", "")
+
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"", []string{"acme Konsult HB", "Acme AB", "Bageriet i Byn AB", "Zeta Zoo"}},
+		{"ACME", []string{"acme Konsult HB", "Acme AB"}},
+		{"byn", []string{"Bageriet i Byn AB"}},
+		{"5560160680", []string{"Acme AB"}},
+		{"556016-0680", []string{"Acme AB"}},
+		{*acme.CustomerNumber, []string{"Acme AB"}},
+		{"nobody", nil},
+	}
+	for _, tt := range tests {
+		page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: tt.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := names(page.Customers)
+		slices.Sort(got)
+		want := slices.Clone(tt.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("q %q: %v, want %v", tt.q, got, want)
+		}
+	}
+	page, _ := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "acme ab"})
+	c := page.Customers[0]
+	if c.ID != acme.Id || c.OrganizationNumber != "556016-0680" || c.DueDays != 10 || !c.Active || !c.InvoicingEnabled ||
+		c.BillingAddress.Line1 != "Storgatan 1" || c.BillingAddress.PostalCode != "11122" || c.BillingAddress.Country != "SE" || c.Email != "acme@example.se" {
+		t.Fatalf("mapped customer %+v", c)
+	}
+
+	// Paging by name then id, with a cursor.
+	var all []string
+	cursor := ""
+	for i := 0; i < 10; i++ {
+		page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Limit: 3, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, names(page.Customers)...)
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if !slices.Equal(all, []string{"Acme AB", "acme Konsult HB", "Bageriet i Byn AB", "Zeta Zoo"}) {
+		t.Fatalf("paged %v", all)
+	}
+	_, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Cursor: "garbage!"})
+	if ce := wantCode(t, err, core.CodeInvalid); !hasField(ce, "cursor") {
+		t.Fatalf("bad cursor: %v", ce)
+	}
+	_, err = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Limit: -1})
+	wantCode(t, err, core.CodeInvalid)
+
+	// One sync for all of it: the copy answered.
+	if n := requests(e.srv, "GET", "/v2/customers"); n != 1 {
+		t.Fatalf("%d customer requests, want 1 sync", n)
+	}
+
+	// Another merchant has its own copy.
+	other := e.conn
+	other.MerchantID = "m2"
+	if _, err := e.p.SearchCustomers(ctx(), other, core.CustomerQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := requests(e.srv, "GET", "/v2/customers"); n != 2 {
+		t.Fatalf("%d customer requests, want a second merchant's sync", n)
+	}
+}
+
+func TestCustomerSyncPagesAndRemoves(t *testing.T) {
+	e := setup(t)
+	e.p.pageSize = 2
+	for _, n := range []string{"A1", "B2", "C3", "D4", "E5"} {
+		e.customer(n+" AB", "", "")
+	}
+	page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	if err != nil || len(page.Customers) != 5 {
+		t.Fatalf("%v %v", names(page.Customers), err)
+	}
+	if n := requests(e.srv, "GET", "/v2/customers"); n != 3 {
+		t.Fatalf("%d pages read, want 3", n)
+	}
+	// A customer added in Spiris appears once the copy is stale.
+	e.customer("F6 AB", "", "")
+	page, _ = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	if len(page.Customers) != 5 {
+		t.Fatalf("fresh copy re-read: %v", names(page.Customers))
+	}
+	e.clk.advance(DefaultCustomerSyncInterval + time.Second)
+	page, _ = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	if len(page.Customers) != 6 {
+		t.Fatalf("stale copy not refreshed: %v", names(page.Customers))
+	}
+}
+
+func TestSearchAnswersFromCopyWhenSpirisIsDown(t *testing.T) {
+	e := setup(t, func(o *Options) { o.SyncWait = 100 * time.Millisecond })
+	e.customer("Acme AB", "5560160680", "")
+	if _, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.advance(time.Hour)
+
+	// Erroring: every attempt fails; the copy answers.
+	e.srv.FailNext(100)
+	page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "acme"})
+	if err != nil || len(page.Customers) != 1 {
+		t.Fatalf("while Spiris fails: %v %v", names(page.Customers), err)
+	}
+	if c, err := e.p.GetCustomer(ctx(), e.conn, page.Customers[0].ID); err != nil || c.Name != "Acme AB" {
+		t.Fatalf("get while Spiris fails: %+v %v", c, err)
+	}
+	e.srv.ClearFaults()
+
+	// Slow: the search does not wait for it.
+	e.srv.SetLatency(2 * time.Second)
+	start := time.Now()
+	page, err = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "5560160680"})
+	if err != nil || len(page.Customers) != 1 {
+		t.Fatalf("while Spiris is slow: %v %v", names(page.Customers), err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("search waited %v for a slow Spiris", d)
+	}
+	e.srv.SetLatency(0)
+}
+
+func TestSearchWithoutCopyFailsWhenSpirisIsDown(t *testing.T) {
+	e := setup(t)
+	e.srv.FailNext(100)
+	_, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	wantCode(t, err, core.CodeUnavailable)
+	e.srv.ClearFaults()
+
+	// A refused token is reported even when a copy exists.
+	if _, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.advance(time.Hour)
+	bad := e.conn
+	bad.Credentials = map[string]string{CredentialAccessToken: "revoked"}
+	_, err = e.p.SearchCustomers(ctx(), bad, core.CustomerQuery{})
+	wantCode(t, err, core.CodeUnauthorized)
+}
+
+func TestGetCustomer(t *testing.T) {
+	e := setup(t)
+	acme := e.customer("Acme AB", "", "30 dagar")
+	c, err := e.p.GetCustomer(ctx(), e.conn, acme.Id)
+	if err != nil || c.Name != "Acme AB" || c.DueDays != 30 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	// Fresh in the copy: no request.
+	before := requests(e.srv, "GET", "/v2/customers/")
+	if _, err := e.p.GetCustomer(ctx(), e.conn, acme.Id); err != nil {
+		t.Fatal(err)
+	}
+	if requests(e.srv, "GET", "/v2/customers/") != before {
+		t.Fatal("a fresh copy was read from Spiris again")
+	}
+	// Stale: refreshed.
+	e.clk.advance(time.Hour)
+	if _, err := e.p.GetCustomer(ctx(), e.conn, acme.Id); err != nil {
+		t.Fatal(err)
+	}
+	if requests(e.srv, "GET", "/v2/customers/") != before+1 {
+		t.Fatal("a stale record was not refreshed")
+	}
+	for _, id := range []string{"not-a-uuid", "00000000-0000-4000-8000-000000000000"} {
+		_, err := e.p.GetCustomer(ctx(), e.conn, id)
+		wantCode(t, err, core.CodeNotFound)
+	}
+}
+
+func TestCreateCustomerConflict(t *testing.T) {
+	e := setup(t)
+	_, err := e.p.CreateCustomer(ctx(), e.conn, core.Customer{Name: "New AB"})
+	ce := wantCode(t, err, core.CodeConflict)
+	if !strings.Contains(ce.Message, "customers are managed in Visma Spiris") {
+		t.Fatalf("message %q", ce.Message)
+	}
+	if len(e.srv.Customers()) != 0 || requests(e.srv, "POST", "/v2/customers") != 0 {
+		t.Fatal("a customer was created")
+	}
+}
+
+func TestUpdateCustomerBillingAddress(t *testing.T) {
+	e := setup(t)
+	acme := e.customer("Acme AB", "5560160680", "10 dagar")
+	if _, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	addr := core.Address{Line1: "Nya gatan 5", Line2: "Box 12", PostalCode: "41103", City: "Göteborg", Country: "se"}
+	c, err := e.p.UpdateCustomer(ctx(), e.conn, acme.Id, core.CustomerPatch{BillingAddress: &addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BillingAddress != (core.Address{Line1: "Nya gatan 5", Line2: "Box 12", PostalCode: "41103", City: "Göteborg", Country: "SE"}) {
+		t.Fatalf("returned address %+v", c.BillingAddress)
+	}
+	for _, sc := range e.srv.Customers() {
+		if sc.Id != acme.Id {
+			continue
+		}
+		if str(sc.InvoiceAddress1) != "Nya gatan 5" || str(sc.InvoiceAddress2) != "Box 12" || sc.InvoicePostalCode != "41103" || sc.InvoiceCity != "Göteborg" {
+			t.Fatalf("Spiris holds %+v", sc)
+		}
+		// The full replace kept what the plugin did not change.
+		if str(sc.CorporateIdentityNumber) != "5560160680" || str(sc.EmailAddress) != "acme@example.se" || sc.TermsOfPaymentId != acme.TermsOfPaymentId || str(sc.CustomerNumber) != str(acme.CustomerNumber) {
+			t.Fatalf("PUT lost fields: %+v", sc)
+		}
+	}
+	// The copy has it at once.
+	page, _ := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "acme"})
+	if page.Customers[0].BillingAddress.City != "Göteborg" {
+		t.Fatalf("copy not updated: %+v", page.Customers[0])
+	}
+
+	name, days := "Other AB", 20
+	_, err = e.p.UpdateCustomer(ctx(), e.conn, acme.Id, core.CustomerPatch{Name: &name, DueDays: &days, BillingAddress: &addr})
+	ce := wantCode(t, err, core.CodeConflict)
+	if !hasField(ce, "name") || !hasField(ce, "due_days") || hasField(ce, "billing_address") || !strings.Contains(ce.Message, "managed in Visma Spiris") {
+		t.Fatalf("conflict %v", ce)
+	}
+
+	bad := core.Address{Line1: "x", PostalCode: "12345678901", City: ""}
+	_, err = e.p.UpdateCustomer(ctx(), e.conn, acme.Id, core.CustomerPatch{BillingAddress: &bad})
+	ce = wantCode(t, err, core.CodeInvalid)
+	if !hasField(ce, "billing_address.postal_code") || !hasField(ce, "billing_address.city") {
+		t.Fatalf("invalid %v", ce)
+	}
+	if got := requests(e.srv, "PUT", "/v2/customers/"); got != 1 {
+		t.Fatalf("%d PUTs, want 1", got)
+	}
+	_, err = e.p.UpdateCustomer(ctx(), e.conn, "00000000-0000-4000-8000-000000000000", core.CustomerPatch{BillingAddress: &addr})
+	wantCode(t, err, core.CodeNotFound)
+}
