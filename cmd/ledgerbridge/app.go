@@ -16,11 +16,12 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/providers/sie"
+	"github.com/ledgerbridge/ledgerbridge/providers/spiris"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // builtinProviders are served by this binary as `ledgerbridge plugin NAME`.
-var builtinProviders = []string{open.Name, sie.Name}
+var builtinProviders = []string{open.Name, sie.Name, spiris.Name}
 
 // app is a wired gateway.
 type app struct {
@@ -144,6 +145,15 @@ func openBuiltin(ctx context.Context, name string, cfg config.Config) (core.Prov
 		return p, p.Close, nil
 	case sie.Name:
 		p, err := sie.Open(ctx, cfg.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, p.Close, nil
+	case spiris.Name:
+		p, err := spiris.New(ctx, spiris.Options{
+			APIBaseURL: cfg.Spiris.APIURL, AuthorizeURL: cfg.Spiris.AuthorizeURL, TokenURL: cfg.Spiris.TokenURL,
+			Scopes: spiris.DefaultScopes, DataDir: cfg.DataDir,
+		})
 		if err != nil {
 			return nil, nil, err
 		}
