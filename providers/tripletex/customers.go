@@ -1,0 +1,457 @@
+package tripletex
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/sqlite"
+)
+
+// ttCustomer is a Tripletex customer as the plugin reads it.
+type ttCustomer struct {
+	ID                    int64      `json:"id"`
+	Version               int        `json:"version"`
+	Name                  string     `json:"name"`
+	OrganizationNumber    string     `json:"organizationNumber"`
+	CustomerNumber        int        `json:"customerNumber"`
+	Email                 string     `json:"email"`
+	InvoiceEmail          string     `json:"invoiceEmail"`
+	PhoneNumber           string     `json:"phoneNumber"`
+	PhoneNumberMobile     string     `json:"phoneNumberMobile"`
+	IsInactive            bool       `json:"isInactive"`
+	InvoicesDueIn         int        `json:"invoicesDueIn"`
+	InvoicesDueInType     string     `json:"invoicesDueInType"`
+	SingleCustomerInvoice bool       `json:"singleCustomerInvoice"`
+	PostalAddress         *ttAddress `json:"postalAddress"`
+}
+
+type ttAddress struct {
+	ID           int64      `json:"id,omitempty"`
+	AddressLine1 string     `json:"addressLine1"`
+	AddressLine2 string     `json:"addressLine2"`
+	PostalCode   string     `json:"postalCode"`
+	City         string     `json:"city"`
+	Country      *ttCountry `json:"country,omitempty"`
+}
+
+type ttCountry struct {
+	ID            int64  `json:"id"`
+	IsoAlpha2Code string `json:"isoAlpha2Code,omitempty"`
+}
+
+// customerFields selects what the plugin reads of a customer.
+const customerFields = "id,version,name,organizationNumber,customerNumber,email,invoiceEmail,phoneNumber," +
+	"phoneNumberMobile,isInactive,invoicesDueIn,invoicesDueInType,singleCustomerInvoice," +
+	"postalAddress(id,addressLine1,addressLine2,postalCode,city,country(id,isoAlpha2Code))"
+
+// norwayID is Tripletex's country id of Norway.
+const norwayID = 161
+
+// storedCustomer is a row of the local copy.
+type storedCustomer struct {
+	Customer        core.Customer `json:"customer"`
+	Version         int           `json:"version"`
+	PostalAddressID int64         `json:"postal_address_id"`
+	// Collective is Tripletex's singleCustomerInvoice ("samlefaktura"):
+	// the customer's orders are collected on one invoice.
+	Collective bool `json:"collective"`
+}
+
+func fromTripletex(c ttCustomer, now time.Time) storedCustomer {
+	email := c.Email
+	if email == "" {
+		email = c.InvoiceEmail
+	}
+	phone := c.PhoneNumber
+	if phone == "" {
+		phone = c.PhoneNumberMobile
+	}
+	due := c.InvoicesDueIn
+	switch c.InvoicesDueInType {
+	case "MONTHS":
+		due *= 30
+	case "RECURRING_DAY_OF_MONTH":
+		due = 0
+	}
+	due = min(max(due, 0), core.MaxDueDays)
+	s := storedCustomer{Version: c.Version, Collective: c.SingleCustomerInvoice, Customer: core.Customer{
+		ID: idString(c.ID), Number: strconv.Itoa(c.CustomerNumber), Name: c.Name,
+		OrganizationNumber: c.OrganizationNumber, Email: email, Phone: phone,
+		Active: !c.IsInactive, InvoicingEnabled: true, DueDays: due, CreatedAt: now, UpdatedAt: now,
+	}}
+	if a := c.PostalAddress; a != nil {
+		s.PostalAddressID = a.ID
+		s.Customer.BillingAddress = core.Address{Line1: a.AddressLine1, Line2: a.AddressLine2, PostalCode: a.PostalCode, City: a.City}
+		if a.Country != nil {
+			s.Customer.BillingAddress.Country = a.Country.IsoAlpha2Code
+			if s.Customer.BillingAddress.Country == "" && a.Country.ID == norwayID {
+				s.Customer.BillingAddress.Country = "NO"
+			}
+		}
+	}
+	return s
+}
+
+// toCore is the customer as ledgerbridge sees it for conn: collective
+// invoicing is on when the integration enables it and the customer is
+// marked for a collective invoice (samlefaktura) in Tripletex; its orders
+// are then invoiced together from the first of each month on.
+func (s storedCustomer) toCore(conn core.Connection) core.Customer {
+	c := s.Customer
+	if s.Collective && conn.Settings[SettingCollectiveInvoicingEnabled] == "true" {
+		c.CollectiveInvoicing = core.CollectiveInvoicing{Enabled: true, DayOfMonth: 1}
+	}
+	return c
+}
+
+// SearchCustomers searches the local copy of the merchant's Tripletex
+// customers: Q matches the name (case-insensitive substring), the
+// organization number (by its digits, as a prefix) or the customer number
+// (exact); ordered by name then id. The first search of a merchant reads
+// every active customer from Tripletex; later ones answer from the copy at
+// once and refresh it in the background when it is older than five
+// minutes, so a slow Tripletex never slows the register. Errors:
+// CodeInvalid (limit, cursor, connection); for the first search, the API's.
+func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
+	if err := checkConn(conn); err != nil {
+		return core.CustomerPage{}, err
+	}
+	limit, err := core.NormalizeLimit(q.Limit)
+	if err != nil {
+		return core.CustomerPage{}, err
+	}
+	after, err := decodeCustomerCursor(q.Cursor)
+	if err != nil {
+		return core.CustomerPage{}, err
+	}
+	if err := p.ensureCustomerCopy(ctx, conn); err != nil {
+		return core.CustomerPage{}, err
+	}
+	term := strings.ToLower(strings.TrimSpace(q.Q))
+	digits := ""
+	if term != "" && !strings.ContainsFunc(term, unicode.IsLetter) {
+		digits = onlyDigits(term)
+	}
+	rows, err := p.db.Reader().QueryxContext(ctx, `
+		SELECT id, name_lower, data FROM customers
+		WHERE merchant_id = ?
+		  AND (? = '' OR instr(name_lower, ?) > 0 OR (? != '' AND substr(org_digits, 1, length(?)) = ?) OR number = ?)
+		  AND (name_lower > ? OR (name_lower = ? AND id > ?))
+		ORDER BY name_lower, id LIMIT ?`,
+		conn.MerchantID, term, term, digits, digits, digits, strings.TrimSpace(q.Q),
+		after.Name, after.Name, after.ID, limit+1)
+	if err != nil {
+		return core.CustomerPage{}, dbError("search customers", err)
+	}
+	defer rows.Close()
+	var page core.CustomerPage
+	var last customerCursor
+	for rows.Next() {
+		var id, name, data string
+		if err := rows.Scan(&id, &name, &data); err != nil {
+			return core.CustomerPage{}, dbError("search customers", err)
+		}
+		if len(page.Customers) == limit {
+			page.NextCursor = encodeCustomerCursor(last)
+			break
+		}
+		var s storedCustomer
+		if err := json.Unmarshal([]byte(data), &s); err != nil {
+			return core.CustomerPage{}, core.Errorf(core.CodeInternal, "stored customer %s is malformed", id)
+		}
+		page.Customers = append(page.Customers, s.toCore(conn))
+		last = customerCursor{Name: name, ID: id}
+	}
+	if err := rows.Err(); err != nil {
+		return core.CustomerPage{}, dbError("search customers", err)
+	}
+	return page, nil
+}
+
+// GetCustomer returns a customer from the local copy, or from Tripletex
+// when the copy does not have it yet (it is then added). Errors:
+// CodeNotFound, CodeInvalid (connection), the API's.
+func (p *Provider) GetCustomer(ctx context.Context, conn core.Connection, id string) (core.Customer, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Customer{}, err
+	}
+	s, err := p.customer(ctx, conn, id)
+	if err != nil {
+		return core.Customer{}, err
+	}
+	return s.toCore(conn), nil
+}
+
+// customer is GetCustomer's stored form.
+func (p *Provider) customer(ctx context.Context, conn core.Connection, id string) (storedCustomer, error) {
+	tid, ok := parseID(id)
+	if !ok {
+		return storedCustomer{}, core.ErrNotFound("customer", id)
+	}
+	s, found, err := p.storedCustomer(ctx, conn.MerchantID, idString(tid))
+	if err != nil {
+		return storedCustomer{}, err
+	}
+	if found {
+		p.refreshIfStale(ctx, conn)
+		return s, nil
+	}
+	return p.fetchCustomer(ctx, conn, tid)
+}
+
+// fetchCustomer reads a customer from Tripletex and updates the copy.
+func (p *Provider) fetchCustomer(ctx context.Context, conn core.Connection, tid int64) (storedCustomer, error) {
+	var c ttCustomer
+	err := p.getValue(ctx, conn, "/customer/"+idString(tid), url.Values{"fields": {customerFields}}, &c)
+	if core.Code(err) == core.CodeNotFound {
+		return storedCustomer{}, core.ErrNotFound("customer", idString(tid))
+	}
+	if err != nil {
+		return storedCustomer{}, err
+	}
+	s := fromTripletex(c, p.now().UTC())
+	if err := p.upsertCustomer(ctx, conn.MerchantID, s); err != nil {
+		return storedCustomer{}, err
+	}
+	return s, nil
+}
+
+// UpdateCustomer writes a new billing address back to Tripletex (the
+// customer's postal address) and updates the copy. Every other field is
+// Tripletex's. Errors: CodeConflict naming each other field set in the
+// patch ("customers are managed in Tripletex"), CodeNotFound, CodeInvalid
+// (an unknown country, Tripletex's validation), the API's.
+func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id string, patch core.CustomerPatch) (core.Customer, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Customer{}, err
+	}
+	var locked []core.FieldError
+	for _, f := range patch.Fields() {
+		if f != core.FieldBillingAddress {
+			locked = append(locked, core.FieldError{Field: f, Message: "is managed in Tripletex"})
+		}
+	}
+	if len(locked) > 0 {
+		return core.Customer{}, &core.Error{Code: core.CodeConflict, Message: "customers are managed in Tripletex; only the billing address can be changed here", Fields: locked}
+	}
+	tid, ok := parseID(id)
+	if !ok {
+		return core.Customer{}, core.ErrNotFound("customer", id)
+	}
+	if patch.BillingAddress == nil {
+		return p.GetCustomer(ctx, conn, id)
+	}
+	addr := *patch.BillingAddress
+	countryID, err := p.countryID(ctx, conn, addr.Country)
+	if err != nil {
+		return core.Customer{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		// Fresh version and address id: Tripletex locks optimistically.
+		cur, err := p.fetchCustomer(ctx, conn, tid)
+		if err != nil {
+			return core.Customer{}, err
+		}
+		body := map[string]any{"version": cur.Version, "postalAddress": ttAddress{
+			ID: cur.PostalAddressID, AddressLine1: addr.Line1, AddressLine2: addr.Line2,
+			PostalCode: addr.PostalCode, City: addr.City, Country: &ttCountry{ID: countryID}}}
+		err = p.write(ctx, conn, request{method: http.MethodPut, path: "/customer/" + idString(tid), body: body, idempotent: true}, nil)
+		if core.Code(err) == core.CodeConflict && attempt == 0 {
+			continue // someone changed the customer in between
+		}
+		if core.Code(err) == core.CodeNotFound {
+			return core.Customer{}, core.ErrNotFound("customer", id)
+		}
+		if err != nil {
+			return core.Customer{}, err
+		}
+		break
+	}
+	// The answer shows addresses as references; read the customer back
+	// (which also updates the copy).
+	s, err := p.fetchCustomer(ctx, conn, tid)
+	if err != nil {
+		return core.Customer{}, err
+	}
+	return s.toCore(conn), nil
+}
+
+// countryID resolves an ISO alpha-2 code ("" means Norway) to Tripletex's
+// country id. Errors: CodeInvalid naming billing_address.country.
+func (p *Provider) countryID(ctx context.Context, conn core.Connection, code string) (int64, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code == "" || code == "NO" {
+		return norwayID, nil
+	}
+	cs, err := listAll[ttCountry](ctx, p, conn, "/country", url.Values{"code": {code}, "fields": {"id,isoAlpha2Code"}})
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cs {
+		if strings.EqualFold(c.IsoAlpha2Code, code) {
+			return c.ID, nil
+		}
+	}
+	return 0, core.Invalid("unknown country", core.FieldError{Field: "billing_address.country",
+		Message: "Tripletex does not know the country " + code})
+}
+
+// ensureCustomerCopy reads the merchant's customers from Tripletex when the
+// copy was never filled, and otherwise refreshes a stale copy in the
+// background.
+func (p *Provider) ensureCustomerCopy(ctx context.Context, conn core.Connection) error {
+	var synced string
+	err := p.db.Reader().GetContext(ctx, &synced, `SELECT synced_at FROM customer_sync WHERE merchant_id = ?`, conn.MerchantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p.syncCustomers(ctx, conn)
+	}
+	if err != nil {
+		return dbError("read customer sync", err)
+	}
+	p.refreshIfStale(ctx, conn)
+	return nil
+}
+
+// refreshIfStale starts a background refresh of the copy when it is older
+// than the sync interval and none is running. It never waits for Tripletex.
+func (p *Provider) refreshIfStale(ctx context.Context, conn core.Connection) {
+	var synced string
+	if err := p.db.Reader().GetContext(ctx, &synced, `SELECT synced_at FROM customer_sync WHERE merchant_id = ?`, conn.MerchantID); err != nil {
+		return
+	}
+	t, err := sqlite.ParseTime(synced)
+	if err == nil && p.now().Sub(t) < p.customerSyncInterval {
+		return
+	}
+	key := connKey(conn)
+	if _, running := p.refreshing.LoadOrStore(key, struct{}{}); running {
+		return
+	}
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		defer p.refreshing.Delete(key)
+		ctx, cancel := context.WithTimeout(p.bgCtx, 5*time.Minute)
+		defer cancel()
+		_ = p.syncCustomers(ctx, conn) // a failure leaves the copy as it was; the next search tries again
+	}()
+}
+
+// syncCustomers replaces the merchant's copy with every active customer
+// in Tripletex. Concurrent syncs of one connection share one read.
+func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) error {
+	_, err, _ := p.syncFlight.Do(connKey(conn), func() (any, error) {
+		cs, err := listAll[ttCustomer](ctx, p, conn, "/customer", url.Values{"fields": {customerFields}})
+		if err != nil {
+			return nil, err
+		}
+		now := p.now().UTC()
+		err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ?`, conn.MerchantID); err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if err := insertCustomer(ctx, tx, conn.MerchantID, fromTripletex(c, now)); err != nil {
+					return err
+				}
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO customer_sync (merchant_id, synced_at) VALUES (?, ?)
+				ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at`, conn.MerchantID, sqlite.FormatTime(now))
+			return err
+		})
+		return nil, dbError("store customers", err)
+	})
+	return err
+}
+
+func insertCustomer(ctx context.Context, tx *sqlx.Tx, merchant string, s storedCustomer) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	c := s.Customer
+	_, err = tx.ExecContext(ctx, `INSERT INTO customers (merchant_id, id, number, name_lower, org_digits, data)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (merchant_id, id) DO UPDATE SET number = excluded.number, name_lower = excluded.name_lower,
+			org_digits = excluded.org_digits, data = excluded.data`,
+		merchant, c.ID, c.Number, strings.ToLower(c.Name), onlyDigits(c.OrganizationNumber), string(data))
+	return err
+}
+
+func (p *Provider) upsertCustomer(ctx context.Context, merchant string, s storedCustomer) error {
+	if !s.Customer.Active {
+		// The copy serves the register's search, which lists active
+		// customers only; an inactive one is read from Tripletex.
+		err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ? AND id = ?`, merchant, s.Customer.ID)
+			return err
+		})
+		return dbError("store customer", err)
+	}
+	err := p.db.Write(ctx, func(tx *sqlx.Tx) error { return insertCustomer(ctx, tx, merchant, s) })
+	return dbError("store customer", err)
+}
+
+func (p *Provider) storedCustomer(ctx context.Context, merchant, id string) (storedCustomer, bool, error) {
+	var data string
+	err := p.db.Reader().GetContext(ctx, &data, `SELECT data FROM customers WHERE merchant_id = ? AND id = ?`, merchant, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return storedCustomer{}, false, nil
+	}
+	if err != nil {
+		return storedCustomer{}, false, dbError("read customer", err)
+	}
+	var s storedCustomer
+	if err := json.Unmarshal([]byte(data), &s); err != nil {
+		return storedCustomer{}, false, core.Errorf(core.CodeInternal, "stored customer %s is malformed", id)
+	}
+	return s, true, nil
+}
+
+// customerCursor is the position after the last customer of a page.
+type customerCursor struct {
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+func encodeCustomerCursor(c customerCursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCustomerCursor(s string) (customerCursor, error) {
+	if s == "" {
+		return customerCursor{}, nil
+	}
+	var c customerCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID == "" {
+		return customerCursor{}, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor of this list"})
+	}
+	return c, nil
+}
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,136 @@
+package tripletex
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/tripletex/tripletextest"
+)
+
+func TestSearchCustomers(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	e.p.pageSize = 2
+	colline := e.customer("Colline SARL", "939137599")
+	e.customer("Bakeriet AS", "912345674")
+	e.customer("Åsen Kafé", "")
+	e.srv.AddCustomer(tripletextest.Customer{Name: "Gammel AS", IsInactive: true})
+
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"", []string{"Bakeriet AS", "Colline SARL", "Åsen Kafé"}},
+		{"coll", []string{"Colline SARL"}},
+		{"ÅSEN", []string{"Åsen Kafé"}},
+		{"939 137", []string{"Colline SARL"}},
+		{"10002", []string{"Bakeriet AS"}},
+		{"gammel", nil},
+		{"nobody", nil},
+	}
+	for _, tc := range tests {
+		page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: tc.q}))
+		var names []string
+		for _, c := range page.Customers {
+			names = append(names, c.Name)
+		}
+		if len(names) != len(tc.want) || (len(names) > 0 && names[0] != tc.want[0]) || len(names) > 1 && names[len(names)-1] != tc.want[len(tc.want)-1] {
+			t.Errorf("search %q = %v, want %v", tc.q, names, tc.want)
+		}
+	}
+	page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Limit: 2}))
+	if len(page.Customers) != 2 || page.NextCursor == "" {
+		t.Fatalf("page 1 = %+v", page)
+	}
+	page = must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Limit: 2, Cursor: page.NextCursor}))
+	if len(page.Customers) != 1 || page.Customers[0].Name != "Åsen Kafé" || page.NextCursor != "" {
+		t.Fatalf("page 2 = %+v", page)
+	}
+	_, err := e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Cursor: "garbage"})
+	wantCode(t, err, core.CodeInvalid)
+
+	c := must[core.Customer](t)(e.p.GetCustomer(e.ctx, e.conn, colline))
+	if c.Number != "10001" || c.OrganizationNumber != "939137599" || c.Email != "post@example.no" || !c.Active ||
+		!c.InvoicingEnabled || c.DueDays != 14 || c.BillingAddress.City != "Oslo" || c.BillingAddress.Country != "NO" {
+		t.Fatalf("customer = %+v", c)
+	}
+	_, err = e.p.GetCustomer(e.ctx, e.conn, "123")
+	wantCode(t, err, core.CodeNotFound)
+	_, err = e.p.GetCustomer(e.ctx, e.conn, "abc")
+	wantCode(t, err, core.CodeNotFound)
+}
+
+// The register's search answers from the local copy while Tripletex is
+// slow; the copy is refreshed in the background.
+func TestSearchCustomersWhileTripletexIsSlow(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	e.customer("Colline SARL", "939137599")
+	must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: "coll"}))
+
+	added := e.customer("Ny Kunde AS", "")
+	e.p.customerSyncInterval = 0 // every search finds the copy stale
+	e.srv.SlowDown("GET", "/customer", 1500*time.Millisecond, 1)
+	ctx, cancel := context.WithTimeout(e.ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	page, err := e.p.SearchCustomers(ctx, e.conn, core.CustomerQuery{Q: "coll"})
+	if err != nil {
+		t.Fatalf("search while Tripletex is slow: %v", err)
+	}
+	if d := time.Since(start); d > 250*time.Millisecond || len(page.Customers) != 1 {
+		t.Fatalf("search took %v, found %d", d, len(page.Customers))
+	}
+	// The background refresh completes after the slow answer.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: "ny kunde"}))
+		if len(page.Customers) == 1 && page.Customers[0].ID == added {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the background refresh never brought the new customer")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestUpdateCustomer(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	id := e.customer("Colline SARL", "939137599")
+	name := "Other"
+	_, err := e.p.UpdateCustomer(e.ctx, e.conn, id, core.CustomerPatch{Name: &name, BillingAddress: &core.Address{City: "Bergen"}})
+	ce := wantCode(t, err, core.CodeConflict)
+	if len(ce.Fields) != 1 || ce.Fields[0].Field != core.FieldName || ce.Message != "customers are managed in Tripletex; only the billing address can be changed here" {
+		t.Fatalf("error = %+v", ce)
+	}
+	_, err = e.p.CreateCustomer(e.ctx, e.conn, core.Customer{Name: "New"})
+	wantCode(t, err, core.CodeConflict)
+
+	addr := core.Address{Line1: "Strandkaien 2", Line2: "3. etasje", PostalCode: "5013", City: "Bergen", Country: "NO"}
+	c := must[core.Customer](t)(e.p.UpdateCustomer(e.ctx, e.conn, id, core.CustomerPatch{BillingAddress: &addr}))
+	if c.BillingAddress != addr {
+		t.Fatalf("address = %+v", c.BillingAddress)
+	}
+	var mock tripletextest.Customer
+	for _, x := range e.srv.Customers() {
+		if idString(x.ID) == id {
+			mock = x
+		}
+	}
+	if a := mock.PostalAddress; a.AddressLine1 != "Strandkaien 2" || a.City != "Bergen" || a.PostalCode != "5013" || mock.Name != "Colline SARL" {
+		t.Fatalf("mock customer = %+v", mock)
+	}
+	// The copy has it too.
+	page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: "colline"}))
+	if page.Customers[0].BillingAddress.City != "Bergen" {
+		t.Fatalf("copy = %+v", page.Customers[0])
+	}
+	_, err = e.p.UpdateCustomer(e.ctx, e.conn, "424242", core.CustomerPatch{BillingAddress: &addr})
+	wantCode(t, err, core.CodeNotFound)
+	sweden := core.Address{City: "Stockholm", Country: "SE"}
+	_, err = e.p.UpdateCustomer(e.ctx, e.conn, id, core.CustomerPatch{BillingAddress: &sweden})
+	if ce := wantCode(t, err, core.CodeInvalid); ce.Fields[0].Field != "billing_address.country" {
+		t.Fatalf("error = %+v", ce)
+	}
+}
