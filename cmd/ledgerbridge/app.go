@@ -17,11 +17,12 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/providers/sie"
 	"github.com/ledgerbridge/ledgerbridge/providers/spiris"
+	"github.com/ledgerbridge/ledgerbridge/providers/tripletex"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // builtinProviders are served by this binary as `ledgerbridge plugin NAME`.
-var builtinProviders = []string{open.Name, sie.Name, spiris.Name}
+var builtinProviders = []string{open.Name, sie.Name, spiris.Name, tripletex.Name}
 
 // app is a wired gateway.
 type app struct {
@@ -145,6 +146,14 @@ func openBuiltin(ctx context.Context, name string, cfg config.Config) (core.Prov
 		return p, p.Close, nil
 	case sie.Name:
 		p, err := sie.Open(ctx, cfg.DataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		return p, p.Close, nil
+	case tripletex.Name:
+		p, err := tripletex.New(ctx, tripletex.Options{
+			BaseURL: cfg.Tripletex.BaseURL, ConsumerToken: cfg.Tripletex.ConsumerToken, DataDir: cfg.DataDir,
+		})
 		if err != nil {
 			return nil, nil, err
 		}
