@@ -13,7 +13,7 @@ import (
 // a key, and checks the contract's "who" column: 2xx when the role may,
 // 403 when it may not, 401 without a key.
 func TestRoleMatrix(t *testing.T) {
-	s := newStack(t)
+	s := newStackWith(t, stackOptions{oauth: true})
 	s.configureInvoicing(s.a, validSettings)
 	cust := s.createCustomer(s.a, `{"name":"Matrix AB","due_days":30,"email":"matrix@example.se"}`)
 	inv := s.charge(s.a, "matrix-seed", chargeBody(cust.ID, 10000, "r-seed")).Invoice
@@ -27,6 +27,7 @@ func TestRoleMatrix(t *testing.T) {
 	// A bookkeeping integration ready to activate: every integration
 	// route succeeds on it for the roles that may call it.
 	integ := "/v1/integrations/" + s.configureBooks(s.a)
+	oauthInteg := "/v1/integrations/" + s.createIntegration(s.a, `{"provider":"`+oauthName+`","modes":["bookkeeping"]}`).ID
 
 	const (
 		admin, accountant, cashier, none = "admin", "accountant", "cashier", "none"
@@ -80,14 +81,27 @@ func TestRoleMatrix(t *testing.T) {
 		{"PUT", integ + "/mapping", validMapping, 200, roles(admin)},
 		{"GET", integ + "/mapping/suggestion", "", 200, roles(admin)},
 		{"POST", integ + "/activate", "", 200, roles(admin)},
+		{"POST", oauthInteg + "/oauth/start", "", 200, roles(admin)},
+		// Public: every caller gets the same answer, here that the state
+		// is unknown; the state, not a key, authenticates the callback.
+		{"GET", "/v1/oauth/callback?code=c&state=s", "", 422, roles(admin, accountant, cashier, none)},
+		// After the activation above: the fake bookkeeping integration
+		// makes closed days exportable.
+		{"POST", "/v1/sales", saleBody("r-matrix", "loc-m", "2026-03-02", 4500), 201, roles(admin, cashier)},
+		{"POST", "/v1/locations/loc-m/days/2026-03-01/close", "", 200, roles(admin, cashier)},
+		{"GET", "/v1/exports", "", 200, roles(admin, accountant)},
+		{"POST", "/v1/exports/run", `{"from":"2026-03-01","to":"2026-03-02"}`, 202, roles(admin, accountant)},
+		{"GET", "/v1/exports/sie?from=2026-03-01&to=2026-03-02", "", 200, roles(admin, accountant)},
 	}
 
 	// Every served route is in the matrix, so a new route cannot skip it.
 	covered := map[string]bool{}
 	idPath := regexp.MustCompile(`^/v1/(customers|invoices|integrations)/[^/]+`)
+	dayPath := regexp.MustCompile(`^/v1/locations/[^/]+/days/[^/]+/`)
 	for _, e := range endpoints {
 		p, _, _ := strings.Cut(e.path, "?")
-		covered[e.method+" "+idPath.ReplaceAllString(p, "/v1/$1/:id")] = true
+		p = dayPath.ReplaceAllString(idPath.ReplaceAllString(p, "/v1/$1/:id"), "/v1/locations/:location_id/days/:date/")
+		covered[e.method+" "+p] = true
 	}
 	for _, r := range allRoutes() {
 		if !covered[r.Method+" "+r.Path] {

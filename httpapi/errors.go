@@ -27,6 +27,20 @@ type errorDetail struct {
 // while the caller sees only that id, never the error's text. It aborts the
 // gin chain.
 func (s *server) writeError(c *gin.Context, err error) {
+	e, status, body := s.publicError(c, err)
+	if e.RetryAfter > 0 {
+		secs := int64(math.Ceil(e.RetryAfter.Seconds()))
+		c.Header("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	c.Abort()
+	c.PureJSON(status, errorBody{Error: body})
+}
+
+// publicError is what the caller may learn of err: its *core.Error, HTTP
+// status and envelope detail. An internal error (or an unknown code: a bug
+// whose text may hold paths, SQL or secrets) is logged here with the
+// request id, and its detail says only "internal error (request id …)".
+func (s *server) publicError(c *gin.Context, err error) (*core.Error, int, errorDetail) {
 	e := core.AsError(err)
 	if e == nil {
 		e = core.Errorf(core.CodeInternal, "writeError called without an error")
@@ -34,17 +48,10 @@ func (s *server) writeError(c *gin.Context, err error) {
 	status := e.HTTPStatus()
 	body := errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}
 	if status >= 500 && e.Code != core.CodeUnavailable && e.Code != core.CodeProviderError && e.Code != core.CodeUnsupported {
-		// internal, or an unknown code: a bug whose text may hold paths,
-		// SQL or secrets.
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "internal error",
 			slog.String("error", e.Error()), slog.String("request_id", requestIDOf(c)),
 			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path))
 		body = errorDetail{Code: core.CodeInternal, Message: "internal error (request id " + requestIDOf(c) + ")"}
 	}
-	if e.RetryAfter > 0 {
-		secs := int64(math.Ceil(e.RetryAfter.Seconds()))
-		c.Header("Retry-After", strconv.FormatInt(secs, 10))
-	}
-	c.Abort()
-	c.PureJSON(status, errorBody{Error: body})
+	return e, status, body
 }

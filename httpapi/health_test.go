@@ -54,10 +54,11 @@ func TestProviders(t *testing.T) {
 	r := s.run(t, scenario{name: "list", method: "GET", path: "/v1/providers", key: s.a.key(core.RoleAdmin), wantStatus: 200,
 		wantBody: []string{`"name":"open"`, `"display_name":"` + open.DisplayName + `"`, `"version":"` + open.Version + `"`,
 			`"auth":{"type":"none"}`, `"capabilities":{`, `"invoices":true`, `"status":"available"`,
-			`"name":"testbooks"`, `"auth":{"type":"api_token","fields":[{"name":"employee_token"`}})
+			`"name":"testbooks"`, `"auth":{"type":"api_token","fields":[{"name":"employee_token"`,
+			`"name":"sie"`, `"sales_export":true`}})
 	var page listBody[core.ProviderInfo]
 	r.decode(t, &page)
-	if len(page.Data) != 2 {
-		t.Errorf("%d providers, want open and testbooks", len(page.Data))
+	if len(page.Data) != 3 {
+		t.Errorf("%d providers, want open, sie and testbooks", len(page.Data))
 	}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // routeIntegrations registers the integration lifecycle and setup wizard
-// (issue #6) on v1. The OAuth2 start and callback (issue #5) are not here.
+// (issue #6) on v1, with the start of an OAuth2 connection (issue #5; its
+// public callback is registered by newRouter, outside v1's authentication).
 func (s *server) routeIntegrations(v1 *gin.RouterGroup) {
 	read := s.require(core.ActionReadIntegrations)
 	manage := s.require(core.ActionManageIntegrations)
@@ -19,6 +20,7 @@ func (s *server) routeIntegrations(v1 *gin.RouterGroup) {
 	v1.GET("/integrations", read, s.listIntegrations)
 	v1.GET("/integrations/:id", read, s.getIntegration)
 	v1.PUT("/integrations/:id/credentials", manage, s.putIntegrationCredentials)
+	v1.POST("/integrations/:id/oauth/start", manage, s.startOAuth)
 	v1.GET("/integrations/:id/accounts", read, s.listIntegrationAccounts)
 	v1.GET("/integrations/:id/vat-codes", read, s.listIntegrationVATCodes)
 	v1.GET("/integrations/:id/payment-types", read, s.listIntegrationPaymentTypes)

@@ -13,8 +13,10 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // booksName is the registry name of fakeBooks; booksToken the one employee
@@ -115,9 +117,10 @@ func (f *fakeBooks) ListPaymentTypes(_ context.Context, conn core.Connection) ([
 
 // allRoutes is the router with every optional route group registered, for
 // the tests that compare the served routes with the document and the role
-// matrix. The service is never called.
+// matrix. The services are never called.
 func allRoutes() gin.RoutesInfo {
-	return newRouter(nil, Options{Integrations: integrations.NewService(nil, nil, nil, nil)}).Routes()
+	return newRouter(nil, Options{Integrations: integrations.NewService(nil, nil, nil, nil),
+		Exports: exports.New(nil, nil, nil, nil, exports.Options{}), Idempotency: (*store.Store)(nil)}).Routes()
 }
 
 // validMapping is a complete mapping of fakeBooks' chart for a Swedish
@@ -206,7 +209,7 @@ func TestIntegrationWizard(t *testing.T) {
 			wantBody: []string{`"code":"invalid"`, `"field":"provider"`, `"field":"modes[1]"`}},
 		{name: "unknown provider lists the installed ones", method: "POST", path: "/v1/integrations", key: admin,
 			body: `{"provider":"fortnox","modes":["bookkeeping"]}`, wantStatus: 422,
-			wantBody: []string{`"field":"provider"`, `unknown provider \"fortnox\"`, "open, testbooks"}},
+			wantBody: []string{`"field":"provider"`, `unknown provider \"fortnox\"`, "open, sie, testbooks"}},
 		{name: "a mode the provider cannot do", method: "POST", path: "/v1/integrations", key: admin,
 			body: `{"provider":"testbooks","modes":["invoicing","bookkeeping"]}`, wantStatus: 422,
 			wantBody: []string{`"field":"modes"`, "Testbooks cannot do invoicing"}},
@@ -495,21 +498,24 @@ func TestIntegrationAccess(t *testing.T) {
 }
 
 // TestIntegrationRoutesNeedTheService: without Options.Integrations the
-// routes are not served at all.
+// integration and OAuth2 routes are not served at all.
 func TestIntegrationRoutesNeedTheService(t *testing.T) {
+	ours := func(path string) bool {
+		return strings.HasPrefix(path, "/v1/integrations") || strings.HasPrefix(path, "/v1/oauth")
+	}
 	for _, r := range newRouter(nil, Options{}).Routes() {
-		if strings.HasPrefix(r.Path, "/v1/integrations") {
+		if ours(r.Path) {
 			t.Errorf("route %s %s served without an integrations service", r.Method, r.Path)
 		}
 	}
 	n := 0
 	for _, r := range allRoutes() {
-		if strings.HasPrefix(r.Path, "/v1/integrations") {
+		if ours(r.Path) {
 			n++
 		}
 	}
-	if n != 12 {
-		t.Errorf("%d integration routes with the service, want 12", n)
+	if n != 14 {
+		t.Errorf("%d integration and OAuth2 routes with the service, want 14", n)
 	}
 }
 

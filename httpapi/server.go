@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 )
 
@@ -23,21 +24,42 @@ type Options struct {
 	Logger *slog.Logger
 	// Integrations serves /v1/integrations and its setup wizard; when nil
 	// those routes are not registered (and answer 404 like any unknown
-	// route).
+	// route). With it come POST /v1/integrations/{id}/oauth/start and the
+	// public GET /v1/oauth/callback.
 	Integrations *integrations.Service
+	// OAuthDoneURL is where GET /v1/oauth/callback sends the browser once
+	// the provider's redirect was handled, e.g.
+	// "/backoffice/integrations/{id}?connected=1": on success with {id}
+	// replaced by the integration's ID; on failure with {id} replaced by
+	// nothing (the integration is unknown when the state is), the
+	// connected parameter dropped, and error (the error code) and
+	// error_description added to the query. When empty the callback answers
+	// JSON: 200 with the integration, or the error envelope.
+	OAuthDoneURL string
+	// Exports serves POST /v1/sales, the day close and /v1/exports; when
+	// nil those routes are not registered.
+	Exports *exports.Service
+	// Idempotency remembers the Idempotency-Key of POST /v1/sales (package
+	// store implements it). It is required with Exports: New panics when
+	// Exports is set and Idempotency is nil.
+	Idempotency IdempotencyStore
 }
 
 // server holds what every handler needs.
 type server struct {
 	engine       *core.Engine
 	integrations *integrations.Service
+	oauthDone    string
+	exports      *exports.Service
+	idempotency  IdempotencyStore
 	log          *slog.Logger
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
 // concurrent use. Every response carries an X-Request-Id (the caller's, when
 // it sent a sane one); a panicking handler answers 500 internal and is
-// logged, never crashes the process.
+// logged, never crashes the process. It panics when opts.Exports is set
+// without opts.Idempotency: a wiring mistake, found at start-up.
 func New(engine *core.Engine, opts Options) http.Handler {
 	return newRouter(engine, opts)
 }
@@ -48,7 +70,11 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{engine: engine, integrations: opts.Integrations, log: logger}
+	if opts.Exports != nil && opts.Idempotency == nil {
+		panic("httpapi: Options.Exports needs Options.Idempotency for POST /v1/sales")
+	}
+	s := &server{engine: engine, integrations: opts.Integrations, oauthDone: opts.OAuthDoneURL,
+		exports: opts.Exports, idempotency: opts.Idempotency, log: logger}
 
 	r := gin.New()
 	r.RedirectTrailingSlash = false
@@ -86,6 +112,12 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	v1.POST("/api-keys", s.require(core.ActionManageAPIKeys), s.createAPIKey)
 	if s.integrations != nil {
 		s.routeIntegrations(v1)
+		// The provider's redirect carries no API key: the state
+		// authenticates it.
+		r.GET("/v1/oauth/callback", s.oauthCallback)
+	}
+	if s.exports != nil {
+		s.routeExports(v1)
 	}
 	return r
 }

@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/providers/sie"
+	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
@@ -48,29 +51,46 @@ func (c *testClock) onDate(t *testing.T, date string) {
 	c.Set(d)
 }
 
-// testRegistry serves the in-process open provider under its name and,
-// when books is set, the fake bookkeeping provider (integrations_test.go)
-// under booksName.
+// testRegistry serves the in-process open provider under its name, the
+// built-in SIE file provider, the fake bookkeeping provider
+// (integrations_test.go) under booksName and, when set, the fake OAuth2
+// provider (oauth_test.go) under oauthName.
 type testRegistry struct {
 	open  core.Provider
+	sie   core.Provider
 	books core.Provider
+	oauth core.Provider
+}
+
+func (r testRegistry) byName() map[string]core.Provider {
+	return map[string]core.Provider{open.Name: r.open, sie.Name: r.sie, booksName: r.books, oauthName: r.oauth}
 }
 
 func (r testRegistry) Provider(_ context.Context, name string) (core.Provider, error) {
-	switch {
-	case name == open.Name:
-		return r.open, nil
-	case name == booksName && r.books != nil:
-		return r.books, nil
+	if p := r.byName()[name]; p != nil {
+		return p, nil
 	}
 	return nil, core.ErrNotFound("provider", name)
 }
 
+// Names lists the providers that are set, in a fixed order.
 func (r testRegistry) Names() []string {
-	if r.books == nil {
-		return []string{open.Name}
+	var out []string
+	for _, name := range []string{open.Name, sie.Name, booksName, oauthName} {
+		if r.byName()[name] != nil {
+			out = append(out, name)
+		}
 	}
-	return []string{open.Name, booksName}
+	return out
+}
+
+// booksOf adapts the integrations service to exports.Bookkeeping, as the
+// gateway does.
+type booksOf struct{ svc *integrations.Service }
+
+func (b booksOf) ActiveBookkeeping(ctx context.Context, merchantID string) (exports.BookkeepingTarget, bool, error) {
+	t, found, err := b.svc.ActiveBookkeeping(ctx, merchantID)
+	return exports.BookkeepingTarget(t), found, err
 }
 
 // testMerchant is a merchant with its three keys.
@@ -81,18 +101,34 @@ type testMerchant struct {
 
 func (m testMerchant) key(r core.Role) string { return m.keys[r] }
 
-// testStack is the real API over a real store, the real open provider and
-// the real mail outbox, each in its own database file under t.TempDir().
-// Only the SMTP server is fake: sent records what the outbox delivers.
+// testStack is the real API over a real store, the real open and SIE
+// providers, the real integrations and exports services and the real mail
+// outbox, each in its own database file under t.TempDir(). Only the SMTP
+// server is fake (sent records what the outbox delivers), and the
+// bookkeeping and OAuth2 providers.
 type testStack struct {
-	t       *testing.T
-	handler http.Handler
-	engine  *core.Engine
-	books   *fakeBooks // the fake bookkeeping provider
-	clock   *testClock
-	outbox  *mail.Outbox
-	sent    *fakeSender
-	a, b    testMerchant
+	t            *testing.T
+	handler      http.Handler
+	opts         Options // the handler's
+	engine       *core.Engine
+	store        *store.Store
+	integrations *integrations.Service
+	exports      *exports.Service
+	sie          *sie.Provider
+	books        *fakeBooks // the fake bookkeeping provider
+	oauthMock    *spiristest.Server
+	clock        *testClock
+	outbox       *mail.Outbox
+	sent         *fakeSender
+	a, b         testMerchant
+}
+
+// stackOptions choose the optional parts of a test stack.
+type stackOptions struct {
+	// oauth installs the fake OAuth2 provider oauthName, whose
+	// authorization server is a Spiris identity mock (oauthMock), and
+	// configures the operator's OAuth2 client for it.
+	oauth bool
 }
 
 // fakeSender is the outbox's SMTP side: it records every message.
@@ -124,7 +160,13 @@ func basAccounts(core.Country) core.JournalAccounts {
 	}
 }
 
+// newStack is a stack without the optional parts.
 func newStack(t *testing.T) *testStack {
+	t.Helper()
+	return newStackWith(t, stackOptions{})
+}
+
+func newStackWith(t *testing.T, so stackOptions) *testStack {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -147,8 +189,18 @@ func newStack(t *testing.T) *testStack {
 	t.Cleanup(func() { mailStore.Close() })
 	sent := &fakeSender{}
 	outbox := mail.NewOutbox(mailStore, sent, mail.OutboxConfig{Now: clock.Now})
+	sieProv, err := sie.Open(ctx, dir)
+	if err != nil {
+		t.Fatalf("sie.Open: %v", err)
+	}
+	t.Cleanup(func() { sieProv.Close() })
 	books := newFakeBooks()
-	registry := testRegistry{open: prov, books: books}
+	registry := testRegistry{open: prov, sie: sieProv, books: books}
+	var mock *spiristest.Server
+	if so.oauth {
+		mock = spiristest.Start(t, spiristest.Options{Now: clock.Now})
+		registry.oauth = &fakeOAuth{mock: mock}
+	}
 	engine := core.NewEngine(st, registry, clock.Now)
 	engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
 	engine.SetJournalAccounts(basAccounts)
@@ -157,8 +209,17 @@ func newStack(t *testing.T) *testStack {
 		t.Fatalf("NewSealer: %v", err)
 	}
 	svc := integrations.NewService(st, registry, sealer, clock.Now)
-	s := &testStack{t: t, engine: engine, books: books, clock: clock, outbox: outbox, sent: sent,
-		handler: New(engine, Options{Integrations: svc})}
+	if so.oauth {
+		if err := svc.SetOAuthConfig(integrations.OAuthConfig{RedirectURL: oauthRedirectURL,
+			Clients: map[string]integrations.ClientCredentials{
+				oauthName: {ClientID: mock.ClientID(), ClientSecret: mock.ClientSecret()}}}); err != nil {
+			t.Fatalf("SetOAuthConfig: %v", err)
+		}
+	}
+	ex := exports.New(st, st, booksOf{svc}, registry, exports.Options{Clock: clock.Now})
+	opts := Options{Integrations: svc, Exports: ex, Idempotency: st}
+	s := &testStack{t: t, engine: engine, store: st, integrations: svc, exports: ex, sie: sieProv, books: books,
+		oauthMock: mock, clock: clock, outbox: outbox, sent: sent, opts: opts, handler: New(engine, opts)}
 	s.a = s.merchant("Kafé Alfa AB")
 	s.b = s.merchant("Bageri Beta AB")
 	return s
@@ -246,8 +307,11 @@ func (s *testStack) run(t *testing.T, sc scenario) response {
 		}
 	}
 	wantType := "application/json"
-	if r.status == http.StatusOK && strings.HasSuffix(sc.path, "/pdf") {
+	switch {
+	case r.status == http.StatusOK && strings.HasSuffix(sc.path, "/pdf"):
 		wantType = "application/pdf"
+	case r.status == http.StatusOK && strings.HasPrefix(sc.path, "/v1/exports/sie"):
+		wantType = sieContentType
 	}
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, wantType) {
 		t.Errorf("%s %s: Content-Type %q, want %s", sc.method, sc.path, ct, wantType)

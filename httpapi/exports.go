@@ -1,0 +1,246 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
+)
+
+// routeExports registers the register's sales receipts and day close and
+// the daily exports (issue #6) on v1.
+func (s *server) routeExports(v1 *gin.RouterGroup) {
+	record := s.require(core.ActionRecordSales)
+	v1.POST("/sales", record, s.recordSale)
+	v1.POST("/locations/:location_id/days/:date/close", record, s.closeDay)
+	v1.GET("/exports", s.require(core.ActionReadExports), s.listExports)
+	v1.POST("/exports/run", s.require(core.ActionRunExports), s.runExports)
+	v1.GET("/exports/sie", s.require(core.ActionReadExports), s.exportSIE)
+}
+
+// IdempotencyStore remembers Idempotency-Keys: the idempotency part of
+// core.Store, which package store implements.
+type IdempotencyStore interface {
+	BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord) (stored core.IdempotencyRecord, created bool, err error)
+	CompleteIdempotent(ctx context.Context, merchantID, scope, key string, response []byte) error
+	AbandonIdempotent(ctx context.Context, merchantID, scope, key string) error
+}
+
+// salesScope is the idempotency scope of POST /v1/sales.
+const salesScope = "sales"
+
+// recordSale answers POST /v1/sales: one register receipt, 201 with the
+// stored sale (the receipt with its currency filled in, total and
+// recorded_at). It is idempotent twice over:
+//
+//   - by Idempotency-Key (required; 400 naming it when missing or longer
+//     than 255 characters): the same key with the same body answers the
+//     first sale again with Idempotent-Replayed: true; with another body
+//     409 naming Idempotency-Key;
+//   - by receipt_id, which exports.Service.RecordSale keeps unique per
+//     merchant: a receipt sent again under a new key answers the stored
+//     sale, also marked replayed; another receipt under a used receipt_id
+//     is 409 naming receipt_id.
+//
+// 422 names each bad field (lines[0].vat_rate, payments, ...); 409 naming
+// business_date when the day is closed. A request refused as invalid, not
+// found or conflicting frees its key for a corrected request.
+func (s *server) recordSale(c *gin.Context) {
+	var receipt core.SalesReceipt
+	if !s.decodeJSON(c, &receipt) {
+		return
+	}
+	key := c.GetHeader(headerIdempotencyKey)
+	if err := checkIdempotencyKey(key); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	sale, replayed, err := s.recordSaleOnce(c.Request.Context(), principal(c), key, receipt)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if replayed {
+		c.Header(headerReplayed, "true")
+	}
+	c.PureJSON(http.StatusCreated, sale)
+}
+
+// recordSaleOnce records receipt at most once per (merchant, key); see
+// recordSale. Concurrent requests with one key need no lock: RecordSale is
+// itself idempotent on the receipt, so running it twice for one key stores
+// one receipt and both get its sale. Errors: CodeConflict naming
+// Idempotency-Key; RecordSale's; the store's CodeUnavailable.
+func (s *server) recordSaleOnce(ctx context.Context, p core.Principal, key string, receipt core.SalesReceipt) (exports.Sale, bool, error) {
+	if err := p.Authorize(core.ActionRecordSales); err != nil {
+		return exports.Sale{}, false, err
+	}
+	body, err := json.Marshal(receipt)
+	if err != nil {
+		return exports.Sale{}, false, core.Errorf(core.CodeInternal, "encode receipt: %v", err)
+	}
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	rec, created, err := s.idempotency.BeginIdempotent(ctx, core.IdempotencyRecord{
+		MerchantID: p.MerchantID, Scope: salesScope, Key: key, RequestHash: hash,
+		ResourceID: core.NewID("sale"), Status: core.IdempotencyPending,
+	})
+	if err != nil {
+		return exports.Sale{}, false, err
+	}
+	if !created {
+		if rec.RequestHash != hash {
+			return exports.Sale{}, false, &core.Error{Code: core.CodeConflict,
+				Message: "this Idempotency-Key was used with a different request",
+				Fields:  []core.FieldError{{Field: "Idempotency-Key", Message: "already used with a different body"}}}
+		}
+		if rec.Status == core.IdempotencyCompleted {
+			var sale exports.Sale
+			if err := json.Unmarshal(rec.Response, &sale); err != nil {
+				return exports.Sale{}, false, core.Errorf(core.CodeInternal, "stored sale of key %q: %v", key, err)
+			}
+			return sale, true, nil
+		}
+		// Pending: an earlier request with this key did not finish; the
+		// receipt may be stored, and RecordSale then returns it.
+	}
+	sale, replayed, err := s.exports.RecordSale(ctx, p, receipt)
+	if err != nil {
+		switch core.Code(err) {
+		case core.CodeInvalid, core.CodeNotFound, core.CodeConflict:
+			// Nothing was stored: the key may carry a corrected request.
+			if created {
+				if aerr := s.idempotency.AbandonIdempotent(context.WithoutCancel(ctx), p.MerchantID, salesScope, key); aerr != nil {
+					return exports.Sale{}, false, aerr
+				}
+			}
+		}
+		return exports.Sale{}, false, err
+	}
+	out, err := json.Marshal(sale)
+	if err != nil {
+		return exports.Sale{}, false, core.Errorf(core.CodeInternal, "encode sale: %v", err)
+	}
+	// The receipt is stored: record the answer even if the caller has gone.
+	// A concurrent request with the key may have completed it first
+	// (CodeConflict) with the same sale.
+	if err := s.idempotency.CompleteIdempotent(context.WithoutCancel(ctx), p.MerchantID, salesScope, key, out); err != nil &&
+		core.Code(err) != core.CodeConflict {
+		return exports.Sale{}, false, err
+	}
+	return sale, replayed, nil
+}
+
+// checkIdempotencyKey requires the Idempotency-Key header of a money
+// movement, as core.Engine.Charge does. Errors: CodeInvalid with Syntax
+// (400) naming Idempotency-Key.
+func checkIdempotencyKey(key string) error {
+	switch {
+	case strings.TrimSpace(key) == "":
+		return &core.Error{Code: core.CodeInvalid, Syntax: true, Message: "money-moving writes need an Idempotency-Key header",
+			Fields: []core.FieldError{{Field: "Idempotency-Key", Message: "header is required"}}}
+	case len(key) > core.MaxIdempotencyKeyLength:
+		return &core.Error{Code: core.CodeInvalid, Syntax: true, Message: "Idempotency-Key too long",
+			Fields: []core.FieldError{{Field: "Idempotency-Key", Message: fmt.Sprintf("must be at most %d characters", core.MaxIdempotencyKeyLength)}}}
+	}
+	return nil
+}
+
+// closeDay answers POST /v1/locations/{location_id}/days/{date}/close: 200
+// with the day, now closed; its receipts are final (later ones for it are
+// 409) and, when the merchant has an active bookkeeping integration whose
+// export start date covers it, it has a pending export job. Closing again
+// answers the day unchanged. 422 naming location_id or date (malformed, or
+// after today in the merchant's country). No body is read.
+func (s *server) closeDay(c *gin.Context) {
+	day, err := s.exports.CloseDay(c.Request.Context(), principal(c), c.Param("location_id"), core.Date(c.Param("date")))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, day)
+}
+
+// listExports answers GET /v1/exports?from&to&location_id&limit&cursor:
+// {"data":[...],"next_cursor":...}, one row per location and business day
+// by date then location, with the export job's status (pending,
+// processing, succeeded, failed; or open and not_scheduled for days
+// without a job), message and external_ref. to defaults to today in the
+// merchant's country, from to 30 days before to. 422 names each bad
+// parameter.
+func (s *server) listExports(c *gin.Context) {
+	q := newQueryParams(c)
+	lq := exports.ListQuery{From: q.date("from"), To: q.date("to"), LocationID: q.str("location_id"),
+		Limit: q.limit(), Cursor: q.str("cursor")}
+	if err := q.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	page, err := s.exports.List(c.Request.Context(), principal(c), lq)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, newList(page.Days, page.NextCursor))
+}
+
+// runExports answers POST /v1/exports/run {from, to, days?}: 202 with
+// {"queued": n, "data": [the re-queued days]}; the scheduler runs them
+// next (see exports.Service.Run: failed days are retried, pending ones
+// become due now, closed days without a job get one; with days, exactly
+// those). 422 naming from, to or days[i]; 409 without an active
+// bookkeeping integration, or naming days[i] when a chosen day is not
+// closed.
+func (s *server) runExports(c *gin.Context) {
+	var req exports.RunRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	res, err := s.exports.Run(c.Request.Context(), principal(c), req)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if res.Days == nil {
+		res.Days = []exports.Day{}
+	}
+	c.PureJSON(http.StatusAccepted, res)
+}
+
+// sieContentType is the media type of the SIE file: plain text in code
+// page 437, as SIE 4 prescribes.
+const sieContentType = "text/plain; charset=IBM437"
+
+// exportSIE answers GET /v1/exports/sie?from&to (both required, at most
+// exports.MaxRange days): the vouchers booked for those business days as a
+// SIE 4 file in code page 437, as an attachment named
+// ledgerbridge-<from>-<to>.se. 422 names from or to.
+func (s *server) exportSIE(c *gin.Context) {
+	q := newQueryParams(c)
+	from, to := q.date("from"), q.date("to")
+	for _, name := range []string{"from", "to"} {
+		if q.str(name) == "" {
+			q.fail(name, "is required: a date YYYY-MM-DD")
+		}
+	}
+	if err := q.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	file, err := s.exports.SIE(c.Request.Context(), principal(c), from, to)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="ledgerbridge-%s-%s.se"`, from, to))
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, sieContentType, file)
+}
