@@ -42,6 +42,7 @@ import (
 //	smtp.from                    LEDGERBRIDGE_SMTP_FROM                    "ledgerbridge <invoices@localhost>"  sender of invoice e-mails
 //	scheduler.interval           LEDGERBRIDGE_SCHEDULER_INTERVAL           1m       how often collective invoices, reminders and exports are checked, 1s to 1h
 //	oauth.redirect_url           LEDGERBRIDGE_OAUTH_REDIRECT_URL           ""       public URL of GET /v1/oauth/callback, as registered with OAuth2 providers
+//	oauth.done_url               LEDGERBRIDGE_OAUTH_DONE_URL               ""       where the callback sends the browser ({id} = integration); "" answers JSON
 //	tripletex.base_url           LEDGERBRIDGE_TRIPLETEX_BASE_URL           "https://tripletex.no/v2"  Tripletex API (test: https://api-test.tripletex.tech/v2)
 //	tripletex.consumer_token     LEDGERBRIDGE_TRIPLETEX_CONSUMER_TOKEN     ""       the operator's Tripletex consumer token
 //	spiris.api_url               LEDGERBRIDGE_SPIRIS_API_URL               "https://eaccountingapi.vismaonline.com/v2"
@@ -66,6 +67,7 @@ type Config struct {
 // OAuthConfig is the gateway's side of OAuth2 connections.
 type OAuthConfig struct {
 	RedirectURL string `mapstructure:"redirect_url"`
+	DoneURL     string `mapstructure:"done_url"`
 }
 
 // TripletexConfig is the operator's Tripletex API access.
@@ -181,6 +183,7 @@ var defaults = map[string]any{
 	"smtp.from":                   DefaultSMTPFrom,
 	"scheduler.interval":          DefaultSchedulerInterval,
 	"oauth.redirect_url":          "",
+	"oauth.done_url":              "",
 	"tripletex.base_url":          DefaultTripletexBaseURL,
 	"tripletex.consumer_token":    "",
 	"spiris.api_url":              DefaultSpirisAPIURL,

@@ -102,16 +102,22 @@ func createMerchant(t *testing.T, dataDir, name string, startNumber int) merchan
 // extra args and waits until it serves.
 func startGateway(t *testing.T, dataDir string, args ...string) *gateway {
 	t.Helper()
+	return startGatewayAt(t, dataDir, "127.0.0.1:0", args...)
+}
+
+// startGatewayAt starts `ledgerbridge serve` on addr.
+func startGatewayAt(t *testing.T, dataDir, addr string, args ...string) *gateway {
+	t.Helper()
 	g := &gateway{t: t, DataDir: dataDir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
-	g.cmd = exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
+	g.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, args...)...)
 	g.cmd.Stdout = g.logs
 	g.cmd.Stderr = io.MultiWriter(g.logs, pw)
 	if err := g.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { g.done <- g.cmd.Wait(); pw.Close() }()
-	addr := make(chan string, 1)
+	served := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -120,13 +126,13 @@ func startGateway(t *testing.T, dataDir string, args ...string) *gateway {
 				Addr string `json:"addr"`
 			}
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "ledgerbridge serving" {
-				addr <- line.Addr
+				served <- line.Addr
 			}
 		}
 		io.Copy(io.Discard, pr)
 	}()
 	select {
-	case a := <-addr:
+	case a := <-served:
 		g.URL = "http://" + a
 	case err := <-g.done:
 		t.Fatalf("gateway exited before serving: %v\n%s", err, g.logs.String())

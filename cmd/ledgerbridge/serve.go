@@ -56,7 +56,10 @@ func serveHTTP(ctx context.Context, a *app) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(a.engine, httpapi.Options{Logger: a.log, Integrations: a.integrations}),
+		Handler: httpapi.New(a.engine, httpapi.Options{
+			Logger: a.log, Integrations: a.integrations, Exports: a.exports, Idempotency: a.store,
+			OAuthDoneURL: a.cfg.OAuth.DoneURL,
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
