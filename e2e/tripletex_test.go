@@ -1,0 +1,119 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/providers/tripletex/tripletextest"
+)
+
+// TestTripletexEndToEnd activates a Tripletex integration against the
+// Tripletex mock on the real binaries (gateway + tripletex plugin), looks a
+// customer up at the register, charges it by invoice, refunds it and
+// exports three days of sales. The mock fails the test on any request the
+// published OpenAPI document rejects.
+func TestTripletexEndToEnd(t *testing.T) {
+	mock := tripletextest.Start(t, tripletextest.Options{})
+	mock.AddCustomer(tripletextest.Customer{
+		Name: "Fjordbygg AS", OrganizationNumber: "991825827", Email: "faktura@fjordbygg.example", InvoicesDueIn: 14,
+	})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "ledgerbridge.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("scheduler:\n  interval: 1s\ntripletex:\n  base_url: %s\n  consumer_token: %s\n",
+		mock.BaseURL(), mock.ConsumerToken())), 0o600)
+	out := run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")
+	var m merchant
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	g := startGateway(t, dir, "--config", cfg)
+	admin, cashier := m.Keys["admin"], m.Keys["cashier"]
+
+	var intg struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "tripletex", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
+	if r, _ := g.do("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"employee_token": "wrong"}, ""); r.Status != 422 {
+		t.Errorf("wrong employee token: %d %s, want 422 with Tripletex's message", r.Status, r.Body)
+	}
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"employee_token": mock.EmployeeToken()}, "", 200)
+	today := time.Now().In(mustLoadLocation(t, "Europe/Oslo"))
+	day := func(back int) string { return today.AddDate(0, 0, -back).Format("2006-01-02") }
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"export_start_date": day(3), "invoicing_enabled": true}, "", 200)
+	var sug struct {
+		Mapping map[string]any `json:"mapping"`
+	}
+	g.must("GET", "/v1/integrations/"+intg.ID+"/mapping/suggestion", admin, nil, "", 200).decode(t, &sug)
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/mapping", admin, sug.Mapping, "", 200)
+	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200).decode(t, &intg)
+	if intg.Status != "active" {
+		t.Fatalf("integration %s", intg.Status)
+	}
+
+	var found struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	g.must("GET", "/v1/customers?q=fjord", cashier, nil, "", 200).decode(t, &found)
+	if len(found.Data) != 1 {
+		t.Fatalf("customer search: %+v", found)
+	}
+	var res chargeResult
+	g.must("POST", "/v1/charges", cashier, map[string]any{
+		"customer_id": found.Data[0].ID, "location_id": "bryggen", "receipt_id": "r-1", "reference": "Kari Nordmann",
+		"lines": []map[string]any{
+			{"description": "Dagens lunsj", "product_group": "food", "quantity": 2, "unit_price": 18900, "vat_rate": "25"},
+			{"description": "Kaffe", "product_group": "drinks", "quantity": 2, "unit_price": 4500, "vat_rate": "15", "takeaway": true},
+		},
+	}, "k-1", 201).decode(t, &res)
+	g.must("POST", "/v1/refunds", cashier, map[string]any{"invoice_id": res.Invoice.ID}, "r-1", 201)
+
+	for back := 3; back >= 1; back-- {
+		g.must("POST", "/v1/sales", cashier, map[string]any{
+			"receipt_id": "rcpt-" + day(back), "location_id": "bryggen", "business_date": day(back),
+			"lines":    []map[string]any{{"product_group": "food", "vat_rate": "25", "amount": 37800}, {"product_group": "food", "vat_rate": "15", "takeaway": true, "amount": 11500}},
+			"payments": []map[string]any{{"method": "card", "amount": 49300}},
+		}, "s-"+day(back), 201)
+		g.must("POST", "/v1/locations/bryggen/days/"+day(back)+"/close", cashier, nil, "", 200)
+	}
+	var exported struct {
+		Data []struct {
+			Status  string `json:"status"`
+			Message string `json:"message"`
+		} `json:"data"`
+	}
+	waitFor(t, "three exported days", 30*time.Second, func() bool {
+		g.must("GET", "/v1/exports?from="+day(3)+"&to="+day(1), admin, nil, "", 200).decode(t, &exported)
+		n := 0
+		for _, d := range exported.Data {
+			if d.Status == "succeeded" {
+				n++
+			}
+			if d.Status == "failed" {
+				t.Fatalf("export failed: %s", d.Message)
+			}
+		}
+		return n == 3
+	})
+	if n := len(mock.Invoices()); n != 1 {
+		t.Errorf("mock holds %d invoices, want 1", n)
+	}
+	if n := len(mock.CreditNotes()); n != 1 {
+		t.Errorf("mock holds %d credit notes, want 1", n)
+	}
+	vouchers := mock.ManualVouchers()
+	if len(vouchers) != 3 {
+		t.Errorf("mock holds %d day vouchers, want 3", len(vouchers))
+	}
+	for _, v := range vouchers {
+		if v.Balance() != 0 {
+			t.Errorf("voucher %+v does not balance: %v", v, v.Balance())
+		}
+	}
+}
