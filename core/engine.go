@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"reflect"
 	"strconv"
 	"strings"
@@ -17,7 +18,11 @@ import (
 
 // Engine is the invoicing engine: it authorizes callers, validates input,
 // prices invoices and routes every operation to the merchant's provider.
-// It is safe for concurrent use.
+// A provider call that the provider refuses with CodeUnauthorized (the
+// integration's credentials were revoked or expired on its side) is
+// reported to the ConnectionSource and run once more with the renewed
+// credentials, or fails with CodeUnavailable saying to reconnect the
+// integration in BackOffice (see call). It is safe for concurrent use.
 type Engine struct {
 	store     Store
 	providers ProviderRegistry
@@ -241,7 +246,25 @@ type session struct {
 	settings InvoiceSettings
 	provider Provider
 	desc     Descriptor
-	conn     Connection
+	// integrationID is the invoicing integration the session goes
+	// through; "" for the merchant's built-in provider.
+	integrationID string
+	conn          *liveConnection
+}
+
+// liveConnection is a session's connection, shared by the session's copies
+// so that credentials renewed during one provider call serve the calls
+// after it.
+type liveConnection struct {
+	mu sync.Mutex
+	c  Connection
+}
+
+// connection is the session's current connection.
+func (s session) connection() Connection {
+	s.conn.mu.Lock()
+	defer s.conn.mu.Unlock()
+	return s.conn.c
 }
 
 func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session, error) {
@@ -252,17 +275,17 @@ func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session,
 	if err != nil {
 		return session{}, err
 	}
-	providerName, credentials, integrationSettings := m.InvoicingProvider, map[string]string(nil), map[string]string(nil)
+	providerName := m.InvoicingProvider
+	var ac ActiveConnection
 	if e.conns != nil {
-		ac, found, err := e.conns.ActiveConnection(ctx, m.ID, ModeInvoicing)
-		if err != nil {
+		var found bool
+		if ac, found, err = e.conns.ActiveConnection(ctx, m.ID, ModeInvoicing); err != nil {
 			return session{}, err
 		}
-		if found {
-			if ac.Status == IntegrationNeedsReauth {
-				return session{}, Errorf(CodeUnavailable, "the %s connection needs to be re-authorised in BackOffice before invoicing can continue", ac.Provider)
-			}
-			providerName, credentials, integrationSettings = ac.Provider, ac.Credentials, ac.Settings
+		if found && ac.Status == IntegrationNeedsReauth {
+			return session{}, needsReauth(ac)
+		} else if found {
+			providerName = ac.Provider
 		}
 	}
 	prov, err := e.providers.Provider(ctx, providerName)
@@ -282,16 +305,86 @@ func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session,
 		return session{}, Errorf(CodeInternal, "encode invoice settings: %v", err)
 	}
 	conn := Connection{
-		MerchantID: m.ID, Country: m.Country, Currency: m.Currency, Credentials: credentials,
+		MerchantID: m.ID, Country: m.Country, Currency: m.Currency,
 		Settings: map[string]string{
 			SettingInvoiceStartNumber: strconv.FormatInt(settings.StartNumber, 10),
 			SettingInvoiceSettings:    string(settingsJSON),
 		},
 	}
-	for k, v := range integrationSettings {
-		conn.Settings[k] = v
+	return session{merchant: m, settings: settings, provider: prov, desc: d, integrationID: ac.IntegrationID,
+		conn: &liveConnection{c: withIntegration(conn, ac)}}, nil
+}
+
+// withIntegration is conn with the integration's credentials and its
+// settings added to conn's (conn's maps are not changed).
+func withIntegration(conn Connection, ac ActiveConnection) Connection {
+	settings := make(map[string]string, len(conn.Settings)+len(ac.Settings))
+	maps.Copy(settings, conn.Settings)
+	maps.Copy(settings, ac.Settings)
+	conn.Settings, conn.Credentials = settings, ac.Credentials
+	return conn
+}
+
+// needsReauth is the error for work through an integration whose
+// authorisation the provider revoked: CodeUnavailable, retry after an
+// administrator has reconnected it.
+func needsReauth(ac ActiveConnection) error {
+	return Errorf(CodeUnavailable, "the %s connection needs to be re-authorised in BackOffice before invoicing can continue", ac.Provider)
+}
+
+// call runs f, one provider call, with the session's connection. When the
+// provider rejects the credentials of the session's integration
+// (CodeUnauthorized: consent revoked, or an access token that expired on
+// the provider's side), call reports it (reconnect) and runs f once more
+// with the renewed connection. f must be safe to run twice: a read, or a
+// write idempotent on its external reference.
+//
+// Errors: f's; CodeUnavailable saying to reconnect in BackOffice when the
+// integration needs re-authorisation; reconnect's.
+func call[T any](ctx context.Context, e *Engine, s session, f func(conn Connection) (T, error)) (T, error) {
+	out, err := f(s.connection())
+	if Code(err) != CodeUnauthorized {
+		return out, err
 	}
-	return session{merchant: m, settings: settings, provider: prov, desc: d, conn: conn}, nil
+	if s.integrationID != "" && e.conns != nil {
+		if err := e.reconnect(ctx, s); err != nil {
+			var zero T
+			return zero, err
+		}
+		out, err = f(s.connection())
+	}
+	if Code(err) == CodeUnauthorized {
+		// The provider refused the merchant's connection, not the caller's
+		// API key: never answer 401, which a register reads as its own key.
+		return out, &Error{Code: CodeProviderError, Message: s.desc.DisplayName + " refused the connection's credentials: " + AsError(err).Message}
+	}
+	return out, err
+}
+
+// reconnect tells the connection source that the provider rejected the
+// session's integration credentials (it refreshes the OAuth2 token, or
+// marks the integration needs_reauth) and gives the session the
+// integration's connection as resolved afterwards. Errors: CodeUnavailable
+// when the integration now needs re-authorisation (saying to reconnect it
+// in BackOffice) or was replaced meanwhile (try again); the connection
+// source's errors.
+func (e *Engine) reconnect(ctx context.Context, s session) error {
+	if err := e.conns.ReportUnauthorized(ctx, s.integrationID); err != nil {
+		return err
+	}
+	ac, found, err := e.conns.ActiveConnection(ctx, s.merchant.ID, ModeInvoicing)
+	switch {
+	case err != nil:
+		return err
+	case !found || ac.IntegrationID != s.integrationID:
+		return Errorf(CodeUnavailable, "the merchant's invoicing integration changed during the request; try again")
+	case ac.Status == IntegrationNeedsReauth:
+		return needsReauth(ac)
+	}
+	s.conn.mu.Lock()
+	defer s.conn.mu.Unlock()
+	s.conn.c = withIntegration(s.conn.c, ac)
+	return nil
 }
 
 func (s session) today(now time.Time) Date { return DateOf(now.In(s.merchant.Country.Location())) }
@@ -307,7 +400,9 @@ func (e *Engine) SearchCustomers(ctx context.Context, p Principal, q CustomerQue
 		return CustomerPage{}, err
 	}
 	q.Q = strings.TrimSpace(q.Q)
-	return s.provider.SearchCustomers(ctx, s.conn, q)
+	return call(ctx, e, s, func(conn Connection) (CustomerPage, error) {
+		return s.provider.SearchCustomers(ctx, conn, q)
+	})
 }
 
 // GetCustomer returns one of the merchant's customers. Errors:
@@ -317,12 +412,15 @@ func (e *Engine) GetCustomer(ctx context.Context, p Principal, id string) (Custo
 	if err != nil {
 		return Customer{}, err
 	}
-	return s.provider.GetCustomer(ctx, s.conn, id)
+	return call(ctx, e, s, func(conn Connection) (Customer, error) { return s.provider.GetCustomer(ctx, conn, id) })
 }
 
 // CreateCustomer creates a customer in the merchant's provider. Errors:
 // CodeForbidden, CodeInvalid naming each bad field, CodeConflict when the
-// provider owns the customer register.
+// provider owns the customer register; CodeUnavailable when the provider
+// refused the integration's credentials (they are renewed, or the
+// integration needs re-authorisation: the message says which; creating is
+// not retried on its own).
 func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (Customer, error) {
 	s, err := e.invoicing(ctx, p, ActionCreateCustomer)
 	if err != nil {
@@ -334,7 +432,16 @@ func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (C
 	if c, err = validCustomer(s.merchant.Country, c); err != nil {
 		return Customer{}, err
 	}
-	return s.provider.CreateCustomer(ctx, s.conn, c)
+	created, err := s.provider.CreateCustomer(ctx, s.connection(), c)
+	if Code(err) == CodeUnauthorized && s.integrationID != "" && e.conns != nil {
+		// Not retried here (creating is not idempotent): the credentials
+		// are renewed for the caller's next attempt.
+		if err := e.reconnect(ctx, s); err != nil {
+			return Customer{}, err
+		}
+		return Customer{}, Errorf(CodeUnavailable, "%s refused the connection's access token, which has now been renewed; create the customer again", s.desc.DisplayName)
+	}
+	return created, err
 }
 
 // validCustomer checks a customer and normalises its organization number
@@ -381,7 +488,9 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 			return Customer{}, &Error{Code: CodeConflict, Message: "customers are managed in " + s.desc.DisplayName, Fields: locked}
 		}
 	}
-	current, err := s.provider.GetCustomer(ctx, s.conn, id)
+	current, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
+		return s.provider.GetCustomer(ctx, conn, id)
+	})
 	if err != nil {
 		return Customer{}, err
 	}
@@ -392,7 +501,9 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 	if patch.OrganizationNumber != nil {
 		patch.OrganizationNumber = &patched.OrganizationNumber
 	}
-	return s.provider.UpdateCustomer(ctx, s.conn, id, patch)
+	return call(ctx, e, s, func(conn Connection) (Customer, error) {
+		return s.provider.UpdateCustomer(ctx, conn, id, patch)
+	})
 }
 
 // ListInvoices lists the merchant's invoices. Errors: CodeForbidden,
@@ -421,7 +532,9 @@ func (e *Engine) ListInvoices(ctx context.Context, p Principal, q InvoiceQuery) 
 		return InvoicePage{}, err
 	}
 	q.Today = s.today(e.now())
-	page, err := s.provider.ListInvoices(ctx, s.conn, q)
+	page, err := call(ctx, e, s, func(conn Connection) (InvoicePage, error) {
+		return s.provider.ListInvoices(ctx, conn, q)
+	})
 	if err != nil {
 		return InvoicePage{}, err
 	}
@@ -438,7 +551,7 @@ func (e *Engine) GetInvoice(ctx context.Context, p Principal, id string) (Invoic
 	if err != nil {
 		return Invoice{}, err
 	}
-	inv, err := s.provider.GetInvoice(ctx, s.conn, id)
+	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) { return s.provider.GetInvoice(ctx, conn, id) })
 	if err != nil {
 		return Invoice{}, err
 	}

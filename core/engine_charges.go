@@ -41,7 +41,9 @@ func (e *Engine) chargeOnce(ctx context.Context, s session, ref string, req Char
 		// Orders belong to the buying customer; their collective invoice
 		// goes to billTo.
 		ir.CustomerID, ir.OrderedBy = buyer.ID, ""
-		order, err := s.provider.CreateOrder(ctx, s.conn, ir)
+		order, err := call(ctx, e, s, func(conn Connection) (Order, error) {
+			return s.provider.CreateOrder(ctx, conn, ir)
+		})
 		if err != nil {
 			return ChargeResult{}, err
 		}
@@ -54,7 +56,9 @@ func (e *Engine) chargeOnce(ctx context.Context, s session, ref string, req Char
 			res.Invoice = inv
 		}
 	} else {
-		inv, err := s.provider.CreateInvoice(ctx, s.conn, ir)
+		inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
+			return s.provider.CreateInvoice(ctx, conn, ir)
+		})
 		if err != nil {
 			return ChargeResult{}, err
 		}
@@ -84,7 +88,7 @@ func (e *Engine) billing(ctx context.Context, s session, customerID, field strin
 }
 
 func (e *Engine) invoiceable(ctx context.Context, s session, id, field, what string) (Customer, error) {
-	c, err := s.provider.GetCustomer(ctx, s.conn, id)
+	c, err := call(ctx, e, s, func(conn Connection) (Customer, error) { return s.provider.GetCustomer(ctx, conn, id) })
 	switch {
 	case Code(err) == CodeNotFound:
 		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: "no such " + what})

@@ -18,7 +18,7 @@ func (e *Engine) ListOrders(ctx context.Context, p Principal, q OrderQuery) (Ord
 	if q.Limit, err = NormalizeLimit(q.Limit); err != nil {
 		return OrderPage{}, err
 	}
-	return s.provider.ListOrders(ctx, s.conn, q)
+	return call(ctx, e, s, func(conn Connection) (OrderPage, error) { return s.provider.ListOrders(ctx, conn, q) })
 }
 
 // openOrders returns every open order of the merchant (customerID "" for
@@ -27,7 +27,9 @@ func (e *Engine) openOrders(ctx context.Context, s session, customerID string) (
 	var out []Order
 	q := OrderQuery{CustomerID: customerID, Status: OrderOpen, Limit: MaxListLimit}
 	for {
-		page, err := s.provider.ListOrders(ctx, s.conn, q)
+		page, err := call(ctx, e, s, func(conn Connection) (OrderPage, error) {
+			return s.provider.ListOrders(ctx, conn, q)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -70,8 +72,10 @@ func (e *Engine) invoiceCollectedIfDue(ctx context.Context, s session, buyer, bi
 	default:
 		return nil, nil
 	}
-	inv, err := s.provider.InvoiceOrders(ctx, s.conn, CollectiveRequest{
-		ExternalRef: ref, CustomerID: buyer.ID, BillToCustomerID: billTo.ID, InvoiceDate: today,
+	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
+		return s.provider.InvoiceOrders(ctx, conn, CollectiveRequest{
+			ExternalRef: ref, CustomerID: buyer.ID, BillToCustomerID: billTo.ID, InvoiceDate: today,
+		})
 	})
 	if Code(err) == CodeNotFound {
 		return nil, nil // another trigger invoiced them first
@@ -121,6 +125,12 @@ func (e *Engine) RunCollectiveInvoicing(ctx context.Context) (int, error) {
 	for _, m := range merchants {
 		n, err := e.collectiveForMerchant(ctx, m)
 		made += n
+		if Code(err) == CodeUnavailable {
+			// Paused (e.g. the integration needs re-authorisation): the
+			// next run after reconnecting catches up.
+			e.log.Debug("collective invoicing paused", "merchant", m.ID, "error", err)
+			continue
+		}
 		if err != nil {
 			e.log.Error("collective invoicing", "merchant", m.ID, "error", err)
 			if firstErr == nil {
@@ -148,13 +158,17 @@ func (e *Engine) collectiveForMerchant(ctx context.Context, m Merchant) (int, er
 			continue
 		}
 		seen[o.CustomerID] = true
-		buyer, err := s.provider.GetCustomer(ctx, s.conn, o.CustomerID)
+		buyer, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
+			return s.provider.GetCustomer(ctx, conn, o.CustomerID)
+		})
 		if err != nil {
 			return made, err
 		}
 		billTo := buyer
 		if buyer.ParentCustomerID != "" {
-			if billTo, err = s.provider.GetCustomer(ctx, s.conn, buyer.ParentCustomerID); err != nil {
+			if billTo, err = call(ctx, e, s, func(conn Connection) (Customer, error) {
+				return s.provider.GetCustomer(ctx, conn, buyer.ParentCustomerID)
+			}); err != nil {
 				return made, err
 			}
 		}

@@ -78,7 +78,7 @@ func (e *Engine) CreateDraft(ctx context.Context, p Principal, req DraftRequest)
 	if err != nil {
 		return Invoice{}, err
 	}
-	return s.provider.CreateInvoice(ctx, s.conn, ir)
+	return call(ctx, e, s, func(conn Connection) (Invoice, error) { return s.provider.CreateInvoice(ctx, conn, ir) })
 }
 
 // UpdateDraft replaces a draft's customer, date, texts and lines. Errors:
@@ -92,7 +92,9 @@ func (e *Engine) UpdateDraft(ctx context.Context, p Principal, id string, req Dr
 	if err != nil {
 		return Invoice{}, err
 	}
-	inv, err := s.provider.UpdateDraft(ctx, s.conn, id, ir)
+	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
+		return s.provider.UpdateDraft(ctx, conn, id, ir)
+	})
 	return inv.WithDerivedStatus(s.today(e.now())), err
 }
 
@@ -106,7 +108,9 @@ func (e *Engine) PostInvoice(ctx context.Context, p Principal, id string) (Invoi
 	if err != nil {
 		return Invoice{}, err
 	}
-	inv, err := s.provider.PostInvoice(ctx, s.conn, id, s.today(e.now()))
+	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
+		return s.provider.PostInvoice(ctx, conn, id, s.today(e.now()))
+	})
 	if err != nil {
 		return Invoice{}, err
 	}
@@ -126,7 +130,9 @@ func (e *Engine) VoidInvoice(ctx context.Context, p Principal, id string) (Invoi
 	if err != nil {
 		return Invoice{}, err
 	}
-	credit, err := s.provider.CreditInvoice(ctx, s.conn, CreditRequest{ExternalRef: "void:" + id, InvoiceID: id, Date: s.today(e.now())})
+	credit, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
+		return s.provider.CreditInvoice(ctx, conn, CreditRequest{ExternalRef: "void:" + id, InvoiceID: id, Date: s.today(e.now())})
+	})
 	if err != nil {
 		return Invoice{}, err
 	}
@@ -177,7 +183,9 @@ func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string,
 	}
 	replayed, err = e.idempotent(ctx, s.merchant.ID, refundScope, "cr", idempotencyKey, req, &credit,
 		func(ref string) (any, error) {
-			inv, err := s.provider.CreditInvoice(ctx, s.conn, CreditRequest{ExternalRef: ref, InvoiceID: req.InvoiceID, Date: s.today(e.now()), Lines: req.Lines})
+			inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
+				return s.provider.CreditInvoice(ctx, conn, CreditRequest{ExternalRef: ref, InvoiceID: req.InvoiceID, Date: s.today(e.now()), Lines: req.Lines})
+			})
 			if Code(err) == CodeNotFound {
 				return nil, Invalid("cannot refund", FieldError{Field: "invoice_id", Message: "no such invoice"})
 			}
@@ -200,7 +208,9 @@ func (e *Engine) MarkPaid(ctx context.Context, p Principal, id string, paidAt Da
 	if today := s.today(e.now()); paidAt > today {
 		return Invoice{}, Invalid("invalid payment", FieldError{Field: "paid_at", Message: "must not be in the future"})
 	}
-	return s.provider.MarkInvoicePaid(ctx, s.conn, id, paidAt)
+	return call(ctx, e, s, func(conn Connection) (Invoice, error) {
+		return s.provider.MarkInvoicePaid(ctx, conn, id, paidAt)
+	})
 }
 
 // InvoicePDF renders an invoice or credit invoice. Errors: CodeForbidden,
@@ -210,7 +220,7 @@ func (e *Engine) InvoicePDF(ctx context.Context, p Principal, id string) (Docume
 	if err != nil {
 		return Document{}, err
 	}
-	return s.provider.InvoicePDF(ctx, s.conn, id)
+	return call(ctx, e, s, func(conn Connection) (Document, error) { return s.provider.InvoicePDF(ctx, conn, id) })
 }
 
 // EmailInvoice queues the invoice PDF to the customer's e-mail address,
@@ -223,7 +233,7 @@ func (e *Engine) EmailInvoice(ctx context.Context, p Principal, id string) (Emai
 	if err != nil {
 		return EmailStatus{}, err
 	}
-	inv, err := s.provider.GetInvoice(ctx, s.conn, id)
+	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) { return s.provider.GetInvoice(ctx, conn, id) })
 	if err != nil {
 		return EmailStatus{}, err
 	}
@@ -242,14 +252,18 @@ func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, email
 	if inv.Status == StatusDraft {
 		return Errorf(CodeConflict, "a draft cannot be e-mailed; post it first")
 	}
-	cust, err := s.provider.GetCustomer(ctx, s.conn, inv.CustomerID)
+	cust, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
+		return s.provider.GetCustomer(ctx, conn, inv.CustomerID)
+	})
 	if err != nil {
 		return err
 	}
 	if cust.Email == "" {
 		return Invalid("cannot e-mail the invoice", FieldError{Field: "customer.email", Message: "customer " + cust.Name + " has no e-mail address"})
 	}
-	doc, err := s.provider.InvoicePDF(ctx, s.conn, inv.ID)
+	doc, err := call(ctx, e, s, func(conn Connection) (Document, error) {
+		return s.provider.InvoicePDF(ctx, conn, inv.ID)
+	})
 	if err != nil {
 		return err
 	}
@@ -323,6 +337,9 @@ func (e *Engine) RunReminders(ctx context.Context) (int, error) {
 	for _, m := range merchants {
 		n, err := e.remindersForMerchant(ctx, m)
 		queued += n
+		if Code(err) == CodeUnavailable {
+			continue // paused until the integration is reconnected
+		}
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
@@ -339,7 +356,9 @@ func (e *Engine) remindersForMerchant(ctx context.Context, m Merchant) (int, err
 	q := InvoiceQuery{Status: StatusOverdue, Sort: SortDueDate, Limit: MaxListLimit, Today: today}
 	var queued int
 	for {
-		page, err := s.provider.ListInvoices(ctx, s.conn, q)
+		page, err := call(ctx, e, s, func(conn Connection) (InvoicePage, error) {
+			return s.provider.ListInvoices(ctx, conn, q)
+		})
 		if err != nil {
 			return queued, err
 		}
@@ -347,7 +366,9 @@ func (e *Engine) remindersForMerchant(ctx context.Context, m Merchant) (int, err
 			if inv.DueDate.AddDays(s.settings.ReminderDaysAfterDue) > today {
 				return queued, nil // sorted by due date: the rest are not due yet
 			}
-			full, err := s.provider.GetInvoice(ctx, s.conn, inv.ID)
+			full, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
+				return s.provider.GetInvoice(ctx, conn, inv.ID)
+			})
 			if err != nil {
 				return queued, err
 			}
@@ -373,7 +394,7 @@ func (e *Engine) JournalEntries(ctx context.Context, p Principal, id string) (Vo
 	if err != nil {
 		return Voucher{}, err
 	}
-	inv, err := s.provider.GetInvoice(ctx, s.conn, id)
+	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) { return s.provider.GetInvoice(ctx, conn, id) })
 	if err != nil {
 		return Voucher{}, err
 	}

@@ -51,7 +51,9 @@ func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in Invo
 		return InvoiceSettings{}, err
 	}
 	if out.StartNumber != s.settings.StartNumber {
-		posted, err := s.provider.ListInvoices(ctx, s.conn, InvoiceQuery{Sort: SortNumber, Desc: true, Limit: 1, Today: s.today(e.now())})
+		posted, err := call(ctx, e, s, func(conn Connection) (InvoicePage, error) {
+			return s.provider.ListInvoices(ctx, conn, InvoiceQuery{Sort: SortNumber, Desc: true, Limit: 1, Today: s.today(e.now())})
+		})
 		if err != nil {
 			return InvoiceSettings{}, err
 		}

@@ -40,4 +40,15 @@ type ConnectionSource interface {
 	// for mode; found is false when there is none. It refreshes OAuth2
 	// access tokens as needed. Errors: CodeUnavailable.
 	ActiveConnection(ctx context.Context, merchantID string, mode IntegrationMode) (c ActiveConnection, found bool, err error)
+	// ReportUnauthorized says the provider rejected this integration's
+	// credentials although they looked valid (consent revoked, token
+	// expired on the provider's side). For an OAuth2 integration it
+	// refreshes the access token now, under the same per-integration lock
+	// as the refreshes ActiveConnection makes, and when the token endpoint
+	// answers invalid_grant the integration becomes needs_reauth; an
+	// api-token integration becomes needs_reauth. Concurrent reports of
+	// one rejection refresh once. Reporting an integration that is not
+	// active is a no-op. Errors: CodeNotFound, CodeUnavailable (the token
+	// endpoint failed; the status is unchanged).
+	ReportUnauthorized(ctx context.Context, integrationID string) error
 }

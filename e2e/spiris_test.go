@@ -29,7 +29,13 @@ func strPtr(s string) *string { return &s }
 // TestSpirisEndToEnd connects a merchant to the Spiris mock through the
 // full OAuth2 redirect flow on the real binaries, charges a Spiris customer
 // by invoice at the register, refunds it, and exports three days of sales.
-// The mock fails the test if any request breaks the published API document.
+// Then the merchant revokes the consent in Spiris (every refresh token
+// revoked, access tokens expired early): the gateway finds out on its next
+// call, the integration becomes needs_reauth, today's export waits (pending,
+// not failed) and charges answer 503 saying to reconnect; after the OAuth2
+// flow is run again the export is booked and charging works, with nothing
+// lost or doubled. The mock fails the test if any request breaks the
+// published API document.
 func TestSpirisEndToEnd(t *testing.T) {
 	mock := spiristest.Start(t, spiristest.Options{})
 	mock.AddCustomer(spiristest.Customer{
@@ -60,23 +66,29 @@ spiris:
 		Status string `json:"status"`
 	}
 	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "spiris", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
-	var start struct {
-		AuthorizeURL string `json:"authorize_url"`
+	// connect runs the OAuth2 redirect flow: start, authorize in the
+	// browser (which stops at the redirect), the gateway's callback.
+	connect := func() {
+		t.Helper()
+		var start struct {
+			AuthorizeURL string `json:"authorize_url"`
+		}
+		g.must("POST", "/v1/integrations/"+intg.ID+"/oauth/start", admin, nil, "", 200).decode(t, &start)
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noFollow.Get(start.AuthorizeURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		callback, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || !strings.HasPrefix(callback.String(), "http://"+addr+"/v1/oauth/callback") {
+			t.Fatalf("authorize answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if r, err := g.do("GET", callback.RequestURI(), "", nil, ""); err != nil || r.Status >= 400 {
+			t.Fatalf("callback: %v %d %s", err, r.Status, r.Body)
+		}
 	}
-	g.must("POST", "/v1/integrations/"+intg.ID+"/oauth/start", admin, nil, "", 200).decode(t, &start)
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(start.AuthorizeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	callback, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || !strings.HasPrefix(callback.String(), "http://"+addr+"/v1/oauth/callback") {
-		t.Fatalf("authorize answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	if r, err := g.do("GET", callback.RequestURI(), "", nil, ""); err != nil || r.Status >= 400 {
-		t.Fatalf("callback: %v %d %s", err, r.Status, r.Body)
-	}
+	connect()
 	today := time.Now().In(mustLoadLocation(t, "Europe/Stockholm"))
 	day := func(back int) string { return today.AddDate(0, 0, -back).Format("2006-01-02") }
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{
@@ -107,7 +119,8 @@ spiris:
 	g.must("POST", "/v1/refunds", cashier, map[string]any{"invoice_id": res.Invoice.ID}, "r-1", 201)
 
 	// Three days of sales, closed; the export engine books one voucher each.
-	for back := 3; back >= 1; back-- {
+	sellAndClose := func(back int) {
+		t.Helper()
 		g.must("POST", "/v1/sales", cashier, map[string]any{
 			"receipt_id": "rcpt-" + day(back), "location_id": "store-1", "business_date": day(back),
 			"lines":    []map[string]any{{"product_group": "food", "vat_rate": "12", "amount": 25900}, {"product_group": "drinks", "vat_rate": "6", "takeaway": true, "amount": 7000}},
@@ -115,10 +128,14 @@ spiris:
 		}, "s-"+day(back), 201)
 		g.must("POST", "/v1/locations/store-1/days/"+day(back)+"/close", cashier, nil, "", 200)
 	}
+	for back := 3; back >= 1; back-- {
+		sellAndClose(back)
+	}
 	var exports struct {
 		Data []struct {
-			Status  string `json:"status"`
-			Message string `json:"message"`
+			BusinessDate string `json:"business_date"`
+			Status       string `json:"status"`
+			Message      string `json:"message"`
 		} `json:"data"`
 	}
 	waitFor(t, "three exported days", 30*time.Second, func() bool {
@@ -132,6 +149,70 @@ spiris:
 		return n == 3
 	})
 
+	assertMockHolds(t, mock, 1, 1, 3)
+
+	// The merchant revokes the consent in Spiris: no refresh token works
+	// any more and the access tokens the gateway holds are refused although
+	// it believes them valid for most of an hour.
+	mock.RevokeAllRefreshTokens()
+	mock.ExpireAccessTokens()
+	sellAndClose(0)
+	var todays struct {
+		Status  string `json:"status"`
+		Message string `json:"message"`
+	}
+	waitFor(t, "today's export to pause", 30*time.Second, func() bool {
+		g.must("GET", "/v1/exports?from="+day(0)+"&to="+day(0), admin, nil, "", 200).decode(t, &exports)
+		if len(exports.Data) != 1 {
+			t.Fatalf("exports of today: %+v", exports.Data)
+		}
+		todays.Status, todays.Message = exports.Data[0].Status, exports.Data[0].Message
+		if todays.Status == "failed" || todays.Status == "succeeded" {
+			t.Fatalf("today's export %s while the consent is revoked: %s", todays.Status, todays.Message)
+		}
+		return todays.Status == "pending" && strings.Contains(todays.Message, "re-authorised")
+	})
+	r, err := g.do("POST", "/v1/charges", cashier, charge(found.Data[0].ID, 2), "k-2")
+	if err != nil || r.Status != 503 || !strings.Contains(string(r.Body), "re-authorised in BackOffice") {
+		t.Fatalf("charge while the consent is revoked: %v %d %s", err, r.Status, r.Body)
+	}
+	var reauth struct {
+		Status       string `json:"status"`
+		StatusReason string `json:"status_reason"`
+	}
+	g.must("GET", "/v1/integrations/"+intg.ID, admin, nil, "", 200).decode(t, &reauth)
+	if reauth.Status != "needs_reauth" || !strings.Contains(reauth.StatusReason, "invalid_grant") {
+		t.Fatalf("integration %s: %q, want needs_reauth", reauth.Status, reauth.StatusReason)
+	}
+	// Still paused a few export runs later.
+	time.Sleep(2500 * time.Millisecond)
+	g.must("GET", "/v1/exports?from="+day(0)+"&to="+day(0), admin, nil, "", 200).decode(t, &exports)
+	if len(exports.Data) != 1 || exports.Data[0].Status != "pending" {
+		t.Fatalf("today's export while needs_reauth: %+v", exports.Data)
+	}
+
+	// An administrator reconnects Spiris: the paused work resumes.
+	connect()
+	reauth.Status, reauth.StatusReason = "", ""
+	g.must("GET", "/v1/integrations/"+intg.ID, admin, nil, "", 200).decode(t, &reauth)
+	if reauth.Status != "active" || reauth.StatusReason != "" {
+		t.Fatalf("integration after reconnecting: %s %q", reauth.Status, reauth.StatusReason)
+	}
+	waitFor(t, "today's export after reconnecting", 30*time.Second, func() bool {
+		g.must("GET", "/v1/exports?from="+day(0)+"&to="+day(0), admin, nil, "", 200).decode(t, &exports)
+		if len(exports.Data) == 1 && exports.Data[0].Status == "failed" {
+			t.Fatalf("today's export failed after reconnecting: %s", exports.Data[0].Message)
+		}
+		return len(exports.Data) == 1 && exports.Data[0].Status == "succeeded"
+	})
+	g.must("POST", "/v1/charges", cashier, charge(found.Data[0].ID, 2), "k-2", 201)
+	assertMockHolds(t, mock, 2, 1, 4)
+}
+
+// assertMockHolds checks the invoices, credit invoices and balanced day
+// vouchers (those the gateway's exports booked) the Spiris mock holds.
+func assertMockHolds(t *testing.T, mock *spiristest.Server, wantInvoices, wantCredits, wantDayVouchers int) {
+	t.Helper()
 	invoices, credits := 0, 0
 	for _, inv := range mock.Invoices() {
 		if inv.IsCreditInvoice {
@@ -140,8 +221,8 @@ spiris:
 			invoices++
 		}
 	}
-	if invoices != 1 || credits != 1 {
-		t.Errorf("mock holds %d invoices and %d credit invoices, want 1 and 1", invoices, credits)
+	if invoices != wantInvoices || credits != wantCredits {
+		t.Errorf("mock holds %d invoices and %d credit invoices, want %d and %d", invoices, credits, wantInvoices, wantCredits)
 	}
 	var dayVouchers int
 	for _, v := range mock.Vouchers() {
@@ -157,7 +238,7 @@ spiris:
 			t.Errorf("voucher %q does not balance: %d", v.VoucherText, sum)
 		}
 	}
-	if dayVouchers != 3 {
-		t.Errorf("mock holds %d day vouchers, want 3", dayVouchers)
+	if dayVouchers != wantDayVouchers {
+		t.Errorf("mock holds %d day vouchers, want %d", dayVouchers, wantDayVouchers)
 	}
 }

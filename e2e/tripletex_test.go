@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,10 +46,26 @@ func TestTripletexEndToEnd(t *testing.T) {
 	today := time.Now().In(mustLoadLocation(t, "Europe/Oslo"))
 	day := func(back int) string { return today.AddDate(0, 0, -back).Format("2006-01-02") }
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"export_start_date": day(3), "invoicing_enabled": true}, "", 200)
+	// Activating before the mapping lists every missing item at once.
+	if r, _ := g.do("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, ""); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "fallback_payment_account") || !strings.Contains(string(r.Body), "vat_rates.25") {
+		t.Errorf("activate without a mapping: %d %s", r.Status, r.Body)
+	}
 	var sug struct {
 		Mapping map[string]any `json:"mapping"`
 	}
 	g.must("GET", "/v1/integrations/"+intg.ID+"/mapping/suggestion", admin, nil, "", 200).decode(t, &sug)
+	// Tripletex locks 3000 to VAT code 3 (25 %): booking 15 % sales there is
+	// refused with the chart's reason.
+	wrong := map[string]any{}
+	for k, v := range sug.Mapping {
+		wrong[k] = v
+	}
+	wrong["vat_rates"] = map[string]any{"25": "3000", "15": "3000"}
+	if r, _ := g.do("PUT", "/v1/integrations/"+intg.ID+"/mapping", admin, wrong, ""); r.Status != 422 ||
+		!strings.Contains(string(r.Body), `"field":"vat_rates.15"`) || !strings.Contains(string(r.Body), "locked") {
+		t.Errorf("15 %% sales on 3000: %d %s, want 422 naming vat_rates.15 with the lock", r.Status, r.Body)
+	}
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/mapping", admin, sug.Mapping, "", 200)
 	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200).decode(t, &intg)
 	if intg.Status != "active" {

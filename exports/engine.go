@@ -46,7 +46,13 @@ type Result struct {
 //
 // Running a job builds the day's voucher with mapping.BuildVoucher (or
 // reuses the voucher already sent, which may be booked) and books it with
-// the provider's ExportSales under the day's external reference. Success
+// the provider's ExportSales under the day's external reference. When the
+// provider refuses the integration's credentials, the refusal is reported
+// (Bookkeeping.ReportUnauthorized) and the voucher sent once more with the
+// renewed credentials, or, when the integration now needs
+// re-authorisation, the job goes back to pending (paused, with a message,
+// keeping its voucher) and the merchant's other jobs wait with it until it
+// is reconnected. Success
 // (including "already booked" and "nothing to book") ends the job
 // succeeded with the provider's reference and the voucher; a retryable
 // failure (core.Retryable) puts it back to pending after
@@ -134,9 +140,24 @@ func (r *runner) schedule(ctx context.Context) {
 type merchantWork struct {
 	merchant core.Merchant
 	target   BookkeepingTarget
-	conn     core.Connection
 	provider core.Provider
 	provErr  error
+
+	mu     sync.Mutex
+	conn   core.Connection // renewed when the provider refused its credentials
+	paused bool            // the integration needs re-authorisation: claim no more jobs
+}
+
+func (w *merchantWork) connection() core.Connection {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.conn
+}
+
+func (w *merchantWork) isPaused() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.paused
 }
 
 func (r *runner) runDue(ctx context.Context) {
@@ -166,10 +187,7 @@ func (r *runner) runDue(ctx context.Context) {
 			continue
 		}
 		ac := t.target.Connection
-		w := &merchantWork{merchant: m, target: t.target, conn: core.Connection{
-			MerchantID: m.ID, Country: m.Country, Currency: m.Currency,
-			Settings: ac.Settings, Credentials: ac.Credentials,
-		}}
+		w := &merchantWork{merchant: m, target: t.target, conn: connectionOf(m, ac)}
 		w.provider, w.provErr = r.s.providers.Provider(ctx, ac.Provider)
 		work = append(work, w)
 	}
@@ -186,6 +204,12 @@ func (r *runner) runDue(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+}
+
+// connectionOf is the provider connection of the merchant's integration.
+func connectionOf(m core.Merchant, ac core.ActiveConnection) core.Connection {
+	return core.Connection{MerchantID: m.ID, Country: m.Country, Currency: m.Currency,
+		Settings: ac.Settings, Credentials: ac.Credentials}
 }
 
 // pauseReason says why a merchant's jobs must wait, or "" when they may run.
@@ -239,6 +263,10 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 		if w == nil {
 			return
 		}
+		if w.isPaused() {
+			q.drop(w)
+			continue
+		}
 		now := r.s.now()
 		job, found, err := r.s.store.ClaimExportJob(ctx, w.merchant.ID, now, now.Add(r.s.opts.Lease), core.NewID("lease"))
 		if err != nil {
@@ -252,7 +280,7 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 			continue
 		}
 		r.count(func(res *Result) { res.Claimed++ })
-		u := r.s.runJob(ctx, w, job)
+		u, paused := r.s.runJob(ctx, w, job)
 		// The outcome is recorded even when ctx has ended: the provider may
 		// have booked the day.
 		applied, err := r.s.store.FinishExportJob(context.WithoutCancel(ctx), u)
@@ -264,6 +292,8 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 			switch {
 			case !applied:
 				res.Lost++
+			case paused:
+				res.Paused++
 			case u.Status == StatusSucceeded:
 				res.Succeeded++
 			case u.Status == StatusFailed:
@@ -275,9 +305,11 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 	}
 }
 
-// runJob runs one claimed job and returns how it ended.
-func (s *Service) runJob(ctx context.Context, w *merchantWork, job Job) JobUpdate {
-	u := JobUpdate{
+// runJob runs one claimed job and returns how it ended; paused is true
+// when the job went back to pending because the provider refused the
+// integration's credentials and it needs re-authorisation.
+func (s *Service) runJob(ctx context.Context, w *merchantWork, job Job) (u JobUpdate, paused bool) {
+	u = JobUpdate{
 		MerchantID: job.MerchantID, LocationID: job.LocationID, BusinessDate: job.BusinessDate,
 		LeaseToken: job.LeaseToken, Provider: w.target.Connection.Provider,
 		IntegrationID: w.target.Connection.IntegrationID, Voucher: job.Voucher, Now: s.now(),
@@ -286,29 +318,33 @@ func (s *Service) runJob(ctx context.Context, w *merchantWork, job Job) JobUpdat
 	if v == nil {
 		receipts, err := s.store.SalesDayReceipts(ctx, job.MerchantID, DayKey{job.LocationID, job.BusinessDate})
 		if err != nil {
-			return s.failed(ctx, u, job, err)
+			return s.failed(ctx, u, job, err), false
 		}
 		built, err := mapping.BuildVoucher(w.merchant.Country, job.BusinessDate, job.LocationID, w.merchant.Currency,
 			receipts, w.target.Mapping, mapping.BuildOptions{ExcludeInvoiceSales: w.target.SameAsInvoicing})
 		if errors.Is(err, mapping.ErrNothingToBook) {
 			u.Status, u.Message = StatusSucceeded, "nothing to book: the day's receipts net to zero on every account"
-			return u
+			return u, false
 		}
 		if err != nil {
-			return s.failed(ctx, u, job, err)
+			return s.failed(ctx, u, job, err), false
 		}
 		v = &built
 	}
 	if w.provErr != nil {
-		return s.failed(ctx, u, job, w.provErr)
+		return s.failed(ctx, u, job, w.provErr), false
 	}
-	callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
-	res, err := w.provider.ExportSales(callCtx, w.conn, *v)
-	cancel()
-	// From here on v may be booked, so it is kept for any later attempt.
+	res, pause, err := s.export(ctx, w, *v)
+	// From here on v may be booked, so it is kept for any later attempt
+	// (also while paused: the provider finds any earlier post of it by its
+	// external reference).
 	u.Voucher = v
+	if pause != "" {
+		u.Status, u.DueAt, u.ErrorCode, u.Message = StatusPending, u.Now, core.CodeUnauthorized, pause
+		return u, true
+	}
 	if err != nil {
-		return s.failed(ctx, u, job, err)
+		return s.failed(ctx, u, job, err), false
 	}
 	u.Status, u.ProviderRef = StatusSucceeded, res.ProviderRef
 	if res.AlreadyExisted {
@@ -316,7 +352,53 @@ func (s *Service) runJob(ctx context.Context, w *merchantWork, job Job) JobUpdat
 	} else {
 		u.Message = fmt.Sprintf("booked in %s as %s", u.Provider, res.ProviderRef)
 	}
-	return u
+	return u, false
+}
+
+// export books v through the merchant's integration. When the provider
+// refuses the integration's credentials (CodeUnauthorized: consent revoked,
+// or an access token it expired early) export reports it
+// (Bookkeeping.ReportUnauthorized, which renews an OAuth2 token or marks
+// the integration needs_reauth) and resolves the integration again: still
+// active, v is sent once more with the renewed credentials (and the
+// merchant's later jobs use them); otherwise it returns pause, why the
+// merchant's exports wait, and the run claims no more of its jobs.
+// Errors: ExportSales's; the bookkeeping lookup's.
+func (s *Service) export(ctx context.Context, w *merchantWork, v core.Voucher) (res core.ExportResult, pause string, err error) {
+	send := func(conn core.Connection) (core.ExportResult, error) {
+		callCtx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+		defer cancel()
+		return w.provider.ExportSales(callCtx, conn, v)
+	}
+	res, err = send(w.connection())
+	if core.Code(err) != core.CodeUnauthorized {
+		return res, "", err
+	}
+	refusal := describe(core.AsError(err))
+	id := w.target.Connection.IntegrationID
+	if err := s.books.ReportUnauthorized(ctx, id); err != nil {
+		return core.ExportResult{}, "", err
+	}
+	t, found, err := s.books.ActiveBookkeeping(ctx, w.merchant.ID)
+	if err != nil {
+		return core.ExportResult{}, "", err
+	}
+	if found && t.Connection.IntegrationID == id && t.Connection.Status == core.IntegrationActive {
+		conn := connectionOf(w.merchant, t.Connection)
+		w.mu.Lock()
+		w.conn = conn
+		w.mu.Unlock()
+		res, err = send(conn)
+		return res, "", err
+	}
+	pause = pauseReason(resolved{target: t, found: found})
+	if pause == "" {
+		pause = "waiting: the merchant's bookkeeping integration changed during the export; the day is booked with the next run"
+	}
+	w.mu.Lock()
+	w.paused = true
+	w.mu.Unlock()
+	return core.ExportResult{}, pause + " (" + refusal + ")", nil
 }
 
 // refused are the codes with which a provider declines a voucher without
@@ -324,24 +406,27 @@ func (s *Service) runJob(ctx context.Context, w *merchantWork, job Job) JobUpdat
 // (with a corrected mapping, say).
 var refused = map[core.ErrorCode]bool{
 	core.CodeInvalid: true, core.CodeProviderError: true, core.CodeUnsupported: true,
-	core.CodeNotFound: true, core.CodeConflict: true, core.CodeForbidden: true, core.CodeUnauthorized: true,
+	core.CodeNotFound: true, core.CodeConflict: true, core.CodeForbidden: true,
 }
 
-// failed decides what err means for the job: retry later, or fail.
+// failed decides what err means for the job: retry later, or fail. An
+// unauthorized error here came from a retry with just renewed credentials
+// (see export): it is retried later like an unavailable provider.
 func (s *Service) failed(ctx context.Context, u JobUpdate, job Job, err error) JobUpdate {
 	e := core.AsError(err)
 	u.ErrorCode = e.Code
 	msg := describe(e)
+	retryable := core.Retryable(e) || e.Code == core.CodeUnauthorized
 	switch {
 	case ctx.Err() != nil:
 		// Shutting down: hand the job back at once, not counted as a
 		// failure of the provider.
 		u.Status, u.DueAt = StatusPending, u.Now
 		u.Message = "interrupted (the gateway was stopping); it runs again with the next export run: " + msg
-	case core.Retryable(e) && job.Attempts < s.opts.MaxAttempts:
+	case retryable && job.Attempts < s.opts.MaxAttempts:
 		u.Status, u.DueAt = StatusPending, u.Now.Add(s.backoff(job.Attempts, e.RetryAfter))
 		u.Message = fmt.Sprintf("attempt %d failed, retrying at %s: %s", job.Attempts, u.DueAt.Format(time.RFC3339), msg)
-	case core.Retryable(e):
+	case retryable:
 		u.Status = StatusFailed
 		u.Message = fmt.Sprintf("gave up after %d attempts: %s", job.Attempts, msg)
 	default:

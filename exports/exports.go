@@ -62,6 +62,11 @@ type Bookkeeping interface {
 	// returned with that status (exports pause until it is active again).
 	// Errors: CodeUnavailable.
 	ActiveBookkeeping(ctx context.Context, merchantID string) (t BookkeepingTarget, found bool, err error)
+	// ReportUnauthorized says the provider refused the integration's
+	// credentials (see core.ConnectionSource.ReportUnauthorized): an
+	// OAuth2 token is refreshed now, or the integration becomes
+	// needs_reauth. Errors: CodeNotFound, CodeUnavailable.
+	ReportUnauthorized(ctx context.Context, integrationID string) error
 }
 
 // Merchants reads merchants and their invoice settings (core.Store, i.e.

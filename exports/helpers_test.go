@@ -41,6 +41,32 @@ type books struct {
 	mu      sync.Mutex
 	targets map[string]exports.BookkeepingTarget
 	err     error
+	// reports counts ReportUnauthorized calls; onReport, when set, is how
+	// the integration reacts (renewed token, needs_reauth).
+	reports  int
+	onReport func(t *exports.BookkeepingTarget)
+}
+
+func (b *books) ReportUnauthorized(ctx context.Context, integrationID string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for id, t := range b.targets {
+		if t.Connection.IntegrationID == integrationID {
+			b.reports++
+			if b.onReport != nil {
+				b.onReport(&t)
+				b.targets[id] = t
+			}
+			return nil
+		}
+	}
+	return core.ErrNotFound("integration", integrationID)
+}
+
+func (b *books) reportCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.reports
 }
 
 func (b *books) ActiveBookkeeping(ctx context.Context, merchantID string) (exports.BookkeepingTarget, bool, error) {

@@ -93,6 +93,10 @@ func (b booksOf) ActiveBookkeeping(ctx context.Context, merchantID string) (expo
 	return exports.BookkeepingTarget(t), found, err
 }
 
+func (b booksOf) ReportUnauthorized(ctx context.Context, integrationID string) error {
+	return b.svc.ReportUnauthorized(ctx, integrationID)
+}
+
 // testMerchant is a merchant with its three keys.
 type testMerchant struct {
 	id   string

@@ -269,6 +269,59 @@ func (s *Service) ActiveBookkeeping(ctx context.Context, merchantID string) (Boo
 	return t, true, nil
 }
 
+// ReportUnauthorized records that the provider refused integration
+// integrationID's credentials although they looked valid (the merchant
+// revoked the consent, or the provider expired the access token on its
+// side). It implements core.ConnectionSource; the invoicing and export
+// engines call it when a provider call answers CodeUnauthorized, then
+// resolve the connection again.
+//
+// For an oauth2 provider the access token is refreshed now, whatever its
+// expiry, under the integration's token lock (as in ActiveConnection):
+// when the token endpoint answers invalid_grant the integration becomes
+// needs_reauth with a reason. Of concurrent reports of one refused token
+// only the first refreshes; the others wait for it and find the token
+// renewed (so does a report within a few seconds of any refresh). An
+// api_token integration becomes needs_reauth (PutCredentials with
+// credentials the provider accepts makes it active again). An integration
+// that is not active, or whose provider needs no credentials, is left as
+// it is.
+//
+// Errors: CodeNotFound; CodeUnavailable when the token endpoint fails (the
+// status is unchanged; try again) or ctx ends while waiting for another
+// refresh; CodeInternal when the credentials do not open.
+func (s *Service) ReportUnauthorized(ctx context.Context, integrationID string) error {
+	r, err := s.store.GetIntegration(ctx, integrationID)
+	if err != nil || r.Status != core.IntegrationActive || r.Credentials == nil {
+		return err
+	}
+	d, err := s.describe(ctx, r.Provider)
+	if err != nil {
+		return err
+	}
+	switch d.Auth.Type {
+	case core.AuthOAuth2:
+		creds, err := s.openCredentials(r)
+		if err != nil {
+			return err
+		}
+		_, err = s.refresh(ctx, r.ID, d, tokensFrom(creds).access)
+		if core.Code(err) == core.CodeInvalid {
+			return nil // no longer active: revoked says what happened
+		}
+		return err
+	case core.AuthAPIToken:
+		reason := displayName(d) + " refused the connection's API credentials on " + s.now().UTC().Format("2006-01-02 15:04 MST") +
+			": an administrator must enter new credentials in BackOffice; invoicing and exports through it are paused until then, nothing queued is lost"
+		err := s.MarkNeedsReauth(ctx, r.ID, reason)
+		if core.Code(err) == core.CodeConflict {
+			return nil // disabled or replaced meanwhile
+		}
+		return err
+	}
+	return nil
+}
+
 // MarkNeedsReauth records that the provider revoked the integration's grant
 // (an OAuth2 refresh failed): an active integration becomes needs_reauth
 // with reason, keeping its place as the merchant's integration for its

@@ -11,8 +11,10 @@ import (
 // replacing any stored before. Values are trimmed of surrounding white space
 // (pasted tokens often end in a newline). The provider verifies them first
 // (VerifyConnection); only credentials it accepts are stored, sealed with
-// AES-256-GCM. Storing credentials does not change the status: an active
-// integration stays active with the new credentials.
+// AES-256-GCM. An active integration stays active with the new
+// credentials; a needs_reauth one (the provider refused its previous
+// credentials, see ReportUnauthorized) becomes active again, so work that
+// paused for it resumes. Other statuses do not change.
 //
 // Errors: CodeForbidden; CodeNotFound; CodeInvalid naming each unknown
 // field and each declared field that is missing or blank (by its name, e.g.
@@ -57,6 +59,9 @@ func (s *Service) PutCredentials(ctx context.Context, p core.Principal, id strin
 	saved, err := s.update(ctx, id, func(r *Record) error {
 		r.Credentials = sealed
 		r.Problems = dropProblems(r.Problems, StepCredentials)
+		if r.Status == core.IntegrationNeedsReauth {
+			r.Status, r.StatusReason = core.IntegrationActive, ""
+		}
 		return nil
 	})
 	if err != nil {

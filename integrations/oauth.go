@@ -37,6 +37,11 @@ import (
 //     time per integration; the rotated refresh token is saved with the new
 //     access token and expiry in one write before anything uses them.
 //     invalid_grant makes an active integration needs_reauth.
+//  4. When the provider's API refuses an access token the gateway still
+//     believes valid (consent revoked, expired on the provider's side), the
+//     engines call ReportUnauthorized: the token is refreshed at once under
+//     the same lock (invalid_grant → needs_reauth), once however many
+//     callers report it, and they retry with the new token or pause.
 
 // OAuthConfig is the gateway operator's OAuth2 setup: the callback URL and
 // one registered client per oauth2 provider. These are the operator's
@@ -457,6 +462,9 @@ type tokenLock struct {
 	// failedAt and failErr are the last refresh failure (not invalid_grant).
 	failedAt time.Time
 	failErr  error
+	// refreshedAt is when a refresh last obtained new tokens: a rejection
+	// reported soon after is of the tokens it replaced.
+	refreshedAt time.Time
 }
 
 type pendingTokens struct {
@@ -522,11 +530,16 @@ func (s *Service) fresh(ctx context.Context, r Record) (Record, error) {
 	if !s.expiring(tokensFrom(creds)) {
 		return r, nil
 	}
-	return s.refresh(ctx, r.ID, d)
+	return s.refresh(ctx, r.ID, d, "")
 }
 
-// refresh is fresh's slow path, under the integration's lock.
-func (s *Service) refresh(ctx context.Context, id string, d core.Descriptor) (Record, error) {
+// refresh is fresh's slow path, under the integration's lock. With
+// rejected == "" it refreshes an access token that expires within
+// RefreshMargin. With rejected set it is ReportUnauthorized's: the provider
+// refused the access token rejected, so it is refreshed whatever its
+// expiry, unless it was replaced meanwhile or a refresh obtained new tokens
+// within refreshRetryDelay (both mean the rejection is already dealt with).
+func (s *Service) refresh(ctx context.Context, id string, d core.Descriptor, rejected string) (Record, error) {
 	l, err := s.tokens.acquire(ctx, id)
 	if err != nil {
 		return Record{}, err
@@ -553,10 +566,14 @@ func (s *Service) refresh(ctx context.Context, id string, d core.Descriptor) (Re
 		return Record{}, err
 	}
 	old := tokensFrom(creds)
-	if !s.expiring(old) {
+	switch {
+	case rejected == "" && !s.expiring(old):
 		return r, nil // refreshed by the caller that held the lock before
+	case rejected != "" && (old.access != rejected || s.now().Sub(l.refreshedAt) < refreshRetryDelay):
+		return r, nil // renewed since the provider refused it
 	}
-	usable := old.access != "" && (old.expiry.IsZero() || s.now().Add(minUsableValidity).Before(old.expiry))
+	// A token the provider refused is not usable however long it has left.
+	usable := rejected == "" && old.access != "" && (old.expiry.IsZero() || s.now().Add(minUsableValidity).Before(old.expiry))
 	if l.failErr != nil && s.now().Sub(l.failedAt) < refreshRetryDelay {
 		if usable {
 			return r, nil
@@ -586,7 +603,7 @@ func (s *Service) refresh(ctx context.Context, id string, d core.Descriptor) (Re
 		}
 		return Record{}, l.failErr
 	}
-	l.failedAt, l.failErr = time.Time{}, nil
+	l.failedAt, l.failErr, l.refreshedAt = time.Time{}, nil, s.now()
 	p := pendingTokens{spent: old.refresh, tokens: s.tokensOf(tok, old.refresh)}
 	saved, err := s.saveRefreshed(wctx, id, p)
 	if err != nil {

@@ -15,3 +15,7 @@ func (b bookkeeping) ActiveBookkeeping(ctx context.Context, merchantID string) (
 	t, found, err := b.svc.ActiveBookkeeping(ctx, merchantID)
 	return exports.BookkeepingTarget(t), found, err
 }
+
+func (b bookkeeping) ReportUnauthorized(ctx context.Context, integrationID string) error {
+	return b.svc.ReportUnauthorized(ctx, integrationID)
+}
