@@ -50,7 +50,7 @@ func (e *Engine) chargeOnce(ctx context.Context, s session, ref string, req Char
 		res.Status, res.Order = ChargeCollected, &order
 		// The order is safe; a failed threshold check is retried by the
 		// scheduler, so it does not fail the charge.
-		if inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, false); err != nil {
+		if inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, false, nil); err != nil {
 			e.log.Warn("collective invoice after order", "merchant", s.merchant.ID, "customer", buyer.ID, "error", err)
 		} else if inv != nil {
 			res.Invoice = inv

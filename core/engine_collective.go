@@ -49,11 +49,18 @@ func (e *Engine) openOrders(ctx context.Context, s session, customerID string) (
 // the invoice day, the oldest open order for the threshold), the provider
 // is idempotent on it, and it invoices each open order in one transaction,
 // so concurrent triggers never invoice an order twice.
-func (e *Engine) invoiceCollectedIfDue(ctx context.Context, s session, buyer, billTo Customer, today Date, byDay bool) (*Invoice, error) {
+//
+// orders are the customer's open orders, oldest first; nil reads them.
+func (e *Engine) invoiceCollectedIfDue(ctx context.Context, s session, buyer, billTo Customer, today Date, byDay bool, orders []Order) (*Invoice, error) {
 	ci := buyer.CollectiveInvoicing
-	orders, err := e.openOrders(ctx, s, buyer.ID)
-	if err != nil || len(orders) == 0 {
-		return nil, err
+	if orders == nil {
+		var err error
+		if orders, err = e.openOrders(ctx, s, buyer.ID); err != nil {
+			return nil, err
+		}
+	}
+	if len(orders) == 0 {
+		return nil, nil
 	}
 	var outstanding int64
 	for _, o := range orders {
@@ -150,29 +157,30 @@ func (e *Engine) collectiveForMerchant(ctx context.Context, m Merchant) (int, er
 	if err != nil {
 		return 0, err
 	}
-	seen := map[string]bool{}
+	// One listing serves every customer: orders grouped per customer, in
+	// the order customers first appear (oldest open order first).
+	byCustomer := map[string][]Order{}
+	var customers []string
+	for _, o := range orders {
+		if _, ok := byCustomer[o.CustomerID]; !ok {
+			customers = append(customers, o.CustomerID)
+		}
+		byCustomer[o.CustomerID] = append(byCustomer[o.CustomerID], o)
+	}
 	today := s.today(e.now())
 	var made int
-	for _, o := range orders {
-		if seen[o.CustomerID] {
-			continue
-		}
-		seen[o.CustomerID] = true
-		buyer, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
-			return s.provider.GetCustomer(ctx, conn, o.CustomerID)
-		})
+	for _, id := range customers {
+		buyer, err := call(ctx, e, s, func(c Connection) (Customer, error) { return s.provider.GetCustomer(ctx, c, id) })
 		if err != nil {
 			return made, err
 		}
 		billTo := buyer
 		if buyer.ParentCustomerID != "" {
-			if billTo, err = call(ctx, e, s, func(conn Connection) (Customer, error) {
-				return s.provider.GetCustomer(ctx, conn, buyer.ParentCustomerID)
-			}); err != nil {
+			if billTo, err = call(ctx, e, s, func(c Connection) (Customer, error) { return s.provider.GetCustomer(ctx, c, buyer.ParentCustomerID) }); err != nil {
 				return made, err
 			}
 		}
-		inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, true)
+		inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, true, byCustomer[id])
 		if err != nil {
 			return made, err
 		}

@@ -3,11 +3,15 @@ package open
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -186,8 +190,9 @@ func benchCreateInvoice(b *testing.B, parallelism int) {
 // TestSearchPlans guards the plans the benchmarks rely on: the name walk
 // follows the (merchant, name) index in order instead of sorting, the
 // trigram search walks one posting list in order, the organization and
-// customer number matches are index lookups; open orders and the invoice
-// list by number are index ranges in order.
+// customer number matches are index lookups; a customer's orders (open or
+// all), open orders and the invoice list by number are index ranges in
+// order.
 func TestSearchPlans(t *testing.T) {
 	p, _ := newProvider(t)
 	plan := func(query string, args ...any) string {
@@ -229,8 +234,493 @@ func TestSearchPlans(t *testing.T) {
 	if !strings.Contains(open, "orders_merchant_customer") || strings.Contains(open, "TEMP B-TREE") {
 		t.Fatalf("open orders are not an index range in order:\n%s", open)
 	}
+	// With a status or without, a customer's orders are one index range in
+	// arrival order, never a walk over all the merchant's orders.
+	for _, c := range []struct{ filter, index string }{
+		{"", "orders_merchant_customer_seq (merchant_id=? AND customer_id=?)"},
+		{" AND o.status = ?", "orders_merchant_customer (merchant_id=? AND customer_id=? AND status=?)"},
+	} {
+		args := []any{"m", "c"}
+		if c.filter != "" {
+			args = append(args, "open")
+		}
+		mine := plan(`SELECT `+orderColumns+` FROM orders o WHERE o.merchant_id = ? AND o.customer_id = ?`+c.filter+`
+			ORDER BY o.seq LIMIT ?`, append(args, 51)...)
+		if !strings.Contains(mine, c.index) || strings.Contains(mine, "TEMP B-TREE") {
+			t.Fatalf("a customer's orders (filter %q) are not a range of %s in order:\n%s", c.filter, c.index, mine)
+		}
+	}
 	byNumber := plan(`SELECT id FROM invoices WHERE merchant_id = ? ORDER BY number, id LIMIT ? OFFSET ?`, "m", 10, 0)
 	if !strings.Contains(byNumber, "invoices_merchant_number_id") || strings.Contains(byNumber, "TEMP B-TREE") {
 		t.Fatalf("the invoice list by number sorts:\n%s", byNumber)
+	}
+}
+
+// Volume benchmarks (issue 3): posting 100,000 invoices, and the collective
+// invoices of 10,000 customers with 100,000 collected orders, through the
+// provider API. One op is a whole run on a fresh database, so run them
+// once:
+//
+//	go test -run x -bench 'Post100k|Collective10k' -benchtime 1x ./providers/open
+//
+// They take minutes and are skipped with -short. Each checks its outcome
+// once (a contiguous series, every order invoiced exactly once); the same
+// helpers run at a small size in TestVolumeHelpers.
+
+const (
+	volumeInvoices            = 100_000
+	volumeInvoiceCustomers    = 1_000
+	volumeClients             = 16 // concurrent callers, as behind the HTTP server
+	volumeCollectiveCustomers = 10_000
+	volumeOrdersPerCustomer   = 10
+	volumeInvoiceDate         = core.Date("2026-11-21")
+	volumeCollectiveDate      = core.Date("2026-11-25")
+)
+
+// inParallel calls fn(i) for every i in [0, n) from workers goroutines and
+// returns the first error; after an error no new calls start.
+func inParallel(n, workers int, fn func(i int) error) error {
+	var (
+		next   atomic.Int64
+		failed atomic.Bool
+		mu     sync.Mutex
+		first  error
+		wg     sync.WaitGroup
+	)
+	for range min(workers, n) {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					failed.Store(true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
+// volumeCustomers creates n invoiceable customers of conn's merchant through
+// CreateCustomer, from volumeClients goroutines; collective customers have
+// collective invoicing on the 25th. ids[i] is the customer named
+// benchName(i+1).
+func volumeCustomers(p *Provider, conn core.Connection, n int, collective bool) ([]string, error) {
+	ids := make([]string, n)
+	err := inParallel(n, volumeClients, func(i int) error {
+		c := invoiceable(benchName(i + 1))
+		c.OrganizationNumber = fmt.Sprintf("55%04d-%04d", i/10000, i%10000)
+		if collective {
+			c.CollectiveInvoicing = core.CollectiveInvoicing{Enabled: true, DayOfMonth: 25}
+		}
+		out, err := p.CreateCustomer(context.Background(), conn, c)
+		ids[i] = out.ID
+		return err
+	})
+	return ids, err
+}
+
+// volumeRequest is purchase i: three lines at 6, 12 and 25 % VAT priced by
+// core.PriceLines like the engine does, with quantities that vary with i.
+func volumeRequest(ref, customerID string, date core.Date, i int) core.InvoiceRequest {
+	pl := core.PriceLines([]core.LineInput{
+		lineIn("Coffee", strconv.Itoa(1+i%4), 3500, "6"),
+		lineIn("Lunch", "1", 12900+int64(i%7)*100, "12"),
+		lineIn("Wine", []string{"0.5", "1", "1.5"}[i%3], 39900, "25"),
+	}, true)
+	return core.InvoiceRequest{
+		ExternalRef: ref, CustomerID: customerID, InvoiceDate: date, Currency: "SEK",
+		Reference: "PO-" + strconv.Itoa(i%50), LocationID: "loc_1", ReceiptID: "rcp_" + ref,
+		Lines: pl.Lines, VATBreakdown: pl.Breakdown, NetTotal: pl.Net, VATTotal: pl.VAT, Total: pl.Total,
+	}
+}
+
+// postVolume posts n invoices spread over customers from workers
+// goroutines, each with CreateInvoice, or with drafts as a draft that
+// PostInvoice then posts. It returns each invoice's number.
+func postVolume(p *Provider, conn core.Connection, customers []string, n, workers int, drafts bool) ([]int64, error) {
+	ctx := context.Background()
+	numbers := make([]int64, n)
+	err := inParallel(n, workers, func(i int) error {
+		req := volumeRequest("ch_"+strconv.Itoa(i), customers[i%len(customers)], volumeInvoiceDate, i)
+		req.Draft = drafts
+		inv, err := p.CreateInvoice(ctx, conn, req)
+		if err != nil {
+			return err
+		}
+		if drafts {
+			if inv.Status != core.StatusDraft || inv.Number != 0 {
+				return fmt.Errorf("draft %d is %s #%d", i, inv.Status, inv.Number)
+			}
+			if inv, err = p.PostInvoice(ctx, conn, inv.ID, volumeInvoiceDate); err != nil {
+				return err
+			}
+		}
+		if inv.Status != core.StatusPosted || inv.Total != req.Total {
+			return fmt.Errorf("invoice %d is %s with total %d, want posted with %d", i, inv.Status, inv.Total, req.Total)
+		}
+		numbers[i] = inv.Number
+		return nil
+	})
+	return numbers, err
+}
+
+// checkSeries checks that numbers, as returned to the callers, are exactly
+// 1..len(numbers), and that the merchant's stored invoices are those, all
+// posted.
+func checkSeries(p *Provider, conn core.Connection, numbers []int64) error {
+	n := int64(len(numbers))
+	seen := make([]bool, n+1)
+	for i, k := range numbers {
+		if k < 1 || k > n || seen[k] {
+			return fmt.Errorf("call %d got number %d: not a fresh number in 1..%d", i, k, n)
+		}
+		seen[k] = true
+	}
+	var st struct {
+		Count    int64 `db:"count"`
+		Min      int64 `db:"lo"`
+		Max      int64 `db:"hi"`
+		Unposted int64 `db:"unposted"`
+	}
+	err := p.db.Reader().Get(&st, `SELECT count(*) AS count, COALESCE(min(number), 0) AS lo, COALESCE(max(number), 0) AS hi,
+		COALESCE(sum(status <> 'posted' OR number = 0), 0) AS unposted FROM invoices WHERE merchant_id = ?`, conn.MerchantID)
+	if err != nil {
+		return err
+	}
+	if st.Count != n || st.Min != 1 || st.Max != n || st.Unposted != 0 {
+		return fmt.Errorf("stored: %d invoices numbered %d..%d, %d not posted; want %d numbered 1..%d, all posted",
+			st.Count, st.Min, st.Max, st.Unposted, n, n)
+	}
+	return nil
+}
+
+// BenchmarkPost100kInvoices posts 100,000 invoices with three priced lines
+// for 1,000 customers from 16 concurrent callers, directly (CreateInvoice)
+// and as drafts that are then posted (CreateInvoice with Draft, then
+// PostInvoice), and checks that the series is 1..100000 without a gap.
+func BenchmarkPost100kInvoices(b *testing.B) {
+	if testing.Short() {
+		b.Skip("volume benchmark")
+	}
+	b.Run("create", func(b *testing.B) { benchPostVolume(b, false) })
+	b.Run("draft then post", func(b *testing.B) { benchPostVolume(b, true) })
+}
+
+func benchPostVolume(b *testing.B, drafts bool) {
+	for range b.N {
+		b.StopTimer()
+		p, err := Open(context.Background(), b.TempDir(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		customers, err := volumeCustomers(p, connA, volumeInvoiceCustomers, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		numbers, err := postVolume(p, connA, customers, volumeInvoices, volumeClients, drafts)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := checkSeries(p, connA, numbers); err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+	b.ReportMetric(float64(b.N*volumeInvoices)/b.Elapsed().Seconds(), "invoices/s")
+}
+
+// collectVolume stores perCustomer open orders for each customer through
+// CreateOrder from volumeClients goroutines, the customers' purchases
+// interleaved and dated over the first 20 days of November 2026.
+func collectVolume(p *Provider, conn core.Connection, customers []string, perCustomer int) error {
+	ctx := context.Background()
+	return inParallel(len(customers)*perCustomer, volumeClients, func(i int) error {
+		day := 1 + (i/len(customers))*20/perCustomer
+		date := core.Date(fmt.Sprintf("2026-11-%02d", day))
+		o, err := p.CreateOrder(ctx, conn, volumeRequest("ord_"+strconv.Itoa(i), customers[i%len(customers)], date, i))
+		if err == nil && o.Status != core.OrderOpen {
+			err = fmt.Errorf("order %d is %s", i, o.Status)
+		}
+		return err
+	})
+}
+
+// invoiceCollectedVolume makes the collective invoice of every customer
+// with one InvoiceOrders call each under the month's reference, as the
+// gateway's collective run does, from workers goroutines. With scheduler it
+// also makes the provider calls that core.Engine.RunCollectiveInvoicing
+// makes around them: one listing of every open order, and per customer
+// GetCustomer and a listing of its open orders. It returns the invoice of
+// customers[i] at i.
+func invoiceCollectedVolume(p *Provider, conn core.Connection, customers []string, workers int, scheduler bool) ([]core.Invoice, error) {
+	ctx := context.Background()
+	if scheduler {
+		q := core.OrderQuery{Status: core.OrderOpen, Limit: core.MaxListLimit}
+		for {
+			page, err := p.ListOrders(ctx, conn, q)
+			if err != nil {
+				return nil, err
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			q.Cursor = page.NextCursor
+		}
+	}
+	invs := make([]core.Invoice, len(customers))
+	err := inParallel(len(customers), workers, func(i int) error {
+		id := customers[i]
+		if scheduler {
+			if _, err := p.GetCustomer(ctx, conn, id); err != nil {
+				return err
+			}
+			page, err := p.ListOrders(ctx, conn, core.OrderQuery{CustomerID: id, Status: core.OrderOpen, Limit: core.MaxListLimit})
+			if err != nil {
+				return err
+			}
+			if len(page.Orders) == 0 {
+				return fmt.Errorf("customer %d has no open orders", i)
+			}
+		}
+		inv, err := p.InvoiceOrders(ctx, conn, core.CollectiveRequest{
+			ExternalRef: "collective:" + id + ":month:" + string(volumeCollectiveDate)[:7],
+			CustomerID:  id, BillToCustomerID: id, InvoiceDate: volumeCollectiveDate,
+		})
+		invs[i] = inv
+		return err
+	})
+	return invs, err
+}
+
+// checkInvoicedOnce checks that invs (the invoice of customers[i] at i)
+// list every one of the merchant's orders exactly once, perCustomer orders
+// of their own customer each with all their lines, that the stored orders
+// agree (none open, each invoiced by the invoice that lists it), and that
+// the invoices are numbered 1..len(invs).
+func checkInvoicedOnce(p *Provider, conn core.Connection, customers []string, invs []core.Invoice, perCustomer int) error {
+	byOrder := make(map[string]string, len(customers)*perCustomer)
+	numbers := make([]int64, len(invs))
+	for i, inv := range invs {
+		if inv.CustomerID != customers[i] || len(inv.OrderIDs) != perCustomer || len(inv.Lines) != 3*perCustomer {
+			return fmt.Errorf("invoice of customer %d: customer %s, %d orders, %d lines; want %s, %d, %d",
+				i, inv.CustomerID, len(inv.OrderIDs), len(inv.Lines), customers[i], perCustomer, 3*perCustomer)
+		}
+		for _, id := range inv.OrderIDs {
+			if prev, ok := byOrder[id]; ok {
+				return fmt.Errorf("order %s is on invoices %s and %s", id, prev, inv.ID)
+			}
+			byOrder[id] = inv.ID
+		}
+		numbers[i] = inv.Number
+	}
+	var stored []struct {
+		ID        string `db:"id"`
+		Status    string `db:"status"`
+		InvoiceID string `db:"invoice_id"`
+	}
+	if err := p.db.Reader().Select(&stored, `SELECT id, status, COALESCE(invoice_id, '') AS invoice_id FROM orders
+		WHERE merchant_id = ?`, conn.MerchantID); err != nil {
+		return err
+	}
+	if len(stored) != len(byOrder) {
+		return fmt.Errorf("%d orders stored, %d invoiced", len(stored), len(byOrder))
+	}
+	for _, o := range stored {
+		if o.Status != core.OrderInvoiced || o.InvoiceID == "" || o.InvoiceID != byOrder[o.ID] {
+			return fmt.Errorf("order %s is %s by %q; listed on %q", o.ID, o.Status, o.InvoiceID, byOrder[o.ID])
+		}
+	}
+	return checkSeries(p, conn, numbers)
+}
+
+// BenchmarkCollective10kCustomers100kOrders makes the collective invoices
+// of 10,000 customers with 10 open orders each (100,000 orders, 300,000
+// lines): one InvoiceOrders per customer, sequentially as
+// core.Engine.RunCollectiveInvoicing does today and from 4 workers, and
+// sequentially with the scheduler's reads (see invoiceCollectedVolume).
+// The customers and orders are made once, through the provider API, and
+// every run starts from a copy of that database. Each run checks that
+// every order was invoiced exactly once.
+func BenchmarkCollective10kCustomers100kOrders(b *testing.B) {
+	if testing.Short() {
+		b.Skip("volume benchmark")
+	}
+	fixture := b.TempDir()
+	p, err := Open(context.Background(), fixture, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	customers, err := volumeCustomers(p, connA, volumeCollectiveCustomers, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	made := time.Since(start)
+	start = time.Now()
+	if err := collectVolume(p, connA, customers, volumeOrdersPerCustomer); err != nil {
+		b.Fatal(err)
+	}
+	collected := time.Since(start)
+	b.Logf("set-up, %d clients: %d customers in %v (%.0f/s), %d orders in %v (%.0f/s)", volumeClients,
+		len(customers), made.Round(time.Millisecond), float64(len(customers))/made.Seconds(),
+		len(customers)*volumeOrdersPerCustomer, collected.Round(time.Millisecond),
+		float64(len(customers)*volumeOrdersPerCustomer)/collected.Seconds())
+	if err := p.Close(); err != nil { // checkpoints the WAL into open.db
+		b.Fatal(err)
+	}
+	// Listing one customer's orders among the 100,000, as GET /v1/orders
+	// does, before they are invoiced: one op lists those of 1,000
+	// customers spread over the table.
+	for _, bc := range []struct {
+		name   string
+		status string
+	}{
+		{"list a customer's orders", ""},
+		{"list a customer's open orders", core.OrderOpen},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			p := openCopy(b, fixture)
+			defer p.Close()
+			ctx := context.Background()
+			const listings = 1000
+			for b.Loop() {
+				for i := range listings {
+					id := customers[i*7919%len(customers)] // 7919 is prime: all different
+					page, err := p.ListOrders(ctx, connA, core.OrderQuery{CustomerID: id, Status: bc.status})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(page.Orders) != volumeOrdersPerCustomer {
+						b.Fatalf("%d orders, want %d", len(page.Orders), volumeOrdersPerCustomer)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*listings), "µs/listing")
+		})
+	}
+	for _, bc := range []struct {
+		name      string
+		workers   int
+		scheduler bool
+	}{
+		{"sequential", 1, false},
+		{"4 workers", 4, false},
+		{"sequential with scheduler reads", 1, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				p := openCopy(b, fixture)
+				b.StartTimer()
+				invs, err := invoiceCollectedVolume(p, connA, customers, bc.workers, bc.scheduler)
+				b.StopTimer()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := checkInvoicedOnce(p, connA, customers, invs, volumeOrdersPerCustomer); err != nil {
+					b.Fatal(err)
+				}
+				p.Close()
+			}
+			s := b.Elapsed().Seconds()
+			b.ReportMetric(float64(b.N*len(customers))/s, "invoices/s")
+			b.ReportMetric(float64(b.N*len(customers)*volumeOrdersPerCustomer)/s, "orders/s")
+		})
+	}
+}
+
+// openCopy opens a copy of the closed database in dir.
+func openCopy(tb testing.TB, dir string) *Provider {
+	tb.Helper()
+	to := tb.TempDir()
+	for _, name := range []string{"open.db", "open.db-wal"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if os.IsNotExist(err) && name != "open.db" {
+			continue
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, name), data, 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	p, err := Open(context.Background(), to, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// TestVolumeHelpers runs the volume benchmarks' steps at a small size, so
+// plain go test covers them, and shows their checks catch a gap in the
+// series and an order left open.
+func TestVolumeHelpers(t *testing.T) {
+	for _, drafts := range []bool{false, true} {
+		p, _ := newProvider(t)
+		customers, err := volumeCustomers(p, connA, 7, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers, err := postVolume(p, connA, customers, 300, 8, drafts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkSeries(p, connA, numbers); err != nil {
+			t.Fatalf("drafts %v: %v", drafts, err)
+		}
+		numbers[5] = 301
+		if checkSeries(p, connA, numbers) == nil {
+			t.Fatal("checkSeries accepted a number past the series")
+		}
+	}
+
+	p, _ := newProvider(t)
+	customers, err := volumeCustomers(p, connA, 12, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := collectVolume(p, connA, customers, 3); err != nil {
+		t.Fatal(err)
+	}
+	fixture := p.db.Path()
+	p.Close()
+	for _, workers := range []int{1, 4} {
+		for _, scheduler := range []bool{false, true} {
+			p := openCopy(t, filepath.Dir(fixture))
+			invs, err := invoiceCollectedVolume(p, connA, customers, workers, scheduler)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkInvoicedOnce(p, connA, customers, invs, 3); err != nil {
+				t.Fatalf("%d workers, scheduler %v: %v", workers, scheduler, err)
+			}
+			p.Close()
+		}
+	}
+	// An order collected after the run is open: the check must notice.
+	p = openCopy(t, filepath.Dir(fixture))
+	defer p.Close()
+	invs, err := invoiceCollectedVolume(p, connA, customers, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.CreateOrder(context.Background(), connA, volumeRequest("late", customers[0], "2026-11-24", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if checkInvoicedOnce(p, connA, customers, invs, 3) == nil {
+		t.Fatal("checkInvoicedOnce accepted an open order")
 	}
 }
