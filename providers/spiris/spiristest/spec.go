@@ -3,6 +3,7 @@ package spiristest
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -29,10 +30,20 @@ const SpecRelPath = "shared/specs/spiris/visma_external_api.yaml"
 // search for the API document.
 const SpecEnv = "SPIRIS_OPENAPI"
 
+// EmbeddedSpec names the copy of the published document compiled into
+// this package (spec/visma_external_api.yaml, provenance in spec/SOURCE.md). FindSpec
+// returns it when neither the environment variable nor a shared/ checkout
+// provides the document, so the mock and its tests work in any directory.
+const EmbeddedSpec = "embedded:visma_external_api.yaml"
+
+//go:embed spec/visma_external_api.yaml
+var embeddedSpec []byte
+
 // FindSpec returns the path of the published API document: $SPIRIS_OPENAPI
 // when set, otherwise the first shared/specs/spiris/visma_external_api.yaml
 // found walking up from the working directory (CI keeps shared/ beside the
 // clone, so both <dir>/shared and <dir>/../shared are tried at every level).
+// Otherwise it returns EmbeddedSpec.
 func FindSpec() (string, error) {
 	if p := os.Getenv(SpecEnv); p != "" {
 		if _, err := os.Stat(p); err != nil {
@@ -53,8 +64,7 @@ func FindSpec() (string, error) {
 			break
 		}
 	}
-	return "", fmt.Errorf("spiristest: the published Spiris API document %s was not found walking up from %s; "+
-		"put the shared/ reference directory beside the checkout or set %s", SpecRelPath, wd, SpecEnv)
+	return EmbeddedSpec, nil
 }
 
 // spec is the loaded, routed API document plus what the mock derives from
@@ -79,7 +89,7 @@ func loadSpec(path string) (*spec, error) {
 		return sp, nil
 	}
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(path)
+	doc, err := loadDocument(loader, path)
 	if err != nil {
 		return nil, fmt.Errorf("spiristest: load %s: %w", path, err)
 	}
@@ -339,4 +349,12 @@ func shortError(err error) string {
 		msg = msg[:i]
 	}
 	return strings.TrimSpace(msg)
+}
+
+// loadDocument reads the document at path, or the embedded copy.
+func loadDocument(loader *openapi3.Loader, path string) (*openapi3.T, error) {
+	if path == EmbeddedSpec {
+		return loader.LoadFromData(embeddedSpec)
+	}
+	return loader.LoadFromFile(path)
 }

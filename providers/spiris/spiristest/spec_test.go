@@ -1,6 +1,7 @@
 package spiristest
 
 import (
+	"bytes"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,8 +14,13 @@ func TestSpecIsFound(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	if !strings.HasSuffix(filepath.ToSlash(p), SpecRelPath) {
-		t.Fatalf("found %s", p)
+	if p != EmbeddedSpec {
+		if !strings.HasSuffix(filepath.ToSlash(p), SpecRelPath) {
+			t.Fatalf("found %s", p)
+		}
+		if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, embeddedSpec) {
+			t.Fatalf("the embedded copy differs from %s (%v): refresh spec/visma_external_api.yaml", p, err)
+		}
 	}
 	t.Setenv(SpecEnv, filepath.Join(t.TempDir(), "missing.yaml"))
 	if _, err := FindSpec(); err == nil {
@@ -25,17 +31,14 @@ func TestSpecIsFound(t *testing.T) {
 	}
 }
 
-func TestSpecNotFoundMessage(t *testing.T) {
-	dir := t.TempDir()
-	wd, _ := os.Getwd()
-	t.Cleanup(func() { _ = os.Chdir(wd) })
-	if err := os.Chdir(dir); err != nil {
-		t.Fatal(err)
-	}
+func TestSpecOutsideACheckoutIsTheEmbeddedCopy(t *testing.T) {
+	t.Chdir(t.TempDir())
 	t.Setenv(SpecEnv, "")
-	_, err := FindSpec()
-	if err == nil || !strings.Contains(err.Error(), "was not found walking up") {
-		t.Fatalf("err %v", err)
+	if p, err := FindSpec(); err != nil || p != EmbeddedSpec {
+		t.Fatalf("FindSpec = %q, %v; want the embedded copy", p, err)
+	}
+	if _, err := NewServer(Options{}); err != nil {
+		t.Fatalf("NewServer from the embedded copy: %v", err)
 	}
 }
 

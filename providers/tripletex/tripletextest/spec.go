@@ -3,6 +3,7 @@ package tripletextest
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,10 +32,18 @@ const specRelPath = "shared/specs/tripletex/openapi.json"
 // openapi.json to validate against (used when Options.SpecPath is empty).
 const SpecEnv = "TRIPLETEX_OPENAPI"
 
+// EmbeddedSpec names the copy of the published document compiled into
+// this package (spec/openapi.json, provenance in spec/SOURCE.md). FindSpec
+// returns it when neither the environment variable nor a shared/ checkout
+// provides the document, so the mock and its tests work in any directory.
+const EmbeddedSpec = "embedded:openapi.json"
+
+//go:embed spec/openapi.json
+var embeddedSpec []byte
+
 // FindSpec returns the path of the published Tripletex openapi.json: the
 // SpecEnv variable if set, else the first <dir>/shared/specs/tripletex/openapi.json
-// found walking up from the working directory. The error names every place
-// it looked, so a missing checkout of shared/ fails tests with a clear message.
+// found walking up from the working directory. Otherwise it returns EmbeddedSpec.
 func FindSpec() (string, error) {
 	if p := os.Getenv(SpecEnv); p != "" {
 		if _, err := os.Stat(p); err != nil {
@@ -57,11 +66,7 @@ func FindSpec() (string, error) {
 			break
 		}
 	}
-	return "", fmt.Errorf("tripletextest: the published Tripletex OpenAPI document was not found; "+
-		"the mock validates every request against it, so tests cannot run without it. "+
-		"Check out shared/ beside the repository (expected %s relative to an ancestor of %s), "+
-		"or set Options.SpecPath or $%s. Looked in: %s",
-		specRelPath, wd, SpecEnv, strings.Join(tried, ", "))
+	return EmbeddedSpec, nil
 }
 
 // spec is the loaded document plus the router built from it.
@@ -89,9 +94,11 @@ type specEntry struct {
 var specCache sync.Map // absolute path → *specEntry
 
 func loadSpec(path string) (*spec, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, err
+	abs, err := path, error(nil)
+	if path != EmbeddedSpec {
+		if abs, err = filepath.Abs(path); err != nil {
+			return nil, err
+		}
 	}
 	e, _ := specCache.LoadOrStore(abs, &specEntry{})
 	ent := e.(*specEntry)
@@ -101,7 +108,7 @@ func loadSpec(path string) (*spec, error) {
 
 func parseSpec(path string) (*spec, error) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(path)
+	doc, err := loadDocument(loader, path)
 	if err != nil {
 		return nil, fmt.Errorf("tripletextest: loading %s: %w", path, err)
 	}
@@ -500,4 +507,12 @@ func queryString(q url.Values, name string) (string, bool) {
 		return "", false
 	}
 	return vs[0], true
+}
+
+// loadDocument reads the document at path, or the embedded copy.
+func loadDocument(loader *openapi3.Loader, path string) (*openapi3.T, error) {
+	if path == EmbeddedSpec {
+		return loader.LoadFromData(embeddedSpec)
+	}
+	return loader.LoadFromFile(path)
 }
