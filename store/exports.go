@@ -120,7 +120,7 @@ func (s *Store) ClaimExportJob(ctx context.Context, merchantID string, now, leas
 	nowS := formatTime(now)
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
 		ctx := context.WithoutCancel(ctx)
-		err := tx.StmtxContext(ctx, s.sales.claimJob).GetContext(ctx, &row,
+		err := tx.StmtxContext(ctx, s.stmts.claimJob).GetContext(ctx, &row,
 			formatTime(leaseUntil), token, nowS, merchantID, nowS)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -195,7 +195,7 @@ func (s *Store) FinishExportJob(ctx context.Context, u exports.JobUpdate) (bool,
 	var applied bool
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
 		ctx := context.WithoutCancel(ctx)
-		res, err := tx.StmtxContext(ctx, s.sales.finishJob).ExecContext(ctx,
+		res, err := tx.StmtxContext(ctx, s.stmts.finishJob).ExecContext(ctx,
 			u.Status, u.Message, string(u.ErrorCode), u.Provider, u.IntegrationID, u.ProviderRef, u.ProviderRef,
 			voucher, formatTime(due), formatTime(u.Now),
 			u.MerchantID, u.LocationID, u.BusinessDate, u.LeaseToken)

@@ -14,45 +14,9 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/exports"
-	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
 var _ exports.Store = (*Store)(nil)
-
-// salesStatements are the statements of the sales and export hot paths
-// (one receipt, one export job), prepared once at Open.
-type salesStatements struct {
-	getReceipt, dayClosed, insertReceipt, countReceipt *sqlx.Stmt
-	claimJob, finishJob                                *sqlx.Stmt
-	dayReceipts                                        *sqlx.Stmt // reader
-}
-
-func (st *salesStatements) prepare(ctx context.Context, db *sqlite.DB) error {
-	for _, s := range []struct {
-		dst   **sqlx.Stmt
-		write bool
-		sql   string
-	}{
-		{&st.getReceipt, true, getReceiptSQL},
-		{&st.dayClosed, true, dayClosedSQL},
-		{&st.insertReceipt, true, insertReceiptSQL},
-		{&st.countReceipt, true, countReceiptSQL},
-		{&st.claimJob, true, claimJobSQL},
-		{&st.finishJob, true, finishJobSQL},
-		{&st.dayReceipts, false, dayReceiptsSQL},
-	} {
-		prepare := db.PrepareRead
-		if s.write {
-			prepare = db.PrepareWrite
-		}
-		stmt, err := prepare(ctx, s.sql)
-		if err != nil {
-			return err
-		}
-		*s.dst = stmt
-	}
-	return nil
-}
 
 const (
 	getReceiptSQL = `SELECT location_id, business_date, currency, request_hash, body, total, recorded_at
@@ -113,14 +77,14 @@ func (s *Store) SaveSalesReceipt(ctx context.Context, r exports.StoredReceipt) (
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
 		ctx := context.WithoutCancel(ctx) // see BeginIdempotent
 		created = false
-		err := tx.StmtxContext(ctx, s.sales.getReceipt).GetContext(ctx, &row, r.MerchantID, rc.ReceiptID)
+		err := tx.StmtxContext(ctx, s.stmts.getReceipt).GetContext(ctx, &row, r.MerchantID, rc.ReceiptID)
 		if err == nil {
 			return nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		var closed sql.NullString
-		err = tx.StmtxContext(ctx, s.sales.dayClosed).GetContext(ctx, &closed, r.MerchantID, rc.LocationID, rc.BusinessDate)
+		err = tx.StmtxContext(ctx, s.stmts.dayClosed).GetContext(ctx, &closed, r.MerchantID, rc.LocationID, rc.BusinessDate)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -129,14 +93,14 @@ func (s *Store) SaveSalesReceipt(ctx context.Context, r exports.StoredReceipt) (
 				Message: fmt.Sprintf("business day %s of location %s is closed: its receipts are final", rc.BusinessDate, rc.LocationID),
 				Fields:  []core.FieldError{{Field: "business_date", Message: "the day is closed"}}}
 		}
-		_, err = tx.StmtxContext(ctx, s.sales.insertReceipt).ExecContext(ctx, r.MerchantID, rc.ReceiptID, rc.LocationID,
+		_, err = tx.StmtxContext(ctx, s.stmts.insertReceipt).ExecContext(ctx, r.MerchantID, rc.ReceiptID, rc.LocationID,
 			rc.BusinessDate, rc.Currency, r.RequestHash, body, r.Total, recordedAt)
 		if isForeignKeyViolation(err) {
 			return core.ErrNotFound("merchant", r.MerchantID)
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.StmtxContext(ctx, s.sales.countReceipt).ExecContext(ctx, r.MerchantID, rc.LocationID, rc.BusinessDate, r.Total); err != nil {
+		if _, err := tx.StmtxContext(ctx, s.stmts.countReceipt).ExecContext(ctx, r.MerchantID, rc.LocationID, rc.BusinessDate, r.Total); err != nil {
 			return err
 		}
 		created = true
@@ -164,7 +128,7 @@ func (s *Store) SaveSalesReceipt(ctx context.Context, r exports.StoredReceipt) (
 // SalesDayReceipts returns the day's receipts in the order they were
 // recorded; none for an unknown day.
 func (s *Store) SalesDayReceipts(ctx context.Context, merchantID string, day exports.DayKey) ([]core.SalesReceipt, error) {
-	rows, err := s.sales.dayReceipts.QueryxContext(ctx, merchantID, day.LocationID, day.BusinessDate)
+	rows, err := s.stmts.dayReceipts.QueryxContext(ctx, merchantID, day.LocationID, day.BusinessDate)
 	if err != nil {
 		return nil, dbError("read day receipts", err)
 	}

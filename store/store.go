@@ -37,7 +37,6 @@ type Store struct {
 	merchants merchantCache
 	settings  settingsCache
 	stmts     statements
-	sales     salesStatements // sales.go, exports.go
 }
 
 // statements are the hot path's statements, prepared once at Open: the
@@ -50,6 +49,10 @@ type statements struct {
 	apiKeyByHash, getInvoiceSettings                   *sqlx.Stmt
 	// integrations.go: the active lookups run on every invoicing request.
 	getIntegration, activeInvoicing, activeBookkeeping *sqlx.Stmt
+	// sales.go and exports.go: receipts, day close and export job claims.
+	getReceipt, dayClosed, insertReceipt, countReceipt *sqlx.Stmt
+	claimJob, finishJob                                *sqlx.Stmt
+	dayReceipts                                        *sqlx.Stmt // reader
 }
 
 func (st *statements) prepare(ctx context.Context, db *sqlite.DB) error {
@@ -67,6 +70,13 @@ func (st *statements) prepare(ctx context.Context, db *sqlite.DB) error {
 		{&st.getIntegration, false, getIntegrationSQL},
 		{&st.activeInvoicing, false, activeInvoicingSQL},
 		{&st.activeBookkeeping, false, activeBookkeepingSQL},
+		{&st.getReceipt, true, getReceiptSQL},
+		{&st.dayClosed, true, dayClosedSQL},
+		{&st.insertReceipt, true, insertReceiptSQL},
+		{&st.countReceipt, true, countReceiptSQL},
+		{&st.claimJob, true, claimJobSQL},
+		{&st.finishJob, true, finishJobSQL},
+		{&st.dayReceipts, false, dayReceiptsSQL},
 	} {
 		prepare := db.PrepareRead
 		if s.write {
@@ -101,10 +111,6 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	s := &Store{db: db, merchants: merchantCache{m: map[string]core.Merchant{}},
 		settings: newSettingsCache()}
 	if err := s.stmts.prepare(ctx, db); err != nil {
-		db.Close()
-		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
-	}
-	if err := s.sales.prepare(ctx, db); err != nil {
 		db.Close()
 		return nil, core.Errorf(core.CodeInternal, "store: %v", err)
 	}
