@@ -41,6 +41,8 @@ import (
 //	smtp.tls                     LEDGERBRIDGE_SMTP_TLS                     starttls none, starttls or tls
 //	smtp.from                    LEDGERBRIDGE_SMTP_FROM                    "ledgerbridge <invoices@localhost>"  sender of invoice e-mails
 //	scheduler.interval           LEDGERBRIDGE_SCHEDULER_INTERVAL           1m       how often collective invoices, reminders and exports are checked, 1s to 1h
+//	exports.lease                LEDGERBRIDGE_EXPORTS_LEASE                5m       how long a claimed export job belongs to its gateway; a job a crashed gateway left processing runs again after it; 2s to 24h, more than exports.call_timeout
+//	exports.call_timeout         LEDGERBRIDGE_EXPORTS_CALL_TIMEOUT         2m       limit of booking one day at the provider, 1s to 1h
 //	oauth.redirect_url           LEDGERBRIDGE_OAUTH_REDIRECT_URL           ""       public URL of GET /v1/oauth/callback, as registered with OAuth2 providers
 //	oauth.done_url               LEDGERBRIDGE_OAUTH_DONE_URL               ""       where the callback sends the browser ({id} = integration); "" answers JSON
 //	tripletex.base_url           LEDGERBRIDGE_TRIPLETEX_BASE_URL           "https://tripletex.no/v2"  Tripletex API (test: https://api-test.tripletex.tech/v2)
@@ -59,6 +61,7 @@ type Config struct {
 	Plugins   PluginsConfig   `mapstructure:"plugins"`
 	SMTP      SMTPConfig      `mapstructure:"smtp"`
 	Scheduler SchedulerConfig `mapstructure:"scheduler"`
+	Exports   ExportsConfig   `mapstructure:"exports"`
 	OAuth     OAuthConfig     `mapstructure:"oauth"`
 	Tripletex TripletexConfig `mapstructure:"tripletex"`
 	Spiris    SpirisConfig    `mapstructure:"spiris"`
@@ -98,6 +101,18 @@ type SMTPConfig struct {
 // SchedulerConfig paces the gateway's own background work.
 type SchedulerConfig struct {
 	Interval time.Duration `mapstructure:"interval"`
+}
+
+// ExportsConfig tunes the daily export engine (exports.Options).
+type ExportsConfig struct {
+	// Lease is how long a claimed export job belongs to the gateway that
+	// claimed it; a job still processing after that (its gateway crashed or
+	// hung) is claimed again. It must exceed CallTimeout, so a lease never
+	// ends while its provider call may still book the day.
+	Lease time.Duration `mapstructure:"lease"`
+	// CallTimeout bounds one ExportSales call to the provider. A provider
+	// call is also bounded by plugins.call_timeout; the shorter one wins.
+	CallTimeout time.Duration `mapstructure:"call_timeout"`
 }
 
 // PluginsConfig configures provider plugin processes.
@@ -146,6 +161,12 @@ const (
 	DefaultSpirisToken       = "https://identity.vismaonline.com/connect/token"
 )
 
+// Defaults of the exports keys: those of exports.Options.
+const (
+	DefaultExportsLease       = 5 * time.Minute
+	DefaultExportsCallTimeout = 2 * time.Minute
+)
+
 // EnvPrefix starts every environment variable: key plugins.call_timeout is
 // LEDGERBRIDGE_PLUGINS_CALL_TIMEOUT.
 const EnvPrefix = "LEDGERBRIDGE"
@@ -160,6 +181,7 @@ func Default() Config {
 		},
 		SMTP:      SMTPConfig{Port: DefaultSMTPPort, TLS: DefaultSMTPTLS, From: DefaultSMTPFrom},
 		Scheduler: SchedulerConfig{Interval: DefaultSchedulerInterval},
+		Exports:   ExportsConfig{Lease: DefaultExportsLease, CallTimeout: DefaultExportsCallTimeout},
 		Tripletex: TripletexConfig{BaseURL: DefaultTripletexBaseURL},
 		Spiris:    SpirisConfig{APIURL: DefaultSpirisAPIURL, AuthorizeURL: DefaultSpirisAuthorize, TokenURL: DefaultSpirisToken},
 	}
@@ -182,6 +204,8 @@ var defaults = map[string]any{
 	"smtp.tls":                    DefaultSMTPTLS,
 	"smtp.from":                   DefaultSMTPFrom,
 	"scheduler.interval":          DefaultSchedulerInterval,
+	"exports.lease":               DefaultExportsLease,
+	"exports.call_timeout":        DefaultExportsCallTimeout,
 	"oauth.redirect_url":          "",
 	"oauth.done_url":              "",
 	"tripletex.base_url":          DefaultTripletexBaseURL,
@@ -389,6 +413,12 @@ func (c Config) Validate() error {
 		add("smtp.username", "is required when smtp.password is set")
 	}
 	between("scheduler.interval", c.Scheduler.Interval, time.Second, time.Hour)
+	between("exports.call_timeout", c.Exports.CallTimeout, time.Second, time.Hour)
+	if x := c.Exports; x.Lease < 2*time.Second || x.Lease > 24*time.Hour {
+		add("exports.lease", "%s must be between 2s and 24h0m0s", x.Lease)
+	} else if x.Lease <= x.CallTimeout {
+		add("exports.lease", "%s must be longer than exports.call_timeout (%s)", x.Lease, x.CallTimeout)
+	}
 	for key, u := range map[string]string{
 		"tripletex.base_url": c.Tripletex.BaseURL, "spiris.api_url": c.Spiris.APIURL,
 		"spiris.authorize_url": c.Spiris.AuthorizeURL, "spiris.token_url": c.Spiris.TokenURL,

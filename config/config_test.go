@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
 )
 
 // clearEnv unsets every LEDGERBRIDGE_* variable Load reads for the test
@@ -58,6 +59,9 @@ plugins:
     - name: acme
       file: acme-bin
       sha256: ` + sha + `
+exports:
+  lease: 10m
+  call_timeout: 1m
 `
 
 const tomlFile = `
@@ -76,6 +80,10 @@ restart_backoff_max = "1m"
 name = "acme"
 file = "acme-bin"
 sha256 = "` + sha + `"
+
+[exports]
+lease = "10m"
+call_timeout = "1m"
 `
 
 // fromFile is what yamlFile and tomlFile say.
@@ -88,6 +96,7 @@ var fromFile = Config{
 	},
 	SMTP:      Default().SMTP,
 	Scheduler: Default().Scheduler,
+	Exports:   ExportsConfig{Lease: 10 * time.Minute, CallTimeout: time.Minute},
 	Tripletex: Default().Tripletex,
 	Spiris:    Default().Spiris,
 }
@@ -119,13 +128,17 @@ func TestLoad(t *testing.T) {
 				"LEDGERBRIDGE_ADDR": ":7000", "LEDGERBRIDGE_DATA_DIR": "/env/data", "LEDGERBRIDGE_LOG_LEVEL": "warn",
 				"LEDGERBRIDGE_PLUGINS_DIR": "/env/plugins", "LEDGERBRIDGE_PLUGINS_CALL_TIMEOUT": "2m",
 				"LEDGERBRIDGE_PLUGINS_START_TIMEOUT": "3s", "LEDGERBRIDGE_PLUGINS_RESTART_BACKOFF_MIN": "50ms",
-				"LEDGERBRIDGE_PLUGINS_RESTART_BACKOFF_MAX": "5m",
+				"LEDGERBRIDGE_PLUGINS_RESTART_BACKOFF_MAX": "5m", "LEDGERBRIDGE_EXPORTS_LEASE": "3s",
+				"LEDGERBRIDGE_EXPORTS_CALL_TIMEOUT": "2s",
 			},
 			want: with(func(c *Config) {
 				c.Addr, c.DataDir, c.LogLevel = ":7000", "/env/data", "warn"
 				c.Plugins.Dir, c.Plugins.CallTimeout, c.Plugins.StartTimeout = "/env/plugins", 2*time.Minute, 3*time.Second
 				c.Plugins.RestartBackoffMin, c.Plugins.RestartBackoffMax = 50*time.Millisecond, 5*time.Minute
+				c.Exports.Lease, c.Exports.CallTimeout = 3*time.Second, 2*time.Second
 			})},
+		{name: "partial exports section keeps the other default", file: "c.yaml", body: "exports:\n  lease: 1h\n",
+			want: func() Config { c := Default(); c.Exports.Lease = time.Hour; return c }()},
 		{name: "env without file", env: map[string]string{"LEDGERBRIDGE_DATA_DIR": "/env/data"},
 			want: func() Config { c := Default(); c.DataDir = "/env/data"; return c }()},
 		{name: "flags override env and file", file: "c.yaml", body: yamlFile,
@@ -203,6 +216,9 @@ func TestLoadErrors(t *testing.T) {
 		{name: "unknown plugin key", file: "c.yaml", body: "plugins:\n  external:\n    - name: a\n      sha: x\n", inText: []string{"sha"}},
 		{name: "bad duration in file", file: "c.yaml", body: "plugins:\n  call_timeout: soon\n", inText: []string{"call_timeout"}},
 		{name: "bad duration in env", env: map[string]string{"LEDGERBRIDGE_PLUGINS_START_TIMEOUT": "later"}, inText: []string{"start_timeout"}},
+		{name: "bad exports lease in file", file: "c.yaml", body: "exports:\n  lease: long\n", inText: []string{"exports.lease"}},
+		{name: "bad exports call timeout in env", env: map[string]string{"LEDGERBRIDGE_EXPORTS_CALL_TIMEOUT": "5"}, inText: []string{"exports.call_timeout"}},
+		{name: "unknown exports key", file: "c.yaml", body: "exports:\n  workers: 4\n", inText: []string{"workers"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -249,6 +265,7 @@ func TestExampleLoads(t *testing.T) {
 		},
 		SMTP:      SMTPConfig{Port: 587, TLS: "starttls", From: "Kafé Linnea <faktura@example.com>"},
 		Scheduler: SchedulerConfig{Interval: time.Minute},
+		Exports:   ExportsConfig{Lease: DefaultExportsLease, CallTimeout: DefaultExportsCallTimeout},
 		OAuth:     OAuthConfig{RedirectURL: "https://backoffice.example.com/v1/oauth/callback"},
 		Tripletex: Default().Tripletex,
 		Spiris:    Default().Spiris,
@@ -323,6 +340,20 @@ func TestValidate(t *testing.T) {
 		{"sha256 upper case", func(c *Config) { c.Plugins.External[1].SHA256 = strings.ToUpper(sha) }, "plugins.external[1].sha256", "must be 64 lowercase hex"},
 		{"sha256 not hex", func(c *Config) { c.Plugins.External[1].SHA256 = strings.Repeat("g", 64) }, "plugins.external[1].sha256", "must be 64 lowercase hex"},
 		{"sha256 empty", func(c *Config) { c.Plugins.External[1].SHA256 = "" }, "plugins.external[1].sha256", "must be 64 lowercase hex"},
+		{"exports call_timeout too short", func(c *Config) { c.Exports.CallTimeout = 999 * time.Millisecond }, "exports.call_timeout", "must be between 1s and 1h0m0s"},
+		{"exports call_timeout zero", func(c *Config) { c.Exports.CallTimeout = 0 }, "exports.call_timeout", "must be between 1s and 1h0m0s"},
+		{"exports call_timeout too long", func(c *Config) {
+			c.Exports.CallTimeout, c.Exports.Lease = time.Hour+time.Second, 2*time.Hour
+		}, "exports.call_timeout", "must be between 1s and 1h0m0s"},
+		{"exports lease too short", func(c *Config) {
+			c.Exports.Lease, c.Exports.CallTimeout = 1500*time.Millisecond, time.Second
+		}, "exports.lease", "must be between 2s and 24h0m0s"},
+		{"exports lease zero", func(c *Config) { c.Exports.Lease = 0 }, "exports.lease", "must be between 2s and 24h0m0s"},
+		{"exports lease too long", func(c *Config) { c.Exports.Lease = 25 * time.Hour }, "exports.lease", "must be between 2s and 24h0m0s"},
+		{"exports lease equal to call_timeout", func(c *Config) {
+			c.Exports.Lease, c.Exports.CallTimeout = time.Minute, time.Minute
+		}, "exports.lease", "1m0s must be longer than exports.call_timeout (1m0s)"},
+		{"exports lease shorter than call_timeout", func(c *Config) { c.Exports.Lease = time.Minute }, "exports.lease", "must be longer than exports.call_timeout (2m0s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -357,7 +388,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	for _, key := range []string{
 		"addr", "data_dir", "log_level", "plugins.call_timeout", "plugins.start_timeout",
 		"plugins.restart_backoff_min", "plugins.dir", "plugins.external[0].sha256",
-		"plugins.external[1].name", "plugins.external[1].file",
+		"plugins.external[1].name", "plugins.external[1].file", "exports.lease", "exports.call_timeout",
 	} {
 		if !strings.Contains(err.Error(), key+": ") {
 			t.Errorf("error does not name %s: %v", key, err)
@@ -398,5 +429,29 @@ func TestSlogLevel(t *testing.T) {
 func TestEnvVar(t *testing.T) {
 	if got := EnvVar("plugins.call_timeout"); got != "LEDGERBRIDGE_PLUGINS_CALL_TIMEOUT" {
 		t.Fatalf("EnvVar = %q", got)
+	}
+}
+
+func TestValidateExportsAcceptsBounds(t *testing.T) {
+	for _, x := range []ExportsConfig{
+		{Lease: 2 * time.Second, CallTimeout: time.Second},
+		{Lease: 3 * time.Second, CallTimeout: 2 * time.Second},
+		{Lease: 24 * time.Hour, CallTimeout: time.Hour},
+		{Lease: time.Minute + time.Nanosecond, CallTimeout: time.Minute},
+	} {
+		c := Default()
+		c.Exports = x
+		if err := c.Validate(); err != nil {
+			t.Errorf("exports %+v: %v", x, err)
+		}
+	}
+}
+
+// The config's defaults are the export engine's, so a gateway without
+// exports keys behaves as exports.New with zero Options.
+func TestExportsDefaultsAreTheEngines(t *testing.T) {
+	if DefaultExportsLease != exports.DefaultLease || DefaultExportsCallTimeout != exports.DefaultCallTimeout {
+		t.Fatalf("config defaults lease %s, call timeout %s; exports.Options defaults %s, %s",
+			DefaultExportsLease, DefaultExportsCallTimeout, exports.DefaultLease, exports.DefaultCallTimeout)
 	}
 }

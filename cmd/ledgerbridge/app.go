@@ -105,7 +105,9 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		}
 	}
 	a.engine.SetConnectionSource(a.integrations)
-	a.exports = exports.New(st, st, bookkeeping{a.integrations}, reg, exports.Options{Logger: logger.With("component", "exports")})
+	a.exports = exports.New(st, st, bookkeeping{a.integrations}, reg, exports.Options{
+		Lease: cfg.Exports.Lease, CallTimeout: cfg.Exports.CallTimeout, Logger: logger.With("component", "exports"),
+	})
 	for _, name := range builtinProviders {
 		if !opts.inProcess {
 			args := []string{"plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel}
