@@ -92,16 +92,22 @@ func (p *Provider) GetCustomer(ctx context.Context, conn core.Connection, id str
 	if err := checkConn(conn); err != nil {
 		return core.Customer{}, err
 	}
-	r, err := getCustomerRow(ctx, p.db.Reader(), conn.MerchantID, id)
+	var r customerRow
+	err := p.getCustomer.GetContext(ctx, &r, id, conn.MerchantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return core.Customer{}, core.ErrNotFound("customer", id)
+	}
 	if err != nil {
-		return core.Customer{}, err
+		return core.Customer{}, dbError("get customer", err)
 	}
 	return r.customer(), nil
 }
 
+var getCustomerSQL = `SELECT ` + customerColumns + ` FROM customers WHERE id = ? AND merchant_id = ?`
+
 func getCustomerRow(ctx context.Context, q sqlx.QueryerContext, merchantID, id string) (customerRow, error) {
 	var r customerRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+customerColumns+` FROM customers WHERE id = ? AND merchant_id = ?`, id, merchantID)
+	err := sqlx.GetContext(ctx, q, &r, getCustomerSQL, id, merchantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return customerRow{}, core.ErrNotFound("customer", id)
 	}

@@ -18,6 +18,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"github.com/jmoiron/sqlx"
 	"io/fs"
 	"path/filepath"
 	"strconv"
@@ -49,7 +50,10 @@ type Provider struct {
 	stmts      *invoiceStmts // prepared on the writer; bind with stmts.in
 	orderStmts *orderStmts   // likewise
 	nameStmts  *nameIndexStmts
-	searchKeys sync.Map // merchant id → its key in the trigram index (search.go)
+	// getCustomer is the register's per-charge customer lookup, on the
+	// reader pool.
+	getCustomer *sqlx.Stmt
+	searchKeys  sync.Map // merchant id → its key in the trigram index (search.go)
 }
 
 var _ core.Provider = (*Provider)(nil)
@@ -84,7 +88,12 @@ func Open(ctx context.Context, dataDir string, clock core.Clock) (*Provider, err
 		db.Close()
 		return nil, fmt.Errorf("open provider: %w", err)
 	}
-	return &Provider{db: db, now: clock, stmts: stmts, orderStmts: ostmts, nameStmts: nstmts}, nil
+	getCustomer, err := db.PrepareRead(ctx, getCustomerSQL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open provider: %w", err)
+	}
+	return &Provider{db: db, now: clock, stmts: stmts, orderStmts: ostmts, nameStmts: nstmts, getCustomer: getCustomer}, nil
 }
 
 // Close closes the database.
