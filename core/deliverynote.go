@@ -51,7 +51,13 @@ func deliveryNote(s session, buyer, billTo Customer, req ChargeRequest, priced P
 	}
 	b.WriteString(rule)
 	line(string(today), "#"+req.ReceiptID)
-	line(l.customer+":", truncate(buyer.Name+" ("+buyer.Number+")", noteWidth-len(l.customer)-2))
+	if buyer.Name != "" {
+		name := buyer.Name
+		if buyer.Number != "" {
+			name += " (" + buyer.Number + ")"
+		}
+		line(l.customer+":", truncate(name, noteWidth-len(l.customer)-2))
+	}
 	if billTo.ID != buyer.ID {
 		line(l.billTo+":", truncate(billTo.Name, noteWidth-len(l.billTo)-2))
 	}

@@ -11,16 +11,12 @@ import (
 // or the day comes). Every provider call is idempotent on ref, so running it
 // again after a crash returns what the first run created.
 func (e *Engine) chargeOnce(ctx context.Context, s session, ref string, req ChargeRequest) (ChargeResult, error) {
-	buyer, billTo, err := e.billing(ctx, s, req.CustomerID, "customer_id")
-	if err != nil {
-		return ChargeResult{}, err
-	}
 	includeVAT := req.PricesIncludeVAT == nil || *req.PricesIncludeVAT
 	priced := PriceLines(req.Lines, includeVAT)
 	today := s.today(e.now())
 	ir := InvoiceRequest{
 		ExternalRef:  ref,
-		CustomerID:   billTo.ID,
+		CustomerID:   req.CustomerID,
 		InvoiceDate:  today,
 		Reference:    strings.TrimSpace(req.Reference),
 		Comment:      strings.TrimSpace(req.Comment),
@@ -33,21 +29,46 @@ func (e *Engine) chargeOnce(ctx context.Context, s session, ref string, req Char
 		VATTotal:     priced.VAT,
 		Total:        priced.Total,
 	}
+	if s.desc.Capabilities.RoutesCharges {
+		// One call: the provider checks the customer and bills its parent.
+		// A customer who collects orders (or a re-run of a charge that
+		// became an order) takes the general path below.
+		routed := ir
+		routed.Route = true
+		inv, err := call(ctx, e, s, func(c Connection) (Invoice, error) { return s.provider.CreateInvoice(ctx, c, routed) })
+		if err == nil {
+			billTo := Customer{ID: inv.CustomerID, Name: inv.CustomerName}
+			buyer := billTo
+			if inv.OrderedByCustomerID != "" {
+				// Billed to the parent: the delivery note names the buyer.
+				buyer = Customer{ID: inv.OrderedByCustomerID}
+				if c, err := call(ctx, e, s, func(c Connection) (Customer, error) { return s.provider.GetCustomer(ctx, c, inv.OrderedByCustomerID) }); err == nil {
+					buyer = c
+				}
+			}
+			return e.invoiced(ctx, s, inv, buyer, billTo, req, priced, today), nil
+		}
+		if !IsCollects(err) && !namesField(err, "external_ref") {
+			return ChargeResult{}, err
+		}
+	}
+	buyer, billTo, err := e.billing(ctx, s, req.CustomerID, "customer_id")
+	if err != nil {
+		return ChargeResult{}, err
+	}
+	ir.CustomerID = billTo.ID
 	if billTo.ID != buyer.ID {
 		ir.OrderedBy = buyer.ID
 	}
-	res := ChargeResult{ID: ref}
 	if buyer.CollectiveInvoicing.Enabled && s.desc.Capabilities.CollectiveInvoices {
 		// Orders belong to the buying customer; their collective invoice
 		// goes to billTo.
 		ir.CustomerID, ir.OrderedBy = buyer.ID, ""
-		order, err := call(ctx, e, s, func(conn Connection) (Order, error) {
-			return s.provider.CreateOrder(ctx, conn, ir)
-		})
+		order, err := call(ctx, e, s, func(c Connection) (Order, error) { return s.provider.CreateOrder(ctx, c, ir) })
 		if err != nil {
 			return ChargeResult{}, err
 		}
-		res.Status, res.Order = ChargeCollected, &order
+		res := ChargeResult{ID: ref, Status: ChargeCollected, Order: &order}
 		// The order is safe; a failed threshold check is retried by the
 		// scheduler, so it does not fail the charge.
 		if inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, false, nil); err != nil {
@@ -55,20 +76,40 @@ func (e *Engine) chargeOnce(ctx context.Context, s session, ref string, req Char
 		} else if inv != nil {
 			res.Invoice = inv
 		}
-	} else {
-		inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
-			return s.provider.CreateInvoice(ctx, conn, ir)
-		})
-		if err != nil {
-			return ChargeResult{}, err
-		}
-		res.Status, res.Invoice = ChargeInvoiced, &inv
-		if s.settings.AutoSend {
-			e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
-		}
+		res.Receipt = deliveryNote(s, buyer, billTo, req, priced, res, today)
+		return res, nil
+	}
+	inv, err := call(ctx, e, s, func(c Connection) (Invoice, error) { return s.provider.CreateInvoice(ctx, c, ir) })
+	if err != nil {
+		return ChargeResult{}, err
+	}
+	return e.invoiced(ctx, s, inv, buyer, billTo, req, priced, today), nil
+}
+
+// invoiced is the result of a charge that posted inv: e-mailed at once when
+// the merchant sends invoices automatically, with its delivery note.
+func (e *Engine) invoiced(ctx context.Context, s session, inv Invoice, buyer, billTo Customer, req ChargeRequest, priced PricedLines, today Date) ChargeResult {
+	res := ChargeResult{ID: inv.ExternalRef, Status: ChargeInvoiced, Invoice: &inv}
+	if res.ID == "" {
+		res.ID = inv.ID
+	}
+	if s.settings.AutoSend {
+		e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
 	}
 	res.Receipt = deliveryNote(s, buyer, billTo, req, priced, res, today)
-	return res, nil
+	return res
+}
+
+// namesField reports whether err is a *Error naming field.
+func namesField(err error, field string) bool {
+	if e := AsError(err); e != nil {
+		for _, f := range e.Fields {
+			if f.Field == field {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // billing resolves the customer a sale is for and the one it is invoiced

@@ -128,7 +128,10 @@ func (inv Invoice) WithDerivedStatus(today Date) Invoice {
 // creates a second invoice.
 type InvoiceRequest struct {
 	// Draft stores an editable, unnumbered draft instead of posting.
-	Draft       bool   `json:"draft"`
+	Draft bool `json:"draft"`
+	// Route asks a provider with Capabilities.RoutesCharges to resolve
+	// CustomerID as a register charge (see Capabilities.RoutesCharges).
+	Route       bool   `json:"route"`
 	ExternalRef string `json:"external_ref"`
 	CustomerID  string `json:"customer_id"`
 	// OrderedBy is the buying customer when CustomerID is its parent.

@@ -57,3 +57,19 @@ type CollectiveRequest struct {
 	BillToCustomerID string `json:"bill_to_customer_id"`
 	InvoiceDate      Date   `json:"invoice_date"`
 }
+
+// collectsMessage marks the refusal ErrCollects.
+const collectsMessage = "the customer collects purchases for a collective invoice"
+
+// ErrCollects is how a provider that routes charges refuses to invoice a
+// customer with collective invoicing: the charge must become an order.
+func ErrCollects() *Error {
+	return &Error{Code: CodeConflict, Message: collectsMessage,
+		Fields: []FieldError{{Field: "customer_id", Message: "collects orders for a collective invoice"}}}
+}
+
+// IsCollects reports whether err is ErrCollects.
+func IsCollects(err error) bool {
+	e := AsError(err)
+	return e != nil && e.Code == CodeConflict && e.Message == collectsMessage
+}

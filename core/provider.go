@@ -46,11 +46,16 @@ type Capabilities struct {
 	AdjustableCustomerFields []string `json:"adjustable_customer_fields"`
 	Invoices                 bool     `json:"invoices"`
 	Drafts                   bool     `json:"drafts"`
-	CreditInvoices           bool     `json:"credit_invoices"`
-	CollectiveInvoices       bool     `json:"collective_invoices"`
-	PDF                      bool     `json:"pdf"`
-	SalesExport              bool     `json:"sales_export"`
-	LedgerAccounts           bool     `json:"ledger_accounts"`
+	// RoutesCharges: CreateInvoice with InvoiceRequest.Route checks the
+	// customer, bills its parent company, and refuses with ErrCollects a
+	// customer whose purchases are collected, so a register charge usually
+	// takes one provider call.
+	RoutesCharges      bool `json:"routes_charges"`
+	CreditInvoices     bool `json:"credit_invoices"`
+	CollectiveInvoices bool `json:"collective_invoices"`
+	PDF                bool `json:"pdf"`
+	SalesExport        bool `json:"sales_export"`
+	LedgerAccounts     bool `json:"ledger_accounts"`
 }
 
 // Descriptor is what a provider says about itself.

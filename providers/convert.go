@@ -196,6 +196,7 @@ func descriptorToPB(d core.Descriptor) *pb.Descriptor {
 			AdjustableCustomerFieldsPresent: d.Capabilities.AdjustableCustomerFields != nil,
 			Invoices:                        d.Capabilities.Invoices,
 			Drafts:                          d.Capabilities.Drafts,
+			RoutesCharges:                   d.Capabilities.RoutesCharges,
 			CreditInvoices:                  d.Capabilities.CreditInvoices,
 			CollectiveInvoices:              d.Capabilities.CollectiveInvoices,
 			Pdf:                             d.Capabilities.PDF,
@@ -235,6 +236,7 @@ func descriptorFromPB(p *pb.Descriptor) core.Descriptor {
 			AdjustableCustomerFields: stringsFromPB(c.GetAdjustableCustomerFields(), c.GetAdjustableCustomerFieldsPresent()),
 			Invoices:                 c.GetInvoices(),
 			Drafts:                   c.GetDrafts(),
+			RoutesCharges:            c.GetRoutesCharges(),
 			CreditInvoices:           c.GetCreditInvoices(),
 			CollectiveInvoices:       c.GetCollectiveInvoices(),
 			PDF:                      c.GetPdf(),
@@ -549,6 +551,7 @@ func (d *decoder) invoices(in []*pb.Invoice, present bool) []core.Invoice {
 func invoiceRequestToPB(r core.InvoiceRequest) *pb.InvoiceRequest {
 	return &pb.InvoiceRequest{
 		Draft:               r.Draft,
+		Route:               r.Route,
 		ExternalRef:         r.ExternalRef,
 		CustomerId:          r.CustomerID,
 		OrderedBy:           r.OrderedBy,
@@ -571,6 +574,7 @@ func invoiceRequestToPB(r core.InvoiceRequest) *pb.InvoiceRequest {
 func (d *decoder) invoiceRequest(p *pb.InvoiceRequest) core.InvoiceRequest {
 	return core.InvoiceRequest{
 		Draft:        p.GetDraft(),
+		Route:        p.GetRoute(),
 		ExternalRef:  p.GetExternalRef(),
 		CustomerID:   p.GetCustomerId(),
 		OrderedBy:    p.GetOrderedBy(),

@@ -72,6 +72,7 @@ var fullDescriptor = core.Descriptor{
 		AdjustableCustomerFields: []string{},
 		Invoices:                 true,
 		Drafts:                   true,
+		RoutesCharges:            true,
 		CreditInvoices:           true,
 		CollectiveInvoices:       true,
 		PDF:                      true,
@@ -121,7 +122,7 @@ var listedInvoice = core.Invoice{ID: "inv_2", Number: 1002, Kind: core.KindCredi
 	VATBreakdown: []core.VATAmount{}, Currency: "SEK"}
 
 var fullInvoiceRequest = core.InvoiceRequest{
-	Draft: true, ExternalRef: "idem-1", CustomerID: "cust_1", OrderedBy: "cust_2", InvoiceDate: "2026-04-01", Reference: "PO 77", Comment: "c",
+	Draft: true, Route: true, ExternalRef: "idem-1", CustomerID: "cust_1", OrderedBy: "cust_2", InvoiceDate: "2026-04-01", Reference: "PO 77", Comment: "c",
 	Currency: "SEK", LocationID: "loc_1", ReceiptID: "rcpt_9", Lines: fullLines, VATBreakdown: fullBreakdown,
 	NetTotal: 42422, VATTotal: 4854, Total: 47276,
 }

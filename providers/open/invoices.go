@@ -278,7 +278,7 @@ func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req 
 	inv.ExternalRef = req.ExternalRef
 	inv.CreatedAt = now
 
-	res, err := p.create(ctx, createJob{merchantID: conn.MerchantID, rules: rules, ref: req.ExternalRef, draft: req.Draft, inv: inv})
+	res, err := p.create(ctx, createJob{merchantID: conn.MerchantID, rules: rules, ref: req.ExternalRef, draft: req.Draft, route: req.Route && !req.Draft, inv: inv})
 	if err != nil {
 		return core.Invoice{}, dbError("create invoice", err)
 	}

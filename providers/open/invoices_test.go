@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -494,5 +495,55 @@ func TestMarkInvoicePaid(t *testing.T) {
 	wantCode(t, err, core.CodeNotFound, "")
 	if still, _ := p.GetInvoice(ctx, connA, inv["posted"].ID); still.Status != core.StatusPosted || still.PaidAt != "" {
 		t.Fatalf("refused payment changed the invoice: %+v", still)
+	}
+}
+
+// TestRoutedChargeChecksAndBillsInOneCall covers InvoiceRequest.Route: the
+// provider itself refuses customers that cannot be invoiced, bills a
+// subsidiary's parent company, and sends collecting customers back to the
+// engine as ErrCollects, all in the one call a register charge makes.
+func TestRoutedChargeChecksAndBillsInOneCall(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	create := func(c core.Customer) core.Customer { t.Helper(); return mustCustomer(t, p, connA, c) }
+	pricedRequest := func(customer, ref string) core.InvoiceRequest {
+		return request(ref, customer, "2026-11-10", lineIn("Lunch", "1", 12900, "12"))
+	}
+	parent := create(core.Customer{Name: "Koncernen AB", Active: true, InvoicingEnabled: true, DueDays: 20})
+	child := create(core.Customer{Name: "Dotterbolaget AB", Active: true, InvoicingEnabled: true, DueDays: 10, ParentCustomerID: parent.ID})
+	collects := create(core.Customer{Name: "Samlaren AB", Active: true, InvoicingEnabled: true, DueDays: 10,
+		CollectiveInvoicing: core.CollectiveInvoicing{Enabled: true, DayOfMonth: 1}})
+	inactive := create(core.Customer{Name: "Vilande AB", Active: false, InvoicingEnabled: true})
+	sleepyParent := create(core.Customer{Name: "Vilande Moder AB", Active: false, InvoicingEnabled: true})
+	orphan := create(core.Customer{Name: "Dotter till vilande", Active: true, InvoicingEnabled: true, ParentCustomerID: sleepyParent.ID})
+
+	charge := func(customer, ref string) (core.Invoice, error) {
+		req := pricedRequest(customer, ref)
+		req.Route = true
+		return p.CreateInvoice(ctx, connA, req)
+	}
+	inv, err := charge(child.ID, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.CustomerID != parent.ID || inv.OrderedByCustomerID != child.ID || inv.CustomerName != "Koncernen AB" ||
+		inv.DueDate != inv.InvoiceDate.AddDays(20) {
+		t.Errorf("routed invoice to %s (%s) ordered by %s due %s; want the parent, its 20 days", inv.CustomerID, inv.CustomerName, inv.OrderedByCustomerID, inv.DueDate)
+	}
+	if again, err := charge(child.ID, "r1"); err != nil || again.ID != inv.ID {
+		t.Errorf("replay: %v %s", err, again.ID)
+	}
+	if _, err := charge(collects.ID, "r2"); !core.IsCollects(err) {
+		t.Errorf("collecting customer: %v, want ErrCollects", err)
+	}
+	for _, id := range []string{inactive.ID, orphan.ID, "cus_nope"} {
+		if _, err := charge(id, "r-"+id); core.Code(err) != core.CodeInvalid || !strings.Contains(err.Error(), "customer_id") {
+			t.Errorf("%s: %v, want invalid naming customer_id", id, err)
+		}
+	}
+	// Without Route the request is taken as given: the engine routed it.
+	plain, err := p.CreateInvoice(ctx, connA, pricedRequest(collects.ID, "r3"))
+	if err != nil || plain.CustomerID != collects.ID {
+		t.Errorf("unrouted request: %v %+v", err, plain.CustomerID)
 	}
 }

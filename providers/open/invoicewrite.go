@@ -29,6 +29,7 @@ type createJob struct {
 	rules      postingRules
 	ref        string
 	draft      bool         // store an unnumbered draft instead of posting
+	route      bool         // a register charge: bill the parent, refuse collecting customers
 	inv        core.Invoice // complete except number, OCR, due date and customer name
 }
 
@@ -68,6 +69,13 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 		InvoicingEnabled bool   `db:"invoicing_enabled"`
 		DueDays          int    `db:"due_days"`
 		OrderedByFound   bool   `db:"ordered_by_found"`
+		Collective       bool   `db:"collective"`
+		ParentID         string `db:"parent_id"`
+		ParentFound      bool   `db:"parent_found"`
+		ParentName       string `db:"parent_name"`
+		ParentActive     bool   `db:"parent_active"`
+		ParentInvoicing  bool   `db:"parent_invoicing_enabled"`
+		ParentDueDays    int    `db:"parent_due_days"`
 	}
 	if err := st.lookup.GetContext(ctx, &look, j.merchantID, ref, j.merchantID, ref,
 		j.inv.CustomerID, j.merchantID, j.inv.OrderedByCustomerID, j.merchantID); err != nil {
@@ -86,6 +94,22 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 	}
 	if j.inv.OrderedByCustomerID != "" && !look.OrderedByFound {
 		return createResult{}, core.Invalid("no such ordering customer", core.FieldError{Field: "ordered_by", Message: "no such customer"})
+	}
+	if j.route && j.inv.OrderedByCustomerID == "" {
+		// A register charge for the buying customer: its purchases may be
+		// collected (the engine then makes an order), or billed to its
+		// parent company.
+		if look.Collective {
+			return createResult{}, core.ErrCollects()
+		}
+		if look.ParentID != "" {
+			if err := parentRefusal(look.ParentFound, look.ParentActive, look.ParentInvoicing, look.ParentName); err != nil {
+				return createResult{}, err
+			}
+			j.inv.OrderedByCustomerID = j.inv.CustomerID
+			j.inv.CustomerID = look.ParentID
+			look.Name, look.DueDays = look.ParentName, look.ParentDueDays
+		}
 	}
 	inv := j.inv
 	inv.CustomerName = look.Name
@@ -122,6 +146,20 @@ func customerRefusal(found, active, invoicingEnabled bool) error {
 	return nil
 }
 
+// parentRefusal is why a customer's parent company may not be invoiced
+// (CodeInvalid naming customer_id), or nil.
+func parentRefusal(found, active, invoicingEnabled bool, name string) error {
+	switch {
+	case !found:
+		return invalidCustomer("its parent company does not exist")
+	case !active:
+		return invalidCustomer("parent company " + name + " is not active")
+	case !invoicingEnabled:
+		return invalidCustomer("invoicing is not enabled for parent company " + name)
+	}
+	return nil
+}
+
 func refUsedByOrder() error {
 	return &core.Error{Code: core.CodeConflict, Message: "external reference already used",
 		Fields: []core.FieldError{{Field: "external_ref", Message: "already identifies a collected order"}}}
@@ -149,12 +187,17 @@ func prepareInvoiceStmts(ctx context.Context, db *sqlite.DB) (*invoiceStmts, err
 			o.id IS NOT NULL AS order_exists,
 			c.id IS NOT NULL AS found, COALESCE(c.name, '') AS name, COALESCE(c.active, 0) AS active,
 			COALESCE(c.invoicing_enabled, 0) AS invoicing_enabled, COALESCE(c.due_days, 0) AS due_days,
-			ob.id IS NOT NULL AS ordered_by_found
+			ob.id IS NOT NULL AS ordered_by_found,
+			COALESCE(c.collective_enabled, 0) AS collective, COALESCE(c.parent_customer_id, '') AS parent_id,
+			pc.id IS NOT NULL AS parent_found, COALESCE(pc.name, '') AS parent_name,
+			COALESCE(pc.active, 0) AS parent_active, COALESCE(pc.invoicing_enabled, 0) AS parent_invoicing_enabled,
+			COALESCE(pc.due_days, 0) AS parent_due_days
 			FROM (SELECT 1) AS one
 			LEFT JOIN invoices i ON i.merchant_id = ? AND i.external_ref = ?
 			LEFT JOIN orders o ON o.merchant_id = ? AND o.external_ref = ?
 			LEFT JOIN customers c ON c.id = ? AND c.merchant_id = ?
-			LEFT JOIN customers ob ON ob.id = ? AND ob.merchant_id = ?`},
+			LEFT JOIN customers ob ON ob.id = ? AND ob.merchant_id = ?
+			LEFT JOIN customers pc ON pc.id = c.parent_customer_id AND pc.merchant_id = c.merchant_id`},
 		{&st.series, `INSERT INTO invoice_series (merchant_id, next_number) VALUES (?, ? + 1)
 			ON CONFLICT (merchant_id) DO UPDATE SET next_number = next_number + 1
 			RETURNING next_number - 1`},

@@ -111,6 +111,7 @@ func (p *Provider) Describe(ctx context.Context) (core.Descriptor, error) {
 			OwnsCustomers:      false,
 			Invoices:           true,
 			Drafts:             true,
+			RoutesCharges:      true,
 			CreditInvoices:     true,
 			CollectiveInvoices: true,
 			PDF:                true,

@@ -387,6 +387,7 @@ type Capabilities struct {
 	SalesExport                     bool                   `protobuf:"varint,8,opt,name=sales_export,json=salesExport,proto3" json:"sales_export,omitempty"`
 	LedgerAccounts                  bool                   `protobuf:"varint,9,opt,name=ledger_accounts,json=ledgerAccounts,proto3" json:"ledger_accounts,omitempty"`
 	Drafts                          bool                   `protobuf:"varint,10,opt,name=drafts,proto3" json:"drafts,omitempty"`
+	RoutesCharges                   bool                   `protobuf:"varint,11,opt,name=routes_charges,json=routesCharges,proto3" json:"routes_charges,omitempty"`
 	unknownFields                   protoimpl.UnknownFields
 	sizeCache                       protoimpl.SizeCache
 }
@@ -487,6 +488,13 @@ func (x *Capabilities) GetLedgerAccounts() bool {
 func (x *Capabilities) GetDrafts() bool {
 	if x != nil {
 		return x.Drafts
+	}
+	return false
+}
+
+func (x *Capabilities) GetRoutesCharges() bool {
+	if x != nil {
+		return x.RoutesCharges
 	}
 	return false
 }
@@ -1653,7 +1661,9 @@ type InvoiceRequest struct {
 	// draft stores an editable, unnumbered draft instead of posting.
 	Draft bool `protobuf:"varint,16,opt,name=draft,proto3" json:"draft,omitempty"`
 	// ordered_by is the buying customer when customer_id is its parent.
-	OrderedBy     string `protobuf:"bytes,17,opt,name=ordered_by,json=orderedBy,proto3" json:"ordered_by,omitempty"`
+	OrderedBy string `protobuf:"bytes,17,opt,name=ordered_by,json=orderedBy,proto3" json:"ordered_by,omitempty"`
+	// route: resolve customer_id as a register charge (Capabilities.routes_charges).
+	Route         bool `protobuf:"varint,18,opt,name=route,proto3" json:"route,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1805,6 +1815,13 @@ func (x *InvoiceRequest) GetOrderedBy() string {
 		return x.OrderedBy
 	}
 	return ""
+}
+
+func (x *InvoiceRequest) GetRoute() bool {
+	if x != nil {
+		return x.Route
+	}
+	return false
 }
 
 type CreditLine struct {
@@ -4955,7 +4972,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12;\n" +
 	"\x06fields\x18\x02 \x03(\v2#.ledgerbridge.provider.v1.AuthFieldR\x06fields\x12%\n" +
 	"\x0efields_present\x18\x03 \x01(\bR\rfieldsPresent\x12A\n" +
-	"\x06oauth2\x18\x04 \x01(\v2).ledgerbridge.provider.v1.OAuth2EndpointsR\x06oauth2\"\xac\x03\n" +
+	"\x06oauth2\x18\x04 \x01(\v2).ledgerbridge.provider.v1.OAuth2EndpointsR\x06oauth2\"\xd3\x03\n" +
 	"\fCapabilities\x12%\n" +
 	"\x0eowns_customers\x18\x01 \x01(\bR\rownsCustomers\x12<\n" +
 	"\x1aadjustable_customer_fields\x18\x02 \x03(\tR\x18adjustableCustomerFields\x12K\n" +
@@ -4967,7 +4984,8 @@ const file_provider_proto_rawDesc = "" +
 	"\fsales_export\x18\b \x01(\bR\vsalesExport\x12'\n" +
 	"\x0fledger_accounts\x18\t \x01(\bR\x0eledgerAccounts\x12\x16\n" +
 	"\x06drafts\x18\n" +
-	" \x01(\bR\x06drafts\"\xe3\x01\n" +
+	" \x01(\bR\x06drafts\x12%\n" +
+	"\x0eroutes_charges\x18\v \x01(\bR\rroutesCharges\"\xe3\x01\n" +
 	"\n" +
 	"Descriptor\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
@@ -5105,7 +5123,7 @@ const file_provider_proto_rawDesc = "" +
 	"\torder_ids\x18  \x03(\tR\borderIds\x12*\n" +
 	"\x11order_ids_present\x18! \x01(\bR\x0forderIdsPresent\x12\x1f\n" +
 	"\vemail_error\x18\" \x01(\tR\n" +
-	"emailError\"\xf0\x04\n" +
+	"emailError\"\x86\x05\n" +
 	"\x0eInvoiceRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
@@ -5128,7 +5146,8 @@ const file_provider_proto_rawDesc = "" +
 	"\x05total\x18\x0f \x01(\x03R\x05total\x12\x14\n" +
 	"\x05draft\x18\x10 \x01(\bR\x05draft\x12\x1d\n" +
 	"\n" +
-	"ordered_by\x18\x11 \x01(\tR\torderedBy\"<\n" +
+	"ordered_by\x18\x11 \x01(\tR\torderedBy\x12\x14\n" +
+	"\x05route\x18\x12 \x01(\bR\x05route\"<\n" +
 	"\n" +
 	"CreditLine\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x1a\n" +
