@@ -2,6 +2,7 @@ package spiristest
 
 import (
 	"fmt"
+	"github.com/ledgerbridge/ledgerbridge/providers/internal/textpdf"
 	"net/http"
 	"slices"
 	"sort"
@@ -737,7 +738,7 @@ func (s *Server) invoicePDF(inv *Invoice) []byte {
 		"Moms: "+inv.TotalVatAmount.StringFixed(2),
 		"Avrundning: "+inv.TotalRoundings.StringFixed(2),
 		"Att betala: "+inv.TotalAmount.StringFixed(2)+" "+deref(inv.CurrencyCode))
-	return minimalPDF(lines)
+	return textpdf.Render(lines)
 }
 
 func deref(s *string) string {

@@ -2,7 +2,7 @@ package tripletextest
 
 import (
 	"fmt"
-	"strings"
+	"github.com/ledgerbridge/ledgerbridge/providers/internal/textpdf"
 )
 
 // invoiceOpts are the query parameters of the invoicing actions.
@@ -434,57 +434,5 @@ func invoicePDF(c *call) (*result, *apiError) {
 		lines = append(lines, fmt.Sprintf("%s  %s x  %s", l.Description, l.Count.String(), l.AmountIncludingVat))
 	}
 	lines = append(lines, "Å betale: NOK "+inv.Amount.String())
-	return &result{status: 200, raw: minimalPDF(lines), contentType: "application/pdf"}, nil
-}
-
-// minimalPDF renders text lines as a one-page PDF 1.4 document with a
-// correct cross-reference table. Text is Latin-1 (WinAnsi) encoded.
-func minimalPDF(lines []string) []byte {
-	var content strings.Builder
-	content.WriteString("BT /F1 12 Tf 56 780 Td 16 TL\n")
-	for _, l := range lines {
-		content.WriteString("(" + pdfEscape(l) + ") Tj T*\n")
-	}
-	content.WriteString("ET\n")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
-	}
-	var b strings.Builder
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return []byte(b.String())
-}
-
-func pdfEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '(' || r == ')' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20:
-			b.WriteByte(' ')
-		case r < 0x80:
-			b.WriteRune(r)
-		case r < 0x100:
-			b.WriteByte(byte(r)) // WinAnsi agrees with Latin-1 here
-		default:
-			b.WriteByte('?')
-		}
-	}
-	return b.String()
+	return &result{status: 200, raw: textpdf.Render(lines), contentType: "application/pdf"}, nil
 }

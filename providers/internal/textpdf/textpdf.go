@@ -1,4 +1,6 @@
-package spiristest
+// Package textpdf writes the small, valid one-page PDFs the provider mocks
+// serve as invoice documents, so clients can check a real PDF comes back.
+package textpdf
 
 import (
 	"bytes"
@@ -6,9 +8,9 @@ import (
 	"strings"
 )
 
-// minimalPDF renders lines of text as a valid one-page PDF 1.4 with
+// Render renders lines of text as a valid one-page PDF 1.4 with
 // Helvetica; characters outside Latin-1 print as "?".
-func minimalPDF(lines []string) []byte {
+func Render(lines []string) []byte {
 	var content bytes.Buffer
 	content.WriteString("BT /F1 11 Tf 56 780 Td 14 TL\n")
 	for _, l := range lines {
