@@ -2,7 +2,6 @@ package exports
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -74,7 +73,7 @@ func (s *Service) List(ctx context.Context, p core.Principal, q ListQuery) (DayP
 	if len(days) > limit {
 		days = days[:limit]
 		last := days[limit-1]
-		page.NextCursor = encodeCursor(DayKey{LocationID: last.LocationID, BusinessDate: last.BusinessDate})
+		page.NextCursor = core.EncodeCursor(DayKey{LocationID: last.LocationID, BusinessDate: last.BusinessDate})
 	}
 	t, found := s.targetForDisplay(ctx, m.ID)
 	page.Days = make([]Day, len(days))
@@ -115,20 +114,13 @@ func checkRange(from, to core.Date, maxDays int) []core.FieldError {
 	return errs
 }
 
-func encodeCursor(k DayKey) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(string(k.BusinessDate) + "\x00" + k.LocationID))
-}
-
+// decodeCursor reads the position after a page's last day.
 func decodeCursor(c string) (*DayKey, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return nil, err
+	var k DayKey
+	if err := core.DecodeCursor(c, &k); err != nil || !k.BusinessDate.Valid() || k.LocationID == "" {
+		return nil, core.ErrInvalidCursor()
 	}
-	date, loc, ok := strings.Cut(string(b), "\x00")
-	if !ok || !core.Date(date).Valid() || loc == "" {
-		return nil, fmt.Errorf("malformed cursor")
-	}
-	return &DayKey{LocationID: loc, BusinessDate: core.Date(date)}, nil
+	return &k, nil
 }
 
 // RunRequest is the body of POST /v1/exports/run.

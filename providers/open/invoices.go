@@ -3,7 +3,6 @@ package open
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -405,22 +404,6 @@ var invoiceSortSQL = map[string]string{
 	core.SortStatus:      derivedStatus,
 }
 
-func encodeOffsetCursor(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
-}
-
-func decodeOffsetCursor(s string) (int, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		if rest, ok := strings.CutPrefix(string(b), "o:"); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 0 {
-				return n, nil
-			}
-		}
-	}
-	return 0, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
-}
-
 // ListInvoices returns a page of the merchant's invoices and credit invoices
 // with their VAT breakdown but without lines. From and To bound the invoice
 // date inclusively; Status filters on the status as of q.Today (default: the
@@ -571,4 +554,19 @@ func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id
 		return core.Invoice{}, dbError("mark invoice paid", err)
 	}
 	return p.GetInvoice(ctx, conn, id)
+}
+
+// offsetCursor is a page's position in a list sorted by any column.
+type offsetCursor struct {
+	Offset int `json:"o"`
+}
+
+func encodeOffsetCursor(offset int) string { return core.EncodeCursor(offsetCursor{offset}) }
+
+func decodeOffsetCursor(s string) (int, error) {
+	var c offsetCursor
+	if err := core.DecodeCursor(s, &c); err != nil || c.Offset < 0 {
+		return 0, core.ErrInvalidCursor()
+	}
+	return c.Offset, nil
 }

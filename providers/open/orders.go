@@ -3,8 +3,6 @@ package open
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -296,23 +294,6 @@ type orderCursor struct {
 	Seq int64 `json:"s"`
 }
 
-func decodeOrderCursor(s string) (orderCursor, error) {
-	var c orderCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.Seq <= 0 {
-		return orderCursor{}, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
-	}
-	return c, nil
-}
-
-func encodeOrderCursor(c orderCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // ListOrders returns a page of the merchant's orders, oldest first (in the
 // order they were stored), with their lines and VAT breakdown, optionally
 // only those of q.CustomerID and/or with q.Status (open or invoiced).
@@ -571,4 +552,14 @@ func (p *Provider) collectiveInTx(ctx context.Context, tx *sqlx.Tx, merchantID s
 	inv.ProviderRef = fmt.Sprint(n)
 	inv.OCR = ocrOf(rules.country, n)
 	return inv, nil
+}
+
+func encodeOrderCursor(c orderCursor) string { return core.EncodeCursor(c) }
+
+func decodeOrderCursor(s string) (orderCursor, error) {
+	var c orderCursor
+	if err := core.DecodeCursor(s, &c); err != nil || c.Seq <= 0 {
+		return orderCursor{}, core.ErrInvalidCursor()
+	}
+	return c, nil
 }

@@ -3,8 +3,6 @@ package open
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -154,23 +152,6 @@ func (p *Provider) indexName(ctx context.Context, tx *sqlx.Tx, merchantID, custo
 type customerCursor struct {
 	Name string `json:"n"`
 	ID   string `json:"i"`
-}
-
-func encodeCustomerCursor(c customerCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCustomerCursor(s string) (customerCursor, error) {
-	var c customerCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == "" {
-		return customerCursor{}, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
-	}
-	return c, nil
 }
 
 // customerColumnsOf is customerColumns qualified with a table alias.
@@ -392,4 +373,14 @@ func mergeCustomerRows(a, b []customerRow) []customerRow {
 		}
 	}
 	return out
+}
+
+func encodeCustomerCursor(c customerCursor) string { return core.EncodeCursor(c) }
+
+func decodeCustomerCursor(s string) (customerCursor, error) {
+	var c customerCursor
+	if err := core.DecodeCursor(s, &c); err != nil || c.ID == "" {
+		return customerCursor{}, core.ErrInvalidCursor()
+	}
+	return c, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -185,22 +184,6 @@ type customerCursor struct {
 	ID   string `json:"i"`
 }
 
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, v)
-	}
-	if err != nil {
-		return core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
-	}
-	return nil
-}
-
 // SearchCustomers returns a page of the merchant's Spiris customers from the
 // local copy, ordered by name (case-insensitively) then id. An empty q lists
 // every customer; otherwise a customer matches when q is a case-insensitive
@@ -219,7 +202,7 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	}
 	var cur customerCursor
 	if q.Cursor != "" {
-		if err := decodeCursor(q.Cursor, &cur); err != nil {
+		if err := core.DecodeCursor(q.Cursor, &cur); err != nil {
 			return core.CustomerPage{}, err
 		}
 		if cur.ID == "" {
@@ -254,7 +237,7 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	for i, r := range rows {
 		if i == limit {
 			last := rows[limit-1]
-			page.NextCursor = encodeCursor(customerCursor{Name: last.Name, ID: last.ID})
+			page.NextCursor = core.EncodeCursor(customerCursor{Name: last.Name, ID: last.ID})
 			break
 		}
 		var c core.Customer

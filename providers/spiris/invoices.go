@@ -611,7 +611,7 @@ func (p *Provider) ListInvoices(ctx context.Context, conn core.Connection, q cor
 	var cur *invoiceCursor
 	if q.Cursor != "" {
 		cur = &invoiceCursor{}
-		if err := decodeCursor(q.Cursor, cur); err != nil || cur.ID == "" {
+		if err := core.DecodeCursor(q.Cursor, cur); err != nil || cur.ID == "" {
 			errs = append(errs, core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
 		}
 	}
@@ -676,7 +676,7 @@ func (p *Provider) ListInvoices(ctx context.Context, conn core.Connection, q cor
 	end := min(start+limit, len(invs))
 	page.Invoices = invs[start:end]
 	if end < len(invs) && end > start {
-		page.NextCursor = encodeCursor(sortKey(invs[end-1], sortCol))
+		page.NextCursor = core.EncodeCursor(sortKey(invs[end-1], sortCol))
 	}
 	return page, nil
 }

@@ -3,7 +3,6 @@ package tripletex
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -426,26 +425,6 @@ type customerCursor struct {
 	ID   string `json:"i"`
 }
 
-func encodeCustomerCursor(c customerCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCustomerCursor(s string) (customerCursor, error) {
-	if s == "" {
-		return customerCursor{}, nil
-	}
-	var c customerCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	if err != nil || c.ID == "" {
-		return customerCursor{}, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor of this list"})
-	}
-	return c, nil
-}
-
 func onlyDigits(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -454,4 +433,18 @@ func onlyDigits(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func encodeCustomerCursor(c customerCursor) string { return core.EncodeCursor(c) }
+
+// decodeCustomerCursor reads a page cursor; "" is the first page.
+func decodeCustomerCursor(s string) (customerCursor, error) {
+	var c customerCursor
+	if s == "" {
+		return c, nil
+	}
+	if err := core.DecodeCursor(s, &c); err != nil || c.ID == "" {
+		return customerCursor{}, core.ErrInvalidCursor()
+	}
+	return c, nil
 }

@@ -2,13 +2,11 @@ package tripletex
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -626,28 +624,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func encodeOffset(n int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(n)))
-}
-
-func decodeOffset(s string) (int, error) {
-	if s == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	n, ok := 0, false
-	if err == nil {
-		if rest, cut := strings.CutPrefix(string(b), "o:"); cut {
-			n, err = strconv.Atoi(rest)
-			ok = err == nil && n >= 0
-		}
-	}
-	if !ok {
-		return 0, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor of this list"})
-	}
-	return n, nil
-}
-
 // CreditInvoice nullifies an invoice with a Tripletex credit note
 // (PUT /invoice/{id}/:createCreditNote, not sent to the customer). Tripletex
 // credits whole invoices only, so req.Lines must be empty or credit every
@@ -896,4 +872,23 @@ func (p *Provider) InvoicePDF(ctx context.Context, conn core.Connection, id stri
 		ct = "application/pdf"
 	}
 	return core.Document{ContentType: ct, Filename: fmt.Sprintf("%s-%d.pdf", name, inv.InvoiceNumber), Data: resp.body}, nil
+}
+
+// offsetCursor is a page's position in the filtered, sorted invoices.
+type offsetCursor struct {
+	Offset int `json:"o"`
+}
+
+func encodeOffset(n int) string { return core.EncodeCursor(offsetCursor{n}) }
+
+// decodeOffset reads a page cursor; "" is the first page.
+func decodeOffset(s string) (int, error) {
+	var c offsetCursor
+	if s == "" {
+		return 0, nil
+	}
+	if err := core.DecodeCursor(s, &c); err != nil || c.Offset < 0 {
+		return 0, core.ErrInvalidCursor()
+	}
+	return c.Offset, nil
 }
