@@ -113,3 +113,15 @@ func requireDigits(s string) error {
 	}
 	return nil
 }
+
+// Digits keeps only the ASCII digits of s: the search key of an
+// organization or customer number, so "556016-0680", "556016 0680" and
+// "5560160680" find the same customer.
+func Digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}

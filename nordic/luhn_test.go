@@ -108,3 +108,11 @@ func FuzzLuhn(f *testing.F) {
 		}
 	})
 }
+
+func TestDigits(t *testing.T) {
+	for in, want := range map[string]string{"556016-0680": "5560160680", " 991 825 827 MVA": "991825827", "SE556016068001": "556016068001", "": "", "abc": ""} {
+		if got := Digits(in); got != want {
+			t.Errorf("Digits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 )
 
 var (
@@ -51,7 +52,7 @@ func seedCustomers(tb testing.TB, p *Provider, n int) {
 			name := benchName(i)
 			org := fmt.Sprintf("55%04d-%04d", i/10000, i%10000)
 			id := core.NewID("cus")
-			if _, err := stmt.Exec(id, connA.MerchantID, i, name, normalizeName(name), org, orgDigits(org), now, now); err != nil {
+			if _, err := stmt.Exec(id, connA.MerchantID, i, name, normalizeName(name), org, nordic.Digits(org), now, now); err != nil {
 				return err
 			}
 			for _, g := range nameTrigrams(normalizeName(name)) {

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 )
 
 // customerRow is a customers row.
@@ -73,18 +74,6 @@ func (r customerRow) customer() core.Customer {
 // normalizeName is the search key of a name: Unicode lower case, so "Åre"
 // matches "åre" (SQLite's own lower() folds ASCII only).
 func normalizeName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
-
-// orgDigits keeps only the digits of an organization number, so
-// "556016-0680" and "5560160680" are the same key.
-func orgDigits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
 
 // GetCustomer returns one of the merchant's customers. Errors: CodeInvalid
 // (no merchant), CodeNotFound (no such customer, or another merchant's).
@@ -170,7 +159,7 @@ func rowOf(merchantID string, number int64, c core.Customer) customerRow {
 		Name:                 c.Name,
 		NameLower:            normalizeName(c.Name),
 		OrganizationNumber:   c.OrganizationNumber,
-		OrgDigits:            orgDigits(c.OrganizationNumber),
+		OrgDigits:            nordic.Digits(c.OrganizationNumber),
 		Email:                c.Email,
 		Phone:                c.Phone,
 		BillingLine1:         c.BillingAddress.Line1,

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
@@ -202,7 +203,7 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	afterSQL, afterArgs := afterClause("name_lower", "id", after)
 	var arms []string
 	var args []any
-	if digits := orgDigits(text); digits != "" {
+	if digits := nordic.Digits(text); digits != "" {
 		arms = append(arms, `SELECT `+customerColumns+` FROM customers INDEXED BY customers_merchant_org WHERE merchant_id = ? AND org_digits = ?`+afterSQL)
 		args = append(append(args, conn.MerchantID, digits), afterArgs...)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
@@ -191,7 +192,7 @@ type bruteCustomer struct {
 func bruteForce(all []bruteCustomer, q string) []string {
 	text := strings.TrimSpace(q)
 	key := normalizeName(text)
-	digits := orgDigits(text)
+	digits := nordic.Digits(text)
 	var out []bruteCustomer
 	for _, c := range all {
 		if strings.Contains(c.NameLower, key) || (digits != "" && c.OrgDigits == digits) || strconv.FormatInt(c.Number, 10) == text {

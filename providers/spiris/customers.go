@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
@@ -62,16 +63,6 @@ func customerOf(c apiCustomer) core.Customer {
 	return out
 }
 
-func digitsOf(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // storeCustomers upserts customers into the merchant's copy inside tx.
 func storeCustomers(ctx context.Context, tx *sqlx.Tx, merchantID string, cs []core.Customer, at string) error {
 	stmt, err := tx.PreparexContext(ctx, `INSERT INTO customers (merchant_id, id, number, name_lower, org_digits, data, synced_at)
@@ -87,7 +78,7 @@ func storeCustomers(ctx context.Context, tx *sqlx.Tx, merchantID string, cs []co
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(ctx, merchantID, c.ID, c.Number, strings.ToLower(c.Name), digitsOf(c.OrganizationNumber), string(data), at); err != nil {
+		if _, err := stmt.ExecContext(ctx, merchantID, c.ID, c.Number, strings.ToLower(c.Name), nordic.Digits(c.OrganizationNumber), string(data), at); err != nil {
 			return err
 		}
 	}
@@ -216,7 +207,7 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	lower := strings.ToLower(text)
 	digits := ""
 	if text != "" && strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) }) < 0 {
-		digits = digitsOf(text)
+		digits = nordic.Digits(text)
 	}
 	var rows []struct {
 		Name string `db:"name_lower"`

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
@@ -141,7 +142,7 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	term := strings.ToLower(strings.TrimSpace(q.Q))
 	digits := ""
 	if term != "" && !strings.ContainsFunc(term, unicode.IsLetter) {
-		digits = onlyDigits(term)
+		digits = nordic.Digits(term)
 	}
 	rows, err := p.db.Reader().QueryxContext(ctx, `
 		SELECT id, name_lower, data FROM customers
@@ -385,7 +386,7 @@ func insertCustomer(ctx context.Context, tx *sqlx.Tx, merchant string, s storedC
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (merchant_id, id) DO UPDATE SET number = excluded.number, name_lower = excluded.name_lower,
 			org_digits = excluded.org_digits, data = excluded.data`,
-		merchant, c.ID, c.Number, strings.ToLower(c.Name), onlyDigits(c.OrganizationNumber), string(data))
+		merchant, c.ID, c.Number, strings.ToLower(c.Name), nordic.Digits(c.OrganizationNumber), string(data))
 	return err
 }
 
@@ -423,16 +424,6 @@ func (p *Provider) storedCustomer(ctx context.Context, merchant, id string) (sto
 type customerCursor struct {
 	Name string `json:"n"`
 	ID   string `json:"i"`
-}
-
-func onlyDigits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func encodeCustomerCursor(c customerCursor) string { return core.EncodeCursor(c) }
