@@ -23,17 +23,20 @@ const (
 
 // GetInvoiceSettings returns the merchant's saved invoice settings; found is
 // false when none were saved yet. It answers from memory after the first
-// read (see settingsCache), yet always with what the database holds at some
-// instant during the call: never with settings older than those of a
-// PutInvoiceSettings that returned before it, nor older than those an
-// earlier call returned. The returned value shares no memory with the
+// read (see settingsCache), never with settings older than those of a
+// PutInvoiceSettings that returned before it. The returned value shares no memory with the
 // Store. Errors: CodeNotFound for an unknown merchant; CodeInternal if the
 // stored settings cannot be decoded.
 func (s *Store) GetInvoiceSettings(ctx context.Context, merchantID string) (core.InvoiceSettings, bool, error) {
-	settings, found, gen, hit := s.settings.get(merchantID)
-	if hit {
+	if settings, found, hit := s.settings.get(merchantID); hit {
 		return settings, found, nil
 	}
+	s.settings.load.Lock()
+	defer s.settings.load.Unlock()
+	if settings, found, hit := s.settings.get(merchantID); hit {
+		return settings, found, nil // filled while this call waited
+	}
+	var settings core.InvoiceSettings
 	var row struct {
 		ID       string         `db:"id"`
 		Settings sql.NullString `db:"settings"`
@@ -50,8 +53,8 @@ func (s *Store) GetInvoiceSettings(ctx context.Context, merchantID string) (core
 				"store: malformed invoice settings of merchant %q: %v", merchantID, err)
 		}
 	}
-	s.settings.fill(merchantID, gen, settings, row.Settings.Valid)
-	return cloneSettings(settings), row.Settings.Valid, nil
+	s.settings.set(merchantID, settings, row.Settings.Valid, true)
+	return settings, row.Settings.Valid, nil
 }
 
 // PutInvoiceSettings saves the merchant's invoice settings whole, replacing
@@ -72,16 +75,9 @@ func (s *Store) PutInvoiceSettings(ctx context.Context, merchantID string, setti
 		return core.Errorf(core.CodeInternal, "store: decode invoice settings: %v", err)
 	}
 	updated := formatTime(time.Now())
-	var (
-		seq       uint64
-		committed bool
-	)
-	s.settings.begin(merchantID)
-	defer func() { s.settings.end(merchantID, committed, seq, stored) }()
+	s.settings.load.Lock()
+	defer s.settings.load.Unlock()
 	err = s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		// Taken inside the transaction, so sequence order is commit order
-		// (writes run one at a time); a re-run takes a new one.
-		seq = s.settings.next()
 		// Once started, run to the end: see BeginIdempotent.
 		ctx := context.WithoutCancel(ctx)
 		_, err := tx.StmtxContext(ctx, s.stmts.putInvoiceSettings).ExecContext(ctx, merchantID, string(data), updated)
@@ -90,10 +86,11 @@ func (s *Store) PutInvoiceSettings(ctx context.Context, merchantID string, setti
 		}
 		return err
 	})
+	// A failed write may still have committed: forget what is cached.
+	s.settings.set(merchantID, stored, true, err == nil)
 	if err != nil {
 		return dbError("put invoice settings", err)
 	}
-	committed = true
 	return nil
 }
 

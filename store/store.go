@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -191,36 +190,21 @@ func (c *merchantCache) put(m core.Merchant) {
 // build the provider connection. Unlike merchants, settings change, so the
 // cache is correct only because this process is the only writer of
 // invoice_settings: no command or other process may write that table while
-// the gateway runs (one that must has to go through a running gateway, or
-// this cache has to go). Unknown merchants are never cached.
+// the gateway runs. Unknown merchants are never cached.
 //
-// Reads are linearizable: a Get returns what the database holds at some
-// instant during the call, so it never returns settings older than those of
-// a Put that returned before it, nor older than those an earlier Get
-// returned. Three rules make that so:
-//   - While a Put for a merchant is in flight (writing), Gets for it bypass
-//     the cache and read the database, which is always current.
-//   - A Get that missed fills the cache only if no Put ended (gen) since it
-//     began reading, so what it read is current unless a Put is in flight,
-//     and that Put replaces or drops the entry when it ends. A fill never
-//     replaces an entry.
-//   - A Put updates the cache after its commit. Each Put takes a sequence
-//     number inside its write transaction, where writes run one at a time,
-//     so sequence order is commit order; an update never replaces an entry
-//     with a higher one, so overlapping Puts leave the last committed.
-//     Filled entries have sequence 0.
+// Hits take only the read lock. A Put, and a Get that misses, hold load for
+// the whole database round trip and the cache update, so a miss never
+// caches what a concurrent Put is replacing and a Put that returned is what
+// every later Get sees. Both are rare next to hits.
 type settingsCache struct {
-	mu      sync.RWMutex
-	m       map[string]settingsEntry
-	writing map[string]int // Puts in flight per merchant
-	gen     uint64         // bumped whenever a Put ends
-	seq     atomic.Uint64
+	mu   sync.RWMutex // guards m
+	load sync.Mutex   // serialises Puts and misses with their cache updates
+	m    map[string]settingsEntry
 }
 
 type settingsEntry struct {
 	settings core.InvoiceSettings // never handed out: callers get clones
 	found    bool
-	seq      uint64
 }
 
 // maxCachedSettings bounds the cache's memory; past it, settings of
@@ -228,58 +212,27 @@ type settingsEntry struct {
 const maxCachedSettings = 10_000
 
 func newSettingsCache() settingsCache {
-	return settingsCache{m: map[string]settingsEntry{}, writing: map[string]int{}}
+	return settingsCache{m: map[string]settingsEntry{}}
 }
 
-// get returns the cached settings (a clone) and hit=true, or on a miss the
-// generation to pass to fill.
-func (c *settingsCache) get(merchantID string) (s core.InvoiceSettings, found bool, gen uint64, hit bool) {
+// get returns the cached settings (a clone) and hit=true.
+func (c *settingsCache) get(merchantID string) (s core.InvoiceSettings, found, hit bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	e, ok := c.m[merchantID]
-	if !ok || c.writing[merchantID] > 0 {
-		return core.InvoiceSettings{}, false, c.gen, false
-	}
-	return cloneSettings(e.settings), e.found, 0, true
+	return cloneSettings(e.settings), e.found, ok
 }
 
-// fill caches what a read begun at generation gen found, unless a Put has
-// ended since or the merchant is cached already.
-func (c *settingsCache) fill(merchantID string, gen uint64, s core.InvoiceSettings, found bool) {
+// set caches settings (ok) or forgets the merchant (!ok); the caller holds
+// load.
+func (c *settingsCache) set(merchantID string, s core.InvoiceSettings, found, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.m[merchantID]; ok || c.gen != gen || len(c.m) >= maxCachedSettings {
-		return
-	}
-	c.m[merchantID] = settingsEntry{settings: cloneSettings(s), found: found}
-}
-
-// begin marks a Put for the merchant in flight; end must follow.
-func (c *settingsCache) begin(merchantID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.writing[merchantID]++
-}
-
-// next returns the sequence number of a Put's transaction.
-func (c *settingsCache) next() uint64 { return c.seq.Add(1) }
-
-// end ends a Put begun with begin. If it committed, as transaction seq, its
-// settings are cached unless a later transaction's are; if it failed (it
-// might still have committed), the merchant's entry is dropped.
-func (c *settingsCache) end(merchantID string, committed bool, seq uint64, s core.InvoiceSettings) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.writing[merchantID]--; c.writing[merchantID] <= 0 {
-		delete(c.writing, merchantID)
-	}
-	c.gen++
-	e, ok := c.m[merchantID]
+	_, cached := c.m[merchantID]
 	switch {
-	case !committed:
+	case !ok:
 		delete(c.m, merchantID)
-	case ok && e.seq > seq, !ok && len(c.m) >= maxCachedSettings:
-	default:
-		c.m[merchantID] = settingsEntry{settings: cloneSettings(s), found: true, seq: seq}
+	case cached || len(c.m) < maxCachedSettings:
+		c.m[merchantID] = settingsEntry{settings: cloneSettings(s), found: found}
 	}
 }
