@@ -339,25 +339,6 @@ func (s *Service) MarkNeedsReauth(ctx context.Context, integrationID, reason str
 	return err
 }
 
-// MarkReauthorized is MarkNeedsReauth's reverse, for when the merchant has
-// reconnected: a needs_reauth integration becomes active again and its
-// reason is cleared; an active one stays as it is. Errors: CodeNotFound;
-// CodeConflict for an integration in setup or disabled.
-func (s *Service) MarkReauthorized(ctx context.Context, integrationID string) error {
-	_, err := s.update(ctx, integrationID, func(r *Record) error {
-		switch r.Status {
-		case core.IntegrationNeedsReauth:
-			r.Status, r.StatusReason = core.IntegrationActive, ""
-			r.Problems = dropProblems(r.Problems, StepCredentials)
-		case core.IntegrationActive:
-		default:
-			return core.Errorf(core.CodeConflict, "integration %s is %s, not waiting for re-authorisation", r.ID, r.Status)
-		}
-		return nil
-	})
-	return err
-}
-
 // MerchantPaymentMethods lists, sorted, the payment methods activations
 // made available at all the merchant's locations ("invoice" once an
 // invoicing integration was activated). It checks no role: callers are the

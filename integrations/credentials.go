@@ -56,7 +56,18 @@ func (s *Service) PutCredentials(ctx context.Context, p core.Principal, id strin
 	if err != nil {
 		return Integration{}, err
 	}
-	saved, err := s.update(ctx, id, func(r *Record) error {
+	saved, err := s.saveCredentials(ctx, id, sealed)
+	if err != nil {
+		return Integration{}, err
+	}
+	return s.view(ctx, saved, d)
+}
+
+// saveCredentials stores sealed credentials on the integration, marks the
+// wizard's credentials step done, and makes an integration that needed
+// re-authorisation active again: new credentials are the reconnection.
+func (s *Service) saveCredentials(ctx context.Context, id string, sealed []byte) (Record, error) {
+	return s.update(ctx, id, func(r *Record) error {
 		r.Credentials = sealed
 		r.Problems = dropProblems(r.Problems, StepCredentials)
 		if r.Status == core.IntegrationNeedsReauth {
@@ -64,48 +75,6 @@ func (s *Service) PutCredentials(ctx context.Context, p core.Principal, id strin
 		}
 		return nil
 	})
-	if err != nil {
-		return Integration{}, err
-	}
-	return s.view(ctx, saved, d)
-}
-
-// StoreOAuthCredentials stores OAuth2 tokens obtained outside CompleteOAuth
-// (which is the gateway's callback and stores its own) for an oauth2
-// provider's integration, sealed like API tokens, replacing any stored
-// before. creds use the Credential* keys (CredentialExpiresAt in RFC 3339;
-// without it the access token is never refreshed ahead of time). It checks
-// no role: the caller has tied the tokens to the integration and its
-// merchant. It verifies nothing with the provider
-// (the token endpoint just issued them) and does not change the status
-// (see MarkReauthorized). Errors: CodeNotFound; CodeInvalid naming
-// "credentials" when creds is empty or the provider is not oauth2;
-// CodeConflict when the integration kept changing concurrently.
-func (s *Service) StoreOAuthCredentials(ctx context.Context, integrationID string, creds map[string]string) error {
-	r, err := s.store.GetIntegration(ctx, integrationID)
-	if err != nil {
-		return err
-	}
-	d, err := s.describe(ctx, r.Provider)
-	if err != nil {
-		return err
-	}
-	switch {
-	case d.Auth.Type != core.AuthOAuth2:
-		return core.Invalid("invalid credentials", core.FieldError{Field: "credentials", Message: displayName(d) + " does not connect with OAuth2"})
-	case len(creds) == 0:
-		return core.Invalid("invalid credentials", core.FieldError{Field: "credentials", Message: "no tokens"})
-	}
-	sealed, err := s.sealCredentials(r.ID, creds)
-	if err != nil {
-		return err
-	}
-	_, err = s.update(ctx, integrationID, func(r *Record) error {
-		r.Credentials = sealed
-		r.Problems = dropProblems(r.Problems, StepCredentials)
-		return nil
-	})
-	return err
 }
 
 // checkCredentialFields returns the declared fields, trimmed, or an error

@@ -552,15 +552,17 @@ func TestNeedsReauthAndReauthorisation(t *testing.T) {
 	if err != nil || !found || ac.Status != core.IntegrationNeedsReauth {
 		t.Fatalf("ActiveConnection = %+v %v %v", ac, found, err)
 	}
-	if err := f.svc.MarkReauthorized(ctx, id); err != nil {
+	// Reconnecting (new credentials, verified by the provider) makes it
+	// active again and clears the reason and the invalid step.
+	if _, err := f.svc.PutCredentials(ctx, f.admin, id, map[string]string{"employee_token": goodToken}); err != nil {
 		t.Fatal(err)
 	}
 	in, _ = f.svc.Get(ctx, f.admin, id)
-	if in.Status != core.IntegrationActive || in.StatusReason != "" {
-		t.Fatalf("after MarkReauthorized: %s %q", in.Status, in.StatusReason)
+	if in.Status != core.IntegrationActive || in.StatusReason != "" || step(t, in.Wizard, "credentials").Status != integrations.StepDone {
+		t.Fatalf("after reconnecting: %s %q %+v", in.Status, in.StatusReason, step(t, in.Wizard, "credentials"))
 	}
-	if err := f.svc.MarkReauthorized(ctx, id); err != nil {
-		t.Fatalf("MarkReauthorized on an active integration: %v", err)
+	if ac, _, _ := f.svc.ActiveConnection(ctx, "m1", core.ModeInvoicing); ac.Status != core.IntegrationActive {
+		t.Fatalf("the engine still sees %s", ac.Status)
 	}
 }
 
@@ -840,30 +842,5 @@ func BenchmarkActiveConnection(b *testing.B) {
 		if _, found, err := f.svc.ActiveConnection(ctx, "m1", core.ModeInvoicing); err != nil || !found {
 			b.Fatal(found, err)
 		}
-	}
-}
-
-func TestStoreOAuthCredentials(t *testing.T) {
-	f := newFixture(t)
-	in, err := f.svc.Create(ctx, f.admin, "oauthy", bookkeeping)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.StoreOAuthCredentials(ctx, in.ID, nil); core.Code(err) != core.CodeInvalid {
-		t.Fatalf("no tokens: %v", err)
-	}
-	if err := f.svc.StoreOAuthCredentials(ctx, in.ID, map[string]string{"access_token": "at", "refresh_token": "rt"}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := f.svc.Get(ctx, f.admin, in.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.Connected || step(t, got.Wizard, "credentials").Status != integrations.StepDone {
-		t.Fatalf("after storing tokens: connected %v wizard %+v", got.Connected, got.Wizard)
-	}
-	tokenInt, _ := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
-	if err := f.svc.StoreOAuthCredentials(ctx, tokenInt.ID, map[string]string{"access_token": "at"}); core.Code(err) != core.CodeInvalid {
-		t.Fatalf("api_token provider: %v", err)
 	}
 }

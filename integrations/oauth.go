@@ -296,14 +296,7 @@ func (s *Service) CompleteOAuth(ctx context.Context, code, state string) (Integr
 	}
 	defer s.tokens.release(l)
 	l.pending, l.failedAt, l.failErr = nil, time.Time{}, nil
-	saved, err := s.update(context.WithoutCancel(ctx), r.ID, func(r *Record) error {
-		r.Credentials = sealed
-		r.Problems = dropProblems(r.Problems, StepCredentials)
-		if r.Status == core.IntegrationNeedsReauth {
-			r.Status, r.StatusReason = core.IntegrationActive, ""
-		}
-		return nil
-	})
+	saved, err := s.saveCredentials(context.WithoutCancel(ctx), r.ID, sealed)
 	if err != nil {
 		return Integration{}, err
 	}
