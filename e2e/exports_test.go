@@ -14,52 +14,6 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 )
 
-// exportRow is a row of GET /v1/exports.
-type exportRow struct {
-	LocationID   string `json:"location_id"`
-	BusinessDate string `json:"business_date"`
-	Status       string `json:"status"`
-	Message      string `json:"message"`
-	ExternalRef  string `json:"external_ref"`
-	ProviderRef  string `json:"provider_ref"`
-	Attempts     int    `json:"attempts"`
-	Receipts     int    `json:"receipts"`
-}
-
-func (r exportRow) key() string { return r.LocationID + " " + r.BusinessDate }
-
-// listExports returns every row of GET /v1/exports in [from, to], by
-// "location date".
-func listExports(t *testing.T, g *gateway, key, from, to string) map[string]exportRow {
-	t.Helper()
-	out := map[string]exportRow{}
-	cursor := ""
-	for {
-		var page struct {
-			Data       []exportRow `json:"data"`
-			NextCursor string      `json:"next_cursor"`
-		}
-		g.must("GET", "/v1/exports?from="+from+"&to="+to+"&limit=500&cursor="+cursor, key, nil, "", 200).decode(t, &page)
-		for _, r := range page.Data {
-			out[r.key()] = r
-		}
-		if page.NextCursor == "" {
-			return out
-		}
-		cursor = page.NextCursor
-	}
-}
-
-func countStatus(rows map[string]exportRow, status string) int {
-	n := 0
-	for _, r := range rows {
-		if r.Status == status {
-			n++
-		}
-	}
-	return n
-}
-
 // sieBooking is one voucher in the sie provider's own database.
 type sieBooking struct {
 	ExternalRef string

@@ -94,28 +94,12 @@ spiris:
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{
 		"export_start_date": day(3), "invoicing_enabled": true,
 	}, "", 200)
-	var sug struct {
-		Mapping map[string]any `json:"mapping"`
-	}
-	g.must("GET", "/v1/integrations/"+intg.ID+"/mapping/suggestion", admin, nil, "", 200).decode(t, &sug)
-	g.must("PUT", "/v1/integrations/"+intg.ID+"/mapping", admin, sug.Mapping, "", 200)
-	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200).decode(t, &intg)
-	if intg.Status != "active" {
-		t.Fatalf("integration %s", intg.Status)
-	}
+	activateWithSuggestion(t, g, admin, intg.ID)
 
 	// The register finds the Spiris customer and charges it by invoice.
-	var found struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	g.must("GET", "/v1/customers?q=5560160680", cashier, nil, "", 200).decode(t, &found)
-	if len(found.Data) != 1 {
-		t.Fatalf("customer search: %+v", found)
-	}
+	customer := findCustomer(t, g, cashier, "5560160680")
 	var res chargeResult
-	g.must("POST", "/v1/charges", cashier, charge(found.Data[0].ID, 1), "k-1", 201).decode(t, &res)
+	g.must("POST", "/v1/charges", cashier, charge(customer, 1), "k-1", 201).decode(t, &res)
 	g.must("POST", "/v1/refunds", cashier, map[string]any{"invoice_id": res.Invoice.ID}, "r-1", 201)
 
 	// Three days of sales, closed; the export engine books one voucher each.
@@ -131,23 +115,10 @@ spiris:
 	for back := 3; back >= 1; back-- {
 		sellAndClose(back)
 	}
+	waitExported(t, g, admin, day(3), day(1), 3)
 	var exports struct {
-		Data []struct {
-			BusinessDate string `json:"business_date"`
-			Status       string `json:"status"`
-			Message      string `json:"message"`
-		} `json:"data"`
+		Data []exportRow `json:"data"`
 	}
-	waitFor(t, "three exported days", 30*time.Second, func() bool {
-		g.must("GET", "/v1/exports?from="+day(3)+"&to="+day(1), admin, nil, "", 200).decode(t, &exports)
-		n := 0
-		for _, d := range exports.Data {
-			if d.Status == "succeeded" {
-				n++
-			}
-		}
-		return n == 3
-	})
 
 	assertMockHolds(t, mock, 1, 1, 3)
 
@@ -172,7 +143,7 @@ spiris:
 		}
 		return todays.Status == "pending" && strings.Contains(todays.Message, "re-authorised")
 	})
-	r, err := g.do("POST", "/v1/charges", cashier, charge(found.Data[0].ID, 2), "k-2")
+	r, err := g.do("POST", "/v1/charges", cashier, charge(customer, 2), "k-2")
 	if err != nil || r.Status != 503 || !strings.Contains(string(r.Body), "re-authorised in BackOffice") {
 		t.Fatalf("charge while the consent is revoked: %v %d %s", err, r.Status, r.Body)
 	}
@@ -205,7 +176,7 @@ spiris:
 		}
 		return len(exports.Data) == 1 && exports.Data[0].Status == "succeeded"
 	})
-	g.must("POST", "/v1/charges", cashier, charge(found.Data[0].ID, 2), "k-2", 201)
+	g.must("POST", "/v1/charges", cashier, charge(customer, 2), "k-2", 201)
 	assertMockHolds(t, mock, 2, 1, 4)
 }
 

@@ -66,24 +66,12 @@ func TestTripletexEndToEnd(t *testing.T) {
 		!strings.Contains(string(r.Body), `"field":"vat_rates.15"`) || !strings.Contains(string(r.Body), "locked") {
 		t.Errorf("15 %% sales on 3000: %d %s, want 422 naming vat_rates.15 with the lock", r.Status, r.Body)
 	}
-	g.must("PUT", "/v1/integrations/"+intg.ID+"/mapping", admin, sug.Mapping, "", 200)
-	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200).decode(t, &intg)
-	if intg.Status != "active" {
-		t.Fatalf("integration %s", intg.Status)
-	}
+	activateWithSuggestion(t, g, admin, intg.ID)
 
-	var found struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	g.must("GET", "/v1/customers?q=fjord", cashier, nil, "", 200).decode(t, &found)
-	if len(found.Data) != 1 {
-		t.Fatalf("customer search: %+v", found)
-	}
+	customer := findCustomer(t, g, cashier, "fjord")
 	var res chargeResult
 	g.must("POST", "/v1/charges", cashier, map[string]any{
-		"customer_id": found.Data[0].ID, "location_id": "bryggen", "receipt_id": "r-1", "reference": "Kari Nordmann",
+		"customer_id": customer, "location_id": "bryggen", "receipt_id": "r-1", "reference": "Kari Nordmann",
 		"lines": []map[string]any{
 			{"description": "Dagens lunsj", "product_group": "food", "quantity": 2, "unit_price": 18900, "vat_rate": "25"},
 			{"description": "Kaffe", "product_group": "drinks", "quantity": 2, "unit_price": 4500, "vat_rate": "15", "takeaway": true},
@@ -99,25 +87,7 @@ func TestTripletexEndToEnd(t *testing.T) {
 		}, "s-"+day(back), 201)
 		g.must("POST", "/v1/locations/bryggen/days/"+day(back)+"/close", cashier, nil, "", 200)
 	}
-	var exported struct {
-		Data []struct {
-			Status  string `json:"status"`
-			Message string `json:"message"`
-		} `json:"data"`
-	}
-	waitFor(t, "three exported days", 30*time.Second, func() bool {
-		g.must("GET", "/v1/exports?from="+day(3)+"&to="+day(1), admin, nil, "", 200).decode(t, &exported)
-		n := 0
-		for _, d := range exported.Data {
-			if d.Status == "succeeded" {
-				n++
-			}
-			if d.Status == "failed" {
-				t.Fatalf("export failed: %s", d.Message)
-			}
-		}
-		return n == 3
-	})
+	waitExported(t, g, admin, day(3), day(1), 3)
 	if n := len(mock.Invoices()); n != 1 {
 		t.Errorf("mock holds %d invoices, want 1", n)
 	}
