@@ -593,13 +593,14 @@ func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string,
 	if err := req.Validate(s.merchant.Country); err != nil {
 		return ChargeResult{}, false, err
 	}
-	replayed, err = e.idempotent(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, req, &res,
+	replayed, err = e.Idempotent(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, req, &res,
 		func(ref string) (any, error) { return e.chargeOnce(ctx, s, ref, req) })
 	return res, replayed, err
 }
 
-// idempotent runs an operation that creates something at most once per
-// (merchant, scope, key). On first use the key gets a resource id (prefix
+// Idempotent runs an operation that creates something at most once per
+// (merchant, scope, key): the one mechanism behind every Idempotency-Key
+// (charges, refunds, sales receipts). On first use the key gets a resource id (prefix
 // "ch", "cr", ...) that run receives as the provider's external reference,
 // so a run interrupted by a crash or a lost response is completed by the
 // next request with the key instead of creating again. The first result is
@@ -609,7 +610,7 @@ func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string,
 // run's errors. A run refused on its first attempt (invalid, not found,
 // conflict: nothing was created) frees the key for a corrected request; a
 // refused re-run keeps it, because its first attempt may have created.
-func (e *Engine) idempotent(ctx context.Context, merchantID, scope, prefix, key string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
+func (e *Engine) Idempotent(ctx context.Context, merchantID, scope, prefix, key string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
 	if err := validateIdempotencyKey(key); err != nil {
 		return false, err
 	}

@@ -181,7 +181,7 @@ func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string,
 	if err := req.Validate(); err != nil {
 		return Invoice{}, false, err
 	}
-	replayed, err = e.idempotent(ctx, s.merchant.ID, refundScope, "cr", idempotencyKey, req, &credit,
+	replayed, err = e.Idempotent(ctx, s.merchant.ID, refundScope, "cr", idempotencyKey, req, &credit,
 		func(ref string) (any, error) {
 			inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
 				return s.provider.CreditInvoice(ctx, conn, CreditRequest{ExternalRef: ref, InvoiceID: req.InvoiceID, Date: s.today(e.now()), Lines: req.Lines})

@@ -2,12 +2,8 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,14 +20,6 @@ func (s *server) routeExports(v1 *gin.RouterGroup) {
 	v1.GET("/exports", s.require(core.ActionReadExports), s.listExports)
 	v1.POST("/exports/run", s.require(core.ActionRunExports), s.runExports)
 	v1.GET("/exports/sie", s.require(core.ActionReadExports), s.exportSIE)
-}
-
-// IdempotencyStore remembers Idempotency-Keys: the idempotency part of
-// core.Store, which package store implements.
-type IdempotencyStore interface {
-	BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord) (stored core.IdempotencyRecord, created bool, err error)
-	CompleteIdempotent(ctx context.Context, merchantID, scope, key string, response []byte) error
-	AbandonIdempotent(ctx context.Context, merchantID, scope, key string) error
 }
 
 // salesScope is the idempotency scope of POST /v1/sales.
@@ -59,10 +47,6 @@ func (s *server) recordSale(c *gin.Context) {
 		return
 	}
 	key := c.GetHeader(headerIdempotencyKey)
-	if err := checkIdempotencyKey(key); err != nil {
-		s.writeError(c, err)
-		return
-	}
 	sale, replayed, err := s.recordSaleOnce(c.Request.Context(), principal(c), key, receipt)
 	if err != nil {
 		s.writeError(c, err)
@@ -74,84 +58,23 @@ func (s *server) recordSale(c *gin.Context) {
 	c.PureJSON(http.StatusCreated, sale)
 }
 
-// recordSaleOnce records receipt at most once per (merchant, key); see
-// recordSale. Concurrent requests with one key need no lock: RecordSale is
-// itself idempotent on the receipt, so running it twice for one key stores
-// one receipt and both get its sale. Errors: CodeConflict naming
-// Idempotency-Key; RecordSale's; the store's CodeUnavailable.
+// recordSaleOnce records receipt at most once per (merchant, key) with
+// the engine's idempotency mechanism; RecordSale is itself idempotent on the
+// receipt, so a re-run after a crash stores nothing twice. replayed is true
+// when the key or the receipt_id had recorded it before. Errors:
+// CodeConflict naming Idempotency-Key; RecordSale's; the store's.
 func (s *server) recordSaleOnce(ctx context.Context, p core.Principal, key string, receipt core.SalesReceipt) (exports.Sale, bool, error) {
 	if err := p.Authorize(core.ActionRecordSales); err != nil {
 		return exports.Sale{}, false, err
 	}
-	body, err := json.Marshal(receipt)
-	if err != nil {
-		return exports.Sale{}, false, core.Errorf(core.CodeInternal, "encode receipt: %v", err)
-	}
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	rec, created, err := s.idempotency.BeginIdempotent(ctx, core.IdempotencyRecord{
-		MerchantID: p.MerchantID, Scope: salesScope, Key: key, RequestHash: hash,
-		ResourceID: core.NewID("sale"), Status: core.IdempotencyPending,
+	var sale exports.Sale
+	var sameReceipt bool
+	replayed, err := s.engine.Idempotent(ctx, p.MerchantID, salesScope, "sale", key, receipt, &sale, func(string) (any, error) {
+		out, again, err := s.exports.RecordSale(ctx, p, receipt)
+		sameReceipt = again
+		return out, err
 	})
-	if err != nil {
-		return exports.Sale{}, false, err
-	}
-	if !created {
-		if rec.RequestHash != hash {
-			return exports.Sale{}, false, &core.Error{Code: core.CodeConflict,
-				Message: "this Idempotency-Key was used with a different request",
-				Fields:  []core.FieldError{{Field: "Idempotency-Key", Message: "already used with a different body"}}}
-		}
-		if rec.Status == core.IdempotencyCompleted {
-			var sale exports.Sale
-			if err := json.Unmarshal(rec.Response, &sale); err != nil {
-				return exports.Sale{}, false, core.Errorf(core.CodeInternal, "stored sale of key %q: %v", key, err)
-			}
-			return sale, true, nil
-		}
-		// Pending: an earlier request with this key did not finish; the
-		// receipt may be stored, and RecordSale then returns it.
-	}
-	sale, replayed, err := s.exports.RecordSale(ctx, p, receipt)
-	if err != nil {
-		switch core.Code(err) {
-		case core.CodeInvalid, core.CodeNotFound, core.CodeConflict:
-			// Nothing was stored: the key may carry a corrected request.
-			if created {
-				if aerr := s.idempotency.AbandonIdempotent(context.WithoutCancel(ctx), p.MerchantID, salesScope, key); aerr != nil {
-					return exports.Sale{}, false, aerr
-				}
-			}
-		}
-		return exports.Sale{}, false, err
-	}
-	out, err := json.Marshal(sale)
-	if err != nil {
-		return exports.Sale{}, false, core.Errorf(core.CodeInternal, "encode sale: %v", err)
-	}
-	// The receipt is stored: record the answer even if the caller has gone.
-	// A concurrent request with the key may have completed it first
-	// (CodeConflict) with the same sale.
-	if err := s.idempotency.CompleteIdempotent(context.WithoutCancel(ctx), p.MerchantID, salesScope, key, out); err != nil &&
-		core.Code(err) != core.CodeConflict {
-		return exports.Sale{}, false, err
-	}
-	return sale, replayed, nil
-}
-
-// checkIdempotencyKey requires the Idempotency-Key header of a money
-// movement, as core.Engine.Charge does. Errors: CodeInvalid with Syntax
-// (400) naming Idempotency-Key.
-func checkIdempotencyKey(key string) error {
-	switch {
-	case strings.TrimSpace(key) == "":
-		return &core.Error{Code: core.CodeInvalid, Syntax: true, Message: "money-moving writes need an Idempotency-Key header",
-			Fields: []core.FieldError{{Field: "Idempotency-Key", Message: "header is required"}}}
-	case len(key) > core.MaxIdempotencyKeyLength:
-		return &core.Error{Code: core.CodeInvalid, Syntax: true, Message: "Idempotency-Key too long",
-			Fields: []core.FieldError{{Field: "Idempotency-Key", Message: fmt.Sprintf("must be at most %d characters", core.MaxIdempotencyKeyLength)}}}
-	}
-	return nil
+	return sale, replayed || sameReceipt, err
 }
 
 // closeDay answers POST /v1/locations/{location_id}/days/{date}/close: 200

@@ -341,17 +341,11 @@ func TestExportsToSIE(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestExportRoutesNeedTheService: without Options.Exports the sales and
-// export routes are not served; with it, Options.Idempotency is required.
+// export routes are not served.
 func TestExportRoutesNeedTheService(t *testing.T) {
 	for _, r := range newRouter(nil, Options{}).Routes() {
 		if strings.HasPrefix(r.Path, "/v1/sales") || strings.HasPrefix(r.Path, "/v1/exports") || strings.HasPrefix(r.Path, "/v1/locations") {
 			t.Errorf("route %s %s served without an exports service", r.Method, r.Path)
 		}
 	}
-	defer func() {
-		if recover() == nil {
-			t.Errorf("New accepted Options.Exports without Options.Idempotency")
-		}
-	}()
-	New(nil, Options{Exports: exports.New(nil, nil, nil, nil, exports.Options{})})
 }

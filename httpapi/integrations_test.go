@@ -16,7 +16,6 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
-	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // booksName is the registry name of fakeBooks; booksToken the one employee
@@ -120,7 +119,7 @@ func (f *fakeBooks) ListPaymentTypes(_ context.Context, conn core.Connection) ([
 // matrix. The services are never called.
 func allRoutes() gin.RoutesInfo {
 	return newRouter(nil, Options{Integrations: integrations.NewService(nil, nil, nil, nil),
-		Exports: exports.New(nil, nil, nil, nil, exports.Options{}), Idempotency: (*store.Store)(nil)}).Routes()
+		Exports: exports.New(nil, nil, nil, nil, exports.Options{})}).Routes()
 }
 
 // validMapping is a complete mapping of fakeBooks' chart for a Swedish

@@ -39,10 +39,6 @@ type Options struct {
 	// Exports serves POST /v1/sales, the day close and /v1/exports; when
 	// nil those routes are not registered.
 	Exports *exports.Service
-	// Idempotency remembers the Idempotency-Key of POST /v1/sales (package
-	// store implements it). It is required with Exports: New panics when
-	// Exports is set and Idempotency is nil.
-	Idempotency IdempotencyStore
 }
 
 // server holds what every handler needs.
@@ -51,15 +47,13 @@ type server struct {
 	integrations *integrations.Service
 	oauthDone    string
 	exports      *exports.Service
-	idempotency  IdempotencyStore
 	log          *slog.Logger
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
 // concurrent use. Every response carries an X-Request-Id (the caller's, when
 // it sent a sane one); a panicking handler answers 500 internal and is
-// logged, never crashes the process. It panics when opts.Exports is set
-// without opts.Idempotency: a wiring mistake, found at start-up.
+// logged, never crashes the process.
 func New(engine *core.Engine, opts Options) http.Handler {
 	return newRouter(engine, opts)
 }
@@ -70,11 +64,8 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Exports != nil && opts.Idempotency == nil {
-		panic("httpapi: Options.Exports needs Options.Idempotency for POST /v1/sales")
-	}
 	s := &server{engine: engine, integrations: opts.Integrations, oauthDone: opts.OAuthDoneURL,
-		exports: opts.Exports, idempotency: opts.Idempotency, log: logger}
+		exports: opts.Exports, log: logger}
 
 	r := gin.New()
 	r.RedirectTrailingSlash = false

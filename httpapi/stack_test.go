@@ -221,7 +221,7 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 		}
 	}
 	ex := exports.New(st, st, booksOf{svc}, registry, exports.Options{Clock: clock.Now})
-	opts := Options{Integrations: svc, Exports: ex, Idempotency: st}
+	opts := Options{Integrations: svc, Exports: ex}
 	s := &testStack{t: t, engine: engine, store: st, integrations: svc, exports: ex, sie: sieProv, books: books,
 		oauthMock: mock, clock: clock, outbox: outbox, sent: sent, opts: opts, handler: New(engine, opts)}
 	s.a = s.merchant("Kafé Alfa AB")

@@ -57,7 +57,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 	}
 	srv := &http.Server{
 		Handler: httpapi.New(a.engine, httpapi.Options{
-			Logger: a.log, Integrations: a.integrations, Exports: a.exports, Idempotency: a.store,
+			Logger: a.log, Integrations: a.integrations, Exports: a.exports,
 			OAuthDoneURL: a.cfg.OAuth.DoneURL,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
