@@ -2,6 +2,8 @@ package core_test
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -172,5 +174,197 @@ func TestParentCompanyIsInvoiced(t *testing.T) {
 	}
 	if res.Invoice.DueDate != "2026-11-30" {
 		t.Errorf("due date %s, want the parent's terms (20 days): 2026-11-30", res.Invoice.DueDate)
+	}
+}
+
+func TestLatestInvoiceDay(t *testing.T) {
+	for _, tc := range []struct {
+		today core.Date
+		day   int
+		want  core.Date
+	}{
+		{"2026-12-07", 5, "2026-12-05"},
+		{"2026-12-05", 5, "2026-12-05"},
+		{"2026-12-04", 5, "2026-11-05"},
+		{"2027-01-04", 5, "2026-12-05"}, // across the year
+		{"2027-02-27", 31, "2027-01-31"},
+		{"2027-02-28", 31, "2027-02-28"}, // February's last day stands in for the 31st
+		{"2028-02-28", 31, "2028-01-31"}, // a leap year: the 29th does
+		{"2028-02-29", 30, "2028-02-29"},
+		{"2027-04-30", 31, "2027-04-30"},
+		{"2027-05-01", 31, "2027-04-30"},
+		{"2027-03-30", 31, "2027-02-28"},
+		{"2027-03-31", 31, "2027-03-31"},
+		{"2027-01-01", 1, "2027-01-01"},
+		{"2026-12-31", 1, "2026-12-01"},
+	} {
+		if got := core.LatestInvoiceDay(tc.today, tc.day); got != tc.want {
+			t.Errorf("LatestInvoiceDay(%s, %d) = %s, want %s", tc.today, tc.day, got, tc.want)
+		}
+	}
+}
+
+// TestCollectiveInvoiceCalendar walks the calendar of a customer with an
+// invoice day: purchases before, on and after the day, months without the
+// day, the turn of the year, a scheduler that was down on the day (it
+// catches up exactly once), and a threshold that comes first. Each step is
+// a purchase ("buy") or a scheduler run ("run", run twice to prove it is
+// idempotent) on a date; want lists each collective invoice made, as its
+// invoice date and the dates of the orders on it.
+func TestCollectiveInvoiceCalendar(t *testing.T) {
+	type step struct {
+		op    string // buy | run
+		date  string
+		price int64 // buy: the unit price (default 10 000)
+	}
+	type made struct {
+		date   core.Date
+		orders []core.Date
+	}
+	for _, tc := range []struct {
+		name      string
+		ci        core.CollectiveInvoicing
+		steps     []step
+		want      []made
+		wantOpen  int // orders still open at the end
+		wantAfter int // invoices once the last step ran
+	}{
+		{
+			name: "bought after the day waits for next month's day",
+			ci:   core.CollectiveInvoicing{Enabled: true, DayOfMonth: 5},
+			steps: []step{{op: "buy", date: "2026-12-07"}, {op: "run", date: "2026-12-07"}, {op: "run", date: "2026-12-31"},
+				{op: "run", date: "2027-01-04"}, {op: "run", date: "2027-01-05"}},
+			want: []made{{"2027-01-05", []core.Date{"2026-12-07"}}},
+		},
+		{
+			name:  "bought before the day is invoiced on the day",
+			ci:    core.CollectiveInvoicing{Enabled: true, DayOfMonth: 5},
+			steps: []step{{op: "buy", date: "2026-12-01"}, {op: "buy", date: "2026-12-04"}, {op: "run", date: "2026-12-04"}, {op: "run", date: "2026-12-05"}},
+			want:  []made{{"2026-12-05", []core.Date{"2026-12-01", "2026-12-04"}}},
+		},
+		{
+			name: "bought on the day belongs to the next invoice day",
+			ci:   core.CollectiveInvoicing{Enabled: true, DayOfMonth: 5},
+			steps: []step{{op: "buy", date: "2026-12-03"}, {op: "run", date: "2026-12-05"}, {op: "buy", date: "2026-12-05"},
+				{op: "run", date: "2026-12-05"}, {op: "run", date: "2027-01-05"}},
+			want: []made{{"2026-12-05", []core.Date{"2026-12-03"}}, {"2027-01-05", []core.Date{"2026-12-05"}}},
+		},
+		{
+			name:  "day 31 in February is the 28th",
+			ci:    core.CollectiveInvoicing{Enabled: true, DayOfMonth: 31},
+			steps: []step{{op: "buy", date: "2027-02-10"}, {op: "run", date: "2027-02-27"}, {op: "run", date: "2027-02-28"}},
+			want:  []made{{"2027-02-28", []core.Date{"2027-02-10"}}},
+		},
+		{
+			name:  "day 31 in a leap February is the 29th",
+			ci:    core.CollectiveInvoicing{Enabled: true, DayOfMonth: 31},
+			steps: []step{{op: "buy", date: "2028-02-10"}, {op: "run", date: "2028-02-28"}, {op: "run", date: "2028-02-29"}},
+			want:  []made{{"2028-02-29", []core.Date{"2028-02-10"}}},
+		},
+		{
+			name: "day 31 bought on the 31st is invoiced on April's last day",
+			ci:   core.CollectiveInvoicing{Enabled: true, DayOfMonth: 31},
+			steps: []step{{op: "buy", date: "2027-03-31"}, {op: "run", date: "2027-03-31"}, {op: "run", date: "2027-04-29"},
+				{op: "run", date: "2027-04-30"}},
+			want: []made{{"2027-04-30", []core.Date{"2027-03-31"}}},
+		},
+		{
+			name:  "across the turn of the year",
+			ci:    core.CollectiveInvoicing{Enabled: true, DayOfMonth: 15},
+			steps: []step{{op: "buy", date: "2026-12-20"}, {op: "run", date: "2027-01-14"}, {op: "run", date: "2027-01-15"}},
+			want:  []made{{"2027-01-15", []core.Date{"2026-12-20"}}},
+		},
+		{
+			name: "scheduler down on the day catches up once, without the later purchases",
+			ci:   core.CollectiveInvoicing{Enabled: true, DayOfMonth: 5},
+			steps: []step{{op: "buy", date: "2026-12-01"}, {op: "buy", date: "2026-12-08"}, {op: "run", date: "2026-12-09"},
+				{op: "run", date: "2026-12-20"}},
+			want:     []made{{"2026-12-09", []core.Date{"2026-12-01"}}},
+			wantOpen: 1,
+		},
+		{
+			name: "scheduler down a whole month catches up once",
+			ci:   core.CollectiveInvoicing{Enabled: true, DayOfMonth: 5},
+			steps: []step{{op: "buy", date: "2026-12-01"}, {op: "buy", date: "2026-12-20"}, {op: "buy", date: "2027-01-06"},
+				{op: "run", date: "2027-01-07"}},
+			want:     []made{{"2027-01-07", []core.Date{"2026-12-01", "2026-12-20"}}},
+			wantOpen: 1,
+		},
+		{
+			name: "threshold passed before the day invoices at once",
+			ci:   core.CollectiveInvoicing{Enabled: true, DayOfMonth: 5, Threshold: 15000},
+			steps: []step{{op: "buy", date: "2026-12-07"}, {op: "run", date: "2026-12-08"}, {op: "buy", date: "2026-12-09"},
+				{op: "run", date: "2027-01-05"}},
+			want: []made{{"2026-12-09", []core.Date{"2026-12-07", "2026-12-09"}}},
+		},
+		{
+			name:  "Tripletex's fixed day 1",
+			ci:    core.CollectiveInvoicing{Enabled: true, DayOfMonth: 1},
+			steps: []step{{op: "buy", date: "2026-12-01"}, {op: "buy", date: "2026-12-31"}, {op: "run", date: "2026-12-31"}, {op: "run", date: "2027-01-01"}},
+			want:  []made{{"2027-01-01", []core.Date{"2026-12-01", "2026-12-31"}}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, clk, admin, cashier := newStack(t)
+			on := func(date string) {
+				d, err := time.ParseInLocation("2006-01-02 15:04", date+" 12:00", core.Sweden.Location())
+				if err != nil {
+					t.Fatal(err)
+				}
+				clk.Set(d)
+			}
+			on("2026-11-01")
+			cust := collectiveCustomer(t, e, admin, tc.ci, "")
+			for i, st := range tc.steps {
+				on(st.date)
+				switch st.op {
+				case "buy":
+					price := st.price
+					if price == 0 {
+						price = 10000
+					}
+					chargeFor(t, e, cashier, cust.ID, fmt.Sprintf("buy-%d", i), price)
+				case "run":
+					for range 2 {
+						if _, err := e.RunCollectiveInvoicing(context.Background()); err != nil {
+							t.Fatalf("run on %s: %v", st.date, err)
+						}
+					}
+				}
+			}
+			orderDate := map[string]core.Date{}
+			var all []core.Order
+			for _, status := range []string{core.OrderOpen, core.OrderInvoiced} {
+				page, err := e.ListOrders(context.Background(), admin, core.OrderQuery{Status: status, Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, page.Orders...)
+				if status == core.OrderOpen && len(page.Orders) != tc.wantOpen {
+					t.Errorf("%d orders open at the end, want %d", len(page.Orders), tc.wantOpen)
+				}
+			}
+			for _, o := range all {
+				orderDate[o.ID] = o.OrderDate
+			}
+			var got []made
+			invs := invoices(t, e, admin)
+			sort.Slice(invs, func(i, j int) bool { return invs[i].Number < invs[j].Number })
+			for _, inv := range invs {
+				full, err := e.GetInvoice(context.Background(), admin, inv.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := made{date: full.InvoiceDate}
+				for _, id := range full.OrderIDs {
+					m.orders = append(m.orders, orderDate[id])
+				}
+				sort.Slice(m.orders, func(i, j int) bool { return m.orders[i] < m.orders[j] })
+				got = append(got, m)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("collective invoices (date [order dates]):\n got %v\nwant %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -160,8 +160,8 @@ func (c Customer) Validate() error {
 		errs.add(FieldOrganizationNumber, "must be at most 20 characters")
 	}
 	ci := c.CollectiveInvoicing
-	if ci.DayOfMonth < 0 || ci.DayOfMonth > 28 {
-		errs.add("collective_invoicing.day_of_month", "must be between 1 and 28, or 0 for none")
+	if ci.DayOfMonth < 0 || ci.DayOfMonth > 31 {
+		errs.add("collective_invoicing.day_of_month", "must be between 1 and 31 (the month's last day in shorter months), or 0 for none")
 	}
 	if ci.Threshold < 0 {
 		errs.add("collective_invoicing.threshold", "must not be negative")

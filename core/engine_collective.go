@@ -2,7 +2,7 @@ package core
 
 import (
 	"context"
-	"strconv"
+	"time"
 )
 
 // ListOrders lists the merchant's collective-invoice orders. Errors:
@@ -67,6 +67,7 @@ func (e *Engine) invoiceCollectedIfDue(ctx context.Context, s session, buyer, bi
 		outstanding += o.Total
 	}
 	var ref string
+	var before Date
 	switch {
 	case ci.Threshold > 0 && outstanding > ci.Threshold:
 		ref = "collective:" + buyer.ID + ":threshold:" + orders[0].ID
@@ -74,14 +75,22 @@ func (e *Engine) invoiceCollectedIfDue(ctx context.Context, s session, buyer, bi
 		// Collective invoicing was switched off with orders still open:
 		// invoice them now rather than never.
 		ref = "collective:" + buyer.ID + ":closing:" + orders[0].ID
-	case byDay && ci.DayOfMonth > 0 && dayOfMonth(today) >= ci.DayOfMonth:
-		ref = "collective:" + buyer.ID + ":month:" + string(today)[:7]
+	case byDay && ci.DayOfMonth > 0:
+		// The latest invoice day invoices what was bought before it; a
+		// purchase on or after it waits for the next one.
+		day := LatestInvoiceDay(today, ci.DayOfMonth)
+		if !anyOrderBefore(orders, day) {
+			return nil, nil
+		}
+		ref = "collective:" + buyer.ID + ":day:" + string(day)
+		before = day
 	default:
 		return nil, nil
 	}
 	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
 		return s.provider.InvoiceOrders(ctx, conn, CollectiveRequest{
 			ExternalRef: ref, CustomerID: buyer.ID, BillToCustomerID: billTo.ID, InvoiceDate: today,
+			OrdersBefore: before,
 		})
 	})
 	if Code(err) == CodeNotFound {
@@ -111,9 +120,34 @@ func invoicesAny(inv Invoice, orders []Order) bool {
 	return false
 }
 
-func dayOfMonth(d Date) int {
-	n, _ := strconv.Atoi(string(d)[8:10])
-	return n
+// LatestInvoiceDay is the latest occurrence of a customer's invoice day
+// (day of month, 1–31) on or before today. In a month without that day
+// (31 in April, 29–31 in February) the invoice day is the month's last day.
+func LatestInvoiceDay(today Date, day int) Date {
+	y, m, _ := today.Time().Date()
+	d := invoiceDayIn(y, m, day)
+	if d > today {
+		d = invoiceDayIn(y, m-1, day)
+	}
+	return d
+}
+
+// invoiceDayIn is the invoice day in the month (time.Date normalises
+// month 0 to December of the year before).
+func invoiceDayIn(year int, month time.Month, day int) Date {
+	first := time.Date(year, month, 1, 12, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return DateOf(first.AddDate(0, 0, min(day, last)-1))
+}
+
+// anyOrderBefore reports whether any of orders is dated before day.
+func anyOrderBefore(orders []Order, day Date) bool {
+	for _, o := range orders {
+		if o.OrderDate < day {
+			return true
+		}
+	}
+	return false
 }
 
 // RunCollectiveInvoicing makes every collective invoice that is due today

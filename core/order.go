@@ -47,15 +47,19 @@ type OrderPage struct {
 }
 
 // CollectiveRequest asks a provider to invoice every open order of
-// CustomerID on one invoice to BillToCustomerID (the customer itself, or
-// its parent company). ExternalRef makes it idempotent: a collective invoice
-// already made under the reference is returned and no other is made, so
-// concurrent triggers invoice a set of orders exactly once.
+// CustomerID (dated before OrdersBefore, when set) on one invoice to
+// BillToCustomerID (the customer itself, or its parent company).
+// ExternalRef makes it idempotent: a collective invoice already made under
+// the reference is returned and no other is made, so concurrent triggers
+// invoice a set of orders exactly once.
 type CollectiveRequest struct {
 	ExternalRef      string `json:"external_ref"`
 	CustomerID       string `json:"customer_id"`
 	BillToCustomerID string `json:"bill_to_customer_id"`
 	InvoiceDate      Date   `json:"invoice_date"`
+	// OrdersBefore, when set, leaves out orders dated on or after it: the
+	// invoice day's invoice covers the purchases made before that day.
+	OrdersBefore Date `json:"orders_before,omitempty"`
 }
 
 // collectsMessage marks the refusal ErrCollects.

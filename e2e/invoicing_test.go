@@ -156,9 +156,12 @@ func TestInvoiceEmailedAutomaticallyWithAccountantCopy(t *testing.T) {
 	}
 }
 
-// TestCollectiveInvoiceMadeByTheScheduler: purchases of a collective
-// customer are collected as orders, and the gateway's scheduler makes one
-// invoice listing them on the customer's invoice day.
+// TestCollectiveInvoiceMadeByTheScheduler: purchases of a collective-invoicing
+// customer are collected as orders. Bought on the customer's invoice day,
+// they wait for the next one (the day's invoice covers what was bought
+// before it), however often the gateway's scheduler runs; when the merchant
+// then switches collective invoicing off, the scheduler invoices the open
+// orders at once, on one invoice, exactly once.
 func TestCollectiveInvoiceMadeByTheScheduler(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "ledgerbridge.yaml")
@@ -166,9 +169,6 @@ func TestCollectiveInvoiceMadeByTheScheduler(t *testing.T) {
 	m := createMerchant(t, dir, "Kafé Linnea AB", 1)
 	g := startGateway(t, dir, "--config", cfg)
 	day := time.Now().In(mustLoadLocation(t, "Europe/Stockholm")).Day()
-	if day > 28 {
-		day = 28 // the customer form allows 1–28; on the 29th–31st the 28th has passed too
-	}
 	var c struct {
 		ID string `json:"id"`
 	}
@@ -188,6 +188,13 @@ func TestCollectiveInvoiceMadeByTheScheduler(t *testing.T) {
 			t.Fatalf("charge %d: %+v, want collected with an order", i, res)
 		}
 	}
+	time.Sleep(3 * time.Second) // several scheduler runs on the invoice day
+	if invs := listInvoices(t, g, m.Keys["admin"]); len(invs) != 0 {
+		t.Fatalf("orders bought on the invoice day were invoiced the same day: %v", invs)
+	}
+	g.must("PATCH", "/v1/customers/"+c.ID, m.Keys["admin"], map[string]any{
+		"collective_invoicing": map[string]any{"enabled": false, "day_of_month": day},
+	}, "", 200)
 	var invs []int64
 	waitFor(t, "the collective invoice", 20*time.Second, func() bool {
 		invs = listInvoices(t, g, m.Keys["admin"])

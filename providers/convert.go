@@ -731,6 +731,7 @@ func collectiveRequestToPB(r core.CollectiveRequest) *pb.CollectiveRequest {
 		CustomerId:       r.CustomerID,
 		BillToCustomerId: r.BillToCustomerID,
 		InvoiceDate:      string(r.InvoiceDate),
+		OrdersBefore:     string(r.OrdersBefore),
 	}
 }
 
@@ -740,6 +741,7 @@ func collectiveRequestFromPB(p *pb.CollectiveRequest) core.CollectiveRequest {
 		CustomerID:       p.GetCustomerId(),
 		BillToCustomerID: p.GetBillToCustomerId(),
 		InvoiceDate:      core.Date(p.GetInvoiceDate()),
+		OrdersBefore:     core.Date(p.GetOrdersBefore()),
 	}
 }
 

@@ -144,6 +144,7 @@ var fullOrderQuery = core.OrderQuery{CustomerID: "cust_1", Status: core.OrderOpe
 
 var fullCollectiveRequest = core.CollectiveRequest{
 	ExternalRef: "collective-cust_1-2026-04", CustomerID: "cust_1", BillToCustomerID: "cust_0", InvoiceDate: "2026-04-28",
+	OrdersBefore: "2026-04-25",
 }
 
 var fullPatch = core.CustomerPatch{

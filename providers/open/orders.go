@@ -381,8 +381,11 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 // different references never invoice an order twice: the later one finds
 // no open orders.
 //
-// Errors: CodeNotFound when the customer has no open orders; CodeInvalid
-// naming customer_id, bill_to_customer_id (no such customer), invoice_date,
+// Only orders dated before req.OrdersBefore are invoiced when it is set.
+//
+// Errors: CodeNotFound when the customer has no open orders (before
+// OrdersBefore); CodeInvalid naming customer_id, bill_to_customer_id (no
+// such customer), invoice_date, orders_before,
 // invoice_start_number or invoice_settings; CodeConflict naming
 // external_ref when a credit invoice holds the reference, or when the open
 // orders are in different currencies.
@@ -407,6 +410,9 @@ func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req 
 		req.InvoiceDate = p.today(conn)
 	} else if !req.InvoiceDate.Valid() {
 		errs = append(errs, core.FieldError{Field: "invoice_date", Message: "must be a date YYYY-MM-DD"})
+	}
+	if req.OrdersBefore != "" && !req.OrdersBefore.Valid() {
+		errs = append(errs, core.FieldError{Field: "orders_before", Message: "must be a date YYYY-MM-DD"})
 	}
 	if err := core.Invalid("invalid collective invoice", errs...); err != nil {
 		return core.Invoice{}, err
@@ -434,7 +440,8 @@ func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req 
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'invoiced', invoice_id = ?
-			WHERE merchant_id = ? AND customer_id = ? AND status = 'open'`, inv.ID, conn.MerchantID, req.CustomerID)
+			WHERE merchant_id = ? AND customer_id = ? AND status = 'open' AND (? = '' OR order_date < ?)`,
+			inv.ID, conn.MerchantID, req.CustomerID, req.OrdersBefore, req.OrdersBefore)
 		if err != nil {
 			return err
 		}
@@ -473,10 +480,11 @@ func (p *Provider) collectiveInTx(ctx context.Context, tx *sqlx.Tx, merchantID s
 		return core.Invoice{}, err
 	}
 
-	const open = `o.merchant_id = ? AND o.customer_id = ? AND o.status = 'open'`
+	const open = `o.merchant_id = ? AND o.customer_id = ? AND o.status = 'open' AND (? = '' OR o.order_date < ?)`
+	before := req.OrdersBefore
 	var rows []orderRow
 	if err := tx.SelectContext(ctx, &rows, `SELECT `+orderColumns+` FROM orders o WHERE `+open+`
-		ORDER BY o.seq`, merchantID, req.CustomerID); err != nil {
+		ORDER BY o.seq`, merchantID, req.CustomerID, before, before); err != nil {
 		return core.Invoice{}, err
 	}
 	if len(rows) == 0 {
@@ -486,7 +494,7 @@ func (p *Provider) collectiveInTx(ctx context.Context, tx *sqlx.Tx, merchantID s
 	for i, r := range rows {
 		orders[i] = r.order()
 	}
-	if err := orderDetails(ctx, tx, orders, open, merchantID, req.CustomerID); err != nil {
+	if err := orderDetails(ctx, tx, orders, open, merchantID, req.CustomerID, before, before); err != nil {
 		return core.Invoice{}, err
 	}
 

@@ -2399,8 +2399,11 @@ type CollectiveRequest struct {
 	CustomerId       string                 `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
 	BillToCustomerId string                 `protobuf:"bytes,3,opt,name=bill_to_customer_id,json=billToCustomerId,proto3" json:"bill_to_customer_id,omitempty"`
 	InvoiceDate      string                 `protobuf:"bytes,4,opt,name=invoice_date,json=invoiceDate,proto3" json:"invoice_date,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// orders_before, a date YYYY-MM-DD, limits the invoice to open orders
+	// dated before it; empty invoices every open order.
+	OrdersBefore  string `protobuf:"bytes,5,opt,name=orders_before,json=ordersBefore,proto3" json:"orders_before,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CollectiveRequest) Reset() {
@@ -2457,6 +2460,13 @@ func (x *CollectiveRequest) GetBillToCustomerId() string {
 func (x *CollectiveRequest) GetInvoiceDate() string {
 	if x != nil {
 		return x.InvoiceDate
+	}
+	return ""
+}
+
+func (x *CollectiveRequest) GetOrdersBefore() string {
+	if x != nil {
+		return x.OrdersBefore
 	}
 	return ""
 }
@@ -5209,13 +5219,14 @@ const file_provider_proto_rawDesc = "" +
 	"customerId\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\tR\x06status\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\x03R\x05limit\x12\x16\n" +
-	"\x06cursor\x18\x04 \x01(\tR\x06cursor\"\xa9\x01\n" +
+	"\x06cursor\x18\x04 \x01(\tR\x06cursor\"\xce\x01\n" +
 	"\x11CollectiveRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
 	"customerId\x12-\n" +
 	"\x13bill_to_customer_id\x18\x03 \x01(\tR\x10billToCustomerId\x12!\n" +
-	"\finvoice_date\x18\x04 \x01(\tR\vinvoiceDate\"\xe2\x01\n" +
+	"\finvoice_date\x18\x04 \x01(\tR\vinvoiceDate\x12#\n" +
+	"\rorders_before\x18\x05 \x01(\tR\fordersBefore\"\xe2\x01\n" +
 	"\rLedgerAccount\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +

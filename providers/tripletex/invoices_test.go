@@ -274,6 +274,10 @@ func TestCollectiveInvoice(t *testing.T) {
 		t.Fatalf("page 2 = %+v", page)
 	}
 
+	// The invoice day's invoice leaves out orders bought on or after it.
+	_, err := e.p.InvoiceOrders(e.ctx, e.conn, core.CollectiveRequest{ExternalRef: "coll-day", CustomerID: cust, InvoiceDate: o1.OrderDate, OrdersBefore: o1.OrderDate})
+	wantCode(t, err, core.CodeNotFound)
+
 	e.srv.LoseResponse("PUT", "/order/:invoiceMultipleOrders", 1, true)
 	inv := must[core.Invoice](t)(e.p.InvoiceOrders(e.ctx, e.conn, core.CollectiveRequest{ExternalRef: "coll-1", CustomerID: cust, BillToCustomerID: cust, InvoiceDate: "2026-03-31"}))
 	if inv.Total != 75000 || len(inv.OrderIDs) != 2 || len(inv.Lines) != 2 || inv.Lines[1].OrderID != o2.ID {
@@ -287,7 +291,7 @@ func TestCollectiveInvoice(t *testing.T) {
 	if again.ID != inv.ID {
 		t.Fatal("repeat made another collective invoice")
 	}
-	_, err := e.p.InvoiceOrders(e.ctx, e.conn, core.CollectiveRequest{ExternalRef: "coll-2", CustomerID: cust, InvoiceDate: "2026-03-31"})
+	_, err = e.p.InvoiceOrders(e.ctx, e.conn, core.CollectiveRequest{ExternalRef: "coll-2", CustomerID: cust, InvoiceDate: "2026-03-31"})
 	wantCode(t, err, core.CodeNotFound)
 	page = must[core.OrderPage](t)(e.p.ListOrders(e.ctx, e.conn, core.OrderQuery{Status: core.OrderInvoiced}))
 	if len(page.Orders) != 2 || page.Orders[0].InvoiceID != inv.ID {

@@ -136,7 +136,8 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 // Idempotent on req.ExternalRef: the orders chosen are recorded under the
 // reference before invoicing, so a retry after a lost answer finds their
 // invoice instead of choosing again. Orders Tripletex already closed (e.g.
-// invoiced in Tripletex itself) are recorded as invoiced and left out.
+// invoiced in Tripletex itself) are recorded as invoiced and left out, and
+// so are orders dated on or after req.OrdersBefore when it is set.
 // Tripletex customers have no parent company, so BillToCustomerID must be
 // the customer (or empty). Errors: CodeNotFound when nothing is open,
 // CodeInvalid (bill_to_customer_id, customer_id), the API's.
@@ -178,6 +179,9 @@ func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req 
 			return core.Invoice{}, err
 		}
 		for _, o := range open {
+			if req.OrdersBefore != "" && o.Order.OrderDate >= req.OrdersBefore {
+				continue // bought on or after the invoice day: the next one's
+			}
 			id, _ := parseID(o.Order.ID)
 			var st ttOrder
 			err := p.getValue(ctx, conn, "/order/"+o.Order.ID, url.Values{"fields": {"id,isClosed"}}, &st)
