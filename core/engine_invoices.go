@@ -259,7 +259,7 @@ func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, email
 		return err
 	}
 	if cust.Email == "" {
-		return Invalid("cannot e-mail the invoice", FieldError{Field: "customer.email", Message: "customer " + cust.Name + " has no e-mail address"})
+		return errNoEmailAddress(cust)
 	}
 	doc, err := call(ctx, e, s, func(conn Connection) (Document, error) {
 		return s.provider.InvoicePDF(ctx, conn, inv.ID)
@@ -272,20 +272,54 @@ func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, email
 		To: []string{cust.Email}, ReplyTo: s.settings.Company.Email, Attachment: doc,
 	}
 	if s.settings.AccountantCopy.Enabled {
-		msg.Cc = s.settings.AccountantCopy.Emails
+		// A blind copy: the customer's e-mail does not show the
+		// merchant's accountant.
+		msg.Bcc = s.settings.AccountantCopy.Emails
 	}
 	msg.Subject, msg.Text = invoiceEmailText(s, inv, reminder)
 	return e.mailer.Enqueue(ctx, msg)
 }
 
+// noEmailAddressField names the customer's missing address in the error
+// of e-mailing an invoice to a customer without one.
+const noEmailAddressField = "customer.email"
+
+func errNoEmailAddress(c Customer) error {
+	return Invalid("cannot e-mail the invoice", FieldError{Field: noEmailAddressField, Message: "customer " + c.Name + " has no e-mail address"})
+}
+
+// isNoEmailAddress reports whether err is errNoEmailAddress's.
+func isNoEmailAddress(err error) bool {
+	e := AsError(err)
+	return e != nil && e.Code == CodeInvalid && len(e.Fields) == 1 && e.Fields[0].Field == noEmailAddressField
+}
+
 // queueInvoiceEmail sends an invoice automatically. The sale is already
-// made, so a failure is logged, not returned; id makes it idempotent.
+// made, so a failure is logged, not returned; id makes it idempotent. A
+// customer without an e-mail address gets none, and the invoice shows
+// email_status no_address.
 func (e *Engine) queueInvoiceEmail(ctx context.Context, s session, inv Invoice, id string) {
 	if e.mailer == nil {
 		return
 	}
-	if err := e.emailInvoice(ctx, s, inv, id, false); err != nil {
-		e.log.Warn("automatic invoice e-mail not queued", "merchant", s.merchant.ID, "invoice", inv.ID, "error", err)
+	err := e.emailInvoice(ctx, s, inv, id, false)
+	if err == nil {
+		return
+	}
+	if isNoEmailAddress(err) {
+		e.recordNoAddress(ctx, s, inv, id)
+		return
+	}
+	e.log.Warn("automatic invoice e-mail not queued", "merchant", s.merchant.ID, "invoice", inv.ID, "error", err)
+}
+
+// recordNoAddress records that the automatic e-mail id of inv was not
+// sent for want of an address; a failure to record it is logged.
+func (e *Engine) recordNoAddress(ctx context.Context, s session, inv Invoice, id string) {
+	err := e.mailer.RecordNotSent(ctx, OutgoingEmail{ID: id, MerchantID: s.merchant.ID, InvoiceID: inv.ID},
+		EmailNoAddress, "the customer has no e-mail address")
+	if err != nil {
+		e.log.Warn("could not record an e-mail not sent", "merchant", s.merchant.ID, "invoice", inv.ID, "error", err)
 	}
 }
 
@@ -373,7 +407,11 @@ func (e *Engine) remindersForMerchant(ctx context.Context, m Merchant) (int, err
 				return queued, err
 			}
 			if err := e.emailInvoice(ctx, s, full, "reminder:"+inv.ID, true); err != nil {
-				e.log.Warn("reminder not queued", "merchant", m.ID, "invoice", inv.ID, "error", err)
+				if isNoEmailAddress(err) {
+					e.recordNoAddress(ctx, s, full, "reminder:"+inv.ID)
+				} else {
+					e.log.Warn("reminder not queued", "merchant", m.ID, "invoice", inv.ID, "error", err)
+				}
 				continue
 			}
 			queued++

@@ -9,7 +9,9 @@ type OutgoingEmail struct {
 	MerchantID string
 	InvoiceID  string
 	To         []string
-	Cc         []string
+	// Bcc receive a copy without the customer seeing them (the
+	// accountant copy).
+	Bcc        []string
 	ReplyTo    string
 	Subject    string
 	Text       string
@@ -22,6 +24,9 @@ const (
 	EmailSending = "sending"
 	EmailSent    = "sent"
 	EmailFailed  = "failed"
+	// EmailNoAddress: an automatic e-mail (the invoice, a reminder) was
+	// not sent because the customer has no e-mail address.
+	EmailNoAddress = "no_address"
 )
 
 // EmailStatus is the delivery state of an invoice's latest e-mail.
@@ -40,4 +45,9 @@ type Mailer interface {
 	// InvoiceEmailStatus is the latest e-mail's status for an invoice;
 	// the zero value when none was sent.
 	InvoiceEmailStatus(ctx context.Context, merchantID, invoiceID string) (EmailStatus, error)
+	// RecordNotSent records, idempotent on e.ID, that the e-mail e was not
+	// sent and why (status, e.g. EmailNoAddress; reason in plain words),
+	// so the invoice shows it as its latest e-mail status. Errors:
+	// CodeInvalid, CodeUnavailable.
+	RecordNotSent(ctx context.Context, e OutgoingEmail, status, reason string) error
 }

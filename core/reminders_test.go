@@ -12,8 +12,9 @@ import (
 
 // recordingMailer keeps queued e-mails, idempotent on ID like the outbox.
 type recordingMailer struct {
-	mu   sync.Mutex
-	byID map[string]core.OutgoingEmail
+	mu      sync.Mutex
+	byID    map[string]core.OutgoingEmail
+	notSent map[string]string // e-mail id → status
 }
 
 func (m *recordingMailer) Enqueue(_ context.Context, e core.OutgoingEmail) error {
@@ -27,6 +28,16 @@ func (m *recordingMailer) Enqueue(_ context.Context, e core.OutgoingEmail) error
 
 func (m *recordingMailer) InvoiceEmailStatus(context.Context, string, string) (core.EmailStatus, error) {
 	return core.EmailStatus{}, nil
+}
+
+func (m *recordingMailer) RecordNotSent(_ context.Context, e core.OutgoingEmail, status, reason string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.notSent == nil {
+		m.notSent = map[string]string{}
+	}
+	m.notSent[e.ID] = status
+	return nil
 }
 
 func (m *recordingMailer) withPrefix(p string) []core.OutgoingEmail {

@@ -132,6 +132,9 @@ func TestInvoiceEmailedAutomaticallyWithAccountantCopy(t *testing.T) {
 	if strings.Join(got.rcpts, ",") != "faktura@bygg.example,byran@redovisning.example" {
 		t.Errorf("recipients %v, want the customer and the accountant", got.rcpts)
 	}
+	if strings.Contains(string(got.data), "byran@redovisning.example") {
+		t.Errorf("the accountant copy shows in the message the customer gets; it must be a blind copy")
+	}
 	header, pdf := pdfAttachment(t, got.data)
 	if !bytes.HasPrefix(pdf, []byte("%PDF")) {
 		t.Errorf("attachment is not a PDF: %q", pdf[:min(len(pdf), 20)])

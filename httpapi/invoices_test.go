@@ -448,8 +448,9 @@ func TestEmailInvoice(t *testing.T) {
 	if len(m.To) != 1 || m.To[0] != "ekonomi@mottagare.example" {
 		t.Errorf("To %v", m.To)
 	}
-	if len(m.Cc) != 1 || m.Cc[0] != "revisor@byra.example" {
-		t.Errorf("Cc %v", m.Cc)
+	// The accountant copy is blind: the customer does not see it.
+	if len(m.Bcc) != 1 || m.Bcc[0] != "revisor@byra.example" || len(m.Cc) != 0 {
+		t.Errorf("Cc %v, Bcc %v; want the accountant as the only Bcc", m.Cc, m.Bcc)
 	}
 	if m.ReplyTo != "faktura@alfa.example" {
 		t.Errorf("Reply-To %q", m.ReplyTo)
@@ -466,15 +467,28 @@ func TestEmailInvoice(t *testing.T) {
 	s.run(t, scenario{name: "the invoice shows it sent", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
 		wantStatus: 200, wantBody: []string{`"email_status":"sent"`}})
 
-	// Without the accountant copy there is no Cc; with auto_send a charge
-	// is e-mailed on its own.
+	// Without the accountant copy there is no copy; with auto_send a
+	// charge is e-mailed on its own.
 	s.configureInvoicing(s.a, strings.Replace(validSettings, `"auto_send":false`, `"auto_send":true`, 1))
 	auto := s.charge(s.a, "mail-3", chargeBody(cust.ID, 2000, "r3")).Invoice
 	msgs = s.deliverMail(t, 2)
-	if m := msgs[1]; len(m.Cc) != 0 || !strings.Contains(m.Subject, "1003") {
-		t.Errorf("automatic e-mail: subject %q, Cc %v", m.Subject, m.Cc)
+	if m := msgs[1]; len(m.Cc) != 0 || len(m.Bcc) != 0 || !strings.Contains(m.Subject, "1003") {
+		t.Errorf("automatic e-mail: subject %q, Cc %v, Bcc %v", m.Subject, m.Cc, m.Bcc)
 	}
 	s.run(t, scenario{name: "the automatic e-mail shows", method: "GET", path: "/v1/invoices/" + auto.ID, key: acct,
+		wantStatus: 200, wantBody: []string{`"email_status":"sent"`}})
+
+	// An automatic e-mail to a customer without an address is not sent,
+	// and the invoice says why rather than nothing.
+	unsent := s.charge(s.a, "mail-4", chargeBody(silent.ID, 2000, "r4")).Invoice
+	s.run(t, scenario{name: "no address shows on the invoice", method: "GET", path: "/v1/invoices/" + unsent.ID, key: acct,
+		wantStatus: 200, wantBody: []string{`"email_status":"no_address"`, "no e-mail address"}})
+	// Once the customer has an address, sending by hand shows its status.
+	s.do("PATCH", "/v1/customers/"+silent.ID, s.a.key(core.RoleAdmin), `{"email":"ny@utan.example"}`, nil)
+	s.run(t, scenario{name: "sent by hand after all", method: "POST", path: "/v1/invoices/" + unsent.ID + "/email", key: acct,
+		wantStatus: 202, wantBody: []string{`"status":"queued"`}})
+	s.deliverMail(t, 3)
+	s.run(t, scenario{name: "the invoice shows it sent", method: "GET", path: "/v1/invoices/" + unsent.ID, key: acct,
 		wantStatus: 200, wantBody: []string{`"email_status":"sent"`}})
 }
 

@@ -15,7 +15,7 @@ var _ core.Mailer = InvoiceMailer{}
 // Enqueue queues e for delivery, idempotent on e.ID. Errors: CodeInvalid
 // naming bad addresses, the store's errors.
 func (m InvoiceMailer) Enqueue(ctx context.Context, e core.OutgoingEmail) error {
-	msg := Message{To: e.To, Cc: e.Cc, ReplyTo: e.ReplyTo, Subject: e.Subject, Text: e.Text}
+	msg := Message{To: e.To, Bcc: e.Bcc, ReplyTo: e.ReplyTo, Subject: e.Subject, Text: e.Text}
 	if len(e.Attachment.Data) > 0 {
 		msg.Attachments = []Attachment{{Filename: e.Attachment.Filename, ContentType: e.Attachment.ContentType, Data: e.Attachment.Data}}
 	}
@@ -30,4 +30,11 @@ func (m InvoiceMailer) InvoiceEmailStatus(ctx context.Context, merchantID, invoi
 		return core.EmailStatus{}, err
 	}
 	return core.EmailStatus{Status: InvoiceEmailStatus(emails), LastError: emails[0].LastError}, nil
+}
+
+// RecordNotSent records that e was not sent and why (status
+// core.EmailNoAddress), idempotent on e.ID. Errors: CodeInvalid, the
+// store's.
+func (m InvoiceMailer) RecordNotSent(ctx context.Context, e core.OutgoingEmail, status, reason string) error {
+	return m.Outbox.RecordNotSent(ctx, e.ID, e.MerchantID, e.InvoiceID, status, reason)
 }

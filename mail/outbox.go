@@ -19,6 +19,9 @@ const (
 	StatusSending = "sending"
 	StatusSent    = "sent"
 	StatusFailed  = "failed" // permanently: it will not be retried
+	// StatusNoAddress: never sent, for want of a recipient address (see
+	// Outbox.RecordNotSent); not in the outbox.
+	StatusNoAddress = "no_address"
 )
 
 // Email is one message in the outbox, with its delivery state.
@@ -67,7 +70,14 @@ type Store interface {
 	MarkFailed(ctx context.Context, id string, attempt int, nextAttempt time.Time, lastErr string, permanent bool) error
 	// ByInvoice returns a merchant's e-mails for an invoice, newest first,
 	// without attachment bytes (Filename and ContentType only).
+	// ByInvoice returns a merchant's e-mails for an invoice, with those
+	// recorded as not sent, newest first.
 	ByInvoice(ctx context.Context, merchantID, invoiceID string) ([]Email, error)
+	// RecordNotSent stores e (ID, MerchantID, InvoiceID, Status
+	// StatusNoAddress, LastError the reason, CreatedAt) as an e-mail that
+	// was never sent, idempotent on e.ID: created is false when it was
+	// recorded before. Errors: CodeInvalid.
+	RecordNotSent(ctx context.Context, e Email) (created bool, err error)
 }
 
 // Mailer sends one message; *Sender is the real one. Errors for which
@@ -184,6 +194,16 @@ func (o *Outbox) Enqueue(ctx context.Context, e Email) (stored Email, created bo
 		o.Wake()
 	}
 	return stored, created, nil
+}
+
+// RecordNotSent records that the e-mail id about an invoice was not sent
+// and why (status StatusNoAddress; reason in plain words), so Status shows
+// it as the invoice's latest e-mail until another is sent. Idempotent on
+// id. Errors: CodeInvalid, the store's.
+func (o *Outbox) RecordNotSent(ctx context.Context, id, merchantID, invoiceID, status, reason string) error {
+	_, err := o.store.RecordNotSent(ctx, Email{ID: id, MerchantID: merchantID, InvoiceID: invoiceID,
+		Status: status, LastError: reason, CreatedAt: o.cfg.Now().UTC()})
+	return err
 }
 
 // Wake makes a waiting worker look for due e-mails now instead of at its

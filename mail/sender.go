@@ -61,9 +61,12 @@ type Attachment struct {
 // the recipient's answers go (the merchant, rather than the sending
 // service).
 type Message struct {
-	ID          string       `json:"id,omitempty"`
-	To          []string     `json:"to"`
-	Cc          []string     `json:"cc,omitempty"`
+	ID string   `json:"id,omitempty"`
+	To []string `json:"to"`
+	Cc []string `json:"cc,omitempty"`
+	// Bcc receive the message without appearing in it: they are
+	// envelope recipients only, never a header.
+	Bcc         []string     `json:"bcc,omitempty"`
 	ReplyTo     string       `json:"reply_to,omitempty"`
 	Subject     string       `json:"subject"`
 	Text        string       `json:"text"`
@@ -90,6 +93,11 @@ func (m Message) Validate(prefix string) error {
 	for i, a := range m.Cc {
 		if _, err := netmail.ParseAddress(a); err != nil {
 			add(fmt.Sprintf("cc[%d]", i), fmt.Sprintf("%q is not an e-mail address", a))
+		}
+	}
+	for i, a := range m.Bcc {
+		if _, err := netmail.ParseAddress(a); err != nil {
+			add(fmt.Sprintf("bcc[%d]", i), fmt.Sprintf("%q is not an e-mail address", a))
 		}
 	}
 	if m.ReplyTo != "" {
@@ -205,7 +213,8 @@ func (s *Sender) client() (*gomail.Client, error) {
 	return gomail.NewClient(s.cfg.Host, opts...)
 }
 
-// Send delivers m to its To and Cc recipients in one SMTP transaction. It
+// Send delivers m to its To, Cc and Bcc recipients in one SMTP transaction
+// (Bcc recipients are not named in the message). It
 // returns nil once the server has accepted the message for every
 // recipient. ctx bounds connecting; SMTPConfig.Timeout bounds each command
 // after that.
@@ -254,6 +263,13 @@ func (s *Sender) build(m Message) (*gomail.Msg, error) {
 	if len(m.Cc) > 0 {
 		if err := msg.Cc(m.Cc...); err != nil {
 			return nil, bad("cc", err)
+		}
+	}
+	if len(m.Bcc) > 0 {
+		// go-mail sends Bcc recipients in the envelope and leaves the
+		// header out of the written message.
+		if err := msg.Bcc(m.Bcc...); err != nil {
+			return nil, bad("bcc", err)
 		}
 	}
 	if m.ReplyTo != "" {

@@ -122,6 +122,7 @@ func TestSenderDeliversMessageWithAttachment(t *testing.T) {
 				ID:      "email-1",
 				To:      []string{"Kund AB <kund@example.com>"},
 				Cc:      []string{"revisor@example.org", "bokforing@example.org"},
+				Bcc:     []string{"arkiv@akes.example.se"},
 				ReplyTo: "kontakt@akes.example.se",
 				Subject: "Faktura 1001 från Åkes Café",
 				Text:    "Hej!\n\nHär kommer faktura 1001. Betala senast 2025-02-15.\n",
@@ -141,7 +142,7 @@ func TestSenderDeliversMessageWithAttachment(t *testing.T) {
 			if r.From != "faktura@example.se" {
 				t.Errorf("MAIL FROM = %q", r.From)
 			}
-			wantRcpts := []string{"kund@example.com", "revisor@example.org", "bokforing@example.org"}
+			wantRcpts := []string{"kund@example.com", "revisor@example.org", "bokforing@example.org", "arkiv@akes.example.se"}
 			if !slices.Equal(r.Rcpts, wantRcpts) {
 				t.Errorf("RCPT TO = %v, want %v", r.Rcpts, wantRcpts)
 			}
@@ -162,6 +163,9 @@ func TestSenderDeliversMessageWithAttachment(t *testing.T) {
 			cc, err := p.Header.AddressList("Cc")
 			if err != nil || len(cc) != 2 || cc[0].Address != "revisor@example.org" || cc[1].Address != "bokforing@example.org" {
 				t.Errorf("Cc = %v (%v)", cc, err)
+			}
+			if bcc := p.Header.Get("Bcc"); bcc != "" || strings.Contains(string(r.Data), "arkiv@") {
+				t.Errorf("the blind copy shows in the message: Bcc %q", bcc)
 			}
 			from, err := p.Header.AddressList("From")
 			if err != nil || len(from) != 1 || from[0].Name != "Åkes Café" || from[0].Address != "faktura@example.se" {

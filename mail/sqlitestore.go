@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -88,6 +89,7 @@ type row struct {
 	MessageID     string `db:"message_id"`
 	To            string `db:"to_addrs"`
 	Cc            string `db:"cc_addrs"`
+	Bcc           string `db:"bcc_addrs"`
 	ReplyTo       string `db:"reply_to"`
 	Subject       string `db:"subject"`
 	Body          string `db:"body"`
@@ -99,7 +101,7 @@ type row struct {
 	SentAt        string `db:"sent_at"`
 }
 
-const emailColumns = `id, merchant_id, invoice_id, message_id, to_addrs, cc_addrs, reply_to,
+const emailColumns = `id, merchant_id, invoice_id, message_id, to_addrs, cc_addrs, bcc_addrs, reply_to,
 	subject, body, status, attempts, last_error, next_attempt_at, created_at, sent_at`
 
 type attachmentRow struct {
@@ -122,6 +124,9 @@ func (r row) email() (Email, error) {
 		return Email{}, core.Errorf(core.CodeInternal, "mail: malformed stored recipients of %s: %v", r.ID, err)
 	}
 	if err := json.Unmarshal([]byte(r.Cc), &e.Message.Cc); err != nil {
+		return Email{}, core.Errorf(core.CodeInternal, "mail: malformed stored recipients of %s: %v", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.Bcc), &e.Message.Bcc); err != nil {
 		return Email{}, core.Errorf(core.CodeInternal, "mail: malformed stored recipients of %s: %v", r.ID, err)
 	}
 	var err error
@@ -170,9 +175,9 @@ func (s *SQLiteStore) Enqueue(ctx context.Context, e Email) (Email, bool, error)
 	var created bool
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO emails (`+emailColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`,
-			e.ID, e.MerchantID, e.InvoiceID, e.Message.ID, addrList(e.Message.To), addrList(e.Message.Cc),
+			e.ID, e.MerchantID, e.InvoiceID, e.Message.ID, addrList(e.Message.To), addrList(e.Message.Cc), addrList(e.Message.Bcc),
 			e.Message.ReplyTo, e.Message.Subject, e.Message.Text, e.Status, e.Attempts, e.LastError,
 			formatTime(e.NextAttemptAt), formatTime(e.CreatedAt), formatTime(e.SentAt))
 		if err != nil {
@@ -322,7 +327,67 @@ func (s *SQLiteStore) ByInvoice(ctx context.Context, merchantID, invoiceID strin
 	if err != nil {
 		return nil, dbError("list e-mails", err)
 	}
+	var notSent []struct {
+		ID        string `db:"id"`
+		Status    string `db:"status"`
+		Reason    string `db:"reason"`
+		CreatedAt string `db:"created_at"`
+	}
+	if err := s.db.Reader().SelectContext(ctx, &notSent, `SELECT id, status, reason, created_at FROM emails_not_sent
+		WHERE merchant_id = ? AND invoice_id = ?`, merchantID, invoiceID); err != nil {
+		return nil, dbError("list e-mails not sent", err)
+	}
+	for _, n := range notSent {
+		created, err := parseTime(n.CreatedAt)
+		if err != nil {
+			return nil, err
+		}
+		got = append(got, Email{ID: n.ID, MerchantID: merchantID, InvoiceID: invoiceID,
+			Status: n.Status, LastError: n.Reason, CreatedAt: created})
+	}
+	sort.SliceStable(got, func(i, j int) bool {
+		if !got[i].CreatedAt.Equal(got[j].CreatedAt) {
+			return got[i].CreatedAt.After(got[j].CreatedAt)
+		}
+		return got[i].ID > got[j].ID
+	})
 	return got, nil
+}
+
+// RecordNotSent implements Store.RecordNotSent.
+func (s *SQLiteStore) RecordNotSent(ctx context.Context, e Email) (bool, error) {
+	var fields []core.FieldError
+	if e.ID == "" {
+		fields = append(fields, core.FieldError{Field: "id", Message: "is required"})
+	}
+	if e.MerchantID == "" {
+		fields = append(fields, core.FieldError{Field: "merchant_id", Message: "is required"})
+	}
+	if e.Status != StatusNoAddress {
+		fields = append(fields, core.FieldError{Field: "status", Message: "must be " + StatusNoAddress})
+	}
+	if err := core.Invalid("invalid e-mail not sent", fields...); err != nil {
+		return false, err
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now()
+	}
+	var created bool
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO emails_not_sent (id, merchant_id, invoice_id, status, reason, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			e.ID, e.MerchantID, e.InvoiceID, e.Status, e.LastError, formatTime(e.CreatedAt))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		created = n == 1
+		return err
+	})
+	if err != nil {
+		return false, dbError("record e-mail not sent", err)
+	}
+	return created, nil
 }
 
 // queryer is a transaction or the reader pool.
