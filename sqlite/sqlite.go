@@ -55,6 +55,9 @@ func Open(ctx context.Context, path string, migrations fs.FS) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, err)
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
 	params := url.Values{}
 	// go-sqlite3 sets busy_timeout before journal_mode, so switching to WAL
 	// waits for other openers instead of failing.
@@ -111,6 +114,28 @@ func Open(ctx context.Context, path string, migrations fs.FS) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// createPrivate creates path as an empty file readable by the owner only,
+// unless it exists. SQLite takes an empty file for a new database, and gives
+// the -wal and -shm files it creates the main file's permissions, so all
+// three end up 0600 whatever the umask; left to itself SQLite would create
+// them 0644. An existing file keeps its mode: the gateway warns about loose
+// ones at start-up instead of changing them.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	// A umask cannot widen 0600, but one may narrow it (0400 would make the
+	// file unwritable): set exactly 0600.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations fs.FS) error {
