@@ -59,6 +59,9 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		return nil, fmt.Errorf("data dir %q: %w", cfg.DataDir, err)
 	}
 	cfg.DataDir = dataDir
+	if err := prepareDataDir(dataDir, logger); err != nil {
+		return nil, err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("locate own executable for built-in plugins: %w", err)
