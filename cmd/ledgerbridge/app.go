@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ledgerbridge/ledgerbridge/backup"
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/exports"
@@ -36,6 +37,7 @@ type app struct {
 	exports      *exports.Service
 	sending      bool           // an SMTP server is configured
 	closers      []func() error // in-process providers, the mail store
+	unlock       func()         // releases the data dir's shared lock
 }
 
 // appOptions changes how newApp wires providers.
@@ -62,12 +64,19 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	if err := prepareDataDir(dataDir, logger); err != nil {
 		return nil, err
 	}
+	// Held until Close, so that `ledgerbridge restore` refuses to replace
+	// the databases under this process.
+	unlock, err := backup.LockShared(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("locate own executable for built-in plugins: %w", err)
 	}
 	st, err := store.Open(ctx, dataDir)
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	reg := pluginhost.NewRegistry(pluginhost.Options{
@@ -77,7 +86,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		BackoffMin:   cfg.Plugins.RestartBackoffMin,
 		BackoffMax:   cfg.Plugins.RestartBackoffMax,
 	})
-	a := &app{cfg: cfg, log: logger, store: st, registry: reg, engine: core.NewEngine(st, reg, nil)}
+	a := &app{cfg: cfg, log: logger, store: st, registry: reg, engine: core.NewEngine(st, reg, nil), unlock: unlock}
 	mailStore, outbox, sending, err := newOutbox(ctx, cfg, logger)
 	if err != nil {
 		a.Close()
@@ -187,4 +196,5 @@ func (a *app) Close() {
 	if err := a.store.Close(); err != nil {
 		a.log.Error("close database", "error", err)
 	}
+	a.unlock()
 }

@@ -4,6 +4,8 @@
 //	ledgerbridge merchants create ...    create a merchant and print its API keys
 //	ledgerbridge plugins list            show installed provider plugins
 //	ledgerbridge plugin NAME             serve a built-in provider (started by the gateway)
+//	ledgerbridge backup DIR --key-out K  copy every database consistently, the key apart
+//	ledgerbridge restore DIR --key K/credentials.key   restore a backup (gateway stopped)
 //
 // Wiring happens here and only here: config → logger → stores → provider
 // registry → engine → HTTP.
@@ -39,7 +41,8 @@ func newRootCommand() *cobra.Command {
 	config.AddFlags(root.PersistentFlags())
 
 	serve := newServeCommand()
-	root.AddCommand(serve, newMerchantsCommand(), newPluginCommand(), newPluginsCommand())
+	root.AddCommand(serve, newMerchantsCommand(), newPluginCommand(), newPluginsCommand(),
+		newBackupCommand(), newRestoreCommand())
 	// With no arguments, serve.
 	root.RunE = serve.RunE
 	root.Flags().AddFlagSet(serve.Flags())
