@@ -186,6 +186,12 @@ func Backup(ctx context.Context, dataDir, dir string, opts Options) (Manifest, e
 			return Manifest{}, fmt.Errorf("backup: the key directory %s must be apart from the backup directory %s", opts.KeyOut, dir)
 		}
 	}
+	// Shared, like a gateway's: a restore cannot start under the backup.
+	unlock, err := LockShared(dataDir)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("backup: %w", err)
+	}
+	defer unlock()
 	if err := emptyPrivateDir(dir); err != nil {
 		return Manifest{}, fmt.Errorf("backup: %w", err)
 	}
