@@ -32,13 +32,16 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the driver VACUUM INTO and integrity_check run on
+
+	"github.com/ledgerbridge/ledgerbridge/mail"
+	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // Well-known names in a data directory.
 const (
-	GatewayDB    = "ledgerbridge.db" // store.FileName
-	MailDB       = "mail.db"         // mail.FileName
-	KeyFile      = "credentials.key" // integrations' sealing key
+	GatewayDB    = store.FileName
+	MailDB       = mail.FileName
+	KeyFile      = "credentials.key" // integrations' sealing key; the gateway creates it by this name
 	ManifestFile = "manifest.json"
 	// LockFile is held shared by every process that has the data
 	// directory's databases open through the gateway (serve, merchants

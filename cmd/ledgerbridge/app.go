@@ -98,8 +98,9 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	a.engine.SetJournalAccounts(journalAccounts)
 	a.engine.SetLogger(logger)
 	// Integration credentials are sealed with a key kept beside, not in,
-	// the database; keep it out of database backups.
-	sealer, err := integrations.LoadOrCreateKeyFile(filepath.Join(dataDir, "credentials.key"))
+	// the database; `ledgerbridge backup` stores it apart from the
+	// database copies.
+	sealer, err := integrations.LoadOrCreateKeyFile(filepath.Join(dataDir, backup.KeyFile))
 	if err != nil {
 		a.Close()
 		return nil, err
