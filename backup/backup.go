@@ -100,10 +100,10 @@ type File struct {
 //
 // The states a backup can hold the other way round are the ones a crash
 // leaves, and are repaired as after a crash: an invoice whose charge is
-// still pending (the register's retry with the same key finds it through
-// its external reference), a voucher booked for a job still pending (the
-// export's retry finds it by its external reference), an e-mail whose
-// invoice is newer than nothing (impossible: mail precedes providers).
+// still pending (the register's retry with the same key calls the provider
+// with the same charge id, which returns that invoice), a voucher booked
+// for a job still pending (the export's retry finds it by its external
+// reference). docs/operations.md has the whole argument.
 func Order(names []string) []string {
 	rank := func(n string) int {
 		switch n {
