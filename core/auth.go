@@ -38,8 +38,8 @@ const (
 	ActionUpdateCustomer     Action = "customers.update"
 	ActionCharge             Action = "charges.create"
 	ActionReadInvoices       Action = "invoices.read"
-	ActionManageAPIKeys      Action = "api_keys.create"
-	ActionWriteInvoices      Action = "invoices.write" // drafts, post, void, payments, e-mail
+	ActionManageAPIKeys      Action = "api_keys.manage" // create, list, revoke
+	ActionWriteInvoices      Action = "invoices.write"  // drafts, post, void, payments, e-mail
 	ActionRefund             Action = "refunds.create"
 	ActionReadOrders         Action = "orders.read"
 	ActionReadSettings       Action = "invoice_settings.read"
@@ -107,6 +107,13 @@ type APIKey struct {
 	Role       Role      `json:"role" db:"role"`
 	Hash       string    `json:"-" db:"hash"`
 	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+	// LastUsedAt is when the key last authenticated a request, as of the
+	// last flush of the engine's coalesced usage (see FlushKeyUsage); nil
+	// if never.
+	LastUsedAt *time.Time `json:"last_used_at"`
+	// RevokedAt is when the key was revoked; a revoked key authenticates
+	// nothing from then on.
+	RevokedAt *time.Time `json:"revoked_at"`
 }
 
 // NewAPIKeySecret returns a fresh key secret such as "lb_admin_…" and its hash.

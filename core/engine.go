@@ -32,6 +32,7 @@ type Engine struct {
 	conns     ConnectionSource
 	journal   func(Country) JournalAccounts
 	log       *slog.Logger
+	usage     keyUsage
 
 	descMu      sync.Mutex
 	descriptors map[string]Descriptor
@@ -82,8 +83,11 @@ func NormalizeLimit(limit int) (int, error) {
 	return limit, nil
 }
 
-// Authenticate resolves an API key secret to its principal. Errors:
-// CodeUnauthorized for a missing or unknown key.
+// Authenticate resolves an API key secret to its principal, reading the key
+// from the store on every call (no cache), so a revocation by any process
+// takes effect on the next request. The use is noted in memory for
+// FlushKeyUsage. Errors: CodeUnauthorized for a missing, unknown or revoked
+// key.
 func (e *Engine) Authenticate(ctx context.Context, secret string) (Principal, error) {
 	if secret == "" {
 		return Principal{}, Errorf(CodeUnauthorized, "missing API key: send Authorization: Bearer <key>")
@@ -94,6 +98,10 @@ func (e *Engine) Authenticate(ctx context.Context, secret string) (Principal, er
 	} else if err != nil {
 		return Principal{}, err
 	}
+	if k.RevokedAt != nil {
+		return Principal{}, Errorf(CodeUnauthorized, "API key revoked")
+	}
+	e.usage.note(k.ID, e.now().UTC())
 	return Principal{MerchantID: k.MerchantID, Role: k.Role, KeyID: k.ID}, nil
 }
 

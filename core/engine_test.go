@@ -18,6 +18,7 @@ type memStore struct {
 	keys      map[string]APIKey
 	idem      map[string]IdempotencyRecord
 	settings  map[string]InvoiceSettings
+	touches   int // TouchAPIKeys calls
 }
 
 func newMemStore() *memStore {
@@ -57,6 +58,45 @@ func (s *memStore) APIKeyByHash(_ context.Context, h string) (APIKey, error) {
 		return APIKey{}, ErrNotFound("api key", "")
 	}
 	return k, nil
+}
+func (s *memStore) ListAPIKeys(_ context.Context, m string) ([]APIKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []APIKey{}
+	for _, k := range s.keys {
+		if k.MerchantID == m {
+			k.Hash = ""
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+func (s *memStore) RevokeAPIKey(_ context.Context, m, id string, at time.Time) (APIKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, k := range s.keys {
+		if k.MerchantID == m && k.ID == id {
+			if k.RevokedAt == nil {
+				k.RevokedAt = &at
+				s.keys[h] = k
+			}
+			k.Hash = ""
+			return k, nil
+		}
+	}
+	return APIKey{}, ErrNotFound("API key", id)
+}
+func (s *memStore) TouchAPIKeys(_ context.Context, used map[string]time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.touches++
+	for h, k := range s.keys {
+		if t, ok := used[k.ID]; ok && (k.LastUsedAt == nil || k.LastUsedAt.Before(t)) {
+			k.LastUsedAt = &t
+			s.keys[h] = k
+		}
+	}
+	return nil
 }
 func idemKey(m, scope, key string) string { return m + "|" + scope + "|" + key }
 func (s *memStore) BeginIdempotent(_ context.Context, rec IdempotencyRecord) (IdempotencyRecord, bool, error) {

@@ -20,8 +20,20 @@ type Store interface {
 	// CreateAPIKey stores a key (its hash only). Errors: CodeNotFound for an
 	// unknown merchant.
 	CreateAPIKey(ctx context.Context, k APIKey) error
-	// APIKeyByHash finds a key by the hash of its secret. Errors: CodeNotFound.
+	// APIKeyByHash finds a key by the hash of its secret, revoked or not
+	// (RevokedAt says), reading the database each time: a revocation made
+	// by any process must be seen by the next request. Errors: CodeNotFound.
 	APIKeyByHash(ctx context.Context, hash string) (APIKey, error)
+	// ListAPIKeys returns the merchant's keys, revoked ones included,
+	// without their hashes.
+	ListAPIKeys(ctx context.Context, merchantID string) ([]APIKey, error)
+	// RevokeAPIKey marks the merchant's key revoked at at; revoking a revoked
+	// key keeps the first time. Errors: CodeNotFound when the merchant has
+	// no such key.
+	RevokeAPIKey(ctx context.Context, merchantID, id string, at time.Time) (APIKey, error)
+	// TouchAPIKeys records, in one write, when keys were last used; an older
+	// time never replaces a newer one.
+	TouchAPIKeys(ctx context.Context, used map[string]time.Time) error
 
 	// BeginIdempotent inserts rec as pending unless a record with the same
 	// merchant, scope and key exists, in which case it returns that record

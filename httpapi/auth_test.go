@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -28,6 +29,10 @@ func TestRoleMatrix(t *testing.T) {
 	// route succeeds on it for the roles that may call it.
 	integ := "/v1/integrations/" + s.configureBooks(s.a)
 	oauthInteg := "/v1/integrations/" + s.createIntegration(s.a, `{"provider":"`+oauthName+`","modes":["bookkeeping"]}`).ID
+	spare, _, err := s.engine.CreateAPIKey(context.Background(), core.Principal{MerchantID: s.a.id, Role: core.RoleAdmin}, "spare", core.RoleCashier)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const (
 		admin, accountant, cashier, none = "admin", "accountant", "cashier", "none"
@@ -69,6 +74,8 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/invoice-settings", "", 200, roles(admin, accountant)},
 		{"PUT", "/v1/invoice-settings", validSettings, 200, roles(admin)},
 		{"POST", "/v1/api-keys", `{"name":"till 2","role":"cashier"}`, 201, roles(admin)},
+		{"GET", "/v1/api-keys", "", 200, roles(admin)},
+		{"DELETE", "/v1/api-keys/" + spare.ID, "", 200, roles(admin)},
 		{"POST", "/v1/integrations", `{"provider":"testbooks","modes":["bookkeeping"]}`, 201, roles(admin)},
 		{"GET", "/v1/integrations", "", 200, roles(admin, accountant)},
 		{"GET", integ, "", 200, roles(admin, accountant)},
@@ -96,7 +103,7 @@ func TestRoleMatrix(t *testing.T) {
 
 	// Every served route is in the matrix, so a new route cannot skip it.
 	covered := map[string]bool{}
-	idPath := regexp.MustCompile(`^/v1/(customers|invoices|integrations)/[^/]+`)
+	idPath := regexp.MustCompile(`^/v1/(customers|invoices|integrations|api-keys)/[^/]+`)
 	dayPath := regexp.MustCompile(`^/v1/locations/[^/]+/days/[^/]+/`)
 	for _, e := range endpoints {
 		p, _, _ := strings.Cut(e.path, "?")

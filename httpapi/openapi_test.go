@@ -124,6 +124,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Provider":            reflect.TypeFor[core.ProviderInfo](),
 		"APIKeyRequest":       reflect.TypeFor[apiKeyRequest](),
 		"APIKeyCreated":       reflect.TypeFor[apiKeyCreated](),
+		"APIKey":              reflect.TypeFor[apiKeyInfo](),
+		"APIKeyList":          reflect.TypeFor[listBody[apiKeyInfo]](),
 		"FieldError":          reflect.TypeFor[core.FieldError](),
 		"Error":               reflect.TypeFor[errorBody](),
 		"Status":              reflect.TypeFor[statusBody](),

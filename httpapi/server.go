@@ -101,6 +101,8 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	v1.GET("/invoice-settings", s.require(core.ActionReadSettings), s.getInvoiceSettings)
 	v1.PUT("/invoice-settings", s.require(core.ActionWriteSettings), s.putInvoiceSettings)
 	v1.POST("/api-keys", s.require(core.ActionManageAPIKeys), s.createAPIKey)
+	v1.GET("/api-keys", s.require(core.ActionManageAPIKeys), s.listAPIKeys)
+	v1.DELETE("/api-keys/:id", s.require(core.ActionManageAPIKeys), s.revokeAPIKey)
 	if s.integrations != nil {
 		s.routeIntegrations(v1)
 		// The provider's redirect carries no API key: the state

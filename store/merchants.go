@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -37,12 +38,14 @@ func (r merchantRow) merchant() (core.Merchant, error) {
 const merchantColumns = `id, name, country, currency, invoicing_provider, invoice_start_number, created_at`
 
 type apiKeyRow struct {
-	ID         string `db:"id"`
-	MerchantID string `db:"merchant_id"`
-	Name       string `db:"name"`
-	Role       string `db:"role"`
-	Hash       string `db:"hash"`
-	CreatedAt  string `db:"created_at"`
+	ID         string         `db:"id"`
+	MerchantID string         `db:"merchant_id"`
+	Name       string         `db:"name"`
+	Role       string         `db:"role"`
+	Hash       string         `db:"hash"`
+	CreatedAt  string         `db:"created_at"`
+	LastUsedAt sql.NullString `db:"last_used_at"`
+	RevokedAt  sql.NullString `db:"revoked_at"`
 }
 
 func (r apiKeyRow) apiKey() (core.APIKey, error) {
@@ -50,8 +53,28 @@ func (r apiKeyRow) apiKey() (core.APIKey, error) {
 	if err != nil {
 		return core.APIKey{}, err
 	}
-	return core.APIKey{ID: r.ID, MerchantID: r.MerchantID, Name: r.Name, Role: core.Role(r.Role), Hash: r.Hash, CreatedAt: t}, nil
+	k := core.APIKey{ID: r.ID, MerchantID: r.MerchantID, Name: r.Name, Role: core.Role(r.Role), Hash: r.Hash, CreatedAt: t}
+	if k.LastUsedAt, err = parseNullTime(r.LastUsedAt); err != nil {
+		return core.APIKey{}, err
+	}
+	if k.RevokedAt, err = parseNullTime(r.RevokedAt); err != nil {
+		return core.APIKey{}, err
+	}
+	return k, nil
 }
+
+func parseNullTime(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+const apiKeyColumns = `id, merchant_id, name, role, hash, created_at, last_used_at, revoked_at`
 
 // CreateMerchant stores m and keys in one transaction: either all are stored
 // or none. A key with an empty MerchantID is given m's ID. A zero CreatedAt
@@ -200,10 +223,12 @@ func insertAPIKey(ctx context.Context, tx *sqlx.Tx, k core.APIKey) error {
 	return err
 }
 
-const apiKeyByHashSQL = `SELECT id, merchant_id, name, role, hash, created_at FROM api_keys WHERE hash = ?`
+const apiKeyByHashSQL = `SELECT ` + apiKeyColumns + ` FROM api_keys WHERE hash = ?`
 
-// APIKeyByHash finds a key by the hash of its secret with one indexed query.
-// Errors: CodeNotFound.
+// APIKeyByHash finds a key by the hash of its secret with one indexed query,
+// revoked or not (RevokedAt says). It reads the database every time: no
+// cache could learn of a revocation made by another process. Errors:
+// CodeNotFound.
 func (s *Store) APIKeyByHash(ctx context.Context, hash string) (core.APIKey, error) {
 	var row apiKeyRow
 	err := s.stmts.apiKeyByHash.GetContext(ctx, &row, hash)
