@@ -65,6 +65,60 @@ type Config struct {
 	OAuth     OAuthConfig     `mapstructure:"oauth"`
 	Tripletex TripletexConfig `mapstructure:"tripletex"`
 	Spiris    SpirisConfig    `mapstructure:"spiris"`
+	// Server bounds every connection of the public HTTP listener.
+	Server ServerConfig `mapstructure:"server"`
+	// Auth limits failed authentications and sets how often key use is
+	// recorded.
+	Auth AuthConfig `mapstructure:"auth"`
+	// Idempotency sets how long idempotency records are kept.
+	Idempotency IdempotencyConfig `mapstructure:"idempotency"`
+}
+
+// ServerConfig is the public listener's connection limits (http.Server).
+type ServerConfig struct {
+	// ReadHeaderTimeout bounds reading a request's headers (slowloris).
+	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration `mapstructure:"read_timeout"`
+	// WriteTimeout bounds a request from the end of its headers to the end
+	// of its answer, so a client that never reads cannot hold a handler;
+	// long enough for invoice PDFs.
+	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// IdleTimeout closes keep-alive connections idle this long.
+	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
+	// MaxBodyBytes bounds every request body.
+	MaxBodyBytes int64 `mapstructure:"max_body_bytes"`
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client (for the failed-authentication
+	// limit). Default none: the client is the connection's peer.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+}
+
+// AuthConfig limits guessing API keys: each client IP (IPv6: its /64) has
+// FailureBurst failed authentications, regaining one every FailureRefill;
+// past that it gets 429 with Retry-After. Successful authentications are
+// not limited.
+type AuthConfig struct {
+	FailureBurst  int           `mapstructure:"failure_burst"`
+	FailureRefill time.Duration `mapstructure:"failure_refill"`
+	// ExemptLoopback exempts 127.0.0.0/8 and ::1 from the limit; off by
+	// default, since behind a local proxy every client is loopback.
+	ExemptLoopback bool `mapstructure:"exempt_loopback"`
+	// KeyUsageFlushInterval is how often the API keys' last_used_at is
+	// written (one batched write; also on shutdown).
+	KeyUsageFlushInterval time.Duration `mapstructure:"key_usage_flush_interval"`
+}
+
+// IdempotencyConfig is how long idempotency records are kept. Completed
+// records are purged Retention after completion (at least 24h: a register
+// may retry a charge for a day). Pending records, whose charge may or may
+// not have reached the provider, are kept PendingRetention after creation
+// (at least Retention), so a late retry still finds the charge ID and the
+// provider's earlier invoice instead of making a second one.
+type IdempotencyConfig struct {
+	Retention        time.Duration `mapstructure:"retention"`
+	PendingRetention time.Duration `mapstructure:"pending_retention"`
+	PurgeInterval    time.Duration `mapstructure:"purge_interval"`
 }
 
 // OAuthConfig is the gateway's side of OAuth2 connections.
@@ -162,6 +216,23 @@ const (
 )
 
 // Defaults of the exports keys: those of exports.Options.
+// Defaults of server, auth and idempotency.
+const (
+	DefaultReadHeaderTimeout     = 10 * time.Second
+	DefaultReadTimeout           = 30 * time.Second
+	DefaultWriteTimeout          = 60 * time.Second
+	DefaultIdleTimeout           = 120 * time.Second
+	DefaultMaxBodyBytes          = 1 << 20
+	DefaultAuthFailureBurst      = 20
+	DefaultAuthFailureRefill     = 10 * time.Second
+	DefaultKeyUsageFlushInterval = 30 * time.Second
+	DefaultIdempotencyRetention  = 24 * time.Hour
+	DefaultIdempotencyPending    = 7 * 24 * time.Hour
+	DefaultIdempotencyPurge      = time.Hour
+	// MinIdempotencyRetention is the shortest retention allowed.
+	MinIdempotencyRetention = 24 * time.Hour
+)
+
 const (
 	DefaultExportsLease       = 5 * time.Minute
 	DefaultExportsCallTimeout = 2 * time.Minute
@@ -184,37 +255,59 @@ func Default() Config {
 		Exports:   ExportsConfig{Lease: DefaultExportsLease, CallTimeout: DefaultExportsCallTimeout},
 		Tripletex: TripletexConfig{BaseURL: DefaultTripletexBaseURL},
 		Spiris:    SpirisConfig{APIURL: DefaultSpirisAPIURL, AuthorizeURL: DefaultSpirisAuthorize, TokenURL: DefaultSpirisToken},
+		Server: ServerConfig{
+			ReadHeaderTimeout: DefaultReadHeaderTimeout, ReadTimeout: DefaultReadTimeout,
+			WriteTimeout: DefaultWriteTimeout, IdleTimeout: DefaultIdleTimeout, MaxBodyBytes: DefaultMaxBodyBytes,
+			TrustedProxies: []string{},
+		},
+		Auth: AuthConfig{FailureBurst: DefaultAuthFailureBurst, FailureRefill: DefaultAuthFailureRefill,
+			KeyUsageFlushInterval: DefaultKeyUsageFlushInterval},
+		Idempotency: IdempotencyConfig{Retention: DefaultIdempotencyRetention,
+			PendingRetention: DefaultIdempotencyPending, PurgeInterval: DefaultIdempotencyPurge},
 	}
 }
 
 // scalar keys: everything settable from the environment, with defaults.
 var defaults = map[string]any{
-	"addr":                        DefaultAddr,
-	"data_dir":                    DefaultDataDir,
-	"log_level":                   DefaultLogLevel,
-	"plugins.dir":                 "",
-	"plugins.call_timeout":        DefaultCallTimeout,
-	"plugins.start_timeout":       DefaultStartTimeout,
-	"plugins.restart_backoff_min": DefaultRestartBackoffMin,
-	"plugins.restart_backoff_max": DefaultRestartBackoffMax,
-	"smtp.host":                   "",
-	"smtp.port":                   DefaultSMTPPort,
-	"smtp.username":               "",
-	"smtp.password":               "",
-	"smtp.tls":                    DefaultSMTPTLS,
-	"smtp.from":                   DefaultSMTPFrom,
-	"scheduler.interval":          DefaultSchedulerInterval,
-	"exports.lease":               DefaultExportsLease,
-	"exports.call_timeout":        DefaultExportsCallTimeout,
-	"oauth.redirect_url":          "",
-	"oauth.done_url":              "",
-	"tripletex.base_url":          DefaultTripletexBaseURL,
-	"tripletex.consumer_token":    "",
-	"spiris.api_url":              DefaultSpirisAPIURL,
-	"spiris.authorize_url":        DefaultSpirisAuthorize,
-	"spiris.token_url":            DefaultSpirisToken,
-	"spiris.client_id":            "",
-	"spiris.client_secret":        "",
+	"addr":                          DefaultAddr,
+	"data_dir":                      DefaultDataDir,
+	"log_level":                     DefaultLogLevel,
+	"plugins.dir":                   "",
+	"plugins.call_timeout":          DefaultCallTimeout,
+	"plugins.start_timeout":         DefaultStartTimeout,
+	"plugins.restart_backoff_min":   DefaultRestartBackoffMin,
+	"plugins.restart_backoff_max":   DefaultRestartBackoffMax,
+	"smtp.host":                     "",
+	"smtp.port":                     DefaultSMTPPort,
+	"smtp.username":                 "",
+	"smtp.password":                 "",
+	"smtp.tls":                      DefaultSMTPTLS,
+	"smtp.from":                     DefaultSMTPFrom,
+	"scheduler.interval":            DefaultSchedulerInterval,
+	"exports.lease":                 DefaultExportsLease,
+	"exports.call_timeout":          DefaultExportsCallTimeout,
+	"oauth.redirect_url":            "",
+	"oauth.done_url":                "",
+	"tripletex.base_url":            DefaultTripletexBaseURL,
+	"tripletex.consumer_token":      "",
+	"spiris.api_url":                DefaultSpirisAPIURL,
+	"spiris.authorize_url":          DefaultSpirisAuthorize,
+	"spiris.token_url":              DefaultSpirisToken,
+	"spiris.client_id":              "",
+	"spiris.client_secret":          "",
+	"server.read_header_timeout":    DefaultReadHeaderTimeout,
+	"server.read_timeout":           DefaultReadTimeout,
+	"server.write_timeout":          DefaultWriteTimeout,
+	"server.idle_timeout":           DefaultIdleTimeout,
+	"server.max_body_bytes":         DefaultMaxBodyBytes,
+	"server.trusted_proxies":        []string{},
+	"auth.failure_burst":            DefaultAuthFailureBurst,
+	"auth.failure_refill":           DefaultAuthFailureRefill,
+	"auth.exempt_loopback":          false,
+	"auth.key_usage_flush_interval": DefaultKeyUsageFlushInterval,
+	"idempotency.retention":         DefaultIdempotencyRetention,
+	"idempotency.pending_retention": DefaultIdempotencyPending,
+	"idempotency.purge_interval":    DefaultIdempotencyPurge,
 }
 
 // EnvVar is the environment variable of a config key.
@@ -433,6 +526,37 @@ func (c Config) Validate() error {
 	if c.Spiris.ClientID != "" && c.OAuth.RedirectURL == "" {
 		add("oauth.redirect_url", "is required when spiris.client_id is set")
 	}
+	sv := c.Server
+	between("server.read_header_timeout", sv.ReadHeaderTimeout, 100*time.Millisecond, time.Minute)
+	between("server.read_timeout", sv.ReadTimeout, 100*time.Millisecond, 10*time.Minute)
+	between("server.write_timeout", sv.WriteTimeout, 100*time.Millisecond, 10*time.Minute)
+	between("server.idle_timeout", sv.IdleTimeout, 100*time.Millisecond, time.Hour)
+	if sv.ReadTimeout > 0 && sv.ReadHeaderTimeout > sv.ReadTimeout {
+		add("server.read_header_timeout", "%s must not exceed server.read_timeout (%s)", sv.ReadHeaderTimeout, sv.ReadTimeout)
+	}
+	if sv.MaxBodyBytes < 1<<10 || sv.MaxBodyBytes > 1<<30 {
+		add("server.max_body_bytes", "%d must be between 1024 and 1073741824", sv.MaxBodyBytes)
+	}
+	for i, p := range sv.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				add("server.trusted_proxies["+strconv.Itoa(i)+"]", "%q must be an IP address or CIDR", p)
+			}
+		}
+	}
+	if c.Auth.FailureBurst < 1 || c.Auth.FailureBurst > 10000 {
+		add("auth.failure_burst", "%d must be between 1 and 10000", c.Auth.FailureBurst)
+	}
+	between("auth.failure_refill", c.Auth.FailureRefill, time.Millisecond, 24*time.Hour)
+	between("auth.key_usage_flush_interval", c.Auth.KeyUsageFlushInterval, time.Second, time.Hour)
+	id := c.Idempotency
+	if id.Retention < MinIdempotencyRetention {
+		add("idempotency.retention", "%s must be at least %s: a register may retry a charge for a day", id.Retention, MinIdempotencyRetention)
+	}
+	if id.PendingRetention < id.Retention {
+		add("idempotency.pending_retention", "%s must be at least idempotency.retention (%s)", id.PendingRetention, id.Retention)
+	}
+	between("idempotency.purge_interval", id.PurgeInterval, time.Second, 24*time.Hour)
 	return core.Invalid("invalid configuration", errs...)
 }
 

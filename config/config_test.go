@@ -94,11 +94,14 @@ var fromFile = Config{
 		RestartBackoffMin: time.Second, RestartBackoffMax: time.Minute,
 		External: []ExternalPlugin{{Name: "acme", File: "acme-bin", SHA256: sha}},
 	},
-	SMTP:      Default().SMTP,
-	Scheduler: Default().Scheduler,
-	Exports:   ExportsConfig{Lease: 10 * time.Minute, CallTimeout: time.Minute},
-	Tripletex: Default().Tripletex,
-	Spiris:    Default().Spiris,
+	SMTP:        Default().SMTP,
+	Scheduler:   Default().Scheduler,
+	Exports:     ExportsConfig{Lease: 10 * time.Minute, CallTimeout: time.Minute},
+	Tripletex:   Default().Tripletex,
+	Spiris:      Default().Spiris,
+	Server:      Default().Server,
+	Auth:        Default().Auth,
+	Idempotency: Default().Idempotency,
 }
 
 func TestLoad(t *testing.T) {
@@ -269,6 +272,12 @@ func TestExampleLoads(t *testing.T) {
 		OAuth:     OAuthConfig{RedirectURL: "https://backoffice.example.com/v1/oauth/callback"},
 		Tripletex: Default().Tripletex,
 		Spiris:    Default().Spiris,
+		Server: ServerConfig{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxBodyBytes: 1 << 20,
+			TrustedProxies: []string{"10.0.0.0/8"}},
+		Auth: AuthConfig{FailureBurst: 20, FailureRefill: 10 * time.Second, KeyUsageFlushInterval: 30 * time.Second},
+		Idempotency: IdempotencyConfig{Retention: 24 * time.Hour, PendingRetention: 7 * 24 * time.Hour,
+			PurgeInterval: time.Hour},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("example.yaml =\n%+v\nwant\n%+v", c, want)
@@ -353,6 +362,22 @@ func TestValidate(t *testing.T) {
 		{"exports lease equal to call_timeout", func(c *Config) {
 			c.Exports.Lease, c.Exports.CallTimeout = time.Minute, time.Minute
 		}, "exports.lease", "1m0s must be longer than exports.call_timeout (1m0s)"},
+		{"read_header_timeout zero", func(c *Config) { c.Server.ReadHeaderTimeout = 0 }, "server.read_header_timeout", "must be between 100ms and 1m0s"},
+		{"read_timeout zero", func(c *Config) { c.Server.ReadTimeout = 0 }, "server.read_timeout", "must be between"},
+		{"write_timeout zero", func(c *Config) { c.Server.WriteTimeout = 0 }, "server.write_timeout", "must be between"},
+		{"idle_timeout zero", func(c *Config) { c.Server.IdleTimeout = 0 }, "server.idle_timeout", "must be between"},
+		{"header timeout above read timeout", func(c *Config) { c.Server.ReadHeaderTimeout, c.Server.ReadTimeout = time.Minute, 30*time.Second }, "server.read_header_timeout", "must not exceed server.read_timeout"},
+		{"max body tiny", func(c *Config) { c.Server.MaxBodyBytes = 10 }, "server.max_body_bytes", "must be between 1024"},
+		{"trusted proxy not an address", func(c *Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} }, "server.trusted_proxies[1]", "must be an IP address or CIDR"},
+		{"auth burst zero", func(c *Config) { c.Auth.FailureBurst = 0 }, "auth.failure_burst", "must be between 1 and 10000"},
+		{"auth refill zero", func(c *Config) { c.Auth.FailureRefill = 0 }, "auth.failure_refill", "must be between"},
+		{"key usage flush zero", func(c *Config) { c.Auth.KeyUsageFlushInterval = 0 }, "auth.key_usage_flush_interval", "must be between 1s"},
+		{"idempotency retention under a day", func(c *Config) { c.Idempotency.Retention = 23 * time.Hour }, "idempotency.retention", "must be at least 24h0m0s"},
+		{"pending retention under retention", func(c *Config) {
+			c.Idempotency.PendingRetention = 24 * time.Hour
+			c.Idempotency.Retention = 48 * time.Hour
+		}, "idempotency.pending_retention", "must be at least idempotency.retention"},
+		{"purge interval zero", func(c *Config) { c.Idempotency.PurgeInterval = 0 }, "idempotency.purge_interval", "must be between 1s"},
 		{"exports lease shorter than call_timeout", func(c *Config) { c.Exports.Lease = time.Minute }, "exports.lease", "must be longer than exports.call_timeout (2m0s)"},
 	}
 	for _, tt := range tests {
