@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,20 +12,53 @@ import (
 
 // authenticate resolves "Authorization: Bearer <key>" through the engine and
 // stores the principal on the request context. A missing header, another
-// scheme or an unknown key answers 401 unauthorized.
+// scheme or an unknown or revoked key answers 401 unauthorized. It runs
+// before any handler reads the body, and a refused request's body is never
+// read (see refuse).
+//
+// Guessing is limited per client (see AuthLimit): a wrong key takes one of
+// the client's attempts, and a client without attempts left is answered 429
+// before its key is even looked up. A missing key is no guess and costs
+// nothing.
 func (s *server) authenticate(c *gin.Context) {
+	client, limited := s.authLimit.clientKey(c)
+	if limited {
+		if wait := s.authLimit.wait(client); wait > 0 {
+			e := core.Errorf(core.CodeRateLimited, "too many failed authentications from this address; retry later")
+			e.RetryAfter = wait
+			s.refuse(c, e)
+			return
+		}
+	}
 	secret, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok {
-		s.writeError(c, core.Errorf(core.CodeUnauthorized, "missing API key: send Authorization: Bearer <key>"))
+		s.refuse(c, core.Errorf(core.CodeUnauthorized, "missing API key: send Authorization: Bearer <key>"))
 		return
 	}
 	p, err := s.engine.Authenticate(c.Request.Context(), secret)
 	if err != nil {
-		s.writeError(c, err)
+		if limited && core.Code(err) == core.CodeUnauthorized {
+			s.authLimit.fail(client)
+		}
+		s.refuse(c, err)
 		return
 	}
 	c.Request = c.Request.WithContext(core.WithPrincipal(c.Request.Context(), p))
 	c.Next()
+}
+
+// refuse answers a request that failed authentication without reading its
+// body: when one may follow, the answer says Connection: close (so net/http
+// neither drains the body before answering nor reuses the connection) and
+// the connection's read deadline is set to now, so the server does not
+// read the rest after answering either. A slowly sent body therefore holds
+// nothing.
+func (s *server) refuse(c *gin.Context, err error) {
+	if c.Request.ContentLength != 0 {
+		c.Header("Connection", "close")
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now())
+	}
+	s.writeError(c, err)
 }
 
 // bearerToken extracts the token of a Bearer authorization header; the

@@ -27,7 +27,7 @@ const maxBodyBytes = 1 << 20
 // struct) and answers the error itself; it reports whether the handler may
 // go on.
 func (s *server) decodeJSON(c *gin.Context, dst any) bool {
-	if err := decodeBody(c.Writer, c.Request, dst); err != nil {
+	if err := decodeBodyLimit(c.Writer, c.Request, dst, s.maxBody); err != nil {
 		s.writeError(c, err)
 		return false
 	}
@@ -37,12 +37,17 @@ func (s *server) decodeJSON(c *gin.Context, dst any) bool {
 // decodeBody reads at most 1 MiB of r's body and decodes it with
 // decodeStrict. Errors: CodeInvalid with Syntax (HTTP 400).
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	return decodeBodyLimit(w, r, dst, maxBodyBytes)
+}
+
+// decodeBodyLimit is decodeBody with a limit of max bytes.
+func decodeBodyLimit(w http.ResponseWriter, r *http.Request, dst any, max int64) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return syntaxError("request body too large",
-				core.FieldError{Field: "body", Message: fmt.Sprintf("must be at most %d bytes", maxBodyBytes)})
+				core.FieldError{Field: "body", Message: fmt.Sprintf("must be at most %d bytes", max)})
 		}
 		return syntaxError("could not read the request body: " + err.Error())
 	}

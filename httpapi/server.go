@@ -39,6 +39,15 @@ type Options struct {
 	// Exports serves POST /v1/sales, the day close and /v1/exports; when
 	// nil those routes are not registered.
 	Exports *exports.Service
+	// AuthLimit limits failed authentications per client IP; zero values
+	// mean DefaultAuthBurst and DefaultAuthRefill.
+	AuthLimit AuthLimit
+	// TrustedProxies are the IPs or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client. Default none: the client is the
+	// connection's peer, whatever headers it sends.
+	TrustedProxies []string
+	// MaxBodyBytes bounds every JSON request body; zero means 1 MiB.
+	MaxBodyBytes int64
 }
 
 // server holds what every handler needs.
@@ -48,6 +57,8 @@ type server struct {
 	oauthDone    string
 	exports      *exports.Service
 	log          *slog.Logger
+	authLimit    *authLimiter
+	maxBody      int64
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
@@ -65,9 +76,19 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{engine: engine, integrations: opts.Integrations, oauthDone: opts.OAuthDoneURL,
-		exports: opts.Exports, log: logger}
+		exports: opts.Exports, log: logger, authLimit: newAuthLimiter(opts.AuthLimit, maxAuthClients),
+		maxBody: opts.MaxBodyBytes}
+	if s.maxBody <= 0 {
+		s.maxBody = maxBodyBytes
+	}
 
 	r := gin.New()
+	// ClientIP is the peer address unless the peer is a trusted proxy; gin
+	// would otherwise trust every proxy's X-Forwarded-For.
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		logger.Error("invalid trusted proxies: trusting none", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.Use(s.requestID, s.accessLog, s.recoverPanic)

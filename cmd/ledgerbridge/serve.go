@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
 )
 
@@ -55,14 +56,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
-	srv := &http.Server{
-		Handler: httpapi.New(a.engine, httpapi.Options{
-			Logger: a.log, Integrations: a.integrations, Exports: a.exports,
-			OAuthDoneURL: a.cfg.OAuth.DoneURL,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	srv := newHTTPServer(a.cfg, httpapi.New(a.engine, httpOptions(a.cfg, a)))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	background, stopBackground := context.WithCancel(ctx)
@@ -85,4 +79,31 @@ func serveHTTP(ctx context.Context, a *app) error {
 		return err
 	}
 	return nil
+}
+
+// httpOptions is the HTTP API's configuration; a nil app serves without
+// integrations and exports (tests).
+func httpOptions(cfg config.Config, a *app) httpapi.Options {
+	opts := httpapi.Options{
+		OAuthDoneURL: cfg.OAuth.DoneURL,
+		AuthLimit: httpapi.AuthLimit{Burst: cfg.Auth.FailureBurst, Refill: cfg.Auth.FailureRefill,
+			ExemptLoopback: cfg.Auth.ExemptLoopback},
+		TrustedProxies: cfg.Server.TrustedProxies,
+		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
+	}
+	if a != nil {
+		opts.Logger, opts.Integrations, opts.Exports = a.log, a.integrations, a.exports
+	}
+	return opts
+}
+
+// newHTTPServer is the public listener's server with cfg's limits.
+func newHTTPServer(cfg config.Config, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       cfg.Server.ReadTimeout,
+		WriteTimeout:      cfg.Server.WriteTimeout,
+		IdleTimeout:       cfg.Server.IdleTimeout,
+	}
 }
