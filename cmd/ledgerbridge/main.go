@@ -2,6 +2,7 @@
 //
 //	ledgerbridge serve [--demo]          run the gateway (the default command)
 //	ledgerbridge merchants create ...    create a merchant and print its API keys
+//	ledgerbridge api-keys list|revoke    list a merchant's API keys, revoke one
 //	ledgerbridge plugins list            show installed provider plugins
 //	ledgerbridge plugin NAME             serve a built-in provider (started by the gateway)
 //	ledgerbridge backup DIR --key-out K  copy every database consistently, the key apart
@@ -41,7 +42,7 @@ func newRootCommand() *cobra.Command {
 	config.AddFlags(root.PersistentFlags())
 
 	serve := newServeCommand()
-	root.AddCommand(serve, newMerchantsCommand(), newPluginCommand(), newPluginsCommand(),
+	root.AddCommand(serve, newMerchantsCommand(), newAPIKeysCommand(), newPluginCommand(), newPluginsCommand(),
 		newBackupCommand(), newRestoreCommand())
 	// With no arguments, serve.
 	root.RunE = serve.RunE

@@ -66,6 +66,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 	}
 	go runScheduler(background, a.engine, a.cfg.Scheduler.Interval, a.log)
 	go a.exports.Loop(background, a.cfg.Scheduler.Interval)
+	go a.engine.RunKeyUsageFlusher(background, a.cfg.Auth.KeyUsageFlushInterval)
 	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
 	select {
 	case err := <-errc:
@@ -75,7 +76,12 @@ func serveHTTP(ctx context.Context, a *app) error {
 	a.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(shutdownCtx)
+	// The last requests' key use, after the last request was answered.
+	if ferr := a.engine.FlushKeyUsage(shutdownCtx); ferr != nil {
+		a.log.Warn("record API key use", "error", ferr)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/store"
+)
+
+// apiKeyJSON is a key as the command line prints it: never its secret.
+type apiKeyJSON struct {
+	ID         string     `json:"id"`
+	MerchantID string     `json:"merchant_id"`
+	Name       string     `json:"name"`
+	Role       core.Role  `json:"role"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+func newAPIKeyJSON(k core.APIKey) apiKeyJSON {
+	return apiKeyJSON{ID: k.ID, MerchantID: k.MerchantID, Name: k.Name, Role: k.Role,
+		CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// newAPIKeysCommand is `ledgerbridge api-keys list|revoke`: the operator's
+// way to see and revoke keys, working on the database directly (the
+// gateway may be running: a revocation takes effect on its next request,
+// and last_used_at is as of its last flush).
+func newAPIKeysCommand() *cobra.Command {
+	keys := &cobra.Command{Use: "api-keys", Short: "List and revoke API keys"}
+	list := &cobra.Command{
+		Use:   "list --merchant ID",
+		Short: "Print a merchant's API keys as JSON (never their secrets), revoked ones included",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			merchant, _ := cmd.Flags().GetString("merchant")
+			st, err := store.Open(cmd.Context(), cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if _, err := st.GetMerchant(cmd.Context(), merchant); err != nil {
+				return err
+			}
+			ks, err := st.ListAPIKeys(cmd.Context(), merchant)
+			if err != nil {
+				return err
+			}
+			out := make([]apiKeyJSON, 0, len(ks))
+			for _, k := range ks {
+				out = append(out, newAPIKeyJSON(k))
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		},
+	}
+	list.Flags().String("merchant", "", "the merchant's ID (required)")
+	_ = list.MarkFlagRequired("merchant")
+	revoke := &cobra.Command{
+		Use:   "revoke KEY_ID",
+		Short: "Revoke an API key: from now on it answers 401, on every gateway sharing the database",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(cmd.Context(), cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			k, err := st.GetAPIKey(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if k, err = st.RevokeAPIKey(cmd.Context(), k.MerchantID, k.ID, time.Now().UTC()); err != nil {
+				return err
+			}
+			return printJSON(cmd.OutOrStdout(), newAPIKeyJSON(k))
+		},
+	}
+	keys.AddCommand(list, revoke)
+	return keys
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/store"
+)
+
+// run runs the ledgerbridge command line with args and returns its output.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// TestAPIKeysCommand: `api-keys list --merchant` prints the merchant's keys
+// without secrets; `api-keys revoke ID` revokes one, which then no longer
+// authenticates.
+func TestAPIKeysCommand(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, "merchants", "create", "--name", "Kafé CLI AB", "--data-dir", dir)
+	if err != nil {
+		t.Fatalf("merchants create: %v %s", err, out)
+	}
+	var mk merchantKeys
+	if err := json.Unmarshal([]byte(out), &mk); err != nil {
+		t.Fatalf("merchants create output %q: %v", out, err)
+	}
+	out, err = run(t, "api-keys", "list", "--merchant", mk.MerchantID, "--data-dir", dir)
+	if err != nil {
+		t.Fatalf("api-keys list: %v %s", err, out)
+	}
+	for _, secret := range mk.APIKeys {
+		if strings.Contains(out, secret) {
+			t.Fatalf("api-keys list prints a secret: %s", out)
+		}
+	}
+	var keys []struct {
+		ID        string  `json:"id"`
+		Role      string  `json:"role"`
+		RevokedAt *string `json:"revoked_at"`
+	}
+	if err := json.Unmarshal([]byte(out), &keys); err != nil || len(keys) != 3 {
+		t.Fatalf("api-keys list output %q: %v", out, err)
+	}
+	var cashier string
+	for _, k := range keys {
+		if k.Role == "cashier" {
+			cashier = k.ID
+		}
+	}
+	if out, err := run(t, "api-keys", "revoke", cashier, "--data-dir", dir); err != nil || !strings.Contains(out, `"revoked_at": "`) {
+		t.Fatalf("api-keys revoke: %v %s", err, out)
+	}
+	if out, err := run(t, "api-keys", "revoke", "key_nosuch", "--data-dir", dir); err == nil {
+		t.Fatalf("revoking an unknown key succeeded: %s", out)
+	}
+	if _, err := run(t, "api-keys", "list", "--merchant", "mer_nosuch", "--data-dir", dir); err == nil {
+		t.Fatalf("listing an unknown merchant's keys succeeded")
+	}
+
+	st, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := core.NewEngine(st, nil, nil)
+	if _, err := e.Authenticate(context.Background(), mk.APIKeys["cashier"]); core.Code(err) != core.CodeUnauthorized {
+		t.Fatalf("revoked cashier key authenticates: %v", err)
+	}
+	if _, err := e.Authenticate(context.Background(), mk.APIKeys["admin"]); err != nil {
+		t.Fatalf("admin key no longer authenticates: %v", err)
+	}
+}
