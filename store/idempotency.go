@@ -166,3 +166,57 @@ func notPending(ctx context.Context, tx *sqlx.Tx, merchantID, scope, key string)
 	}
 	return core.Errorf(core.CodeConflict, "idempotency key %q (%s) is already %s", key, scope, status)
 }
+
+// MinIdempotencyRetention is the shortest time a completed idempotency
+// record is kept: a register may retry a charge for a day.
+const MinIdempotencyRetention = 24 * time.Hour
+
+// purgeBatch is how many records one purge write deletes, so a large purge
+// never holds the single writer for long.
+const purgeBatch = 1000
+
+// PurgeIdempotency deletes, as of now, completed records completed more
+// than keep ago and pending records created more than keepPending ago, and
+// returns how many it deleted.
+//
+// Pending records are kept much longer on purpose: a pending record is an
+// attempt that died mid-operation, and its charge may already have reached
+// the provider under the record's resource ID (the external reference). A
+// retry with the same key finds that ID and gets the provider's earlier
+// invoice; once the record is gone, the retry would get a new ID and could
+// invoice twice. They are rare (crashes only; attempts refused without
+// effect are abandoned at once), so keeping them a week costs little.
+//
+// Errors: CodeInvalid when keep is under MinIdempotencyRetention or
+// keepPending under keep.
+func (s *Store) PurgeIdempotency(ctx context.Context, now time.Time, keep, keepPending time.Duration) (int64, error) {
+	if keep < MinIdempotencyRetention {
+		return 0, core.Invalid("invalid idempotency retention", core.FieldError{Field: "retention", Message: "must be at least 24h"})
+	}
+	if keepPending < keep {
+		return 0, core.Invalid("invalid idempotency retention", core.FieldError{Field: "pending_retention", Message: "must be at least the retention"})
+	}
+	completedBefore, pendingBefore := formatTime(now.Add(-keep)), formatTime(now.Add(-keepPending))
+	var total int64
+	for {
+		var n int64
+		err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE (merchant_id, scope, "key") IN (
+				SELECT merchant_id, scope, "key" FROM idempotency_keys
+				WHERE (status = 'completed' AND completed_at < ?) OR (status = 'pending' AND created_at < ?)
+				LIMIT ?)`, completedBefore, pendingBefore, purgeBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, dbError("purge idempotency records", err)
+		}
+		total += n
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
+}

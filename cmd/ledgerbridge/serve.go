@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
+	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 func newServeCommand() *cobra.Command {
@@ -67,6 +69,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 	go runScheduler(background, a.engine, a.cfg.Scheduler.Interval, a.log)
 	go a.exports.Loop(background, a.cfg.Scheduler.Interval)
 	go a.engine.RunKeyUsageFlusher(background, a.cfg.Auth.KeyUsageFlushInterval)
+	go runIdempotencyPurge(background, a.store, a.cfg.Idempotency, a.log)
 	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
 	select {
 	case err := <-errc:
@@ -111,5 +114,28 @@ func newHTTPServer(cfg config.Config, h http.Handler) *http.Server {
 		ReadTimeout:       cfg.Server.ReadTimeout,
 		WriteTimeout:      cfg.Server.WriteTimeout,
 		IdleTimeout:       cfg.Server.IdleTimeout,
+	}
+}
+
+// runIdempotencyPurge deletes expired idempotency records at start and then
+// every purge_interval until ctx ends: completed ones retention after
+// completion, pending ones pending_retention after creation (see
+// store.PurgeIdempotency for why pending ones are kept longer). Several
+// gateways may run it at once; deleting is idempotent.
+func runIdempotencyPurge(ctx context.Context, st *store.Store, c config.IdempotencyConfig, log *slog.Logger) {
+	t := time.NewTicker(c.PurgeInterval)
+	defer t.Stop()
+	for {
+		n, err := st.PurgeIdempotency(ctx, time.Now(), c.Retention, c.PendingRetention)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("purge idempotency records", "error", err)
+		} else if n > 0 {
+			log.Info("purged idempotency records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
