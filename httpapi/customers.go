@@ -47,7 +47,7 @@ func (in customerInput) customer() core.Customer {
 // of customers matching q by name, organization number or customer number.
 func (s *server) searchCustomers(c *gin.Context) {
 	qp := newQueryParams(c)
-	q := core.CustomerQuery{Q: qp.str("q"), Limit: qp.limit(), Cursor: qp.str("cursor")}
+	q := core.CustomerQuery{Q: qp.str("q"), Limit: qp.limit(), Cursor: qp.cursor(s.cursors)}
 	if err := qp.err(); err != nil {
 		s.writeError(c, err)
 		return
@@ -57,7 +57,7 @@ func (s *server) searchCustomers(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.PureJSON(http.StatusOK, newList(page.Customers, page.NextCursor))
+	c.PureJSON(http.StatusOK, newList(page.Customers, s.cursors.seal(c, page.NextCursor)))
 }
 
 // createCustomer answers 201 with the created customer.

@@ -102,7 +102,7 @@ func (s *server) closeDay(c *gin.Context) {
 func (s *server) listExports(c *gin.Context) {
 	q := newQueryParams(c)
 	lq := exports.ListQuery{From: q.date("from"), To: q.date("to"), LocationID: q.str("location_id"),
-		Limit: q.limit(), Cursor: q.str("cursor")}
+		Limit: q.limit(), Cursor: q.cursor(s.cursors)}
 	if err := q.err(); err != nil {
 		s.writeError(c, err)
 		return
@@ -112,7 +112,7 @@ func (s *server) listExports(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.PureJSON(http.StatusOK, newList(page.Days, page.NextCursor))
+	c.PureJSON(http.StatusOK, newList(page.Days, s.cursors.seal(c, page.NextCursor)))
 }
 
 // runExports answers POST /v1/exports/run {from, to, days?}: 202 with

@@ -23,7 +23,7 @@ func (s *server) listInvoices(c *gin.Context) {
 		Sort:       qp.str("sort"),
 		Desc:       qp.desc(),
 		Limit:      qp.limit(),
-		Cursor:     qp.str("cursor"),
+		Cursor:     qp.cursor(s.cursors),
 	}
 	if err := qp.err(); err != nil {
 		s.writeError(c, err)
@@ -34,7 +34,7 @@ func (s *server) listInvoices(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.PureJSON(http.StatusOK, newList(page.Invoices, page.NextCursor))
+	c.PureJSON(http.StatusOK, newList(page.Invoices, s.cursors.seal(c, page.NextCursor)))
 }
 
 // getInvoice answers 200 with one invoice and its lines; another merchant's

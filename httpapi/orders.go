@@ -17,7 +17,7 @@ func (s *server) listOrders(c *gin.Context) {
 		CustomerID: qp.str("customer_id"),
 		Status:     qp.str("status"),
 		Limit:      qp.limit(),
-		Cursor:     qp.str("cursor"),
+		Cursor:     qp.cursor(s.cursors),
 	}
 	if err := qp.err(); err != nil {
 		s.writeError(c, err)
@@ -28,5 +28,5 @@ func (s *server) listOrders(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.PureJSON(http.StatusOK, newList(page.Orders, page.NextCursor))
+	c.PureJSON(http.StatusOK, newList(page.Orders, s.cursors.seal(c, page.NextCursor)))
 }

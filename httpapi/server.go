@@ -48,6 +48,10 @@ type Options struct {
 	TrustedProxies []string
 	// MaxBodyBytes bounds every JSON request body; zero means 1 MiB.
 	MaxBodyBytes int64
+	// CursorKey (CursorKeySize bytes) seals list cursors; gateways sharing
+	// a database must share it, or a cursor from one fails on another. Nil
+	// means a random key for this handler.
+	CursorKey []byte
 }
 
 // server holds what every handler needs.
@@ -59,6 +63,7 @@ type server struct {
 	log          *slog.Logger
 	authLimit    *authLimiter
 	maxBody      int64
+	cursors      *cursorSealer
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
@@ -70,6 +75,10 @@ func New(engine *core.Engine, opts Options) http.Handler {
 }
 
 func newRouter(engine *core.Engine, opts Options) *gin.Engine {
+	cursors, err := newCursorSealer(opts.CursorKey)
+	if err != nil {
+		panic("httpapi: " + err.Error()) // a wiring bug: the key's length is checked when loaded
+	}
 	gin.SetMode(gin.ReleaseMode)
 	logger := opts.Logger
 	if logger == nil {
@@ -77,7 +86,7 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	}
 	s := &server{engine: engine, integrations: opts.Integrations, oauthDone: opts.OAuthDoneURL,
 		exports: opts.Exports, log: logger, authLimit: newAuthLimiter(opts.AuthLimit, maxAuthClients),
-		maxBody: opts.MaxBodyBytes}
+		maxBody: opts.MaxBodyBytes, cursors: cursors}
 	if s.maxBody <= 0 {
 		s.maxBody = maxBodyBytes
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -58,7 +59,12 @@ func serveHTTP(ctx context.Context, a *app) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
-	srv := newHTTPServer(a.cfg, httpapi.New(a.engine, httpOptions(a.cfg, a)))
+	opts := httpOptions(a.cfg, a)
+	if opts.CursorKey, err = loadOrCreateCursorKey(filepath.Join(a.cfg.DataDir, cursorKeyFile)); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := newHTTPServer(a.cfg, httpapi.New(a.engine, opts))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	background, stopBackground := context.WithCancel(ctx)
