@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,12 +23,6 @@ type apiKeyJSON struct {
 func newAPIKeyJSON(k core.APIKey) apiKeyJSON {
 	return apiKeyJSON{ID: k.ID, MerchantID: k.MerchantID, Name: k.Name, Role: k.Role,
 		CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // newAPIKeysCommand is `ledgerbridge api-keys list|revoke`: the operator's

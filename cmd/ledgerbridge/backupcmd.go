@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -30,7 +29,7 @@ DIR/manifest.json, written last, lists every file with its SHA-256. Files 0600, 
 			if err != nil {
 				return err
 			}
-			return printJSON(cmd, m)
+			return printJSON(cmd.OutOrStdout(), m)
 		},
 	}
 	cmd.Flags().String("key-out", "", "directory to write credentials.key to, apart from DIR (required when the data dir has a key)")
@@ -62,20 +61,11 @@ non-empty data directory unless --force, which replaces its databases (and their
 			if err != nil {
 				return err
 			}
-			return printJSON(cmd, m)
+			return printJSON(cmd.OutOrStdout(), m)
 		},
 	}
 	cmd.Flags().String("key", "", "the credentials.key file saved with the backup (in its --key-out directory)")
 	cmd.Flags().Bool("without-key", false, "restore without the credentials key: integration credentials must then be entered again")
 	cmd.Flags().Bool("force", false, "replace the databases of a non-empty data dir")
 	return cmd
-}
-
-func printJSON(cmd *cobra.Command, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s\n", b)
-	return err
 }

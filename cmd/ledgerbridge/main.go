@@ -13,7 +13,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -71,4 +73,12 @@ func loadConfig(cmd *cobra.Command) (config.Config, error) {
 		return config.Config{}, err
 	}
 	return cfg, cfg.Validate()
+}
+
+// printJSON writes v to w as indented JSON and a newline: the output of
+// every command that reports a result.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -49,9 +48,7 @@ func newMerchantsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(keysOf(cm))
+			return printJSON(cmd.OutOrStdout(), keysOf(cm))
 		},
 	}
 	create.Flags().String("name", "", "the merchant's company name (required)")
