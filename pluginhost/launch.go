@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"time"
 
@@ -32,9 +31,11 @@ func (s *supervisor) launchPlugin() (*instance, error) {
 	}
 
 	cmd := exec.Command(s.path, s.args...)
-	// The host environment comes first so that s.env wins; go-plugin
-	// would otherwise append the host's after ours (SkipHostEnv below).
-	cmd.Env = append(os.Environ(), s.env...)
+	// A plugin inherits only a few neutral variables of the gateway's
+	// environment, never its secrets; s.env (a built-in's own
+	// configuration) comes after them and wins. SkipHostEnv below stops
+	// go-plugin from appending the whole host environment again.
+	cmd.Env = pluginEnv(s.env)
 	setParentDeathSignal(cmd)
 
 	pluginLog := s.opts.Logger.Named("plugin." + s.name)

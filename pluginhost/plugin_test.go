@@ -162,7 +162,7 @@ var conn = core.Connection{MerchantID: "m1", Country: "SE", Currency: "SEK"}
 
 func TestPluginStartsAndServes(t *testing.T) {
 	r, logs := newRegistry(t, Options{})
-	r.registerBuiltinEnv("fake", fakeBin, []string{"FAKE_VERSION=1.2.3"})
+	r.RegisterBuiltinEnv("fake", fakeBin, []string{"FAKE_VERSION=1.2.3"})
 	if pid := pidOf(r, "fake"); pid != 0 {
 		t.Fatalf("plugin started before first use (pid %d)", pid)
 	}
@@ -199,7 +199,7 @@ func TestPluginStartsAndServes(t *testing.T) {
 // plugin process.
 func TestInvoicingMethodsThroughPlugin(t *testing.T) {
 	r, _ := newRegistry(t, Options{})
-	r.registerBuiltinEnv("fake", fakeBin, nil)
+	r.RegisterBuiltinEnv("fake", fakeBin, nil)
 	ctx := context.Background()
 	p, err := r.Provider(ctx, "fake")
 	if err != nil {
@@ -277,7 +277,7 @@ func TestInvoicingMethodsThroughPlugin(t *testing.T) {
 
 func TestKilledPluginRestartsOnNextCall(t *testing.T) {
 	r, logs := newRegistry(t, Options{})
-	r.registerBuiltinEnv("fake", fakeBin, nil)
+	r.RegisterBuiltinEnv("fake", fakeBin, nil)
 	ctx := context.Background()
 	p, err := r.Provider(ctx, "fake")
 	if err != nil {
@@ -356,7 +356,7 @@ func TestPluginDeathDuringCall(t *testing.T) {
 			dir := t.TempDir()
 			logPath := filepath.Join(dir, "calls.log")
 			r, _ := newRegistry(t, Options{})
-			r.registerBuiltinEnv("fake", fakeBin, []string{
+			r.RegisterBuiltinEnv("fake", fakeBin, []string{
 				"FAKE_LOG=" + logPath,
 				"FAKE_CRASH_METHODS=" + tc.method,
 				"FAKE_CRASH_MARKER=" + filepath.Join(dir, "crashed"),
@@ -401,7 +401,7 @@ func TestPluginDeathDuringCall(t *testing.T) {
 func TestCallTimeout(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "calls.log")
 	r, _ := newRegistry(t, Options{CallTimeout: 300 * time.Millisecond})
-	r.registerBuiltinEnv("fake", fakeBin, []string{"FAKE_LOG=" + logPath, "FAKE_SLOW=10s", "FAKE_SLOW_METHODS=ListLedgerAccounts"})
+	r.RegisterBuiltinEnv("fake", fakeBin, []string{"FAKE_LOG=" + logPath, "FAKE_SLOW=10s", "FAKE_SLOW_METHODS=ListLedgerAccounts"})
 	ctx := context.Background()
 	p, err := r.Provider(ctx, "fake")
 	if err != nil {
@@ -431,7 +431,7 @@ func TestCallTimeout(t *testing.T) {
 func TestCallerCancellationPropagates(t *testing.T) {
 	logPath := filepath.Join(t.TempDir(), "calls.log")
 	r, _ := newRegistry(t, Options{})
-	r.registerBuiltinEnv("fake", fakeBin, []string{"FAKE_LOG=" + logPath, "FAKE_SLOW=10s", "FAKE_SLOW_METHODS=SearchCustomers"})
+	r.RegisterBuiltinEnv("fake", fakeBin, []string{"FAKE_LOG=" + logPath, "FAKE_SLOW=10s", "FAKE_SLOW_METHODS=SearchCustomers"})
 	p, err := r.Provider(context.Background(), "fake")
 	if err != nil {
 		t.Fatal(err)
@@ -546,8 +546,8 @@ func TestExternalPluginChecksum(t *testing.T) {
 
 func TestCloseLeavesNoProcess(t *testing.T) {
 	r, _ := newRegistry(t, Options{})
-	r.registerBuiltinEnv("a", fakeBin, nil)
-	r.registerBuiltinEnv("b", fakeBin, nil)
+	r.RegisterBuiltinEnv("a", fakeBin, nil)
+	r.RegisterBuiltinEnv("b", fakeBin, nil)
 	ctx := context.Background()
 	var pids []int
 	for _, name := range []string{"a", "b"} {
@@ -579,14 +579,14 @@ func TestPluginsListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ := newRegistry(t, Options{BackoffMin: time.Minute})
-	r.registerBuiltinEnv("open", fakeBin, []string{"FAKE_VERSION=2.0.0"})
+	r.RegisterBuiltinEnv("open", fakeBin, []string{"FAKE_VERSION=2.0.0"})
 	if err := r.RegisterExternal("ext", fakeBin, sum); err != nil {
 		t.Fatal(err)
 	}
 	r.RegisterInProcess("mem", &stubProvider{describe: func(context.Context) (core.Descriptor, error) {
 		return core.Descriptor{Name: "mem", Version: "0.9"}, nil
 	}})
-	r.registerBuiltinEnv("broken", fakeBin, []string{"FAKE_EXIT_AT_START=1"})
+	r.RegisterBuiltinEnv("broken", fakeBin, []string{"FAKE_EXIT_AT_START=1"})
 
 	got := r.Plugins(context.Background())
 	byName := map[string]PluginInfo{}
@@ -626,7 +626,7 @@ func TestPluginsListing(t *testing.T) {
 
 func TestBrokenPluginBacksOff(t *testing.T) {
 	r, logs := newRegistry(t, Options{BackoffMin: 300 * time.Millisecond})
-	r.registerBuiltinEnv("broken", fakeBin, []string{"FAKE_EXIT_AT_START=1"})
+	r.RegisterBuiltinEnv("broken", fakeBin, []string{"FAKE_EXIT_AT_START=1"})
 	ctx := context.Background()
 	for i := range 2 {
 		if _, err := r.Provider(ctx, "broken"); core.Code(err) != core.CodeUnavailable || !strings.Contains(err.Error(), "failed to start") {

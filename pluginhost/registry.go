@@ -164,9 +164,10 @@ func (r *Registry) RegisterBuiltin(name, executable string, args ...string) {
 		sup: newSupervisor(name, KindBuiltin, executable, args, nil, "", r.opts)})
 }
 
-// registerBuiltinEnv is RegisterBuiltin with extra environment variables for
-// the plugin process (tests use it to steer a fake plugin).
-func (r *Registry) registerBuiltinEnv(name, executable string, env []string, args ...string) {
+// RegisterBuiltinEnv is RegisterBuiltin with environment variables for the
+// plugin process: its own configuration, since a plugin inherits nothing of
+// the gateway's environment but a few neutral variables (see pluginEnv).
+func (r *Registry) RegisterBuiltinEnv(name, executable string, env []string, args ...string) {
 	r.mustAdd(&entry{name: name, kind: KindBuiltin,
 		sup: newSupervisor(name, KindBuiltin, executable, args, env, "", r.opts)})
 }

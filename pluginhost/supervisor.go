@@ -58,7 +58,7 @@ type supervisor struct {
 	kind   string
 	path   string
 	args   []string
-	env    []string // extra environment, after the host's
+	env    []string // the plugin's own environment, after pluginEnv's few inherited variables
 	sha256 string   // expected checksum in lower-case hex; external plugins only
 	opts   Options
 	log    hclog.Logger

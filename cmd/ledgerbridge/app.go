@@ -46,9 +46,6 @@ type appOptions struct {
 	// instead of running each as a plugin process: for benchmarks that
 	// measure the plugin boundary, and for debugging.
 	inProcess bool
-	// configFile is passed to built-in plugin processes, which read the
-	// same configuration (file and environment) as the gateway.
-	configFile string
 }
 
 // newApp opens the gateway database and registers every provider: the
@@ -123,11 +120,10 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	})
 	for _, name := range builtinProviders {
 		if !opts.inProcess {
+			// No --config: the file holds every secret of the gateway. The
+			// plugin gets its own section, and only that, in its environment.
 			args := []string{"plugin", name, "--data-dir", dataDir, "--log-level", cfg.LogLevel}
-			if opts.configFile != "" {
-				args = append(args, "--config", opts.configFile)
-			}
-			reg.RegisterBuiltin(name, exe, args...)
+			reg.RegisterBuiltinEnv(name, exe, builtinEnv(name, cfg), args...)
 			continue
 		}
 		p, closeFn, err := openBuiltin(ctx, name, cfg)
@@ -147,6 +143,27 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		}
 	}
 	return a, nil
+}
+
+// builtinEnv is the configuration of built-in provider name as the
+// LEDGERBRIDGE_* variables its plugin process reads (`ledgerbridge plugin
+// NAME` loads the configuration from the environment and flags): the keys
+// of its own section that it uses, nothing of the gateway's or another
+// provider's. open and sie need none beyond their flags; the Spiris plugin
+// gets its endpoints but not the OAuth2 client, which only the gateway uses.
+func builtinEnv(name string, cfg config.Config) []string {
+	var kv []string
+	set := func(key, value string) { kv = append(kv, config.EnvVar(key)+"="+value) }
+	switch name {
+	case tripletex.Name:
+		set("tripletex.base_url", cfg.Tripletex.BaseURL)
+		set("tripletex.consumer_token", cfg.Tripletex.ConsumerToken)
+	case spiris.Name:
+		set("spiris.api_url", cfg.Spiris.APIURL)
+		set("spiris.authorize_url", cfg.Spiris.AuthorizeURL)
+		set("spiris.token_url", cfg.Spiris.TokenURL)
+	}
+	return kv
 }
 
 // openBuiltin opens a built-in provider in this process, configured from

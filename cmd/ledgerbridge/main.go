@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	_ "time/tzdata" // merchants' civil dates must not depend on the host's zoneinfo
 
@@ -50,18 +49,6 @@ func newRootCommand() *cobra.Command {
 	root.RunE = serve.RunE
 	root.Flags().AddFlagSet(serve.Flags())
 	return root
-}
-
-// configFile is the --config flag's absolute path, or "".
-func configFile(cmd *cobra.Command) string {
-	file, _ := cmd.Flags().GetString("config")
-	if file == "" {
-		return ""
-	}
-	if abs, err := filepath.Abs(file); err == nil {
-		return abs
-	}
-	return file
 }
 
 // loadConfig reads the configuration for a command from --config, the

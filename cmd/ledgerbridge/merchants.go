@@ -37,7 +37,7 @@ func newMerchantsCommand() *cobra.Command {
 			name, _ := cmd.Flags().GetString("name")
 			country, _ := cmd.Flags().GetString("country")
 			start, _ := cmd.Flags().GetInt64("invoice-start-number")
-			a, err := newApp(cmd.Context(), cfg, os.Stderr, appOptions{configFile: configFile(cmd)})
+			a, err := newApp(cmd.Context(), cfg, os.Stderr, appOptions{})
 			if err != nil {
 				return err
 			}

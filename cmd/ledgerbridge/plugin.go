@@ -49,7 +49,7 @@ func newPluginsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := newApp(cmd.Context(), cfg, os.Stderr, appOptions{configFile: configFile(cmd)})
+			a, err := newApp(cmd.Context(), cfg, os.Stderr, appOptions{})
 			if err != nil {
 				return err
 			}

@@ -34,7 +34,7 @@ func newServeCommand() *cobra.Command {
 			inProcess, _ := cmd.Flags().GetBool("in-process-providers")
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			a, err := newApp(ctx, cfg, os.Stderr, appOptions{inProcess: inProcess, configFile: configFile(cmd)})
+			a, err := newApp(ctx, cfg, os.Stderr, appOptions{inProcess: inProcess})
 			if err != nil {
 				return err
 			}
