@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,7 +44,24 @@ type response struct {
 // (retried with backoff). Errors: the decoded *core.Error of the answer;
 // CodeUnavailable for transport failures and 5xx (for a write, its outcome
 // is unknown); CodeRateLimited with RetryAfter once the waits are spent.
+//
+// No error names the request's URL or carries a credential: the query of
+// session creation holds the consumer and employee tokens, so transport
+// failures are described by method, path and cause only, and whatever
+// Tripletex's answer echoes of the tokens or the session token is
+// replaced by core.Redacted.
 func (p *Provider) call(ctx context.Context, conn core.Connection, req request) (*response, error) {
+	token := ""
+	resp, err := p.callOnce(ctx, conn, req, &token)
+	if err != nil {
+		return nil, core.NewRedactor(p.consumerToken, conn.Credentials[FieldEmployeeToken], token).Error(err)
+	}
+	return resp, nil
+}
+
+// callOnce is call without the redaction of its errors; it sets
+// *sessionToken to each session token it uses.
+func (p *Provider) callOnce(ctx context.Context, conn core.Connection, req request, sessionToken *string) (*response, error) {
 	renewed := false
 	waits, transient := 0, 0
 	for {
@@ -54,6 +72,7 @@ func (p *Provider) call(ctx context.Context, conn core.Connection, req request) 
 				return nil, err
 			}
 			token = t
+			*sessionToken = t
 		}
 		resp, err := p.send(ctx, req, token)
 		if err != nil {
@@ -63,7 +82,7 @@ func (p *Provider) call(ctx context.Context, conn core.Connection, req request) 
 					continue
 				}
 			}
-			return nil, core.Errorf(core.CodeUnavailable, "Tripletex did not answer %s %s: %v", req.method, req.path, err)
+			return nil, core.Errorf(core.CodeUnavailable, "Tripletex did not answer %s %s: %s", req.method, req.path, transportError(err))
 		}
 		switch {
 		case resp.status == http.StatusUnauthorized && !req.noAuth && !renewed:
@@ -141,6 +160,22 @@ func (p *Provider) send(ctx context.Context, req request, token string) (*respon
 		return nil, err
 	}
 	return &response{status: res.StatusCode, header: res.Header, body: b}, nil
+}
+
+// transportError describes a failed HTTP exchange without its URL. Go's
+// *url.Error starts with the whole request URL, query included, and the
+// query of PUT /token/session/:create is where Tripletex wants the consumer
+// and employee tokens; only the cause is kept ("dial tcp 127.0.0.1:443:
+// connect: connection refused", "context deadline exceeded").
+func transportError(err error) string {
+	var ue *url.Error
+	for errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if err == nil {
+		return "the request failed"
+	}
+	return err.Error()
 }
 
 // escapePath escapes what Tripletex's paths contain besides plain
