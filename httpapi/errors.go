@@ -45,6 +45,7 @@ func (s *server) publicError(c *gin.Context, err error) (*core.Error, int, error
 	if e == nil {
 		e = core.Errorf(core.CodeInternal, "writeError called without an error")
 	}
+	e = core.AsError(s.redactor.Error(e))
 	status := e.HTTPStatus()
 	body := errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}
 	if status >= 500 && e.Code != core.CodeUnavailable && e.Code != core.CodeProviderError && e.Code != core.CodeUnsupported {

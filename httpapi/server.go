@@ -52,6 +52,11 @@ type Options struct {
 	// a database must share it, or a cursor from one fails on another. Nil
 	// means a random key for this handler.
 	CursorKey []byte
+	// Redactor, when set, removes known credentials from every error
+	// answer (message and field messages) before it is written; provider
+	// errors are already redacted by the provider registry, this also
+	// covers the gateway's own (an OAuth2 token endpoint's failure).
+	Redactor *core.Redactor
 }
 
 // server holds what every handler needs.
@@ -64,6 +69,7 @@ type server struct {
 	authLimit    *authLimiter
 	maxBody      int64
 	cursors      *cursorSealer
+	redactor     *core.Redactor
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
@@ -86,7 +92,7 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	}
 	s := &server{engine: engine, integrations: opts.Integrations, oauthDone: opts.OAuthDoneURL,
 		exports: opts.Exports, log: logger, authLimit: newAuthLimiter(opts.AuthLimit, maxAuthClients),
-		maxBody: opts.MaxBodyBytes, cursors: cursors}
+		maxBody: opts.MaxBodyBytes, cursors: cursors, redactor: opts.Redactor}
 	if s.maxBody <= 0 {
 		s.maxBody = maxBodyBytes
 	}

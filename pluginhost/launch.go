@@ -39,7 +39,7 @@ func (s *supervisor) launchPlugin() (*instance, error) {
 	setParentDeathSignal(cmd)
 
 	pluginLog := s.opts.Logger.Named("plugin." + s.name)
-	stdio := pluginLog.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})
+	stdio := redactWriter{r: s.opts.Redactor, w: pluginLog.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  providers.Handshake,
 		VersionedPlugins: providers.VersionedPlugins(nil),

@@ -47,11 +47,20 @@ type Options struct {
 	// BackoffMin and BackoffMax bound the wait between restarts of a plugin
 	// that keeps failing.
 	BackoffMin, BackoffMax time.Duration
+	// Redactor removes credentials from what providers say: it learns the
+	// credentials of every call made through a provider the registry hands
+	// out, and replaces them (and the operator's secrets it was given) in
+	// the call's errors and in plugin output. Nil: NewRegistry makes one
+	// that knows only the calls' credentials.
+	Redactor *core.Redactor
 }
 
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Redactor == nil {
+		o.Redactor = core.NewRedactor()
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = DefaultCallTimeout
@@ -226,12 +235,12 @@ func (r *Registry) Provider(ctx context.Context, name string) (core.Provider, er
 		return nil, core.ErrNotFound("provider", name)
 	}
 	if e.inproc != nil {
-		return e.inproc, nil
+		return redacting{p: e.inproc, r: r.opts.Redactor}, nil
 	}
 	if _, err := e.sup.acquire(ctx); err != nil {
-		return nil, err
+		return nil, r.opts.Redactor.Error(err)
 	}
-	return e.sup, nil
+	return redacting{p: e.sup, r: r.opts.Redactor}, nil
 }
 
 // Names lists the registered providers, sorted.

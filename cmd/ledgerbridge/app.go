@@ -29,6 +29,7 @@ var builtinProviders = []string{open.Name, sie.Name, spiris.Name, tripletex.Name
 type app struct {
 	cfg          config.Config
 	log          *slog.Logger
+	redactor     *core.Redactor
 	store        *store.Store
 	registry     *pluginhost.Registry
 	engine       *core.Engine
@@ -52,7 +53,12 @@ type appOptions struct {
 // built-ins, re-executing this binary so each runs as its own process, and
 // the external binaries pinned in the config.
 func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOptions) (*app, error) {
-	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	// One Redactor knows every secret the gateway holds or hands to a
+	// provider: the operator's from the configuration now, each call's
+	// credentials as the registry passes them on. It cleans provider
+	// errors at the registry, error answers in httpapi, and every log line.
+	redactor := core.NewRedactor(cfg.Tripletex.ConsumerToken, cfg.Spiris.ClientSecret, cfg.SMTP.Password)
+	logger := slog.New(redactor.Handler(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()})))
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("data dir %q: %w", cfg.DataDir, err)
@@ -82,8 +88,9 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		StartTimeout: cfg.Plugins.StartTimeout,
 		BackoffMin:   cfg.Plugins.RestartBackoffMin,
 		BackoffMax:   cfg.Plugins.RestartBackoffMax,
+		Redactor:     redactor,
 	})
-	a := &app{cfg: cfg, log: logger, store: st, registry: reg, engine: core.NewEngine(st, reg, nil), unlock: unlock}
+	a := &app{cfg: cfg, log: logger, redactor: redactor, store: st, registry: reg, engine: core.NewEngine(st, reg, nil), unlock: unlock}
 	mailStore, outbox, sending, err := newOutbox(ctx, cfg, logger)
 	if err != nil {
 		a.Close()

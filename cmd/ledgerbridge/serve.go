@@ -107,7 +107,7 @@ func httpOptions(cfg config.Config, a *app) httpapi.Options {
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
 	}
 	if a != nil {
-		opts.Logger, opts.Integrations, opts.Exports = a.log, a.integrations, a.exports
+		opts.Logger, opts.Integrations, opts.Exports, opts.Redactor = a.log, a.integrations, a.exports, a.redactor
 	}
 	return opts
 }

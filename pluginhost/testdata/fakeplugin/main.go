@@ -18,12 +18,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/providers"
@@ -147,8 +150,25 @@ func (f *fake) Describe(ctx context.Context) (core.Descriptor, error) {
 	}, nil
 }
 
+// VerifyConnection, with FAKE_LEAK set, behaves like a careless provider:
+// it logs the connection's credentials, writes them on stderr and returns
+// them in its error, as is and URL-escaped.
 func (f *fake) VerifyConnection(ctx context.Context, conn core.Connection) error {
-	return f.enter(ctx, "VerifyConnection")
+	if err := f.enter(ctx, "VerifyConnection"); err != nil {
+		return err
+	}
+	if os.Getenv("FAKE_LEAK") == "" {
+		return nil
+	}
+	var all []string
+	for k, v := range conn.Credentials {
+		all = append(all, k+"="+v, "?"+k+"="+url.QueryEscape(v))
+	}
+	text := strings.Join(all, " ")
+	hclog.Default().Warn("verifying with "+text, "credentials", text)
+	fmt.Fprintln(os.Stderr, "raw stderr: "+text)
+	return &core.Error{Code: core.CodeUnavailable, Message: "could not verify " + text,
+		Fields: []core.FieldError{{Field: "token", Message: "refused " + text}}}
 }
 
 func (f *fake) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
