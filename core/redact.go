@@ -20,9 +20,10 @@ const Redacted = "[REDACTED]"
 const MinSecretLength = 6
 
 // maxRemembered bounds the secrets a Redactor learns from provider calls
-// (see Remember); the oldest are forgotten first, and learned again the
-// next time a call carries them.
-const maxRemembered = 8192
+// (see Remember), and so the size of its replacer; the oldest are forgotten
+// first, and learned again the next time a call carries them (a call's own
+// credentials are always learned before it runs).
+const maxRemembered = 1024
 
 // Redactor removes known secret values from texts that leave the gateway:
 // error answers and log lines. It knows two kinds of secrets: the
