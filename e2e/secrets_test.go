@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -271,4 +274,54 @@ spiris:
 		assertNoSecrets(t, "answer", a, secrets)
 	}
 	assertNoSecrets(t, "gateway log", g.logs.String(), secrets)
+}
+
+// TestLeakyProviderCannotLeakCredentials: an external provider that puts
+// the credentials it is given in its errors, its log and its stderr (the
+// fake plugin built as "...-leaky") leaks none of them into the gateway's
+// answers (the wizard's credentials step and the cashier's charge) or log.
+func TestLeakyProviderCannotLeakCredentials(t *testing.T) {
+	dir := t.TempDir()
+	pluginDir := filepath.Join(dir, "plugins")
+	pluginPath := filepath.Join(pluginDir, "ledgerbridge-provider-leaky")
+	if out, err := exec.Command("go", "build", "-o", pluginPath, "../pluginhost/testdata/fakeplugin").CombinedOutput(); err != nil {
+		t.Fatalf("build fake plugin: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(pluginPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	cfg := filepath.Join(dir, "ledgerbridge.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("plugins:\n  dir: %s\n  external:\n    - name: fake\n      file: ledgerbridge-provider-leaky\n      sha256: %s\n",
+		pluginDir, hex.EncodeToString(sum[:]))), 0o600)
+	dataDir := filepath.Join(dir, "data")
+	m := createMerchant(t, dataDir, "Kafé Linnea AB", 1)
+	g := startGateway(t, dataDir, "--config", cfg, "--log-level", "debug")
+	admin, cashier := m.Keys["admin"], m.Keys["cashier"]
+
+	const refused, accepted = "leak+tok/en=SECRET-refused", "good+tok/en=SECRET-accepted"
+	var intg struct {
+		ID string `json:"id"`
+	}
+	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "fake", "modes": []string{"invoicing"}}, "", 201).decode(t, &intg)
+	r := g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"api_token": refused}, "", 503)
+	assertNoSecrets(t, "PUT /v1/integrations/{id}/credentials answer", string(r.Body), []string{refused})
+	if !strings.Contains(string(r.Body), "[REDACTED]") {
+		t.Errorf("credentials answer %s: want the provider's message, redacted", r.Body)
+	}
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"api_token": accepted}, "", 200)
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true}, "", 200)
+	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200)
+	r, err = g.do("POST", "/v1/charges", cashier, charge("c1", 1), "k-1")
+	if err != nil || r.Status < 400 || !strings.Contains(string(r.Body), "[REDACTED]") {
+		t.Errorf("charge answered %v %d %s, want the provider's error, redacted", err, r.Status, r.Body)
+	}
+	assertNoSecrets(t, "POST /v1/charges answer", string(r.Body), []string{accepted})
+	time.Sleep(500 * time.Millisecond) // plugin log lines in flight
+	logs := g.logs.String()
+	assertNoSecrets(t, "gateway log", logs, []string{refused, accepted})
+	if !strings.Contains(logs, "raw stderr") || !strings.Contains(logs, "verifying with") {
+		t.Errorf("the plugin's leaking log lines did not reach the gateway's log:\n%s", logs)
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,11 +137,15 @@ func (f *fake) Describe(ctx context.Context) (core.Descriptor, error) {
 	if err := f.enter(ctx, "Describe"); err != nil {
 		return core.Descriptor{}, err
 	}
+	auth := core.AuthScheme{Type: core.AuthNone}
+	if leaky() {
+		auth = core.AuthScheme{Type: core.AuthAPIToken, Fields: []core.AuthField{{Name: "api_token", Label: "API token", Secret: true}}}
+	}
 	return core.Descriptor{
 		Name:        "fake",
 		DisplayName: "Fake provider",
 		Version:     f.version,
-		Auth:        core.AuthScheme{Type: core.AuthNone},
+		Auth:        auth,
 		Capabilities: core.Capabilities{
 			Invoices:           true,
 			Drafts:             true,
@@ -150,16 +155,30 @@ func (f *fake) Describe(ctx context.Context) (core.Descriptor, error) {
 	}, nil
 }
 
-// VerifyConnection, with FAKE_LEAK set, behaves like a careless provider:
-// it logs the connection's credentials, writes them on stderr and returns
-// them in its error, as is and URL-escaped.
+// leaky reports whether the fake plays a careless provider that puts the
+// credentials it is given in its log, its stderr and its errors: when
+// FAKE_LEAK is set, or (an external plugin inherits no environment) when
+// its executable's name contains "leaky". A leaky fake asks for an API
+// token.
+func leaky() bool {
+	return os.Getenv("FAKE_LEAK") != "" || strings.Contains(filepath.Base(os.Args[0]), "leaky")
+}
+
+// VerifyConnection of a leaky fake leaks the credentials when
+// FAKE_LEAK is set or the api_token starts with "leak".
 func (f *fake) VerifyConnection(ctx context.Context, conn core.Connection) error {
 	if err := f.enter(ctx, "VerifyConnection"); err != nil {
 		return err
 	}
-	if os.Getenv("FAKE_LEAK") == "" {
+	if !leaky() || os.Getenv("FAKE_LEAK") == "" && !strings.HasPrefix(conn.Credentials["api_token"], "leak") {
 		return nil
 	}
+	return leak(conn)
+}
+
+// leak logs conn's credentials, writes them on stderr and returns them in
+// an error, as is and URL-escaped.
+func leak(conn core.Connection) error {
 	var all []string
 	for k, v := range conn.Credentials {
 		all = append(all, k+"="+v, "?"+k+"="+url.QueryEscape(v))
@@ -189,6 +208,9 @@ func (f *fake) SearchCustomers(ctx context.Context, conn core.Connection, q core
 func (f *fake) GetCustomer(ctx context.Context, conn core.Connection, id string) (core.Customer, error) {
 	if err := f.enter(ctx, "GetCustomer"); err != nil {
 		return core.Customer{}, err
+	}
+	if leaky() && len(conn.Credentials) > 0 {
+		return core.Customer{}, leak(conn)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -232,6 +254,9 @@ func (f *fake) UpdateCustomer(ctx context.Context, conn core.Connection, id stri
 func (f *fake) CreateInvoice(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Invoice, error) {
 	if err := f.enter(ctx, "CreateInvoice"); err != nil {
 		return core.Invoice{}, err
+	}
+	if leaky() && len(conn.Credentials) > 0 {
+		return core.Invoice{}, leak(conn)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
