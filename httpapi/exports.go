@@ -112,7 +112,17 @@ func (s *server) listExports(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	s.redactDays(page.Days)
 	c.PureJSON(http.StatusOK, newList(page.Days, s.cursors.seal(c, page.NextCursor)))
+}
+
+// redactDays removes known credentials from the days' messages: provider
+// errors are redacted before they are stored, but a message stored before
+// that was done may still carry one.
+func (s *server) redactDays(days []exports.Day) {
+	for i := range days {
+		days[i].Message = s.redactor.String(days[i].Message)
+	}
 }
 
 // runExports answers POST /v1/exports/run {from, to, days?}: 202 with
@@ -135,6 +145,7 @@ func (s *server) runExports(c *gin.Context) {
 	if res.Days == nil {
 		res.Days = []exports.Day{}
 	}
+	s.redactDays(res.Days)
 	c.PureJSON(http.StatusAccepted, res)
 }
 
