@@ -272,6 +272,8 @@ func (r *Registry) Plugins(ctx context.Context) []PluginInfo {
 		go func() {
 			defer wg.Done()
 			out[i] = e.info(ctx)
+			// A start failure may quote what the plugin printed.
+			out[i].Error = r.opts.Redactor.String(out[i].Error)
 		}()
 	}
 	wg.Wait()
