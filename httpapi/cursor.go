@@ -100,7 +100,7 @@ func (cs *cursorSealer) open(c *gin.Context, sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(sealed)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(sealed) // Strict: one spelling per cursor
 	ns := cs.aead.NonceSize()
 	if err != nil || len(b) < 1+ns+cs.aead.Overhead() || b[0] != cursorVersion {
 		return "", core.ErrInvalidCursor()
