@@ -37,10 +37,9 @@ type ChargeResult struct {
 	Receipt *DeliveryNote `json:"receipt,omitempty"`
 }
 
-// Line and text limits of a charge.
+// Line limits of a charge (text limits: see text.go).
 const (
 	MaxChargeLines    = 500
-	maxTextLength     = 500
 	maxQuantityPlaces = 3
 	// MaxLineAmount bounds one line (100 million kronor in öre) so no sum
 	// of 500 lines can overflow int64.
@@ -51,21 +50,17 @@ const (
 // field. Whether the customer may be invoiced is the provider's check.
 func (r ChargeRequest) Validate(country Country) error {
 	var errs fieldErrors
-	if strings.TrimSpace(r.CustomerID) == "" {
-		errs.add("customer_id", "is required")
+	for _, f := range []struct{ name, value string }{
+		{"customer_id", r.CustomerID}, {"location_id", r.LocationID}, {"receipt_id", r.ReceiptID},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			errs.add(f.name, "is required")
+		} else {
+			errs.text(f.name, f.value, MaxIDLength, false)
+		}
 	}
-	if strings.TrimSpace(r.LocationID) == "" {
-		errs.add("location_id", "is required")
-	}
-	if strings.TrimSpace(r.ReceiptID) == "" {
-		errs.add("receipt_id", "is required")
-	}
-	if len(r.Reference) > maxTextLength {
-		errs.add("reference", "must be at most %d characters", maxTextLength)
-	}
-	if len(r.Comment) > maxTextLength {
-		errs.add("comment", "must be at most %d characters", maxTextLength)
-	}
+	errs.text("reference", r.Reference, MaxReferenceLength, false)
+	errs.text("comment", r.Comment, MaxCommentLength, true)
 	validateLines(&errs, r.Lines, country)
 	return Invalid("invalid charge", errs...)
 }
@@ -81,9 +76,10 @@ func validateLines(errs *fieldErrors, lines []LineInput, country Country) {
 	for i, l := range lines {
 		if strings.TrimSpace(l.Description) == "" {
 			errs.add(indexed("lines", i, "description"), "is required")
-		} else if len(l.Description) > maxTextLength {
-			errs.add(indexed("lines", i, "description"), "must be at most %d characters", maxTextLength)
+		} else {
+			errs.text(indexed("lines", i, "description"), l.Description, MaxLineDescriptionLength, false)
 		}
+		errs.text(indexed("lines", i, "product_group"), l.ProductGroup, MaxProductGroupLength, false)
 		if !l.Quantity.IsPositive() {
 			errs.add(indexed("lines", i, "quantity"), "must be greater than 0")
 		} else if -l.Quantity.Exponent() > maxQuantityPlaces {

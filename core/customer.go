@@ -141,23 +141,22 @@ const MaxDueDays = 365
 // Validate checks the fields a person types, returning an invalid error that
 // names every bad field. Organization-number check digits are the providers'
 // and the invoicing issue's concern; here only shape is checked.
-func (c Customer) Validate() error {
-	var errs fieldErrors
+func (c Customer) Validate() error { return c.validate(nil) }
+
+// validate is Validate with the text checks limited to the fields in only
+// (all when nil).
+func (c Customer) validate(only []string) error {
+	errs := c.textErrors(only)
 	if strings.TrimSpace(c.Name) == "" {
 		errs.add(FieldName, "is required")
-	} else if len(c.Name) > 200 {
-		errs.add(FieldName, "must be at most 200 characters")
 	}
-	if c.Email != "" {
+	if c.Email != "" && !errs.has(FieldEmail) {
 		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
 			errs.add(FieldEmail, "is not an e-mail address")
 		}
 	}
 	if c.DueDays < 0 || c.DueDays > MaxDueDays {
 		errs.add(FieldDueDays, "must be between 0 and %d", MaxDueDays)
-	}
-	if len(c.OrganizationNumber) > 20 {
-		errs.add(FieldOrganizationNumber, "must be at most 20 characters")
 	}
 	ci := c.CollectiveInvoicing
 	if ci.DayOfMonth < 0 || ci.DayOfMonth > 31 {
@@ -170,6 +169,47 @@ func (c Customer) Validate() error {
 		errs.add("collective_invoicing", "needs a day of month, a threshold, or both")
 	}
 	return Invalid("invalid customer", errs...)
+}
+
+// textErrors checks the length and characters of the customer's text
+// fields; with only non-nil, just those fields (CustomerPatch.Fields names),
+// so a patch is not refused for a field it does not touch.
+func (c Customer) textErrors(only []string) fieldErrors {
+	var errs fieldErrors
+	check := func(field string) bool { return only == nil || contains(only, field) }
+	if check(FieldName) {
+		errs.text(FieldName, c.Name, MaxNameLength, false)
+	}
+	if check(FieldOrganizationNumber) {
+		errs.text(FieldOrganizationNumber, c.OrganizationNumber, MaxOrganizationNumberLength, false)
+	}
+	if check(FieldEmail) {
+		errs.text(FieldEmail, c.Email, MaxEmailLength, false)
+	}
+	if check(FieldPhone) {
+		errs.text(FieldPhone, c.Phone, MaxPhoneLength, false)
+	}
+	if check(FieldBillingAddress) {
+		errs = append(errs, c.BillingAddress.textErrors(FieldBillingAddress)...)
+	}
+	if check(FieldParentCustomerID) {
+		errs.text(FieldParentCustomerID, c.ParentCustomerID, MaxIDLength, false)
+	}
+	if check(FieldPurchaseInstruction) {
+		errs.text(FieldPurchaseInstruction, c.PurchaseInstruction, MaxPurchaseInstructionLen, true)
+	}
+	return errs
+}
+
+// textErrors checks an address's fields, named prefix.line1 and so on.
+func (a Address) textErrors(prefix string) fieldErrors {
+	var errs fieldErrors
+	errs.text(prefix+".line1", a.Line1, MaxAddressLineLength, false)
+	errs.text(prefix+".line2", a.Line2, MaxAddressLineLength, false)
+	errs.text(prefix+".postal_code", a.PostalCode, MaxPostalCodeLength, false)
+	errs.text(prefix+".city", a.City, MaxCityLength, false)
+	errs.text(prefix+".country", a.Country, MaxCountryLength, false)
+	return errs
 }
 
 // CustomerQuery searches a merchant's customers. Q matches the name

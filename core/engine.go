@@ -172,8 +172,8 @@ func (e *Engine) CreateAPIKey(ctx context.Context, p Principal, name string, rol
 	var errs fieldErrors
 	if strings.TrimSpace(name) == "" {
 		errs.add("name", "is required")
-	} else if len(name) > 100 {
-		errs.add("name", "must be at most 100 characters")
+	} else {
+		errs.text("name", name, MaxAPIKeyNameLength, false)
 	}
 	if !role.Valid() {
 		errs.add("role", "must be admin, accountant or cashier")
@@ -408,6 +408,11 @@ func (e *Engine) SearchCustomers(ctx context.Context, p Principal, q CustomerQue
 		return CustomerPage{}, err
 	}
 	q.Q = strings.TrimSpace(q.Q)
+	// A bounded q keeps the provider's search (trigrams, SQL variables)
+	// bounded too.
+	if fe := TextError("q", q.Q, MaxSearchLength, false); fe != nil {
+		return CustomerPage{}, Invalid("invalid search", *fe)
+	}
 	return call(ctx, e, s, func(conn Connection) (CustomerPage, error) {
 		return s.provider.SearchCustomers(ctx, conn, q)
 	})
@@ -437,7 +442,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (C
 	if s.desc.Capabilities.OwnsCustomers {
 		return Customer{}, Errorf(CodeConflict, "customers are managed in %s; create the customer there", s.desc.DisplayName)
 	}
-	if c, err = validCustomer(s.merchant.Country, c); err != nil {
+	if c, err = validCustomer(s.merchant.Country, c, nil); err != nil {
 		return Customer{}, err
 	}
 	created, err := s.provider.CreateCustomer(ctx, s.connection(), c)
@@ -456,15 +461,15 @@ func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (C
 // to digits. Swedish customers may be companies (organisationsnummer) or
 // people (personnummer, samordningsnummer); Norwegian ones have a 9-digit
 // organisasjonsnummer. Errors: CodeInvalid naming each bad field.
-func validCustomer(country Country, c Customer) (Customer, error) {
+func validCustomer(country Country, c Customer, only []string) (Customer, error) {
 	var fields []FieldError
-	if err := c.Validate(); err != nil {
+	if err := c.validate(only); err != nil {
 		if Code(err) != CodeInvalid {
 			return Customer{}, err
 		}
 		fields = AsError(err).Fields
 	}
-	if c.OrganizationNumber != "" {
+	if c.OrganizationNumber != "" && !fieldErrors(fields).has(FieldOrganizationNumber) {
 		if n, nerr := nordic.ValidateOrganizationNumber(string(country), c.OrganizationNumber); nerr != nil {
 			fields = append(fields, FieldError{Field: FieldOrganizationNumber, Message: nerr.Error()})
 		} else {
@@ -502,7 +507,10 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 	if err != nil {
 		return Customer{}, err
 	}
-	patched, err := validCustomer(s.merchant.Country, patch.Apply(current))
+	// Only the patched fields' texts are checked: a customer stored before
+	// the limits (or owned by a provider with other limits) can still be
+	// changed.
+	patched, err := validCustomer(s.merchant.Country, patch.Apply(current), patch.Fields())
 	if err != nil {
 		return Customer{}, err
 	}

@@ -23,16 +23,14 @@ func (r DraftRequest) Validate(country Country) error {
 	var errs fieldErrors
 	if strings.TrimSpace(r.CustomerID) == "" {
 		errs.add("customer_id", "is required")
+	} else {
+		errs.text("customer_id", r.CustomerID, MaxIDLength, false)
 	}
 	if r.InvoiceDate != "" && !r.InvoiceDate.Valid() {
 		errs.add("invoice_date", "must be a date YYYY-MM-DD")
 	}
-	if len(r.Reference) > maxTextLength {
-		errs.add("reference", "must be at most %d characters", maxTextLength)
-	}
-	if len(r.Comment) > maxTextLength {
-		errs.add("comment", "must be at most %d characters", maxTextLength)
-	}
+	errs.text("reference", r.Reference, MaxReferenceLength, false)
+	errs.text("comment", r.Comment, MaxCommentLength, true)
 	validateLines(&errs, r.Lines, country)
 	return Invalid("invalid invoice", errs...)
 }
@@ -153,6 +151,8 @@ func (r RefundRequest) Validate() error {
 	var errs fieldErrors
 	if strings.TrimSpace(r.InvoiceID) == "" {
 		errs.add("invoice_id", "is required")
+	} else {
+		errs.text("invoice_id", r.InvoiceID, MaxIDLength, false)
 	}
 	for i, l := range r.Lines {
 		if l.Line < 0 {

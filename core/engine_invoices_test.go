@@ -151,7 +151,7 @@ func TestValidCustomerChecksOrganizationNumbers(t *testing.T) {
 		{Sweden, "", ""},
 	}
 	for _, tt := range tests {
-		c, err := validCustomer(tt.country, Customer{Name: "Kund", OrganizationNumber: tt.number})
+		c, err := validCustomer(tt.country, Customer{Name: "Kund", OrganizationNumber: tt.number}, nil)
 		switch {
 		case tt.number == "":
 			if err != nil || c.OrganizationNumber != "" {
@@ -165,7 +165,7 @@ func TestValidCustomerChecksOrganizationNumbers(t *testing.T) {
 			t.Errorf("%s %s: %q, %v; want %q", tt.country, tt.number, c.OrganizationNumber, err, tt.want)
 		}
 	}
-	if _, err := validCustomer(Sweden, Customer{OrganizationNumber: "1"}); len(AsError(err).Fields) != 2 {
+	if _, err := validCustomer(Sweden, Customer{OrganizationNumber: "1"}, nil); len(AsError(err).Fields) != 2 {
 		t.Errorf("want name and organization_number errors together, got %v", err)
 	}
 }

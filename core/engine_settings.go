@@ -73,46 +73,59 @@ func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in Invo
 func validateInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings, error) {
 	var errs fieldErrors
 	out := in
+	errs.text("late_interest_text", in.LateInterestText, MaxInvoiceTextLength, true)
+	errs.text("payment_reference_text", in.PaymentReferenceText, MaxInvoiceTextLength, true)
+	errs.text("bankgiro", in.Bankgiro, MaxGiroLength, false)
+	errs.text("plusgiro", in.Plusgiro, MaxGiroLength, false)
+	errs.text("company.name", in.Company.Name, MaxNameLength, false)
+	errs.text("company.organization_number", in.Company.OrganizationNumber, MaxOrganizationNumberLength, false)
+	errs.text("company.vat_number", in.Company.VATNumber, MaxVATNumberLength, false)
+	errs.text("company.email", in.Company.Email, MaxEmailLength, false)
+	errs.text("company.phone", in.Company.Phone, MaxPhoneLength, false)
+	errs = append(errs, in.Company.Address.textErrors("company.address")...)
+	for i, addr := range in.AccountantCopy.Emails {
+		errs.text(indexed("accountant_copy.emails", i, ""), addr, MaxEmailLength, false)
+	}
 	if in.StartNumber < 1 {
 		errs.add("start_number", "must be at least 1")
 	}
 	if strings.TrimSpace(in.Company.Name) == "" {
 		errs.add("company.name", "is required: it is printed on every invoice")
 	}
-	if in.Bankgiro != "" {
+	if in.Bankgiro != "" && !errs.has("bankgiro") {
 		if bg, err := nordic.FormatBankgiro(in.Bankgiro); err != nil {
 			errs.add("bankgiro", "%v", err)
 		} else {
 			out.Bankgiro = bg
 		}
 	}
-	if in.Plusgiro != "" {
+	if in.Plusgiro != "" && !errs.has("plusgiro") {
 		if pg, err := nordic.FormatPlusgiro(in.Plusgiro); err != nil {
 			errs.add("plusgiro", "%v", err)
 		} else {
 			out.Plusgiro = pg
 		}
 	}
-	if in.Company.OrganizationNumber != "" {
+	if in.Company.OrganizationNumber != "" && !errs.has("company.organization_number") {
 		if n, err := nordic.ValidateOrganizationNumber(string(country), in.Company.OrganizationNumber); err != nil {
 			errs.add("company.organization_number", "%v", err)
 		} else {
 			out.Company.OrganizationNumber = n
 		}
 	}
-	if in.Company.VATNumber != "" {
+	if in.Company.VATNumber != "" && !errs.has("company.vat_number") {
 		if err := nordic.ValidateVATNumber(in.Company.VATNumber); err != nil {
 			errs.add("company.vat_number", "%v", err)
 		}
 	}
-	if in.Company.Email != "" && !validEmail(in.Company.Email) {
+	if in.Company.Email != "" && !errs.has("company.email") && !validEmail(in.Company.Email) {
 		errs.add("company.email", "is not an e-mail address")
 	}
 	if in.AccountantCopy.Enabled && len(in.AccountantCopy.Emails) == 0 {
 		errs.add("accountant_copy.emails", "needs at least one address when the copy is enabled")
 	}
 	for i, addr := range in.AccountantCopy.Emails {
-		if !validEmail(addr) {
+		if !errs.has(indexed("accountant_copy.emails", i, "")) && !validEmail(addr) {
 			errs.add(indexed("accountant_copy.emails", i, ""), "is not an e-mail address")
 		}
 	}
@@ -121,11 +134,6 @@ func validateInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettin
 	}
 	if in.RoundToWholeKronor && country != Sweden {
 		errs.add("round_to_whole_kronor", "öre rounding applies to Swedish invoices only")
-	}
-	for field, text := range map[string]string{"late_interest_text": in.LateInterestText, "payment_reference_text": in.PaymentReferenceText} {
-		if len(text) > maxTextLength {
-			errs.add(field, "must be at most %d characters", maxTextLength)
-		}
 	}
 	return out, Invalid("invalid invoice settings", errs...)
 }

@@ -143,3 +143,13 @@ type fieldErrors []FieldError
 func (f *fieldErrors) add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
+
+// has reports whether a field already has an error.
+func (f fieldErrors) has(field string) bool {
+	for _, e := range f {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,79 @@
+package core
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Maximum lengths of the text fields of every request, in characters
+// (Unicode code points, as JSON Schema's maxLength counts them). They are
+// what a Nordic accounting user expects (Fortnox, Visma and Tripletex allow
+// about the same) and keep every stored row small, so a page of a list
+// fits one plugin message. httpapi/openapi.json documents the same
+// numbers as maxLength; a test there checks they agree.
+const (
+	MaxNameLength               = 200  // customer and company names
+	MaxAPIKeyNameLength         = 100  // an API key's name ("Register 2")
+	MaxOrganizationNumberLength = 20   // organisationsnummer, personnummer, organisasjonsnummer
+	MaxVATNumberLength          = 20   // SE556016068001, NO123456789MVA
+	MaxEmailLength              = 254  // RFC 5321's path limit
+	MaxPhoneLength              = 50   // a phone number with extension
+	MaxAddressLineLength        = 200  // billing_address.line1, line2
+	MaxPostalCodeLength         = 20   // "211 19", "0150"
+	MaxCityLength               = 100  // billing_address.city
+	MaxCountryLength            = 2    // ISO 3166-1 alpha-2
+	MaxIDLength                 = 100  // identifiers: customer_id, invoice_id, location_id, receipt_id ...
+	MaxReferenceLength          = 100  // "your reference" on an invoice
+	MaxCommentLength            = 1000 // an invoice's comment (multi-line)
+	MaxPurchaseInstructionLen   = 1000 // a customer's purchase instruction (multi-line)
+	MaxLineDescriptionLength    = 500  // an invoice line's description
+	MaxProductGroupLength       = 100  // an invoice line's product group
+	MaxInvoiceTextLength        = 500  // late_interest_text, payment_reference_text (multi-line)
+	MaxGiroLength               = 20   // bankgiro, plusgiro as typed
+	MaxSearchLength             = 200  // the q of a customer search
+	MaxCredentialLength         = 4096 // one credential value (a token or key)
+	MaxMappingKeyLength         = 100  // a payment method or product group in a mapping
+	MaxAccountLength            = 20   // an account number in a mapping
+)
+
+// TextError checks a text field of a request: at most max characters and
+// no control characters (NUL, escapes, DEL, C1 ...) except, when multiline,
+// tab, newline and carriage return. It returns the field error naming
+// field, or nil. Invalid UTF-8 is refused too: a provider's gRPC message
+// cannot carry it.
+func TextError(field, s string, max int, multiline bool) *FieldError {
+	if !utf8.ValidString(s) {
+		return &FieldError{Field: field, Message: "must be valid UTF-8"}
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return &FieldError{Field: field, Message: "must be at most " + itoa(max) + " characters"}
+	}
+	for _, r := range s {
+		if multiline && (r == '\t' || r == '\n' || r == '\r') {
+			continue
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			if multiline {
+				return &FieldError{Field: field, Message: "must not contain control characters other than tab and newline"}
+			}
+			return &FieldError{Field: field, Message: "must not contain control characters"}
+		}
+	}
+	return nil
+}
+
+// text adds TextError's answer, if any, to errs.
+func (f *fieldErrors) text(field, s string, max int, multiline bool) {
+	if e := TextError(field, s, max, multiline); e != nil {
+		*f = append(*f, *e)
+	}
+}
+
+// CheckText is TextError for callers outside core that collect
+// FieldErrors: it appends to errs and returns it.
+func CheckText(errs []FieldError, field, s string, max int, multiline bool) []FieldError {
+	if e := TextError(field, s, max, multiline); e != nil {
+		errs = append(errs, *e)
+	}
+	return errs
+}
