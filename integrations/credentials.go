@@ -101,6 +101,10 @@ func checkCredentialFields(declared []core.AuthField, fields map[string]string) 
 			errs = append(errs, core.FieldError{Field: f.Name, Message: label + " is required"})
 			continue
 		}
+		if e := core.TextError(f.Name, v, core.MaxCredentialLength, false); e != nil {
+			errs = append(errs, *e)
+			continue
+		}
 		out[f.Name] = v
 	}
 	return out, errs

@@ -220,6 +220,7 @@ func (s *Service) Create(ctx context.Context, p core.Principal, provider string,
 	if provider == "" {
 		errs = append(errs, core.FieldError{Field: "provider", Message: "is required"})
 	}
+	errs = core.CheckText(errs, "provider", provider, core.MaxIDLength, false)
 	modes, modeErrs := normalizeModes(modes)
 	errs = append(errs, modeErrs...)
 	if err := core.Invalid("invalid integration", errs...); err != nil {

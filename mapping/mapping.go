@@ -109,6 +109,10 @@ func (m Mapping) Validate() error {
 			add("payment_methods", "a payment method name must not be empty")
 			continue
 		}
+		if e := core.TextError("payment_methods", method, core.MaxMappingKeyLength, false); e != nil {
+			add(e.Field, "a payment method name "+e.Message)
+			continue
+		}
 		checkAccount("payment_methods."+method, m.PaymentMethods[method], true)
 	}
 	checkAccount("fallback_payment_account", m.FallbackPaymentAccount, true)
@@ -134,6 +138,10 @@ func (m Mapping) Validate() error {
 	for _, group := range sortedKeys(m.ProductGroups) {
 		if strings.TrimSpace(group) == "" {
 			add("product_groups", "a product group name must not be empty")
+			continue
+		}
+		if e := core.TextError("product_groups", group, core.MaxMappingKeyLength, false); e != nil {
+			add(e.Field, "a product group name "+e.Message)
 			continue
 		}
 		g := m.ProductGroups[group]
