@@ -50,13 +50,17 @@ const (
 // field. Whether the customer may be invoiced is the provider's check.
 func (r ChargeRequest) Validate(country Country) error {
 	var errs fieldErrors
-	for _, f := range []struct{ name, value string }{
-		{"customer_id", r.CustomerID}, {"location_id", r.LocationID}, {"receipt_id", r.ReceiptID},
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"customer_id", r.CustomerID, MaxIDLength}, {"location_id", r.LocationID, MaxIDLength},
+		{"receipt_id", r.ReceiptID, MaxReceiptIDLength},
 	} {
 		if strings.TrimSpace(f.value) == "" {
 			errs.add(f.name, "is required")
 		} else {
-			errs.text(f.name, f.value, MaxIDLength, false)
+			errs.text(f.name, f.value, f.max, false)
 		}
 	}
 	errs.text("reference", r.Reference, MaxReferenceLength, false)

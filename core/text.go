@@ -22,7 +22,9 @@ const (
 	MaxPostalCodeLength         = 20   // "211 19", "0150"
 	MaxCityLength               = 100  // billing_address.city
 	MaxCountryLength            = 2    // ISO 3166-1 alpha-2
-	MaxIDLength                 = 100  // identifiers: customer_id, invoice_id, location_id, receipt_id ...
+	MaxIDLength                 = 100  // identifiers: customer_id, invoice_id, location_id ...
+	MaxReceiptIDLength          = 255  // a register's receipt_id (charges and sales)
+	MaxPaymentMethodLength      = 50   // a sales receipt's payment method
 	MaxReferenceLength          = 100  // "your reference" on an invoice
 	MaxCommentLength            = 1000 // an invoice's comment (multi-line)
 	MaxPurchaseInstructionLen   = 1000 // a customer's purchase instruction (multi-line)

@@ -107,7 +107,7 @@ func TestChargeAndDraftTextFields(t *testing.T) {
 	}{
 		{"customer_id", func(r *ChargeRequest, s string) { r.CustomerID = s }, MaxIDLength, true},
 		{"location_id", func(r *ChargeRequest, s string) { r.LocationID = s }, MaxIDLength, false},
-		{"receipt_id", func(r *ChargeRequest, s string) { r.ReceiptID = s }, MaxIDLength, false},
+		{"receipt_id", func(r *ChargeRequest, s string) { r.ReceiptID = s }, MaxReceiptIDLength, false},
 		{"reference", func(r *ChargeRequest, s string) { r.Reference = s }, MaxReferenceLength, true},
 		{"comment", func(r *ChargeRequest, s string) { r.Comment = s }, MaxCommentLength, true},
 		{"lines[1].description", func(r *ChargeRequest, s string) { r.Lines[1].Description = s }, MaxLineDescriptionLength, true},

@@ -505,6 +505,12 @@ func TestRunRefusals(t *testing.T) {
 		{"day outside", exports.RunRequest{From: "2026-04-01", To: "2026-04-01",
 			Days: []exports.DayKey{{LocationID: "", BusinessDate: "2026-04-02"}}}, core.CodeInvalid,
 			[]string{"days[0].location_id", "days[0].business_date"}},
+		{"location too long", exports.RunRequest{From: "2026-04-01", To: "2026-04-01",
+			Days: []exports.DayKey{{LocationID: strings.Repeat("l", core.MaxIDLength+1), BusinessDate: "2026-04-01"}}}, core.CodeInvalid,
+			[]string{"days[0].location_id"}},
+		{"location with a control character", exports.RunRequest{From: "2026-04-01", To: "2026-04-01",
+			Days: []exports.DayKey{{LocationID: "loc\x00", BusinessDate: "2026-04-01"}}}, core.CodeInvalid,
+			[]string{"days[0].location_id"}},
 		{"open day", exports.RunRequest{From: "2026-04-01", To: "2026-04-01",
 			Days: []exports.DayKey{{LocationID: "loc_1", BusinessDate: "2026-04-01"}}}, core.CodeConflict, []string{"days[0]"}},
 	} {

@@ -187,6 +187,7 @@ func (s *Service) Run(ctx context.Context, p core.Principal, req RunRequest) (Ru
 		if d.LocationID == "" {
 			errs = append(errs, core.FieldError{Field: at + ".location_id", Message: "is required"})
 		}
+		errs = core.CheckText(errs, at+".location_id", d.LocationID, core.MaxIDLength, false)
 		switch {
 		case !d.BusinessDate.Valid():
 			errs = append(errs, core.FieldError{Field: at + ".business_date", Message: "must be a date YYYY-MM-DD"})

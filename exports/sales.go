@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/shopspring/decimal"
 
@@ -15,12 +14,13 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/mapping"
 )
 
-// Input bounds of a receipt.
+// Input bounds of a receipt. The text limits are core's, shared with
+// charges (core/text.go).
 const (
-	MaxReceiptIDLength    = 255
-	MaxLocationIDLength   = 100
-	MaxProductGroupLength = 100
-	MaxMethodLength       = 50
+	MaxReceiptIDLength    = core.MaxReceiptIDLength
+	MaxLocationIDLength   = core.MaxIDLength
+	MaxProductGroupLength = core.MaxProductGroupLength
+	MaxMethodLength       = core.MaxPaymentMethodLength
 	MaxReceiptLines       = 1000
 	MaxReceiptPayments    = 100
 	// MaxRounding bounds a receipt's cash rounding (öresavrundning): at
@@ -170,16 +170,15 @@ func normalizeReceipt(m core.Merchant, r core.SalesReceipt) (core.SalesReceipt, 
 	return r, paid, nil
 }
 
-// checkText checks an identifier or name: required if asked, at most max
-// bytes, no control characters.
+// checkText checks an identifier or name: required if asked, then
+// core.TextError's rules (at most max characters, no control characters).
 func checkText(add func(string, string, ...any), field, s string, max int, required bool) {
-	switch {
-	case s == "" && required:
+	if s == "" && required {
 		add(field, "is required")
-	case len(s) > max:
-		add(field, "must be at most %d characters", max)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		add(field, "must not contain control characters")
+		return
+	}
+	if e := core.TextError(field, s, max, false); e != nil {
+		add(e.Field, "%s", e.Message)
 	}
 }
 
