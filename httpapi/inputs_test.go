@@ -1,0 +1,170 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// setPath sets a value in a decoded JSON object at a path like
+// "billing_address.city" or "lines[0].description".
+func setPath(t *testing.T, obj map[string]any, path string, v any) {
+	t.Helper()
+	parts := strings.Split(path, ".")
+	var cur any = obj
+	for i, p := range parts {
+		name, idx := p, -1
+		if m := regexp.MustCompile(`^(\w+)\[(\d+)\]$`).FindStringSubmatch(p); m != nil {
+			name = m[1]
+			idx, _ = strconv.Atoi(m[2])
+		}
+		o, ok := cur.(map[string]any)
+		if !ok {
+			t.Fatalf("setPath %s: %s is not an object", path, p)
+		}
+		last := i == len(parts)-1
+		if idx < 0 {
+			if last {
+				o[name] = v
+				return
+			}
+			if o[name] == nil {
+				o[name] = map[string]any{}
+			}
+			cur = o[name]
+			continue
+		}
+		arr, _ := o[name].([]any)
+		if idx >= len(arr) {
+			t.Fatalf("setPath %s: %s has no element %d", path, name, idx)
+		}
+		if last {
+			arr[idx] = v
+			return
+		}
+		cur = arr[idx]
+	}
+}
+
+func withValue(t *testing.T, body, path string, v any) string {
+	t.Helper()
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(body), &obj); err != nil {
+		t.Fatalf("base body %s: %v", body, err)
+	}
+	setPath(t, obj, path, v)
+	b, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestEveryTextFieldIsBounded sends, for every text field of every request
+// body, one character more than its limit and a value with a control
+// character: each answers 422 naming the field, and what was stored before
+// is unchanged.
+func TestEveryTextFieldIsBounded(t *testing.T) {
+	s := newStack(t)
+	admin, acct, cashier := s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant), s.a.key(core.RoleCashier)
+	s.configureInvoicing(s.a, validSettings)
+	cust := s.createCustomer(s.a, `{"name":"Gränser AB","phone":"08-1","billing_address":{"city":"Lund"}}`)
+	inv := s.charge(s.a, "bounds-sale", chargeBody(cust.ID, 5000, "r-bounds")).Invoice
+	draft := s.createDraft(s.a, draftBody(cust.ID, 1000))
+
+	customer := `{"name":"Kund AB","organization_number":"5560160680","email":"a@kund.example","phone":"08-1",
+		"billing_address":{"line1":"Gatan 1","line2":"","postal_code":"111 22","city":"Stockholm","country":"SE"},
+		"parent_customer_id":"","purchase_instruction":"Ange PO"}`
+	charge := `{"customer_id":"` + cust.ID + `","location_id":"loc-1","receipt_id":"r-x","reference":"Anna","comment":"Fika",
+		"lines":[{"description":"Kaffe","product_group":"drinks","quantity":"1","unit_price":3200,"vat_rate":"6"}]}`
+	drafted := draftBody(cust.ID, 1000)
+	refund := `{"invoice_id":"` + inv.ID + `"}`
+	sale := saleBody("r-sale", "loc-1", "2026-03-02", 1000)
+
+	type endpoint struct {
+		method, path, key, body string
+		idempotent              bool
+		fields                  map[string]int // field path → limit
+	}
+	customerFields := map[string]int{
+		"name": core.MaxNameLength, "organization_number": core.MaxOrganizationNumberLength,
+		"email": core.MaxEmailLength, "phone": core.MaxPhoneLength,
+		"billing_address.line1": core.MaxAddressLineLength, "billing_address.line2": core.MaxAddressLineLength,
+		"billing_address.postal_code": core.MaxPostalCodeLength, "billing_address.city": core.MaxCityLength,
+		"billing_address.country": core.MaxCountryLength, "parent_customer_id": core.MaxIDLength,
+		"purchase_instruction": core.MaxPurchaseInstructionLen,
+	}
+	endpoints := []endpoint{
+		{"POST", "/v1/customers", admin, customer, false, customerFields},
+		{"PATCH", "/v1/customers/" + cust.ID, admin, customer, false, customerFields},
+		{"POST", "/v1/charges", cashier, charge, true, map[string]int{
+			"customer_id": core.MaxIDLength, "location_id": core.MaxIDLength, "receipt_id": core.MaxReceiptIDLength,
+			"reference": core.MaxReferenceLength, "comment": core.MaxCommentLength,
+			"lines[0].description": core.MaxLineDescriptionLength, "lines[0].product_group": core.MaxProductGroupLength}},
+		{"POST", "/v1/invoices", acct, drafted, false, map[string]int{
+			"customer_id": core.MaxIDLength, "reference": core.MaxReferenceLength, "comment": core.MaxCommentLength,
+			"lines[0].description": core.MaxLineDescriptionLength, "lines[0].product_group": core.MaxProductGroupLength}},
+		{"PATCH", "/v1/invoices/" + draft.ID, acct, drafted, false, map[string]int{
+			"reference": core.MaxReferenceLength, "comment": core.MaxCommentLength,
+			"lines[0].description": core.MaxLineDescriptionLength}},
+		{"POST", "/v1/refunds", cashier, refund, true, map[string]int{"invoice_id": core.MaxIDLength}},
+		{"PUT", "/v1/invoice-settings", admin, validSettings, false, map[string]int{
+			"late_interest_text": core.MaxInvoiceTextLength, "payment_reference_text": core.MaxInvoiceTextLength,
+			"bankgiro": core.MaxGiroLength, "plusgiro": core.MaxGiroLength,
+			"company.name": core.MaxNameLength, "company.organization_number": core.MaxOrganizationNumberLength,
+			"company.vat_number": core.MaxVATNumberLength, "company.email": core.MaxEmailLength,
+			"company.phone": core.MaxPhoneLength, "company.address.line1": core.MaxAddressLineLength,
+			"company.address.postal_code": core.MaxPostalCodeLength, "company.address.city": core.MaxCityLength,
+			"company.address.country": core.MaxCountryLength}},
+		{"POST", "/v1/api-keys", admin, `{"name":"Kassa 2","role":"cashier"}`, false, map[string]int{"name": core.MaxAPIKeyNameLength}},
+		{"POST", "/v1/sales", cashier, sale, true, map[string]int{
+			"receipt_id": core.MaxReceiptIDLength, "location_id": core.MaxIDLength,
+			"lines[0].product_group": core.MaxProductGroupLength, "payments[0].method": core.MaxPaymentMethodLength}},
+		{"POST", "/v1/integrations", admin, `{"provider":"ledger","modes":["bookkeeping"]}`, false, map[string]int{"provider": core.MaxIDLength}},
+	}
+	before := map[string]string{}
+	for _, p := range []string{"/v1/customers/" + cust.ID, "/v1/invoices/" + draft.ID, "/v1/invoice-settings"} {
+		before[p] = s.do("GET", p, admin, "", nil).body
+	}
+	n := 0
+	for _, ep := range endpoints {
+		for field, max := range ep.fields {
+			for _, v := range []struct{ name, value string }{
+				{"too long", strings.Repeat("x", max+1)},
+				{"NUL", "a\x00b"},
+				{"escape", "a\x1b[2Jb"},
+			} {
+				n++
+				sc := scenario{name: fmt.Sprintf("%s %s %s %s", ep.method, ep.path, field, v.name),
+					method: ep.method, path: ep.path, key: ep.key, body: withValue(t, ep.body, field, v.value),
+					wantStatus: http.StatusUnprocessableEntity, wantBody: []string{`"field":"` + field + `"`}}
+				if ep.idempotent {
+					sc.headers = map[string]string{"Idempotency-Key": fmt.Sprintf("bounds-%d", n)}
+				}
+				t.Run(sc.name, func(t *testing.T) { s.run(t, sc) })
+			}
+		}
+	}
+	for p, want := range before {
+		if got := s.do("GET", p, admin, "", nil).body; got != want {
+			t.Errorf("GET %s changed after refused requests:\nbefore %s\nafter  %s", p, want, got)
+		}
+	}
+	// Multi-line fields keep their newlines and tabs.
+	s.run(t, scenario{name: "multi-line purchase instruction", method: "PATCH", path: "/v1/customers/" + cust.ID, key: admin,
+		body: `{"purchase_instruction":"Rad 1\nRad 2\tPO"}`, wantStatus: 200})
+	// The customer search bounds q: a long q used to run out of SQL
+	// variables (500).
+	runScenarios(t, s, []scenario{
+		{name: "search q of 60000 characters", method: "GET", path: "/v1/customers?q=" + strings.Repeat("ab", 30000), key: cashier,
+			wantStatus: 422, wantBody: []string{`"field":"q"`}},
+		{name: "search q with a control character", method: "GET", path: "/v1/customers?q=a%01b", key: cashier,
+			wantStatus: 422, wantBody: []string{`"field":"q"`}},
+	})
+}
