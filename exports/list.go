@@ -51,6 +51,7 @@ func (s *Service) List(ctx context.Context, p core.Principal, q ListQuery) (DayP
 		q.From = q.To.AddDays(-30)
 	}
 	errs = append(errs, checkRange(q.From, q.To, 0)...)
+	errs = core.CheckText(errs, "location_id", strings.TrimSpace(q.LocationID), core.MaxIDLength, false)
 	limit, lerr := core.NormalizeLimit(q.Limit)
 	if lerr != nil {
 		errs = append(errs, core.AsError(lerr).Fields...)
