@@ -22,6 +22,9 @@ const (
 	CodeUnavailable   ErrorCode = "unavailable"    // a dependency is down; safe to retry
 	CodeUnsupported   ErrorCode = "unsupported"    // the provider lacks this capability
 	CodeInternal      ErrorCode = "internal"       // a bug or an unexpected failure
+	// CodeMethodNotAllowed is HTTP's own: the path exists, the method
+	// does not (the answer's Allow header lists those that do).
+	CodeMethodNotAllowed ErrorCode = "method_not_allowed"
 )
 
 // FieldError names one bad input field with a JSON path such as
@@ -82,6 +85,8 @@ func (c ErrorCode) HTTPStatus() int {
 		return 503
 	case CodeUnsupported:
 		return 501
+	case CodeMethodNotAllowed:
+		return 405
 	default:
 		return 500
 	}

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
@@ -85,7 +87,16 @@ func decodeStrict(body []byte, dst any) error {
 	if fields := checkShape(tree, t.Elem(), ""); len(fields) > 0 {
 		return syntaxError("request body does not match the expected shape", fields...)
 	}
-	strict := json.NewDecoder(bytes.NewReader(body))
+	// Decode the value checkShape checked, re-encoded: its strings carry no
+	// \u escapes, which some UnmarshalJSON methods (decimal's) do not
+	// undo, so "\u0031\u0032" is the vat_rate 12 as it is for checkShape.
+	var canon bytes.Buffer
+	enc := json.NewEncoder(&canon)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(tree); err != nil {
+		return core.Errorf(core.CodeInternal, "re-encoding the request body: %v", err)
+	}
+	strict := json.NewDecoder(&canon)
 	strict.DisallowUnknownFields()
 	if err := strict.Decode(dst); err != nil {
 		// checkShape accepts only what encoding/json decodes, so this is
@@ -398,4 +409,35 @@ func newList[T any](data []T, next string) listBody[T] {
 		data = []T{}
 	}
 	return listBody[T]{Data: data, NextCursor: next}
+}
+
+// validUTF8 answers 400 naming the part of the URL that is not UTF-8: the
+// path (which becomes ids such as a customer's) or a query parameter.
+// Every id and query value ends up in a provider's gRPC message, which
+// cannot carry invalid UTF-8 (the call failed with 500 before).
+func (s *server) validUTF8(c *gin.Context) {
+	if !utf8.ValidString(c.Request.URL.Path) {
+		s.writeError(c, syntaxError("the URL path is not valid UTF-8",
+			core.FieldError{Field: "path", Message: "must be valid UTF-8"}))
+		return
+	}
+	query := c.Request.URL.Query()
+	var fields []core.FieldError
+	for _, name := range slices.Sorted(maps.Keys(query)) {
+		if !utf8.ValidString(name) {
+			fields = append(fields, core.FieldError{Field: "query", Message: "parameter names must be valid UTF-8"})
+			continue
+		}
+		for _, v := range query[name] {
+			if !utf8.ValidString(v) {
+				fields = append(fields, core.FieldError{Field: name, Message: "must be valid UTF-8"})
+				break
+			}
+		}
+	}
+	if len(fields) > 0 {
+		s.writeError(c, syntaxError("a query parameter is not valid UTF-8", fields...))
+		return
+	}
+	c.Next()
 }

@@ -168,3 +168,68 @@ func TestEveryTextFieldIsBounded(t *testing.T) {
 			wantStatus: 422, wantBody: []string{`"field":"q"`}},
 	})
 }
+
+// TestInvalidUTF8InPathOrQuery: a path or query value that is not UTF-8
+// answers 400 naming it. It used to reach the provider, whose gRPC message
+// cannot carry it, and answer 500.
+func TestInvalidUTF8InPathOrQuery(t *testing.T) {
+	s := newStack(t)
+	admin := s.a.key(core.RoleAdmin)
+	for _, tc := range []struct{ method, path, body, field string }{
+		{"GET", "/v1/customers/cus_%FF", "", "path"},
+		{"PATCH", "/v1/customers/cus_%FF", `{"phone":"1"}`, "path"},
+		{"GET", "/v1/invoices/inv_%C3%28", "", "path"},
+		{"GET", "/v1/invoices/inv_%FF/pdf", "", "path"},
+		{"GET", "/v1/invoices/inv_%FF/journal-entries", "", "path"},
+		{"POST", "/v1/invoices/inv_%FF/post", "", "path"},
+		{"POST", "/v1/invoices/inv_%FF/void", "", "path"},
+		{"POST", "/v1/invoices/inv_%FF/email", "", "path"},
+		{"POST", "/v1/invoices/inv_%FF/payments", `{"paid_at":"2026-03-02"}`, "path"},
+		{"GET", "/v1/integrations/int_%FF", "", "path"},
+		{"POST", "/v1/locations/loc%FF/days/2026-03-02/close", "", "path"},
+		{"GET", "/v1/customers?q=%FF", "", "q"},
+		{"GET", "/v1/invoices?customer_id=%FF", "", "customer_id"},
+		{"GET", "/v1/orders?customer_id=%FF", "", "customer_id"},
+		{"GET", "/v1/customers?cursor=%FF", "", "cursor"},
+		{"GET", "/v1/exports?location_id=%FF", "", "location_id"},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			s.run(t, scenario{method: tc.method, path: tc.path, key: admin, body: tc.body,
+				wantStatus: http.StatusBadRequest, wantBody: []string{`"code":"invalid"`, `"field":"` + tc.field + `"`}})
+		})
+	}
+}
+
+// TestEscapedJSONStrings: a JSON string with \u escapes is the same string
+// as without them, also for decimals such as vat_rate; a bad one is named.
+func TestEscapedJSONStrings(t *testing.T) {
+	s := newStack(t)
+	cust := s.createCustomer(s.a, `{"name":"Escape AB"}`)
+	body := `{"customer_id":"` + cust.ID + `","location_id":"loc-1","receipt_id":"r-esc",
+		"lines":[{"description":"Lunch","quantity":"\u0031","unit_price":10000,"vat_rate":"\u0031\u0032"}]}`
+	runScenarios(t, s, []scenario{
+		{name: "escaped vat_rate and quantity", method: "POST", path: "/v1/charges", key: s.a.key(core.RoleCashier),
+			headers: map[string]string{"Idempotency-Key": "esc-1"}, body: body,
+			wantStatus: http.StatusCreated, wantBody: []string{`"vat_rate":"12"`}},
+		{name: "escaped vat_rate that is no number", method: "POST", path: "/v1/charges", key: s.a.key(core.RoleCashier),
+			headers: map[string]string{"Idempotency-Key": "esc-2"}, body: strings.Replace(body, `\u0031\u0032`, `\u0031x`, 1),
+			wantStatus: http.StatusBadRequest, wantBody: []string{`"field":"lines[0].vat_rate"`}},
+	})
+}
+
+// TestWrongMethod: a known path with a method it does not serve answers
+// 405 in the error envelope, with Allow listing the methods it serves.
+func TestWrongMethod(t *testing.T) {
+	s := newStack(t)
+	admin := s.a.key(core.RoleAdmin)
+	runScenarios(t, s, []scenario{
+		{name: "GET charges", method: "GET", path: "/v1/charges", key: admin, wantStatus: http.StatusMethodNotAllowed,
+			wantBody: []string{`"code":"method_not_allowed"`}, wantHeaders: map[string]string{"Allow": "POST"}},
+		{name: "DELETE customer", method: "DELETE", path: "/v1/customers/cus_1", key: admin, wantStatus: http.StatusMethodNotAllowed,
+			wantBody: []string{`"code":"method_not_allowed"`}, wantHeaders: map[string]string{"Allow": "GET, PATCH"}},
+		{name: "POST invoice settings", method: "POST", path: "/v1/invoice-settings", wantStatus: http.StatusMethodNotAllowed,
+			wantBody: []string{`"code":"method_not_allowed"`}, wantHeaders: map[string]string{"Allow": "GET, PUT"}},
+		{name: "unknown path is still 404", method: "GET", path: "/v1/nosuch", key: admin, wantStatus: http.StatusNotFound,
+			wantBody: []string{`"code":"not_found"`}},
+	})
+}

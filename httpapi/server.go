@@ -106,9 +106,15 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	}
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(s.requestID, s.accessLog, s.recoverPanic)
+	r.HandleMethodNotAllowed = true
+	r.Use(s.requestID, s.accessLog, s.recoverPanic, s.validUTF8)
 	r.NoRoute(func(c *gin.Context) {
 		s.writeError(c, core.Errorf(core.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	// gin has set Allow to the path's methods before this runs.
+	r.NoMethod(func(c *gin.Context) {
+		s.writeError(c, core.Errorf(core.CodeMethodNotAllowed, "%s is not allowed on %s; allowed: %s",
+			c.Request.Method, c.Request.URL.Path, c.Writer.Header().Get("Allow")))
 	})
 
 	r.GET("/healthz", s.healthz)
