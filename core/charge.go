@@ -39,8 +39,10 @@ type ChargeResult struct {
 
 // Line limits of a charge (text limits: see text.go).
 const (
-	MaxChargeLines    = 500
-	maxQuantityPlaces = 3
+	MaxChargeLines = 500
+	// MaxQuantityPlaces is the precision of a line's quantity, and so of
+	// a credited quantity.
+	MaxQuantityPlaces = 3
 	// MaxLineAmount bounds one line (100 million kronor in öre) so no sum
 	// of 500 lines can overflow int64.
 	MaxLineAmount = 10_000_000_000
@@ -86,8 +88,8 @@ func validateLines(errs *fieldErrors, lines []LineInput, country Country) {
 		errs.text(indexed("lines", i, "product_group"), l.ProductGroup, MaxProductGroupLength, false)
 		if !l.Quantity.IsPositive() {
 			errs.add(indexed("lines", i, "quantity"), "must be greater than 0")
-		} else if -l.Quantity.Exponent() > maxQuantityPlaces {
-			errs.add(indexed("lines", i, "quantity"), "must have at most %d decimals", maxQuantityPlaces)
+		} else if -l.Quantity.Exponent() > MaxQuantityPlaces {
+			errs.add(indexed("lines", i, "quantity"), "must have at most %d decimals", MaxQuantityPlaces)
 		}
 		if l.UnitPrice < 0 {
 			errs.add(indexed("lines", i, "unit_price"), "must not be negative (refunds are credit invoices)")

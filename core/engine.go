@@ -139,8 +139,8 @@ func (e *Engine) CreateMerchant(ctx context.Context, nm NewMerchant) (CreatedMer
 	if nm.InvoiceStartNumber == 0 {
 		nm.InvoiceStartNumber = 1
 	}
-	if nm.InvoiceStartNumber < 1 {
-		errs.add("invoice_start_number", "must be at least 1")
+	if nm.InvoiceStartNumber < 1 || nm.InvoiceStartNumber > MaxInvoiceStartNumber {
+		errs.add("invoice_start_number", "must be between 1 and %d", int64(MaxInvoiceStartNumber))
 	}
 	if err := Invalid("invalid merchant", errs...); err != nil {
 		return CreatedMerchant{}, err

@@ -160,6 +160,8 @@ func (r RefundRequest) Validate() error {
 		}
 		if !l.Quantity.IsPositive() {
 			errs.add(indexed("lines", i, "quantity"), "must be greater than 0")
+		} else if !l.Quantity.Equal(l.Quantity.Round(MaxQuantityPlaces)) {
+			errs.add(indexed("lines", i, "quantity"), "must have at most %d decimals, like an invoice line's quantity", MaxQuantityPlaces)
 		}
 	}
 	return Invalid("invalid refund", errs...)

@@ -86,8 +86,8 @@ func validateInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettin
 	for i, addr := range in.AccountantCopy.Emails {
 		errs.text(indexed("accountant_copy.emails", i, ""), addr, MaxEmailLength, false)
 	}
-	if in.StartNumber < 1 {
-		errs.add("start_number", "must be at least 1")
+	if in.StartNumber < 1 || in.StartNumber > MaxInvoiceStartNumber {
+		errs.add("start_number", "must be between 1 and %d", int64(MaxInvoiceStartNumber))
 	}
 	if strings.TrimSpace(in.Company.Name) == "" {
 		errs.add("company.name", "is required: it is printed on every invoice")

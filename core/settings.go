@@ -16,6 +16,11 @@ type AccountantCopy struct {
 	Emails  []string `json:"emails"`
 }
 
+// MaxInvoiceStartNumber bounds the first number of an invoice series (nine
+// digits): the series, its OCR/KID references and their check digits stay
+// far from int64's limit, where every charge used to fail.
+const MaxInvoiceStartNumber = 999_999_999
+
 // InvoiceSettings are a merchant's built-in invoicing settings: what every
 // invoice says about the seller and how invoices are numbered and sent.
 type InvoiceSettings struct {

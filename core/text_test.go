@@ -195,3 +195,27 @@ func TestSearchAndAPIKeyTextFields(t *testing.T) {
 		wantOnlyField(t, err, "name")
 	}
 }
+
+func TestRefundQuantityPrecision(t *testing.T) {
+	for _, q := range []string{"0.0000001", "1.0001"} {
+		r := RefundRequest{InvoiceID: "inv_1", Lines: []CreditLine{{Line: 0, Quantity: decimal.NewFromInt(1)}, {Line: 1, Quantity: decimal.RequireFromString(q)}}}
+		wantOnlyField(t, r.Validate(), "lines[1].quantity")
+	}
+	r := RefundRequest{InvoiceID: "inv_1", Lines: []CreditLine{{Line: 0, Quantity: decimal.RequireFromString("0.125")}}}
+	if err := r.Validate(); err != nil {
+		t.Fatalf("3 decimals: %v", err)
+	}
+}
+
+func TestInvoiceStartNumberIsBounded(t *testing.T) {
+	s := InvoiceSettings{StartNumber: 9223372036854775000, Company: Company{Name: "Kafé Linnea AB"}}
+	_, err := validateInvoiceSettings(Sweden, s)
+	wantOnlyField(t, err, "start_number")
+	s.StartNumber = MaxInvoiceStartNumber
+	if _, err := validateInvoiceSettings(Sweden, s); err != nil {
+		t.Fatalf("the largest start number: %v", err)
+	}
+	e, _, _ := newTestEngine(t)
+	_, err = e.CreateMerchant(context.Background(), NewMerchant{Name: "Stor AB", Country: Sweden, InvoiceStartNumber: MaxInvoiceStartNumber + 1})
+	wantOnlyField(t, err, "invoice_start_number")
+}

@@ -233,3 +233,31 @@ func TestWrongMethod(t *testing.T) {
 			wantBody: []string{`"code":"not_found"`}},
 	})
 }
+
+// TestStartNumberAndTinyRefunds: a start number near int64's limit was
+// accepted and made every later charge fail (500), and a refund of
+// 0.0000001 made a numbered 0 kr credit invoice; both are refused naming
+// the field.
+func TestStartNumberAndTinyRefunds(t *testing.T) {
+	s := newStack(t)
+	admin, cashier := s.a.key(core.RoleAdmin), s.a.key(core.RoleCashier)
+	s.run(t, scenario{name: "start number near int64 max", method: "PUT", path: "/v1/invoice-settings", key: admin,
+		body:       withValue(t, validSettings, "start_number", json.Number("9223372036854775000")),
+		wantStatus: 422, wantBody: []string{`"field":"start_number"`}})
+	cust := s.createCustomer(s.a, `{"name":"Små Belopp AB"}`)
+	inv := s.charge(s.a, "tiny-sale", chargeBody(cust.ID, 300, "r-tiny")).Invoice
+	runScenarios(t, s, []scenario{
+		{name: "refund of 0.0000001", method: "POST", path: "/v1/refunds", key: cashier,
+			headers:    map[string]string{"Idempotency-Key": "tiny-1"},
+			body:       `{"invoice_id":"` + inv.ID + `","lines":[{"line":0,"quantity":"0.0000001"}]}`,
+			wantStatus: 422, wantBody: []string{`"field":"lines[0].quantity"`}},
+		{name: "refund worth less than one öre", method: "POST", path: "/v1/refunds", key: cashier,
+			headers:    map[string]string{"Idempotency-Key": "tiny-2"},
+			body:       `{"invoice_id":"` + inv.ID + `","lines":[{"line":0,"quantity":"0.001"}]}`,
+			wantStatus: 422, wantBody: []string{`"field":"lines[0].quantity"`}},
+		{name: "nothing was numbered: the next credit is 1002", method: "POST", path: "/v1/refunds", key: cashier,
+			headers:    map[string]string{"Idempotency-Key": "tiny-3"},
+			body:       `{"invoice_id":"` + inv.ID + `","lines":[{"line":0,"quantity":"0.01"}]}`,
+			wantStatus: 201, wantBody: []string{`"number":1002`}},
+	})
+}

@@ -82,4 +82,11 @@ func TestOpenAPITextLimitsAreCores(t *testing.T) {
 	if emails.Items == nil || emails.Items.MaxLength == nil || *emails.Items.MaxLength != core.MaxEmailLength {
 		t.Errorf("AccountantCopy.emails items maxLength, want %d", core.MaxEmailLength)
 	}
+	var start struct {
+		Maximum int64 `json:"maximum"`
+	}
+	_ = json.Unmarshal(doc.Components.Schemas["InvoiceSettings"].Properties["start_number"], &start)
+	if start.Maximum != core.MaxInvoiceStartNumber {
+		t.Errorf("InvoiceSettings.start_number maximum = %d, want %d", start.Maximum, core.MaxInvoiceStartNumber)
+	}
 }

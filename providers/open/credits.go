@@ -208,9 +208,22 @@ func creditLines(balances []lineBalance, req []core.CreditLine) ([]core.InvoiceL
 			continue
 		}
 		b := &balances[cl.Line]
+		field := fmt.Sprintf("lines[%d].quantity", i)
+		if !cl.Quantity.Equal(cl.Quantity.Round(core.MaxQuantityPlaces)) {
+			errs = append(errs, core.FieldError{Field: field,
+				Message: fmt.Sprintf("must have at most %d decimals, like an invoice line's quantity", core.MaxQuantityPlaces)})
+			continue
+		}
 		if cl.Quantity.GreaterThan(b.quantity) {
-			errs = append(errs, core.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i),
+			errs = append(errs, core.FieldError{Field: field,
 				Message: fmt.Sprintf("only %s of line %d is left to credit", b.quantity.String(), cl.Line)})
+			continue
+		}
+		// A credit that rounds to nothing would still be a numbered
+		// credit invoice of 0 kr.
+		if total, _ := creditAmounts(*b, cl.Quantity); total == 0 && b.orig.Total != 0 {
+			errs = append(errs, core.FieldError{Field: field,
+				Message: fmt.Sprintf("%s of line %d is worth less than one öre; credit more", cl.Quantity.String(), cl.Line)})
 			continue
 		}
 		lines = append(lines, creditLine(b, cl.Quantity))
@@ -225,16 +238,7 @@ func creditLines(balances []lineBalance, req []core.CreditLine) ([]core.InvoiceL
 // creditLine credits q of b's line and reduces the balance. q must be
 // positive and at most what remains.
 func creditLine(b *lineBalance, q decimal.Decimal) core.InvoiceLine {
-	var total, vat int64
-	if q.Equal(b.quantity) {
-		// The rest of the line: exactly what remains, so a line credited in
-		// parts still nets to zero.
-		total, vat = b.total, b.vat
-	} else {
-		// Multiply before dividing: an exact half stays exact.
-		total = core.RoundHalfAwayFromZero(decimal.NewFromInt(b.orig.Total).Mul(q).Div(b.orig.Quantity))
-		vat = core.RoundHalfAwayFromZero(decimal.NewFromInt(b.orig.VAT).Mul(q).Div(b.orig.Quantity))
-	}
+	total, vat := creditAmounts(*b, q)
 	b.quantity = b.quantity.Sub(q)
 	b.total -= total
 	b.vat -= vat
@@ -244,6 +248,20 @@ func creditLine(b *lineBalance, q decimal.Decimal) core.InvoiceLine {
 	l.VAT = -vat
 	l.Net = -(total - vat)
 	return l
+}
+
+// creditAmounts is the total and VAT (positive) that crediting q of b's
+// line takes off it.
+func creditAmounts(b lineBalance, q decimal.Decimal) (total, vat int64) {
+	if q.Equal(b.quantity) {
+		// The rest of the line: exactly what remains, so a line credited in
+		// parts still nets to zero.
+		return b.total, b.vat
+	}
+	// Multiply before dividing: an exact half stays exact.
+	total = core.RoundHalfAwayFromZero(decimal.NewFromInt(b.orig.Total).Mul(q).Div(b.orig.Quantity))
+	vat = core.RoundHalfAwayFromZero(decimal.NewFromInt(b.orig.VAT).Mul(q).Div(b.orig.Quantity))
+	return total, vat
 }
 
 // fullyCredited reports whether nothing of the original remains after the

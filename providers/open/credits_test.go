@@ -198,3 +198,26 @@ func wantLine(t *testing.T, l core.InvoiceLine, qty string, net, vat, total int6
 			l.Quantity, l.Net, l.VAT, l.Total, qty, net, vat, total)
 	}
 }
+
+// TestCreditRefusesZeroAndTooFineQuantities: a credit of a quantity finer
+// than a line may have (3 decimals), or one whose amount rounds to 0 öre,
+// made numbered 0 kr credit invoices; both are refused naming the quantity,
+// and nothing is numbered.
+func TestCreditRefusesZeroAndTooFineQuantities(t *testing.T) {
+	p, conn, inv := creditFixture(t, lineIn("Kanelbulle", "10", 300, "12"))
+	ctx := context.Background()
+	for _, q := range []string{"0.0000001", "0.0001", "0.001"} {
+		_, err := p.CreditInvoice(ctx, conn, core.CreditRequest{ExternalRef: "rf_" + q, InvoiceID: inv.ID,
+			Lines: []core.CreditLine{{Line: 0, Quantity: decimal.RequireFromString(q)}}})
+		wantCode(t, err, core.CodeInvalid, "lines[0].quantity")
+	}
+	// The next credit still gets the next number: nothing was numbered.
+	c, err := p.CreditInvoice(ctx, conn, core.CreditRequest{ExternalRef: "rf_ok", InvoiceID: inv.ID,
+		Lines: []core.CreditLine{{Line: 0, Quantity: decimal.RequireFromString("0.01")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Number != inv.Number+1 || c.Total != -3 {
+		t.Fatalf("credit = number %d total %d, want %d and -3", c.Number, c.Total, inv.Number+1)
+	}
+}
