@@ -226,3 +226,56 @@ type CustomerPage struct {
 	Customers  []Customer
 	NextCursor string
 }
+
+// MaxPageBytes bounds one page of a list in bytes, as MaxListLimit bounds
+// it in rows: a page of customers with long texts (or rows stored before
+// the text limits) has fewer rows and a next cursor, so it always fits one
+// plugin message and one modest HTTP answer. Far below the plugin message
+// limit (providers.MaxResponseSize), so one oversized row still fits.
+const MaxPageBytes = 1 << 20
+
+// Size approximates the customer's encoded size in bytes, as JSON or as a
+// plugin message: its texts plus an allowance for keys, numbers and times.
+func (c Customer) Size() int {
+	a := c.BillingAddress
+	return 512 + len(c.ID) + len(c.Number) + len(c.Name) + len(c.OrganizationNumber) + len(c.Email) +
+		len(c.Phone) + len(a.Line1) + len(a.Line2) + len(a.PostalCode) + len(a.City) + len(a.Country) +
+		len(c.ParentCustomerID) + len(c.PurchaseInstruction)
+}
+
+// PageBudget counts a page's rows and bytes for a provider that builds the
+// page row by row: Take each row in order until it answers false, and then
+// the page ends with a next cursor after the last row taken.
+type PageBudget struct {
+	limit, rows, bytes int
+}
+
+// NewPageBudget is the budget of a page of at most limit rows and
+// MaxPageBytes bytes.
+func NewPageBudget(limit int) *PageBudget { return &PageBudget{limit: limit} }
+
+// Take reports whether a row of size bytes belongs on the page, and counts
+// it when it does. The first row always does (a single row larger than the
+// budget is served alone); later ones while the page has fewer than limit
+// rows and stays within MaxPageBytes.
+func (b *PageBudget) Take(size int) bool {
+	if b.rows >= b.limit || (b.rows > 0 && b.bytes+size > MaxPageBytes) {
+		return false
+	}
+	b.rows++
+	b.bytes += size
+	return true
+}
+
+// FitPage returns how many of rows, in order, make a page under a
+// PageBudget of limit. Providers fetch limit+1 rows; when FitPage returns
+// fewer than len(rows) the page has a next cursor after row FitPage-1.
+func FitPage[T any](rows []T, limit int, size func(T) int) int {
+	b := NewPageBudget(limit)
+	for i, r := range rows {
+		if !b.Take(size(r)) {
+			return i
+		}
+	}
+	return len(rows)
+}

@@ -219,3 +219,26 @@ func TestInvoiceStartNumberIsBounded(t *testing.T) {
 	_, err = e.CreateMerchant(context.Background(), NewMerchant{Name: "Stor AB", Country: Sweden, InvoiceStartNumber: MaxInvoiceStartNumber + 1})
 	wantOnlyField(t, err, "invoice_start_number")
 }
+
+func TestFitPage(t *testing.T) {
+	size := func(n int) int { return n }
+	for _, tc := range []struct {
+		name  string
+		rows  []int
+		limit int
+		want  int
+	}{
+		{"fewer than the limit", []int{10, 10}, 5, 2},
+		{"limit+1 rows", []int{10, 10, 10}, 2, 2},
+		{"bytes cut before the limit", []int{MaxPageBytes / 2, MaxPageBytes / 2, 1, 1}, 10, 2},
+		{"one huge row is served alone", []int{2 * MaxPageBytes, 1}, 10, 1},
+		{"exactly the budget", []int{MaxPageBytes - 1, 1, 1}, 10, 2},
+		{"empty", nil, 10, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FitPage(tc.rows, tc.limit, size); got != tc.want {
+				t.Fatalf("FitPage = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

@@ -221,16 +221,19 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 		rows = mergeCustomerRows(rows, more)
 	}
 
+	// A page is bounded in rows and in bytes (core.FitPage), so customers
+	// with long texts make shorter pages, never an oversized message.
+	customers := make([]core.Customer, len(rows))
+	for i, r := range rows {
+		customers[i] = r.customer()
+	}
 	var page core.CustomerPage
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
+	if n := core.FitPage(customers, limit, core.Customer.Size); n < len(rows) {
+		customers = customers[:n]
+		last := rows[n-1]
 		page.NextCursor = encodeCustomerCursor(customerCursor{Name: last.NameLower, ID: last.ID})
 	}
-	page.Customers = make([]core.Customer, len(rows))
-	for i, r := range rows {
-		page.Customers[i] = r.customer()
-	}
+	page.Customers = customers
 	return page, nil
 }
 

@@ -224,16 +224,19 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	if err != nil {
 		return core.CustomerPage{}, dbError("search customers", err)
 	}
+	// A page is bounded in rows and in bytes, so customers with long
+	// texts make shorter pages, never an oversized plugin message.
 	var page core.CustomerPage
+	budget := core.NewPageBudget(limit)
 	for i, r := range rows {
-		if i == limit {
-			last := rows[limit-1]
-			page.NextCursor = core.EncodeCursor(customerCursor{Name: last.Name, ID: last.ID})
-			break
-		}
 		var c core.Customer
 		if err := json.Unmarshal([]byte(r.Data), &c); err != nil {
 			return core.CustomerPage{}, core.Errorf(core.CodeInternal, "spiris provider: stored customer %s: %v", r.ID, err)
+		}
+		if !budget.Take(c.Size()) {
+			last := rows[i-1]
+			page.NextCursor = core.EncodeCursor(customerCursor{Name: last.Name, ID: last.ID})
+			break
 		}
 		page.Customers = append(page.Customers, c)
 	}

@@ -156,22 +156,26 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 		return core.CustomerPage{}, dbError("search customers", err)
 	}
 	defer rows.Close()
+	// A page is bounded in rows and in bytes, so customers with long
+	// texts make shorter pages, never an oversized plugin message.
 	var page core.CustomerPage
 	var last customerCursor
+	budget := core.NewPageBudget(limit)
 	for rows.Next() {
 		var id, name, data string
 		if err := rows.Scan(&id, &name, &data); err != nil {
 			return core.CustomerPage{}, dbError("search customers", err)
 		}
-		if len(page.Customers) == limit {
-			page.NextCursor = encodeCustomerCursor(last)
-			break
-		}
 		var s storedCustomer
 		if err := json.Unmarshal([]byte(data), &s); err != nil {
 			return core.CustomerPage{}, core.Errorf(core.CodeInternal, "stored customer %s is malformed", id)
 		}
-		page.Customers = append(page.Customers, s.toCore(conn))
+		c := s.toCore(conn)
+		if !budget.Take(c.Size()) {
+			page.NextCursor = encodeCustomerCursor(last)
+			break
+		}
+		page.Customers = append(page.Customers, c)
 		last = customerCursor{Name: name, ID: id}
 	}
 	if err := rows.Err(); err != nil {

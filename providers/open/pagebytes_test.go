@@ -1,0 +1,68 @@
+package open
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// maximalCustomer has every text at its longest, in 4-byte characters.
+func maximalCustomer(i int) core.Customer {
+	long := func(n int) string { return strings.Repeat("𝔸", n) }
+	c := invoiceable(fmt.Sprintf("%04d", i) + long(core.MaxNameLength-4))
+	c.Email = strings.Repeat("a", 64) + "@" + strings.Repeat("b", core.MaxEmailLength-68) + ".se"
+	c.Phone = long(core.MaxPhoneLength)
+	c.BillingAddress = core.Address{Line1: long(core.MaxAddressLineLength), Line2: long(core.MaxAddressLineLength),
+		PostalCode: long(core.MaxPostalCodeLength), City: long(core.MaxCityLength), Country: long(core.MaxCountryLength)}
+	c.PurchaseInstruction = long(core.MaxPurchaseInstructionLen)
+	return c
+}
+
+// TestCustomerPagesAreBoundedInBytes: with customers whose texts are all
+// at their limits, a page of the largest row count would pass
+// core.MaxPageBytes (and with longer, older rows the plugin message limit:
+// GET /v1/customers answered 500). The page has fewer rows and a next
+// cursor instead, and the pages still list every customer once.
+func TestCustomerPagesAreBoundedInBytes(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	n := core.MaxPageBytes/maximalCustomer(0).Size() + 20
+	for i := range n {
+		mustCustomer(t, p, connA, maximalCustomer(i))
+	}
+	for _, q := range []string{"", "𝔸𝔸𝔸"} {
+		seen := map[string]bool{}
+		cursor, pages := "", 0
+		for {
+			page, err := p.SearchCustomers(ctx, connA, core.CustomerQuery{Q: q, Limit: core.MaxListLimit, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages++
+			b, _ := json.Marshal(page.Customers)
+			if len(b) > core.MaxPageBytes {
+				t.Fatalf("q=%q page %d: %d rows, %d bytes, over %d", q, pages, len(page.Customers), len(b), core.MaxPageBytes)
+			}
+			for _, c := range page.Customers {
+				if seen[c.ID] {
+					t.Fatalf("q=%q: customer %s on two pages", q, c.ID)
+				}
+				seen[c.ID] = true
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			if len(page.Customers) == 0 || pages > n {
+				t.Fatalf("q=%q: page %d is empty or the pages never end", q, pages)
+			}
+			cursor = page.NextCursor
+		}
+		if len(seen) != n || pages < 2 {
+			t.Fatalf("q=%q: %d pages listed %d customers, want %d on at least 2 pages", q, pages, len(seen), n)
+		}
+	}
+}
