@@ -32,6 +32,17 @@ type Order struct {
 	CreatedAt    time.Time     `json:"created_at"`
 }
 
+// Size approximates the order's encoded size in bytes, lines included (see
+// Customer.Size and MaxPageBytes).
+func (o Order) Size() int {
+	n := 512 + len(o.ID) + len(o.CustomerID) + len(o.CustomerName) + len(o.Reference) + len(o.Comment) +
+		len(o.InvoiceID) + len(o.LocationID) + len(o.ReceiptID) + len(o.ExternalRef) + 64*len(o.VATBreakdown)
+	for _, l := range o.Lines {
+		n += 256 + len(l.Description) + len(l.ProductGroup) + len(l.OrderID)
+	}
+	return n
+}
+
 // OrderQuery lists a merchant's orders, oldest first.
 type OrderQuery struct {
 	CustomerID string

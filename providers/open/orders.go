@@ -340,11 +340,6 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 		return core.OrderPage{}, dbError("list orders", err)
 	}
 	var page core.OrderPage
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		page.NextCursor = encodeOrderCursor(orderCursor{Seq: last.Seq})
-	}
 	page.Orders = make([]core.Order, len(rows))
 	if len(rows) == 0 {
 		return page, nil
@@ -357,6 +352,12 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 	err = orderDetails(ctx, p.db.Reader(), page.Orders, `o.id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, ids...)
 	if err != nil {
 		return core.OrderPage{}, dbError("list orders", err)
+	}
+	// Orders carry their lines: a page is bounded in bytes as well as rows,
+	// so it never passes the plugin message limit.
+	if n := core.FitPage(page.Orders, limit, core.Order.Size); n < len(rows) {
+		page.Orders = page.Orders[:n]
+		page.NextCursor = encodeOrderCursor(orderCursor{Seq: rows[n-1].Seq})
 	}
 	return page, nil
 }

@@ -66,3 +66,48 @@ func TestCustomerPagesAreBoundedInBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderPagesAreBoundedInBytes: orders carry their lines, so a few
+// orders of 500 maximal lines pass core.MaxPageBytes; a page of them has
+// fewer orders and a next cursor, and the pages list every order once.
+func TestOrderPagesAreBoundedInBytes(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	c := mustCustomer(t, p, connA, collective("Samlad AB"))
+	desc := strings.Repeat("𝔸", core.MaxLineDescriptionLength)
+	lines := make([]core.LineInput, core.MaxChargeLines)
+	for i := range lines {
+		lines[i] = lineIn(desc, "1", 100, "25")
+	}
+	const n = 4
+	for i := range n {
+		if _, err := p.CreateOrder(ctx, connA, request(fmt.Sprintf("ch_%d", i), c.ID, "2026-01-20", lines...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	cursor, pages := "", 0
+	for {
+		page, err := p.ListOrders(ctx, connA, core.OrderQuery{Limit: core.MaxListLimit, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if b, _ := json.Marshal(page.Orders); len(page.Orders) > 1 && len(b) > core.MaxPageBytes {
+			t.Fatalf("page %d: %d orders, %d bytes, over %d", pages, len(page.Orders), len(b), core.MaxPageBytes)
+		}
+		for _, o := range page.Orders {
+			if seen[o.ID] {
+				t.Fatalf("order %s on two pages", o.ID)
+			}
+			seen[o.ID] = true
+		}
+		if page.NextCursor == "" || pages > n {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if len(seen) != n || pages < 2 {
+		t.Fatalf("%d pages listed %d orders, want %d on at least 2 pages", pages, len(seen), n)
+	}
+}
