@@ -143,6 +143,12 @@ const MaxDueDays = 365
 // and the invoicing issue's concern; here only shape is checked.
 func (c Customer) Validate() error { return c.validate(nil) }
 
+// ValidatePatched is Validate for a customer after patch was applied: the
+// texts of the fields the patch does not set are not checked, so a customer
+// stored before the text limits (or copied from a provider with other
+// limits) can still be changed.
+func (c Customer) ValidatePatched(patch CustomerPatch) error { return c.validate(patch.Fields()) }
+
 // validate is Validate with the text checks limited to the fields in only
 // (all when nil).
 func (c Customer) validate(only []string) error {

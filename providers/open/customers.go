@@ -234,7 +234,7 @@ func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id 
 		c.Name = strings.TrimSpace(c.Name)
 		c.OrganizationNumber = strings.TrimSpace(c.OrganizationNumber)
 		c.ParentCustomerID = strings.TrimSpace(c.ParentCustomerID)
-		if err := c.Validate(); err != nil {
+		if err := c.ValidatePatched(patch); err != nil {
 			return err
 		}
 		if patch.ParentCustomerID != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
@@ -109,5 +111,33 @@ func TestOrderPagesAreBoundedInBytes(t *testing.T) {
 	}
 	if len(seen) != n || pages < 2 {
 		t.Fatalf("%d pages listed %d orders, want %d on at least 2 pages", pages, len(seen), n)
+	}
+}
+
+// TestPatchOfACustomerStoredBeforeTheLimits: a customer stored before the
+// text limits (a megabyte phone) can still be changed; the patch's own
+// fields are checked.
+func TestPatchOfACustomerStoredBeforeTheLimits(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	c := mustCustomer(t, p, connA, invoiceable("Gammal AB"))
+	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE customers SET phone = ? WHERE id = ?`, strings.Repeat("0", 1<<20), c.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Gammal och Ny AB"
+	got, err := p.UpdateCustomer(ctx, connA, c.ID, core.CustomerPatch{Name: &name})
+	if err != nil || got.Name != name {
+		t.Fatalf("patch name = %q, %v", got.Name, err)
+	}
+	long := strings.Repeat("x", core.MaxPurchaseInstructionLen+1)
+	_, err = p.UpdateCustomer(ctx, connA, c.ID, core.CustomerPatch{PurchaseInstruction: &long})
+	wantCode(t, err, core.CodeInvalid, "purchase_instruction")
+	phone := "08-1"
+	if got, err = p.UpdateCustomer(ctx, connA, c.ID, core.CustomerPatch{Phone: &phone}); err != nil || got.Phone != phone {
+		t.Fatalf("patch phone = %q, %v", got.Phone, err)
 	}
 }
