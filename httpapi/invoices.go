@@ -45,6 +45,8 @@ func (s *server) getInvoice(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	// The SMTP server's words may echo what the gateway sent it.
+	inv.EmailError = s.redactor.String(inv.EmailError)
 	c.PureJSON(http.StatusOK, inv)
 }
 
@@ -139,6 +141,7 @@ func (s *server) emailInvoice(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	st.LastError = s.redactor.String(st.LastError)
 	c.PureJSON(http.StatusAccepted, st)
 }
 
