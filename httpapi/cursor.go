@@ -1,59 +1,28 @@
 package httpapi
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/seal"
 )
-
-// CursorKeySize is the length of Options.CursorKey: AES-256.
-const CursorKeySize = 32
-
-// cursorVersion is the first byte of every sealed cursor, so a later change
-// of key or format can tell old cursors apart.
-const cursorVersion byte = 1
 
 // cursorSealer makes list cursors opaque and bound, at the one place every
 // list leaves the gateway. A provider's or the exports list's cursor (its
 // position: a customer's name, an offset, a global order sequence) is
-// encrypted with AES-256-GCM under the gateway's cursor key, with the
-// merchant, the route and the canonical query as associated data. The
+// sealed (package seal: AES-256-GCM) under the gateway's cursor key, with
+// the merchant, the route and the canonical query as associated data. The
 // client sees random-looking bytes, and a cursor opens only for the same
 // merchant, list and query (limit aside) that received it: anything else,
 // tampered or forged, is CodeInvalid naming "cursor". Providers keep
 // making and reading their own plain cursors; they never see a sealed one.
 type cursorSealer struct {
-	aead cipher.AEAD
-}
-
-func newCursorSealer(key []byte) (*cursorSealer, error) {
-	if key == nil {
-		key = make([]byte, CursorKeySize)
-		if _, err := rand.Read(key); err != nil {
-			return nil, fmt.Errorf("cursor key: %w", err)
-		}
-	}
-	if len(key) != CursorKeySize {
-		return nil, fmt.Errorf("cursor key: %d bytes, want %d", len(key), CursorKeySize)
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("cursor key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("cursor key: %w", err)
-	}
-	return &cursorSealer{aead: aead}, nil
+	sealer *seal.Sealer
 }
 
 // binding is the associated data of c's cursors: merchant, route and every
@@ -84,13 +53,7 @@ func (cs *cursorSealer) seal(c *gin.Context, next string) string {
 	if next == "" {
 		return ""
 	}
-	nonce := make([]byte, cs.aead.NonceSize(), 1+cs.aead.NonceSize()+len(next)+cs.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		panic("httpapi: no randomness: " + err.Error())
-	}
-	out := append([]byte{cursorVersion}, nonce...)
-	out = cs.aead.Seal(out, nonce, []byte(next), cursorBinding(c))
-	return base64.RawURLEncoding.EncodeToString(out)
+	return base64.RawURLEncoding.EncodeToString(cs.sealer.Seal([]byte(next), cursorBinding(c)))
 }
 
 // open returns the list's own cursor inside a client's cursor; "" stays "".
@@ -101,11 +64,10 @@ func (cs *cursorSealer) open(c *gin.Context, sealed string) (string, error) {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(sealed) // Strict: one spelling per cursor
-	ns := cs.aead.NonceSize()
-	if err != nil || len(b) < 1+ns+cs.aead.Overhead() || b[0] != cursorVersion {
+	if err != nil {
 		return "", core.ErrInvalidCursor()
 	}
-	plain, err := cs.aead.Open(nil, b[1:1+ns], b[1+ns:], cursorBinding(c))
+	plain, err := cs.sealer.Open(b, cursorBinding(c))
 	if err != nil {
 		return "", core.ErrInvalidCursor()
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
+	"github.com/ledgerbridge/ledgerbridge/seal"
 )
 
 // Options configures the HTTP handler.
@@ -48,10 +49,10 @@ type Options struct {
 	TrustedProxies []string
 	// MaxBodyBytes bounds every JSON request body; zero means 1 MiB.
 	MaxBodyBytes int64
-	// CursorKey (CursorKeySize bytes) seals list cursors; gateways sharing
-	// a database must share it, or a cursor from one fails on another. Nil
-	// means a random key for this handler.
-	CursorKey []byte
+	// Cursors seals list cursors; gateways sharing a database must share
+	// its key, or a cursor from one fails on another. Nil means a random
+	// key for this handler.
+	Cursors *seal.Sealer
 	// Redactor, when set, removes known credentials from every error
 	// answer (message and field messages) before it is written; provider
 	// errors are already redacted by the provider registry, this also
@@ -81,9 +82,9 @@ func New(engine *core.Engine, opts Options) http.Handler {
 }
 
 func newRouter(engine *core.Engine, opts Options) *gin.Engine {
-	cursors, err := newCursorSealer(opts.CursorKey)
-	if err != nil {
-		panic("httpapi: " + err.Error()) // a wiring bug: the key's length is checked when loaded
+	cursors := &cursorSealer{sealer: opts.Cursors}
+	if cursors.sealer == nil {
+		cursors.sealer = seal.Random("cursor key")
 	}
 	gin.SetMode(gin.ReleaseMode)
 	logger := opts.Logger

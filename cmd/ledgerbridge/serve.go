@@ -17,6 +17,7 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
+	"github.com/ledgerbridge/ledgerbridge/seal"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
@@ -60,7 +61,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	opts := httpOptions(a.cfg, a)
-	if opts.CursorKey, err = loadOrCreateCursorKey(filepath.Join(a.cfg.DataDir, cursorKeyFile)); err != nil {
+	if opts.Cursors, err = seal.LoadOrCreateKeyFile("cursor key", filepath.Join(a.cfg.DataDir, cursorKeyFile)); err != nil {
 		ln.Close()
 		return err
 	}

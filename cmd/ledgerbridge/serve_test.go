@@ -2,12 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -124,29 +122,5 @@ func TestServerTimeoutsFromConfig(t *testing.T) {
 		srv.WriteTimeout != 3*time.Second || srv.IdleTimeout != 4*time.Second {
 		t.Fatalf("http.Server timeouts %v %v %v %v, want 1s 2s 3s 4s",
 			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
-	}
-}
-
-// TestCursorKeyFile: the cursor key is created once, private, and read back
-// unchanged; a damaged file is refused rather than replaced.
-func TestCursorKeyFile(t *testing.T) {
-	path := t.TempDir() + "/sub/" + cursorKeyFile
-	k1, err := loadOrCreateCursorKey(path)
-	if err != nil || len(k1) != httpapi.CursorKeySize {
-		t.Fatalf("create: %d bytes, %v", len(k1), err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("key file mode %v, %v; want 0600", fi.Mode(), err)
-	}
-	k2, err := loadOrCreateCursorKey(path)
-	if err != nil || !bytes.Equal(k1, k2) {
-		t.Fatalf("reload gave another key: %v", err)
-	}
-	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadOrCreateCursorKey(path); err == nil {
-		t.Fatal("a damaged key file was accepted")
 	}
 }
