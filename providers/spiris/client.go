@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/internal/httperr"
 )
 
 // request is one API call.
@@ -57,7 +58,7 @@ func (p *Provider) get(ctx context.Context, conn core.Connection, path string, q
 // (when not nil). It returns the raw body of a successful answer. Errors are
 // *core.Error values (see apiError) that never carry the access token or
 // another credential of conn, even when Spiris's answer echoes them, nor the
-// request URL (see transportError).
+// request URL (see httperr.Cause).
 func (p *Provider) call(ctx context.Context, conn core.Connection, r request, out any) ([]byte, error) {
 	raw, err := p.callOnce(ctx, conn, r, out)
 	if err != nil {
@@ -126,7 +127,7 @@ func (p *Provider) send(ctx context.Context, token, u string, body []byte, r req
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, rd)
 	if err != nil {
-		return nil, core.Errorf(core.CodeInternal, "spiris: build %s %s: %s", r.method, r.path, transportError(err))
+		return nil, core.Errorf(core.CodeInternal, "spiris: build %s %s: %s", r.method, r.path, httperr.Cause(err))
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	accept := r.accept
@@ -139,31 +140,17 @@ func (p *Provider) send(ctx context.Context, token, u string, body []byte, r req
 	}
 	resp, err := p.http.Do(req)
 	if err != nil {
-		return nil, core.Errorf(core.CodeUnavailable, "Visma Spiris did not answer %s %s: %s", r.method, r.path, transportError(err))
+		return nil, core.Errorf(core.CodeUnavailable, "Visma Spiris did not answer %s %s: %s", r.method, r.path, httperr.Cause(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, core.Errorf(core.CodeUnavailable, "Visma Spiris: reading the answer to %s %s: %s", r.method, r.path, transportError(err))
+		return nil, core.Errorf(core.CodeUnavailable, "Visma Spiris: reading the answer to %s %s: %s", r.method, r.path, httperr.Cause(err))
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return raw, nil
 	}
 	return nil, apiError(resp.StatusCode, resp.Header, raw, r)
-}
-
-// transportError describes a failed HTTP exchange without its URL (Go's
-// *url.Error starts with the whole request URL): only the cause, e.g.
-// "dial tcp 127.0.0.1:443: connect: connection refused".
-func transportError(err error) string {
-	var ue *url.Error
-	for errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if err == nil {
-		return "the request failed"
-	}
-	return err.Error()
 }
 
 // errorBody is the body of every API error (CommonExtendedBadRequest).

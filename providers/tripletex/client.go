@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/internal/httperr"
 )
 
 // request is one call to the Tripletex API.
@@ -82,7 +82,7 @@ func (p *Provider) callOnce(ctx context.Context, conn core.Connection, req reque
 					continue
 				}
 			}
-			return nil, core.Errorf(core.CodeUnavailable, "Tripletex did not answer %s %s: %s", req.method, req.path, transportError(err))
+			return nil, core.Errorf(core.CodeUnavailable, "Tripletex did not answer %s %s: %s", req.method, req.path, httperr.Cause(err))
 		}
 		switch {
 		case resp.status == http.StatusUnauthorized && !req.noAuth && !renewed:
@@ -160,22 +160,6 @@ func (p *Provider) send(ctx context.Context, req request, token string) (*respon
 		return nil, err
 	}
 	return &response{status: res.StatusCode, header: res.Header, body: b}, nil
-}
-
-// transportError describes a failed HTTP exchange without its URL. Go's
-// *url.Error starts with the whole request URL, query included, and the
-// query of PUT /token/session/:create is where Tripletex wants the consumer
-// and employee tokens; only the cause is kept ("dial tcp 127.0.0.1:443:
-// connect: connection refused", "context deadline exceeded").
-func transportError(err error) string {
-	var ue *url.Error
-	for errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if err == nil {
-		return "the request failed"
-	}
-	return err.Error()
 }
 
 // escapePath escapes what Tripletex's paths contain besides plain
