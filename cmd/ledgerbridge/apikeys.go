@@ -9,22 +9,6 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
-// apiKeyJSON is a key as the command line prints it: never its secret.
-type apiKeyJSON struct {
-	ID         string     `json:"id"`
-	MerchantID string     `json:"merchant_id"`
-	Name       string     `json:"name"`
-	Role       core.Role  `json:"role"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-}
-
-func newAPIKeyJSON(k core.APIKey) apiKeyJSON {
-	return apiKeyJSON{ID: k.ID, MerchantID: k.MerchantID, Name: k.Name, Role: k.Role,
-		CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt, RevokedAt: k.RevokedAt}
-}
-
 // newAPIKeysCommand is `ledgerbridge api-keys list|revoke`: the operator's
 // way to see and revoke keys, working on the database directly (the
 // gateway may be running: a revocation takes effect on its next request,
@@ -53,11 +37,11 @@ func newAPIKeysCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := make([]apiKeyJSON, 0, len(ks))
-			for _, k := range ks {
-				out = append(out, newAPIKeyJSON(k))
+			if ks == nil {
+				ks = []core.APIKey{}
 			}
-			return printJSON(cmd.OutOrStdout(), out)
+			// core.APIKey's JSON never carries the key's secret or hash.
+			return printJSON(cmd.OutOrStdout(), ks)
 		},
 	}
 	list.Flags().String("merchant", "", "the merchant's ID (required)")
@@ -83,7 +67,7 @@ func newAPIKeysCommand() *cobra.Command {
 			if k, err = st.RevokeAPIKey(cmd.Context(), k.MerchantID, k.ID, time.Now().UTC()); err != nil {
 				return err
 			}
-			return printJSON(cmd.OutOrStdout(), newAPIKeyJSON(k))
+			return printJSON(cmd.OutOrStdout(), k)
 		},
 	}
 	keys.AddCommand(list, revoke)
