@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -41,8 +43,9 @@ func TestAPIKeysCommand(t *testing.T) {
 		t.Fatalf("api-keys list: %v %s", err, out)
 	}
 	for _, secret := range mk.APIKeys {
-		if strings.Contains(out, secret) {
-			t.Fatalf("api-keys list prints a secret: %s", out)
+		sum := sha256.Sum256([]byte(secret))
+		if strings.Contains(out, secret) || strings.Contains(out, hex.EncodeToString(sum[:])) || strings.Contains(out, `"hash"`) {
+			t.Fatalf("api-keys list prints a secret or its hash: %s", out)
 		}
 	}
 	var keys []struct {
