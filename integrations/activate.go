@@ -22,10 +22,18 @@ import (
 // wizard shows those steps invalid until they are saved again. The chart is
 // only checked once the credentials work.
 //
+// Invoicing through an accounting system (a provider that both invoices
+// and exports sales, as Tripletex and Visma Spiris) needs its bookkeeping:
+// an invoicing-only integration of such a provider activates only while
+// the merchant's active bookkeeping integration is of the same provider
+// (otherwise the problem names "modes" and says so in plain words); an
+// integration for both modes activates both at once.
+//
 // On success the integration is active and the merchant's previously active
 // (or needs_reauth) integrations sharing one of its modes are disabled
 // whole, so there is one active integration per mode; an integration in
-// both modes displaces both. Activating an invoicing integration makes
+// both modes displaces both. When that disables an accounting system's
+// bookkeeping integration, its invoicing-only integration is disabled too. Activating an invoicing integration makes
 // "invoice" a payment method at all the merchant's locations. Nothing else
 // changes: invoices, customers and other integrations stay as they are.
 // Activating an active integration rechecks it and keeps it active.
@@ -76,7 +84,7 @@ func (s *Service) Activate(ctx context.Context, p core.Principal, id string) (In
 	var saved Record
 	err = s.conns.write(r.MerchantID, func() error {
 		var err error
-		saved, _, err = s.store.ActivateIntegration(ctx, r, now)
+		saved, _, err = s.store.ActivateIntegration(ctx, r, now, needsItsBookkeeping(d))
 		return err
 	})
 	if core.Code(err) == core.CodeConflict {
@@ -133,6 +141,25 @@ func (s *Service) activationProblems(ctx context.Context, r Record, d core.Descr
 		settings = *r.Settings
 	}
 	problems = append(problems, s.settingsErrors(r, d, merchant, settings, true)...)
+	if needsItsBookkeeping(d) && r.HasMode(core.ModeInvoicing) && !r.HasMode(core.ModeBookkeeping) {
+		b, found, err := s.store.ActiveIntegration(ctx, r.MerchantID, core.ModeBookkeeping)
+		if err != nil {
+			return nil, r, err
+		}
+		if !found || b.Provider != r.Provider {
+			name := displayName(d)
+			now := "the merchant has no active bookkeeping integration"
+			if found {
+				now = "the merchant's bookkeeping goes to " + b.Provider
+				if bd, err := s.describe(ctx, b.Provider); err == nil {
+					now = "the merchant's bookkeeping goes to " + displayName(bd)
+				}
+			}
+			problems = append(problems, core.FieldError{Field: "modes", Message: "invoicing through " + name +
+				" needs " + name + " for bookkeeping too, and " + now + ": activate a " + name +
+				" bookkeeping integration first, or set up one " + name + " integration for both invoicing and bookkeeping"})
+		}
+	}
 	if r.HasMode(core.ModeBookkeeping) {
 		problems = append(problems, missingMappingItems(r, merchant.Country)...)
 		if r.Mapping != nil && credentialsOK {
@@ -145,6 +172,48 @@ func (s *Service) activationProblems(ctx context.Context, r Record, d core.Descr
 	}
 	sort.SliceStable(problems, func(a, b int) bool { return problems[a].Field < problems[b].Field })
 	return problems, r, nil
+}
+
+// needsItsBookkeeping reports whether invoicing through the provider
+// requires the merchant's bookkeeping to go to the same provider: it is an
+// accounting system (it both invoices and books sales, as Tripletex and
+// Visma Spiris do), whose invoices are entries of its own ledger. The
+// built-in open provider only invoices and needs nothing.
+func needsItsBookkeeping(d core.Descriptor) bool {
+	return d.Capabilities.Invoices && d.Capabilities.SalesExport
+}
+
+// Disable stops one of the merchant's integrations (POST
+// /v1/integrations/{id}/disable): it becomes disabled with a reason saying
+// who stopped it and when, keeping its credentials, settings and mapping.
+// Invoicing then falls back to the built-in open provider (the merchant
+// has no active invoicing integration) and the merchant's export jobs wait,
+// pending, until a bookkeeping integration is active again (activating
+// this one again resumes them: nothing is lost or booked twice). Disabling
+// a bookkeeping integration disables the merchant's invoicing-only
+// integration of the same provider too, when it has no other active
+// bookkeeping integration: invoicing through an accounting system needs
+// its bookkeeping. Disabling a disabled integration changes nothing.
+//
+// Errors: CodeForbidden; CodeNotFound (also for another merchant's);
+// CodeConflict for an integration still in setup.
+func (s *Service) Disable(ctx context.Context, p core.Principal, id string) (Integration, error) {
+	r, d, err := s.load(ctx, p, core.ActionManageIntegrations, id)
+	if err != nil {
+		return Integration{}, err
+	}
+	now := s.now()
+	reason := "disabled by an administrator on " + now.UTC().Format("2006-01-02 15:04 MST")
+	var saved Record
+	err = s.conns.write(r.MerchantID, func() error {
+		var err error
+		saved, _, err = s.store.DisableIntegration(ctx, id, reason, now)
+		return err
+	})
+	if err != nil {
+		return Integration{}, err
+	}
+	return s.view(ctx, saved, d)
 }
 
 // ActiveConnection returns the merchant's active (or needs_reauth)

@@ -130,11 +130,24 @@ type Store interface {
 	// ActivateIntegration makes the integration (still at r.Version)
 	// active in one transaction: the merchant's other active or
 	// needs_reauth integrations sharing one of its modes become disabled
-	// with a reason naming it, and, when it has the invoicing mode,
-	// "invoice" becomes one of the merchant's payment methods. It returns
-	// the integration as stored and the IDs of those it disabled. Errors:
-	// CodeNotFound; CodeConflict when it changed since r.Version was read.
-	ActivateIntegration(ctx context.Context, r Record, at time.Time) (Record, []string, error)
+	// with a reason naming it, so do the invoicing-only integrations of a
+	// provider whose bookkeeping integration was among them (unless the
+	// provider keeps an active one), and, when it has the invoicing mode,
+	// "invoice" becomes one of the merchant's payment methods. With
+	// needsBookkeeping, an invoicing-only integration activates only while
+	// the merchant has an active (or needs_reauth) bookkeeping integration
+	// of the same provider. It returns the integration as stored and the
+	// IDs of those it disabled. Errors: CodeNotFound; CodeConflict when it
+	// changed since r.Version was read or needsBookkeeping is not met.
+	ActivateIntegration(ctx context.Context, r Record, at time.Time, needsBookkeeping bool) (Record, []string, error)
+	// DisableIntegration makes an active or needs_reauth integration
+	// disabled with reason, in one transaction with the merchant's
+	// invoicing-only integrations of the same provider when it was that
+	// provider's last active bookkeeping integration. A disabled one is
+	// returned unchanged. It returns the integration as stored and the IDs
+	// of the others it disabled. Errors: CodeNotFound; CodeConflict for an
+	// integration in setup.
+	DisableIntegration(ctx context.Context, id, reason string, at time.Time) (Record, []string, error)
 	// ActiveIntegration returns the merchant's active or needs_reauth
 	// integration for mode; found is false when there is none.
 	ActiveIntegration(ctx context.Context, merchantID string, mode core.IntegrationMode) (r Record, found bool, err error)

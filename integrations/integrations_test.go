@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
@@ -42,8 +43,10 @@ func ready(t testing.TB, f *fixture, p core.Principal, provider string, modes []
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.PutCredentials(ctx, p, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
-		t.Fatal(err)
+	if in.Auth == core.AuthAPIToken {
+		if _, err := f.svc.PutCredentials(ctx, p, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	st := integrations.Settings{}
 	for _, m := range in.Modes {
@@ -420,7 +423,9 @@ func TestActivateRechecksTheLiveChart(t *testing.T) {
 
 func TestActivationSwitchesTheActiveIntegrationPerMode(t *testing.T) {
 	f := newFixture(t)
-	invoicer := ready(t, f, f.admin, "ledger", invoicing)
+	// Invoicing through a program that does no bookkeeping (as the
+	// built-in open provider): switching bookkeeping leaves it alone.
+	invoicer := ready(t, f, f.admin, "invoiceonly", invoicing)
 	bookA := ready(t, f, f.admin, "ledger", bookkeeping)
 	bookB := ready(t, f, f.admin, "other", bookkeeping)
 	activate(t, f, f.admin, invoicer)
@@ -511,7 +516,7 @@ func TestActiveBookkeepingForTheExportEngine(t *testing.T) {
 	if bt, _, _ = f.svc.ActiveBookkeeping(ctx, "m1"); !bt.SameAsInvoicing {
 		t.Fatal("same program and token: SameAsInvoicing false")
 	}
-	other := ready(t, f, f.admin, "other", invoicing)
+	other := ready(t, f, f.admin, "invoiceonly", invoicing)
 	activate(t, f, f.admin, other)
 	if bt, _, _ = f.svc.ActiveBookkeeping(ctx, "m1"); bt.SameAsInvoicing {
 		t.Fatal("different invoicing program: SameAsInvoicing true")
@@ -841,6 +846,184 @@ func BenchmarkActiveConnection(b *testing.B) {
 	for b.Loop() {
 		if _, found, err := f.svc.ActiveConnection(ctx, "m1", core.ModeInvoicing); err != nil || !found {
 			b.Fatal(found, err)
+		}
+	}
+}
+
+// Invoicing through an accounting system (a provider that invoices and
+// books sales, as Tripletex and Spiris) needs its bookkeeping: seeds 001
+// and 002, issue 10 item 2.
+func TestInvoicingThroughAnAccountingSystemNeedsItsBookkeeping(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		bookkeeper string // the provider of the active bookkeeping integration, "" for none
+		provider   string
+		modes      []core.IntegrationMode
+		refusal    string // in the "modes" problem; "" when it activates
+	}{
+		{"no bookkeeping", "", "ledger", invoicing, "Ledger ledger for bookkeeping too, and the merchant has no active bookkeeping integration"},
+		{"bookkeeping elsewhere", "other", "ledger", invoicing, "the merchant's bookkeeping goes to Ledger other: activate a Ledger ledger bookkeeping integration first"},
+		{"its own bookkeeping", "ledger", "ledger", invoicing, ""},
+		{"both in one step", "", "ledger", both, ""},
+		{"both in one step replacing another", "other", "ledger", both, ""},
+		{"an invoicing-only provider", "", "invoiceonly", invoicing, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tc.bookkeeper != "" {
+				activate(t, f, f.admin, ready(t, f, f.admin, tc.bookkeeper, bookkeeping))
+			}
+			id := ready(t, f, f.admin, tc.provider, tc.modes)
+			in, err := f.svc.Activate(ctx, f.admin, id)
+			if tc.refusal == "" {
+				if err != nil || in.Status != core.IntegrationActive {
+					t.Fatalf("Activate = %s, %v", in.Status, err)
+				}
+				return
+			}
+			e := wantCode(t, err, core.CodeInvalid)
+			if msg := fieldMessage(e, "modes"); !strings.Contains(msg, tc.refusal) ||
+				!strings.Contains(msg, "or set up one Ledger ledger integration for both invoicing and bookkeeping") {
+				t.Fatalf("modes problem = %q, want it to contain %q", msg, tc.refusal)
+			}
+			got, _ := f.svc.Get(ctx, f.admin, id)
+			if got.Status != core.IntegrationSetup || step(t, got.Wizard, integrations.StepFinish).Status != integrations.StepInvalid {
+				t.Fatalf("after the refusal: %s, finish step %+v", got.Status, step(t, got.Wizard, integrations.StepFinish))
+			}
+			if _, found, _ := f.svc.ActiveConnection(ctx, "m1", core.ModeInvoicing); found {
+				t.Fatal("an invoicing integration is active after the refusal")
+			}
+		})
+	}
+}
+
+// Disabling or replacing an accounting system's bookkeeping disables its
+// invoicing side; invoicing through another provider is left alone.
+func TestLosingItsBookkeepingDisablesTheInvoicingSide(t *testing.T) {
+	status := func(t *testing.T, f *fixture, id string) integrations.Integration {
+		t.Helper()
+		in, err := f.svc.Get(ctx, f.admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	t.Run("disabled", func(t *testing.T) {
+		f := newFixture(t)
+		book := ready(t, f, f.admin, "ledger", bookkeeping)
+		activate(t, f, f.admin, book)
+		inv := ready(t, f, f.admin, "ledger", invoicing)
+		activate(t, f, f.admin, inv)
+		if _, err := f.svc.Disable(ctx, f.admin, book); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(t, f, inv); got.Status != core.IntegrationDisabled || !strings.Contains(got.StatusReason, "bookkeeping integration "+book+" was disabled") {
+			t.Fatalf("invoicing side: %s %q", got.Status, got.StatusReason)
+		}
+		if _, found, _ := f.svc.ActiveConnection(ctx, "m1", core.ModeInvoicing); found {
+			t.Fatal("invoicing still goes through ledger")
+		}
+		// Re-activating the invoicing side alone is refused; the
+		// bookkeeping side first, then it.
+		_, err := f.svc.Activate(ctx, f.admin, inv)
+		if e := wantCode(t, err, core.CodeInvalid); fieldMessage(e, "modes") == "" {
+			t.Fatalf("re-activation problems: %v", e)
+		}
+		activate(t, f, f.admin, book)
+		activate(t, f, f.admin, inv)
+	})
+	t.Run("replaced", func(t *testing.T) {
+		f := newFixture(t)
+		activate(t, f, f.admin, ready(t, f, f.admin, "ledger", bookkeeping))
+		inv := ready(t, f, f.admin, "ledger", invoicing)
+		activate(t, f, f.admin, inv)
+		// A second bookkeeping integration of the same program keeps it.
+		book2 := ready(t, f, f.admin, "ledger", bookkeeping)
+		activate(t, f, f.admin, book2)
+		if got := status(t, f, inv); got.Status != core.IntegrationActive {
+			t.Fatalf("invoicing side after a new ledger bookkeeping integration: %s %q", got.Status, got.StatusReason)
+		}
+		other := ready(t, f, f.admin, "other", bookkeeping)
+		activate(t, f, f.admin, other)
+		if got := status(t, f, inv); got.Status != core.IntegrationDisabled || !strings.Contains(got.StatusReason, "was replaced by integration "+other) {
+			t.Fatalf("invoicing side after switching bookkeeping: %s %q", got.Status, got.StatusReason)
+		}
+	})
+	t.Run("another invoicing provider", func(t *testing.T) {
+		f := newFixture(t)
+		book := ready(t, f, f.admin, "ledger", bookkeeping)
+		activate(t, f, f.admin, book)
+		inv := ready(t, f, f.admin, "invoiceonly", invoicing)
+		activate(t, f, f.admin, inv)
+		if _, err := f.svc.Disable(ctx, f.admin, book); err != nil {
+			t.Fatal(err)
+		}
+		if got := status(t, f, inv); got.Status != core.IntegrationActive {
+			t.Fatalf("invoiceonly after ledger bookkeeping was disabled: %s", got.Status)
+		}
+	})
+}
+
+// Integrations can be stopped (issue 10 item 3): nothing of the merchant's
+// setup is lost, invoicing falls back to the built-in provider, and
+// activating it again resumes it.
+func TestDisableStopsAnIntegration(t *testing.T) {
+	f := newFixture(t)
+	id := ready(t, f, f.admin, "ledger", both)
+	if _, err := f.svc.Disable(ctx, f.admin, id); core.Code(err) != core.CodeConflict {
+		t.Fatalf("disabling one in setup: %v, want conflict", err)
+	}
+	activate(t, f, f.admin, id)
+	for _, tc := range []struct {
+		p    core.Principal
+		id   string
+		code core.ErrorCode
+	}{
+		{f.acct, id, core.CodeForbidden},
+		{f.cash, id, core.CodeForbidden},
+		{f.admin2, id, core.CodeNotFound},
+		{f.admin, "int_nosuch", core.CodeNotFound},
+	} {
+		if _, err := f.svc.Disable(ctx, tc.p, tc.id); core.Code(err) != tc.code {
+			t.Errorf("Disable(%s, %s) = %v, want %s", tc.p.Role, tc.id, err, tc.code)
+		}
+	}
+	// The engine has the connection cached.
+	if _, found, _ := f.svc.ActiveConnection(ctx, "m1", core.ModeInvoicing); !found {
+		t.Fatal("not active before disabling")
+	}
+	f.now = f.now.Add(time.Hour)
+	in, err := f.svc.Disable(ctx, f.admin, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Status != core.IntegrationDisabled || in.StatusReason != "disabled by an administrator on 2026-05-04 11:00 UTC" ||
+		!in.Connected || in.Settings.ExportStartDate != "2026-05-01" {
+		t.Fatalf("disabled: %+v", in)
+	}
+	if s := step(t, in.Wizard, integrations.StepFinish); s.Status != integrations.StepTodo || !strings.Contains(s.Message, "activate it to use it again") {
+		t.Fatalf("finish step = %+v", s)
+	}
+	for _, mode := range both {
+		if ac, found, err := f.svc.ActiveConnection(ctx, "m1", mode); found || err != nil {
+			t.Fatalf("%s after disabling: %+v %v %v", mode, ac, found, err)
+		}
+	}
+	if _, found, err := f.svc.ActiveBookkeeping(ctx, "m1"); found || err != nil {
+		t.Fatalf("bookkeeping after disabling: %v %v", found, err)
+	}
+	if m, saved, err := f.svc.GetMapping(ctx, f.admin, id); err != nil || !saved || !reflect.DeepEqual(m, goodMapping()) {
+		t.Fatalf("mapping after disabling: %+v %v %v", m, saved, err)
+	}
+	// Again: nothing changes.
+	again, err := f.svc.Disable(ctx, f.admin, id)
+	if err != nil || again.Status != core.IntegrationDisabled || !again.UpdatedAt.Equal(in.UpdatedAt) {
+		t.Fatalf("disabling again: %+v %v", again, err)
+	}
+	activate(t, f, f.admin, id)
+	for _, mode := range both {
+		if ac, found, err := f.svc.ActiveConnection(ctx, "m1", mode); !found || err != nil || ac.IntegrationID != id {
+			t.Fatalf("%s after re-activation: %+v %v %v", mode, ac, found, err)
 		}
 	}
 }

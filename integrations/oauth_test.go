@@ -174,18 +174,33 @@ func (f *oauthFixture) connect(t *testing.T, p core.Principal, id string) integr
 	return in
 }
 
-// activeSpiris creates, connects and activates an invoicing integration of
-// Spiris for m1.
+// completeSteps saves the settings and the mapping of a Spiris integration
+// in both modes: invoicing through Spiris needs its bookkeeping.
+func (f *oauthFixture) completeSteps(t *testing.T, id string) {
+	t.Helper()
+	if _, err := f.svc.PutSettings(ctx, f.admin, id, integrations.Settings{InvoicingEnabled: true, ExportStartDate: "2026-05-01"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PutMapping(ctx, f.admin, id, mapping.Mapping{
+		FallbackPaymentAccount: "1930",
+		VATRates:               map[string]string{"25": "3001", "12": "3002", "6": "3003"},
+		VATAccounts:            map[string]string{"25": "2611", "12": "2621", "6": "2631"},
+		Events:                 map[string]string{mapping.EventTips: "2890", mapping.EventRounding: "3740"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// activeSpiris creates, connects and activates an integration of Spiris
+// for invoicing and bookkeeping for m1.
 func (f *oauthFixture) activeSpiris(t *testing.T) string {
 	t.Helper()
-	in, err := f.svc.Create(ctx, f.admin, "spiris", invoicing)
+	in, err := f.svc.Create(ctx, f.admin, "spiris", both)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.connect(t, f.admin, in.ID)
-	if _, err := f.svc.PutSettings(ctx, f.admin, in.ID, integrations.Settings{InvoicingEnabled: true}); err != nil {
-		t.Fatal(err)
-	}
+	f.completeSteps(t, in.ID)
 	activated, err := f.svc.Activate(ctx, f.admin, in.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +256,7 @@ func (f *oauthFixture) assertNotInDatabase(t *testing.T, secrets ...string) {
 
 func TestOAuthRedirectFlowConnectsAndActivates(t *testing.T) {
 	f := newOAuthFixture(t)
-	in, err := f.svc.Create(ctx, f.admin, "spiris", invoicing)
+	in, err := f.svc.Create(ctx, f.admin, "spiris", both)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,9 +307,7 @@ func TestOAuthRedirectFlowConnectsAndActivates(t *testing.T) {
 
 	// Activation an hour later verifies the connection with a refreshed
 	// access token (the first one has expired meanwhile).
-	if _, err := f.svc.PutSettings(ctx, f.admin, in.ID, integrations.Settings{InvoicingEnabled: true}); err != nil {
-		t.Fatal(err)
-	}
+	f.completeSteps(t, in.ID)
 	f.clock.Advance(2 * time.Hour)
 	act, err := f.svc.Activate(ctx, f.admin, in.ID)
 	if err != nil {
@@ -611,14 +624,12 @@ func TestOAuthRevokedRefreshTokenNeedsReauthThenReconnects(t *testing.T) {
 
 func TestOAuthRevokedBeforeActivationDropsCredentials(t *testing.T) {
 	f := newOAuthFixture(t)
-	in, err := f.svc.Create(ctx, f.admin, "spiris", invoicing)
+	in, err := f.svc.Create(ctx, f.admin, "spiris", both)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.connect(t, f.admin, in.ID)
-	if _, err := f.svc.PutSettings(ctx, f.admin, in.ID, integrations.Settings{InvoicingEnabled: true}); err != nil {
-		t.Fatal(err)
-	}
+	f.completeSteps(t, in.ID)
 	f.mock.RevokeAllRefreshTokens()
 	f.clock.Advance(2 * time.Hour)
 	_, err = f.svc.Activate(ctx, f.admin, in.ID)

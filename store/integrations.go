@@ -296,10 +296,17 @@ func versionMatched(ctx context.Context, tx *sqlx.Tx, res sql.Result, id string)
 // needs_reauth integrations that share one of its modes become disabled
 // (reason "replaced by integration <id>"), then it becomes active with
 // activated_at = at, no status reason and r.Problems, and, when it has the
-// invoicing mode, "invoice" joins the merchant's payment methods. It
-// returns the integration as stored and the IDs it disabled, sorted.
-// Errors: CodeNotFound; CodeConflict when it is no longer at r.Version.
-func (s *Store) ActivateIntegration(ctx context.Context, r integrations.Record, at time.Time) (integrations.Record, []string, error) {
+// invoicing mode, "invoice" joins the merchant's payment methods. An
+// invoicing-only integration whose provider's bookkeeping integration was
+// among those disabled is disabled too, unless the provider still has an
+// active bookkeeping integration (see disableOrphanedInvoicing). When
+// needsBookkeeping is true and the integration has the invoicing mode
+// only, it activates only while the merchant has an active (or
+// needs_reauth) bookkeeping integration of the same provider. It returns
+// the integration as stored and the IDs it disabled, sorted. Errors:
+// CodeNotFound; CodeConflict when it is no longer at r.Version, or when
+// needsBookkeeping is not met.
+func (s *Store) ActivateIntegration(ctx context.Context, r integrations.Record, at time.Time, needsBookkeeping bool) (integrations.Record, []string, error) {
 	e, err := encodeRecord(r)
 	if err != nil {
 		return integrations.Record{}, nil, err
@@ -323,14 +330,37 @@ func (s *Store) ActivateIntegration(ctx context.Context, r integrations.Record, 
 		if current.Version != r.Version {
 			return core.Errorf(core.CodeConflict, "integration %q changed concurrently", r.ID)
 		}
-		if err := tx.SelectContext(ctx, &disabled, `UPDATE integrations
+		if needsBookkeeping && current.Invoicing == 1 && current.Bookkeeping == 0 {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM integrations WHERE merchant_id = ?
+				AND provider = ? AND bookkeeping = 1 AND status IN ('active', 'needs_reauth')`,
+				current.MerchantID, current.Provider); err != nil {
+				return err
+			}
+			if n == 0 {
+				return core.Errorf(core.CodeConflict, "integration %q invoices through %s, whose bookkeeping integration is no longer active", r.ID, current.Provider)
+			}
+		}
+		var replaced []struct {
+			ID          string `db:"id"`
+			Provider    string `db:"provider"`
+			Bookkeeping int64  `db:"bookkeeping"`
+		}
+		if err := tx.SelectContext(ctx, &replaced, `UPDATE integrations
 			SET status = 'disabled', status_reason = ?, version = version + 1, updated_at = ?
 			WHERE merchant_id = ? AND id <> ? AND status IN ('active', 'needs_reauth')
 				AND ((invoicing = 1 AND ? = 1) OR (bookkeeping = 1 AND ? = 1))
-			RETURNING id`,
+			RETURNING id, provider, bookkeeping`,
 			"replaced by integration "+r.ID+" ("+current.Provider+")", updated, current.MerchantID, r.ID,
 			current.Invoicing, current.Bookkeeping); err != nil {
 			return err
+		}
+		var orphaned []integrationRow // the replaced bookkeeping integrations
+		for _, x := range replaced {
+			disabled = append(disabled, x.ID)
+			if x.Bookkeeping == 1 {
+				orphaned = append(orphaned, integrationRow{ID: x.ID, Provider: x.Provider})
+			}
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE integrations SET status = 'active', status_reason = '', problems = ?,
 			version = version + 1, updated_at = ?, activated_at = ? WHERE id = ? AND version = ?`,
@@ -340,6 +370,15 @@ func (s *Store) ActivateIntegration(ctx context.Context, r integrations.Record, 
 		}
 		if err := versionMatched(ctx, tx, res, r.ID); err != nil {
 			return err
+		}
+		for _, b := range orphaned {
+			ids, err := disableOrphanedInvoicing(ctx, tx, current.MerchantID, b.Provider,
+				"its "+b.Provider+" bookkeeping integration "+b.ID+" was replaced by integration "+r.ID+
+					" ("+current.Provider+"); invoicing through "+b.Provider+" needs its bookkeeping", updated)
+			if err != nil {
+				return err
+			}
+			disabled = append(disabled, ids...)
 		}
 		if current.Invoicing == 1 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO merchant_payment_methods (merchant_id, method, integration_id, enabled_at)
@@ -399,4 +438,79 @@ func (s *Store) MerchantPaymentMethods(ctx context.Context, merchantID string) (
 		return nil, dbError("list merchant payment methods", err)
 	}
 	return out, nil
+}
+
+// disableOrphanedInvoicing disables, with reason, the merchant's active (or
+// needs_reauth) invoicing-only integrations of provider when the merchant
+// has no active or needs_reauth bookkeeping integration of that provider
+// left: invoicing through an accounting system needs its bookkeeping. It
+// returns the IDs it disabled.
+func disableOrphanedInvoicing(ctx context.Context, tx *sqlx.Tx, merchantID, provider, reason, updated string) ([]string, error) {
+	var ids []string
+	err := tx.SelectContext(ctx, &ids, `UPDATE integrations
+		SET status = 'disabled', status_reason = ?, version = version + 1, updated_at = ?
+		WHERE merchant_id = ? AND provider = ? AND invoicing = 1 AND bookkeeping = 0
+			AND status IN ('active', 'needs_reauth')
+			AND NOT EXISTS (SELECT 1 FROM integrations b WHERE b.merchant_id = ? AND b.provider = ?
+				AND b.bookkeeping = 1 AND b.status IN ('active', 'needs_reauth'))
+		RETURNING id`, reason, updated, merchantID, provider, merchantID, provider)
+	return ids, err
+}
+
+// DisableIntegration stops an active or needs_reauth integration, in one
+// transaction: it becomes disabled with reason (its settings, mapping and
+// credentials stay, so activating it again resumes it), and, when it has
+// the bookkeeping mode, the merchant's invoicing-only integrations of the
+// same provider are disabled with it unless another bookkeeping
+// integration of that provider is active (see disableOrphanedInvoicing).
+// A disabled integration is returned unchanged. It returns the integration
+// as stored and the IDs of the others it disabled, sorted. Errors:
+// CodeNotFound; CodeConflict for an integration still in setup.
+func (s *Store) DisableIntegration(ctx context.Context, id, reason string, at time.Time) (integrations.Record, []string, error) {
+	updated := formatTime(at)
+	var (
+		row      integrationRow
+		disabled []string
+	)
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		ctx := context.WithoutCancel(ctx)
+		disabled = nil
+		err := tx.GetContext(ctx, &row, getIntegrationSQL, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return core.ErrNotFound("integration", id)
+		} else if err != nil {
+			return err
+		}
+		switch core.IntegrationStatus(row.Status) {
+		case core.IntegrationDisabled:
+			return nil
+		case core.IntegrationSetup:
+			return core.Errorf(core.CodeConflict, "integration %s is still being set up: there is nothing to stop", id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE integrations SET status = 'disabled', status_reason = ?,
+			version = version + 1, updated_at = ? WHERE id = ?`, reason, updated, id); err != nil {
+			return err
+		}
+		if row.Bookkeeping == 1 {
+			ids, err := disableOrphanedInvoicing(ctx, tx, row.MerchantID, row.Provider,
+				"its "+row.Provider+" bookkeeping integration "+id+" was disabled; invoicing through "+row.Provider+" needs its bookkeeping", updated)
+			if err != nil {
+				return err
+			}
+			disabled = ids
+		}
+		return tx.GetContext(ctx, &row, getIntegrationSQL, id)
+	})
+	if err != nil {
+		return integrations.Record{}, nil, dbError("disable integration", err)
+	}
+	stored, err := row.record()
+	if err != nil {
+		return integrations.Record{}, nil, err
+	}
+	if disabled == nil {
+		disabled = []string{}
+	}
+	sort.Strings(disabled)
+	return stored, disabled, nil
 }

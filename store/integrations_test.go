@@ -115,7 +115,7 @@ func TestOneActiveIntegrationPerMode(t *testing.T) {
 	at := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 	activate := func(r integrations.Record) (integrations.Record, []string) {
 		t.Helper()
-		got, disabled, err := s.ActivateIntegration(ctx, r, at)
+		got, disabled, err := s.ActivateIntegration(ctx, r, at, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestOneActiveIntegrationPerMode(t *testing.T) {
 	}
 	// A stale record does not activate, and the transaction leaves the
 	// others as they were.
-	_, _, err := s.ActivateIntegration(ctx, bookA, at)
+	_, _, err := s.ActivateIntegration(ctx, bookA, at, false)
 	wantCode(t, err, core.CodeConflict)
 	if b, _ := s.GetIntegration(ctx, "int_b"); b.Status != core.IntegrationActive {
 		t.Fatalf("a refused activation disabled int_b: %s", b.Status)
