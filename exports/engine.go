@@ -42,7 +42,10 @@ type Result struct {
 //     has none, the jobs stay pending with a message saying so (paused)
 //     and run once it is active again. Otherwise Options.Workers workers
 //     claim the merchant's due jobs one by one, oldest day first, each
-//     with a lease, and run them.
+//     with a lease, and run them. Before each claim the integration is
+//     looked up again: one disabled, replaced or needing re-authorisation
+//     meanwhile stops the merchant's jobs in this run (they stay pending,
+//     paused as above, and resume once one is active).
 //
 // Running a job builds the day's voucher with mapping.BuildVoucher (or
 // reuses the voucher already sent, which may be booked) and books it with
@@ -263,7 +266,7 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 		if w == nil {
 			return
 		}
-		if w.isPaused() {
+		if w.isPaused() || !r.current(ctx, w) {
 			q.drop(w)
 			continue
 		}
@@ -303,6 +306,47 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 			}
 		})
 	}
+}
+
+// current reports whether w's integration is still the merchant's active
+// bookkeeping integration, looked up again before each of its jobs: one
+// disabled, replaced or needing re-authorisation during the run stops the
+// merchant's work in this run (the job in flight, if any, ends as it
+// would). Its due jobs stay pending, with the reason when no integration
+// is active; they run with the next run that finds one active, so a day is
+// neither lost nor booked twice. The same integration's connection is
+// renewed (its OAuth2 access token may have been refreshed).
+func (r *runner) current(ctx context.Context, w *merchantWork) bool {
+	t, found, err := r.s.books.ActiveBookkeeping(ctx, w.merchant.ID)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.fail(err)
+		}
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.paused {
+		return false
+	}
+	ac := t.Connection
+	if found && ac.IntegrationID == w.target.Connection.IntegrationID && ac.Status == core.IntegrationActive {
+		w.conn = connectionOf(w.merchant, ac)
+		return true
+	}
+	w.paused = true
+	pause := pauseReason(resolved{target: t, found: found})
+	if pause == "" {
+		// Another integration became active: the next run books with it.
+		r.s.notify()
+		return false
+	}
+	n, err := r.s.store.PauseExportJobs(ctx, w.merchant.ID, r.s.now(), pause)
+	if err != nil {
+		r.fail(err)
+	}
+	r.count(func(res *Result) { res.Paused += n })
+	return false
 }
 
 // runJob runs one claimed job and returns how it ended; paused is true

@@ -588,3 +588,60 @@ func TestLoopWakesOnClose(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// An integration disabled while a run books the merchant's backlog stops
+// the run after the day in flight; the other days wait, days closed
+// meanwhile too, and re-activation books each of them exactly once
+// (issue 10 item 3).
+func TestDisabledIntegrationPausesTheRunAndResumesOnce(t *testing.T) {
+	e := newEnv(t)
+	e.opts.Workers = 1
+	e.svc = e.newService(e.store)
+	days := dates("2026-04-01", 4)
+	for i, d := range days {
+		e.record(receipt(fmt.Sprintf("r%d", i), "loc_1", d, 1000+int64(i)))
+		e.close("loc_1", d)
+	}
+	target, _, _ := e.books.ActiveBookkeeping(context.Background(), merchantID)
+	e.prov.setHook(func(_ context.Context, _ core.Connection, v core.Voucher, _ int) (core.ExportResult, error, bool) {
+		// The administrator disables the integration while the first
+		// day is being booked.
+		e.books.remove(merchantID)
+		return core.ExportResult{}, nil, false
+	})
+	res := e.run()
+	if res.Claimed != 1 || res.Succeeded != 1 || res.Paused != 3 {
+		t.Fatalf("run disabled during the first export: %+v", res)
+	}
+	e.prov.setHook(nil)
+	for _, d := range days[1:] {
+		if got := e.day("loc_1", d); got.Status != exports.StatusPending || got.Attempts != 0 || !strings.Contains(got.Message, "no active bookkeeping") {
+			t.Fatalf("day %s while disabled: %+v", d, got)
+		}
+	}
+	// While disabled: nothing runs; a day closed now is kept for later.
+	e.record(receipt("r9", "loc_1", "2026-04-05", 900))
+	e.close("loc_1", "2026-04-05")
+	e.clock.Advance(time.Hour)
+	if res := e.run(); res.Claimed != 0 || res.Queued != 0 {
+		t.Fatalf("run while disabled: %+v", res)
+	}
+	if got := e.day("loc_1", "2026-04-05"); got.Status != exports.StatusNotScheduled {
+		t.Fatalf("day closed while disabled: %+v", got)
+	}
+	// Activated again: every waiting day is booked, each once.
+	e.books.set(merchantID, func(t *exports.BookkeepingTarget) { *t = target })
+	if res := e.run(); res.Queued != 1 || res.Succeeded != 4 || res.Failed+res.Retrying+res.Lost != 0 {
+		t.Fatalf("run after re-activation: %+v", res)
+	}
+	booked := e.booked()
+	for _, d := range append(days, "2026-04-05") {
+		ref := mapping.ExternalRef("loc_1", d)
+		if len(booked[ref]) != 1 || e.prov.calls[ref] != 1 {
+			t.Errorf("%s booked %d times in %d calls, want once", ref, len(booked[ref]), e.prov.calls[ref])
+		}
+		if got := e.day("loc_1", d); got.Status != exports.StatusSucceeded {
+			t.Errorf("day %s = %+v", d, got)
+		}
+	}
+}
