@@ -84,7 +84,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", integ + "/vat-codes", "", 200, roles(admin, accountant)},
 		{"GET", integ + "/payment-types", "", 200, roles(admin, accountant)},
 		{"PUT", integ + "/settings", validIntegrationSettings, 200, roles(admin)},
-		{"GET", integ + "/mapping", "", 200, roles(admin)},
+		{"GET", integ + "/mapping", "", 200, roles(admin, accountant)},
 		{"PUT", integ + "/mapping", validMapping, 200, roles(admin)},
 		{"GET", integ + "/mapping/suggestion", "", 200, roles(admin)},
 		{"POST", integ + "/activate", "", 200, roles(admin)},
@@ -99,6 +99,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/exports", "", 200, roles(admin, accountant)},
 		{"POST", "/v1/exports/run", `{"from":"2026-03-01","to":"2026-03-02"}`, 202, roles(admin, accountant)},
 		{"GET", "/v1/exports/sie?from=2026-03-01&to=2026-03-02", "", 200, roles(admin, accountant)},
+		{"POST", integ + "/disable", "", 200, roles(admin)},
 	}
 
 	// Every served route is in the matrix, so a new route cannot skip it.

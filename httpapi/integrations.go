@@ -25,10 +25,11 @@ func (s *server) routeIntegrations(v1 *gin.RouterGroup) {
 	v1.GET("/integrations/:id/vat-codes", read, s.listIntegrationVATCodes)
 	v1.GET("/integrations/:id/payment-types", read, s.listIntegrationPaymentTypes)
 	v1.PUT("/integrations/:id/settings", manage, s.putIntegrationSettings)
-	v1.GET("/integrations/:id/mapping", manage, s.getIntegrationMapping)
+	v1.GET("/integrations/:id/mapping", read, s.getIntegrationMapping)
 	v1.PUT("/integrations/:id/mapping", manage, s.putIntegrationMapping)
 	v1.GET("/integrations/:id/mapping/suggestion", manage, s.integrationMappingSuggestion)
 	v1.POST("/integrations/:id/activate", manage, s.activateIntegration)
+	v1.POST("/integrations/:id/disable", manage, s.disableIntegration)
 }
 
 // createIntegrationRequest is the body of POST /v1/integrations.
@@ -158,7 +159,7 @@ func (s *server) putIntegrationSettings(c *gin.Context) {
 }
 
 // getIntegrationMapping answers GET /v1/integrations/{id}/mapping with the
-// saved account mapping (admin only); before the first save every map is
+// saved account mapping (admin and accountant); before the first save every map is
 // empty and saved is false.
 func (s *server) getIntegrationMapping(c *gin.Context) {
 	m, saved, err := s.integrations.GetMapping(c.Request.Context(), principal(c), c.Param("id"))
@@ -213,6 +214,19 @@ func (s *server) integrationMappingSuggestion(c *gin.Context) {
 // at once, which the wizard then shows on its steps.
 func (s *server) activateIntegration(c *gin.Context) {
 	out, err := s.integrations.Activate(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, out)
+}
+
+// disableIntegration answers POST /v1/integrations/{id}/disable: 200 with
+// the integration disabled (see integrations.Service.Disable: invoicing
+// falls back to the built-in open provider, exports pause until a
+// bookkeeping integration is active again); 409 for one still in setup.
+func (s *server) disableIntegration(c *gin.Context) {
+	out, err := s.integrations.Disable(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {
 		s.writeError(c, err)
 		return

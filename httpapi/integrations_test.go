@@ -490,7 +490,8 @@ func TestIntegrationAccess(t *testing.T) {
 			wantStatus: 403, wantBody: forbidden},
 		{name: "accountant reads", method: "GET", path: base, key: acct, wantStatus: 200, wantBody: []string{`"connected":true`}},
 		{name: "accountant reads the chart", method: "GET", path: base + "/vat-codes", key: acct, wantStatus: 200},
-		{name: "accountant may not read the mapping", method: "GET", path: base + "/mapping", key: acct, wantStatus: 403, wantBody: forbidden},
+		{name: "accountant reads the mapping", method: "GET", path: base + "/mapping", key: acct, wantStatus: 200, wantBody: []string{`"saved":true`}},
+		{name: "accountant may not change the mapping", method: "PUT", path: base + "/mapping", key: acct, body: validMapping, wantStatus: 403, wantBody: forbidden},
 		{name: "accountant may not activate", method: "POST", path: base + "/activate", key: acct, wantStatus: 403, wantBody: forbidden},
 		{name: "nothing changed", method: "GET", path: base, key: acct, wantStatus: 200, wantBody: []string{`"status":"setup"`}},
 	})
@@ -513,8 +514,8 @@ func TestIntegrationRoutesNeedTheService(t *testing.T) {
 			n++
 		}
 	}
-	if n != 14 {
-		t.Errorf("%d integration and OAuth2 routes with the service, want 14", n)
+	if n != 15 {
+		t.Errorf("%d integration and OAuth2 routes with the service, want 15", n)
 	}
 }
 
@@ -533,5 +534,60 @@ func TestMappingViewShape(t *testing.T) {
 		if _, ok := got[k]; !ok {
 			t.Errorf("mapping answer %s lacks %s", b, k)
 		}
+	}
+}
+
+// TestDisableIntegration: POST /v1/integrations/{id}/disable stops an
+// integration (issue 10 item 3). Exports pause while it is disabled and
+// resume when it is activated again, each day booked once; accountants may
+// read the mapping of a stopped integration.
+func TestDisableIntegration(t *testing.T) {
+	s := newStack(t)
+	admin, acct := s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant)
+	in, _ := s.activateSIE(s.a)
+	base := "/v1/integrations/" + in.ID
+	s.sell(s.a, saleBody("r-1", "loc-1", "2026-03-01", 4500))
+	s.run(t, scenario{name: "close day 1", method: "POST", path: "/v1/locations/loc-1/days/2026-03-01/close",
+		key: s.a.key(core.RoleCashier), wantStatus: 200})
+	if res := s.runExports(); res.Succeeded != 1 {
+		t.Fatalf("export before disabling: %+v", res)
+	}
+	setup := s.createIntegration(s.a, `{"provider":"`+booksName+`","modes":["bookkeeping"]}`)
+	runScenarios(t, s, []scenario{
+		{name: "not by an accountant", method: "POST", path: base + "/disable", key: acct,
+			wantStatus: 403, wantBody: []string{`"code":"forbidden"`}},
+		{name: "not another merchant's", method: "POST", path: base + "/disable", key: s.b.key(core.RoleAdmin),
+			wantStatus: 404, wantBody: []string{`"code":"not_found"`}},
+		{name: "nothing to stop in setup", method: "POST", path: "/v1/integrations/" + setup.ID + "/disable", key: admin,
+			wantStatus: 409, wantBody: []string{`"code":"conflict"`, "still being set up"}},
+		{name: "disabled", method: "POST", path: base + "/disable", key: admin,
+			wantStatus: 200, wantBody: []string{`"status":"disabled"`, `"status_reason":"disabled by an administrator on 2026-03-02 11:00 UTC"`}},
+		{name: "disabled again", method: "POST", path: base + "/disable", key: admin,
+			wantStatus: 200, wantBody: []string{`"status":"disabled"`}},
+		{name: "the accountant reads the mapping", method: "GET", path: base + "/mapping", key: acct,
+			wantStatus: 200, wantBody: []string{`"saved":true`, `"fallback_payment_account":"`}},
+		{name: "the cashier does not", method: "GET", path: base + "/mapping", key: s.a.key(core.RoleCashier),
+			wantStatus: 403},
+	})
+	// Days closed while it is stopped wait.
+	s.sell(s.a, saleBody("r-2", "loc-1", "2026-03-02", 5500))
+	s.run(t, scenario{name: "close day 2", method: "POST", path: "/v1/locations/loc-1/days/2026-03-02/close",
+		key: s.a.key(core.RoleCashier), wantStatus: 200, wantBody: []string{`"status":"not_scheduled"`}})
+	if res := s.runExports(); res.Claimed != 0 || res.Queued != 0 {
+		t.Fatalf("export while disabled: %+v", res)
+	}
+	s.run(t, scenario{name: "activated again", method: "POST", path: base + "/activate", key: admin,
+		wantStatus: 200, wantBody: []string{`"status":"active"`}})
+	if res := s.runExports(); res.Queued != 1 || res.Succeeded != 1 {
+		t.Fatalf("export after re-activation: %+v", res)
+	}
+	for _, d := range s.days(s.a, "2026-03-01", "2026-03-02") {
+		if d.Status != exports.StatusSucceeded || d.IntegrationID != in.ID {
+			t.Errorf("day %s: %+v", d.BusinessDate, d)
+		}
+	}
+	vs, err := s.sie.Vouchers(context.Background(), s.a.id, "2026-03-01", "2026-03-02")
+	if err != nil || len(vs) != 2 || vs[0].ExternalRef == vs[1].ExternalRef {
+		t.Fatalf("vouchers booked: %d %v, want one per day", len(vs), err)
 	}
 }

@@ -747,10 +747,11 @@ func TestRoles(t *testing.T) {
 			_, err := f.svc.PutSettings(ctx, p, id, integrations.Settings{ExportStartDate: "2026-05-01"})
 			return err
 		}, admin},
-		{"GetMapping", func(p core.Principal) error { _, _, err := f.svc.GetMapping(ctx, p, id); return err }, admin},
+		{"GetMapping", func(p core.Principal) error { _, _, err := f.svc.GetMapping(ctx, p, id); return err }, both},
 		{"PutMapping", func(p core.Principal) error { _, err := f.svc.PutMapping(ctx, p, id, goodMapping()); return err }, admin},
 		{"Suggestion", func(p core.Principal) error { _, err := f.svc.Suggestion(ctx, p, id); return err }, admin},
 		{"Activate", func(p core.Principal) error { _, err := f.svc.Activate(ctx, p, id); return err }, admin},
+		{"Disable", func(p core.Principal) error { _, err := f.svc.Disable(ctx, p, id); return err }, admin},
 	}
 	for _, o := range ops {
 		for _, p := range []core.Principal{f.admin, f.acct, f.cash} {
