@@ -150,10 +150,12 @@ func TestTripletexCredentialsNeverInAnswersOrLogs(t *testing.T) {
 	var intg struct {
 		ID string `json:"id"`
 	}
-	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "tripletex", "modes": []string{"invoicing"}}, "", 201).decode(t, &intg)
+	// Tripletex invoicing needs Tripletex bookkeeping: both in one step.
+	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "tripletex", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"employee_token": employee}, "", 200)
-	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true}, "", 200)
-	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200)
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true,
+		"export_start_date": time.Now().Format("2006-01-02")}, "", 200)
+	activateWithSuggestion(t, g, admin, intg.ID)
 	customer := findCustomer(t, g, cashier, "fjord")
 
 	secrets := []string{consumer, employee}
@@ -226,7 +228,8 @@ spiris:
 	var intg struct {
 		ID string `json:"id"`
 	}
-	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "spiris", "modes": []string{"invoicing"}}, "", 201).decode(t, &intg)
+	// Spiris invoicing needs Spiris bookkeeping: both in one step.
+	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "spiris", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
 	var start struct {
 		AuthorizeURL string `json:"authorize_url"`
 	}
@@ -241,8 +244,9 @@ spiris:
 	if r, err := g.do("GET", callback.RequestURI(), "", nil, ""); err != nil || r.Status >= 400 {
 		t.Fatalf("callback: %v %d %s", err, r.Status, r.Body)
 	}
-	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true}, "", 200)
-	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200)
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true,
+		"export_start_date": time.Now().Format("2006-01-02")}, "", 200)
+	activateWithSuggestion(t, g, admin, intg.ID)
 	customer := findCustomer(t, g, cashier, "5560160680")
 
 	n := 0
@@ -307,15 +311,17 @@ func TestLeakyProviderCannotLeakCredentials(t *testing.T) {
 	var intg struct {
 		ID string `json:"id"`
 	}
-	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "fake", "modes": []string{"invoicing"}}, "", 201).decode(t, &intg)
+	// The fake books sales too, so its invoicing needs its bookkeeping.
+	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "fake", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
 	r := g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"api_token": refused}, "", 503)
 	assertNoSecrets(t, "PUT /v1/integrations/{id}/credentials answer", string(r.Body), []string{refused})
 	if !strings.Contains(string(r.Body), "[REDACTED]") {
 		t.Errorf("credentials answer %s: want the provider's message, redacted", r.Body)
 	}
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"api_token": accepted}, "", 200)
-	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true}, "", 200)
-	g.must("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, "", 200)
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true,
+		"export_start_date": time.Now().Format("2006-01-02")}, "", 200)
+	activateWithSuggestion(t, g, admin, intg.ID)
 	r, err = g.do("POST", "/v1/charges", cashier, charge("c1", 1), "k-1")
 	if err != nil || r.Status < 400 || !strings.Contains(string(r.Body), "[REDACTED]") {
 		t.Errorf("charge answered %v %d %s, want the provider's error, redacted", err, r.Status, r.Body)

@@ -104,3 +104,111 @@ func TestTripletexEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestTripletexDisableAndResume: Tripletex invoicing needs Tripletex
+// bookkeeping (seed 002), and a stopped integration (POST
+// /v1/integrations/{id}/disable) hands invoicing back to the built-in open
+// provider and pauses exports; activated again, the day closed meanwhile
+// is booked in Tripletex once (issue 10 items 2 and 3).
+func TestTripletexDisableAndResume(t *testing.T) {
+	mock := tripletextest.Start(t, tripletextest.Options{})
+	mock.AddCustomer(tripletextest.Customer{
+		Name: "Fjordbygg AS", OrganizationNumber: "991825827", Email: "faktura@fjordbygg.example", InvoicesDueIn: 14,
+	})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "ledgerbridge.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("scheduler:\n  interval: 1s\ntripletex:\n  base_url: %s\n  consumer_token: %s\n",
+		mock.BaseURL(), mock.ConsumerToken())), 0o600)
+	out := run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")
+	var m merchant
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	g := startGateway(t, dir, "--config", cfg)
+	admin, cashier := m.Keys["admin"], m.Keys["cashier"]
+	today := time.Now().In(mustLoadLocation(t, "Europe/Oslo"))
+	day := func(back int) string { return today.AddDate(0, 0, -back).Format("2006-01-02") }
+	var intg struct {
+		ID           string `json:"id"`
+		Status       string `json:"status"`
+		StatusReason string `json:"status_reason"`
+	}
+
+	// Invoicing alone is refused, in plain words.
+	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "tripletex", "modes": []string{"invoicing"}}, "", 201).decode(t, &intg)
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"employee_token": mock.EmployeeToken()}, "", 200)
+	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true}, "", 200)
+	if r, _ := g.do("POST", "/v1/integrations/"+intg.ID+"/activate", admin, nil, ""); r.Status != 422 ||
+		!strings.Contains(string(r.Body), `"field":"modes"`) || !strings.Contains(string(r.Body), "needs Tripletex for bookkeeping too") {
+		t.Errorf("activating Tripletex invoicing alone: %d %s, want 422 naming modes", r.Status, r.Body)
+	}
+
+	// Both in one step.
+	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "tripletex", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
+	id := intg.ID
+	g.must("PUT", "/v1/integrations/"+id+"/credentials", admin, map[string]any{"employee_token": mock.EmployeeToken()}, "", 200)
+	g.must("PUT", "/v1/integrations/"+id+"/settings", admin, map[string]any{"export_start_date": day(3), "invoicing_enabled": true}, "", 200)
+	activateWithSuggestion(t, g, admin, id)
+	fjord := findCustomer(t, g, cashier, "fjord")
+	lines := []map[string]any{{"description": "Kaffe", "product_group": "drinks", "quantity": 1, "unit_price": 4500, "vat_rate": "15"}}
+	chargeAs := func(customer, receipt string) string {
+		t.Helper()
+		var res struct {
+			Invoice struct {
+				Provider string `json:"provider"`
+			} `json:"invoice"`
+		}
+		g.must("POST", "/v1/charges", cashier, map[string]any{"customer_id": customer, "location_id": "bryggen",
+			"receipt_id": receipt, "lines": lines}, "k-"+receipt, 201).decode(t, &res)
+		return res.Invoice.Provider
+	}
+	if p := chargeAs(fjord, "r-1"); p != "tripletex" {
+		t.Fatalf("charge while active invoiced by %q", p)
+	}
+	sale := func(back int) {
+		t.Helper()
+		g.must("POST", "/v1/sales", cashier, map[string]any{
+			"receipt_id": "rcpt-" + day(back), "location_id": "bryggen", "business_date": day(back),
+			"lines":    []map[string]any{{"product_group": "food", "vat_rate": "25", "amount": 37800}},
+			"payments": []map[string]any{{"method": "card", "amount": 37800}},
+		}, "s-"+day(back), 201)
+		g.must("POST", "/v1/locations/bryggen/days/"+day(back)+"/close", cashier, nil, "", 200)
+	}
+	sale(2)
+	waitExported(t, g, admin, day(3), day(1), 1)
+
+	// Stopped: invoicing falls back to open, exports wait.
+	if r, _ := g.do("POST", "/v1/integrations/"+id+"/disable", m.Keys["accountant"], nil, ""); r.Status != 403 {
+		t.Errorf("disable as accountant: %d %s", r.Status, r.Body)
+	}
+	g.must("POST", "/v1/integrations/"+id+"/disable", admin, nil, "", 200).decode(t, &intg)
+	if intg.Status != "disabled" || !strings.Contains(intg.StatusReason, "disabled by an administrator") {
+		t.Fatalf("after disable: %+v", intg)
+	}
+	var local struct {
+		ID string `json:"id"`
+	}
+	g.must("POST", "/v1/customers", cashier, map[string]any{"name": "Bryggen Bakeri AS", "organization_number": "991825827",
+		"active": true, "invoicing_enabled": true, "due_days": 14}, "", 201).decode(t, &local)
+	if p := chargeAs(local.ID, "r-2"); p != "open" {
+		t.Fatalf("charge while disabled invoiced by %q, want open", p)
+	}
+	sale(1)
+	time.Sleep(2500 * time.Millisecond) // two scheduler ticks
+	if rows := listExports(t, g, admin, day(1), day(1)); rows["bryggen "+day(1)].Status != "not_scheduled" {
+		t.Fatalf("day closed while disabled: %+v", rows)
+	}
+	if n := len(mock.ManualVouchers()); n != 1 {
+		t.Fatalf("mock holds %d day vouchers while disabled, want 1", n)
+	}
+
+	// Activated again: the waiting day is booked once, invoicing returns.
+	g.must("POST", "/v1/integrations/"+id+"/activate", admin, nil, "", 200)
+	waitExported(t, g, admin, day(3), day(1), 2)
+	if n := len(mock.ManualVouchers()); n != 2 {
+		t.Errorf("mock holds %d day vouchers, want 2 (one per day)", n)
+	}
+	if p := chargeAs(fjord, "r-3"); p != "tripletex" {
+		t.Errorf("charge after re-activation invoiced by %q", p)
+	}
+}
