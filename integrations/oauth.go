@@ -505,8 +505,12 @@ var errTokensReplaced = errors.New("integrations: OAuth2 tokens replaced concurr
 // for a few seconds, CodeUnavailable otherwise (also when the new tokens
 // could not be saved; the next call saves them first). Errors also:
 // CodeInternal when the credentials do not open.
+//
+// A disabled integration's token is refreshed too (re-activating one that
+// was stopped for longer than its access token lives needs no new
+// consent); a needs_reauth one's never.
 func (s *Service) fresh(ctx context.Context, r Record) (Record, error) {
-	if r.Credentials == nil || (r.Status != core.IntegrationActive && r.Status != core.IntegrationSetup) {
+	if r.Credentials == nil || r.Status == core.IntegrationNeedsReauth {
 		return r, nil
 	}
 	d, err := s.describe(ctx, r.Provider)
@@ -551,7 +555,7 @@ func (s *Service) refresh(ctx context.Context, id string, d core.Descriptor, rej
 	if err != nil {
 		return Record{}, err
 	}
-	if r.Credentials == nil || (r.Status != core.IntegrationActive && r.Status != core.IntegrationSetup) {
+	if r.Credentials == nil || r.Status == core.IntegrationNeedsReauth {
 		return r, nil
 	}
 	creds, err := s.openCredentials(r)

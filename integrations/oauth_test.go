@@ -737,3 +737,26 @@ func TestOAuthActiveBookkeepingRefreshesAndPauses(t *testing.T) {
 		t.Fatalf("%d refresh attempts, want 2", n)
 	}
 }
+
+// A Spiris integration stopped for longer than its access token lives
+// resumes on re-activation: the token is refreshed with the stored refresh
+// token, no new consent is needed (issue 10 item 3).
+func TestOAuthDisabledIntegrationResumesWithARefreshedToken(t *testing.T) {
+	f := newOAuthFixture(t)
+	id := f.activeSpiris(t)
+	if _, err := f.svc.Disable(ctx, f.admin, id); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(3 * time.Hour) // the access token has expired
+	in, err := f.svc.Activate(ctx, f.admin, id)
+	if err != nil || in.Status != core.IntegrationActive {
+		t.Fatalf("re-activation after the token expired: %s %v", in.Status, err)
+	}
+	if issued := f.lastIssue(t); issued.Grant != "refresh_token" {
+		t.Fatalf("last token issue %+v, want a refresh", issued)
+	}
+	ac, found, err := f.svc.ActiveConnection(ctx, "m1", core.ModeInvoicing)
+	if err != nil || !found || ac.Credentials[integrations.CredentialAccessToken] != f.lastIssue(t).AccessToken {
+		t.Fatalf("connection after re-activation: %+v %v %v", ac, found, err)
+	}
+}
