@@ -184,3 +184,100 @@ func TestOneActiveIntegrationPerMode(t *testing.T) {
 		t.Fatal("an unknown mode found an integration")
 	}
 }
+
+// An accounting system's invoicing-only integration goes with its
+// bookkeeping: DisableIntegration and ActivateIntegration disable it in the
+// same transaction when its provider has no active bookkeeping integration
+// left, and ActivateIntegration with needsBookkeeping refuses it without
+// one.
+func TestInvoicingGoesWithItsBookkeeping(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+	rec := func(id, provider string, modes ...core.IntegrationMode) integrations.Record {
+		r := newRecord(id, "m1", modes...)
+		r.Provider = provider
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		// then runs after ledger bookkeeping (int_book) and ledger
+		// invoicing (int_inv) were activated, and returns the IDs the store
+		// said it disabled.
+		then         func(t *testing.T, s *Store) []string
+		wantDisabled []string
+		invStatus    core.IntegrationStatus
+	}{
+		{"bookkeeping disabled", func(t *testing.T, s *Store) []string {
+			got, ids, err := s.DisableIntegration(ctx, "int_book", "stopped", at)
+			if err != nil || got.Status != core.IntegrationDisabled || got.StatusReason != "stopped" {
+				t.Fatalf("DisableIntegration = %+v %v", got, err)
+			}
+			return ids
+		}, []string{"int_inv"}, core.IntegrationDisabled},
+		{"invoicing disabled alone", func(t *testing.T, s *Store) []string {
+			_, ids, err := s.DisableIntegration(ctx, "int_inv", "stopped", at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := s.GetIntegration(ctx, "int_book"); b.Status != core.IntegrationActive {
+				t.Fatalf("bookkeeping after disabling invoicing: %s", b.Status)
+			}
+			return ids
+		}, []string{}, core.IntegrationDisabled},
+		{"bookkeeping replaced by another program", func(t *testing.T, s *Store) []string {
+			_, ids, err := s.ActivateIntegration(ctx, mustCreate(t, s, rec("int_other", "other", core.ModeBookkeeping)), at, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}, []string{"int_book", "int_inv"}, core.IntegrationDisabled},
+		{"bookkeeping replaced by the same program", func(t *testing.T, s *Store) []string {
+			_, ids, err := s.ActivateIntegration(ctx, mustCreate(t, s, rec("int_book2", "ledger", core.ModeBookkeeping)), at, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}, []string{"int_book"}, core.IntegrationActive},
+		{"bookkeeping needs re-authorisation", func(t *testing.T, s *Store) []string {
+			b, _ := s.GetIntegration(ctx, "int_book")
+			b.Status = core.IntegrationNeedsReauth
+			if _, err := s.SaveIntegration(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			_, ids, err := s.DisableIntegration(ctx, "int_book", "stopped", at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}, []string{"int_inv"}, core.IntegrationDisabled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := integrationsStore(t)
+			inv := mustCreate(t, s, rec("int_inv", "ledger", core.ModeInvoicing))
+			// Without its bookkeeping the invoicing side does not activate.
+			if _, _, err := s.ActivateIntegration(ctx, inv, at, true); core.Code(err) != core.CodeConflict {
+				t.Fatalf("invoicing without bookkeeping: %v, want conflict", err)
+			}
+			if _, _, err := s.ActivateIntegration(ctx, mustCreate(t, s, rec("int_book", "ledger", core.ModeBookkeeping)), at, false); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.ActivateIntegration(ctx, inv, at, true); err != nil {
+				t.Fatal(err)
+			}
+			if got := tc.then(t, s); !reflect.DeepEqual(got, tc.wantDisabled) {
+				t.Fatalf("disabled %v, want %v", got, tc.wantDisabled)
+			}
+			if got, _ := s.GetIntegration(ctx, "int_inv"); got.Status != tc.invStatus {
+				t.Fatalf("invoicing side %s (%q), want %s", got.Status, got.StatusReason, tc.invStatus)
+			}
+		})
+	}
+	s := integrationsStore(t)
+	setup := mustCreate(t, s, newRecord("int_setup", "m1", core.ModeBookkeeping))
+	if _, _, err := s.DisableIntegration(ctx, setup.ID, "x", at); core.Code(err) != core.CodeConflict {
+		t.Fatalf("disabling one in setup: %v, want conflict", err)
+	}
+	if _, _, err := s.DisableIntegration(ctx, "int_nosuch", "x", at); core.Code(err) != core.CodeNotFound {
+		t.Fatalf("disabling an unknown one: %v, want not found", err)
+	}
+}
