@@ -152,6 +152,7 @@ func (p *Provider) usableArticle(ctx context.Context, conn core.Connection, foun
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return "", core.Errorf(core.CodeProviderError, "Visma Spiris answered GET %s with an unreadable body: %v", path, err)
 	}
+	dropReadOnly(obj, articleReadOnly)
 	obj["IsActive"] = json.RawMessage("true")
 	if _, err := p.call(ctx, conn, request{method: http.MethodPut, path: path, body: obj, idempotent: true}, nil); err != nil {
 		return "", err

@@ -385,7 +385,8 @@ func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id 
 	}
 
 	// GET-modify-PUT on the raw object, so fields this plugin does not know
-	// survive the full replace.
+	// survive the full replace; the read-only ones are dropped, since
+	// Spiris refuses them in a request.
 	raw, err := p.call(ctx, conn, request{method: http.MethodGet, path: "/customers/" + id, idempotent: true, notFound: "customer", id: id}, nil)
 	if err != nil {
 		return core.Customer{}, err
@@ -396,6 +397,7 @@ func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id 
 	if err := dec.Decode(&obj); err != nil {
 		return core.Customer{}, core.Errorf(core.CodeProviderError, "Visma Spiris answered GET /customers/%s with an unreadable body: %v", id, err)
 	}
+	dropReadOnly(obj, customerReadOnly)
 	set := func(key string, v any) { b, _ := json.Marshal(v); obj[key] = b }
 	set("InvoiceAddress1", optional(a.Line1))
 	set("InvoiceAddress2", optional(a.Line2))

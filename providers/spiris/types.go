@@ -2,6 +2,7 @@ package spiris
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -257,4 +258,29 @@ type apiVoucher struct {
 	VoucherText           string
 	Rows                  []apiVoucherRow
 	NumberAndNumberSeries *string `json:",omitempty"`
+}
+
+// The properties the published document marks readOnly (server-set) in the
+// objects this plugin updates by GET-modify-PUT. Spiris refuses a request
+// carrying them, so dropReadOnly removes them before the PUT. TermsOfPayment
+// is the embedded terms object, whose Id is read-only; the customer's terms
+// are written through TermsOfPaymentId.
+var (
+	customerReadOnly = []string{"Id", "PayToAccountId", "LastInvoiceDate", "ChangedUtc", "MessageThreads", "Notes",
+		"IsFutureInvoiceDateAllowed", "UnpaidInvoicesAmount", "TermsOfPayment"}
+	articleReadOnly = []string{"Id", "CodingName", "UnitName", "UnitAbbreviation", "StockBalanceManuallyChangedUtc",
+		"StockBalanceReserved", "StockBalanceAvailable", "CreatedUtc", "ChangedUtc", "PurchasePriceManuallyChangedUtc",
+		"MessageThreads", "Notes", "ShowStockInformation", "IsServiceArticle", "FreightCostsManuallyChangedUtc", "StockValue"}
+)
+
+// dropReadOnly removes the read-only properties from an object read with GET
+// (property names match case-insensitively, as the API's do).
+func dropReadOnly(obj map[string]json.RawMessage, readOnly []string) {
+	for k := range obj {
+		for _, ro := range readOnly {
+			if strings.EqualFold(k, ro) {
+				delete(obj, k)
+			}
+		}
+	}
 }

@@ -131,7 +131,7 @@ func TestScopes(t *testing.T) {
 }
 
 func TestCustomers(t *testing.T) {
-	srv := Start(t, Options{})
+	srv := Start(t, Options{AllowSpecViolations: true})
 	api := newAPI(t, srv)
 	var c Customer
 	api.call("POST", "/customers", customerBody("Kund AB", map[string]any{"CorporateIdentityNumber": "5561234567", "EmailAddress": "faktura@kund.se"}), 201, &c)
@@ -149,10 +149,24 @@ func TestCustomers(t *testing.T) {
 	api.fail("POST", "/customers", customerBody("Dubblett AB", map[string]any{"CustomerNumber": "1"}), 409, CodeConflict)
 	api.fail("POST", "/customers", customerBody("X", map[string]any{"TermsOfPaymentId": seedID("nope")}), 400, CodeNotFound)
 
-	// GET-modify-PUT, sending back the read-only fields, as the docs advise.
+	// GET-modify-PUT: sending back the read-only fields is refused, naming
+	// each; without them the PUT succeeds.
 	var got map[string]any
 	api.call("GET", "/customers/"+c.Id, nil, 200, &got)
 	got["InvoiceAddress1"] = "Nya gatan 2"
+	eb := api.fail("PUT", "/customers/"+c.Id, got, 400, CodeValidation)
+	for _, f := range []string{"Id", "ChangedUtc", "IsFutureInvoiceDateAllowed", "UnpaidInvoicesAmount", "TermsOfPayment/Id"} {
+		if !strings.Contains(eb.DeveloperErrorMessage, "/"+f+": readOnly") {
+			t.Fatalf("read-only %s not refused: %s", f, eb.DeveloperErrorMessage)
+		}
+	}
+	if len(srv.SpecViolations()) != 5 {
+		t.Fatalf("violations %v", srv.SpecViolations())
+	}
+	srv.ResetSpecViolations()
+	for _, f := range []string{"Id", "ChangedUtc", "IsFutureInvoiceDateAllowed", "UnpaidInvoicesAmount", "LastInvoiceDate", "TermsOfPayment"} {
+		delete(got, f)
+	}
 	var put Customer
 	api.call("PUT", "/customers/"+strings.ToUpper(c.Id), got, 200, &put)
 	if *put.InvoiceAddress1 != "Nya gatan 2" || *put.CustomerNumber != "1" || *put.EmailAddress != "faktura@kund.se" {
@@ -175,6 +189,9 @@ func TestCustomers(t *testing.T) {
 	api.call("GET", "/CompanySettings", nil, 200, &cs)
 	if cs.NextCustomerNumber != 4 {
 		t.Fatalf("NextCustomerNumber %d", cs.NextCustomerNumber)
+	}
+	if v := srv.SpecViolations(); len(v) != 0 {
+		t.Fatalf("violations after the refused PUT: %v", v)
 	}
 }
 

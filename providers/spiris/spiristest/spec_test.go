@@ -72,6 +72,11 @@ func TestSpecValidation(t *testing.T) {
 		{"id not a uuid", "GET", "/customers/12345", nil, 400, "not a uuid"},
 		{"no such operation", "GET", "/customerinvoices/" + seedID("x") + "/creditinvoices", nil, 404, "no such operation"},
 		{"method not allowed", "DELETE", "/vouchers", nil, 405, "no such operation"},
+		// readOnly in the document: the server sets these, a request may not.
+		{"read-only voucher id", "POST", "/vouchers", map[string]any{"VoucherDate": today(), "VoucherText": "x", "Id": seedID("ro"),
+			"Rows": []any{dr(1930, 1), cr(3001, 1)}}, 400, `readOnly property "Id"`},
+		{"read-only customer fields", "POST", "/customers", customerBody("Kund AB", map[string]any{"ChangedUtc": "2026-01-01T00:00:00"}), 400, `readOnly property "ChangedUtc"`},
+		{"read-only nested terms id", "POST", "/customers", customerBody("Kund AB", map[string]any{"TermsOfPayment": map[string]any{"Id": seedID("terms/30")}}), 400, `readOnly property "Id"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,10 +101,10 @@ func TestSpecValidation(t *testing.T) {
 	srv.ResetSpecViolations()
 
 	// What the real API accepts is not a violation: date-only dates,
-	// read-only fields sent back, case-insensitive paths, $-query options.
+	// case-insensitive paths, $-query options.
 	api.call("GET", "/CUSTOMERS?$filter=Name%20eq%20'x'&$page=1&$pagesize=10", nil, 200, nil)
 	api.call("GET", "/accountTypes", nil, http.StatusNotImplemented, nil)
-	api.call("POST", "/vouchers", map[string]any{"VoucherDate": today() + "T00:00:00", "VoucherText": "x", "Id": seedID("ro"),
+	api.call("POST", "/vouchers", map[string]any{"VoucherDate": today() + "T00:00:00", "VoucherText": "x",
 		"Rows": []any{dr(1930, 1), cr(3001, 1)}}, 201, nil)
 	if v := srv.SpecViolations(); len(v) != 0 {
 		t.Fatalf("valid requests recorded as violations: %v", v)
