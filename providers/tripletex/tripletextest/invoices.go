@@ -408,7 +408,8 @@ func sendInvoice(c *call) (*result, *apiError) {
 }
 
 // invoicePDF is GET /invoice/{invoiceId}/pdf: a small valid PDF naming the
-// invoice, its customer and amount.
+// invoice, its customer, each line (count x unit price including VAT =
+// line total) and the amount.
 func invoicePDF(c *call) (*result, *apiError) {
 	st := c.s.st
 	inv := st.invoice(pathID(c, "invoiceId"))
@@ -431,7 +432,7 @@ func invoicePDF(c *call) (*result, *apiError) {
 		"Fakturadato: " + inv.InvoiceDate + "   Forfall: " + inv.InvoiceDueDate,
 	}
 	for _, l := range inv.Lines {
-		lines = append(lines, fmt.Sprintf("%s  %s x  %s", l.Description, l.Count.String(), l.AmountIncludingVat))
+		lines = append(lines, fmt.Sprintf("%s  %s x %s = %s", l.Description, l.Count.String(), l.UnitPriceIncludingVat.StringFixed(2), l.AmountIncludingVat))
 	}
 	lines = append(lines, "Å betale: NOK "+inv.Amount.String())
 	return &result{status: 200, raw: textpdf.Render(lines), contentType: "application/pdf"}, nil

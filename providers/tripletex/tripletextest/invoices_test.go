@@ -140,6 +140,12 @@ func TestInvoiceFlow(t *testing.T) {
 		!bytes.HasSuffix(body, []byte("%%EOF\n")) || !bytes.Contains(body, []byte("(Faktura 1)")) {
 		t.Errorf("pdf: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body[:min(len(body), 40)])
 	}
+	// Each line: count x unit price (VAT included), then the line total.
+	for _, want := range []string{"(Lunsj  2 x 125.00 = 250.00)", "(Take-away  3 x 57.50 = 172.50)", "(Kinobillett  1 x 112.00 = 112.00)"} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("pdf lacks %s", want)
+		}
+	}
 	if http.DetectContentType(body) != "application/pdf" {
 		t.Errorf("not detected as PDF")
 	}
