@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
 )
 
 func names(cs []core.Customer) []string {
@@ -262,4 +263,42 @@ func TestUpdateCustomerBillingAddress(t *testing.T) {
 	}
 	_, err = e.p.UpdateCustomer(ctx(), e.conn, "00000000-0000-4000-8000-000000000000", core.CustomerPatch{BillingAddress: &addr})
 	wantCode(t, err, core.CodeNotFound)
+}
+
+// TestMerchantsInDifferentCompaniesAreIsolated connects two merchants of one
+// provider to two Spiris companies: each finds only its own company's
+// customers, and each invoice lands in its own merchant's company.
+func TestMerchantsInDifferentCompaniesAreIsolated(t *testing.T) {
+	e := setup(t)
+	other := e.srv.AddCompany("Andra Bolaget AB")
+	conn2 := core.Connection{MerchantID: "m2", Country: core.Sweden, Currency: "SEK",
+		Credentials: map[string]string{CredentialAccessToken: other.IssueToken(DefaultScopes...).AccessToken}}
+	a := e.customer("Acme AB", "5560160680", "")
+	b := other.AddCustomer(spiristest.Customer{Name: "Bageriet AB", InvoicePostalCode: "41101", InvoiceCity: "Göteborg", IsActive: true})
+
+	for _, tt := range []struct {
+		conn core.Connection
+		own  string
+		not  string
+	}{{e.conn, a.Id, b.Id}, {conn2, b.Id, a.Id}} {
+		page, err := e.p.SearchCustomers(ctx(), tt.conn, core.CustomerQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Customers) != 1 || page.Customers[0].ID != tt.own {
+			t.Errorf("%s sees %v", tt.conn.MerchantID, names(page.Customers))
+		}
+		if _, err := e.p.GetCustomer(ctx(), tt.conn, tt.not); err == nil {
+			t.Errorf("%s reached the other company's customer", tt.conn.MerchantID)
+		}
+	}
+	if _, err := e.p.CreateInvoice(ctx(), conn2, charge("ch_b", b.Id, line("Kaffe", "1", 12500, "25"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.CreateInvoice(ctx(), conn2, charge("ch_x", a.Id, line("Kaffe", "1", 12500, "25"))); err == nil {
+		t.Error("m2 invoiced m1's customer")
+	}
+	if len(other.Invoices()) != 1 || len(e.srv.Invoices()) != 0 {
+		t.Fatalf("invoices: other company %d, m1's company %d", len(other.Invoices()), len(e.srv.Invoices()))
+	}
 }

@@ -13,6 +13,11 @@ import (
 func (s *Server) Customers() []Customer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.customersLocked()
+}
+
+// customersLocked is Customers with s.mu held.
+func (s *Server) customersLocked() []Customer {
 	out := make([]Customer, 0, len(s.customers))
 	for _, c := range s.customers {
 		out = append(out, s.customerView(c))
@@ -26,6 +31,11 @@ func (s *Server) Customers() []Customer {
 func (s *Server) AddCustomer(c Customer) Customer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.addCustomerLocked(c)
+}
+
+// addCustomerLocked is AddCustomer with s.mu held.
+func (s *Server) addCustomerLocked(c Customer) Customer {
 	c.Id = newID()
 	if c.CustomerNumber == nil || *c.CustomerNumber == "" {
 		c.CustomerNumber = ptr(s.nextCustomerNumber())

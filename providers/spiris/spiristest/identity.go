@@ -22,6 +22,7 @@ var knownScopes = []string{
 }
 
 type authCode struct {
+	company     *companyData
 	clientID    string
 	redirectURI string
 	scopes      []string
@@ -30,12 +31,14 @@ type authCode struct {
 }
 
 type accessToken struct {
+	company  *companyData
 	clientID string
 	scopes   []string
 	expires  time.Time
 }
 
 type refreshToken struct {
+	company  *companyData
 	clientID string
 	scopes   []string
 	expires  time.Time
@@ -90,12 +93,12 @@ func (s *Server) DenyNextAuthorizations(n int) {
 }
 
 // IssueToken issues an access token (and a refresh token when scopes include
-// offline_access) without the browser flow, for tests that only need to call
-// the API.
+// offline_access) for the default company without the browser flow, for
+// tests that only need to call the API (Company.IssueToken for another).
 func (s *Server) IssueToken(scopes ...string) Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ti := s.issueLocked("direct", s.opts.ClientID, scopes, "")
+	ti := s.issueLocked(s.def, "direct", s.opts.ClientID, scopes, "")
 	return Token{AccessToken: ti.AccessToken, RefreshToken: ti.RefreshToken,
 		Expiry: ti.Time.Add(time.Duration(ti.ExpiresIn) * time.Second), Scope: ti.Scope}
 }
@@ -206,8 +209,8 @@ func errorPage(w http.ResponseWriter, code, msg string) {
 }
 
 // authorize implements GET /connect/authorize with auto-consent: the user is
-// taken to be logged in and to approve the requested scopes for the seeded
-// company. An unknown client or redirect URI gets an error page (400) and no
+// taken to be logged in and to approve the requested scopes for the company
+// chosen with Company.LogIn (the default company unless another was chosen). An unknown client or redirect URI gets an error page (400) and no
 // redirect; other problems redirect back with error=….
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -259,7 +262,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := randomToken(32)
-	s.codes[code] = &authCode{clientID: clientID, redirectURI: redirectURI, scopes: scopes,
+	s.codes[code] = &authCode{company: s.loginAs, clientID: clientID, redirectURI: redirectURI, scopes: scopes,
 		expires: s.opts.Now().Add(s.opts.CodeLifetime)}
 	back(url.Values{"code": {code}, "scope": {strings.Join(scopes, " ")}, "session_state": {randomToken(16)}})
 }
@@ -317,7 +320,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ac.used = true
-		ti := s.issueLocked("authorization_code", ac.clientID, ac.scopes, "")
+		ti := s.issueLocked(ac.company, "authorization_code", ac.clientID, ac.scopes, "")
 		writeTokenResponse(w, ti)
 	case "refresh_token":
 		tok := r.PostForm.Get("refresh_token")
@@ -346,7 +349,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		}
 		rt.spent = true
 		s.spends = append(s.spends, RefreshSpend{Time: now, RefreshToken: tok, OK: true})
-		ti := s.issueLocked("refresh_token", rt.clientID, rt.scopes, tok)
+		ti := s.issueLocked(rt.company, "refresh_token", rt.clientID, rt.scopes, tok)
 		writeTokenResponse(w, ti)
 	case "":
 		tokenError(w, http.StatusBadRequest, "invalid_request")
@@ -372,15 +375,15 @@ func writeTokenResponse(w http.ResponseWriter, ti TokenIssue) {
 
 // issueLocked mints an access token, and a refresh token when offline_access
 // was granted. Called with s.mu held.
-func (s *Server) issueLocked(grant, clientID string, scopes []string, spent string) TokenIssue {
+func (s *Server) issueLocked(company *companyData, grant, clientID string, scopes []string, spent string) TokenIssue {
 	now := s.opts.Now()
 	at := randomToken(48)
-	s.access[at] = &accessToken{clientID: clientID, scopes: scopes, expires: now.Add(s.opts.AccessTokenLifetime)}
+	s.access[at] = &accessToken{company: company, clientID: clientID, scopes: scopes, expires: now.Add(s.opts.AccessTokenLifetime)}
 	ti := TokenIssue{Time: now, Grant: grant, AccessToken: at, SpentRefreshToken: spent,
 		Scope: strings.Join(scopes, " "), ExpiresIn: int(s.opts.AccessTokenLifetime / time.Second)}
 	if slices.Contains(scopes, "offline_access") {
 		rt := randomToken(32)
-		s.refresh[rt] = &refreshToken{clientID: clientID, scopes: scopes, expires: now.Add(s.opts.RefreshTokenLifetime)}
+		s.refresh[rt] = &refreshToken{company: company, clientID: clientID, scopes: scopes, expires: now.Add(s.opts.RefreshTokenLifetime)}
 		ti.RefreshToken = rt
 	}
 	s.issues = append(s.issues, ti)

@@ -46,6 +46,11 @@ const (
 func (s *Server) Invoices() []Invoice {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.invoicesLocked()
+}
+
+// invoicesLocked is Invoices with s.mu held.
+func (s *Server) invoicesLocked() []Invoice {
 	out := make([]Invoice, 0, len(s.invoices))
 	for _, inv := range s.invoices {
 		out = append(out, s.invoiceView(inv))
@@ -701,9 +706,13 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 	tok, _ := strings.CutSuffix(name, ".pdf")
 	s.mu.Lock()
 	var pdf []byte
-	if id, found := s.pdfLinks[tok]; ok && found {
-		if inv := s.invoiceByID(id); inv != nil {
-			pdf = s.invoicePDF(inv)
+	for _, d := range s.companies {
+		if id, found := d.pdfLinks[tok]; ok && found {
+			s.inCompany(d, func() {
+				if inv := s.invoiceByID(id); inv != nil {
+					pdf = s.invoicePDF(inv)
+				}
+			})
 		}
 	}
 	s.mu.Unlock()

@@ -71,6 +71,11 @@ func (s *Server) SetAccountBlocked(number int64, blocked bool) {
 func (s *Server) Vouchers() []Voucher {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.vouchersLocked()
+}
+
+// vouchersLocked is Vouchers with s.mu held.
+func (s *Server) vouchersLocked() []Voucher {
 	out := make([]Voucher, 0, len(s.vouchers))
 	for _, v := range s.vouchers {
 		cp := *v

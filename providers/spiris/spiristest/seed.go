@@ -61,7 +61,9 @@ var seedVatCodes = []seedVat{
 	{"IP1", "IP1", "Ingående moms 25 %", 25, 2641},
 }
 
-func (s *Server) seed() {
+// seed fills the current company (s.companyData) with the seeded Swedish
+// company: reference data keeps the same ids in every company.
+func (s *Server) seed(name, identifier string) {
 	now := s.opts.Now()
 	stamp := utcStamp(now)
 
@@ -115,14 +117,14 @@ func (s *Server) seed() {
 	s.lockedTo = time.Date(year-2, 12, 31, 0, 0, 0, 0, time.UTC)
 
 	s.company = CompanySettings{
-		Name: s.opts.CompanyName, Email: ptr("ekonomi@mockbolaget.se"), Phone: ptr("08-123 456 78"),
+		Name: name, Email: ptr("ekonomi@mockbolaget.se"), Phone: ptr("08-123 456 78"),
 		Address1: "Storgatan 1", CountryCode: "SE", PostalCode: "11122", City: "Stockholm",
 		CurrencyCode: ptr("SEK"), TermsOfPaymentId: s.terms[0].Id,
 		CorporateIdentityNumber: ptr("5566778899"), VatCode: ptr("SE556677889901"), BankGiro: ptr("123-4567"),
 		AccountNumberDigits: 4, AccountingLockInterval: 0, ProductVariant: ptr(5), TypeOfBusiness: 1, VatPeriod: 2,
 		ActivatedModules: []string{}, NextCustomerNumber: 1, NextSupplierNumber: 1, NextCustomerInvoiceNumber: 1,
 		NextQuoteNumber: 1, NextOrderNumber: 1, ShowPricesExclVatPC: true, DomesticCurrencyRounding: 1,
-		CompanyStatus: 1, CompanyIdentifier: ptr(seedID("company")), KeepOriginalDraftDate: ptr(false),
+		CompanyStatus: 1, CompanyIdentifier: ptr(identifier), KeepOriginalDraftDate: ptr(false),
 		UseAutomaticVatCalculation: ptr(false),
 	}
 }

@@ -5,8 +5,9 @@
 // tokens and rotating single-use refresh tokens. The API under /v2 checks
 // bearer tokens and per-operation scopes, rate-limits per client and
 // endpoint, validates every request against the published API document
-// (shared/specs/spiris/visma_external_api.yaml) with kin-openapi, and keeps a
-// seeded Swedish company: BAS accounts, VAT codes, fiscal years, terms of
+// (shared/specs/spiris/visma_external_api.yaml) with kin-openapi, and keeps
+// seeded Swedish companies (one by default, more with AddCompany; a grant
+// reaches only its own): BAS accounts, VAT codes, fiscal years, terms of
 // payment, units and article codings, plus customers, articles, invoice
 // drafts, invoices and vouchers created through the API.
 //
@@ -86,22 +87,12 @@ type Server struct {
 	spends    []RefreshSpend
 	denyNext  int
 
-	// company data
-	company     CompanySettings
-	fiscalYears []*FiscalYear
-	accounts    map[string][]*Account // fiscal year id → accounts by number
-	vatCodes    []*VatCode
-	terms       []*TermsOfPayment
-	units       []*Unit
-	codings     []*ArticleAccountCoding
-	articles    []*Article
-	customers   []*Customer
-	drafts      []*InvoiceDraft
-	invoices    []*Invoice
-	vouchers    []*Voucher
-	voucherSeq  map[string]int // fiscal year id + series → last number
-	lockedTo    time.Time
-	pdfLinks    map[string]string // link token → invoice id
+	// company data: the company of the request being served (see
+	// companyData), the default one, and every company in creation order.
+	*companyData
+	def       *companyData
+	companies []*companyData
+	loginAs   *companyData // the company the next authorizations consent for
 
 	// faults, limits and logs
 	faults     []*Fault
@@ -128,6 +119,48 @@ type Request struct {
 	Body     []byte
 	Response []byte
 	Lost     bool
+}
+
+// companyData is one Spiris company: its settings, chart and everything
+// created through the API. Every grant (access and refresh token, and the
+// authorization code it came from) belongs to one company and sees only its
+// data. The handlers reach the data through the Server's embedded pointer,
+// which serveAPI points at the token's company while it holds s.mu; outside
+// a request it points at the default company, which the Server's own
+// accessors (Customers, Invoices, ...) therefore show.
+type companyData struct {
+	company     CompanySettings
+	fiscalYears []*FiscalYear
+	accounts    map[string][]*Account // fiscal year id → accounts by number
+	vatCodes    []*VatCode
+	terms       []*TermsOfPayment
+	units       []*Unit
+	codings     []*ArticleAccountCoding
+	articles    []*Article
+	customers   []*Customer
+	drafts      []*InvoiceDraft
+	invoices    []*Invoice
+	vouchers    []*Voucher
+	voucherSeq  map[string]int // fiscal year id + series → last number
+	lockedTo    time.Time
+	pdfLinks    map[string]string // link token → invoice id
+}
+
+// inCompany runs f with the handlers' data pointed at d. Called with s.mu held.
+func (s *Server) inCompany(d *companyData, f func()) {
+	saved := s.companyData
+	s.companyData = d
+	defer func() { s.companyData = saved }()
+	f()
+}
+
+// newCompanyLocked seeds a company named name and adds it. Called with s.mu
+// held (or before serving).
+func (s *Server) newCompanyLocked(name, identifier string) *companyData {
+	d := &companyData{accounts: map[string][]*Account{}, voucherSeq: map[string]int{}, pdfLinks: map[string]string{}}
+	s.inCompany(d, func() { s.seed(name, identifier) })
+	s.companies = append(s.companies, d)
+	return d
 }
 
 // Violation is a request that breaks the published API document (or, in
@@ -181,21 +214,19 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:       opts,
-		spec:       sp,
-		redirects:  map[string]bool{},
-		codes:      map[string]*authCode{},
-		access:     map[string]*accessToken{},
-		refresh:    map[string]*refreshToken{},
-		accounts:   map[string][]*Account{},
-		voucherSeq: map[string]int{},
-		pdfLinks:   map[string]string{},
-		rate:       map[string][]time.Time{},
+		opts:      opts,
+		spec:      sp,
+		redirects: map[string]bool{},
+		codes:     map[string]*authCode{},
+		access:    map[string]*accessToken{},
+		refresh:   map[string]*refreshToken{},
+		rate:      map[string][]time.Time{},
 	}
 	for _, u := range opts.RedirectURIs {
 		s.redirects[u] = true
 	}
-	s.seed()
+	s.def = s.newCompanyLocked(opts.CompanyName, seedID("company"))
+	s.companyData, s.loginAs = s.def, s.def
 	s.registerRoutes()
 	return s, nil
 }
@@ -587,7 +618,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, body []byte) {
 	c := &reqCtx{s: s, r: r, params: positional, query: r.URL.Query(), body: body, tok: tok,
 		now: s.opts.Now(), baseURL: "http://" + r.Host}
 	s.mu.Lock()
-	status, out, herr := h(c)
+	var status int
+	var out any
+	var herr *apiError
+	s.inCompany(tok.company, func() { status, out, herr = h(c) })
 	s.mu.Unlock()
 	if herr != nil {
 		writeAPIError(w, herr)
