@@ -104,6 +104,7 @@ type Server struct {
 	logMu      sync.Mutex
 	log        []LoggedRequest
 	violations []SpecViolation
+	mockErrors []SpecViolation
 }
 
 // New builds a mock that is not yet listening. It fails when the OpenAPI
@@ -182,6 +183,11 @@ func Start(t testing.TB, opts Options) *Server {
 		}
 		for _, v := range s.SpecViolations() {
 			t.Errorf("tripletextest: request departs from the published Tripletex API: %s", v)
+		}
+	})
+	t.Cleanup(func() {
+		for _, v := range s.MockErrors() {
+			t.Errorf("tripletextest: the mock answered what the real Tripletex API does not (mock bug): %s", v)
 		}
 	})
 	return s
@@ -281,6 +287,15 @@ func (s *Server) SpecViolations() []SpecViolation {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	return append([]SpecViolation(nil), s.violations...)
+}
+
+// MockErrors returns the mock's own answers that depart from the published
+// document beyond the observed deviations (ObservedDeviations); every entry
+// is a bug in the mock. Start reports them as test errors.
+func (s *Server) MockErrors() []SpecViolation {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return append([]SpecViolation(nil), s.mockErrors...)
 }
 
 // TakeSpecViolations returns the recorded violations and forgets them, for
@@ -583,9 +598,16 @@ func (s *Server) write(w http.ResponseWriter, c *call, res *result) {
 		out = map[string]any{"value": s.applyFields(res.value, fields)}
 		s.mu.Unlock()
 	}
+	raw, _ := json.Marshal(out)
+	for _, p := range checkResponse(c.route.Operation, raw) {
+		s.logMu.Lock()
+		s.mockErrors = append(s.mockErrors, SpecViolation{Method: c.r.Method, Path: c.r.URL.Path, Query: c.r.URL.RawQuery,
+			Route: c.route.Path, Reason: "answer: " + p})
+		s.logMu.Unlock()
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(res.status)
-	_ = json.NewEncoder(w).Encode(out)
+	_, _ = w.Write(append(raw, '\n'))
 }
 
 // paging reads from (default 0) and count (default 1000).

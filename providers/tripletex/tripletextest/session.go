@@ -61,8 +61,8 @@ func whoAmI(c *call) (*result, *apiError) {
 	st := c.s.st
 	return &result{status: 200, value: map[string]any{
 		"employeeId": st.employeeID, "actualEmployeeId": st.employeeID, "employee": st.stub("employee", st.employeeID),
-		"actualEmployee": st.stub("employee", st.employeeID), "companyId": st.companyID,
-		"company": st.stub("company", st.companyID), "language": "no", "loggedInWithConnect": false, "employeeIsProxy": false,
+		"companyId": st.companyID,
+		"company":   st.stub("company", st.companyID), "language": "no", "loggedInWithConnect": false, "employeeIsProxy": false,
 	}}, nil
 }
 

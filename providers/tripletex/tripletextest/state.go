@@ -602,10 +602,12 @@ func (st *state) employeeJSON() map[string]any {
 		"employeeNumber": "1", "company": st.stub("company", st.companyID)}
 }
 
-func refs(st *state, kind string, ids []int64) []any {
+// vatStubs references VAT types; id 0 is a real type ("Ingen
+// avgiftsbehandling"), so it is a reference like any other, never null.
+func (st *state) vatStubs(ids []int64) []any {
 	out := make([]any, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, st.stub(kind, id))
+		out = append(out, st.vatStub(id))
 	}
 	return out
 }
@@ -618,7 +620,7 @@ func (st *state) accountJSON(a *Account) map[string]any {
 	return map[string]any{
 		"id": a.ID, "version": 1, "url": st.url("ledger/account", a.ID),
 		"number": a.Number, "numberPretty": strconv.Itoa(a.Number), "name": a.Name, "description": "",
-		"type": a.Type, "ledgerType": a.LedgerType, "legalVatTypes": refs(st, "ledger/vatType", a.LegalVatTypeIDs),
+		"type": a.Type, "ledgerType": a.LedgerType, "legalVatTypes": st.vatStubs(a.LegalVatTypeIDs),
 		"vatType": st.vatStub(a.VatTypeID), "vatLocked": a.VatLocked, "currency": currency,
 		"isCloseable": false, "isApplicableForSupplierInvoice": a.Type == "OPERATING_EXPENSES",
 		"requireReconciliation": a.IsBankAccount || a.LedgerType != "GENERAL", "isInactive": false,
@@ -828,4 +830,12 @@ func (st *state) postingJSON(v *Voucher, p *Posting) map[string]any {
 		"type": nil, "externalRef": "", "systemGenerated": p.SystemGenerated, "matched": false,
 		"isVatReadonly": p.SystemGenerated, "isAmountVatClosed": false,
 	}
+}
+
+func refs(st *state, kind string, ids []int64) []any {
+	out := make([]any, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, st.stub(kind, id))
+	}
+	return out
 }

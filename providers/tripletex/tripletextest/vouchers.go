@@ -222,7 +222,10 @@ func getVoucher(c *call) (*result, *apiError) {
 	return one(c.s.st.voucherJSON(v, false))
 }
 
-func voucherList(st *state, vs []*Voucher) (*result, *apiError) {
+// voucherList answers a list of vouchers; withPostingCount adds the
+// envelope's totalNumberOfPostings, which only GET /ledger/voucher's
+// VoucherSearchResponse has in the document.
+func voucherList(st *state, vs []*Voucher, withPostingCount bool) (*result, *apiError) {
 	out := make([]map[string]any, 0, len(vs))
 	n := 0
 	for _, v := range vs {
@@ -230,7 +233,9 @@ func voucherList(st *state, vs []*Voucher) (*result, *apiError) {
 		n += len(v.Postings)
 	}
 	r, _ := list(out)
-	r.listExtra = map[string]any{"totalNumberOfPostings": n}
+	if withPostingCount {
+		r.listExtra = map[string]any{"totalNumberOfPostings": n}
+	}
 	return r, nil
 }
 
@@ -264,7 +269,7 @@ func searchVouchers(c *call) (*result, *apiError) {
 		}
 		vs = append(vs, v)
 	}
-	return voucherList(st, vs)
+	return voucherList(st, vs, true)
 }
 
 // vouchersByExternalNumber is GET /ledger/voucher/>externalVoucherNumber:
@@ -279,7 +284,7 @@ func vouchersByExternalNumber(c *call) (*result, *apiError) {
 			vs = append(vs, v)
 		}
 	}
-	return voucherList(st, vs)
+	return voucherList(st, vs, false)
 }
 
 // nonPostedVouchers is GET /ledger/voucher/>nonPosted.
@@ -293,7 +298,7 @@ func nonPostedVouchers(c *call) (*result, *apiError) {
 		}
 		vs = append(vs, v)
 	}
-	return voucherList(st, vs)
+	return voucherList(st, vs, false)
 }
 
 // sendVoucherToLedger is PUT /ledger/voucher/{id}/:sendToLedger.
