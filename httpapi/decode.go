@@ -36,6 +36,26 @@ func (s *server) decodeJSON(c *gin.Context, dst any) bool {
 	return true
 }
 
+// decodeNoBody checks the body of an operation that takes none: empty or
+// the empty object {}. Anything else is answered 400 naming each field (or
+// "body"); it reports whether the handler may go on.
+func (s *server) decodeNoBody(c *gin.Context) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+	if err == nil && len(bytes.TrimSpace(body)) == 0 {
+		return true
+	}
+	if err == nil {
+		err = decodeStrict(body, &struct{}{})
+	} else {
+		err = syntaxError("could not read the request body: "+err.Error(), core.FieldError{Field: "body", Message: "must be empty"})
+	}
+	if err != nil {
+		s.writeError(c, err)
+		return false
+	}
+	return true
+}
+
 // decodeBody reads at most 1 MiB of r's body and decodes it with
 // decodeStrict. Errors: CodeInvalid with Syntax (HTTP 400).
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {

@@ -133,9 +133,16 @@ func (s *server) markPaid(c *gin.Context) {
 
 // emailInvoice answers POST /v1/invoices/{id}/email: 202 with the e-mail's
 // delivery status ({"status":"queued"} at first) once the e-mail and its
-// PDF are durably queued. 422 names customer.email when the customer has
-// no address; 501 when the gateway has no mailer.
+// PDF are durably queued. It takes no body: the e-mail goes to the
+// customer's address with the merchant's text. An empty body or {} is
+// accepted; any field is refused with 400 naming it (as is malformed JSON
+// or a body that is not an object), and nothing is sent. 422 names
+// customer.email when the customer has no address; 501 when the gateway has
+// no mailer.
 func (s *server) emailInvoice(c *gin.Context) {
+	if !s.decodeNoBody(c) {
+		return
+	}
 	st, err := s.engine.EmailInvoice(c.Request.Context(), principal(c), c.Param("id"))
 	if err != nil {
 		s.writeError(c, err)

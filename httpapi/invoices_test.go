@@ -433,12 +433,27 @@ func TestEmailInvoice(t *testing.T) {
 	inv := s.charge(s.a, "mail-1", chargeBody(cust.ID, 10000, "r1")).Invoice
 	noMail := s.charge(s.a, "mail-2", chargeBody(silent.ID, 10000, "r2")).Invoice
 
+	// The endpoint takes no body (an empty one or {}): anything else is
+	// refused naming the field, and nothing is sent.
+	email := "/v1/invoices/" + inv.ID + "/email"
 	runScenarios(t, s, []scenario{
-		{name: "queued", method: "POST", path: "/v1/invoices/" + inv.ID + "/email", key: acct,
+		{name: "a recipient is not accepted", method: "POST", path: email, key: acct, body: `{"to":"other@example.com"}`,
+			wantStatus: 400, wantBody: []string{`"field":"to"`}},
+		{name: "unknown fields are named", method: "POST", path: email, key: acct, body: `{"message":"Hej","cc":["x@example.com"]}`,
+			wantStatus: 400, wantBody: []string{`"field":"message"`, `"field":"cc"`}},
+		{name: "not an object", method: "POST", path: email, key: acct, body: `["to"]`,
+			wantStatus: 400, wantBody: []string{`"field":"body"`}},
+		{name: "malformed", method: "POST", path: email, key: acct, body: `{"to":`, wantStatus: 400},
+		{name: "nothing queued by refused requests", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
+			wantStatus: 200, notBody: []string{`"email_status"`}},
+	})
+
+	runScenarios(t, s, []scenario{
+		{name: "queued ({} is no body)", method: "POST", path: email, key: acct, body: `{}`,
 			wantStatus: 202, wantBody: []string{`"status":"queued"`}},
 		{name: "the invoice shows it queued", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
 			wantStatus: 200, wantBody: []string{`"email_status":"queued"`}},
-		{name: "a customer without e-mail", method: "POST", path: "/v1/invoices/" + noMail.ID + "/email", key: acct,
+		{name: "a customer without e-mail (no body at all)", method: "POST", path: "/v1/invoices/" + noMail.ID + "/email", key: acct,
 			wantStatus: 422, wantBody: []string{`"field":"customer.email"`, "Utan Epost AB"}},
 		{name: "unknown invoice", method: "POST", path: "/v1/invoices/inv_nosuch/email", key: acct, wantStatus: 404},
 		{name: "another merchant's invoice", method: "POST", path: "/v1/invoices/" + inv.ID + "/email",
