@@ -438,5 +438,5 @@ func (e *Engine) JournalEntries(ctx context.Context, p Principal, id string) (Vo
 	if err != nil {
 		return Voucher{}, err
 	}
-	return InvoiceJournal(inv, e.journal(s.merchant.Country))
+	return InvoiceJournal(inv, e.journal(s.merchant.Country), s.merchant.Country)
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func TestInvoiceJournalBalancesAndReversesForCredits(t *testing.T) {
 	priced := PriceLines([]LineInput{line("1", 12500, "25"), line("3", 3333, "12")}, true)
 	inv := Invoice{ID: "inv_1", Number: 1001, Kind: KindInvoice, Status: StatusPosted, InvoiceDate: "2026-11-21", Currency: "SEK",
 		NetTotal: priced.Net, VATTotal: priced.VAT, Total: priced.Total, VATBreakdown: priced.Breakdown, Rounding: 1}
-	v, err := InvoiceJournal(inv, accounts)
+	v, err := InvoiceJournal(inv, accounts, Sweden)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestInvoiceJournalBalancesAndReversesForCredits(t *testing.T) {
 	for _, b := range inv.VATBreakdown {
 		credit.VATBreakdown = append(credit.VATBreakdown, VATAmount{VATRate: b.VATRate, Net: -b.Net, VAT: -b.VAT})
 	}
-	cv, err := InvoiceJournal(credit, accounts)
+	cv, err := InvoiceJournal(credit, accounts, Sweden)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,13 +58,48 @@ func TestInvoiceJournalBalancesAndReversesForCredits(t *testing.T) {
 			t.Errorf("invoice + credit leave %d on %s", sum, acct)
 		}
 	}
-	if _, err := InvoiceJournal(inv, JournalAccounts{Receivables: "1510"}); Code(err) != CodeInvalid || !strings.Contains(err.Error(), "accounts.sales.25") {
+	if _, err := InvoiceJournal(inv, JournalAccounts{Receivables: "1510"}, Sweden); Code(err) != CodeInvalid || !strings.Contains(err.Error(), "accounts.sales.25") {
 		t.Errorf("missing sales account: %v", err)
 	}
 	draft := inv
 	draft.Status = StatusDraft
-	if _, err := InvoiceJournal(draft, accounts); Code(err) != CodeConflict {
+	if _, err := InvoiceJournal(draft, accounts, Sweden); Code(err) != CodeConflict {
 		t.Errorf("draft journal: %v", err)
+	}
+}
+
+// TestInvoiceJournalTextsFollowTheCountry: a Norwegian merchant's journal
+// entries are in Norwegian, a Swedish merchant's in Swedish.
+func TestInvoiceJournalTextsFollowTheCountry(t *testing.T) {
+	accounts := JournalAccounts{Receivables: "1500", Rounding: "7790",
+		Sales: map[string]string{"25": "3000"}, OutputVAT: map[string]string{"25": "2700"}}
+	priced := PriceLines([]LineInput{line("1", 12500, "25")}, true)
+	inv := Invoice{ID: "inv_1", Number: 7, Kind: KindInvoice, Status: StatusPosted, InvoiceDate: "2026-11-21", Currency: "NOK", CustomerName: "Kunde AS",
+		NetTotal: priced.Net, VATTotal: priced.VAT, Total: priced.Total, VATBreakdown: priced.Breakdown, Rounding: 1}
+	credit := inv
+	credit.Kind = KindCredit
+	tests := []struct {
+		country Country
+		inv     Invoice
+		want    []string // voucher text, then the postings' texts in order
+	}{
+		{Norway, inv, []string{"Faktura 7 Kunde AS", "Kundefordring", "Salg 25 %", "Utgående mva 25 %", "Øreavrunding"}},
+		{Norway, credit, []string{"Kreditnota 7 Kunde AS"}},
+		{Sweden, inv, []string{"Faktura 7 Kunde AS", "Kundfordran", "Försäljning 25 %", "Utgående moms 25 %", "Öresavrundning"}},
+		{Sweden, credit, []string{"Kreditfaktura 7 Kunde AS"}},
+	}
+	for _, tt := range tests {
+		v, err := InvoiceJournal(tt.inv, accounts, tt.country)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{v.Description}
+		for _, p := range v.Postings {
+			got = append(got, p.Description)
+		}
+		if !slices.Equal(got[:len(tt.want)], tt.want) {
+			t.Errorf("%s %s: %q, want %q", tt.country, tt.inv.Kind, got, tt.want)
+		}
 	}
 }
 

@@ -14,20 +14,25 @@ type JournalAccounts struct {
 // credited to its sales account and its VAT to its output VAT account, the
 // öre rounding to the rounding account. A credit invoice's negative amounts
 // reverse the entry. Errors: CodeConflict for a draft; CodeInvalid naming
-// the VAT rate or account with no account in the chart.
-func InvoiceJournal(inv Invoice, a JournalAccounts) (Voucher, error) {
+// the VAT rate or account with no account in the chart. The texts are in the
+// language of the merchant's country (Swedish, Norwegian).
+func InvoiceJournal(inv Invoice, a JournalAccounts, country Country) (Voucher, error) {
+	t, ok := journalTexts[country]
+	if !ok {
+		t = journalTexts[Sweden]
+	}
 	if inv.Status == StatusDraft {
 		return Voucher{}, Errorf(CodeConflict, "a draft has no journal entries; post it first")
 	}
 	v := Voucher{
 		ExternalRef: "invoice:" + inv.ID, Date: inv.InvoiceDate, Currency: inv.Currency,
-		Description: journalText(inv),
+		Description: t.text(inv),
 	}
 	var errs fieldErrors
 	if a.Receivables == "" {
 		errs.add("accounts.receivables", "no receivables account in the chart")
 	}
-	v.Postings = append(v.Postings, Posting{Account: a.Receivables, Amount: inv.AmountDue(), CustomerID: inv.CustomerID, Description: "Kundfordran"})
+	v.Postings = append(v.Postings, Posting{Account: a.Receivables, Amount: inv.AmountDue(), CustomerID: inv.CustomerID, Description: t.receivables})
 	for _, b := range inv.VATBreakdown {
 		rate := b.VATRate.String()
 		sales, vat := a.Sales[rate], a.OutputVAT[rate]
@@ -35,20 +40,20 @@ func InvoiceJournal(inv Invoice, a JournalAccounts) (Voucher, error) {
 			errs.add("accounts.sales."+rate, "no sales account for %s%% VAT", rate)
 		}
 		if b.Net != 0 {
-			v.Postings = append(v.Postings, Posting{Account: sales, Amount: -b.Net, VATCode: rate, Description: "Försäljning " + rate + " %"})
+			v.Postings = append(v.Postings, Posting{Account: sales, Amount: -b.Net, VATCode: rate, Description: t.sales + " " + rate + " %"})
 		}
 		if b.VAT != 0 {
 			if vat == "" {
 				errs.add("accounts.output_vat."+rate, "no output VAT account for %s%% VAT", rate)
 			}
-			v.Postings = append(v.Postings, Posting{Account: vat, Amount: -b.VAT, Description: "Utgående moms " + rate + " %"})
+			v.Postings = append(v.Postings, Posting{Account: vat, Amount: -b.VAT, Description: t.outputVAT + " " + rate + " %"})
 		}
 	}
 	if inv.Rounding != 0 {
 		if a.Rounding == "" {
 			errs.add("accounts.rounding", "no öre rounding account in the chart")
 		}
-		v.Postings = append(v.Postings, Posting{Account: a.Rounding, Amount: -inv.Rounding, Description: "Öresavrundning"})
+		v.Postings = append(v.Postings, Posting{Account: a.Rounding, Amount: -inv.Rounding, Description: t.rounding})
 	}
 	if err := Invalid("incomplete chart of accounts", errs...); err != nil {
 		return Voucher{}, err
@@ -56,9 +61,20 @@ func InvoiceJournal(inv Invoice, a JournalAccounts) (Voucher, error) {
 	return v, v.Validate()
 }
 
-func journalText(inv Invoice) string {
+// journalLabels are the texts of an invoice's journal entry in one language.
+type journalLabels struct {
+	invoice, credit, receivables, sales, outputVAT, rounding string
+}
+
+var journalTexts = map[Country]journalLabels{
+	Sweden: {"Faktura", "Kreditfaktura", "Kundfordran", "Försäljning", "Utgående moms", "Öresavrundning"},
+	Norway: {"Faktura", "Kreditnota", "Kundefordring", "Salg", "Utgående mva", "Øreavrunding"},
+}
+
+func (t journalLabels) text(inv Invoice) string {
+	kind := t.invoice
 	if inv.Kind == KindCredit {
-		return "Kreditfaktura " + itoa(int(inv.Number)) + " " + inv.CustomerName
+		kind = t.credit
 	}
-	return "Faktura " + itoa(int(inv.Number)) + " " + inv.CustomerName
+	return kind + " " + itoa(int(inv.Number)) + " " + inv.CustomerName
 }
