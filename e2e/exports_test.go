@@ -242,7 +242,7 @@ func TestExportRunSurvivesGatewayKill(t *testing.T) {
 		if n := perRef[r.ExternalRef]; n != 1 {
 			t.Errorf("%s (%s) is booked %d times at the provider", k, r.ExternalRef, n)
 		}
-		if n := perDescription["Sales "+k]; n != 1 {
+		if n := perDescription["Försäljning "+k]; n != 1 {
 			t.Errorf("%s: %d vouchers describe it, want 1", k, n)
 		}
 		if want := fmt.Sprint(number[r.ExternalRef]); r.ProviderRef != want {

@@ -91,7 +91,7 @@ func BuildVoucher(country core.Country, day core.Date, location string, currency
 	if err := validateReceipts(country, day, location, currency, receipts, opts); err != nil {
 		return core.Voucher{}, err
 	}
-	b := newBuilder(m)
+	b := newBuilder(m, country)
 	for _, r := range receipts {
 		if opts.ExcludeInvoiceSales && paidByInvoice(r) {
 			continue
@@ -115,7 +115,7 @@ func BuildVoucher(country core.Country, day core.Date, location string, currency
 	v := core.Voucher{
 		ExternalRef: ExternalRef(location, day),
 		Date:        day,
-		Description: fmt.Sprintf("Sales %s %s", location, day),
+		Description: fmt.Sprintf("%s %s %s", b.text.voucher, location, day),
 		Currency:    currency,
 		Postings:    postings,
 	}
@@ -248,6 +248,7 @@ type builder struct {
 	vatAccounts map[string]string // canonical rate → output VAT account
 	rows        map[target]int64
 	labels      map[target]map[string]bool
+	text        voucherTexts
 	gross       map[string]map[string]int64 // canonical rate → sales account → gross
 	rates       map[string]decimal.Decimal
 	tips        int64
@@ -255,9 +256,24 @@ type builder struct {
 	missing     map[string]string // mapping field → message
 }
 
-func newBuilder(m Mapping) *builder {
+// voucherTexts are a day's voucher texts in one language.
+type voucherTexts struct {
+	voucher, payment, sales, eatIn, takeaway, outputVAT, tips, rounding string
+}
+
+// voucherTextsByCountry: the texts follow the merchant's country.
+var voucherTextsByCountry = map[core.Country]voucherTexts{
+	core.Sweden: {"Försäljning", "betalning", "försäljning", "äta här", "avhämtning", "utgående moms", "dricks", "öresavrundning"},
+	core.Norway: {"Salg", "betaling", "salg", "spise her", "takeaway", "utgående mva", "tips", "øreavrunding"},
+}
+
+func newBuilder(m Mapping, country core.Country) *builder {
+	text, ok := voucherTextsByCountry[country]
+	if !ok {
+		text = voucherTextsByCountry[core.Sweden]
+	}
 	return &builder{
-		m: m, vatRates: byRate(m.VATRates), vatAccounts: byRate(m.VATAccounts),
+		m: m, text: text, vatRates: byRate(m.VATRates), vatAccounts: byRate(m.VATAccounts),
 		rows: map[target]int64{}, labels: map[target]map[string]bool{},
 		gross: map[string]map[string]int64{}, rates: map[string]decimal.Decimal{},
 		missing: map[string]string{},
@@ -291,7 +307,7 @@ func (b *builder) payment(p core.SalesPayment) {
 	default:
 		acc = b.m.FallbackPaymentAccount
 	}
-	b.post(target{account: acc}, p.Amount, "payment "+p.Method)
+	b.post(target{account: acc}, p.Amount, b.text.payment+" "+p.Method)
 }
 
 func (b *builder) line(l core.SalesLine) {
@@ -312,13 +328,13 @@ func (b *builder) line(l core.SalesLine) {
 		b.gross[rate] = map[string]int64{}
 	}
 	b.gross[rate][acc] += l.Amount
-	label := "sales " + rate + "%"
+	label := b.text.sales + " " + rate + "%"
 	if l.ProductGroup != "" && (g.EatIn != "" || g.Takeaway != "") {
-		side := "eat-in"
+		side := b.text.eatIn
 		if l.Takeaway {
-			side = "takeaway"
+			side = b.text.takeaway
 		}
-		label = "sales " + l.ProductGroup + " " + side + " " + rate + "%"
+		label = b.text.sales + " " + l.ProductGroup + " " + side + " " + rate + "%"
 	}
 	if b.labels[target{acc, rate}] == nil {
 		b.labels[target{acc, rate}] = map[string]bool{}
@@ -347,7 +363,7 @@ func (b *builder) postings() ([]core.Posting, error) {
 			if vatAcc == "" {
 				b.need("vat_accounts."+rate, "is required: the day has output VAT at "+rate+"%")
 			} else {
-				b.post(target{account: vatAcc}, -vat, "output VAT "+rate+"%")
+				b.post(target{account: vatAcc}, -vat, b.text.outputVAT+" "+rate+"%")
 			}
 		}
 		shares := splitVAT(vat, grossAt, r, base)
@@ -359,14 +375,14 @@ func (b *builder) postings() ([]core.Posting, error) {
 		if acc := b.m.Events[EventTips]; acc == "" {
 			b.need("events."+EventTips, "is required: the day has tips")
 		} else {
-			b.post(target{account: acc}, -b.tips, "tips")
+			b.post(target{account: acc}, -b.tips, b.text.tips)
 		}
 	}
 	if b.rounding != 0 {
 		if acc := b.m.Events[EventRounding]; acc == "" {
 			b.need("events."+EventRounding, "is required: the day has cash rounding")
 		} else {
-			b.post(target{account: acc}, -b.rounding, "rounding")
+			b.post(target{account: acc}, -b.rounding, b.text.rounding)
 		}
 	}
 	if len(b.missing) > 0 {

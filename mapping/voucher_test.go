@@ -366,15 +366,47 @@ func TestBuildVoucherDescriptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"1580": "payment card", "1689": "payment klarna", "2611": "output VAT 25%",
-		"3001": "sales 25%", "3010": "sales food eat-in 12%", "3011": "sales food takeaway 6%",
+		"1580": "betalning card", "1689": "betalning klarna", "2611": "utgående moms 25%",
+		"3001": "försäljning 25%", "3010": "försäljning food äta här 12%", "3011": "försäljning food avhämtning 6%",
 	}
 	for _, p := range v.Postings {
 		if w, ok := want[p.Account]; ok && p.Description != w {
 			t.Errorf("%s: description %q, want %q", p.Account, p.Description, w)
 		}
 	}
-	if v.Description != "Sales loc_1 2026-04-01" {
+	if v.Description != "Försäljning loc_1 2026-04-01" {
+		t.Errorf("description %q", v.Description)
+	}
+}
+
+// TestBuildVoucherDescriptionsNorwegian: a Norwegian merchant's voucher
+// texts are Norwegian.
+func TestBuildVoucherDescriptionsNorwegian(t *testing.T) {
+	receipts := []core.SalesReceipt{
+		nok(receipt("r1", line("burger", "25", false, 12500), pay("vipps", 12500))),
+		nok(receipt("r2", line("burger", "15", true, 11500), pay("card", 11600), tips(100))),
+	}
+	v, err := BuildVoucher(core.Norway, day, "loc_1", "NOK", receipts, noMapping(), BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range v.Postings {
+		got = append(got, p.Description)
+	}
+	all := strings.Join(got, " | ")
+	for _, w := range []string{"betaling card", "betaling vipps", "utgående mva 25%", "utgående mva 15%",
+		"salg 25%", "salg 15%", "tips"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("postings %q lack %q", got, w)
+		}
+	}
+	for _, w := range []string{"payment", "sales", "output VAT"} {
+		if strings.Contains(all, w) {
+			t.Errorf("postings %q are in English (%q)", got, w)
+		}
+	}
+	if v.Description != "Salg loc_1 2026-04-01" {
 		t.Errorf("description %q", v.Description)
 	}
 }
