@@ -98,9 +98,31 @@ spiris:
 
 	// The register finds the Spiris customer and charges it by invoice.
 	customer := findCustomer(t, g, cashier, "5560160680")
-	var res chargeResult
-	g.must("POST", "/v1/charges", cashier, charge(customer, 1), "k-1", 201).decode(t, &res)
-	g.must("POST", "/v1/refunds", cashier, map[string]any{"invoice_id": res.Invoice.ID}, "r-1", 201)
+	// Shelf prices Spiris prices otherwise than the register (it derives
+	// net row prices and rounds the total to whole kronor): the register
+	// would say 106,64, Spiris invoices 106,65 + 0,35 rounding. The pro
+	// forma invoice the register prints carries Spiris's amounts.
+	body := charge(customer, 1)
+	body["lines"].([]map[string]any)[0]["unit_price"] = 3333
+	body["lines"].([]map[string]any)[1]["unit_price"] = 1999
+	var res struct {
+		chargeResult
+		Invoice struct {
+			invoice
+			VATTotal int64 `json:"vat_total"`
+			Rounding int64 `json:"rounding"`
+		} `json:"invoice"`
+		Receipt struct{ Title, Text string } `json:"receipt"`
+	}
+	g.must("POST", "/v1/charges", cashier, body, "k-1", 201).decode(t, &res)
+	res.chargeResult.Invoice = res.Invoice.invoice
+	if res.Invoice.Total+res.Invoice.Rounding != 10700 || res.Receipt.Title != "PROFORMAFAKTURA" ||
+		!strings.Contains(res.Receipt.Text, "Totalt SEK                          107,00") ||
+		!strings.Contains(res.Receipt.Text, "Varav moms 12 %                      11,43") ||
+		!strings.Contains(res.Receipt.Text, "Fakturan skickas") {
+		t.Errorf("invoice total %d + rounding %d; pro forma:\n%s\n%s", res.Invoice.Total, res.Invoice.Rounding, res.Receipt.Title, res.Receipt.Text)
+	}
+	g.must("POST", "/v1/refunds", cashier, map[string]any{"invoice_id": res.chargeResult.Invoice.ID}, "r-1", 201)
 
 	// Three days of sales, closed; the export engine books one voucher each.
 	sellAndClose := func(back int) {
