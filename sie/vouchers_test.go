@@ -91,7 +91,7 @@ func TestFromVouchersRoundTrip(t *testing.T) {
 			t.Errorf("voucher %d: %d rows, want %d", i, len(got.Transactions), len(v.Postings))
 		}
 	}
-	if got := back.Vouchers[0].Text; got != "Sales loc_1 2026-04-01 (ledgerbridge:loc_1:2026-04-01)" {
+	if got := back.Vouchers[0].Text; got != "Försäljning loc_1 2026-04-01 (ledgerbridge:loc_1:2026-04-01)" {
 		t.Errorf("voucher text %q", got)
 	}
 	if got := back.Vouchers[2].Text; got != "manual-1" {
