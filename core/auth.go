@@ -31,11 +31,15 @@ type Action string
 
 // Actions, one per kind of operation in the HTTP contract.
 const (
-	ActionListProviders      Action = "providers.list"
-	ActionSearchCustomers    Action = "customers.search"
-	ActionCreateCustomer     Action = "customers.create"
-	ActionReadCustomer       Action = "customers.read"
-	ActionUpdateCustomer     Action = "customers.update"
+	ActionListProviders   Action = "providers.list"
+	ActionSearchCustomers Action = "customers.search"
+	ActionCreateCustomer  Action = "customers.create"
+	ActionReadCustomer    Action = "customers.read"
+	ActionUpdateCustomer  Action = "customers.update"
+	// ActionSetCustomerBilling sets who pays for a customer and when:
+	// parent company and collective invoicing, BackOffice's decisions,
+	// not the register's (seed 000).
+	ActionSetCustomerBilling Action = "customers.billing"
 	ActionCharge             Action = "charges.create"
 	ActionReadInvoices       Action = "invoices.read"
 	ActionManageAPIKeys      Action = "api_keys.manage" // create, list, revoke
@@ -56,8 +60,9 @@ var permissions = map[Action][]Role{
 	ActionListProviders:      {RoleAdmin},
 	ActionSearchCustomers:    {RoleAdmin, RoleAccountant, RoleCashier},
 	ActionCreateCustomer:     {RoleAdmin, RoleAccountant, RoleCashier},
-	ActionReadCustomer:       {RoleAdmin, RoleAccountant},
-	ActionUpdateCustomer:     {RoleAdmin, RoleAccountant},
+	ActionReadCustomer:       {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionUpdateCustomer:     {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionSetCustomerBilling: {RoleAdmin, RoleAccountant},
 	ActionCharge:             {RoleAdmin, RoleCashier},
 	ActionReadInvoices:       {RoleAdmin, RoleAccountant},
 	ActionManageAPIKeys:      {RoleAdmin},

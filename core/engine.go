@@ -439,6 +439,16 @@ func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (C
 	if err != nil {
 		return Customer{}, err
 	}
+	var billing []string
+	if c.ParentCustomerID != "" {
+		billing = append(billing, FieldParentCustomerID)
+	}
+	if c.CollectiveInvoicing != (CollectiveInvoicing{}) {
+		billing = append(billing, FieldCollectiveInvoicing)
+	}
+	if err := authorizeBilling(p, billing); err != nil {
+		return Customer{}, err
+	}
 	if s.desc.Capabilities.OwnsCustomers {
 		return Customer{}, Errorf(CodeConflict, "customers are managed in %s; create the customer there", s.desc.DisplayName)
 	}
@@ -482,12 +492,36 @@ func validCustomer(country Country, c Customer, only []string) (Customer, error)
 	return c, nil
 }
 
+// authorizeBilling refuses, with CodeForbidden naming each field, a caller
+// whose role may not set the billing fields (parent company, collective
+// invoicing) it tried to set.
+func authorizeBilling(p Principal, fields []string) error {
+	if p.Role.Allows(ActionSetCustomerBilling) {
+		return nil
+	}
+	var errs []FieldError
+	for _, f := range fields {
+		if f == FieldParentCustomerID || f == FieldCollectiveInvoicing {
+			errs = append(errs, FieldError{Field: f, Message: "is set in BackOffice by an admin or accountant"})
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &Error{Code: CodeForbidden, Message: "role " + string(p.Role) + " may not set a customer's parent company or collective invoicing", Fields: errs}
+}
+
 // UpdateCustomer patches a customer. When the provider owns customers only
-// its adjustable fields may change. Errors: CodeForbidden, CodeNotFound,
-// CodeInvalid, CodeConflict naming the fields that may not change.
+// its adjustable fields may change; a cashier may not change the billing
+// fields (parent company, collective invoicing). Errors: CodeForbidden
+// (naming the billing fields), CodeNotFound, CodeInvalid, CodeConflict
+// naming the fields that may not change.
 func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, patch CustomerPatch) (Customer, error) {
 	s, err := e.invoicing(ctx, p, ActionUpdateCustomer)
 	if err != nil {
+		return Customer{}, err
+	}
+	if err := authorizeBilling(p, patch.Fields()); err != nil {
 		return Customer{}, err
 	}
 	if s.desc.Capabilities.OwnsCustomers {

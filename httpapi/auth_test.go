@@ -56,9 +56,16 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/providers", "", 200, roles(admin)},
 		{"GET", "/v1/customers?q=matrix", "", 200, roles(admin, accountant, cashier)},
 		{"POST", "/v1/customers", `{"name":"New AB"}`, 201, roles(admin, accountant, cashier)},
-		{"GET", "/v1/customers/" + cust.ID, "", 200, roles(admin, accountant)},
-		{"PATCH", "/v1/customers/" + cust.ID, `{"phone":"08-123 45 67"}`, 200, roles(admin, accountant)},
-		{"POST", "/v1/charges", chargeBody(cust.ID, 5000, "r-matrix"), 201, roles(admin, cashier)},
+		// The register edits customers; parent company and collective
+		// invoicing are BackOffice's (issue 10 item 4).
+		{"POST", "/v1/customers", `{"name":"Sub AB","parent_customer_id":"` + cust.ID + `"}`, 201, roles(admin, accountant)},
+		{"POST", "/v1/customers", `{"name":"Monthly AB","collective_invoicing":{"enabled":true,"day_of_month":5}}`, 201, roles(admin, accountant)},
+		{"GET", "/v1/customers/" + cust.ID, "", 200, roles(admin, accountant, cashier)},
+		{"PATCH", "/v1/customers/" + cust.ID, `{"phone":"08-123 45 67"}`, 200, roles(admin, accountant, cashier)},
+		{"PATCH", "/v1/customers/" + cust.ID, `{"collective_invoicing":{"enabled":false}}`, 200, roles(admin, accountant)},
+		{"PATCH", "/v1/customers/" + cust.ID, `{"parent_customer_id":""}`, 200, roles(admin, accountant)},
+		// {role}: one receipt per role, since a receipt is charged once.
+		{"POST", "/v1/charges", chargeBody(cust.ID, 5000, "r-matrix-{role}"), 201, roles(admin, cashier)},
 		{"GET", "/v1/invoices", "", 200, roles(admin, accountant)},
 		{"GET", "/v1/invoices/" + inv.ID, "", 200, roles(admin, accountant)},
 		{"POST", "/v1/invoices", draftBody(cust.ID, 5000), 201, roles(admin, accountant)},
@@ -133,7 +140,7 @@ func TestRoleMatrix(t *testing.T) {
 			}
 			sc := scenario{
 				name: e.method + " " + e.path + " as " + role, method: e.method, path: e.path,
-				key: keys[role], body: e.body, wantStatus: want, wantBody: wantBody,
+				key: keys[role], body: strings.ReplaceAll(e.body, "{role}", role), wantStatus: want, wantBody: wantBody,
 				// A distinct key per call: each allowed charge is a new sale.
 				headers: map[string]string{"Idempotency-Key": "matrix-" + role},
 			}

@@ -13,7 +13,7 @@ func TestCustomers(t *testing.T) {
 	admin, accountant, cashier := s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant), s.a.key(core.RoleCashier)
 
 	r := s.run(t, scenario{
-		name: "create with every field", method: "POST", path: "/v1/customers", key: cashier,
+		name: "create with every field", method: "POST", path: "/v1/customers", key: accountant,
 		body: `{"name":"Konditori Gamma AB","organization_number":"556016-0680","email":"ekonomi@gamma.se","phone":"08-1",
 			"billing_address":{"line1":"Storgatan 1","postal_code":"111 22","city":"Stockholm","country":"SE"},
 			"due_days":20,"purchase_instruction":"Ange PO","collective_invoicing":{"enabled":true,"day_of_month":25,"threshold":0}}`,
@@ -110,4 +110,47 @@ func TestCustomerPaging(t *testing.T) {
 	if len(seen) != 5 {
 		t.Errorf("paged through %d customers, want 5", len(seen))
 	}
+}
+
+// TestRegisterEditsCustomers: the register (cashier) reads and edits
+// customers, but parent company and collective invoicing are set in
+// BackOffice only: a cashier's POST or PATCH touching them is 403 naming
+// each such field, and nothing changes (seeds 000 and 001, issue 10 item 4).
+func TestRegisterEditsCustomers(t *testing.T) {
+	s := newStack(t)
+	cashier, accountant := s.a.key(core.RoleCashier), s.a.key(core.RoleAccountant)
+	parent := s.createCustomer(s.a, `{"name":"Koncern AB"}`)
+	c := s.createCustomer(s.a, `{"name":"Filial AB","phone":"08-1"}`)
+	path := "/v1/customers/" + c.ID
+	runScenarios(t, s, []scenario{
+		{name: "cashier reads", method: "GET", path: path, key: cashier,
+			wantStatus: 200, wantBody: []string{`"name":"Filial AB"`}},
+		{name: "cashier patches the billing address", method: "PATCH", path: path, key: cashier,
+			body:       `{"phone":"08-2","billing_address":{"line1":"Torget 1","postal_code":"111 22","city":"Stockholm","country":"SE"}}`,
+			wantStatus: 200, wantBody: []string{`"phone":"08-2"`, `"city":"Stockholm"`}},
+		{name: "cashier patches the parent company", method: "PATCH", path: path, key: cashier,
+			body: `{"phone":"08-3","parent_customer_id":"` + parent.ID + `"}`, wantStatus: 403,
+			wantBody: []string{`"code":"forbidden"`, `"field":"parent_customer_id"`}, notBody: []string{`"field":"phone"`}},
+		{name: "cashier patches collective invoicing", method: "PATCH", path: path, key: cashier,
+			body: `{"collective_invoicing":{"enabled":true,"day_of_month":5,"threshold":0}}`, wantStatus: 403,
+			wantBody: []string{`"code":"forbidden"`, `"field":"collective_invoicing"`}},
+		{name: "cashier patches both", method: "PATCH", path: path, key: cashier,
+			body: `{"parent_customer_id":"","collective_invoicing":{"enabled":false}}`, wantStatus: 403,
+			wantBody: []string{`"field":"parent_customer_id"`, `"field":"collective_invoicing"`}},
+		{name: "nothing changed", method: "GET", path: path, key: cashier, wantStatus: 200,
+			wantBody: []string{`"phone":"08-2"`, `"parent_customer_id":""`, `"collective_invoicing":{"enabled":false,"day_of_month":0,"threshold":0}`}},
+		{name: "cashier creates with a parent company", method: "POST", path: "/v1/customers", key: cashier,
+			body: `{"name":"Dotter AB","parent_customer_id":"` + parent.ID + `"}`, wantStatus: 403,
+			wantBody: []string{`"field":"parent_customer_id"`}},
+		{name: "cashier creates with collective invoicing", method: "POST", path: "/v1/customers", key: cashier,
+			body: `{"name":"Dotter AB","collective_invoicing":{"enabled":true,"threshold":100000}}`, wantStatus: 403,
+			wantBody: []string{`"field":"collective_invoicing"`}},
+		{name: "nothing was created", method: "GET", path: "/v1/customers?q=Dotter", key: cashier,
+			wantStatus: 200, wantBody: []string{`{"data":[]}`}},
+		{name: "cashier creates without them", method: "POST", path: "/v1/customers", key: cashier,
+			body: `{"name":"Dotter AB","collective_invoicing":{"enabled":false}}`, wantStatus: 201},
+		{name: "accountant sets the parent company", method: "PATCH", path: path, key: accountant,
+			body: `{"parent_customer_id":"` + parent.ID + `"}`, wantStatus: 200,
+			wantBody: []string{`"parent_customer_id":"` + parent.ID + `"`}},
+	})
 }
