@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"reflect"
@@ -643,10 +645,25 @@ func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string,
 	if err := req.Validate(s.merchant.Country); err != nil {
 		return ChargeResult{}, false, err
 	}
-	replayed, err = e.Idempotent(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, req, &res,
+	// One receipt, one charge: the receipt is claimed at its location in
+	// the same write as the key, so another key is refused even when both
+	// arrive at once, and a refused charge frees the receipt with its key.
+	claim, err := json.Marshal([]string{req.LocationID, req.ReceiptID})
+	if err != nil {
+		return ChargeResult{}, false, Errorf(CodeInternal, "encode receipt claim: %v", err)
+	}
+	replayed, err = e.idempotent(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, string(claim), req, &res,
 		func(ref string) (any, error) { return e.chargeOnce(ctx, s, ref, req) })
+	if err != nil && errors.Is(err, errClaimed) {
+		return ChargeResult{}, false, &Error{Code: CodeConflict,
+			Message: "receipt " + req.ReceiptID + " was already charged at location " + req.LocationID + " under another Idempotency-Key",
+			Fields:  []FieldError{{Field: "receipt_id", Message: "already charged at this location"}}}
+	}
 	return res, replayed, err
 }
+
+// errClaimed marks the store's refusal of a claim another key took.
+var errClaimed = errors.New("claimed by another key")
 
 // Idempotent runs an operation that creates something at most once per
 // (merchant, scope, key): the one mechanism behind every Idempotency-Key
@@ -661,6 +678,13 @@ func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string,
 // conflict: nothing was created) frees the key for a corrected request; a
 // refused re-run keeps it, because its first attempt may have created.
 func (e *Engine) Idempotent(ctx context.Context, merchantID, scope, prefix, key string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
+	return e.idempotent(ctx, merchantID, scope, prefix, key, "", req, out, run)
+}
+
+// idempotent is Idempotent with a claim (IdempotencyRecord.Claim): a new key
+// whose claim another key took returns an error wrapping errClaimed, and
+// nothing runs.
+func (e *Engine) idempotent(ctx context.Context, merchantID, scope, prefix, key, claim string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
 	if err := validateIdempotencyKey(key); err != nil {
 		return false, err
 	}
@@ -672,9 +696,12 @@ func (e *Engine) Idempotent(ctx context.Context, merchantID, scope, prefix, key 
 	defer unlock()
 	rec, created, err := e.store.BeginIdempotent(ctx, IdempotencyRecord{
 		MerchantID: merchantID, Scope: scope, Key: key, RequestHash: hash,
-		ResourceID: NewID(prefix), Status: IdempotencyPending, CreatedAt: e.now().UTC(),
+		ResourceID: NewID(prefix), Status: IdempotencyPending, CreatedAt: e.now().UTC(), Claim: claim,
 	})
 	if err != nil {
+		if claim != "" && Code(err) == CodeConflict {
+			return false, fmt.Errorf("%w: %w", errClaimed, err)
+		}
 		return false, err
 	}
 	if !created {

@@ -38,13 +38,15 @@ type Store interface {
 	// BeginIdempotent inserts rec as pending unless a record with the same
 	// merchant, scope and key exists, in which case it returns that record
 	// and created=false. It is atomic: of two concurrent calls exactly one
-	// creates.
+	// creates. A new record takes rec.Claim in the same step; a claim
+	// another key took is CodeConflict.
 	BeginIdempotent(ctx context.Context, rec IdempotencyRecord) (stored IdempotencyRecord, created bool, err error)
 	// CompleteIdempotent marks the record completed with the response that
 	// every later request with the same key receives.
 	CompleteIdempotent(ctx context.Context, merchantID, scope, key string, response []byte) error
 	// AbandonIdempotent deletes a pending record whose operation failed
-	// without effect, so the key can be used again.
+	// without effect, and its claim, so the key and the claim can be used
+	// again.
 	AbandonIdempotent(ctx context.Context, merchantID, scope, key string) error
 
 	// GetInvoiceSettings returns the merchant's saved invoice settings;
@@ -77,4 +79,10 @@ type IdempotencyRecord struct {
 	Status      string    `db:"status"`
 	Response    []byte    `db:"response"`
 	CreatedAt   time.Time `db:"created_at"`
+	// Claim, when not empty, is something only one key of the merchant and
+	// scope may ever begin with (a charge's location and receipt): it is
+	// taken in the same write as the record, and a record with another key
+	// claiming it is refused with CodeConflict, storing nothing. Abandoning
+	// the record frees it; its expiry does not.
+	Claim string `db:"-"`
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -119,7 +120,8 @@ func TestChargeIdempotency(t *testing.T) {
 		{name: "same key, other merchant, is its own charge", method: "POST", path: "/v1/charges",
 			key: s.b.key(core.RoleCashier), body: chargeBody(s.createCustomer(s.b, `{"name":"B-kund"}`).ID, 100, "b1"),
 			headers: key, wantStatus: 201, wantBody: []string{`"number":1001`}},
-		{name: "a new key is a new invoice", method: "POST", path: "/v1/charges", key: cashier, body: body,
+		{name: "a new key with a new receipt is a new invoice", method: "POST", path: "/v1/charges", key: cashier,
+			body:    strings.Replace(body, `"r-42"`, `"r-43"`, 1),
 			headers: map[string]string{"Idempotency-Key": "receipt-43"}, wantStatus: 201, wantBody: []string{`"number":1002`}},
 	})
 
@@ -167,5 +169,72 @@ func TestChargeConcurrentReplays(t *testing.T) {
 	}
 	if replayed != n-1 {
 		t.Errorf("%d replays, want %d", replayed, n-1)
+	}
+}
+
+// TestChargeReceiptOnce: a receipt is charged once per location. Another
+// Idempotency-Key with a receipt already charged there is 409 naming
+// receipt_id, also when both arrive at once; the first key still replays;
+// a refused charge frees its receipt (seed 000, issue 10 item 5).
+func TestChargeReceiptOnce(t *testing.T) {
+	s := newStack(t)
+	cust := s.createCustomer(s.a, `{"name":"Kvitto AB"}`)
+	closed := s.createCustomer(s.a, `{"name":"Stängd AB","active":false}`)
+	cashier := s.a.key(core.RoleCashier)
+	idem := func(k string) map[string]string { return map[string]string{"Idempotency-Key": k} }
+	atLocation := func(body, loc string) string {
+		return strings.Replace(body, `"location_id":"loc-1"`, `"location_id":"`+loc+`"`, 1)
+	}
+	r1 := chargeBody(cust.ID, 1000, "r-1")
+	runScenarios(t, s, []scenario{
+		{name: "first charge of r-1", method: "POST", path: "/v1/charges", key: cashier, body: r1, headers: idem("k-1"),
+			wantStatus: 201, wantBody: []string{`"number":1001`}},
+		{name: "r-1 again under another key", method: "POST", path: "/v1/charges", key: cashier, body: r1, headers: idem("k-2"),
+			wantStatus: 409, wantBody: []string{`"code":"conflict"`, `"field":"receipt_id"`}},
+		{name: "r-1 with other lines under another key", method: "POST", path: "/v1/charges", key: s.a.key(core.RoleAdmin),
+			body: chargeBody(cust.ID, 2000, "r-1"), headers: idem("k-3"), wantStatus: 409, wantBody: []string{`"field":"receipt_id"`}},
+		{name: "the first key still replays", method: "POST", path: "/v1/charges", key: cashier, body: r1, headers: idem("k-1"),
+			wantStatus: 201, wantBody: []string{`"number":1001`}, wantHeaders: map[string]string{"Idempotent-Replayed": "true"}},
+		{name: "r-1 at another location", method: "POST", path: "/v1/charges", key: cashier, body: atLocation(r1, "loc-2"),
+			headers: idem("k-4"), wantStatus: 201, wantBody: []string{`"number":1002`}},
+		{name: "r-1 of another merchant", method: "POST", path: "/v1/charges", key: s.b.key(core.RoleCashier),
+			body: chargeBody(s.createCustomer(s.b, `{"name":"B AB"}`).ID, 1000, "r-1"), headers: idem("k-2"), wantStatus: 201},
+		{name: "a refused charge of r-2", method: "POST", path: "/v1/charges", key: cashier,
+			body: chargeBody(closed.ID, 1000, "r-2"), headers: idem("k-5"), wantStatus: 422, wantBody: []string{`"field":"customer_id"`}},
+		{name: "r-2 corrected under another key", method: "POST", path: "/v1/charges", key: cashier,
+			body: chargeBody(cust.ID, 1000, "r-2"), headers: idem("k-6"), wantStatus: 201, wantBody: []string{`"number":1003`}},
+	})
+
+	// Two keys, one receipt, at the same time: one invoice, one 409.
+	const n = 8
+	results := make([]response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = s.do("POST", "/v1/charges", cashier, chargeBody(cust.ID, 1000, "r-race"), idem(fmt.Sprintf("race-%d", i)))
+		}()
+	}
+	wg.Wait()
+	created, conflicts := 0, 0
+	for _, r := range results {
+		switch {
+		case r.status == http.StatusCreated:
+			created++
+		case r.status == http.StatusConflict && strings.Contains(r.body, `"field":"receipt_id"`):
+			conflicts++
+		default:
+			t.Errorf("racing charge: %d %s", r.status, r.body)
+		}
+	}
+	if created != 1 || conflicts != n-1 {
+		t.Errorf("racing charges: %d created, %d conflicts", created, conflicts)
+	}
+	list := s.run(t, scenario{name: "invoices", method: "GET", path: "/v1/invoices?customer_id=" + cust.ID, key: s.a.key(core.RoleAdmin), wantStatus: 200})
+	var page listBody[core.Invoice]
+	list.decode(t, &page)
+	if len(page.Data) != 4 {
+		t.Errorf("%d invoices, want 4 (r-1, r-1 at loc-2, r-2, r-race): %s", len(page.Data), list.body)
 	}
 }

@@ -43,7 +43,8 @@ const idempotencyWhere = `merchant_id = ? AND scope = ? AND "key" = ?`
 // number of concurrent calls exactly one creates and all see its record.
 // A zero CreatedAt means now. Errors: CodeInvalid for an empty merchant ID,
 // scope, key, request hash or resource ID; CodeNotFound for an unknown
-// merchant.
+// merchant; CodeConflict when rec is new and its Claim was taken by another
+// key (nothing is stored). Claims outlive the purge of their records.
 func (s *Store) BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord) (core.IdempotencyRecord, bool, error) {
 	var errs []core.FieldError
 	for _, f := range []struct{ name, value string }{
@@ -80,7 +81,20 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord)
 			return err
 		}
 		if created = n == 1; created {
-			return nil // the stored record is the one just inserted
+			if rec.Claim == "" {
+				return nil // the stored record is the one just inserted
+			}
+			// The claim is taken in this same write: of two keys with one
+			// claim exactly one gets both, and the other stores nothing
+			// (returning an error rolls this write back).
+			res, err := tx.ExecContext(ctx, claimSQL, rec.MerchantID, rec.Scope, rec.Claim, rec.Key, createdAt)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 1 {
+				return err
+			}
+			return core.Errorf(core.CodeConflict, "%s %q is already claimed by another Idempotency-Key", rec.Scope, rec.Claim)
 		}
 		return tx.StmtxContext(ctx, s.stmts.getIdempotent).GetContext(ctx, &row, rec.MerchantID, rec.Scope, rec.Key)
 	})
@@ -99,6 +113,8 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec core.IdempotencyRecord)
 }
 
 const (
+	claimSQL = `INSERT INTO idempotency_claims (merchant_id, scope, claim, "key", created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (merchant_id, scope, claim) DO NOTHING`
 	beginIdempotentSQL = `INSERT INTO idempotency_keys
 		(merchant_id, scope, "key", request_hash, resource_id, status, response, created_at, completed_at)
 		VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?, NULL)
@@ -131,7 +147,8 @@ func (s *Store) CompleteIdempotent(ctx context.Context, merchantID, scope, key s
 	return dbError("complete idempotent request", err)
 }
 
-// AbandonIdempotent deletes a pending record so its key can be used again.
+// AbandonIdempotent deletes a pending record, and the claim it took, so its
+// key and claim can be used again.
 // Abandoning a record that does not exist does nothing. Errors:
 // CodeConflict if the record is completed: its response must be kept.
 func (s *Store) AbandonIdempotent(ctx context.Context, merchantID, scope, key string) error {
@@ -142,6 +159,10 @@ func (s *Store) AbandonIdempotent(ctx context.Context, merchantID, scope, key st
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM idempotency_claims WHERE `+idempotencyWhere, merchantID, scope, key)
 			return err
 		}
 		err = notPending(ctx, tx, merchantID, scope, key)

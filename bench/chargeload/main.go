@@ -149,7 +149,7 @@ func runMode(bin, dataDir, mode string, clients int, duration, warmup time.Durat
 	if err := post(hc, base+"/v1/customers", key, "", map[string]any{"name": "Bench Kund AB", "active": true, "invoicing_enabled": true, "due_days": 30}, &cust); err != nil {
 		return result{}, err
 	}
-	body := map[string]any{"customer_id": cust.ID, "location_id": "loc-1", "receipt_id": "r", "reference": "bench"}
+	body := map[string]any{"customer_id": cust.ID, "location_id": "loc-1", "receipt_id": "RECEIPT", "reference": "bench"}
 	var ls []map[string]any
 	for i := 0; i < lines; i++ {
 		ls = append(ls, map[string]any{"description": fmt.Sprintf("Vara %d", i), "product_group": "food", "quantity": 1 + i, "unit_price": 4900 + 100*i, "vat_rate": "12"})
@@ -172,7 +172,10 @@ func runMode(bin, dataDir, mode string, clients int, duration, warmup time.Durat
 				local := make([]time.Duration, 0, 4096)
 				for ctx.Err() == nil {
 					t0 := time.Now()
-					err := postRaw(hc, base+"/v1/charges", key, fmt.Sprintf("bench-%d", seq.Add(1)), payload)
+					// A receipt is charged once: each charge is its own receipt.
+					n := seq.Add(1)
+					err := postRaw(hc, base+"/v1/charges", key, fmt.Sprintf("bench-%d", n),
+						bytes.Replace(payload, []byte("RECEIPT"), []byte(fmt.Sprintf("r-%d", n)), 1))
 					if err != nil {
 						errCount.Add(1)
 						continue
