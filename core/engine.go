@@ -675,7 +675,7 @@ var errClaimed = errors.New("claimed by another key")
 //
 // Errors: CodeConflict when the key was used with a different request;
 // run's errors. A run refused on its first attempt (invalid, not found,
-// conflict: nothing was created) frees the key for a corrected request; a
+// conflict, unsupported: nothing was created) frees the key for a corrected request; a
 // refused re-run keeps it, because its first attempt may have created.
 func (e *Engine) Idempotent(ctx context.Context, merchantID, scope, prefix, key string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
 	return e.idempotent(ctx, merchantID, scope, prefix, key, "", req, out, run)
@@ -721,7 +721,7 @@ func (e *Engine) idempotent(ctx context.Context, merchantID, scope, prefix, key,
 	result, err := run(rec.ResourceID)
 	if err != nil {
 		switch Code(err) {
-		case CodeInvalid, CodeNotFound, CodeConflict:
+		case CodeInvalid, CodeNotFound, CodeConflict, CodeUnsupported:
 			if created {
 				if aerr := e.store.AbandonIdempotent(context.WithoutCancel(ctx), merchantID, scope, key); aerr != nil {
 					return false, aerr

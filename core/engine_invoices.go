@@ -140,19 +140,28 @@ func (e *Engine) VoidInvoice(ctx context.Context, p Principal, id string) (Invoi
 	return credit, nil
 }
 
-// RefundRequest credits an invoice: all of it when Lines is empty.
+// RefundRequest credits an invoice, or (OrderID instead of InvoiceID)
+// takes back a collective-invoice order not invoiced yet: all of it when
+// Lines is empty, else the listed quantities of its lines.
 type RefundRequest struct {
 	InvoiceID string       `json:"invoice_id"`
+	OrderID   string       `json:"order_id,omitempty"`
 	Lines     []CreditLine `json:"lines,omitempty"`
 }
 
 // Validate names every bad field of a refund.
 func (r RefundRequest) Validate() error {
 	var errs fieldErrors
-	if strings.TrimSpace(r.InvoiceID) == "" {
-		errs.add("invoice_id", "is required")
-	} else {
+	invoice, order := strings.TrimSpace(r.InvoiceID) != "", strings.TrimSpace(r.OrderID) != ""
+	switch {
+	case invoice && order:
+		errs.add("order_id", "refund either an invoice (invoice_id) or an order (order_id), not both")
+	case order:
+		errs.text("order_id", r.OrderID, MaxIDLength, false)
+	case invoice:
 		errs.text("invoice_id", r.InvoiceID, MaxIDLength, false)
+	default:
+		errs.add("invoice_id", "is required (or order_id, for an order not invoiced yet)")
 	}
 	for i, l := range r.Lines {
 		if l.Line < 0 {
@@ -183,6 +192,9 @@ func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string,
 	if err := req.Validate(); err != nil {
 		return Invoice{}, false, err
 	}
+	if req.OrderID != "" {
+		return Invoice{}, false, Invalid("invalid refund", FieldError{Field: "order_id", Message: "an order is refunded with RefundOrder"})
+	}
 	replayed, err = e.Idempotent(ctx, s.merchant.ID, refundScope, "cr", idempotencyKey, req, &credit,
 		func(ref string) (any, error) {
 			inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
@@ -194,6 +206,42 @@ func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string,
 			return inv, err
 		})
 	return credit, replayed, err
+}
+
+// RefundOrder takes a register refund off a collective-invoice order that
+// is not invoiced yet (req.OrderID), exactly once per idempotency key (as
+// Charge; the key space is Refund's): the listed line quantities are taken
+// off the order, or all of it when req.Lines is empty, and an order with
+// nothing left is cancelled. The later collective invoice bills only what
+// is left. Errors: CodeForbidden, CodeInvalid (order_id unknown,
+// lines[i].quantity over what is left), CodeConflict (the order is
+// invoiced: refund its invoice; or cancelled), CodeUnsupported (providers
+// that cannot change an order).
+func (e *Engine) RefundOrder(ctx context.Context, p Principal, idempotencyKey string, req RefundRequest) (order Order, replayed bool, err error) {
+	s, err := e.invoicing(ctx, p, ActionRefund)
+	if err != nil {
+		return Order{}, false, err
+	}
+	if err := validateIdempotencyKey(idempotencyKey); err != nil {
+		return Order{}, false, err
+	}
+	if err := req.Validate(); err != nil {
+		return Order{}, false, err
+	}
+	if strings.TrimSpace(req.OrderID) == "" {
+		return Order{}, false, Invalid("invalid refund", FieldError{Field: "order_id", Message: "is required"})
+	}
+	replayed, err = e.Idempotent(ctx, s.merchant.ID, refundScope, "or", idempotencyKey, req, &order,
+		func(ref string) (any, error) {
+			o, err := call(ctx, e, s, func(conn Connection) (Order, error) {
+				return s.provider.RefundOrder(ctx, conn, OrderRefundRequest{ExternalRef: ref, OrderID: req.OrderID, Lines: req.Lines})
+			})
+			if Code(err) == CodeNotFound {
+				return nil, Invalid("cannot refund", FieldError{Field: "order_id", Message: "no such order"})
+			}
+			return o, err
+		})
+	return order, replayed, err
 }
 
 // MarkPaid records the date an invoice or credit invoice was paid or

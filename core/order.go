@@ -6,7 +6,21 @@ import "time"
 const (
 	OrderOpen     = "open"     // waiting for the customer's collective invoice
 	OrderInvoiced = "invoiced" // included in InvoiceID
+	// OrderCancelled: refunded whole before it was invoiced; no collective
+	// invoice includes it.
+	OrderCancelled = "cancelled"
 )
+
+// OrderRefundRequest takes a register refund off an open order
+// (Provider.RefundOrder): the listed quantities of its lines (Line is the
+// 0-based index of the order's line), or everything left when Lines is
+// empty. ExternalRef makes it idempotent: a refund already applied under
+// the reference is not applied again.
+type OrderRefundRequest struct {
+	ExternalRef string       `json:"external_ref"`
+	OrderID     string       `json:"order_id"`
+	Lines       []CreditLine `json:"lines"`
+}
 
 // Order is a purchase by a customer with collective invoicing: it is
 // collected instead of invoiced, and a later collective invoice lists every
@@ -46,7 +60,7 @@ func (o Order) Size() int {
 // OrderQuery lists a merchant's orders, oldest first.
 type OrderQuery struct {
 	CustomerID string
-	Status     string // "", open or invoiced
+	Status     string // "", open, invoiced or cancelled
 	Limit      int
 	Cursor     string
 }

@@ -168,6 +168,14 @@ type Provider interface {
 	// invoicing, idempotent on req.ExternalRef. Errors: as CreateInvoice,
 	// CodeUnsupported.
 	CreateOrder(ctx context.Context, conn Connection, req InvoiceRequest) (Order, error)
+	// RefundOrder takes a refund off an open order before it is invoiced,
+	// idempotent on req.ExternalRef: each listed line's quantity (and its
+	// amounts, in proportion) is reduced, or every line to zero when
+	// req.Lines is empty; an order left with nothing is cancelled and no
+	// collective invoice includes it. Errors: CodeNotFound (the order),
+	// CodeInvalid naming lines[i].line or lines[i].quantity (more than is
+	// left), CodeConflict (invoiced or cancelled), CodeUnsupported.
+	RefundOrder(ctx context.Context, conn Connection, req OrderRefundRequest) (Order, error)
 	// ListOrders lists orders oldest first. Errors: CodeInvalid (cursor).
 	ListOrders(ctx context.Context, conn Connection, q OrderQuery) (OrderPage, error)
 	// InvoiceOrders makes one posted invoice of every open order of

@@ -24,7 +24,7 @@ var textLimits = map[string]map[string]int{
 	"InvoiceSettings": {"late_interest_text": core.MaxInvoiceTextLength, "payment_reference_text": core.MaxInvoiceTextLength,
 		"bankgiro": core.MaxGiroLength, "plusgiro": core.MaxGiroLength},
 	"DraftRequest":       {"customer_id": core.MaxIDLength, "reference": core.MaxReferenceLength, "comment": core.MaxCommentLength},
-	"RefundRequest":      {"invoice_id": core.MaxIDLength},
+	"RefundRequest":      {"invoice_id": core.MaxIDLength, "order_id": core.MaxIDLength},
 	"IntegrationRequest": {"provider": core.MaxIDLength},
 	"SalesLine":          {"product_group": core.MaxProductGroupLength},
 	"SalesPayment":       {"method": core.MaxPaymentMethodLength},

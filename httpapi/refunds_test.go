@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -83,4 +85,69 @@ func TestRefunds(t *testing.T) {
 		wantStatus: 201, wantBody: []string{`"total":-25800`}})
 	s.run(t, scenario{name: "fully credited", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
 		wantStatus: 200, wantBody: []string{`"status":"credited"`}})
+}
+
+// TestRefundCollectiveOrder: a register refund of a purchase collected as
+// an order, before its collective invoice, is POST /v1/refunds with
+// order_id: all of it cancels the order, lines reduce it, more than is
+// left is 422; the collective invoice made later bills only what is left
+// (seed 000, issue 10 item 11).
+func TestRefundCollectiveOrder(t *testing.T) {
+	s := newStack(t)
+	cashier := s.a.key(core.RoleCashier)
+	cust := s.createCustomer(s.a, `{"name":"Samlad AB","collective_invoicing":{"enabled":true,"day_of_month":28,"threshold":30000}}`)
+	whole := s.chargeRawOK(t, "coll-1", `{"customer_id":"`+cust.ID+`","location_id":"loc-1","receipt_id":"r1",
+		"lines":[{"description":"Tårta","quantity":"1","unit_price":10000,"vat_rate":"12"}]}`)
+	s.clock.Set(s.clock.Now().Add(time.Minute))
+	part := s.chargeRawOK(t, "coll-2", `{"customer_id":"`+cust.ID+`","location_id":"loc-1","receipt_id":"r2",
+		"lines":[{"description":"Lunch","quantity":"3","unit_price":5000,"vat_rate":"12"}]}`)
+	idem := func(k string) map[string]string { return map[string]string{"Idempotency-Key": k} }
+	runScenarios(t, s, []scenario{
+		{name: "both invoice_id and order_id", method: "POST", path: "/v1/refunds", key: cashier, headers: idem("rf-0"),
+			body: `{"invoice_id":"inv_x","order_id":"` + whole.ID + `"}`, wantStatus: 422, wantBody: []string{`"field":"order_id"`}},
+		{name: "unknown order", method: "POST", path: "/v1/refunds", key: cashier, headers: idem("rf-0"),
+			body: `{"order_id":"ord_nosuch"}`, wantStatus: 422, wantBody: []string{`"field":"order_id"`}},
+		{name: "all of an order cancels it", method: "POST", path: "/v1/refunds", key: cashier, headers: idem("rf-1"),
+			body: `{"order_id":"` + whole.ID + `"}`, wantStatus: 201,
+			wantBody: []string{`"id":"` + whole.ID + `"`, `"status":"cancelled"`, `"total":0`}},
+		{name: "the same key replays", method: "POST", path: "/v1/refunds", key: cashier, headers: idem("rf-1"),
+			body: `{"order_id":"` + whole.ID + `"}`, wantStatus: 201, wantBody: []string{`"status":"cancelled"`},
+			wantHeaders: map[string]string{"Idempotent-Replayed": "true"}},
+		{name: "a cancelled order again", method: "POST", path: "/v1/refunds", key: cashier, headers: idem("rf-2"),
+			body: `{"order_id":"` + whole.ID + `"}`, wantStatus: 409},
+		{name: "more than is left", method: "POST", path: "/v1/refunds", key: cashier, headers: idem("rf-3"),
+			body: `{"order_id":"` + part.ID + `","lines":[{"line":0,"quantity":"4"}]}`, wantStatus: 422,
+			wantBody: []string{`"field":"lines[0].quantity"`}},
+		{name: "one of three lunches", method: "POST", path: "/v1/refunds", key: cashier, headers: idem("rf-4"),
+			body: `{"order_id":"` + part.ID + `","lines":[{"line":0,"quantity":"1"}]}`, wantStatus: 201,
+			wantBody: []string{`"status":"open"`, `"quantity":"2"`, `"total":10000`}},
+		{name: "cancelled orders are listed", method: "GET", path: "/v1/orders?status=cancelled", key: s.a.key(core.RoleAccountant),
+			wantStatus: 200, wantBody: []string{whole.ID}, notBody: []string{part.ID}},
+	})
+
+	// 10 000 left of the orders plus 25 000 passes the 30 000 threshold
+	// (without the refunds 50 000): the collective invoice bills 35 000.
+	s.clock.Set(s.clock.Now().Add(time.Minute))
+	res, r := s.chargeRaw(s.a, "coll-3", `{"customer_id":"`+cust.ID+`","location_id":"loc-1","receipt_id":"r3",
+		"lines":[{"description":"Catering","quantity":"1","unit_price":25000,"vat_rate":"12"}]}`)
+	if res.Invoice == nil {
+		t.Fatalf("no collective invoice: %s", r.body)
+	}
+	inv := res.Invoice
+	if inv.Total != 35000 || len(inv.OrderIDs) != 2 || slices.Contains(inv.OrderIDs, whole.ID) || len(inv.Lines) != 2 ||
+		inv.Lines[0].Quantity.String() != "2" {
+		t.Fatalf("collective invoice: %s", r.body)
+	}
+	s.run(t, scenario{name: "an invoiced order is refunded by its invoice", method: "POST", path: "/v1/refunds", key: cashier,
+		headers: idem("rf-5"), body: `{"order_id":"` + part.ID + `"}`, wantStatus: 409, wantBody: []string{"refund that invoice"}})
+}
+
+// chargeRawOK charges as m's cashier and returns the collected order.
+func (s *testStack) chargeRawOK(t *testing.T, key, body string) core.Order {
+	t.Helper()
+	res, r := s.chargeRaw(s.a, key, body)
+	if r.status != 201 || res.Order == nil {
+		t.Fatalf("charge: %d %s", r.status, r.body)
+	}
+	return *res.Order
 }

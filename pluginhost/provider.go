@@ -140,6 +140,14 @@ func (s *supervisor) InvoiceOrders(ctx context.Context, conn core.Connection, re
 	})
 }
 
+// RefundOrder implements core.Provider. It is repeated after a crash: it is
+// idempotent on req.ExternalRef.
+func (s *supervisor) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	return call(s, ctx, "RefundOrder", func(ctx context.Context, p core.Provider) (core.Order, error) {
+		return p.RefundOrder(ctx, conn, req)
+	})
+}
+
 // ListLedgerAccounts implements core.Provider.
 func (s *supervisor) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {
 	return call(s, ctx, "ListLedgerAccounts", func(ctx context.Context, p core.Provider) ([]core.LedgerAccount, error) {

@@ -100,6 +100,10 @@ func (x redacting) InvoiceOrders(ctx context.Context, conn core.Connection, req 
 	return through(x.r, conn, func() (core.Invoice, error) { return x.p.InvoiceOrders(ctx, conn, req) })
 }
 
+func (x redacting) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	return through(x.r, conn, func() (core.Order, error) { return x.p.RefundOrder(ctx, conn, req) })
+}
+
 func (x redacting) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {
 	return through(x.r, conn, func() ([]core.LedgerAccount, error) { return x.p.ListLedgerAccounts(ctx, conn) })
 }

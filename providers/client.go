@@ -387,6 +387,25 @@ func (c *client) ListOrders(ctx context.Context, conn core.Connection, q core.Or
 	return page, nil
 }
 
+func (c *client) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	if err := c.alive(); err != nil {
+		return core.Order{}, err
+	}
+	resp, err := c.rpc.RefundOrder(ctx, orderRefundRequestToPB(conn, req), callOptions...)
+	if err != nil {
+		return core.Order{}, ErrorFromStatus(err)
+	}
+	if resp.GetOrder() == nil {
+		return core.Order{}, missing("RefundOrder", "an order")
+	}
+	var d decoder
+	o := d.order("", resp.GetOrder())
+	if err := badResponse("RefundOrder", &d); err != nil {
+		return core.Order{}, err
+	}
+	return o, nil
+}
+
 func (c *client) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
 	if err := c.alive(); err != nil {
 		return core.Invoice{}, err

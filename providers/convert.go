@@ -615,6 +615,28 @@ func (d *decoder) creditRequest(p *pb.CreditRequest) core.CreditRequest {
 	}
 }
 
+func orderRefundRequestToPB(conn core.Connection, r core.OrderRefundRequest) *pb.RefundOrderRequest {
+	return &pb.RefundOrderRequest{
+		Connection:  connectionToPB(conn),
+		ExternalRef: r.ExternalRef,
+		OrderId:     r.OrderID,
+		Lines: sliceToPB(r.Lines, func(l core.CreditLine) *pb.CreditLine {
+			return &pb.CreditLine{Line: int64(l.Line), Quantity: formatDecimal(l.Quantity)}
+		}),
+		LinesPresent: r.Lines != nil,
+	}
+}
+
+func (d *decoder) orderRefundRequest(p *pb.RefundOrderRequest) core.OrderRefundRequest {
+	return core.OrderRefundRequest{
+		ExternalRef: p.GetExternalRef(),
+		OrderID:     p.GetOrderId(),
+		Lines: sliceFromPB(p.GetLines(), p.GetLinesPresent(), func(i int, l *pb.CreditLine) core.CreditLine {
+			return core.CreditLine{Line: int(l.GetLine()), Quantity: d.decimal(indexPath("", "lines", i, "quantity"), l.GetQuantity())}
+		}),
+	}
+}
+
 func invoiceQueryToPB(q core.InvoiceQuery) *pb.InvoiceQuery {
 	return &pb.InvoiceQuery{
 		From:       string(q.From),

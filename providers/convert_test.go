@@ -147,6 +147,10 @@ var fullCollectiveRequest = core.CollectiveRequest{
 	OrdersBefore: "2026-04-25",
 }
 
+var fullOrderRefundRequest = core.OrderRefundRequest{
+	ExternalRef: "or_1", OrderID: "ord_1", Lines: []core.CreditLine{{Line: 2, Quantity: dec("1.500")}},
+}
+
 var fullPatch = core.CustomerPatch{
 	Name: strPtr("Nytt namn"), OrganizationNumber: strPtr(""), Email: strPtr("a@b.se"), Phone: strPtr("1"),
 	BillingAddress: &core.Address{Line1: "Karl Johans gate 1", Line2: "3. etg", PostalCode: "0154", City: "Oslo", Country: "NO"}, Active: boolPtr(false), InvoicingEnabled: boolPtr(true),
@@ -258,6 +262,14 @@ func TestConvertRoundTrip(t *testing.T) {
 			got := d.creditRequest(wire(t, creditRequestToPB(r), &pb.CreditRequest{}))
 			noErr(t, &d)
 			assertSame(t, "credit", r, got)
+		}
+	})
+	t.Run("order refund request", func(t *testing.T) {
+		for _, r := range []core.OrderRefundRequest{fullOrderRefundRequest, {OrderID: "ord_1", Lines: []core.CreditLine{}}, {}} {
+			var d decoder
+			got := d.orderRefundRequest(wire(t, orderRefundRequestToPB(fullConn, r), &pb.RefundOrderRequest{}))
+			noErr(t, &d)
+			assertSame(t, "order refund", r, got)
 		}
 	})
 	t.Run("invoice query", func(t *testing.T) {

@@ -133,6 +133,10 @@ func (f *fakeProvider) InvoiceOrders(ctx context.Context, conn core.Connection, 
 	return result[core.Invoice](f.call(ctx, "InvoiceOrders", conn, req))
 }
 
+func (f *fakeProvider) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	return result[core.Order](f.call(ctx, "RefundOrder", conn, req))
+}
+
 func (f *fakeProvider) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {
 	return result[[]core.LedgerAccount](f.call(ctx, "ListLedgerAccounts", conn))
 }

@@ -13,16 +13,17 @@ import (
 // pointer counts, whatever it points to).
 func TestFixturesSetEveryField(t *testing.T) {
 	for name, values := range map[string][]any{
-		"Connection":        {fullConn},
-		"Customer":          {fullCustomer},
-		"Descriptor":        {fullDescriptor, tokenDescriptor},
-		"Invoice":           {fullInvoice},
-		"InvoiceRequest":    {fullInvoiceRequest},
-		"Order":             {fullOrder},
-		"OrderQuery":        {fullOrderQuery},
-		"CollectiveRequest": {fullCollectiveRequest},
-		"CustomerPatch":     {fullPatch},
-		"Voucher":           {fullVoucher},
+		"Connection":         {fullConn},
+		"Customer":           {fullCustomer},
+		"Descriptor":         {fullDescriptor, tokenDescriptor},
+		"Invoice":            {fullInvoice},
+		"InvoiceRequest":     {fullInvoiceRequest},
+		"Order":              {fullOrder},
+		"OrderQuery":         {fullOrderQuery},
+		"CollectiveRequest":  {fullCollectiveRequest},
+		"OrderRefundRequest": {fullOrderRefundRequest},
+		"CustomerPatch":      {fullPatch},
+		"Voucher":            {fullVoucher},
 	} {
 		all, set := map[string]bool{}, map[string]bool{}
 		for _, v := range values {

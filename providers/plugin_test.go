@@ -123,6 +123,9 @@ func TestEveryMethodRoundTrips(t *testing.T) {
 			func() (any, error) { return p.ListOrders(ctx, emptyConn, core.OrderQuery{Status: core.OrderInvoiced}) },
 			[]any{emptyConn, core.OrderQuery{Status: core.OrderInvoiced}}},
 		{"InvoiceOrders", fullInvoice, func() (any, error) { return p.InvoiceOrders(ctx, fullConn, fullCollectiveRequest) }, []any{fullConn, fullCollectiveRequest}},
+		{"RefundOrder", fullOrder, func() (any, error) { return p.RefundOrder(ctx, fullConn, fullOrderRefundRequest) }, []any{fullConn, fullOrderRefundRequest}},
+		{"RefundOrder", listedOrder, func() (any, error) { return p.RefundOrder(ctx, fullConn, core.OrderRefundRequest{OrderID: "ord_2"}) },
+			[]any{fullConn, core.OrderRefundRequest{OrderID: "ord_2"}}},
 		{"InvoiceOrders", core.Invoice{}, func() (any, error) { return p.InvoiceOrders(ctx, fullConn, core.CollectiveRequest{}) }, []any{fullConn, core.CollectiveRequest{}}},
 		{"ListLedgerAccounts", []core.LedgerAccount{{Number: "3000", Name: "Sales", Active: true, LockedVATCode: "3"}, {Number: "1920", AllowedVATCodes: []string{"0"}}},
 			func() (any, error) { return p.ListLedgerAccounts(ctx, fullConn) }, []any{fullConn}},
@@ -332,6 +335,9 @@ func (s *rawServer) ListOrders(context.Context, *pb.ListOrdersRequest) (*pb.List
 func (s *rawServer) InvoiceOrders(context.Context, *pb.InvoiceOrdersRequest) (*pb.InvoiceOrdersResponse, error) {
 	return &pb.InvoiceOrdersResponse{Invoice: s.invoice}, s.err
 }
+func (s *rawServer) RefundOrder(context.Context, *pb.RefundOrderRequest) (*pb.RefundOrderResponse, error) {
+	return &pb.RefundOrderResponse{Order: s.order}, s.err
+}
 func (s *rawServer) ListVATCodes(context.Context, *pb.ListVATCodesRequest) (*pb.ListVATCodesResponse, error) {
 	return &pb.ListVATCodesResponse{VatCodes: []*pb.VATCode{{Code: "1", Rate: "25%"}}}, s.err
 }
@@ -364,6 +370,7 @@ func TestHostHandlesMissingMessages(t *testing.T) {
 		{"PostInvoice", func() error { _, err := p.PostInvoice(ctx, fullConn, "i", "2026-04-03"); return err }},
 		{"CreateOrder", func() error { _, err := p.CreateOrder(ctx, fullConn, fullInvoiceRequest); return err }},
 		{"InvoiceOrders", func() error { _, err := p.InvoiceOrders(ctx, fullConn, fullCollectiveRequest); return err }},
+		{"RefundOrder", func() error { _, err := p.RefundOrder(ctx, fullConn, fullOrderRefundRequest); return err }},
 	}
 	for _, c := range checks {
 		if err := c.call(); core.Code(err) != core.CodeInternal {

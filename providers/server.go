@@ -269,6 +269,20 @@ func (s *server) CreateOrder(ctx context.Context, req *pb.CreateOrderRequest) (r
 	return &pb.CreateOrderResponse{Order: orderToPB(o)}, nil
 }
 
+func (s *server) RefundOrder(ctx context.Context, req *pb.RefundOrderRequest) (resp *pb.RefundOrderResponse, err error) {
+	defer s.guard("RefundOrder", &err)
+	var d decoder
+	r := d.orderRefundRequest(req)
+	if err := badRequest(&d); err != nil {
+		return nil, err
+	}
+	o, err := s.impl.RefundOrder(ctx, connectionFromPB(req.GetConnection()), r)
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.RefundOrderResponse{Order: orderToPB(o)}, nil
+}
+
 func (s *server) ListOrders(ctx context.Context, req *pb.ListOrdersRequest) (resp *pb.ListOrdersResponse, err error) {
 	defer s.guard("ListOrders", &err)
 	page, err := s.impl.ListOrders(ctx, connectionFromPB(req.GetConnection()), orderQueryFromPB(req.GetQuery()))

@@ -296,15 +296,16 @@ type orderCursor struct {
 
 // ListOrders returns a page of the merchant's orders, oldest first (in the
 // order they were stored), with their lines and VAT breakdown, optionally
-// only those of q.CustomerID and/or with q.Status (open or invoiced).
+// only those of q.CustomerID and/or with q.Status (open, invoiced or
+// cancelled).
 // q.Limit 0 means 50. Errors: CodeInvalid naming status, limit or cursor.
 func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
 	if err := checkConn(conn); err != nil {
 		return core.OrderPage{}, err
 	}
 	var errs []core.FieldError
-	if q.Status != "" && q.Status != core.OrderOpen && q.Status != core.OrderInvoiced {
-		errs = append(errs, core.FieldError{Field: "status", Message: "must be open or invoiced"})
+	if q.Status != "" && q.Status != core.OrderOpen && q.Status != core.OrderInvoiced && q.Status != core.OrderCancelled {
+		errs = append(errs, core.FieldError{Field: "status", Message: "must be open, invoiced or cancelled"})
 	}
 	limit, err := core.NormalizeLimit(q.Limit)
 	if err != nil {
@@ -524,6 +525,9 @@ func (p *Provider) collectiveInTx(ctx context.Context, tx *sqlx.Tx, merchantID s
 		}
 		inv.OrderIDs[i] = o.ID
 		for _, l := range o.Lines {
+			if l.Quantity.IsZero() {
+				continue // refunded before it was invoiced (RefundOrder)
+			}
 			l.OrderID = o.ID
 			inv.Lines = append(inv.Lines, l)
 		}

@@ -4569,6 +4569,128 @@ func (x *InvoiceOrdersResponse) GetInvoice() *Invoice {
 	return nil
 }
 
+// RefundOrderRequest takes a register refund off an open order
+// (core.OrderRefundRequest); lines are indexes into the order's lines.
+type RefundOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	ExternalRef   string                 `protobuf:"bytes,2,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
+	OrderId       string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines         []*CreditLine          `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	LinesPresent  bool                   `protobuf:"varint,5,opt,name=lines_present,json=linesPresent,proto3" json:"lines_present,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundOrderRequest) Reset() {
+	*x = RefundOrderRequest{}
+	mi := &file_provider_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundOrderRequest) ProtoMessage() {}
+
+func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundOrderRequest.ProtoReflect.Descriptor instead.
+func (*RefundOrderRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *RefundOrderRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *RefundOrderRequest) GetExternalRef() string {
+	if x != nil {
+		return x.ExternalRef
+	}
+	return ""
+}
+
+func (x *RefundOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *RefundOrderRequest) GetLines() []*CreditLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *RefundOrderRequest) GetLinesPresent() bool {
+	if x != nil {
+		return x.LinesPresent
+	}
+	return false
+}
+
+type RefundOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundOrderResponse) Reset() {
+	*x = RefundOrderResponse{}
+	mi := &file_provider_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundOrderResponse) ProtoMessage() {}
+
+func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
+func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *RefundOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 type ListLedgerAccountsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
@@ -4578,7 +4700,7 @@ type ListLedgerAccountsRequest struct {
 
 func (x *ListLedgerAccountsRequest) Reset() {
 	*x = ListLedgerAccountsRequest{}
-	mi := &file_provider_proto_msgTypes[64]
+	mi := &file_provider_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4590,7 +4712,7 @@ func (x *ListLedgerAccountsRequest) String() string {
 func (*ListLedgerAccountsRequest) ProtoMessage() {}
 
 func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[64]
+	mi := &file_provider_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4603,7 +4725,7 @@ func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{64}
+	return file_provider_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ListLedgerAccountsRequest) GetConnection() *Connection {
@@ -4623,7 +4745,7 @@ type ListLedgerAccountsResponse struct {
 
 func (x *ListLedgerAccountsResponse) Reset() {
 	*x = ListLedgerAccountsResponse{}
-	mi := &file_provider_proto_msgTypes[65]
+	mi := &file_provider_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4635,7 +4757,7 @@ func (x *ListLedgerAccountsResponse) String() string {
 func (*ListLedgerAccountsResponse) ProtoMessage() {}
 
 func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[65]
+	mi := &file_provider_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4648,7 +4770,7 @@ func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{65}
+	return file_provider_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ListLedgerAccountsResponse) GetAccounts() []*LedgerAccount {
@@ -4674,7 +4796,7 @@ type ListVATCodesRequest struct {
 
 func (x *ListVATCodesRequest) Reset() {
 	*x = ListVATCodesRequest{}
-	mi := &file_provider_proto_msgTypes[66]
+	mi := &file_provider_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4686,7 +4808,7 @@ func (x *ListVATCodesRequest) String() string {
 func (*ListVATCodesRequest) ProtoMessage() {}
 
 func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[66]
+	mi := &file_provider_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4699,7 +4821,7 @@ func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesRequest.ProtoReflect.Descriptor instead.
 func (*ListVATCodesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{66}
+	return file_provider_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ListVATCodesRequest) GetConnection() *Connection {
@@ -4719,7 +4841,7 @@ type ListVATCodesResponse struct {
 
 func (x *ListVATCodesResponse) Reset() {
 	*x = ListVATCodesResponse{}
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4731,7 +4853,7 @@ func (x *ListVATCodesResponse) String() string {
 func (*ListVATCodesResponse) ProtoMessage() {}
 
 func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4744,7 +4866,7 @@ func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesResponse.ProtoReflect.Descriptor instead.
 func (*ListVATCodesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{67}
+	return file_provider_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ListVATCodesResponse) GetVatCodes() []*VATCode {
@@ -4770,7 +4892,7 @@ type ListPaymentTypesRequest struct {
 
 func (x *ListPaymentTypesRequest) Reset() {
 	*x = ListPaymentTypesRequest{}
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4782,7 +4904,7 @@ func (x *ListPaymentTypesRequest) String() string {
 func (*ListPaymentTypesRequest) ProtoMessage() {}
 
 func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4795,7 +4917,7 @@ func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{68}
+	return file_provider_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ListPaymentTypesRequest) GetConnection() *Connection {
@@ -4815,7 +4937,7 @@ type ListPaymentTypesResponse struct {
 
 func (x *ListPaymentTypesResponse) Reset() {
 	*x = ListPaymentTypesResponse{}
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4827,7 +4949,7 @@ func (x *ListPaymentTypesResponse) String() string {
 func (*ListPaymentTypesResponse) ProtoMessage() {}
 
 func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4840,7 +4962,7 @@ func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{69}
+	return file_provider_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListPaymentTypesResponse) GetPaymentTypes() []*PaymentType {
@@ -4867,7 +4989,7 @@ type ExportSalesRequest struct {
 
 func (x *ExportSalesRequest) Reset() {
 	*x = ExportSalesRequest{}
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4879,7 +5001,7 @@ func (x *ExportSalesRequest) String() string {
 func (*ExportSalesRequest) ProtoMessage() {}
 
 func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4892,7 +5014,7 @@ func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesRequest.ProtoReflect.Descriptor instead.
 func (*ExportSalesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{70}
+	return file_provider_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ExportSalesRequest) GetConnection() *Connection {
@@ -4918,7 +5040,7 @@ type ExportSalesResponse struct {
 
 func (x *ExportSalesResponse) Reset() {
 	*x = ExportSalesResponse{}
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4930,7 +5052,7 @@ func (x *ExportSalesResponse) String() string {
 func (*ExportSalesResponse) ProtoMessage() {}
 
 func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4943,7 +5065,7 @@ func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesResponse.ProtoReflect.Descriptor instead.
 func (*ExportSalesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{71}
+	return file_provider_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ExportSalesResponse) GetResult() *ExportResult {
@@ -5384,7 +5506,17 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12E\n" +
 	"\arequest\x18\x02 \x01(\v2+.ledgerbridge.provider.v1.CollectiveRequestR\arequest\"T\n" +
 	"\x15InvoiceOrdersResponse\x12;\n" +
-	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"a\n" +
+	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"\xf9\x01\n" +
+	"\x12RefundOrderRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12!\n" +
+	"\fexternal_ref\x18\x02 \x01(\tR\vexternalRef\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12:\n" +
+	"\x05lines\x18\x04 \x03(\v2$.ledgerbridge.provider.v1.CreditLineR\x05lines\x12#\n" +
+	"\rlines_present\x18\x05 \x01(\bR\flinesPresent\"L\n" +
+	"\x13RefundOrderResponse\x125\n" +
+	"\x05order\x18\x01 \x01(\v2\x1f.ledgerbridge.provider.v1.OrderR\x05order\"a\n" +
 	"\x19ListLedgerAccountsRequest\x12D\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
@@ -5412,7 +5544,7 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12;\n" +
 	"\avoucher\x18\x02 \x01(\v2!.ledgerbridge.provider.v1.VoucherR\avoucher\"U\n" +
 	"\x13ExportSalesResponse\x12>\n" +
-	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xc9\x12\n" +
+	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xb5\x13\n" +
 	"\bProvider\x12a\n" +
 	"\bDescribe\x12).ledgerbridge.provider.v1.DescribeRequest\x1a*.ledgerbridge.provider.v1.DescribeResponse\x12y\n" +
 	"\x10VerifyConnection\x121.ledgerbridge.provider.v1.VerifyConnectionRequest\x1a2.ledgerbridge.provider.v1.VerifyConnectionResponse\x12v\n" +
@@ -5433,7 +5565,8 @@ const file_provider_proto_rawDesc = "" +
 	"\vCreateOrder\x12,.ledgerbridge.provider.v1.CreateOrderRequest\x1a-.ledgerbridge.provider.v1.CreateOrderResponse\x12g\n" +
 	"\n" +
 	"ListOrders\x12+.ledgerbridge.provider.v1.ListOrdersRequest\x1a,.ledgerbridge.provider.v1.ListOrdersResponse\x12p\n" +
-	"\rInvoiceOrders\x12..ledgerbridge.provider.v1.InvoiceOrdersRequest\x1a/.ledgerbridge.provider.v1.InvoiceOrdersResponse\x12\x7f\n" +
+	"\rInvoiceOrders\x12..ledgerbridge.provider.v1.InvoiceOrdersRequest\x1a/.ledgerbridge.provider.v1.InvoiceOrdersResponse\x12j\n" +
+	"\vRefundOrder\x12,.ledgerbridge.provider.v1.RefundOrderRequest\x1a-.ledgerbridge.provider.v1.RefundOrderResponse\x12\x7f\n" +
 	"\x12ListLedgerAccounts\x123.ledgerbridge.provider.v1.ListLedgerAccountsRequest\x1a4.ledgerbridge.provider.v1.ListLedgerAccountsResponse\x12m\n" +
 	"\fListVATCodes\x12-.ledgerbridge.provider.v1.ListVATCodesRequest\x1a..ledgerbridge.provider.v1.ListVATCodesResponse\x12y\n" +
 	"\x10ListPaymentTypes\x121.ledgerbridge.provider.v1.ListPaymentTypesRequest\x1a2.ledgerbridge.provider.v1.ListPaymentTypesResponse\x12j\n" +
@@ -5451,7 +5584,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 74)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
 var file_provider_proto_goTypes = []any{
 	(*Error)(nil),                      // 0: ledgerbridge.provider.v1.Error
 	(*FieldError)(nil),                 // 1: ledgerbridge.provider.v1.FieldError
@@ -5517,17 +5650,19 @@ var file_provider_proto_goTypes = []any{
 	(*ListOrdersResponse)(nil),         // 61: ledgerbridge.provider.v1.ListOrdersResponse
 	(*InvoiceOrdersRequest)(nil),       // 62: ledgerbridge.provider.v1.InvoiceOrdersRequest
 	(*InvoiceOrdersResponse)(nil),      // 63: ledgerbridge.provider.v1.InvoiceOrdersResponse
-	(*ListLedgerAccountsRequest)(nil),  // 64: ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	(*ListLedgerAccountsResponse)(nil), // 65: ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	(*ListVATCodesRequest)(nil),        // 66: ledgerbridge.provider.v1.ListVATCodesRequest
-	(*ListVATCodesResponse)(nil),       // 67: ledgerbridge.provider.v1.ListVATCodesResponse
-	(*ListPaymentTypesRequest)(nil),    // 68: ledgerbridge.provider.v1.ListPaymentTypesRequest
-	(*ListPaymentTypesResponse)(nil),   // 69: ledgerbridge.provider.v1.ListPaymentTypesResponse
-	(*ExportSalesRequest)(nil),         // 70: ledgerbridge.provider.v1.ExportSalesRequest
-	(*ExportSalesResponse)(nil),        // 71: ledgerbridge.provider.v1.ExportSalesResponse
-	nil,                                // 72: ledgerbridge.provider.v1.Connection.SettingsEntry
-	nil,                                // 73: ledgerbridge.provider.v1.Connection.CredentialsEntry
-	(*timestamppb.Timestamp)(nil),      // 74: google.protobuf.Timestamp
+	(*RefundOrderRequest)(nil),         // 64: ledgerbridge.provider.v1.RefundOrderRequest
+	(*RefundOrderResponse)(nil),        // 65: ledgerbridge.provider.v1.RefundOrderResponse
+	(*ListLedgerAccountsRequest)(nil),  // 66: ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	(*ListLedgerAccountsResponse)(nil), // 67: ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	(*ListVATCodesRequest)(nil),        // 68: ledgerbridge.provider.v1.ListVATCodesRequest
+	(*ListVATCodesResponse)(nil),       // 69: ledgerbridge.provider.v1.ListVATCodesResponse
+	(*ListPaymentTypesRequest)(nil),    // 70: ledgerbridge.provider.v1.ListPaymentTypesRequest
+	(*ListPaymentTypesResponse)(nil),   // 71: ledgerbridge.provider.v1.ListPaymentTypesResponse
+	(*ExportSalesRequest)(nil),         // 72: ledgerbridge.provider.v1.ExportSalesRequest
+	(*ExportSalesResponse)(nil),        // 73: ledgerbridge.provider.v1.ExportSalesResponse
+	nil,                                // 74: ledgerbridge.provider.v1.Connection.SettingsEntry
+	nil,                                // 75: ledgerbridge.provider.v1.Connection.CredentialsEntry
+	(*timestamppb.Timestamp)(nil),      // 76: google.protobuf.Timestamp
 }
 var file_provider_proto_depIdxs = []int32{
 	1,  // 0: ledgerbridge.provider.v1.Error.fields:type_name -> ledgerbridge.provider.v1.FieldError
@@ -5535,23 +5670,23 @@ var file_provider_proto_depIdxs = []int32{
 	3,  // 2: ledgerbridge.provider.v1.AuthScheme.oauth2:type_name -> ledgerbridge.provider.v1.OAuth2Endpoints
 	4,  // 3: ledgerbridge.provider.v1.Descriptor.auth:type_name -> ledgerbridge.provider.v1.AuthScheme
 	5,  // 4: ledgerbridge.provider.v1.Descriptor.capabilities:type_name -> ledgerbridge.provider.v1.Capabilities
-	72, // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
-	73, // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
+	74, // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
+	75, // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
 	8,  // 7: ledgerbridge.provider.v1.Customer.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,  // 8: ledgerbridge.provider.v1.Customer.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
-	74, // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	74, // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	76, // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	76, // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
 	8,  // 11: ledgerbridge.provider.v1.CustomerPatch.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,  // 12: ledgerbridge.provider.v1.CustomerPatch.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
 	13, // 13: ledgerbridge.provider.v1.Invoice.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	14, // 14: ledgerbridge.provider.v1.Invoice.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	74, // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
+	76, // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
 	14, // 16: ledgerbridge.provider.v1.InvoiceRequest.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
 	13, // 17: ledgerbridge.provider.v1.InvoiceRequest.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	17, // 18: ledgerbridge.provider.v1.CreditRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
 	13, // 19: ledgerbridge.provider.v1.Order.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	14, // 20: ledgerbridge.provider.v1.Order.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	74, // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	76, // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	27, // 22: ledgerbridge.provider.v1.Voucher.postings:type_name -> ledgerbridge.provider.v1.Posting
 	6,  // 23: ledgerbridge.provider.v1.DescribeResponse.provider:type_name -> ledgerbridge.provider.v1.Descriptor
 	7,  // 24: ledgerbridge.provider.v1.VerifyConnectionRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
@@ -5595,62 +5730,67 @@ var file_provider_proto_depIdxs = []int32{
 	7,  // 62: ledgerbridge.provider.v1.InvoiceOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
 	23, // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest.request:type_name -> ledgerbridge.provider.v1.CollectiveRequest
 	15, // 64: ledgerbridge.provider.v1.InvoiceOrdersResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 65: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	24, // 66: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
-	7,  // 67: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	25, // 68: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
-	7,  // 69: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	26, // 70: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
-	7,  // 71: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	28, // 72: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
-	29, // 73: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
-	30, // 74: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
-	32, // 75: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
-	34, // 76: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
-	36, // 77: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
-	38, // 78: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
-	40, // 79: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
-	42, // 80: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
-	54, // 81: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
-	56, // 82: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
-	44, // 83: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
-	46, // 84: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
-	48, // 85: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
-	50, // 86: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	52, // 87: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
-	58, // 88: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
-	60, // 89: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
-	62, // 90: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
-	64, // 91: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	66, // 92: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
-	68, // 93: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
-	70, // 94: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
-	31, // 95: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
-	33, // 96: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
-	35, // 97: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
-	37, // 98: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
-	39, // 99: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
-	41, // 100: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
-	43, // 101: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
-	55, // 102: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
-	57, // 103: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
-	45, // 104: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
-	47, // 105: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
-	49, // 106: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
-	51, // 107: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	53, // 108: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
-	59, // 109: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
-	61, // 110: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
-	63, // 111: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
-	65, // 112: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	67, // 113: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
-	69, // 114: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
-	71, // 115: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
-	95, // [95:116] is the sub-list for method output_type
-	74, // [74:95] is the sub-list for method input_type
-	74, // [74:74] is the sub-list for extension type_name
-	74, // [74:74] is the sub-list for extension extendee
-	0,  // [0:74] is the sub-list for field type_name
+	7,  // 65: ledgerbridge.provider.v1.RefundOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	17, // 66: ledgerbridge.provider.v1.RefundOrderRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
+	21, // 67: ledgerbridge.provider.v1.RefundOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
+	7,  // 68: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	24, // 69: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
+	7,  // 70: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	25, // 71: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
+	7,  // 72: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	26, // 73: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
+	7,  // 74: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	28, // 75: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
+	29, // 76: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
+	30, // 77: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
+	32, // 78: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
+	34, // 79: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
+	36, // 80: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
+	38, // 81: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
+	40, // 82: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
+	42, // 83: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
+	54, // 84: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
+	56, // 85: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
+	44, // 86: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
+	46, // 87: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
+	48, // 88: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
+	50, // 89: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	52, // 90: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
+	58, // 91: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
+	60, // 92: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
+	62, // 93: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
+	64, // 94: ledgerbridge.provider.v1.Provider.RefundOrder:input_type -> ledgerbridge.provider.v1.RefundOrderRequest
+	66, // 95: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	68, // 96: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
+	70, // 97: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
+	72, // 98: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
+	31, // 99: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
+	33, // 100: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
+	35, // 101: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
+	37, // 102: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
+	39, // 103: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
+	41, // 104: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
+	43, // 105: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
+	55, // 106: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
+	57, // 107: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
+	45, // 108: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
+	47, // 109: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
+	49, // 110: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
+	51, // 111: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	53, // 112: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
+	59, // 113: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
+	61, // 114: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
+	63, // 115: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
+	65, // 116: ledgerbridge.provider.v1.Provider.RefundOrder:output_type -> ledgerbridge.provider.v1.RefundOrderResponse
+	67, // 117: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	69, // 118: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
+	71, // 119: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
+	73, // 120: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
+	99, // [99:121] is the sub-list for method output_type
+	77, // [77:99] is the sub-list for method input_type
+	77, // [77:77] is the sub-list for extension type_name
+	77, // [77:77] is the sub-list for extension extendee
+	0,  // [0:77] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -5666,7 +5806,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   74,
+			NumMessages:   76,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

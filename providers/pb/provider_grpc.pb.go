@@ -56,6 +56,7 @@ const (
 	Provider_CreateOrder_FullMethodName        = "/ledgerbridge.provider.v1.Provider/CreateOrder"
 	Provider_ListOrders_FullMethodName         = "/ledgerbridge.provider.v1.Provider/ListOrders"
 	Provider_InvoiceOrders_FullMethodName      = "/ledgerbridge.provider.v1.Provider/InvoiceOrders"
+	Provider_RefundOrder_FullMethodName        = "/ledgerbridge.provider.v1.Provider/RefundOrder"
 	Provider_ListLedgerAccounts_FullMethodName = "/ledgerbridge.provider.v1.Provider/ListLedgerAccounts"
 	Provider_ListVATCodes_FullMethodName       = "/ledgerbridge.provider.v1.Provider/ListVATCodes"
 	Provider_ListPaymentTypes_FullMethodName   = "/ledgerbridge.provider.v1.Provider/ListPaymentTypes"
@@ -83,6 +84,7 @@ type ProviderClient interface {
 	CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error)
 	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
 	InvoiceOrders(ctx context.Context, in *InvoiceOrdersRequest, opts ...grpc.CallOption) (*InvoiceOrdersResponse, error)
+	RefundOrder(ctx context.Context, in *RefundOrderRequest, opts ...grpc.CallOption) (*RefundOrderResponse, error)
 	ListLedgerAccounts(ctx context.Context, in *ListLedgerAccountsRequest, opts ...grpc.CallOption) (*ListLedgerAccountsResponse, error)
 	ListVATCodes(ctx context.Context, in *ListVATCodesRequest, opts ...grpc.CallOption) (*ListVATCodesResponse, error)
 	ListPaymentTypes(ctx context.Context, in *ListPaymentTypesRequest, opts ...grpc.CallOption) (*ListPaymentTypesResponse, error)
@@ -267,6 +269,16 @@ func (c *providerClient) InvoiceOrders(ctx context.Context, in *InvoiceOrdersReq
 	return out, nil
 }
 
+func (c *providerClient) RefundOrder(ctx context.Context, in *RefundOrderRequest, opts ...grpc.CallOption) (*RefundOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RefundOrderResponse)
+	err := c.cc.Invoke(ctx, Provider_RefundOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *providerClient) ListLedgerAccounts(ctx context.Context, in *ListLedgerAccountsRequest, opts ...grpc.CallOption) (*ListLedgerAccountsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListLedgerAccountsResponse)
@@ -328,6 +340,7 @@ type ProviderServer interface {
 	CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error)
 	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
 	InvoiceOrders(context.Context, *InvoiceOrdersRequest) (*InvoiceOrdersResponse, error)
+	RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error)
 	ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error)
 	ListVATCodes(context.Context, *ListVATCodesRequest) (*ListVATCodesResponse, error)
 	ListPaymentTypes(context.Context, *ListPaymentTypesRequest) (*ListPaymentTypesResponse, error)
@@ -392,6 +405,9 @@ func (UnimplementedProviderServer) ListOrders(context.Context, *ListOrdersReques
 }
 func (UnimplementedProviderServer) InvoiceOrders(context.Context, *InvoiceOrdersRequest) (*InvoiceOrdersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method InvoiceOrders not implemented")
+}
+func (UnimplementedProviderServer) RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RefundOrder not implemented")
 }
 func (UnimplementedProviderServer) ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListLedgerAccounts not implemented")
@@ -732,6 +748,24 @@ func _Provider_InvoiceOrders_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_RefundOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RefundOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).RefundOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_RefundOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).RefundOrder(ctx, req.(*RefundOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Provider_ListLedgerAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListLedgerAccountsRequest)
 	if err := dec(in); err != nil {
@@ -878,6 +912,10 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "InvoiceOrders",
 			Handler:    _Provider_InvoiceOrders_Handler,
+		},
+		{
+			MethodName: "RefundOrder",
+			Handler:    _Provider_RefundOrder_Handler,
 		},
 		{
 			MethodName: "ListLedgerAccounts",

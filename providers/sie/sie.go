@@ -302,6 +302,11 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 	return core.OrderPage{}, unsupported()
 }
 
+// RefundOrder returns CodeUnsupported.
+func (p *Provider) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	return core.Order{}, unsupported()
+}
+
 // InvoiceOrders returns CodeUnsupported.
 func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
 	return core.Invoice{}, unsupported()

@@ -284,6 +284,12 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 	return core.OrderPage{}, core.Errorf(core.CodeUnsupported, msgNoCollective)
 }
 
+// RefundOrder always returns CodeUnsupported: no collective invoicing, so
+// no orders.
+func (p *Provider) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	return core.Order{}, core.Errorf(core.CodeUnsupported, msgNoCollective)
+}
+
 // InvoiceOrders always returns CodeUnsupported: no collective invoicing.
 func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
 	return core.Invoice{}, core.Errorf(core.CodeUnsupported, msgNoCollective)

@@ -312,3 +312,23 @@ func TestCollectiveInvoiceNeedsTheSetting(t *testing.T) {
 		t.Fatal("collective invoicing without the integration setting")
 	}
 }
+
+// TestRefundOrderIsUnsupported: a register refund of a Tripletex order not
+// invoiced yet answers CodeUnsupported saying what to do, and changes
+// nothing in Tripletex; no order is ever cancelled here (issue 10 item 11).
+func TestRefundOrderIsUnsupported(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	c := e.srv.AddCustomer(tripletextest.Customer{Name: "Samle AS", SingleCustomerInvoice: true})
+	o := must[core.Order](t)(e.p.CreateOrder(e.ctx, e.conn, e.request("o-1", idString(c.ID), line("Lunsj", "1", 15000, 25))))
+	_, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-1", OrderID: o.ID})
+	if core.Code(err) != core.CodeUnsupported || !strings.Contains(core.AsError(err).Message, "refund its collective invoice") {
+		t.Fatalf("RefundOrder = %v, want unsupported", err)
+	}
+	page := must[core.OrderPage](t)(e.p.ListOrders(e.ctx, e.conn, core.OrderQuery{Status: core.OrderOpen}))
+	if len(page.Orders) != 1 || page.Orders[0].Total != 15000 || len(e.srv.Orders()) != 1 {
+		t.Fatalf("orders after the refused refund: %+v", page.Orders)
+	}
+	if page := must[core.OrderPage](t)(e.p.ListOrders(e.ctx, e.conn, core.OrderQuery{Status: core.OrderCancelled})); len(page.Orders) != 0 {
+		t.Fatalf("cancelled orders: %+v", page.Orders)
+	}
+}

@@ -94,14 +94,19 @@ func (p *Provider) storedOrderByID(ctx context.Context, merchant, id string) (co
 }
 
 // ListOrders lists the orders this plugin collected, oldest first,
-// filtered by customer and status (open, invoiced). Errors: CodeInvalid
+// filtered by customer and status (open, invoiced; cancelled lists none).
+// Errors: CodeInvalid
 // (limit, cursor, status, connection).
 func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
 	if err := checkConn(conn); err != nil {
 		return core.OrderPage{}, err
 	}
-	if q.Status != "" && q.Status != core.OrderOpen && q.Status != core.OrderInvoiced {
-		return core.OrderPage{}, core.Invalid("invalid order query", core.FieldError{Field: "status", Message: "must be open or invoiced"})
+	if q.Status != "" && q.Status != core.OrderOpen && q.Status != core.OrderInvoiced && q.Status != core.OrderCancelled {
+		return core.OrderPage{}, core.Invalid("invalid order query", core.FieldError{Field: "status", Message: "must be open, invoiced or cancelled"})
+	}
+	if q.Status == core.OrderCancelled {
+		// No order is cancelled here: RefundOrder is not offered.
+		return core.OrderPage{Orders: []core.Order{}}, nil
 	}
 	limit, err := core.NormalizeLimit(q.Limit)
 	if err != nil {
@@ -128,6 +133,19 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 		page.Orders = append(page.Orders, o.Order)
 	}
 	return page, nil
+}
+
+// RefundOrder is not offered for Tripletex yet: CodeUnsupported (501)
+// saying to refund the order's collective invoice once it is made. (The
+// published document has PUT and DELETE /order/orderline/{id} and DELETE
+// /order/{id}, so reducing or cancelling the open order is possible; it is
+// not built.)
+func (p *Provider) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	if err := checkConn(conn); err != nil {
+		return core.Order{}, err
+	}
+	return core.Order{}, core.Errorf(core.CodeUnsupported,
+		"refunding a Tripletex order before it is invoiced is not supported; refund its collective invoice once it is made")
 }
 
 // InvoiceOrders invoices every open collected order of req.CustomerID on

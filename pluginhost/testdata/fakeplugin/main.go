@@ -469,6 +469,14 @@ func (f *fake) ListOrders(ctx context.Context, conn core.Connection, q core.Orde
 	return page, nil
 }
 
+// RefundOrder is not offered by the fake: CodeUnsupported.
+func (f *fake) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
+	if err := f.enter(ctx, "RefundOrder"); err != nil {
+		return core.Order{}, err
+	}
+	return core.Order{}, core.Errorf(core.CodeUnsupported, "the fake plugin keeps no orders to refund")
+}
+
 // InvoiceOrders makes one posted invoice of every open order of
 // req.CustomerID, idempotent on req.ExternalRef.
 func (f *fake) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
