@@ -19,7 +19,8 @@ import (
 // order not invoiced yet: the order's line quantities are reduced (all of
 // them when lines is absent, which cancels the order) and the answer is
 // 201 with the order as it is now; an invoiced order is 409 (refund its
-// invoice), and providers that cannot change orders answer 501.
+// invoice), and providers that cannot change orders (Tripletex for part of
+// an order, Spiris) answer 501.
 func (s *server) createRefund(c *gin.Context) {
 	var req core.RefundRequest
 	if !s.decodeJSON(c, &req) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/providers/tripletex/tripletextest"
 )
@@ -313,22 +315,56 @@ func TestCollectiveInvoiceNeedsTheSetting(t *testing.T) {
 	}
 }
 
-// TestRefundOrderIsUnsupported: a register refund of a Tripletex order not
-// invoiced yet answers CodeUnsupported saying what to do, and changes
-// nothing in Tripletex; no order is ever cancelled here (issue 10 item 11).
-func TestRefundOrderIsUnsupported(t *testing.T) {
+// TestRefundOrder: a register refund of a whole Tripletex order not
+// invoiced yet deletes it in Tripletex and records it cancelled, once per
+// reference, so the collective invoice leaves it out; part of an order is
+// CodeUnsupported and an invoiced order a conflict (issue 10 item 11).
+func TestRefundOrder(t *testing.T) {
 	e := newEnv(t, tripletextest.Options{})
 	c := e.srv.AddCustomer(tripletextest.Customer{Name: "Samle AS", SingleCustomerInvoice: true})
-	o := must[core.Order](t)(e.p.CreateOrder(e.ctx, e.conn, e.request("o-1", idString(c.ID), line("Lunsj", "1", 15000, 25))))
-	_, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-1", OrderID: o.ID})
-	if core.Code(err) != core.CodeUnsupported || !strings.Contains(core.AsError(err).Message, "refund its collective invoice") {
-		t.Fatalf("RefundOrder = %v, want unsupported", err)
+	cust := idString(c.ID)
+	o1 := must[core.Order](t)(e.p.CreateOrder(e.ctx, e.conn, e.request("o-1", cust, line("Lunsj", "1", 15000, 25))))
+	o2 := must[core.Order](t)(e.p.CreateOrder(e.ctx, e.conn, e.request("o-2", cust, line("Middag", "2", 30000, 15))))
+
+	_, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-0", OrderID: o1.ID,
+		Lines: []core.CreditLine{{Line: 0, Quantity: decimal.NewFromInt(1)}}})
+	if core.Code(err) != core.CodeUnsupported || !strings.Contains(core.AsError(err).Message, "collective invoice") {
+		t.Fatalf("part of an order = %v, want unsupported", err)
 	}
-	page := must[core.OrderPage](t)(e.p.ListOrders(e.ctx, e.conn, core.OrderQuery{Status: core.OrderOpen}))
-	if len(page.Orders) != 1 || page.Orders[0].Total != 15000 || len(e.srv.Orders()) != 1 {
-		t.Fatalf("orders after the refused refund: %+v", page.Orders)
+	if _, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-0", OrderID: "999999"}); core.Code(err) != core.CodeNotFound {
+		t.Fatalf("unknown order = %v, want not found", err)
 	}
-	if page := must[core.OrderPage](t)(e.p.ListOrders(e.ctx, e.conn, core.OrderQuery{Status: core.OrderCancelled})); len(page.Orders) != 0 {
+
+	e.srv.LoseResponse("DELETE", "/order/{id}", 1, true)
+	got, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-1", OrderID: o1.ID})
+	if err != nil {
+		// The answer was lost after Tripletex deleted it: the retry finds it gone.
+		if got, err = e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-1", OrderID: o1.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got.Status != core.OrderCancelled || got.Total != 0 || got.ID != o1.ID {
+		t.Fatalf("refunded order = %+v", got)
+	}
+	if again, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-1", OrderID: o1.ID}); err != nil || again.Status != core.OrderCancelled {
+		t.Fatalf("repeat = %+v, %v", again, err)
+	}
+	if _, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-2", OrderID: o1.ID}); core.Code(err) != core.CodeConflict {
+		t.Fatalf("second refund = %v, want conflict", err)
+	}
+	if os := e.srv.Orders(); len(os) != 1 || idString(os[0].ID) != o2.ID {
+		t.Fatalf("orders in Tripletex: %+v", os)
+	}
+	page := must[core.OrderPage](t)(e.p.ListOrders(e.ctx, e.conn, core.OrderQuery{Status: core.OrderCancelled}))
+	if len(page.Orders) != 1 || page.Orders[0].ID != o1.ID {
 		t.Fatalf("cancelled orders: %+v", page.Orders)
+	}
+
+	inv := must[core.Invoice](t)(e.p.InvoiceOrders(e.ctx, e.conn, core.CollectiveRequest{ExternalRef: "coll-1", CustomerID: cust}))
+	if inv.Total != 60000 || len(inv.OrderIDs) != 1 || inv.OrderIDs[0] != o2.ID {
+		t.Fatalf("collective invoice: total %d, orders %v", inv.Total, inv.OrderIDs)
+	}
+	if _, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-3", OrderID: o2.ID}); core.Code(err) != core.CodeConflict {
+		t.Fatalf("refund of an invoiced order = %v, want conflict", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
@@ -94,8 +96,7 @@ func (p *Provider) storedOrderByID(ctx context.Context, merchant, id string) (co
 }
 
 // ListOrders lists the orders this plugin collected, oldest first,
-// filtered by customer and status (open, invoiced; cancelled lists none).
-// Errors: CodeInvalid
+// filtered by customer and status (open, invoiced, cancelled). Errors: CodeInvalid
 // (limit, cursor, status, connection).
 func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
 	if err := checkConn(conn); err != nil {
@@ -103,10 +104,6 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 	}
 	if q.Status != "" && q.Status != core.OrderOpen && q.Status != core.OrderInvoiced && q.Status != core.OrderCancelled {
 		return core.OrderPage{}, core.Invalid("invalid order query", core.FieldError{Field: "status", Message: "must be open, invoiced or cancelled"})
-	}
-	if q.Status == core.OrderCancelled {
-		// No order is cancelled here: RefundOrder is not offered.
-		return core.OrderPage{Orders: []core.Order{}}, nil
 	}
 	limit, err := core.NormalizeLimit(q.Limit)
 	if err != nil {
@@ -135,17 +132,93 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 	return page, nil
 }
 
-// RefundOrder is not offered for Tripletex yet: CodeUnsupported (501)
-// saying to refund the order's collective invoice once it is made. (The
-// published document has PUT and DELETE /order/orderline/{id} and DELETE
-// /order/{id}, so reducing or cancelling the open order is possible; it is
-// not built.)
+// RefundOrder refunds a whole order not invoiced yet by deleting it in
+// Tripletex (DELETE /order/{id}) and recording it cancelled, so no
+// collective invoice includes it. Part of an order is CodeUnsupported: the
+// published document marks changing order lines (PUT /order/orderline/{id})
+// beta, so a part is refunded from the collective invoice once it is made.
+//
+// Idempotent on req.ExternalRef: the reference is recorded before the
+// order is deleted, and a repeat finds it (an order already gone from
+// Tripletex counts as deleted).
+//
+// Errors: CodeNotFound (not an order this plugin collected); CodeConflict
+// when it is invoiced (here or in Tripletex itself: refund its invoice) or
+// cancelled already; CodeUnsupported for lines.
 func (p *Provider) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
 	if err := checkConn(conn); err != nil {
 		return core.Order{}, err
 	}
-	return core.Order{}, core.Errorf(core.CodeUnsupported,
-		"refunding a Tripletex order before it is invoiced is not supported; refund its collective invoice once it is made")
+	if len(req.Lines) > 0 {
+		return core.Order{}, core.Errorf(core.CodeUnsupported,
+			"Tripletex orders are refunded whole before they are invoiced; refund part of one from its collective invoice once it is made")
+	}
+	unlock := p.locks.lock(conn.MerchantID + "|" + kindOrder + "|" + req.OrderID)
+	defer unlock()
+	o, found, err := p.storedOrderByID(ctx, conn.MerchantID, req.OrderID)
+	if err != nil {
+		return core.Order{}, err
+	}
+	if !found {
+		return core.Order{}, core.ErrNotFound("order", req.OrderID)
+	}
+	begun := false // the reference was recorded by an earlier attempt
+	if req.ExternalRef != "" {
+		rec, ok, err := p.loadRef(ctx, conn.MerchantID, kindOrderRefund, req.ExternalRef)
+		if err != nil {
+			return core.Order{}, err
+		}
+		if ok && (len(rec.OrderIDs) != 1 || idString(rec.OrderIDs[0]) != o.ID) {
+			return core.Order{}, &core.Error{Code: core.CodeConflict, Message: "external reference already used",
+				Fields: []core.FieldError{{Field: "external_ref", Message: "already identifies a refund of another order"}}}
+		}
+		begun = ok
+	}
+	switch {
+	case begun && o.Status == core.OrderCancelled:
+		return o, nil
+	case o.Status == core.OrderInvoiced:
+		return core.Order{}, core.Errorf(core.CodeConflict, "order %s is on invoice %s already; refund that invoice", o.ID, o.InvoiceID)
+	case o.Status == core.OrderCancelled:
+		return core.Order{}, core.Errorf(core.CodeConflict, "order %s was refunded whole already", o.ID)
+	}
+	id, _ := parseID(o.ID)
+	var st ttOrder
+	err = p.getValue(ctx, conn, "/order/"+o.ID, url.Values{"fields": {"id,isClosed"}}, &st)
+	switch {
+	case core.Code(err) == core.CodeNotFound:
+		// Deleted in Tripletex already (by an earlier attempt, or by hand).
+	case err != nil:
+		return core.Order{}, err
+	case st.IsClosed:
+		return core.Order{}, core.Errorf(core.CodeConflict, "order %s was invoiced in Tripletex; refund that invoice", o.ID)
+	default:
+		if req.ExternalRef != "" && !begun {
+			if err := p.saveRef(ctx, conn.MerchantID, kindOrderRefund, req.ExternalRef, refRecord{OrderIDs: []int64{id}}); err != nil {
+				return core.Order{}, err
+			}
+			begun = true
+		}
+		_, err := p.call(ctx, conn, request{method: "DELETE", path: "/order/" + o.ID, idempotent: true})
+		if err != nil && core.Code(err) != core.CodeNotFound {
+			return core.Order{}, err
+		}
+	}
+	if req.ExternalRef != "" && !begun {
+		if err := p.saveRef(ctx, conn.MerchantID, kindOrderRefund, req.ExternalRef, refRecord{OrderIDs: []int64{id}}); err != nil {
+			return core.Order{}, err
+		}
+	}
+	// Nothing of it is left to invoice.
+	o.Status, o.NetTotal, o.VATTotal, o.Total = core.OrderCancelled, 0, 0, 0
+	for i := range o.Lines {
+		o.Lines[i].Quantity, o.Lines[i].Net, o.Lines[i].VAT, o.Lines[i].Total = decimal.Zero, 0, 0, 0
+	}
+	o.VATBreakdown = []core.VATAmount{}
+	if err := p.cancelOrder(ctx, conn.MerchantID, o); err != nil {
+		return core.Order{}, err
+	}
+	return o, nil
 }
 
 // InvoiceOrders invoices every open collected order of req.CustomerID on

@@ -23,6 +23,8 @@ const (
 	kindOrder      = "order"
 	kindCredit     = "credit"
 	kindCollective = "collective"
+	// kindOrderRefund: a register refund of a whole order (RefundOrder).
+	kindOrderRefund = "order_refund"
 )
 
 // refRecord is what an external reference has produced so far.
@@ -161,6 +163,20 @@ func (p *Provider) insertOrder(ctx context.Context, merchant string, o core.Orde
 		return err
 	})
 	return dbError("record order", err)
+}
+
+// cancelOrder stores o, refunded whole, as cancelled.
+func (p *Provider) cancelOrder(ctx context.Context, merchant string, o core.Order) error {
+	data, err := json.Marshal(o)
+	if err != nil {
+		return core.Errorf(core.CodeInternal, "encode order: %v", err)
+	}
+	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, data = ? WHERE merchant_id = ? AND id = ?`,
+			core.OrderCancelled, string(data), merchant, o.ID)
+		return err
+	})
+	return dbError("record cancelled order", err)
 }
 
 // markOrdersInvoiced sets the orders' status to invoiced by invoice.
