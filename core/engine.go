@@ -675,8 +675,9 @@ var errClaimed = errors.New("claimed by another key")
 //
 // Errors: CodeConflict when the key was used with a different request;
 // run's errors. A run refused on its first attempt (invalid, not found,
-// conflict, unsupported: nothing was created) frees the key for a corrected request; a
-// refused re-run keeps it, because its first attempt may have created.
+// conflict, unsupported: nothing was created) frees the key for a
+// corrected request; a refused re-run keeps it, because its first attempt
+// may have created.
 func (e *Engine) Idempotent(ctx context.Context, merchantID, scope, prefix, key string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
 	return e.idempotent(ctx, merchantID, scope, prefix, key, "", req, out, run)
 }
