@@ -155,7 +155,7 @@ func TestRetrySafe(t *testing.T) {
 		// Posting a posted invoice returns it.
 		"PostInvoice": true,
 		// Idempotent on ExternalRef.
-		"CreateOrder": true, "InvoiceOrders": true,
+		"CreateOrder": true, "InvoiceOrders": true, "RefundOrder": true,
 		// A read.
 		"ListOrders": true,
 		// No idempotency key: a repeat could create a duplicate customer.
