@@ -53,29 +53,35 @@ const (
 	ActionRecordSales        Action = "sales.create" // receipts and day close
 	ActionReadExports        Action = "exports.read"
 	ActionRunExports         Action = "exports.run"
+	// Payment methods at the register: the register reads where invoicing
+	// is offered; BackOffice's admin changes it.
+	ActionReadPaymentMethods  Action = "payment_methods.read"
+	ActionWritePaymentMethods Action = "payment_methods.write"
 )
 
 // permissions is the role matrix of the HTTP contract, in one place.
 var permissions = map[Action][]Role{
-	ActionListProviders:      {RoleAdmin},
-	ActionSearchCustomers:    {RoleAdmin, RoleAccountant, RoleCashier},
-	ActionCreateCustomer:     {RoleAdmin, RoleAccountant, RoleCashier},
-	ActionReadCustomer:       {RoleAdmin, RoleAccountant, RoleCashier},
-	ActionUpdateCustomer:     {RoleAdmin, RoleAccountant, RoleCashier},
-	ActionSetCustomerBilling: {RoleAdmin, RoleAccountant},
-	ActionCharge:             {RoleAdmin, RoleCashier},
-	ActionReadInvoices:       {RoleAdmin, RoleAccountant},
-	ActionManageAPIKeys:      {RoleAdmin},
-	ActionWriteInvoices:      {RoleAdmin, RoleAccountant},
-	ActionRefund:             {RoleAdmin, RoleCashier},
-	ActionReadOrders:         {RoleAdmin, RoleAccountant},
-	ActionReadSettings:       {RoleAdmin, RoleAccountant},
-	ActionWriteSettings:      {RoleAdmin},
-	ActionReadIntegrations:   {RoleAdmin, RoleAccountant},
-	ActionManageIntegrations: {RoleAdmin},
-	ActionRecordSales:        {RoleAdmin, RoleCashier},
-	ActionReadExports:        {RoleAdmin, RoleAccountant},
-	ActionRunExports:         {RoleAdmin, RoleAccountant},
+	ActionListProviders:       {RoleAdmin},
+	ActionSearchCustomers:     {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionCreateCustomer:      {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionReadCustomer:        {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionUpdateCustomer:      {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionSetCustomerBilling:  {RoleAdmin, RoleAccountant},
+	ActionCharge:              {RoleAdmin, RoleCashier},
+	ActionReadInvoices:        {RoleAdmin, RoleAccountant},
+	ActionManageAPIKeys:       {RoleAdmin},
+	ActionWriteInvoices:       {RoleAdmin, RoleAccountant},
+	ActionRefund:              {RoleAdmin, RoleCashier},
+	ActionReadOrders:          {RoleAdmin, RoleAccountant},
+	ActionReadSettings:        {RoleAdmin, RoleAccountant},
+	ActionWriteSettings:       {RoleAdmin},
+	ActionReadIntegrations:    {RoleAdmin, RoleAccountant},
+	ActionManageIntegrations:  {RoleAdmin},
+	ActionRecordSales:         {RoleAdmin, RoleCashier},
+	ActionReadExports:         {RoleAdmin, RoleAccountant},
+	ActionRunExports:          {RoleAdmin, RoleAccountant},
+	ActionReadPaymentMethods:  {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionWritePaymentMethods: {RoleAdmin},
 }
 
 // Allows reports whether role r may perform a.

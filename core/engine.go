@@ -653,7 +653,12 @@ func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string,
 		return ChargeResult{}, false, Errorf(CodeInternal, "encode receipt claim: %v", err)
 	}
 	replayed, err = e.idempotent(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, string(claim), req, &res,
-		func(ref string) (any, error) { return e.chargeOnce(ctx, s, ref, req) })
+		func(ref string) (any, error) {
+			if err := e.checkInvoiceMethodAt(ctx, s.merchant.ID, req.LocationID); err != nil {
+				return nil, err
+			}
+			return e.chargeOnce(ctx, s, ref, req)
+		})
 	if err != nil && errors.Is(err, errClaimed) {
 		return ChargeResult{}, false, &Error{Code: CodeConflict,
 			Message: "receipt " + req.ReceiptID + " was already charged at location " + req.LocationID + " under another Idempotency-Key",

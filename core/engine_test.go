@@ -18,6 +18,7 @@ type memStore struct {
 	keys      map[string]APIKey
 	idem      map[string]IdempotencyRecord
 	settings  map[string]InvoiceSettings
+	methods   map[string][]PaymentMethod
 	touches   int // TouchAPIKeys calls
 }
 
@@ -130,6 +131,22 @@ func (s *memStore) GetInvoiceSettings(_ context.Context, m string) (InvoiceSetti
 	st, ok := s.settings[m]
 	return st, ok, nil
 }
+func (s *memStore) PaymentMethods(_ context.Context, m string) ([]PaymentMethod, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]PaymentMethod(nil), s.methods[m]...), nil
+}
+
+func (s *memStore) PutPaymentMethods(_ context.Context, m string, methods []PaymentMethod, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.methods == nil {
+		s.methods = map[string][]PaymentMethod{}
+	}
+	s.methods[m] = append([]PaymentMethod(nil), methods...)
+	return nil
+}
+
 func (s *memStore) PutInvoiceSettings(_ context.Context, m string, st InvoiceSettings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

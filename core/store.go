@@ -57,6 +57,13 @@ type Store interface {
 	// Errors: CodeNotFound for an unknown merchant.
 	PutInvoiceSettings(ctx context.Context, merchantID string, s InvoiceSettings) error
 
+	// PaymentMethods returns the merchant's saved payment methods, sorted
+	// by method; an unknown merchant, or one that saved none, has none.
+	PaymentMethods(ctx context.Context, merchantID string) ([]PaymentMethod, error)
+	// PutPaymentMethods replaces the merchant's payment methods whole.
+	// Errors: CodeNotFound for an unknown merchant.
+	PutPaymentMethods(ctx context.Context, merchantID string, methods []PaymentMethod, at time.Time) error
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

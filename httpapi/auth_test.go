@@ -80,6 +80,8 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/orders", "", 200, roles(admin, accountant)},
 		{"GET", "/v1/invoice-settings", "", 200, roles(admin, accountant)},
 		{"PUT", "/v1/invoice-settings", validSettings, 200, roles(admin)},
+		{"GET", "/v1/payment-methods", "", 200, roles(admin, accountant, cashier)},
+		{"PUT", "/v1/payment-methods", `{"payment_methods":[{"method":"invoice","enabled":true,"location_ids":[]}]}`, 200, roles(admin)},
 		{"POST", "/v1/api-keys", `{"name":"till 2","role":"cashier"}`, 201, roles(admin)},
 		{"GET", "/v1/api-keys", "", 200, roles(admin)},
 		{"DELETE", "/v1/api-keys/" + spare.ID, "", 200, roles(admin)},

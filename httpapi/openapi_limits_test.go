@@ -30,6 +30,7 @@ var textLimits = map[string]map[string]int{
 	"SalesPayment":       {"method": core.MaxPaymentMethodLength},
 	"SalesReceipt":       {"receipt_id": core.MaxReceiptIDLength, "location_id": core.MaxIDLength},
 	"DayKey":             {"location_id": core.MaxIDLength},
+	"PaymentMethod":      {"method": core.MaxPaymentMethodLength},
 }
 
 var customerLimits = map[string]int{"name": core.MaxNameLength, "organization_number": core.MaxOrganizationNumberLength,
@@ -81,6 +82,23 @@ func TestOpenAPITextLimitsAreCores(t *testing.T) {
 	_ = json.Unmarshal(doc.Components.Schemas["AccountantCopy"].Properties["emails"], &emails)
 	if emails.Items == nil || emails.Items.MaxLength == nil || *emails.Items.MaxLength != core.MaxEmailLength {
 		t.Errorf("AccountantCopy.emails items maxLength, want %d", core.MaxEmailLength)
+	}
+	var methods struct {
+		MaxItems int `json:"maxItems"`
+	}
+	_ = json.Unmarshal(doc.Components.Schemas["PaymentMethods"].Properties["payment_methods"], &methods)
+	if methods.MaxItems != core.MaxPaymentMethods {
+		t.Errorf("PaymentMethods.payment_methods maxItems = %d, want %d", methods.MaxItems, core.MaxPaymentMethods)
+	}
+	var locations struct {
+		MaxItems int          `json:"maxItems"`
+		Items    *schemaLimit `json:"items"`
+	}
+	_ = json.Unmarshal(doc.Components.Schemas["PaymentMethod"].Properties["location_ids"], &locations)
+	if locations.MaxItems != core.MaxPaymentMethodLocations || locations.Items == nil || locations.Items.MaxLength == nil ||
+		*locations.Items.MaxLength != core.MaxIDLength {
+		t.Errorf("PaymentMethod.location_ids: maxItems %d, items %+v; want %d items of maxLength %d",
+			locations.MaxItems, locations.Items, core.MaxPaymentMethodLocations, core.MaxIDLength)
 	}
 	var start struct {
 		Maximum int64 `json:"maximum"`

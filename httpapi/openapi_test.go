@@ -135,6 +135,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"OrderList":           reflect.TypeFor[listBody[core.Order]](),
 		"DeliveryNote":        reflect.TypeFor[core.DeliveryNote](),
 		"InvoiceSettings":     reflect.TypeFor[core.InvoiceSettings](),
+		"PaymentMethods":      reflect.TypeFor[core.PaymentMethods](),
+		"PaymentMethod":       reflect.TypeFor[core.PaymentMethod](),
 		"Company":             reflect.TypeFor[core.Company](),
 		"AccountantCopy":      reflect.TypeFor[core.AccountantCopy](),
 		"DraftRequest":        reflect.TypeFor[core.DraftRequest](),

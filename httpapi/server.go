@@ -143,6 +143,8 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	v1.GET("/orders", s.require(core.ActionReadOrders), s.listOrders)
 	v1.GET("/invoice-settings", s.require(core.ActionReadSettings), s.getInvoiceSettings)
 	v1.PUT("/invoice-settings", s.require(core.ActionWriteSettings), s.putInvoiceSettings)
+	v1.GET("/payment-methods", s.require(core.ActionReadPaymentMethods), s.getPaymentMethods)
+	v1.PUT("/payment-methods", s.require(core.ActionWritePaymentMethods), s.putPaymentMethods)
 	v1.POST("/api-keys", s.require(core.ActionManageAPIKeys), s.createAPIKey)
 	v1.GET("/api-keys", s.require(core.ActionManageAPIKeys), s.listAPIKeys)
 	v1.DELETE("/api-keys/:id", s.require(core.ActionManageAPIKeys), s.revokeAPIKey)

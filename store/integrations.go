@@ -381,9 +381,13 @@ func (s *Store) ActivateIntegration(ctx context.Context, r integrations.Record, 
 			disabled = append(disabled, ids...)
 		}
 		if current.Invoicing == 1 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO merchant_payment_methods (merchant_id, method, integration_id, enabled_at)
-				VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id, method) DO NOTHING`,
-				current.MerchantID, mapping.MethodInvoice, r.ID, stamp); err != nil {
+			// Invoicing activated: the invoice payment method is switched
+			// on, at every location unless the admin limited it before.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO merchant_payment_methods
+				(merchant_id, method, integration_id, enabled_at, enabled, location_ids, updated_at)
+				VALUES (?, ?, ?, ?, 1, '[]', ?) ON CONFLICT (merchant_id, method) DO UPDATE SET enabled = 1,
+					integration_id = excluded.integration_id, enabled_at = excluded.enabled_at, updated_at = excluded.updated_at`,
+				current.MerchantID, mapping.MethodInvoice, r.ID, stamp, stamp); err != nil {
 				return err
 			}
 		}
@@ -428,13 +432,13 @@ func (s *Store) ActiveIntegration(ctx context.Context, merchantID string, mode c
 	return r, err == nil, err
 }
 
-// MerchantPaymentMethods lists, sorted, the payment methods activations
-// made available at all the merchant's locations. It never returns a nil
-// slice.
+// MerchantPaymentMethods lists, sorted, the merchant's enabled payment
+// methods (activations enable "invoice"; PutPaymentMethods says where
+// each applies). It never returns a nil slice.
 func (s *Store) MerchantPaymentMethods(ctx context.Context, merchantID string) ([]string, error) {
 	out := []string{}
 	if err := s.db.Reader().SelectContext(ctx, &out, `SELECT method FROM merchant_payment_methods
-		WHERE merchant_id = ? ORDER BY method`, merchantID); err != nil {
+		WHERE merchant_id = ? AND enabled = 1 ORDER BY method`, merchantID); err != nil {
 		return nil, dbError("list merchant payment methods", err)
 	}
 	return out, nil
