@@ -122,8 +122,11 @@ func (s storedCustomer) toCore(conn core.Connection) core.Customer {
 // (exact); ordered by name then id. The first search of a merchant reads
 // every active customer from Tripletex; later ones answer from the copy at
 // once and refresh it in the background when it is older than five
-// minutes, so a slow Tripletex never slows the register. Errors:
-// CodeInvalid (limit, cursor, connection); for the first search, the API's.
+// minutes, so a slow Tripletex never slows the register. A search the copy
+// has no answer for asks Tripletex at once (lookUpCustomers), so a customer
+// created in Tripletex a moment ago is found without waiting for the
+// refresh. Errors: CodeInvalid (limit, cursor, connection); for the first
+// search, the API's; CodeUnauthorized from the lookup.
 func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
 	if err := checkConn(conn); err != nil {
 		return core.CustomerPage{}, err
@@ -139,7 +142,25 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	if err := p.ensureCustomerCopy(ctx, conn); err != nil {
 		return core.CustomerPage{}, err
 	}
-	term := strings.ToLower(strings.TrimSpace(q.Q))
+	page, err := p.searchCopy(ctx, conn, q.Q, after, limit)
+	if err != nil || len(page.Customers) > 0 || strings.TrimSpace(q.Q) == "" || q.Cursor != "" {
+		return page, err
+	}
+	found, err := p.lookUpCustomers(ctx, conn, q.Q)
+	if core.Code(err) == core.CodeUnauthorized {
+		return core.CustomerPage{}, err
+	}
+	if found == 0 {
+		// Nothing new, or Tripletex could not be asked: the copy's answer
+		// stands (the periodic refresh tries again).
+		return page, nil
+	}
+	return p.searchCopy(ctx, conn, q.Q, after, limit)
+}
+
+// searchCopy answers a search from the local copy.
+func (p *Provider) searchCopy(ctx context.Context, conn core.Connection, q string, after customerCursor, limit int) (core.CustomerPage, error) {
+	term := strings.ToLower(strings.TrimSpace(q))
 	digits := ""
 	if term != "" && !strings.ContainsFunc(term, unicode.IsLetter) {
 		digits = nordic.Digits(term)
@@ -150,7 +171,7 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 		  AND (? = '' OR instr(name_lower, ?) > 0 OR (? != '' AND substr(org_digits, 1, length(?)) = ?) OR number = ?)
 		  AND (name_lower > ? OR (name_lower = ? AND id > ?))
 		ORDER BY name_lower, id LIMIT ?`,
-		conn.MerchantID, term, term, digits, digits, digits, strings.TrimSpace(q.Q),
+		conn.MerchantID, term, term, digits, digits, digits, strings.TrimSpace(q),
 		after.Name, after.Name, after.ID, limit+1)
 	if err != nil {
 		return core.CustomerPage{}, dbError("search customers", err)
@@ -182,6 +203,55 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 		return core.CustomerPage{}, dbError("search customers", err)
 	}
 	return page, nil
+}
+
+// lookUpCustomers asks Tripletex for the active customers a search term
+// names, as GET /customer can filter them: a term with letters by
+// customerName (Tripletex matches part of the name), a term of digits by
+// customerAccountNumber (the customer number) and, when it has an
+// organization number's nine digits, by organizationNumber. What it finds
+// is added to the copy; it returns how many customers that was. One page of
+// at most 100 customers per filter: a search names few.
+func (p *Provider) lookUpCustomers(ctx context.Context, conn core.Connection, q string) (int, error) {
+	term := strings.TrimSpace(q)
+	var filters []url.Values
+	if strings.ContainsFunc(term, unicode.IsLetter) {
+		filters = append(filters, url.Values{"customerName": {term}})
+	} else {
+		if n, err := strconv.Atoi(term); err == nil && n > 0 {
+			filters = append(filters, url.Values{"customerAccountNumber": {strconv.Itoa(n)}})
+		}
+		if d := nordic.Digits(term); len(d) == 9 {
+			filters = append(filters, url.Values{"organizationNumber": {d}})
+		}
+	}
+	found := 0
+	for _, f := range filters {
+		f.Set("fields", customerFields)
+		f.Set("from", "0")
+		f.Set("count", "100")
+		resp, err := p.call(ctx, conn, request{method: http.MethodGet, path: "/customer", query: f, idempotent: true})
+		if err != nil {
+			return found, err
+		}
+		var env struct {
+			Values []ttCustomer `json:"values"`
+		}
+		if err := json.Unmarshal(resp.body, &env); err != nil {
+			return found, core.Errorf(core.CodeProviderError, "Tripletex answered /customer with an unexpected list: %v", err)
+		}
+		now := p.now().UTC()
+		for _, c := range env.Values {
+			if c.IsInactive {
+				continue
+			}
+			if err := p.upsertCustomer(ctx, conn.MerchantID, fromTripletex(c, now)); err != nil {
+				return found, err
+			}
+			found++
+		}
+	}
+	return found, nil
 }
 
 // GetCustomer returns a customer from the local copy, or from Tripletex

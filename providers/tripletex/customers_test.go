@@ -2,6 +2,7 @@ package tripletex
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -132,5 +133,52 @@ func TestUpdateCustomer(t *testing.T) {
 	_, err = e.p.UpdateCustomer(e.ctx, e.conn, id, core.CustomerPatch{BillingAddress: &sweden})
 	if ce := wantCode(t, err, core.CodeInvalid); ce.Fields[0].Field != "billing_address.country" {
 		t.Fatalf("error = %+v", ce)
+	}
+}
+
+// TestSearchAsksTripletexWhenTheCopyMisses: a customer created in
+// Tripletex after the copy was made is found by the register's next search
+// (by name, customer number or organization number) without waiting for
+// the five-minute refresh; a miss while Tripletex is down answers from the
+// copy instead of failing.
+func TestSearchAsksTripletexWhenTheCopyMisses(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	e.customer("Colline SARL", "939137599")
+	must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: "coll"})) // the copy is made
+	fjord := e.customer("Vestfjord AS", "912345674")                                              // number 10002
+	bakst := e.customer("Bakst og Brød AS", "")                                                   // number 10003
+	e.srv.AddCustomer(tripletextest.Customer{Name: "Vestfjord Gammel AS", IsInactive: true})
+
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"vestfjord", []string{fjord}},
+		{"912 345 674", []string{fjord}},
+		{"10003", []string{bakst}},
+		{"BAKST", []string{bakst}},
+		{"nobody", nil},
+	}
+	for _, tc := range tests {
+		page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: tc.q}))
+		var ids []string
+		for _, c := range page.Customers {
+			ids = append(ids, c.ID)
+		}
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("search %q = %v, want %v", tc.q, ids, tc.want)
+		}
+	}
+	// Found once, the customer is in the copy: the list shows it.
+	page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{}))
+	if len(page.Customers) != 3 {
+		t.Errorf("the copy holds %d customers, want 3", len(page.Customers))
+	}
+
+	e.customer("Nordlys AS", "")
+	e.srv.FailNext("GET", "/customer", 5)
+	page, err := e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: "nordlys"})
+	if err != nil || len(page.Customers) != 0 {
+		t.Fatalf("search while Tripletex fails: %+v, %v; want the copy's empty answer", page, err)
 	}
 }
