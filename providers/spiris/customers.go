@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -180,9 +181,13 @@ type customerCursor struct {
 // every customer; otherwise a customer matches when q is a case-insensitive
 // substring of its name, when q's digits equal its organisation number's
 // digits, or when q is its customer number. A stale copy is refreshed first
-// (see ensureCustomers); while Spiris is slow or down the copy answers.
+// (see ensureCustomers); while Spiris is slow or down the copy answers. A
+// search the copy has no answer for asks Spiris at once (lookUpCustomers),
+// so a customer created in Spiris a moment ago is found without waiting for
+// the next full copy.
 // Errors: CodeInvalid naming merchant_id, limit or cursor; CodeUnauthorized
-// and CodeUnavailable when there is no copy yet and Spiris cannot be read.
+// and CodeUnavailable when there is no copy yet and Spiris cannot be read;
+// CodeUnauthorized from the lookup.
 func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
 	if err := checkConn(conn); err != nil {
 		return core.CustomerPage{}, err
@@ -203,7 +208,25 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	if err := p.ensureCustomers(ctx, conn); err != nil {
 		return core.CustomerPage{}, err
 	}
-	text := strings.TrimSpace(q.Q)
+	page, err := p.searchCopy(ctx, conn, q.Q, cur, limit)
+	if err != nil || len(page.Customers) > 0 || strings.TrimSpace(q.Q) == "" || q.Cursor != "" {
+		return page, err
+	}
+	found, err := p.lookUpCustomers(ctx, conn, q.Q)
+	if core.Code(err) == core.CodeUnauthorized {
+		return core.CustomerPage{}, err
+	}
+	if found == 0 {
+		// Nothing new, or Spiris could not be asked: the copy's answer
+		// stands (the next full copy tries again).
+		return page, nil
+	}
+	return p.searchCopy(ctx, conn, q.Q, cur, limit)
+}
+
+// searchCopy answers a search from the local copy.
+func (p *Provider) searchCopy(ctx context.Context, conn core.Connection, q string, cur customerCursor, limit int) (core.CustomerPage, error) {
+	text := strings.TrimSpace(q)
 	lower := strings.ToLower(text)
 	digits := ""
 	if text != "" && strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) }) < 0 {
@@ -214,7 +237,7 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 		ID   string `db:"id"`
 		Data string `db:"data"`
 	}
-	err = p.db.Reader().SelectContext(ctx, &rows, `SELECT name_lower, id, data FROM customers
+	err := p.db.Reader().SelectContext(ctx, &rows, `SELECT name_lower, id, data FROM customers
 		WHERE merchant_id = ?
 		  AND (? = '' OR instr(name_lower, ?) > 0 OR (? != '' AND org_digits = ?) OR number = ?)
 		  AND (? = '' OR name_lower > ? OR (name_lower = ? AND id > ?))
@@ -241,6 +264,41 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 		page.Customers = append(page.Customers, c)
 	}
 	return page, nil
+}
+
+// lookUpCustomers asks Spiris for the customers a search term names, with
+// one OData $filter as GET /customers takes it: part of the name
+// (contains(Name,...)), the customer number (CustomerNumber eq) and, for a
+// term of an organisation number's ten digits, CorporateIdentityNumber
+// written with or without its hyphen. What it finds is added to the copy;
+// it returns how many customers that was. One page of at most 100: a search
+// names few.
+func (p *Provider) lookUpCustomers(ctx context.Context, conn core.Connection, q string) (int, error) {
+	term := strings.TrimSpace(q)
+	filters := []string{"contains(Name," + odataString(term) + ")", "CustomerNumber eq " + odataString(term)}
+	if d := nordic.Digits(term); len(d) == 10 && !strings.ContainsFunc(term, unicode.IsLetter) {
+		filters = append(filters, "CorporateIdentityNumber eq "+odataString(d),
+			"CorporateIdentityNumber eq "+odataString(d[:6]+"-"+d[6:]))
+	}
+	query := url.Values{"$filter": {strings.Join(filters, " or ")}, "$page": {"1"}, "$pagesize": {"100"}}
+	var env envelope[apiCustomer]
+	if err := p.get(ctx, conn, "/customers", query, &env); err != nil {
+		return 0, err
+	}
+	if len(env.Data) == 0 {
+		return 0, nil
+	}
+	cs := make([]core.Customer, len(env.Data))
+	for i, c := range env.Data {
+		cs[i] = customerOf(c)
+	}
+	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		return storeCustomers(ctx, tx, conn.MerchantID, cs, sqlite.FormatTime(p.now()))
+	})
+	if err != nil {
+		return 0, dbError("store customers", err)
+	}
+	return len(cs), nil
 }
 
 // copiedCustomer reads one customer from the copy; ok is false when absent.

@@ -80,9 +80,10 @@ func TestSearchCustomers(t *testing.T) {
 	_, err = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Limit: -1})
 	wantCode(t, err, core.CodeInvalid)
 
-	// One sync for all of it: the copy answered.
-	if n := requests(e.srv, "GET", "/v2/customers"); n != 1 {
-		t.Fatalf("%d customer requests, want 1 sync", n)
+	// One sync for all of it: the copy answered, except the search it
+	// missed ("nobody"), which asked Spiris once.
+	if n := requests(e.srv, "GET", "/v2/customers"); n != 2 {
+		t.Fatalf("%d customer requests, want 1 sync and 1 lookup", n)
 	}
 
 	// Another merchant has its own copy.
@@ -91,7 +92,7 @@ func TestSearchCustomers(t *testing.T) {
 	if _, err := e.p.SearchCustomers(ctx(), other, core.CustomerQuery{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := requests(e.srv, "GET", "/v2/customers"); n != 2 {
+	if n := requests(e.srv, "GET", "/v2/customers"); n != 3 {
 		t.Fatalf("%d customer requests, want a second merchant's sync", n)
 	}
 }
@@ -300,5 +301,55 @@ func TestMerchantsInDifferentCompaniesAreIsolated(t *testing.T) {
 	}
 	if len(other.Invoices()) != 1 || len(e.srv.Invoices()) != 0 {
 		t.Fatalf("invoices: other company %d, m1's company %d", len(other.Invoices()), len(e.srv.Invoices()))
+	}
+}
+
+// TestSearchAsksSpirisWhenTheCopyMisses: a customer created in Spiris
+// after the copy was made is found by the register's next search (by name,
+// customer number or organisation number, with or without its hyphen)
+// without waiting for the next full copy; a miss while Spiris fails answers
+// from the copy instead of failing.
+func TestSearchAsksSpirisWhenTheCopyMisses(t *testing.T) {
+	e := setup(t)
+	e.customer("Acme AB", "556016-0680", "")
+	if _, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "acme"}); err != nil { // the copy is made
+		t.Fatal(err)
+	}
+	bryggan := e.customer("Kafé Bryggan AB", "5567778889", "")
+	snickeri := e.customer("Snickeri Ek HB", "969696-9696", "")
+
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"bryggan", []string{bryggan.Id}},
+		{"556777-8889", []string{bryggan.Id}},
+		{"9696969696", []string{snickeri.Id}},
+		{*snickeri.CustomerNumber, []string{snickeri.Id}},
+		{"nobody", nil},
+	}
+	for _, tt := range tests {
+		page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: tt.q})
+		if err != nil {
+			t.Fatalf("q %q: %v", tt.q, err)
+		}
+		var ids []string
+		for _, c := range page.Customers {
+			ids = append(ids, c.ID)
+		}
+		if !slices.Equal(ids, tt.want) {
+			t.Errorf("q %q: %v, want %v", tt.q, ids, tt.want)
+		}
+	}
+	page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	if err != nil || len(page.Customers) != 3 {
+		t.Fatalf("the copy holds %d customers (%v), want 3", len(page.Customers), err)
+	}
+
+	e.customer("Nordljus AB", "", "")
+	e.srv.InjectFault(spiristest.Fault{Method: "GET", Path: "/v2/customers", Times: 10, Status: 500})
+	page, err = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "nordljus"})
+	if err != nil || len(page.Customers) != 0 {
+		t.Fatalf("search while Spiris fails: %+v, %v; want the copy's empty answer", page, err)
 	}
 }
