@@ -55,7 +55,9 @@ const (
 	ActionRunExports         Action = "exports.run"
 	// Payment methods at the register: the register reads where invoicing
 	// is offered; BackOffice's admin changes it.
-	ActionReadPaymentMethods  Action = "payment_methods.read"
+	ActionReadPaymentMethods Action = "payment_methods.read"
+	// Refreshing the copy of customers kept by a provider (BackOffice).
+	ActionSyncCustomers       Action = "customers.sync"
 	ActionWritePaymentMethods Action = "payment_methods.write"
 )
 
@@ -81,6 +83,7 @@ var permissions = map[Action][]Role{
 	ActionReadExports:         {RoleAdmin, RoleAccountant},
 	ActionRunExports:          {RoleAdmin, RoleAccountant},
 	ActionReadPaymentMethods:  {RoleAdmin, RoleAccountant, RoleCashier},
+	ActionSyncCustomers:       {RoleAdmin, RoleAccountant},
 	ActionWritePaymentMethods: {RoleAdmin},
 }
 

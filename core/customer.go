@@ -221,16 +221,34 @@ func (a Address) textErrors(prefix string) fieldErrors {
 // CustomerQuery searches a merchant's customers. Q matches the name
 // (case-insensitive substring), the organization number (digits only, so
 // "556016-0680" finds "5560160680") or the customer number (exact).
+//
+// Refresh asks a provider that keeps a local copy of the customers of the
+// merchant's accounting system (Tripletex, Spiris) to read them from the
+// system again before answering (POST /v1/customers/sync); the page's Sync
+// then reports what changed. A provider without a copy ignores it.
 type CustomerQuery struct {
-	Q      string
-	Limit  int
-	Cursor string
+	Q       string
+	Limit   int
+	Cursor  string
+	Refresh bool
 }
 
 // CustomerPage is one page of a customer search, ordered by name then id.
+// Sync is set when the search refreshed the provider's copy (Refresh).
 type CustomerPage struct {
 	Customers  []Customer
 	NextCursor string
+	Sync       *CustomerSync
+}
+
+// CustomerSync counts what a refresh of a provider's customer copy found:
+// the customers the copy holds afterwards, and those it added, changed and
+// removed.
+type CustomerSync struct {
+	Customers int `json:"customers"`
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Removed   int `json:"removed"`
 }
 
 // MaxPageBytes bounds one page of a list in bytes, as MaxListLimit bounds

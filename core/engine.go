@@ -420,6 +420,38 @@ func (e *Engine) SearchCustomers(ctx context.Context, p Principal, q CustomerQue
 	})
 }
 
+// CustomerSyncResult answers POST /v1/customers/sync: the invoicing
+// provider and, when it keeps a copy of the customers of the merchant's
+// accounting system (Copied), what the refresh found.
+type CustomerSyncResult struct {
+	Provider string `json:"provider"`
+	Copied   bool   `json:"copied"`
+	CustomerSync
+}
+
+// SyncCustomers refreshes, now, the copy of the merchant's customers that
+// its invoicing provider keeps (Tripletex and Spiris refresh theirs every
+// few minutes on their own). A provider that keeps none (the built-in
+// open, whose customers are the gateway's) answers Copied false. Errors:
+// CodeForbidden, provider errors.
+func (e *Engine) SyncCustomers(ctx context.Context, p Principal) (CustomerSyncResult, error) {
+	s, err := e.invoicing(ctx, p, ActionSyncCustomers)
+	if err != nil {
+		return CustomerSyncResult{}, err
+	}
+	page, err := call(ctx, e, s, func(conn Connection) (CustomerPage, error) {
+		return s.provider.SearchCustomers(ctx, conn, CustomerQuery{Limit: 1, Refresh: true})
+	})
+	if err != nil {
+		return CustomerSyncResult{}, err
+	}
+	out := CustomerSyncResult{Provider: s.desc.Name}
+	if page.Sync != nil {
+		out.Copied, out.CustomerSync = true, *page.Sync
+	}
+	return out, nil
+}
+
 // GetCustomer returns one of the merchant's customers. Errors:
 // CodeForbidden, CodeNotFound.
 func (e *Engine) GetCustomer(ctx context.Context, p Principal, id string) (Customer, error) {

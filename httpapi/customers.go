@@ -60,6 +60,19 @@ func (s *server) searchCustomers(c *gin.Context) {
 	c.PureJSON(http.StatusOK, newList(page.Customers, s.cursors.seal(c, page.NextCursor)))
 }
 
+// syncCustomers answers POST /v1/customers/sync (admin, accountant): the
+// invoicing provider's copy of the customers of the merchant's accounting
+// system (Tripletex, Spiris) is read again now, and the answer counts what
+// changed; copied is false for a provider that keeps no copy.
+func (s *server) syncCustomers(c *gin.Context) {
+	res, err := s.engine.SyncCustomers(c.Request.Context(), principal(c))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusOK, res)
+}
+
 // createCustomer answers 201 with the created customer.
 func (s *server) createCustomer(c *gin.Context) {
 	var in customerInput

@@ -154,3 +154,18 @@ func TestRegisterEditsCustomers(t *testing.T) {
 			wantBody: []string{`"parent_customer_id":"` + parent.ID + `"`}},
 	})
 }
+
+// TestCustomerSync: POST /v1/customers/sync for admins and accountants;
+// with the built-in invoicing the customers are the gateway's own, so
+// there is no copy to refresh (copied false).
+func TestCustomerSync(t *testing.T) {
+	s := newStack(t)
+	runScenarios(t, s, []scenario{
+		{name: "admin", method: "POST", path: "/v1/customers/sync", key: s.a.key(core.RoleAdmin), wantStatus: 200,
+			wantBody: []string{`{"provider":"open","copied":false,"customers":0,"added":0,"updated":0,"removed":0}`}},
+		{name: "accountant", method: "POST", path: "/v1/customers/sync", key: s.a.key(core.RoleAccountant), wantStatus: 200,
+			wantBody: []string{`"copied":false`}},
+		{name: "cashier", method: "POST", path: "/v1/customers/sync", key: s.a.key(core.RoleCashier), wantStatus: 403,
+			wantBody: []string{`"code":"forbidden"`}},
+	})
+}

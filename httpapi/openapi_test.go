@@ -137,6 +137,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"InvoiceSettings":     reflect.TypeFor[core.InvoiceSettings](),
 		"PaymentMethods":      reflect.TypeFor[core.PaymentMethods](),
 		"PaymentMethod":       reflect.TypeFor[core.PaymentMethod](),
+		"CustomerSync":        reflect.TypeFor[core.CustomerSyncResult](),
 		"Company":             reflect.TypeFor[core.Company](),
 		"AccountantCopy":      reflect.TypeFor[core.AccountantCopy](),
 		"DraftRequest":        reflect.TypeFor[core.DraftRequest](),

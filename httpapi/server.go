@@ -126,6 +126,7 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	v1.GET("/providers", s.require(core.ActionListProviders), s.listProviders)
 	v1.GET("/customers", s.require(core.ActionSearchCustomers), s.searchCustomers)
 	v1.POST("/customers", s.require(core.ActionCreateCustomer), s.createCustomer)
+	v1.POST("/customers/sync", s.require(core.ActionSyncCustomers), s.syncCustomers)
 	v1.GET("/customers/:id", s.require(core.ActionReadCustomer), s.getCustomer)
 	v1.PATCH("/customers/:id", s.require(core.ActionUpdateCustomer), s.updateCustomer)
 	v1.POST("/charges", s.require(core.ActionCharge), s.createCharge)

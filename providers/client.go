@@ -158,6 +158,7 @@ func (c *client) SearchCustomers(ctx context.Context, conn core.Connection, q co
 	return core.CustomerPage{
 		Customers:  customersFromPB(resp.GetCustomers(), resp.GetCustomersPresent()),
 		NextCursor: resp.GetNextCursor(),
+		Sync:       customerSyncFromPB(resp.GetSync()),
 	}, nil
 }
 

@@ -410,11 +410,26 @@ func patchFromPB(p *pb.CustomerPatch) core.CustomerPatch {
 }
 
 func customerQueryToPB(q core.CustomerQuery) *pb.CustomerQuery {
-	return &pb.CustomerQuery{Q: q.Q, Limit: int64(q.Limit), Cursor: q.Cursor}
+	return &pb.CustomerQuery{Q: q.Q, Limit: int64(q.Limit), Cursor: q.Cursor, Refresh: q.Refresh}
 }
 
 func customerQueryFromPB(p *pb.CustomerQuery) core.CustomerQuery {
-	return core.CustomerQuery{Q: p.GetQ(), Limit: int(p.GetLimit()), Cursor: p.GetCursor()}
+	return core.CustomerQuery{Q: p.GetQ(), Limit: int(p.GetLimit()), Cursor: p.GetCursor(), Refresh: p.GetRefresh()}
+}
+
+// customerSyncToPB is nil for nil: no refresh was made.
+func customerSyncToPB(s *core.CustomerSync) *pb.CustomerSync {
+	if s == nil {
+		return nil
+	}
+	return &pb.CustomerSync{Customers: int64(s.Customers), Added: int64(s.Added), Updated: int64(s.Updated), Removed: int64(s.Removed)}
+}
+
+func customerSyncFromPB(p *pb.CustomerSync) *core.CustomerSync {
+	if p == nil {
+		return nil
+	}
+	return &core.CustomerSync{Customers: int(p.GetCustomers()), Added: int(p.GetAdded()), Updated: int(p.GetUpdated()), Removed: int(p.GetRemoved())}
 }
 
 // ----------------------------------------------------------- invoices

@@ -151,6 +151,12 @@ var fullOrderRefundRequest = core.OrderRefundRequest{
 	ExternalRef: "or_1", OrderID: "ord_1", Lines: []core.CreditLine{{Line: 2, Quantity: dec("1.500")}},
 }
 
+var fullCustomerQuery = core.CustomerQuery{Q: "556016-0680", Limit: 50, Cursor: "c", Refresh: true}
+
+// fullCustomerPage is a page of a search that refreshed the copy.
+var fullCustomerPage = core.CustomerPage{Customers: []core.Customer{fullCustomer, {}}, NextCursor: "n",
+	Sync: &core.CustomerSync{Customers: 12, Added: 2, Updated: 3, Removed: 1}}
+
 var fullPatch = core.CustomerPatch{
 	Name: strPtr("Nytt namn"), OrganizationNumber: strPtr(""), Email: strPtr("a@b.se"), Phone: strPtr("1"),
 	BillingAddress: &core.Address{Line1: "Karl Johans gate 1", Line2: "3. etg", PostalCode: "0154", City: "Oslo", Country: "NO"}, Active: boolPtr(false), InvoicingEnabled: boolPtr(true),

@@ -24,6 +24,8 @@ func TestFixturesSetEveryField(t *testing.T) {
 		"OrderRefundRequest": {fullOrderRefundRequest},
 		"CustomerPatch":      {fullPatch},
 		"Voucher":            {fullVoucher},
+		"CustomerQuery":      {fullCustomerQuery},
+		"CustomerPage":       {fullCustomerPage},
 	} {
 		all, set := map[string]bool{}, map[string]bool{}
 		for _, v := range values {

@@ -61,6 +61,9 @@ func TestEveryMethodRoundTrips(t *testing.T) {
 				return p.SearchCustomers(ctx, fullConn, core.CustomerQuery{Q: "556016-0680", Limit: 50, Cursor: "c"})
 			},
 			[]any{fullConn, core.CustomerQuery{Q: "556016-0680", Limit: 50, Cursor: "c"}}},
+		{"SearchCustomers", fullCustomerPage,
+			func() (any, error) { return p.SearchCustomers(ctx, fullConn, fullCustomerQuery) },
+			[]any{fullConn, fullCustomerQuery}},
 		{"SearchCustomers", core.CustomerPage{Customers: []core.Customer{}},
 			func() (any, error) { return p.SearchCustomers(ctx, emptyConn, core.CustomerQuery{}) },
 			[]any{emptyConn, core.CustomerQuery{}}},

@@ -134,6 +134,7 @@ func (s *server) SearchCustomers(ctx context.Context, req *pb.SearchCustomersReq
 		Customers:        sliceToPB(page.Customers, customerToPB),
 		CustomersPresent: page.Customers != nil,
 		NextCursor:       page.NextCursor,
+		Sync:             customerSyncToPB(page.Sync),
 	}, nil
 }
 

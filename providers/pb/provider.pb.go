@@ -1091,10 +1091,13 @@ func (x *CustomerPatch) GetCollectiveInvoicing() *CollectiveInvoicing {
 }
 
 type CustomerQuery struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Q             string                 `protobuf:"bytes,1,opt,name=q,proto3" json:"q,omitempty"`
-	Limit         int64                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
-	Cursor        string                 `protobuf:"bytes,3,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Q      string                 `protobuf:"bytes,1,opt,name=q,proto3" json:"q,omitempty"`
+	Limit  int64                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	Cursor string                 `protobuf:"bytes,3,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// refresh: read the customers of the merchant's system into the
+	// provider's copy before answering (POST /v1/customers/sync).
+	Refresh       bool `protobuf:"varint,4,opt,name=refresh,proto3" json:"refresh,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1150,6 +1153,82 @@ func (x *CustomerQuery) GetCursor() string {
 	return ""
 }
 
+func (x *CustomerQuery) GetRefresh() bool {
+	if x != nil {
+		return x.Refresh
+	}
+	return false
+}
+
+// CustomerSync counts what a refresh of a provider's customer copy found.
+type CustomerSync struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Customers     int64                  `protobuf:"varint,1,opt,name=customers,proto3" json:"customers,omitempty"`
+	Added         int64                  `protobuf:"varint,2,opt,name=added,proto3" json:"added,omitempty"`
+	Updated       int64                  `protobuf:"varint,3,opt,name=updated,proto3" json:"updated,omitempty"`
+	Removed       int64                  `protobuf:"varint,4,opt,name=removed,proto3" json:"removed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CustomerSync) Reset() {
+	*x = CustomerSync{}
+	mi := &file_provider_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CustomerSync) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CustomerSync) ProtoMessage() {}
+
+func (x *CustomerSync) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CustomerSync.ProtoReflect.Descriptor instead.
+func (*CustomerSync) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CustomerSync) GetCustomers() int64 {
+	if x != nil {
+		return x.Customers
+	}
+	return 0
+}
+
+func (x *CustomerSync) GetAdded() int64 {
+	if x != nil {
+		return x.Added
+	}
+	return 0
+}
+
+func (x *CustomerSync) GetUpdated() int64 {
+	if x != nil {
+		return x.Updated
+	}
+	return 0
+}
+
+func (x *CustomerSync) GetRemoved() int64 {
+	if x != nil {
+		return x.Removed
+	}
+	return 0
+}
+
 type VATAmount struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	VatRate       string                 `protobuf:"bytes,1,opt,name=vat_rate,json=vatRate,proto3" json:"vat_rate,omitempty"`
@@ -1161,7 +1240,7 @@ type VATAmount struct {
 
 func (x *VATAmount) Reset() {
 	*x = VATAmount{}
-	mi := &file_provider_proto_msgTypes[13]
+	mi := &file_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1173,7 +1252,7 @@ func (x *VATAmount) String() string {
 func (*VATAmount) ProtoMessage() {}
 
 func (x *VATAmount) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[13]
+	mi := &file_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1186,7 +1265,7 @@ func (x *VATAmount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VATAmount.ProtoReflect.Descriptor instead.
 func (*VATAmount) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{13}
+	return file_provider_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *VATAmount) GetVatRate() string {
@@ -1229,7 +1308,7 @@ type InvoiceLine struct {
 
 func (x *InvoiceLine) Reset() {
 	*x = InvoiceLine{}
-	mi := &file_provider_proto_msgTypes[14]
+	mi := &file_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1320,7 @@ func (x *InvoiceLine) String() string {
 func (*InvoiceLine) ProtoMessage() {}
 
 func (x *InvoiceLine) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[14]
+	mi := &file_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1333,7 @@ func (x *InvoiceLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoiceLine.ProtoReflect.Descriptor instead.
 func (*InvoiceLine) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{14}
+	return file_provider_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *InvoiceLine) GetDescription() string {
@@ -1375,7 +1454,7 @@ type Invoice struct {
 
 func (x *Invoice) Reset() {
 	*x = Invoice{}
-	mi := &file_provider_proto_msgTypes[15]
+	mi := &file_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1387,7 +1466,7 @@ func (x *Invoice) String() string {
 func (*Invoice) ProtoMessage() {}
 
 func (x *Invoice) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[15]
+	mi := &file_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1400,7 +1479,7 @@ func (x *Invoice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Invoice.ProtoReflect.Descriptor instead.
 func (*Invoice) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{15}
+	return file_provider_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Invoice) GetId() string {
@@ -1670,7 +1749,7 @@ type InvoiceRequest struct {
 
 func (x *InvoiceRequest) Reset() {
 	*x = InvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[16]
+	mi := &file_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1682,7 +1761,7 @@ func (x *InvoiceRequest) String() string {
 func (*InvoiceRequest) ProtoMessage() {}
 
 func (x *InvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[16]
+	mi := &file_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1695,7 +1774,7 @@ func (x *InvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoiceRequest.ProtoReflect.Descriptor instead.
 func (*InvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{16}
+	return file_provider_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *InvoiceRequest) GetExternalRef() string {
@@ -1835,7 +1914,7 @@ type CreditLine struct {
 
 func (x *CreditLine) Reset() {
 	*x = CreditLine{}
-	mi := &file_provider_proto_msgTypes[17]
+	mi := &file_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1847,7 +1926,7 @@ func (x *CreditLine) String() string {
 func (*CreditLine) ProtoMessage() {}
 
 func (x *CreditLine) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[17]
+	mi := &file_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1860,7 +1939,7 @@ func (x *CreditLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditLine.ProtoReflect.Descriptor instead.
 func (*CreditLine) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{17}
+	return file_provider_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreditLine) GetLine() int64 {
@@ -1890,7 +1969,7 @@ type CreditRequest struct {
 
 func (x *CreditRequest) Reset() {
 	*x = CreditRequest{}
-	mi := &file_provider_proto_msgTypes[18]
+	mi := &file_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +1981,7 @@ func (x *CreditRequest) String() string {
 func (*CreditRequest) ProtoMessage() {}
 
 func (x *CreditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[18]
+	mi := &file_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,7 +1994,7 @@ func (x *CreditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditRequest.ProtoReflect.Descriptor instead.
 func (*CreditRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{18}
+	return file_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreditRequest) GetExternalRef() string {
@@ -1970,7 +2049,7 @@ type InvoiceQuery struct {
 
 func (x *InvoiceQuery) Reset() {
 	*x = InvoiceQuery{}
-	mi := &file_provider_proto_msgTypes[19]
+	mi := &file_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1982,7 +2061,7 @@ func (x *InvoiceQuery) String() string {
 func (*InvoiceQuery) ProtoMessage() {}
 
 func (x *InvoiceQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[19]
+	mi := &file_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1995,7 +2074,7 @@ func (x *InvoiceQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoiceQuery.ProtoReflect.Descriptor instead.
 func (*InvoiceQuery) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{19}
+	return file_provider_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *InvoiceQuery) GetFrom() string {
@@ -2073,7 +2152,7 @@ type Document struct {
 
 func (x *Document) Reset() {
 	*x = Document{}
-	mi := &file_provider_proto_msgTypes[20]
+	mi := &file_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2085,7 +2164,7 @@ func (x *Document) String() string {
 func (*Document) ProtoMessage() {}
 
 func (x *Document) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[20]
+	mi := &file_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2098,7 +2177,7 @@ func (x *Document) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Document.ProtoReflect.Descriptor instead.
 func (*Document) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{20}
+	return file_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Document) GetContentType() string {
@@ -2154,7 +2233,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2166,7 +2245,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[21]
+	mi := &file_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2179,7 +2258,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{21}
+	return file_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Order) GetId() string {
@@ -2335,7 +2414,7 @@ type OrderQuery struct {
 
 func (x *OrderQuery) Reset() {
 	*x = OrderQuery{}
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2347,7 +2426,7 @@ func (x *OrderQuery) String() string {
 func (*OrderQuery) ProtoMessage() {}
 
 func (x *OrderQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[22]
+	mi := &file_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2360,7 +2439,7 @@ func (x *OrderQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderQuery.ProtoReflect.Descriptor instead.
 func (*OrderQuery) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{22}
+	return file_provider_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *OrderQuery) GetCustomerId() string {
@@ -2408,7 +2487,7 @@ type CollectiveRequest struct {
 
 func (x *CollectiveRequest) Reset() {
 	*x = CollectiveRequest{}
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2499,7 @@ func (x *CollectiveRequest) String() string {
 func (*CollectiveRequest) ProtoMessage() {}
 
 func (x *CollectiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[23]
+	mi := &file_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2512,7 @@ func (x *CollectiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CollectiveRequest.ProtoReflect.Descriptor instead.
 func (*CollectiveRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{23}
+	return file_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CollectiveRequest) GetExternalRef() string {
@@ -2485,7 +2564,7 @@ type LedgerAccount struct {
 
 func (x *LedgerAccount) Reset() {
 	*x = LedgerAccount{}
-	mi := &file_provider_proto_msgTypes[24]
+	mi := &file_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2497,7 +2576,7 @@ func (x *LedgerAccount) String() string {
 func (*LedgerAccount) ProtoMessage() {}
 
 func (x *LedgerAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[24]
+	mi := &file_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2510,7 +2589,7 @@ func (x *LedgerAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LedgerAccount.ProtoReflect.Descriptor instead.
 func (*LedgerAccount) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{24}
+	return file_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *LedgerAccount) GetNumber() string {
@@ -2566,7 +2645,7 @@ type VATCode struct {
 
 func (x *VATCode) Reset() {
 	*x = VATCode{}
-	mi := &file_provider_proto_msgTypes[25]
+	mi := &file_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2578,7 +2657,7 @@ func (x *VATCode) String() string {
 func (*VATCode) ProtoMessage() {}
 
 func (x *VATCode) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[25]
+	mi := &file_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2591,7 +2670,7 @@ func (x *VATCode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VATCode.ProtoReflect.Descriptor instead.
 func (*VATCode) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{25}
+	return file_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *VATCode) GetCode() string {
@@ -2626,7 +2705,7 @@ type PaymentType struct {
 
 func (x *PaymentType) Reset() {
 	*x = PaymentType{}
-	mi := &file_provider_proto_msgTypes[26]
+	mi := &file_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2638,7 +2717,7 @@ func (x *PaymentType) String() string {
 func (*PaymentType) ProtoMessage() {}
 
 func (x *PaymentType) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[26]
+	mi := &file_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2651,7 +2730,7 @@ func (x *PaymentType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentType.ProtoReflect.Descriptor instead.
 func (*PaymentType) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{26}
+	return file_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PaymentType) GetId() string {
@@ -2689,7 +2768,7 @@ type Posting struct {
 
 func (x *Posting) Reset() {
 	*x = Posting{}
-	mi := &file_provider_proto_msgTypes[27]
+	mi := &file_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2701,7 +2780,7 @@ func (x *Posting) String() string {
 func (*Posting) ProtoMessage() {}
 
 func (x *Posting) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[27]
+	mi := &file_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2714,7 +2793,7 @@ func (x *Posting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Posting.ProtoReflect.Descriptor instead.
 func (*Posting) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{27}
+	return file_provider_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Posting) GetAccount() string {
@@ -2766,7 +2845,7 @@ type Voucher struct {
 
 func (x *Voucher) Reset() {
 	*x = Voucher{}
-	mi := &file_provider_proto_msgTypes[28]
+	mi := &file_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2778,7 +2857,7 @@ func (x *Voucher) String() string {
 func (*Voucher) ProtoMessage() {}
 
 func (x *Voucher) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[28]
+	mi := &file_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2791,7 +2870,7 @@ func (x *Voucher) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Voucher.ProtoReflect.Descriptor instead.
 func (*Voucher) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{28}
+	return file_provider_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Voucher) GetExternalRef() string {
@@ -2846,7 +2925,7 @@ type ExportResult struct {
 
 func (x *ExportResult) Reset() {
 	*x = ExportResult{}
-	mi := &file_provider_proto_msgTypes[29]
+	mi := &file_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2858,7 +2937,7 @@ func (x *ExportResult) String() string {
 func (*ExportResult) ProtoMessage() {}
 
 func (x *ExportResult) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[29]
+	mi := &file_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2871,7 +2950,7 @@ func (x *ExportResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportResult.ProtoReflect.Descriptor instead.
 func (*ExportResult) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{29}
+	return file_provider_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ExportResult) GetProviderRef() string {
@@ -2896,7 +2975,7 @@ type DescribeRequest struct {
 
 func (x *DescribeRequest) Reset() {
 	*x = DescribeRequest{}
-	mi := &file_provider_proto_msgTypes[30]
+	mi := &file_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2908,7 +2987,7 @@ func (x *DescribeRequest) String() string {
 func (*DescribeRequest) ProtoMessage() {}
 
 func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[30]
+	mi := &file_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2921,7 +3000,7 @@ func (x *DescribeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{30}
+	return file_provider_proto_rawDescGZIP(), []int{31}
 }
 
 type DescribeResponse struct {
@@ -2933,7 +3012,7 @@ type DescribeResponse struct {
 
 func (x *DescribeResponse) Reset() {
 	*x = DescribeResponse{}
-	mi := &file_provider_proto_msgTypes[31]
+	mi := &file_provider_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2945,7 +3024,7 @@ func (x *DescribeResponse) String() string {
 func (*DescribeResponse) ProtoMessage() {}
 
 func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[31]
+	mi := &file_provider_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2958,7 +3037,7 @@ func (x *DescribeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResponse.ProtoReflect.Descriptor instead.
 func (*DescribeResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{31}
+	return file_provider_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DescribeResponse) GetProvider() *Descriptor {
@@ -2977,7 +3056,7 @@ type VerifyConnectionRequest struct {
 
 func (x *VerifyConnectionRequest) Reset() {
 	*x = VerifyConnectionRequest{}
-	mi := &file_provider_proto_msgTypes[32]
+	mi := &file_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2989,7 +3068,7 @@ func (x *VerifyConnectionRequest) String() string {
 func (*VerifyConnectionRequest) ProtoMessage() {}
 
 func (x *VerifyConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[32]
+	mi := &file_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3002,7 +3081,7 @@ func (x *VerifyConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyConnectionRequest.ProtoReflect.Descriptor instead.
 func (*VerifyConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{32}
+	return file_provider_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *VerifyConnectionRequest) GetConnection() *Connection {
@@ -3020,7 +3099,7 @@ type VerifyConnectionResponse struct {
 
 func (x *VerifyConnectionResponse) Reset() {
 	*x = VerifyConnectionResponse{}
-	mi := &file_provider_proto_msgTypes[33]
+	mi := &file_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3032,7 +3111,7 @@ func (x *VerifyConnectionResponse) String() string {
 func (*VerifyConnectionResponse) ProtoMessage() {}
 
 func (x *VerifyConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[33]
+	mi := &file_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3045,7 +3124,7 @@ func (x *VerifyConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyConnectionResponse.ProtoReflect.Descriptor instead.
 func (*VerifyConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{33}
+	return file_provider_proto_rawDescGZIP(), []int{34}
 }
 
 type SearchCustomersRequest struct {
@@ -3058,7 +3137,7 @@ type SearchCustomersRequest struct {
 
 func (x *SearchCustomersRequest) Reset() {
 	*x = SearchCustomersRequest{}
-	mi := &file_provider_proto_msgTypes[34]
+	mi := &file_provider_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3070,7 +3149,7 @@ func (x *SearchCustomersRequest) String() string {
 func (*SearchCustomersRequest) ProtoMessage() {}
 
 func (x *SearchCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[34]
+	mi := &file_provider_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3083,7 +3162,7 @@ func (x *SearchCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchCustomersRequest.ProtoReflect.Descriptor instead.
 func (*SearchCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{34}
+	return file_provider_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SearchCustomersRequest) GetConnection() *Connection {
@@ -3105,13 +3184,15 @@ type SearchCustomersResponse struct {
 	Customers        []*Customer            `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
 	CustomersPresent bool                   `protobuf:"varint,2,opt,name=customers_present,json=customersPresent,proto3" json:"customers_present,omitempty"`
 	NextCursor       string                 `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// sync is set when the query's refresh refreshed a copy.
+	Sync          *CustomerSync `protobuf:"bytes,4,opt,name=sync,proto3" json:"sync,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SearchCustomersResponse) Reset() {
 	*x = SearchCustomersResponse{}
-	mi := &file_provider_proto_msgTypes[35]
+	mi := &file_provider_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3123,7 +3204,7 @@ func (x *SearchCustomersResponse) String() string {
 func (*SearchCustomersResponse) ProtoMessage() {}
 
 func (x *SearchCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[35]
+	mi := &file_provider_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3136,7 +3217,7 @@ func (x *SearchCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchCustomersResponse.ProtoReflect.Descriptor instead.
 func (*SearchCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{35}
+	return file_provider_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *SearchCustomersResponse) GetCustomers() []*Customer {
@@ -3160,6 +3241,13 @@ func (x *SearchCustomersResponse) GetNextCursor() string {
 	return ""
 }
 
+func (x *SearchCustomersResponse) GetSync() *CustomerSync {
+	if x != nil {
+		return x.Sync
+	}
+	return nil
+}
+
 type GetCustomerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
@@ -3170,7 +3258,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_provider_proto_msgTypes[36]
+	mi := &file_provider_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3182,7 +3270,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[36]
+	mi := &file_provider_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3195,7 +3283,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{36}
+	return file_provider_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetCustomerRequest) GetConnection() *Connection {
@@ -3221,7 +3309,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_provider_proto_msgTypes[37]
+	mi := &file_provider_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3321,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[37]
+	mi := &file_provider_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +3334,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{37}
+	return file_provider_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *GetCustomerResponse) GetCustomer() *Customer {
@@ -3266,7 +3354,7 @@ type CreateCustomerRequest struct {
 
 func (x *CreateCustomerRequest) Reset() {
 	*x = CreateCustomerRequest{}
-	mi := &file_provider_proto_msgTypes[38]
+	mi := &file_provider_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3278,7 +3366,7 @@ func (x *CreateCustomerRequest) String() string {
 func (*CreateCustomerRequest) ProtoMessage() {}
 
 func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[38]
+	mi := &file_provider_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3291,7 +3379,7 @@ func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CreateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{38}
+	return file_provider_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CreateCustomerRequest) GetConnection() *Connection {
@@ -3317,7 +3405,7 @@ type CreateCustomerResponse struct {
 
 func (x *CreateCustomerResponse) Reset() {
 	*x = CreateCustomerResponse{}
-	mi := &file_provider_proto_msgTypes[39]
+	mi := &file_provider_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3329,7 +3417,7 @@ func (x *CreateCustomerResponse) String() string {
 func (*CreateCustomerResponse) ProtoMessage() {}
 
 func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[39]
+	mi := &file_provider_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3342,7 +3430,7 @@ func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CreateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{39}
+	return file_provider_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreateCustomerResponse) GetCustomer() *Customer {
@@ -3363,7 +3451,7 @@ type UpdateCustomerRequest struct {
 
 func (x *UpdateCustomerRequest) Reset() {
 	*x = UpdateCustomerRequest{}
-	mi := &file_provider_proto_msgTypes[40]
+	mi := &file_provider_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3375,7 +3463,7 @@ func (x *UpdateCustomerRequest) String() string {
 func (*UpdateCustomerRequest) ProtoMessage() {}
 
 func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[40]
+	mi := &file_provider_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3388,7 +3476,7 @@ func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{40}
+	return file_provider_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *UpdateCustomerRequest) GetConnection() *Connection {
@@ -3421,7 +3509,7 @@ type UpdateCustomerResponse struct {
 
 func (x *UpdateCustomerResponse) Reset() {
 	*x = UpdateCustomerResponse{}
-	mi := &file_provider_proto_msgTypes[41]
+	mi := &file_provider_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3433,7 +3521,7 @@ func (x *UpdateCustomerResponse) String() string {
 func (*UpdateCustomerResponse) ProtoMessage() {}
 
 func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[41]
+	mi := &file_provider_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3446,7 +3534,7 @@ func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{41}
+	return file_provider_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *UpdateCustomerResponse) GetCustomer() *Customer {
@@ -3466,7 +3554,7 @@ type CreateInvoiceRequest struct {
 
 func (x *CreateInvoiceRequest) Reset() {
 	*x = CreateInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[42]
+	mi := &file_provider_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3478,7 +3566,7 @@ func (x *CreateInvoiceRequest) String() string {
 func (*CreateInvoiceRequest) ProtoMessage() {}
 
 func (x *CreateInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[42]
+	mi := &file_provider_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3491,7 +3579,7 @@ func (x *CreateInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*CreateInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{42}
+	return file_provider_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateInvoiceRequest) GetConnection() *Connection {
@@ -3517,7 +3605,7 @@ type CreateInvoiceResponse struct {
 
 func (x *CreateInvoiceResponse) Reset() {
 	*x = CreateInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[43]
+	mi := &file_provider_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3529,7 +3617,7 @@ func (x *CreateInvoiceResponse) String() string {
 func (*CreateInvoiceResponse) ProtoMessage() {}
 
 func (x *CreateInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[43]
+	mi := &file_provider_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3542,7 +3630,7 @@ func (x *CreateInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*CreateInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{43}
+	return file_provider_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CreateInvoiceResponse) GetInvoice() *Invoice {
@@ -3562,7 +3650,7 @@ type GetInvoiceRequest struct {
 
 func (x *GetInvoiceRequest) Reset() {
 	*x = GetInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[44]
+	mi := &file_provider_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3574,7 +3662,7 @@ func (x *GetInvoiceRequest) String() string {
 func (*GetInvoiceRequest) ProtoMessage() {}
 
 func (x *GetInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[44]
+	mi := &file_provider_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3587,7 +3675,7 @@ func (x *GetInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*GetInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{44}
+	return file_provider_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetInvoiceRequest) GetConnection() *Connection {
@@ -3613,7 +3701,7 @@ type GetInvoiceResponse struct {
 
 func (x *GetInvoiceResponse) Reset() {
 	*x = GetInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[45]
+	mi := &file_provider_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3625,7 +3713,7 @@ func (x *GetInvoiceResponse) String() string {
 func (*GetInvoiceResponse) ProtoMessage() {}
 
 func (x *GetInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[45]
+	mi := &file_provider_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3638,7 +3726,7 @@ func (x *GetInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*GetInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{45}
+	return file_provider_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetInvoiceResponse) GetInvoice() *Invoice {
@@ -3658,7 +3746,7 @@ type ListInvoicesRequest struct {
 
 func (x *ListInvoicesRequest) Reset() {
 	*x = ListInvoicesRequest{}
-	mi := &file_provider_proto_msgTypes[46]
+	mi := &file_provider_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3670,7 +3758,7 @@ func (x *ListInvoicesRequest) String() string {
 func (*ListInvoicesRequest) ProtoMessage() {}
 
 func (x *ListInvoicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[46]
+	mi := &file_provider_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3683,7 +3771,7 @@ func (x *ListInvoicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInvoicesRequest.ProtoReflect.Descriptor instead.
 func (*ListInvoicesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{46}
+	return file_provider_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListInvoicesRequest) GetConnection() *Connection {
@@ -3711,7 +3799,7 @@ type ListInvoicesResponse struct {
 
 func (x *ListInvoicesResponse) Reset() {
 	*x = ListInvoicesResponse{}
-	mi := &file_provider_proto_msgTypes[47]
+	mi := &file_provider_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3723,7 +3811,7 @@ func (x *ListInvoicesResponse) String() string {
 func (*ListInvoicesResponse) ProtoMessage() {}
 
 func (x *ListInvoicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[47]
+	mi := &file_provider_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3736,7 +3824,7 @@ func (x *ListInvoicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInvoicesResponse.ProtoReflect.Descriptor instead.
 func (*ListInvoicesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{47}
+	return file_provider_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListInvoicesResponse) GetInvoices() []*Invoice {
@@ -3770,7 +3858,7 @@ type CreditInvoiceRequest struct {
 
 func (x *CreditInvoiceRequest) Reset() {
 	*x = CreditInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[48]
+	mi := &file_provider_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3782,7 +3870,7 @@ func (x *CreditInvoiceRequest) String() string {
 func (*CreditInvoiceRequest) ProtoMessage() {}
 
 func (x *CreditInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[48]
+	mi := &file_provider_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3795,7 +3883,7 @@ func (x *CreditInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*CreditInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{48}
+	return file_provider_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreditInvoiceRequest) GetConnection() *Connection {
@@ -3821,7 +3909,7 @@ type CreditInvoiceResponse struct {
 
 func (x *CreditInvoiceResponse) Reset() {
 	*x = CreditInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[49]
+	mi := &file_provider_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3833,7 +3921,7 @@ func (x *CreditInvoiceResponse) String() string {
 func (*CreditInvoiceResponse) ProtoMessage() {}
 
 func (x *CreditInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[49]
+	mi := &file_provider_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3846,7 +3934,7 @@ func (x *CreditInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*CreditInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{49}
+	return file_provider_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreditInvoiceResponse) GetInvoice() *Invoice {
@@ -3867,7 +3955,7 @@ type MarkInvoicePaidRequest struct {
 
 func (x *MarkInvoicePaidRequest) Reset() {
 	*x = MarkInvoicePaidRequest{}
-	mi := &file_provider_proto_msgTypes[50]
+	mi := &file_provider_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3879,7 +3967,7 @@ func (x *MarkInvoicePaidRequest) String() string {
 func (*MarkInvoicePaidRequest) ProtoMessage() {}
 
 func (x *MarkInvoicePaidRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[50]
+	mi := &file_provider_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3892,7 +3980,7 @@ func (x *MarkInvoicePaidRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkInvoicePaidRequest.ProtoReflect.Descriptor instead.
 func (*MarkInvoicePaidRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{50}
+	return file_provider_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *MarkInvoicePaidRequest) GetConnection() *Connection {
@@ -3925,7 +4013,7 @@ type MarkInvoicePaidResponse struct {
 
 func (x *MarkInvoicePaidResponse) Reset() {
 	*x = MarkInvoicePaidResponse{}
-	mi := &file_provider_proto_msgTypes[51]
+	mi := &file_provider_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3937,7 +4025,7 @@ func (x *MarkInvoicePaidResponse) String() string {
 func (*MarkInvoicePaidResponse) ProtoMessage() {}
 
 func (x *MarkInvoicePaidResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[51]
+	mi := &file_provider_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3950,7 +4038,7 @@ func (x *MarkInvoicePaidResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkInvoicePaidResponse.ProtoReflect.Descriptor instead.
 func (*MarkInvoicePaidResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{51}
+	return file_provider_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *MarkInvoicePaidResponse) GetInvoice() *Invoice {
@@ -3970,7 +4058,7 @@ type InvoicePDFRequest struct {
 
 func (x *InvoicePDFRequest) Reset() {
 	*x = InvoicePDFRequest{}
-	mi := &file_provider_proto_msgTypes[52]
+	mi := &file_provider_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3982,7 +4070,7 @@ func (x *InvoicePDFRequest) String() string {
 func (*InvoicePDFRequest) ProtoMessage() {}
 
 func (x *InvoicePDFRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[52]
+	mi := &file_provider_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3995,7 +4083,7 @@ func (x *InvoicePDFRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoicePDFRequest.ProtoReflect.Descriptor instead.
 func (*InvoicePDFRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{52}
+	return file_provider_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *InvoicePDFRequest) GetConnection() *Connection {
@@ -4021,7 +4109,7 @@ type InvoicePDFResponse struct {
 
 func (x *InvoicePDFResponse) Reset() {
 	*x = InvoicePDFResponse{}
-	mi := &file_provider_proto_msgTypes[53]
+	mi := &file_provider_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4033,7 +4121,7 @@ func (x *InvoicePDFResponse) String() string {
 func (*InvoicePDFResponse) ProtoMessage() {}
 
 func (x *InvoicePDFResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[53]
+	mi := &file_provider_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4046,7 +4134,7 @@ func (x *InvoicePDFResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoicePDFResponse.ProtoReflect.Descriptor instead.
 func (*InvoicePDFResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{53}
+	return file_provider_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *InvoicePDFResponse) GetDocument() *Document {
@@ -4067,7 +4155,7 @@ type UpdateDraftRequest struct {
 
 func (x *UpdateDraftRequest) Reset() {
 	*x = UpdateDraftRequest{}
-	mi := &file_provider_proto_msgTypes[54]
+	mi := &file_provider_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4079,7 +4167,7 @@ func (x *UpdateDraftRequest) String() string {
 func (*UpdateDraftRequest) ProtoMessage() {}
 
 func (x *UpdateDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[54]
+	mi := &file_provider_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4092,7 +4180,7 @@ func (x *UpdateDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDraftRequest.ProtoReflect.Descriptor instead.
 func (*UpdateDraftRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{54}
+	return file_provider_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *UpdateDraftRequest) GetConnection() *Connection {
@@ -4125,7 +4213,7 @@ type UpdateDraftResponse struct {
 
 func (x *UpdateDraftResponse) Reset() {
 	*x = UpdateDraftResponse{}
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4137,7 +4225,7 @@ func (x *UpdateDraftResponse) String() string {
 func (*UpdateDraftResponse) ProtoMessage() {}
 
 func (x *UpdateDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4150,7 +4238,7 @@ func (x *UpdateDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDraftResponse.ProtoReflect.Descriptor instead.
 func (*UpdateDraftResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{55}
+	return file_provider_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *UpdateDraftResponse) GetInvoice() *Invoice {
@@ -4172,7 +4260,7 @@ type PostInvoiceRequest struct {
 
 func (x *PostInvoiceRequest) Reset() {
 	*x = PostInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[56]
+	mi := &file_provider_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4184,7 +4272,7 @@ func (x *PostInvoiceRequest) String() string {
 func (*PostInvoiceRequest) ProtoMessage() {}
 
 func (x *PostInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[56]
+	mi := &file_provider_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4197,7 +4285,7 @@ func (x *PostInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*PostInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{56}
+	return file_provider_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *PostInvoiceRequest) GetConnection() *Connection {
@@ -4230,7 +4318,7 @@ type PostInvoiceResponse struct {
 
 func (x *PostInvoiceResponse) Reset() {
 	*x = PostInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[57]
+	mi := &file_provider_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4242,7 +4330,7 @@ func (x *PostInvoiceResponse) String() string {
 func (*PostInvoiceResponse) ProtoMessage() {}
 
 func (x *PostInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[57]
+	mi := &file_provider_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4255,7 +4343,7 @@ func (x *PostInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*PostInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{57}
+	return file_provider_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *PostInvoiceResponse) GetInvoice() *Invoice {
@@ -4275,7 +4363,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_provider_proto_msgTypes[58]
+	mi := &file_provider_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4287,7 +4375,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[58]
+	mi := &file_provider_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4300,7 +4388,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{58}
+	return file_provider_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *CreateOrderRequest) GetConnection() *Connection {
@@ -4326,7 +4414,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_provider_proto_msgTypes[59]
+	mi := &file_provider_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4338,7 +4426,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[59]
+	mi := &file_provider_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4351,7 +4439,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{59}
+	return file_provider_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -4371,7 +4459,7 @@ type ListOrdersRequest struct {
 
 func (x *ListOrdersRequest) Reset() {
 	*x = ListOrdersRequest{}
-	mi := &file_provider_proto_msgTypes[60]
+	mi := &file_provider_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4383,7 +4471,7 @@ func (x *ListOrdersRequest) String() string {
 func (*ListOrdersRequest) ProtoMessage() {}
 
 func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[60]
+	mi := &file_provider_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4396,7 +4484,7 @@ func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{60}
+	return file_provider_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListOrdersRequest) GetConnection() *Connection {
@@ -4424,7 +4512,7 @@ type ListOrdersResponse struct {
 
 func (x *ListOrdersResponse) Reset() {
 	*x = ListOrdersResponse{}
-	mi := &file_provider_proto_msgTypes[61]
+	mi := &file_provider_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4436,7 +4524,7 @@ func (x *ListOrdersResponse) String() string {
 func (*ListOrdersResponse) ProtoMessage() {}
 
 func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[61]
+	mi := &file_provider_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4449,7 +4537,7 @@ func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{61}
+	return file_provider_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ListOrdersResponse) GetOrders() []*Order {
@@ -4483,7 +4571,7 @@ type InvoiceOrdersRequest struct {
 
 func (x *InvoiceOrdersRequest) Reset() {
 	*x = InvoiceOrdersRequest{}
-	mi := &file_provider_proto_msgTypes[62]
+	mi := &file_provider_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4495,7 +4583,7 @@ func (x *InvoiceOrdersRequest) String() string {
 func (*InvoiceOrdersRequest) ProtoMessage() {}
 
 func (x *InvoiceOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[62]
+	mi := &file_provider_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4508,7 +4596,7 @@ func (x *InvoiceOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoiceOrdersRequest.ProtoReflect.Descriptor instead.
 func (*InvoiceOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{62}
+	return file_provider_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *InvoiceOrdersRequest) GetConnection() *Connection {
@@ -4534,7 +4622,7 @@ type InvoiceOrdersResponse struct {
 
 func (x *InvoiceOrdersResponse) Reset() {
 	*x = InvoiceOrdersResponse{}
-	mi := &file_provider_proto_msgTypes[63]
+	mi := &file_provider_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4546,7 +4634,7 @@ func (x *InvoiceOrdersResponse) String() string {
 func (*InvoiceOrdersResponse) ProtoMessage() {}
 
 func (x *InvoiceOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[63]
+	mi := &file_provider_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4559,7 +4647,7 @@ func (x *InvoiceOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoiceOrdersResponse.ProtoReflect.Descriptor instead.
 func (*InvoiceOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{63}
+	return file_provider_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *InvoiceOrdersResponse) GetInvoice() *Invoice {
@@ -4584,7 +4672,7 @@ type RefundOrderRequest struct {
 
 func (x *RefundOrderRequest) Reset() {
 	*x = RefundOrderRequest{}
-	mi := &file_provider_proto_msgTypes[64]
+	mi := &file_provider_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4596,7 +4684,7 @@ func (x *RefundOrderRequest) String() string {
 func (*RefundOrderRequest) ProtoMessage() {}
 
 func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[64]
+	mi := &file_provider_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4609,7 +4697,7 @@ func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderRequest.ProtoReflect.Descriptor instead.
 func (*RefundOrderRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{64}
+	return file_provider_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *RefundOrderRequest) GetConnection() *Connection {
@@ -4656,7 +4744,7 @@ type RefundOrderResponse struct {
 
 func (x *RefundOrderResponse) Reset() {
 	*x = RefundOrderResponse{}
-	mi := &file_provider_proto_msgTypes[65]
+	mi := &file_provider_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4668,7 +4756,7 @@ func (x *RefundOrderResponse) String() string {
 func (*RefundOrderResponse) ProtoMessage() {}
 
 func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[65]
+	mi := &file_provider_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4681,7 +4769,7 @@ func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
 func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{65}
+	return file_provider_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *RefundOrderResponse) GetOrder() *Order {
@@ -4700,7 +4788,7 @@ type ListLedgerAccountsRequest struct {
 
 func (x *ListLedgerAccountsRequest) Reset() {
 	*x = ListLedgerAccountsRequest{}
-	mi := &file_provider_proto_msgTypes[66]
+	mi := &file_provider_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4712,7 +4800,7 @@ func (x *ListLedgerAccountsRequest) String() string {
 func (*ListLedgerAccountsRequest) ProtoMessage() {}
 
 func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[66]
+	mi := &file_provider_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4725,7 +4813,7 @@ func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{66}
+	return file_provider_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ListLedgerAccountsRequest) GetConnection() *Connection {
@@ -4745,7 +4833,7 @@ type ListLedgerAccountsResponse struct {
 
 func (x *ListLedgerAccountsResponse) Reset() {
 	*x = ListLedgerAccountsResponse{}
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4757,7 +4845,7 @@ func (x *ListLedgerAccountsResponse) String() string {
 func (*ListLedgerAccountsResponse) ProtoMessage() {}
 
 func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4770,7 +4858,7 @@ func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{67}
+	return file_provider_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ListLedgerAccountsResponse) GetAccounts() []*LedgerAccount {
@@ -4796,7 +4884,7 @@ type ListVATCodesRequest struct {
 
 func (x *ListVATCodesRequest) Reset() {
 	*x = ListVATCodesRequest{}
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4808,7 +4896,7 @@ func (x *ListVATCodesRequest) String() string {
 func (*ListVATCodesRequest) ProtoMessage() {}
 
 func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4821,7 +4909,7 @@ func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesRequest.ProtoReflect.Descriptor instead.
 func (*ListVATCodesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{68}
+	return file_provider_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ListVATCodesRequest) GetConnection() *Connection {
@@ -4841,7 +4929,7 @@ type ListVATCodesResponse struct {
 
 func (x *ListVATCodesResponse) Reset() {
 	*x = ListVATCodesResponse{}
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4853,7 +4941,7 @@ func (x *ListVATCodesResponse) String() string {
 func (*ListVATCodesResponse) ProtoMessage() {}
 
 func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4866,7 +4954,7 @@ func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesResponse.ProtoReflect.Descriptor instead.
 func (*ListVATCodesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{69}
+	return file_provider_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ListVATCodesResponse) GetVatCodes() []*VATCode {
@@ -4892,7 +4980,7 @@ type ListPaymentTypesRequest struct {
 
 func (x *ListPaymentTypesRequest) Reset() {
 	*x = ListPaymentTypesRequest{}
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4904,7 +4992,7 @@ func (x *ListPaymentTypesRequest) String() string {
 func (*ListPaymentTypesRequest) ProtoMessage() {}
 
 func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4917,7 +5005,7 @@ func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{70}
+	return file_provider_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListPaymentTypesRequest) GetConnection() *Connection {
@@ -4937,7 +5025,7 @@ type ListPaymentTypesResponse struct {
 
 func (x *ListPaymentTypesResponse) Reset() {
 	*x = ListPaymentTypesResponse{}
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4949,7 +5037,7 @@ func (x *ListPaymentTypesResponse) String() string {
 func (*ListPaymentTypesResponse) ProtoMessage() {}
 
 func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4962,7 +5050,7 @@ func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{71}
+	return file_provider_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ListPaymentTypesResponse) GetPaymentTypes() []*PaymentType {
@@ -4989,7 +5077,7 @@ type ExportSalesRequest struct {
 
 func (x *ExportSalesRequest) Reset() {
 	*x = ExportSalesRequest{}
-	mi := &file_provider_proto_msgTypes[72]
+	mi := &file_provider_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5001,7 +5089,7 @@ func (x *ExportSalesRequest) String() string {
 func (*ExportSalesRequest) ProtoMessage() {}
 
 func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[72]
+	mi := &file_provider_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5014,7 +5102,7 @@ func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesRequest.ProtoReflect.Descriptor instead.
 func (*ExportSalesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{72}
+	return file_provider_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ExportSalesRequest) GetConnection() *Connection {
@@ -5040,7 +5128,7 @@ type ExportSalesResponse struct {
 
 func (x *ExportSalesResponse) Reset() {
 	*x = ExportSalesResponse{}
-	mi := &file_provider_proto_msgTypes[73]
+	mi := &file_provider_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5052,7 +5140,7 @@ func (x *ExportSalesResponse) String() string {
 func (*ExportSalesResponse) ProtoMessage() {}
 
 func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[73]
+	mi := &file_provider_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5065,7 +5153,7 @@ func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesResponse.ProtoReflect.Descriptor instead.
 func (*ExportSalesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{73}
+	return file_provider_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ExportSalesResponse) GetResult() *ExportResult {
@@ -5193,11 +5281,17 @@ const file_provider_proto_rawDesc = "" +
 	"\x12_invoicing_enabledB\v\n" +
 	"\t_due_daysB\x15\n" +
 	"\x13_parent_customer_idB\x17\n" +
-	"\x15_purchase_instruction\"K\n" +
+	"\x15_purchase_instruction\"e\n" +
 	"\rCustomerQuery\x12\f\n" +
 	"\x01q\x18\x01 \x01(\tR\x01q\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\x12\x16\n" +
-	"\x06cursor\x18\x03 \x01(\tR\x06cursor\"J\n" +
+	"\x06cursor\x18\x03 \x01(\tR\x06cursor\x12\x18\n" +
+	"\arefresh\x18\x04 \x01(\bR\arefresh\"v\n" +
+	"\fCustomerSync\x12\x1c\n" +
+	"\tcustomers\x18\x01 \x01(\x03R\tcustomers\x12\x14\n" +
+	"\x05added\x18\x02 \x01(\x03R\x05added\x12\x18\n" +
+	"\aupdated\x18\x03 \x01(\x03R\aupdated\x12\x18\n" +
+	"\aremoved\x18\x04 \x01(\x03R\aremoved\"J\n" +
 	"\tVATAmount\x12\x19\n" +
 	"\bvat_rate\x18\x01 \x01(\tR\avatRate\x12\x10\n" +
 	"\x03net\x18\x02 \x01(\x03R\x03net\x12\x10\n" +
@@ -5393,12 +5487,13 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
 	"connection\x12=\n" +
-	"\x05query\x18\x02 \x01(\v2'.ledgerbridge.provider.v1.CustomerQueryR\x05query\"\xa9\x01\n" +
+	"\x05query\x18\x02 \x01(\v2'.ledgerbridge.provider.v1.CustomerQueryR\x05query\"\xe5\x01\n" +
 	"\x17SearchCustomersResponse\x12@\n" +
 	"\tcustomers\x18\x01 \x03(\v2\".ledgerbridge.provider.v1.CustomerR\tcustomers\x12+\n" +
 	"\x11customers_present\x18\x02 \x01(\bR\x10customersPresent\x12\x1f\n" +
 	"\vnext_cursor\x18\x03 \x01(\tR\n" +
-	"nextCursor\"j\n" +
+	"nextCursor\x12:\n" +
+	"\x04sync\x18\x04 \x01(\v2&.ledgerbridge.provider.v1.CustomerSyncR\x04sync\"j\n" +
 	"\x12GetCustomerRequest\x12D\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
@@ -5584,7 +5679,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 77)
 var file_provider_proto_goTypes = []any{
 	(*Error)(nil),                      // 0: ledgerbridge.provider.v1.Error
 	(*FieldError)(nil),                 // 1: ledgerbridge.provider.v1.FieldError
@@ -5599,198 +5694,200 @@ var file_provider_proto_goTypes = []any{
 	(*Customer)(nil),                   // 10: ledgerbridge.provider.v1.Customer
 	(*CustomerPatch)(nil),              // 11: ledgerbridge.provider.v1.CustomerPatch
 	(*CustomerQuery)(nil),              // 12: ledgerbridge.provider.v1.CustomerQuery
-	(*VATAmount)(nil),                  // 13: ledgerbridge.provider.v1.VATAmount
-	(*InvoiceLine)(nil),                // 14: ledgerbridge.provider.v1.InvoiceLine
-	(*Invoice)(nil),                    // 15: ledgerbridge.provider.v1.Invoice
-	(*InvoiceRequest)(nil),             // 16: ledgerbridge.provider.v1.InvoiceRequest
-	(*CreditLine)(nil),                 // 17: ledgerbridge.provider.v1.CreditLine
-	(*CreditRequest)(nil),              // 18: ledgerbridge.provider.v1.CreditRequest
-	(*InvoiceQuery)(nil),               // 19: ledgerbridge.provider.v1.InvoiceQuery
-	(*Document)(nil),                   // 20: ledgerbridge.provider.v1.Document
-	(*Order)(nil),                      // 21: ledgerbridge.provider.v1.Order
-	(*OrderQuery)(nil),                 // 22: ledgerbridge.provider.v1.OrderQuery
-	(*CollectiveRequest)(nil),          // 23: ledgerbridge.provider.v1.CollectiveRequest
-	(*LedgerAccount)(nil),              // 24: ledgerbridge.provider.v1.LedgerAccount
-	(*VATCode)(nil),                    // 25: ledgerbridge.provider.v1.VATCode
-	(*PaymentType)(nil),                // 26: ledgerbridge.provider.v1.PaymentType
-	(*Posting)(nil),                    // 27: ledgerbridge.provider.v1.Posting
-	(*Voucher)(nil),                    // 28: ledgerbridge.provider.v1.Voucher
-	(*ExportResult)(nil),               // 29: ledgerbridge.provider.v1.ExportResult
-	(*DescribeRequest)(nil),            // 30: ledgerbridge.provider.v1.DescribeRequest
-	(*DescribeResponse)(nil),           // 31: ledgerbridge.provider.v1.DescribeResponse
-	(*VerifyConnectionRequest)(nil),    // 32: ledgerbridge.provider.v1.VerifyConnectionRequest
-	(*VerifyConnectionResponse)(nil),   // 33: ledgerbridge.provider.v1.VerifyConnectionResponse
-	(*SearchCustomersRequest)(nil),     // 34: ledgerbridge.provider.v1.SearchCustomersRequest
-	(*SearchCustomersResponse)(nil),    // 35: ledgerbridge.provider.v1.SearchCustomersResponse
-	(*GetCustomerRequest)(nil),         // 36: ledgerbridge.provider.v1.GetCustomerRequest
-	(*GetCustomerResponse)(nil),        // 37: ledgerbridge.provider.v1.GetCustomerResponse
-	(*CreateCustomerRequest)(nil),      // 38: ledgerbridge.provider.v1.CreateCustomerRequest
-	(*CreateCustomerResponse)(nil),     // 39: ledgerbridge.provider.v1.CreateCustomerResponse
-	(*UpdateCustomerRequest)(nil),      // 40: ledgerbridge.provider.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),     // 41: ledgerbridge.provider.v1.UpdateCustomerResponse
-	(*CreateInvoiceRequest)(nil),       // 42: ledgerbridge.provider.v1.CreateInvoiceRequest
-	(*CreateInvoiceResponse)(nil),      // 43: ledgerbridge.provider.v1.CreateInvoiceResponse
-	(*GetInvoiceRequest)(nil),          // 44: ledgerbridge.provider.v1.GetInvoiceRequest
-	(*GetInvoiceResponse)(nil),         // 45: ledgerbridge.provider.v1.GetInvoiceResponse
-	(*ListInvoicesRequest)(nil),        // 46: ledgerbridge.provider.v1.ListInvoicesRequest
-	(*ListInvoicesResponse)(nil),       // 47: ledgerbridge.provider.v1.ListInvoicesResponse
-	(*CreditInvoiceRequest)(nil),       // 48: ledgerbridge.provider.v1.CreditInvoiceRequest
-	(*CreditInvoiceResponse)(nil),      // 49: ledgerbridge.provider.v1.CreditInvoiceResponse
-	(*MarkInvoicePaidRequest)(nil),     // 50: ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	(*MarkInvoicePaidResponse)(nil),    // 51: ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	(*InvoicePDFRequest)(nil),          // 52: ledgerbridge.provider.v1.InvoicePDFRequest
-	(*InvoicePDFResponse)(nil),         // 53: ledgerbridge.provider.v1.InvoicePDFResponse
-	(*UpdateDraftRequest)(nil),         // 54: ledgerbridge.provider.v1.UpdateDraftRequest
-	(*UpdateDraftResponse)(nil),        // 55: ledgerbridge.provider.v1.UpdateDraftResponse
-	(*PostInvoiceRequest)(nil),         // 56: ledgerbridge.provider.v1.PostInvoiceRequest
-	(*PostInvoiceResponse)(nil),        // 57: ledgerbridge.provider.v1.PostInvoiceResponse
-	(*CreateOrderRequest)(nil),         // 58: ledgerbridge.provider.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),        // 59: ledgerbridge.provider.v1.CreateOrderResponse
-	(*ListOrdersRequest)(nil),          // 60: ledgerbridge.provider.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),         // 61: ledgerbridge.provider.v1.ListOrdersResponse
-	(*InvoiceOrdersRequest)(nil),       // 62: ledgerbridge.provider.v1.InvoiceOrdersRequest
-	(*InvoiceOrdersResponse)(nil),      // 63: ledgerbridge.provider.v1.InvoiceOrdersResponse
-	(*RefundOrderRequest)(nil),         // 64: ledgerbridge.provider.v1.RefundOrderRequest
-	(*RefundOrderResponse)(nil),        // 65: ledgerbridge.provider.v1.RefundOrderResponse
-	(*ListLedgerAccountsRequest)(nil),  // 66: ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	(*ListLedgerAccountsResponse)(nil), // 67: ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	(*ListVATCodesRequest)(nil),        // 68: ledgerbridge.provider.v1.ListVATCodesRequest
-	(*ListVATCodesResponse)(nil),       // 69: ledgerbridge.provider.v1.ListVATCodesResponse
-	(*ListPaymentTypesRequest)(nil),    // 70: ledgerbridge.provider.v1.ListPaymentTypesRequest
-	(*ListPaymentTypesResponse)(nil),   // 71: ledgerbridge.provider.v1.ListPaymentTypesResponse
-	(*ExportSalesRequest)(nil),         // 72: ledgerbridge.provider.v1.ExportSalesRequest
-	(*ExportSalesResponse)(nil),        // 73: ledgerbridge.provider.v1.ExportSalesResponse
-	nil,                                // 74: ledgerbridge.provider.v1.Connection.SettingsEntry
-	nil,                                // 75: ledgerbridge.provider.v1.Connection.CredentialsEntry
-	(*timestamppb.Timestamp)(nil),      // 76: google.protobuf.Timestamp
+	(*CustomerSync)(nil),               // 13: ledgerbridge.provider.v1.CustomerSync
+	(*VATAmount)(nil),                  // 14: ledgerbridge.provider.v1.VATAmount
+	(*InvoiceLine)(nil),                // 15: ledgerbridge.provider.v1.InvoiceLine
+	(*Invoice)(nil),                    // 16: ledgerbridge.provider.v1.Invoice
+	(*InvoiceRequest)(nil),             // 17: ledgerbridge.provider.v1.InvoiceRequest
+	(*CreditLine)(nil),                 // 18: ledgerbridge.provider.v1.CreditLine
+	(*CreditRequest)(nil),              // 19: ledgerbridge.provider.v1.CreditRequest
+	(*InvoiceQuery)(nil),               // 20: ledgerbridge.provider.v1.InvoiceQuery
+	(*Document)(nil),                   // 21: ledgerbridge.provider.v1.Document
+	(*Order)(nil),                      // 22: ledgerbridge.provider.v1.Order
+	(*OrderQuery)(nil),                 // 23: ledgerbridge.provider.v1.OrderQuery
+	(*CollectiveRequest)(nil),          // 24: ledgerbridge.provider.v1.CollectiveRequest
+	(*LedgerAccount)(nil),              // 25: ledgerbridge.provider.v1.LedgerAccount
+	(*VATCode)(nil),                    // 26: ledgerbridge.provider.v1.VATCode
+	(*PaymentType)(nil),                // 27: ledgerbridge.provider.v1.PaymentType
+	(*Posting)(nil),                    // 28: ledgerbridge.provider.v1.Posting
+	(*Voucher)(nil),                    // 29: ledgerbridge.provider.v1.Voucher
+	(*ExportResult)(nil),               // 30: ledgerbridge.provider.v1.ExportResult
+	(*DescribeRequest)(nil),            // 31: ledgerbridge.provider.v1.DescribeRequest
+	(*DescribeResponse)(nil),           // 32: ledgerbridge.provider.v1.DescribeResponse
+	(*VerifyConnectionRequest)(nil),    // 33: ledgerbridge.provider.v1.VerifyConnectionRequest
+	(*VerifyConnectionResponse)(nil),   // 34: ledgerbridge.provider.v1.VerifyConnectionResponse
+	(*SearchCustomersRequest)(nil),     // 35: ledgerbridge.provider.v1.SearchCustomersRequest
+	(*SearchCustomersResponse)(nil),    // 36: ledgerbridge.provider.v1.SearchCustomersResponse
+	(*GetCustomerRequest)(nil),         // 37: ledgerbridge.provider.v1.GetCustomerRequest
+	(*GetCustomerResponse)(nil),        // 38: ledgerbridge.provider.v1.GetCustomerResponse
+	(*CreateCustomerRequest)(nil),      // 39: ledgerbridge.provider.v1.CreateCustomerRequest
+	(*CreateCustomerResponse)(nil),     // 40: ledgerbridge.provider.v1.CreateCustomerResponse
+	(*UpdateCustomerRequest)(nil),      // 41: ledgerbridge.provider.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),     // 42: ledgerbridge.provider.v1.UpdateCustomerResponse
+	(*CreateInvoiceRequest)(nil),       // 43: ledgerbridge.provider.v1.CreateInvoiceRequest
+	(*CreateInvoiceResponse)(nil),      // 44: ledgerbridge.provider.v1.CreateInvoiceResponse
+	(*GetInvoiceRequest)(nil),          // 45: ledgerbridge.provider.v1.GetInvoiceRequest
+	(*GetInvoiceResponse)(nil),         // 46: ledgerbridge.provider.v1.GetInvoiceResponse
+	(*ListInvoicesRequest)(nil),        // 47: ledgerbridge.provider.v1.ListInvoicesRequest
+	(*ListInvoicesResponse)(nil),       // 48: ledgerbridge.provider.v1.ListInvoicesResponse
+	(*CreditInvoiceRequest)(nil),       // 49: ledgerbridge.provider.v1.CreditInvoiceRequest
+	(*CreditInvoiceResponse)(nil),      // 50: ledgerbridge.provider.v1.CreditInvoiceResponse
+	(*MarkInvoicePaidRequest)(nil),     // 51: ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	(*MarkInvoicePaidResponse)(nil),    // 52: ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	(*InvoicePDFRequest)(nil),          // 53: ledgerbridge.provider.v1.InvoicePDFRequest
+	(*InvoicePDFResponse)(nil),         // 54: ledgerbridge.provider.v1.InvoicePDFResponse
+	(*UpdateDraftRequest)(nil),         // 55: ledgerbridge.provider.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),        // 56: ledgerbridge.provider.v1.UpdateDraftResponse
+	(*PostInvoiceRequest)(nil),         // 57: ledgerbridge.provider.v1.PostInvoiceRequest
+	(*PostInvoiceResponse)(nil),        // 58: ledgerbridge.provider.v1.PostInvoiceResponse
+	(*CreateOrderRequest)(nil),         // 59: ledgerbridge.provider.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),        // 60: ledgerbridge.provider.v1.CreateOrderResponse
+	(*ListOrdersRequest)(nil),          // 61: ledgerbridge.provider.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),         // 62: ledgerbridge.provider.v1.ListOrdersResponse
+	(*InvoiceOrdersRequest)(nil),       // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest
+	(*InvoiceOrdersResponse)(nil),      // 64: ledgerbridge.provider.v1.InvoiceOrdersResponse
+	(*RefundOrderRequest)(nil),         // 65: ledgerbridge.provider.v1.RefundOrderRequest
+	(*RefundOrderResponse)(nil),        // 66: ledgerbridge.provider.v1.RefundOrderResponse
+	(*ListLedgerAccountsRequest)(nil),  // 67: ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	(*ListLedgerAccountsResponse)(nil), // 68: ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	(*ListVATCodesRequest)(nil),        // 69: ledgerbridge.provider.v1.ListVATCodesRequest
+	(*ListVATCodesResponse)(nil),       // 70: ledgerbridge.provider.v1.ListVATCodesResponse
+	(*ListPaymentTypesRequest)(nil),    // 71: ledgerbridge.provider.v1.ListPaymentTypesRequest
+	(*ListPaymentTypesResponse)(nil),   // 72: ledgerbridge.provider.v1.ListPaymentTypesResponse
+	(*ExportSalesRequest)(nil),         // 73: ledgerbridge.provider.v1.ExportSalesRequest
+	(*ExportSalesResponse)(nil),        // 74: ledgerbridge.provider.v1.ExportSalesResponse
+	nil,                                // 75: ledgerbridge.provider.v1.Connection.SettingsEntry
+	nil,                                // 76: ledgerbridge.provider.v1.Connection.CredentialsEntry
+	(*timestamppb.Timestamp)(nil),      // 77: google.protobuf.Timestamp
 }
 var file_provider_proto_depIdxs = []int32{
-	1,  // 0: ledgerbridge.provider.v1.Error.fields:type_name -> ledgerbridge.provider.v1.FieldError
-	2,  // 1: ledgerbridge.provider.v1.AuthScheme.fields:type_name -> ledgerbridge.provider.v1.AuthField
-	3,  // 2: ledgerbridge.provider.v1.AuthScheme.oauth2:type_name -> ledgerbridge.provider.v1.OAuth2Endpoints
-	4,  // 3: ledgerbridge.provider.v1.Descriptor.auth:type_name -> ledgerbridge.provider.v1.AuthScheme
-	5,  // 4: ledgerbridge.provider.v1.Descriptor.capabilities:type_name -> ledgerbridge.provider.v1.Capabilities
-	74, // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
-	75, // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
-	8,  // 7: ledgerbridge.provider.v1.Customer.billing_address:type_name -> ledgerbridge.provider.v1.Address
-	9,  // 8: ledgerbridge.provider.v1.Customer.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
-	76, // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	76, // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
-	8,  // 11: ledgerbridge.provider.v1.CustomerPatch.billing_address:type_name -> ledgerbridge.provider.v1.Address
-	9,  // 12: ledgerbridge.provider.v1.CustomerPatch.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
-	13, // 13: ledgerbridge.provider.v1.Invoice.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
-	14, // 14: ledgerbridge.provider.v1.Invoice.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	76, // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
-	14, // 16: ledgerbridge.provider.v1.InvoiceRequest.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	13, // 17: ledgerbridge.provider.v1.InvoiceRequest.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
-	17, // 18: ledgerbridge.provider.v1.CreditRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
-	13, // 19: ledgerbridge.provider.v1.Order.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
-	14, // 20: ledgerbridge.provider.v1.Order.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	76, // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	27, // 22: ledgerbridge.provider.v1.Voucher.postings:type_name -> ledgerbridge.provider.v1.Posting
-	6,  // 23: ledgerbridge.provider.v1.DescribeResponse.provider:type_name -> ledgerbridge.provider.v1.Descriptor
-	7,  // 24: ledgerbridge.provider.v1.VerifyConnectionRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	7,  // 25: ledgerbridge.provider.v1.SearchCustomersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	12, // 26: ledgerbridge.provider.v1.SearchCustomersRequest.query:type_name -> ledgerbridge.provider.v1.CustomerQuery
-	10, // 27: ledgerbridge.provider.v1.SearchCustomersResponse.customers:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 28: ledgerbridge.provider.v1.GetCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	10, // 29: ledgerbridge.provider.v1.GetCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 30: ledgerbridge.provider.v1.CreateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	10, // 31: ledgerbridge.provider.v1.CreateCustomerRequest.customer:type_name -> ledgerbridge.provider.v1.Customer
-	10, // 32: ledgerbridge.provider.v1.CreateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 33: ledgerbridge.provider.v1.UpdateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	11, // 34: ledgerbridge.provider.v1.UpdateCustomerRequest.patch:type_name -> ledgerbridge.provider.v1.CustomerPatch
-	10, // 35: ledgerbridge.provider.v1.UpdateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
-	7,  // 36: ledgerbridge.provider.v1.CreateInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	16, // 37: ledgerbridge.provider.v1.CreateInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
-	15, // 38: ledgerbridge.provider.v1.CreateInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 39: ledgerbridge.provider.v1.GetInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	15, // 40: ledgerbridge.provider.v1.GetInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 41: ledgerbridge.provider.v1.ListInvoicesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	19, // 42: ledgerbridge.provider.v1.ListInvoicesRequest.query:type_name -> ledgerbridge.provider.v1.InvoiceQuery
-	15, // 43: ledgerbridge.provider.v1.ListInvoicesResponse.invoices:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 44: ledgerbridge.provider.v1.CreditInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	18, // 45: ledgerbridge.provider.v1.CreditInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.CreditRequest
-	15, // 46: ledgerbridge.provider.v1.CreditInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 47: ledgerbridge.provider.v1.MarkInvoicePaidRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	15, // 48: ledgerbridge.provider.v1.MarkInvoicePaidResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 49: ledgerbridge.provider.v1.InvoicePDFRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	20, // 50: ledgerbridge.provider.v1.InvoicePDFResponse.document:type_name -> ledgerbridge.provider.v1.Document
-	7,  // 51: ledgerbridge.provider.v1.UpdateDraftRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	16, // 52: ledgerbridge.provider.v1.UpdateDraftRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
-	15, // 53: ledgerbridge.provider.v1.UpdateDraftResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 54: ledgerbridge.provider.v1.PostInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	15, // 55: ledgerbridge.provider.v1.PostInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 56: ledgerbridge.provider.v1.CreateOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	16, // 57: ledgerbridge.provider.v1.CreateOrderRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
-	21, // 58: ledgerbridge.provider.v1.CreateOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
-	7,  // 59: ledgerbridge.provider.v1.ListOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	22, // 60: ledgerbridge.provider.v1.ListOrdersRequest.query:type_name -> ledgerbridge.provider.v1.OrderQuery
-	21, // 61: ledgerbridge.provider.v1.ListOrdersResponse.orders:type_name -> ledgerbridge.provider.v1.Order
-	7,  // 62: ledgerbridge.provider.v1.InvoiceOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	23, // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest.request:type_name -> ledgerbridge.provider.v1.CollectiveRequest
-	15, // 64: ledgerbridge.provider.v1.InvoiceOrdersResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,  // 65: ledgerbridge.provider.v1.RefundOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	17, // 66: ledgerbridge.provider.v1.RefundOrderRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
-	21, // 67: ledgerbridge.provider.v1.RefundOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
-	7,  // 68: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	24, // 69: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
-	7,  // 70: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	25, // 71: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
-	7,  // 72: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	26, // 73: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
-	7,  // 74: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	28, // 75: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
-	29, // 76: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
-	30, // 77: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
-	32, // 78: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
-	34, // 79: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
-	36, // 80: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
-	38, // 81: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
-	40, // 82: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
-	42, // 83: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
-	54, // 84: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
-	56, // 85: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
-	44, // 86: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
-	46, // 87: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
-	48, // 88: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
-	50, // 89: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	52, // 90: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
-	58, // 91: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
-	60, // 92: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
-	62, // 93: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
-	64, // 94: ledgerbridge.provider.v1.Provider.RefundOrder:input_type -> ledgerbridge.provider.v1.RefundOrderRequest
-	66, // 95: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	68, // 96: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
-	70, // 97: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
-	72, // 98: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
-	31, // 99: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
-	33, // 100: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
-	35, // 101: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
-	37, // 102: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
-	39, // 103: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
-	41, // 104: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
-	43, // 105: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
-	55, // 106: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
-	57, // 107: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
-	45, // 108: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
-	47, // 109: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
-	49, // 110: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
-	51, // 111: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	53, // 112: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
-	59, // 113: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
-	61, // 114: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
-	63, // 115: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
-	65, // 116: ledgerbridge.provider.v1.Provider.RefundOrder:output_type -> ledgerbridge.provider.v1.RefundOrderResponse
-	67, // 117: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	69, // 118: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
-	71, // 119: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
-	73, // 120: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
-	99, // [99:121] is the sub-list for method output_type
-	77, // [77:99] is the sub-list for method input_type
-	77, // [77:77] is the sub-list for extension type_name
-	77, // [77:77] is the sub-list for extension extendee
-	0,  // [0:77] is the sub-list for field type_name
+	1,   // 0: ledgerbridge.provider.v1.Error.fields:type_name -> ledgerbridge.provider.v1.FieldError
+	2,   // 1: ledgerbridge.provider.v1.AuthScheme.fields:type_name -> ledgerbridge.provider.v1.AuthField
+	3,   // 2: ledgerbridge.provider.v1.AuthScheme.oauth2:type_name -> ledgerbridge.provider.v1.OAuth2Endpoints
+	4,   // 3: ledgerbridge.provider.v1.Descriptor.auth:type_name -> ledgerbridge.provider.v1.AuthScheme
+	5,   // 4: ledgerbridge.provider.v1.Descriptor.capabilities:type_name -> ledgerbridge.provider.v1.Capabilities
+	75,  // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
+	76,  // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
+	8,   // 7: ledgerbridge.provider.v1.Customer.billing_address:type_name -> ledgerbridge.provider.v1.Address
+	9,   // 8: ledgerbridge.provider.v1.Customer.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
+	77,  // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	77,  // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	8,   // 11: ledgerbridge.provider.v1.CustomerPatch.billing_address:type_name -> ledgerbridge.provider.v1.Address
+	9,   // 12: ledgerbridge.provider.v1.CustomerPatch.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
+	14,  // 13: ledgerbridge.provider.v1.Invoice.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
+	15,  // 14: ledgerbridge.provider.v1.Invoice.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
+	77,  // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
+	15,  // 16: ledgerbridge.provider.v1.InvoiceRequest.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
+	14,  // 17: ledgerbridge.provider.v1.InvoiceRequest.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
+	18,  // 18: ledgerbridge.provider.v1.CreditRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
+	14,  // 19: ledgerbridge.provider.v1.Order.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
+	15,  // 20: ledgerbridge.provider.v1.Order.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
+	77,  // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	28,  // 22: ledgerbridge.provider.v1.Voucher.postings:type_name -> ledgerbridge.provider.v1.Posting
+	6,   // 23: ledgerbridge.provider.v1.DescribeResponse.provider:type_name -> ledgerbridge.provider.v1.Descriptor
+	7,   // 24: ledgerbridge.provider.v1.VerifyConnectionRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	7,   // 25: ledgerbridge.provider.v1.SearchCustomersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	12,  // 26: ledgerbridge.provider.v1.SearchCustomersRequest.query:type_name -> ledgerbridge.provider.v1.CustomerQuery
+	10,  // 27: ledgerbridge.provider.v1.SearchCustomersResponse.customers:type_name -> ledgerbridge.provider.v1.Customer
+	13,  // 28: ledgerbridge.provider.v1.SearchCustomersResponse.sync:type_name -> ledgerbridge.provider.v1.CustomerSync
+	7,   // 29: ledgerbridge.provider.v1.GetCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	10,  // 30: ledgerbridge.provider.v1.GetCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
+	7,   // 31: ledgerbridge.provider.v1.CreateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	10,  // 32: ledgerbridge.provider.v1.CreateCustomerRequest.customer:type_name -> ledgerbridge.provider.v1.Customer
+	10,  // 33: ledgerbridge.provider.v1.CreateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
+	7,   // 34: ledgerbridge.provider.v1.UpdateCustomerRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	11,  // 35: ledgerbridge.provider.v1.UpdateCustomerRequest.patch:type_name -> ledgerbridge.provider.v1.CustomerPatch
+	10,  // 36: ledgerbridge.provider.v1.UpdateCustomerResponse.customer:type_name -> ledgerbridge.provider.v1.Customer
+	7,   // 37: ledgerbridge.provider.v1.CreateInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	17,  // 38: ledgerbridge.provider.v1.CreateInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	16,  // 39: ledgerbridge.provider.v1.CreateInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 40: ledgerbridge.provider.v1.GetInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	16,  // 41: ledgerbridge.provider.v1.GetInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 42: ledgerbridge.provider.v1.ListInvoicesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	20,  // 43: ledgerbridge.provider.v1.ListInvoicesRequest.query:type_name -> ledgerbridge.provider.v1.InvoiceQuery
+	16,  // 44: ledgerbridge.provider.v1.ListInvoicesResponse.invoices:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 45: ledgerbridge.provider.v1.CreditInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	19,  // 46: ledgerbridge.provider.v1.CreditInvoiceRequest.request:type_name -> ledgerbridge.provider.v1.CreditRequest
+	16,  // 47: ledgerbridge.provider.v1.CreditInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 48: ledgerbridge.provider.v1.MarkInvoicePaidRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	16,  // 49: ledgerbridge.provider.v1.MarkInvoicePaidResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 50: ledgerbridge.provider.v1.InvoicePDFRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	21,  // 51: ledgerbridge.provider.v1.InvoicePDFResponse.document:type_name -> ledgerbridge.provider.v1.Document
+	7,   // 52: ledgerbridge.provider.v1.UpdateDraftRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	17,  // 53: ledgerbridge.provider.v1.UpdateDraftRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	16,  // 54: ledgerbridge.provider.v1.UpdateDraftResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 55: ledgerbridge.provider.v1.PostInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	16,  // 56: ledgerbridge.provider.v1.PostInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 57: ledgerbridge.provider.v1.CreateOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	17,  // 58: ledgerbridge.provider.v1.CreateOrderRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	22,  // 59: ledgerbridge.provider.v1.CreateOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
+	7,   // 60: ledgerbridge.provider.v1.ListOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	23,  // 61: ledgerbridge.provider.v1.ListOrdersRequest.query:type_name -> ledgerbridge.provider.v1.OrderQuery
+	22,  // 62: ledgerbridge.provider.v1.ListOrdersResponse.orders:type_name -> ledgerbridge.provider.v1.Order
+	7,   // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	24,  // 64: ledgerbridge.provider.v1.InvoiceOrdersRequest.request:type_name -> ledgerbridge.provider.v1.CollectiveRequest
+	16,  // 65: ledgerbridge.provider.v1.InvoiceOrdersResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 66: ledgerbridge.provider.v1.RefundOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	18,  // 67: ledgerbridge.provider.v1.RefundOrderRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
+	22,  // 68: ledgerbridge.provider.v1.RefundOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
+	7,   // 69: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	25,  // 70: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
+	7,   // 71: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	26,  // 72: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
+	7,   // 73: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	27,  // 74: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
+	7,   // 75: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	29,  // 76: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
+	30,  // 77: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
+	31,  // 78: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
+	33,  // 79: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
+	35,  // 80: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
+	37,  // 81: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
+	39,  // 82: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
+	41,  // 83: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
+	43,  // 84: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
+	55,  // 85: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
+	57,  // 86: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
+	45,  // 87: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
+	47,  // 88: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
+	49,  // 89: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
+	51,  // 90: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	53,  // 91: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
+	59,  // 92: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
+	61,  // 93: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
+	63,  // 94: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
+	65,  // 95: ledgerbridge.provider.v1.Provider.RefundOrder:input_type -> ledgerbridge.provider.v1.RefundOrderRequest
+	67,  // 96: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	69,  // 97: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
+	71,  // 98: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
+	73,  // 99: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
+	32,  // 100: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
+	34,  // 101: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
+	36,  // 102: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
+	38,  // 103: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
+	40,  // 104: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
+	42,  // 105: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
+	44,  // 106: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
+	56,  // 107: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
+	58,  // 108: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
+	46,  // 109: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
+	48,  // 110: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
+	50,  // 111: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
+	52,  // 112: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	54,  // 113: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
+	60,  // 114: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
+	62,  // 115: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
+	64,  // 116: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
+	66,  // 117: ledgerbridge.provider.v1.Provider.RefundOrder:output_type -> ledgerbridge.provider.v1.RefundOrderResponse
+	68,  // 118: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	70,  // 119: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
+	72,  // 120: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
+	74,  // 121: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
+	100, // [100:122] is the sub-list for method output_type
+	78,  // [78:100] is the sub-list for method input_type
+	78,  // [78:78] is the sub-list for extension type_name
+	78,  // [78:78] is the sub-list for extension extendee
+	0,   // [0:78] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -5799,14 +5896,14 @@ func file_provider_proto_init() {
 		return
 	}
 	file_provider_proto_msgTypes[11].OneofWrappers = []any{}
-	file_provider_proto_msgTypes[20].OneofWrappers = []any{}
+	file_provider_proto_msgTypes[21].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   76,
+			NumMessages:   77,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -87,18 +87,47 @@ func storeCustomers(ctx context.Context, tx *sqlx.Tx, merchantID string, cs []co
 }
 
 // syncCustomers copies every customer of the merchant's Spiris company into
-// the copy, removing those Spiris no longer has.
-func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) error {
+// the copy, removing those Spiris no longer has, and counts what changed.
+func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (core.CustomerSync, error) {
 	list, err := listAll[apiCustomer](ctx, p, conn, "/customers", nil)
 	if err != nil {
-		return err
+		return core.CustomerSync{}, err
 	}
 	cs := make([]core.Customer, len(list))
 	for i, c := range list {
 		cs[i] = customerOf(c)
 	}
 	at := sqlite.FormatTime(p.now())
+	var sync core.CustomerSync
 	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		sync = core.CustomerSync{Customers: len(cs)}
+		var old []struct {
+			ID   string `db:"id"`
+			Data string `db:"data"`
+		}
+		if err := tx.SelectContext(ctx, &old, `SELECT id, data FROM customers WHERE merchant_id = ?`, conn.MerchantID); err != nil {
+			return err
+		}
+		before := make(map[string]string, len(old))
+		for _, o := range old {
+			before[o.ID] = o.Data
+		}
+		kept := 0
+		for _, c := range cs {
+			data, err := json.Marshal(c)
+			if err != nil {
+				return err
+			}
+			if prev, ok := before[c.ID]; !ok {
+				sync.Added++
+			} else {
+				kept++
+				if prev != string(data) {
+					sync.Updated++
+				}
+			}
+		}
+		sync.Removed = len(old) - kept
 		if err := storeCustomers(ctx, tx, conn.MerchantID, cs, at); err != nil {
 			return err
 		}
@@ -110,7 +139,7 @@ func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) erro
 			conn.MerchantID, at, len(cs))
 		return err
 	})
-	return dbError("store customer copy", err)
+	return sync, dbError("store customer copy", err)
 }
 
 // lastSync is when the merchant's copy was last made in full (zero: never).
@@ -146,7 +175,8 @@ func (p *Provider) ensureCustomers(ctx context.Context, conn core.Connection) er
 	f := p.syncs.start(conn.MerchantID, &p.bgGroup, func() error {
 		sctx, cancel := context.WithTimeout(p.bg, 5*time.Minute)
 		defer cancel()
-		return p.syncCustomers(sctx, conn)
+		_, err := p.syncCustomers(sctx, conn)
+		return err
 	})
 	var timeout <-chan time.Time
 	if !last.IsZero() {
@@ -204,6 +234,16 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 		if cur.ID == "" {
 			return core.CustomerPage{}, core.Invalid("invalid cursor", core.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
 		}
+	}
+	if q.Refresh {
+		// POST /v1/customers/sync: read Spiris now and say what changed.
+		sync, err := p.syncCustomers(ctx, conn)
+		if err != nil {
+			return core.CustomerPage{}, err
+		}
+		page, err := p.searchCopy(ctx, conn, q.Q, cur, limit)
+		page.Sync = &sync
+		return page, err
 	}
 	if err := p.ensureCustomers(ctx, conn); err != nil {
 		return core.CustomerPage{}, err

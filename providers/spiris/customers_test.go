@@ -353,3 +353,38 @@ func TestSearchAsksSpirisWhenTheCopyMisses(t *testing.T) {
 		t.Fatalf("search while Spiris fails: %+v, %v; want the copy's empty answer", page, err)
 	}
 }
+
+// TestRefreshCustomersCountsChanges: a search with Refresh (POST
+// /v1/customers/sync) reads Spiris at once, although the copy is fresh, and
+// counts the customers added, changed and removed since the copy was made.
+func TestRefreshCustomersCountsChanges(t *testing.T) {
+	e := setup(t)
+	acme := e.customer("Acme AB", "556016-0680", "")
+	gone := e.customer("Borta AB", "", "")
+	e.customer("Oförändrad AB", "", "")
+	page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	if err != nil || len(page.Customers) != 3 || page.Sync != nil {
+		t.Fatalf("first search: %v, sync %+v, %v", names(page.Customers), page.Sync, err)
+	}
+	e.customer("Ny AB", "", "")
+	// Changed in Spiris by someone else (another copy): this copy does not
+	// know yet.
+	other := e.newProvider(t.TempDir())
+	if _, err := other.UpdateCustomer(ctx(), e.conn, acme.Id, core.CustomerPatch{
+		BillingAddress: &core.Address{Line1: "Hamngatan 9", PostalCode: "21119", City: "Malmö", Country: "SE"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.call(ctx(), e.conn, request{method: "DELETE", path: "/customers/" + gone.Id}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	page, err = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Refresh: true, Limit: 1})
+	want := core.CustomerSync{Customers: 3, Added: 1, Updated: 1, Removed: 1}
+	if err != nil || page.Sync == nil || *page.Sync != want {
+		t.Fatalf("sync = %+v, %v; want %+v", page.Sync, err, want)
+	}
+	page, _ = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "acme"})
+	if len(page.Customers) != 1 || page.Customers[0].BillingAddress.City != "Malmö" {
+		t.Fatalf("copy after refresh: %+v", page.Customers)
+	}
+}

@@ -139,6 +139,16 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	if err != nil {
 		return core.CustomerPage{}, err
 	}
+	if q.Refresh {
+		// POST /v1/customers/sync: read Tripletex now and say what changed.
+		sync, err := p.syncCustomers(ctx, conn)
+		if err != nil {
+			return core.CustomerPage{}, err
+		}
+		page, err := p.searchCopy(ctx, conn, q.Q, after, limit)
+		page.Sync = &sync
+		return page, err
+	}
 	if err := p.ensureCustomerCopy(ctx, conn); err != nil {
 		return core.CustomerPage{}, err
 	}
@@ -389,7 +399,8 @@ func (p *Provider) ensureCustomerCopy(ctx context.Context, conn core.Connection)
 	var synced string
 	err := p.db.Reader().GetContext(ctx, &synced, `SELECT synced_at FROM customer_sync WHERE merchant_id = ?`, conn.MerchantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p.syncCustomers(ctx, conn)
+		_, err := p.syncCustomers(ctx, conn)
+		return err
 	}
 	if err != nil {
 		return dbError("read customer sync", err)
@@ -419,35 +430,65 @@ func (p *Provider) refreshIfStale(ctx context.Context, conn core.Connection) {
 		defer p.refreshing.Delete(key)
 		ctx, cancel := context.WithTimeout(p.bgCtx, 5*time.Minute)
 		defer cancel()
-		_ = p.syncCustomers(ctx, conn) // a failure leaves the copy as it was; the next search tries again
+		_, _ = p.syncCustomers(ctx, conn) // a failure leaves the copy as it was; the next search tries again
 	}()
 }
 
 // syncCustomers replaces the merchant's copy with every active customer
-// in Tripletex. Concurrent syncs of one connection share one read.
-func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) error {
-	_, err, _ := p.syncFlight.Do(connKey(conn), func() (any, error) {
+// in Tripletex and counts what changed (a customer is updated when its
+// Tripletex version moved). Concurrent syncs of one connection share one
+// read.
+func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (core.CustomerSync, error) {
+	v, err, _ := p.syncFlight.Do(connKey(conn), func() (any, error) {
 		cs, err := listAll[ttCustomer](ctx, p, conn, "/customer", url.Values{"fields": {customerFields}})
 		if err != nil {
 			return nil, err
 		}
 		now := p.now().UTC()
+		var sync core.CustomerSync
 		err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+			sync = core.CustomerSync{}
+			var old []struct {
+				ID      string `db:"id"`
+				Version int    `db:"version"`
+			}
+			if err := tx.SelectContext(ctx, &old, `SELECT id, coalesce(json_extract(data, '$.version'), 0) AS version
+				FROM customers WHERE merchant_id = ?`, conn.MerchantID); err != nil {
+				return err
+			}
+			versions := make(map[string]int, len(old))
+			for _, o := range old {
+				versions[o.ID] = o.Version
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ?`, conn.MerchantID); err != nil {
 				return err
 			}
+			kept := 0
 			for _, c := range cs {
-				if err := insertCustomer(ctx, tx, conn.MerchantID, fromTripletex(c, now)); err != nil {
+				s := fromTripletex(c, now)
+				if v, ok := versions[s.Customer.ID]; !ok {
+					sync.Added++
+				} else {
+					kept++
+					if v != s.Version {
+						sync.Updated++
+					}
+				}
+				if err := insertCustomer(ctx, tx, conn.MerchantID, s); err != nil {
 					return err
 				}
 			}
+			sync.Customers, sync.Removed = len(cs), len(old)-kept
 			_, err := tx.ExecContext(ctx, `INSERT INTO customer_sync (merchant_id, synced_at) VALUES (?, ?)
 				ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at`, conn.MerchantID, sqlite.FormatTime(now))
 			return err
 		})
-		return nil, dbError("store customers", err)
+		return sync, dbError("store customers", err)
 	})
-	return err
+	if err != nil {
+		return core.CustomerSync{}, err
+	}
+	return v.(core.CustomerSync), nil
 }
 
 func insertCustomer(ctx context.Context, tx *sqlx.Tx, merchant string, s storedCustomer) error {

@@ -2,6 +2,7 @@ package tripletex
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -180,5 +181,48 @@ func TestSearchAsksTripletexWhenTheCopyMisses(t *testing.T) {
 	page, err := e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Q: "nordlys"})
 	if err != nil || len(page.Customers) != 0 {
 		t.Fatalf("search while Tripletex fails: %+v, %v; want the copy's empty answer", page, err)
+	}
+}
+
+// TestRefreshCustomersCountsChanges: a search with Refresh (POST
+// /v1/customers/sync) reads Tripletex at once, although the copy is fresh,
+// and counts the customers added, changed (their version moved) and
+// removed since the copy was made.
+func TestRefreshCustomersCountsChanges(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	colline := e.customer("Colline SARL", "939137599")
+	gone := e.customer("Borte AS", "")
+	e.customer("Uendret AS", "")
+	page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{}))
+	if len(page.Customers) != 3 || page.Sync != nil {
+		t.Fatalf("first search: %d customers, sync %+v", len(page.Customers), page.Sync)
+	}
+	e.customer("Ny AS", "")
+	// Renamed in Tripletex (not through the provider, so the copy does not
+	// know yet).
+	var cur ttCustomer
+	if err := e.p.getValue(e.ctx, e.conn, "/customer/"+colline, url.Values{"fields": {"id,version"}}, &cur); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.call(e.ctx, e.conn, request{method: "PUT", path: "/customer/" + colline,
+		body: map[string]any{"version": cur.Version, "name": "Colline Nord SARL"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.call(e.ctx, e.conn, request{method: "DELETE", path: "/customer/" + gone}); err != nil {
+		t.Fatal(err)
+	}
+
+	page = must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{Refresh: true, Limit: 1}))
+	want := core.CustomerSync{Customers: 3, Added: 1, Updated: 1, Removed: 1}
+	if page.Sync == nil || *page.Sync != want {
+		t.Fatalf("sync = %+v, want %+v", page.Sync, want)
+	}
+	all := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{}))
+	var names []string
+	for _, c := range all.Customers {
+		names = append(names, c.Name)
+	}
+	if !slices.Equal(names, []string{"Colline Nord SARL", "Ny AS", "Uendret AS"}) {
+		t.Fatalf("copy after refresh: %v", names)
 	}
 }
