@@ -22,10 +22,13 @@ import (
 )
 
 // Customers are owned by Spiris. Each merchant's customers are copied into
-// spiris.db: a full copy when the merchant's copy is older than
+// spiris.db and refreshed when the copy is older than
 // Options.CustomerSyncInterval (done by the call that needs it, shared by
-// concurrent callers, and continued in the background when Spiris is slow),
-// and single records refreshed by GetCustomer. Searches answer from the copy,
+// concurrent callers, and continued in the background when Spiris is slow):
+// from Spiris's change feed (ChangedUtc) between full copies, in full once
+// every FullCustomerSyncInterval and on POST /v1/customers/sync. Single
+// records are refreshed by GetCustomer, and a search the copy misses asks
+// Spiris at once. Searches answer from the copy,
 // so the register stays fast, and keep answering from it while Spiris is
 // slow or down.
 
@@ -134,25 +137,95 @@ func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (cor
 		if _, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ? AND synced_at != ?`, conn.MerchantID, at); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO customer_syncs (merchant_id, synced_at, customers) VALUES (?, ?, ?)
-			ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at, customers = excluded.customers`,
-			conn.MerchantID, at, len(cs))
+		_, err := tx.ExecContext(ctx, `INSERT INTO customer_syncs (merchant_id, synced_at, customers, changed_since, refreshed_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at, customers = excluded.customers,
+				changed_since = excluded.changed_since, refreshed_at = excluded.refreshed_at`,
+			conn.MerchantID, at, len(cs), latestChange(list, ""), at)
 		return err
 	})
 	return sync, dbError("store customer copy", err)
 }
 
-// lastSync is when the merchant's copy was last made in full (zero: never).
-func (p *Provider) lastSync(ctx context.Context, merchantID string) (time.Time, error) {
-	var at string
-	err := p.db.Reader().GetContext(ctx, &at, `SELECT synced_at FROM customer_syncs WHERE merchant_id = ?`, merchantID)
+// FullCustomerSyncInterval is how often the copy is read in full; between
+// full copies it follows Spiris's change feed, which does not show deleted
+// customers (a full copy, or POST /v1/customers/sync, removes them).
+const FullCustomerSyncInterval = 24 * time.Hour
+
+// latestChange is the latest ChangedUtc among list and since, as Spiris
+// wrote it ("" when none is known).
+func latestChange(list []apiCustomer, since string) string {
+	latest, latestT := since, apiTime(&since)
+	for _, c := range list {
+		if c.ChangedUtc == nil {
+			continue
+		}
+		if t := apiTime(c.ChangedUtc); !t.IsZero() && (latest == "" || t.After(latestT)) {
+			latest, latestT = *c.ChangedUtc, t
+		}
+	}
+	return latest
+}
+
+// syncChangedCustomers brings the copy up to date from Spiris's change
+// feed: the customers whose ChangedUtc is on or after the latest change the
+// copy has seen (ge, not gt: customers changed in the same instant are read
+// again rather than missed). Errors: the API's.
+func (p *Provider) syncChangedCustomers(ctx context.Context, conn core.Connection, since string) error {
+	stamp := apiTime(&since).UTC().Format("2006-01-02T15:04:05.000Z")
+	list, err := listAll[apiCustomer](ctx, p, conn, "/customers", url.Values{"$filter": {"ChangedUtc ge " + stamp}})
+	if err != nil {
+		return err
+	}
+	cs := make([]core.Customer, len(list))
+	for i, c := range list {
+		cs[i] = customerOf(c)
+	}
+	at := sqlite.FormatTime(p.now())
+	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		if err := storeCustomers(ctx, tx, conn.MerchantID, cs, at); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE customer_syncs SET changed_since = ?, refreshed_at = ?,
+			customers = (SELECT count(*) FROM customers WHERE merchant_id = ?) WHERE merchant_id = ?`,
+			latestChange(list, since), at, conn.MerchantID, conn.MerchantID)
+		return err
+	})
+	return dbError("store changed customers", err)
+}
+
+// syncState is how up to date the merchant's copy is: when it was last
+// copied in full and last refreshed (in full or by changes), and the
+// latest change it has seen. All zero: never copied.
+type syncState struct {
+	full, refreshed time.Time
+	changedSince    string
+}
+
+func (p *Provider) syncState(ctx context.Context, merchantID string) (syncState, error) {
+	var row struct {
+		SyncedAt     string `db:"synced_at"`
+		RefreshedAt  string `db:"refreshed_at"`
+		ChangedSince string `db:"changed_since"`
+	}
+	err := p.db.Reader().GetContext(ctx, &row, `SELECT synced_at, refreshed_at, changed_since FROM customer_syncs WHERE merchant_id = ?`, merchantID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, nil
+		return syncState{}, nil
 	}
 	if err != nil {
-		return time.Time{}, dbError("read customer sync", err)
+		return syncState{}, dbError("read customer sync", err)
 	}
-	return sqlite.ParseTime(at)
+	st := syncState{changedSince: row.ChangedSince}
+	if st.full, err = sqlite.ParseTime(row.SyncedAt); err != nil {
+		return syncState{}, err
+	}
+	st.refreshed = st.full
+	if row.RefreshedAt != "" {
+		if st.refreshed, err = sqlite.ParseTime(row.RefreshedAt); err != nil {
+			return syncState{}, err
+		}
+	}
+	return st, nil
 }
 
 // ensureCustomers makes sure the merchant's copy is usable: fresh copies are
@@ -162,19 +235,25 @@ func (p *Provider) lastSync(ctx context.Context, merchantID string) (time.Time, 
 // the first sync. Errors: those of the sync when there is no copy to fall
 // back on, or when Spiris refuses the connection (CodeUnauthorized, ...).
 func (p *Provider) ensureCustomers(ctx context.Context, conn core.Connection) error {
-	last, err := p.lastSync(ctx, conn.MerchantID)
+	st, err := p.syncState(ctx, conn.MerchantID)
 	if err != nil {
 		return err
 	}
-	if !last.IsZero() && p.now().Sub(last) < p.opts.CustomerSyncInterval {
+	last := st.full
+	if !last.IsZero() && p.now().Sub(st.refreshed) < p.opts.CustomerSyncInterval {
 		return nil
 	}
+	// Between full copies only the changes are read.
+	changesOnly := !last.IsZero() && st.changedSince != "" && p.now().Sub(last) < FullCustomerSyncInterval
 	// The sync outlives this call (a slow Spiris keeps being read in the
 	// background), so it runs on the provider's context with its own
 	// deadline, not the caller's.
 	f := p.syncs.start(conn.MerchantID, &p.bgGroup, func() error {
 		sctx, cancel := context.WithTimeout(p.bg, 5*time.Minute)
 		defer cancel()
+		if changesOnly {
+			return p.syncChangedCustomers(sctx, conn, st.changedSince)
+		}
 		_, err := p.syncCustomers(sctx, conn)
 		return err
 	})

@@ -388,3 +388,65 @@ func TestRefreshCustomersCountsChanges(t *testing.T) {
 		t.Fatalf("copy after refresh: %+v", page.Customers)
 	}
 }
+
+// TestCustomerRefreshFollowsTheChangeFeed: between full copies the
+// periodic refresh asks Spiris only for customers changed since the latest
+// change the copy has seen ($filter=ChangedUtc ge ...); once a day the copy
+// is read in full, which also drops customers deleted in Spiris.
+func TestCustomerRefreshFollowsTheChangeFeed(t *testing.T) {
+	e := setup(t)
+	e.customer("Acme AB", "", "")
+	time.Sleep(5 * time.Millisecond) // distinct ChangedUtc stamps
+	gone := e.customer("Borta AB", "", "")
+	if _, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	e.customer("Ny AB", "", "")
+	if _, err := e.p.call(ctx(), e.conn, request{method: "DELETE", path: "/customers/" + gone.Id}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	lastCustomerList := func() spiristest.Request {
+		var last spiristest.Request
+		for _, r := range e.srv.Requests() {
+			if r.Method == "GET" && strings.EqualFold(r.Path, "/v2/customers") {
+				last = r
+			}
+		}
+		return last
+	}
+	e.clk.advance(DefaultCustomerSyncInterval + time.Second)
+	page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the changes were read: the new customer (and the latest one of
+	// the copy, changed in the same instant as its stamp); the deleted one
+	// stays until the next full copy.
+	if got := names(page.Customers); !slices.Equal(got, []string{"Acme AB", "Borta AB", "Ny AB"}) {
+		t.Fatalf("after the change feed: %v", got)
+	}
+	feed := lastCustomerList()
+	if !strings.Contains(feed.Query, "ChangedUtc+ge+") && !strings.Contains(feed.Query, "ChangedUtc%20ge%20") {
+		t.Fatalf("refresh query %q, want a ChangedUtc filter", feed.Query)
+	}
+	if strings.Contains(string(feed.Response), "Acme AB") || !strings.Contains(string(feed.Response), "Ny AB") {
+		t.Fatalf("the change feed read %s", feed.Response)
+	}
+
+	e.clk.advance(FullCustomerSyncInterval)
+	page, err = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(page.Customers); !slices.Equal(got, []string{"Acme AB", "Ny AB"}) {
+		t.Fatalf("after a day's full copy: %v", got)
+	}
+	if full := lastCustomerList(); strings.Contains(full.Query, "ChangedUtc") {
+		t.Fatalf("the daily copy filtered: %q", full.Query)
+	}
+	if v := e.srv.SpecViolations(); len(v) != 0 {
+		t.Fatalf("requests the document refuses: %+v", v)
+	}
+}
