@@ -122,7 +122,8 @@ func (s storedCustomer) toCore(conn core.Connection) core.Customer {
 // (exact); ordered by name then id. The first search of a merchant reads
 // every active customer from Tripletex; later ones answer from the copy at
 // once and refresh it in the background when it is older than five
-// minutes, so a slow Tripletex never slows the register. A search the copy
+// minutes (by the changes since the previous refresh, in full once a day:
+// refreshCustomers), so a slow Tripletex never slows the register. A search the copy
 // has no answer for asks Tripletex at once (lookUpCustomers), so a customer
 // created in Tripletex a moment ago is found without waiting for the
 // refresh. Errors: CodeInvalid (limit, cursor, connection); for the first
@@ -430,8 +431,80 @@ func (p *Provider) refreshIfStale(ctx context.Context, conn core.Connection) {
 		defer p.refreshing.Delete(key)
 		ctx, cancel := context.WithTimeout(p.bgCtx, 5*time.Minute)
 		defer cancel()
-		_, _ = p.syncCustomers(ctx, conn) // a failure leaves the copy as it was; the next search tries again
+		_ = p.refreshCustomers(ctx, conn) // a failure leaves the copy as it was; the next search tries again
 	}()
+}
+
+// Between full reads the copy follows GET /customer's changedSince filter.
+const (
+	// fullCustomerSyncInterval is how often the copy is read in full:
+	// changedSince does not show deleted customers.
+	fullCustomerSyncInterval = 24 * time.Hour
+	// changeOverlap is how far before the previous refresh's start the
+	// next asks for changes, against clocks apart and changes committed
+	// while a refresh ran.
+	changeOverlap = 10 * time.Minute
+)
+
+// refreshCustomers brings a stale copy up to date: by the changes since
+// the previous refresh when the copy was read in full within
+// fullCustomerSyncInterval, else (or when Tripletex refuses the filter) in
+// full.
+func (p *Provider) refreshCustomers(ctx context.Context, conn core.Connection) error {
+	var row struct {
+		Full    string `db:"full_synced_at"`
+		Changed string `db:"changed_since"`
+	}
+	err := p.db.Reader().GetContext(ctx, &row, `SELECT full_synced_at, changed_since FROM customer_sync WHERE merchant_id = ?`, conn.MerchantID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return dbError("read customer sync", err)
+	}
+	full, ferr := sqlite.ParseTime(row.Full)
+	since, serr := sqlite.ParseTime(row.Changed)
+	if err == nil && ferr == nil && serr == nil && p.now().Sub(full) < fullCustomerSyncInterval {
+		err := p.syncChangedCustomers(ctx, conn, since)
+		if core.Code(err) != core.CodeInvalid {
+			return err
+		}
+	}
+	_, err = p.syncCustomers(ctx, conn)
+	return err
+}
+
+// syncChangedCustomers applies to the copy what changed in Tripletex since
+// since (less changeOverlap): the active customers changed are stored, the
+// customers made inactive removed (the copy holds active ones only).
+// Errors: the API's (CodeInvalid when Tripletex refuses the filter).
+func (p *Provider) syncChangedCustomers(ctx context.Context, conn core.Connection, since time.Time) error {
+	start := p.now().UTC()
+	stamp := since.Add(-changeOverlap).UTC().Format(time.RFC3339)
+	changed, err := listAll[ttCustomer](ctx, p, conn, "/customer", url.Values{"fields": {customerFields}, "changedSince": {stamp}})
+	if err != nil {
+		return err
+	}
+	inactive, err := listAll[ttCustomer](ctx, p, conn, "/customer", url.Values{"fields": {"id"}, "changedSince": {stamp}, "isInactive": {"true"}})
+	if err != nil {
+		return err
+	}
+	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		for _, c := range changed {
+			if c.IsInactive {
+				continue
+			}
+			if err := insertCustomer(ctx, tx, conn.MerchantID, fromTripletex(c, start)); err != nil {
+				return err
+			}
+		}
+		for _, c := range inactive {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ? AND id = ?`, conn.MerchantID, idString(c.ID)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE customer_sync SET synced_at = ?, changed_since = ? WHERE merchant_id = ?`,
+			sqlite.FormatTime(start), sqlite.FormatTime(start), conn.MerchantID)
+		return err
+	})
+	return dbError("store changed customers", err)
 }
 
 // syncCustomers replaces the merchant's copy with every active customer
@@ -440,6 +513,7 @@ func (p *Provider) refreshIfStale(ctx context.Context, conn core.Connection) {
 // read.
 func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (core.CustomerSync, error) {
 	v, err, _ := p.syncFlight.Do(connKey(conn), func() (any, error) {
+		start := p.now().UTC() // changes from here on are the next refresh's
 		cs, err := listAll[ttCustomer](ctx, p, conn, "/customer", url.Values{"fields": {customerFields}})
 		if err != nil {
 			return nil, err
@@ -479,8 +553,10 @@ func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (cor
 				}
 			}
 			sync.Customers, sync.Removed = len(cs), len(old)-kept
-			_, err := tx.ExecContext(ctx, `INSERT INTO customer_sync (merchant_id, synced_at) VALUES (?, ?)
-				ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at`, conn.MerchantID, sqlite.FormatTime(now))
+			_, err := tx.ExecContext(ctx, `INSERT INTO customer_sync (merchant_id, synced_at, full_synced_at, changed_since)
+				VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at,
+					full_synced_at = excluded.full_synced_at, changed_since = excluded.changed_since`,
+				conn.MerchantID, sqlite.FormatTime(now), sqlite.FormatTime(start), sqlite.FormatTime(start))
 			return err
 		})
 		return sync, dbError("store customers", err)

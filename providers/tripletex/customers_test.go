@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,5 +226,78 @@ func TestRefreshCustomersCountsChanges(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{"Colline Nord SARL", "Ny AS", "Uendret AS"}) {
 		t.Fatalf("copy after refresh: %v", names)
+	}
+}
+
+// TestCustomerRefreshFollowsChangedSince: between full reads the periodic
+// refresh asks Tripletex only for customers changed since the previous
+// refresh (changedSince, less an overlap): changed active ones are stored,
+// those made inactive leave the copy. Once a day the copy is read in full.
+func TestCustomerRefreshFollowsChangedSince(t *testing.T) {
+	var mu sync.Mutex
+	now := fixedNow
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e := newEnv(t, tripletextest.Options{Now: clock})
+	e.customer("Alfa AS", "")
+	beta := e.customer("Beta AS", "")
+	must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{})) // read in full
+
+	advance(time.Hour)
+	e.customer("Gamma AS", "")
+	var cur ttCustomer
+	if err := e.p.getValue(e.ctx, e.conn, "/customer/"+beta, url.Values{"fields": {"id,version"}}, &cur); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.call(e.ctx, e.conn, request{method: "PUT", path: "/customer/" + beta,
+		body: map[string]any{"version": cur.Version, "isInactive": true}}); err != nil {
+		t.Fatal(err)
+	}
+	logged := len(e.srv.Requests())
+
+	// The stale copy answers at once and is refreshed in the background.
+	waitFor := func(want []string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			page := must[core.CustomerPage](t)(e.p.SearchCustomers(e.ctx, e.conn, core.CustomerQuery{}))
+			var names []string
+			for _, c := range page.Customers {
+				names = append(names, c.Name)
+			}
+			if slices.Equal(names, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("copy %v, want %v", names, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor([]string{"Alfa AS", "Gamma AS"})
+	var lists []string
+	for _, r := range e.srv.Requests()[logged:] {
+		if r.Method == "GET" && r.Path == "/v2/customer" {
+			lists = append(lists, r.Query)
+		}
+	}
+	// changedSince is the full read's start less the overlap, in UTC.
+	since := url.QueryEscape(fixedNow.Add(-changeOverlap).UTC().Format(time.RFC3339))
+	if len(lists) != 2 || !strings.Contains(lists[0], "changedSince="+since) || !strings.Contains(lists[1], "isInactive=true") {
+		t.Fatalf("refresh read %q, want the changes since %s (active, then inactive)", lists, since)
+	}
+
+	// A day on, the copy is read in full again.
+	advance(fullCustomerSyncInterval)
+	logged = len(e.srv.Requests())
+	e.p.refreshIfStale(e.ctx, e.conn)
+	e.p.bg.Wait()
+	for _, r := range e.srv.Requests()[logged:] {
+		if r.Path == "/v2/customer" && strings.Contains(r.Query, "changedSince") {
+			t.Fatalf("the daily read filtered: %q", r.Query)
+		}
+	}
+	if v := e.srv.SpecViolations(); len(v) != 0 {
+		t.Fatalf("requests the document refuses: %+v", v)
 	}
 }

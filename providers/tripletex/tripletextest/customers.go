@@ -3,6 +3,7 @@ package tripletextest
 import (
 	"regexp"
 	"strings"
+	"time"
 )
 
 var orgNumberRE = regexp.MustCompile(`^[0-9]{9}$`)
@@ -85,6 +86,7 @@ func createCustomer(c *call) (*result, *apiError) {
 	}
 	cu.PostalAddress.ID = st.newID()
 	cu.PhysicalAddress.ID = st.newID()
+	cu.Changed = st.clock()
 	st.addresses[cu.PostalAddress.ID] = &cu.PostalAddress
 	st.addresses[cu.PhysicalAddress.ID] = &cu.PhysicalAddress
 	st.customers = append(st.customers, cu)
@@ -108,6 +110,7 @@ func updateCustomer(c *call) (*result, *apiError) {
 		return nil, e
 	}
 	next.Version++
+	next.Changed = st.clock()
 	*cu = next
 	st.addresses[cu.PostalAddress.ID] = &cu.PostalAddress
 	st.addresses[cu.PhysicalAddress.ID] = &cu.PhysicalAddress
@@ -133,14 +136,27 @@ func getCustomer(c *call) (*result, *apiError) {
 
 // searchCustomers is GET /customer with the id and customerAccountNumber
 // list filters, organizationNumber, email, invoiceEmail and
-// phoneNumberMobile (equal), customerName (containing, case-insensitive)
-// and isInactive (default false: active customers only).
+// phoneNumberMobile (equal), customerName (containing, case-insensitive),
+// isInactive (default false: active customers only) and changedSince
+// (created or changed at or after that time; RFC 3339, or a date and time
+// without a zone read as UTC, or a date).
 func searchCustomers(c *call) (*result, *apiError) {
 	st := c.s.st
 	q := c.query
 	inactive := queryBool(c, "isInactive", false)
+	var since time.Time
+	if v, ok := queryString(q, "changedSince"); ok && v != "" {
+		t, ok := parseChangedSince(v)
+		if !ok {
+			return nil, validationError(vm("changedSince", "Ugyldig dato/tid: "+v))
+		}
+		since = t
+	}
 	var out []map[string]any
 	for _, cu := range st.customers {
+		if !since.IsZero() && cu.Changed.Before(since) {
+			continue
+		}
 		if v := q.Get("id"); v != "" && !containsID(queryIDs(v), cu.ID) {
 			continue
 		}
@@ -211,4 +227,14 @@ func deleteCustomer(c *call) (*result, *apiError) {
 		}
 	}
 	return &result{status: 204}, nil
+}
+
+// parseChangedSince reads changedSince's date and time.
+func parseChangedSince(v string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

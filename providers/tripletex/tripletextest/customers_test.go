@@ -37,6 +37,9 @@ func TestCustomers(t *testing.T) {
 		{"email=post@colline.no", []string{"10001"}},
 		{"organizationNumber=999999999", nil},
 		{"isInactive=true", nil},
+		{"changedSince=2000-01-01T00:00:00Z", []string{"10001", "10002", "10003"}},
+		{"changedSince=2999-01-01T00:00:00Z", nil},
+		{"changedSince=2999-01-01&customerName=vestfjord", nil},
 	}
 	for _, s := range search {
 		env := c.mustDo(200, "GET", "/customer?"+s.query, nil)

@@ -192,6 +192,7 @@ func (s *Server) AddCustomer(c Customer) Customer {
 	cu := c
 	cu.ID = st.newID()
 	cu.Version = 1
+	cu.Changed = st.clock()
 	if cu.CustomerNumber == 0 {
 		cu.CustomerNumber = st.nextCustomerNumber
 		st.nextCustomerNumber++

@@ -89,6 +89,9 @@ type Customer struct {
 	InvoicesDueInType     string
 	PostalAddress         Address
 	PhysicalAddress       Address
+	// Changed is when the customer was created or last changed: GET
+	// /customer?changedSince= returns those changed since a time.
+	Changed time.Time
 }
 
 // Order is a sales order with its lines.
