@@ -20,7 +20,7 @@ func TestPaymentMethodsFollowActivationAndAdmin(t *testing.T) {
 	if got, err := s.PaymentMethods(ctx, "m1"); err != nil || len(got) != 0 {
 		t.Fatalf("before activation: %v, %v", got, err)
 	}
-	if _, _, err := s.ActivateIntegration(ctx, mustCreate(t, s, newRecord("int_1", "m1", core.ModeInvoicing)), at); err != nil {
+	if _, _, err := s.ActivateIntegration(ctx, mustCreate(t, s, newRecord("int_1", "m1", core.ModeInvoicing)), at, false); err != nil {
 		t.Fatal(err)
 	}
 	everywhere := []core.PaymentMethod{{Method: "invoice", Enabled: true, LocationIDs: []string{}}}
@@ -45,7 +45,7 @@ func TestPaymentMethodsFollowActivationAndAdmin(t *testing.T) {
 		t.Fatalf("m2 sees %+v", got)
 	}
 
-	if _, _, err := s.ActivateIntegration(ctx, mustCreate(t, s, newRecord("int_2", "m1", core.ModeInvoicing)), at); err != nil {
+	if _, _, err := s.ActivateIntegration(ctx, mustCreate(t, s, newRecord("int_2", "m1", core.ModeInvoicing)), at, false); err != nil {
 		t.Fatal(err)
 	}
 	limited[1].Enabled = true
