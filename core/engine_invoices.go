@@ -129,7 +129,7 @@ func (e *Engine) VoidInvoice(ctx context.Context, p Principal, id string) (Invoi
 		return Invoice{}, err
 	}
 	credit, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
-		return s.provider.CreditInvoice(ctx, conn, CreditRequest{ExternalRef: "void:" + id, InvoiceID: id, Date: s.today(e.now())})
+		return s.provider.CreditInvoice(ctx, conn, CreditRequest{Void: true, ExternalRef: "void:" + id, InvoiceID: id, Date: s.today(e.now())})
 	})
 	if err != nil {
 		return Invoice{}, err
@@ -244,23 +244,77 @@ func (e *Engine) RefundOrder(ctx context.Context, p Principal, idempotencyKey st
 	return order, replayed, err
 }
 
-// MarkPaid records the date an invoice or credit invoice was paid or
-// settled: a visual status that books nothing. Errors: CodeForbidden,
-// CodeInvalid (paid_at), CodeNotFound, CodeConflict.
-func (e *Engine) MarkPaid(ctx context.Context, p Principal, id string, paidAt Date) (Invoice, error) {
+// PaymentInput is the body of POST /v1/invoices/{id}/payments. Amount
+// (minor units) is nil to pay everything outstanding.
+type PaymentInput struct {
+	PaidAt Date   `json:"paid_at"`
+	Amount *int64 `json:"amount,omitempty"`
+	Method string `json:"method,omitempty"`
+}
+
+// Validate names every bad field of a payment; today is the merchant's date.
+func (in PaymentInput) Validate(today Date) error {
+	var errs fieldErrors
+	switch {
+	case in.PaidAt == "":
+		errs.add("paid_at", "is required")
+	case !in.PaidAt.Valid():
+		errs.add("paid_at", "must be a date YYYY-MM-DD")
+	case in.PaidAt > today:
+		errs.add("paid_at", "must not be in the future")
+	}
+	if in.Amount != nil && *in.Amount <= 0 {
+		errs.add("amount", "must be greater than 0 (minor units)")
+	}
+	errs.text("method", in.Method, MaxPaymentMethodLength, false)
+	return Invalid("invalid payment", errs...)
+}
+
+const paymentScope = "payments"
+
+// MarkPaid records a payment of an invoice, or the settling of a credit
+// invoice: the whole outstanding amount without Amount, else a part (the
+// invoice stays posted or overdue with paid_amount until fully paid). What
+// the payment books depends on the provider: open records it, Tripletex
+// registers it on the invoice. With an idempotency key the payment is
+// recorded once per key (as Refund); without one each call records a
+// payment (each with a fresh reference). Errors: CodeForbidden, CodeInvalid (paid_at, amount — an
+// overpayment — or method), CodeNotFound, CodeConflict, CodeUnsupported.
+func (e *Engine) MarkPaid(ctx context.Context, p Principal, idempotencyKey, id string, in PaymentInput) (inv Invoice, replayed bool, err error) {
 	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
 	if err != nil {
-		return Invoice{}, err
+		return Invoice{}, false, err
 	}
-	if !paidAt.Valid() {
-		return Invoice{}, Invalid("invalid payment", FieldError{Field: "paid_at", Message: "must be a date YYYY-MM-DD"})
+	if idempotencyKey != "" {
+		if err := validateIdempotencyKey(idempotencyKey); err != nil {
+			return Invoice{}, false, err
+		}
 	}
-	if today := s.today(e.now()); paidAt > today {
-		return Invoice{}, Invalid("invalid payment", FieldError{Field: "paid_at", Message: "must not be in the future"})
+	if err := in.Validate(s.today(e.now())); err != nil {
+		return Invoice{}, false, err
 	}
-	return call(ctx, e, s, func(conn Connection) (Invoice, error) {
-		return s.provider.MarkInvoicePaid(ctx, conn, id, paidAt)
-	})
+	pay := func(ref string) (Invoice, error) {
+		req := PaymentRequest{InvoiceID: id, PaidAt: in.PaidAt, Method: in.Method, ExternalRef: ref}
+		if in.Amount != nil {
+			req.Amount = *in.Amount
+		}
+		return call(ctx, e, s, func(conn Connection) (Invoice, error) {
+			return s.provider.MarkInvoicePaid(ctx, conn, req)
+		})
+	}
+	if idempotencyKey == "" {
+		// A reference of its own still makes the call safe to retry
+		// after a plugin crash (pluginhost's retryClass).
+		inv, err = pay(NewID("pay"))
+		return inv, false, err
+	}
+	body := struct {
+		InvoiceID string `json:"invoice_id"`
+		PaymentInput
+	}{id, in}
+	replayed, err = e.Idempotent(ctx, s.merchant.ID, paymentScope, "pay", idempotencyKey, body, &inv,
+		func(ref string) (any, error) { return pay(ref) })
+	return inv, replayed, err
 }
 
 // InvoicePDF renders an invoice or credit invoice. Errors: CodeForbidden,

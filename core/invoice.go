@@ -19,19 +19,22 @@ const (
 type InvoiceStatus string
 
 // Invoice statuses. Overdue is derived (posted and past its due date), never
-// stored.
+// stored. Credited is an invoice fully credited by refunds; void one
+// cancelled whole by VoidInvoice (its credit invoice names it in
+// CreditsInvoiceID).
 const (
 	StatusDraft    InvoiceStatus = "draft"
 	StatusPosted   InvoiceStatus = "posted"
 	StatusPaid     InvoiceStatus = "paid"
 	StatusOverdue  InvoiceStatus = "overdue"
 	StatusCredited InvoiceStatus = "credited"
+	StatusVoid     InvoiceStatus = "void"
 )
 
 // Valid reports whether s is one of the contract's statuses.
 func (s InvoiceStatus) Valid() bool {
 	switch s {
-	case StatusDraft, StatusPosted, StatusPaid, StatusOverdue, StatusCredited:
+	case StatusDraft, StatusPosted, StatusPaid, StatusOverdue, StatusCredited, StatusVoid:
 		return true
 	}
 	return false
@@ -64,24 +67,31 @@ type InvoiceLine struct {
 
 // Invoice is an invoice or credit invoice as its provider stores it.
 type Invoice struct {
-	ID               string        `json:"id"`
-	Number           int64         `json:"number,omitempty"`
-	Kind             InvoiceKind   `json:"kind"`
-	Status           InvoiceStatus `json:"status"`
-	InvoiceDate      Date          `json:"invoice_date"`
-	DueDate          Date          `json:"due_date"`
-	CustomerID       string        `json:"customer_id"`
-	CustomerName     string        `json:"customer_name"`
-	Reference        string        `json:"reference"`
-	Comment          string        `json:"comment"`
-	Currency         Currency      `json:"currency"`
-	NetTotal         int64         `json:"net_total"`
-	VATTotal         int64         `json:"vat_total"`
-	Total            int64         `json:"total"`
-	VATBreakdown     []VATAmount   `json:"vat_breakdown"`
-	OCR              string        `json:"ocr,omitempty"`
-	PaidAt           Date          `json:"paid_at,omitempty"`
-	CreditsInvoiceID string        `json:"credits_invoice_id,omitempty"`
+	ID           string        `json:"id"`
+	Number       int64         `json:"number,omitempty"`
+	Kind         InvoiceKind   `json:"kind"`
+	Status       InvoiceStatus `json:"status"`
+	InvoiceDate  Date          `json:"invoice_date"`
+	DueDate      Date          `json:"due_date"`
+	CustomerID   string        `json:"customer_id"`
+	CustomerName string        `json:"customer_name"`
+	Reference    string        `json:"reference"`
+	Comment      string        `json:"comment"`
+	Currency     Currency      `json:"currency"`
+	NetTotal     int64         `json:"net_total"`
+	VATTotal     int64         `json:"vat_total"`
+	Total        int64         `json:"total"`
+	VATBreakdown []VATAmount   `json:"vat_breakdown"`
+	OCR          string        `json:"ocr,omitempty"`
+	PaidAt       Date          `json:"paid_at,omitempty"`
+	// PaidAmount is the sum of the payments recorded on the invoice, in
+	// minor units (on a settled credit invoice: its negative amount due).
+	PaidAmount int64 `json:"paid_amount"`
+	// OutstandingAmount is what the customer still owes: AmountDue less
+	// its credit invoices' amounts due and PaidAmount, never below zero;
+	// 0 on drafts, credit invoices and void or credited invoices.
+	OutstandingAmount int64  `json:"outstanding_amount"`
+	CreditsInvoiceID  string `json:"credits_invoice_id,omitempty"`
 	// CreditsInvoiceNumber is the number of the credited invoice, which a
 	// credit invoice must name (ML 17 kap. 22 §).
 	CreditsInvoiceNumber int64 `json:"credits_invoice_number,omitempty"`
@@ -158,11 +168,28 @@ type CreditLine struct {
 // CreditRequest asks a provider for a credit invoice of InvoiceID: the whole
 // invoice when Lines is empty, else the listed quantities. ExternalRef makes
 // it idempotent like InvoiceRequest.
+//
+// Void cancels the whole invoice (Lines must be empty): the original's
+// status becomes void instead of credited, so a voided invoice is told
+// apart from one refunded in full.
 type CreditRequest struct {
+	Void        bool         `json:"void"`
 	ExternalRef string       `json:"external_ref"`
 	InvoiceID   string       `json:"invoice_id"`
 	Date        Date         `json:"date"`
 	Lines       []CreditLine `json:"lines"`
+}
+
+// PaymentRequest records a payment of an invoice. Amount (minor units) is
+// the payment; 0 pays everything outstanding. Method is free text such as
+// "bank" or "card". ExternalRef, when set, makes the call idempotent: a
+// payment already recorded with it is not recorded again.
+type PaymentRequest struct {
+	InvoiceID   string `json:"invoice_id"`
+	PaidAt      Date   `json:"paid_at"`
+	Amount      int64  `json:"amount"`
+	Method      string `json:"method"`
+	ExternalRef string `json:"external_ref"`
 }
 
 // Invoice list sort columns.

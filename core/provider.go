@@ -158,9 +158,12 @@ type Provider interface {
 	// idempotent on req.ExternalRef. Errors: CodeNotFound, CodeInvalid
 	// (over-crediting, bad line), CodeConflict (not a posted invoice).
 	CreditInvoice(ctx context.Context, conn Connection, req CreditRequest) (Invoice, error)
-	// MarkInvoicePaid records that the invoice was paid on paidAt; it is a
-	// visual status that books nothing. Errors: CodeNotFound, CodeConflict.
-	MarkInvoicePaid(ctx context.Context, conn Connection, id string, paidAt Date) (Invoice, error)
+	// MarkInvoicePaid records a payment of req.Amount (0: all that is
+	// outstanding) on req.PaidAt, idempotent on req.ExternalRef when set;
+	// the invoice is paid once nothing is outstanding. Errors:
+	// CodeNotFound, CodeConflict (draft, void, credited), CodeInvalid naming
+	// amount (more than outstanding) or paid_at, CodeUnsupported.
+	MarkInvoicePaid(ctx context.Context, conn Connection, req PaymentRequest) (Invoice, error)
 	// InvoicePDF renders the invoice. Errors: CodeNotFound, CodeUnsupported.
 	InvoicePDF(ctx context.Context, conn Connection, id string) (Document, error)
 

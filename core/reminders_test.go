@@ -70,7 +70,7 @@ func TestRemindersAreSentOnceAfterTheConfiguredDays(t *testing.T) {
 	}
 	paid := chargeFor(t, e, cashier, cust.ID, "paid", 10000)
 	unpaid := chargeFor(t, e, cashier, cust.ID, "unpaid", 20000)
-	if _, err := e.MarkPaid(context.Background(), admin, paid.Invoice.ID, "2026-11-10"); err != nil {
+	if _, _, err := e.MarkPaid(context.Background(), admin, "", paid.Invoice.ID, core.PaymentInput{PaidAt: "2026-11-10"}); err != nil {
 		t.Fatal(err)
 	}
 	// Due 2026-11-20; the reminder is due 15 days later, on 2026-12-05.

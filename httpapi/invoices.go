@@ -110,23 +110,31 @@ func (s *server) voidInvoice(c *gin.Context) {
 	c.PureJSON(http.StatusCreated, credit)
 }
 
-// paymentRequest is the body of POST /v1/invoices/{id}/payments.
-type paymentRequest struct {
-	PaidAt core.Date `json:"paid_at"`
-}
-
-// markPaid answers POST /v1/invoices/{id}/payments {"paid_at":"YYYY-MM-DD"}:
-// 200 with the invoice, status paid. It books nothing. 422 names paid_at
-// when it is missing, malformed or in the future.
+// markPaid answers POST /v1/invoices/{id}/payments
+// {"paid_at":"YYYY-MM-DD","amount":2500,"method":"bank"}: 200 with the
+// invoice, its paid_amount and outstanding_amount. Without amount all that
+// is outstanding is paid; a part keeps the invoice posted (or overdue)
+// until it is fully paid, then its status is paid. With an Idempotency-Key
+// the payment is recorded once (replays add Idempotent-Replayed: true).
+// What it does in the books depends on the invoicing provider: open
+// records the payment and books nothing; Tripletex registers a real
+// payment on the invoice (payment type "Betalt til bank": the bank account
+// against customer receivables); Visma Spiris answers 501, payments being
+// registered there. 422 names paid_at (missing, malformed, in the future
+// or before the invoice date), amount (not positive, or more than is
+// outstanding) or method.
 func (s *server) markPaid(c *gin.Context) {
-	var req paymentRequest
+	var req core.PaymentInput
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	inv, err := s.engine.MarkPaid(c.Request.Context(), principal(c), c.Param("id"), req.PaidAt)
+	inv, replayed, err := s.engine.MarkPaid(c.Request.Context(), principal(c), c.GetHeader(headerIdempotencyKey), c.Param("id"), req)
 	if err != nil {
 		s.writeError(c, err)
 		return
+	}
+	if replayed {
+		c.Header(headerReplayed, "true")
 	}
 	c.PureJSON(http.StatusOK, inv)
 }

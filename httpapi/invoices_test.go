@@ -321,15 +321,65 @@ func TestVoidInvoice(t *testing.T) {
 		t.Errorf("second void made %s (%d), first %s (%d)", again.ID, again.Number, credit.ID, credit.Number)
 	}
 	runScenarios(t, s, []scenario{
-		{name: "the original is credited", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct, wantStatus: 200,
-			wantBody: []string{`"status":"credited"`}},
-		{name: "a credited invoice cannot be paid", method: "POST", path: "/v1/invoices/" + inv.ID + "/payments", key: acct,
+		{name: "the original is void, not credited", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct, wantStatus: 200,
+			wantBody: []string{`"status":"void"`, `"outstanding_amount":0`}},
+		{name: "a void invoice cannot be paid", method: "POST", path: "/v1/invoices/" + inv.ID + "/payments", key: acct,
 			body: `{"paid_at":"2026-03-02"}`, wantStatus: 409},
+		{name: "the list filters on void", method: "GET", path: "/v1/invoices?status=void", key: acct, wantStatus: 200,
+			wantBody: []string{`"id":"` + inv.ID + `"`}, notBody: []string{`"id":"` + credit.ID + `"`}},
+		{name: "a void invoice is not listed as credited", method: "GET", path: "/v1/invoices?status=credited", key: acct, wantStatus: 200,
+			notBody: []string{`"id":"` + inv.ID + `"`}},
 		{name: "a credit invoice is not voided", method: "POST", path: "/v1/invoices/" + credit.ID + "/void", key: acct, wantStatus: 409},
 		{name: "void an unknown invoice", method: "POST", path: "/v1/invoices/inv_nosuch/void", key: acct, wantStatus: 404},
 		{name: "void another merchant's invoice", method: "POST", path: path, key: s.b.key(core.RoleAdmin), wantStatus: 404},
 		{name: "one credit invoice in all", method: "GET", path: "/v1/invoices", key: acct, wantStatus: 200,
 			notBody: []string{`"number":1003`}},
+	})
+}
+
+// TestInvoicePayments: payments in parts through the HTTP API: paid_amount
+// and outstanding_amount on the invoice, status paid only when nothing is
+// outstanding, overpayment 422 naming amount, refunds reduce what is owed,
+// and an Idempotency-Key records a payment once.
+func TestInvoicePayments(t *testing.T) {
+	s := newStack(t)
+	acct := s.a.key(core.RoleAccountant)
+	cust := s.createCustomer(s.a, `{"name":"Delbetalning AB","due_days":30}`)
+	inv := s.charge(s.a, "pay-1", `{"customer_id":"`+cust.ID+`","location_id":"loc-1","receipt_id":"p1",
+		"lines":[{"description":"Tårta","product_group":"food","quantity":"4","unit_price":2500,"vat_rate":"12"}]}`).Invoice
+	path := "/v1/invoices/" + inv.ID + "/payments"
+	get := "/v1/invoices/" + inv.ID
+	// A refund of one of the four items takes 2500 off what is owed.
+	s.run(t, scenario{name: "refund one", method: "POST", path: "/v1/refunds", key: s.a.key(core.RoleCashier),
+		headers: map[string]string{"Idempotency-Key": "rf-pay-1"},
+		body:    `{"invoice_id":"` + inv.ID + `","lines":[{"line":0,"quantity":"1"}]}`, wantStatus: 201})
+	key := map[string]string{"Idempotency-Key": "bank-0001"}
+	runScenarios(t, s, []scenario{
+		{name: "a new invoice owes its amount", method: "GET", path: get, key: acct, wantStatus: 200,
+			wantBody: []string{`"paid_amount":0`, `"outstanding_amount":7500`, `"status":"posted"`}},
+		{name: "amount zero", method: "POST", path: path, key: acct, body: `{"paid_at":"2026-03-02","amount":0}`, wantStatus: 422,
+			wantBody: []string{`"field":"amount"`}},
+		{name: "amount not an integer", method: "POST", path: path, key: acct, body: `{"paid_at":"2026-03-02","amount":10.5}`, wantStatus: 400},
+		{name: "method too long", method: "POST", path: path, key: acct,
+			body: `{"paid_at":"2026-03-02","amount":100,"method":"` + strings.Repeat("x", core.MaxPaymentMethodLength+1) + `"}`, wantStatus: 422,
+			wantBody: []string{`"field":"method"`}},
+		{name: "paid_at in the future", method: "POST", path: path, key: acct, body: `{"paid_at":"2026-03-03","amount":100}`, wantStatus: 422,
+			wantBody: []string{`"field":"paid_at"`}},
+		{name: "a part", method: "POST", path: path, key: acct, headers: key, body: `{"paid_at":"2026-03-02","amount":3000,"method":"bank"}`,
+			wantStatus: 200, wantBody: []string{`"status":"posted"`, `"paid_amount":3000`, `"outstanding_amount":4500`}},
+		{name: "the same key replays", method: "POST", path: path, key: acct, headers: key, body: `{"paid_at":"2026-03-02","amount":3000,"method":"bank"}`,
+			wantStatus: 200, wantBody: []string{`"paid_amount":3000`}, wantHeaders: map[string]string{"Idempotent-Replayed": "true"}},
+		{name: "the same key with another body", method: "POST", path: path, key: acct, headers: key, body: `{"paid_at":"2026-03-02","amount":3001}`,
+			wantStatus: 409},
+		{name: "overpayment", method: "POST", path: path, key: acct, body: `{"paid_at":"2026-03-02","amount":4501}`, wantStatus: 422,
+			wantBody: []string{`"field":"amount"`}},
+		{name: "the list shows the amounts", method: "GET", path: "/v1/invoices?status=posted", key: acct, wantStatus: 200,
+			wantBody: []string{`"paid_amount":3000`, `"outstanding_amount":4500`}},
+		{name: "the rest", method: "POST", path: path, key: acct, body: `{"paid_at":"2026-03-02"}`, wantStatus: 200,
+			wantBody: []string{`"status":"paid"`, `"paid_amount":7500`, `"outstanding_amount":0`, `"paid_at":"2026-03-02"`}},
+		{name: "nothing left to pay", method: "POST", path: path, key: acct, body: `{"paid_at":"2026-03-02","amount":1}`, wantStatus: 422,
+			wantBody: []string{`"field":"amount"`}},
+		{name: "cashiers record no payments", method: "POST", path: path, key: s.a.key(core.RoleCashier), body: `{"paid_at":"2026-03-02"}`, wantStatus: 403},
 	})
 }
 

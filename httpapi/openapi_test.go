@@ -143,7 +143,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"DraftRequest":        reflect.TypeFor[core.DraftRequest](),
 		"RefundRequest":       reflect.TypeFor[core.RefundRequest](),
 		"CreditLine":          reflect.TypeFor[core.CreditLine](),
-		"PaymentRequest":      reflect.TypeFor[paymentRequest](),
+		"PaymentRequest":      reflect.TypeFor[core.PaymentInput](),
 		"EmailStatus":         reflect.TypeFor[core.EmailStatus](),
 		"Voucher":             reflect.TypeFor[core.Voucher](),
 		"Posting":             reflect.TypeFor[core.Posting](),

@@ -83,8 +83,8 @@ func TestRefunds(t *testing.T) {
 	// Voiding credits what the refunds left: together nothing is owed.
 	s.run(t, scenario{name: "void the rest", method: "POST", path: "/v1/invoices/" + inv.ID + "/void", key: acct,
 		wantStatus: 201, wantBody: []string{`"total":-25800`}})
-	s.run(t, scenario{name: "fully credited", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
-		wantStatus: 200, wantBody: []string{`"status":"credited"`}})
+	s.run(t, scenario{name: "voided after refunds: void", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
+		wantStatus: 200, wantBody: []string{`"status":"void"`, `"outstanding_amount":0`}})
 }
 
 // TestRefundCollectiveOrder: a register refund of a purchase collected as

@@ -104,9 +104,9 @@ func (s *supervisor) CreditInvoice(ctx context.Context, conn core.Connection, re
 }
 
 // MarkInvoicePaid implements core.Provider.
-func (s *supervisor) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+func (s *supervisor) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
 	return call(s, ctx, "MarkInvoicePaid", func(ctx context.Context, p core.Provider) (core.Invoice, error) {
-		return p.MarkInvoicePaid(ctx, conn, id, paidAt)
+		return p.MarkInvoicePaid(ctx, conn, req)
 	})
 }
 

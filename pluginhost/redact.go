@@ -80,8 +80,8 @@ func (x redacting) CreditInvoice(ctx context.Context, conn core.Connection, req 
 	return through(x.r, conn, func() (core.Invoice, error) { return x.p.CreditInvoice(ctx, conn, req) })
 }
 
-func (x redacting) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
-	return through(x.r, conn, func() (core.Invoice, error) { return x.p.MarkInvoicePaid(ctx, conn, id, paidAt) })
+func (x redacting) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
+	return through(x.r, conn, func() (core.Invoice, error) { return x.p.MarkInvoicePaid(ctx, conn, req) })
 }
 
 func (x redacting) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {

@@ -344,11 +344,11 @@ func (s *supervisor) healthy(inst *instance) {
 // retryClass classifies every core.Provider method by whether it may be
 // sent again after the plugin died during it (true). Reads are naturally
 // safe. Writes are safe when a repeat cannot change the outcome:
-// CreateInvoice, CreateOrder, InvoiceOrders, RefundOrder, CreditInvoice and
-// ExportSales are idempotent on their external reference; UpdateCustomer applies the
+// CreateInvoice, CreateOrder, InvoiceOrders, RefundOrder, CreditInvoice,
+// MarkInvoicePaid (the engine gives every payment an external reference)
+// and ExportSales are idempotent on their external reference; UpdateCustomer applies the
 // same patch again, UpdateDraft replaces the draft wholesale, and
-// MarkInvoicePaid and PostInvoice leave an invoice already paid or posted
-// as it is. CreateCustomer has no idempotency key, so a repeat could create
+// PostInvoice leaves an invoice already posted as it is. CreateCustomer has no idempotency key, so a repeat could create
 // the customer twice.
 var retryClass = map[string]bool{
 	"Describe":           true,

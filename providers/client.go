@@ -315,14 +315,17 @@ func (c *client) CreditInvoice(ctx context.Context, conn core.Connection, req co
 	return invoiceResult("CreditInvoice", resp.GetInvoice())
 }
 
-func (c *client) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+func (c *client) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
 	if err := c.alive(); err != nil {
 		return core.Invoice{}, err
 	}
 	resp, err := c.rpc.MarkInvoicePaid(ctx, &pb.MarkInvoicePaidRequest{
-		Connection: connectionToPB(conn),
-		Id:         id,
-		PaidAt:     string(paidAt),
+		Connection:  connectionToPB(conn),
+		Id:          req.InvoiceID,
+		PaidAt:      string(req.PaidAt),
+		Amount:      req.Amount,
+		Method:      req.Method,
+		ExternalRef: req.ExternalRef,
 	}, callOptions...)
 	if err != nil {
 		return core.Invoice{}, ErrorFromStatus(err)

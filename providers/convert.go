@@ -503,6 +503,8 @@ func invoiceToPB(inv core.Invoice) *pb.Invoice {
 		CreditsInvoiceId:     inv.CreditsInvoiceID,
 		CreditsInvoiceNumber: inv.CreditsInvoiceNumber,
 		Rounding:             inv.Rounding,
+		PaidAmount:           inv.PaidAmount,
+		OutstandingAmount:    inv.OutstandingAmount,
 		Lines:                sliceToPB(inv.Lines, invoiceLineToPB),
 		LinesPresent:         inv.Lines != nil,
 		EmailStatus:          inv.EmailStatus,
@@ -543,6 +545,8 @@ func (d *decoder) invoice(prefix string, p *pb.Invoice) core.Invoice {
 		CreditsInvoiceID:     p.GetCreditsInvoiceId(),
 		CreditsInvoiceNumber: p.GetCreditsInvoiceNumber(),
 		Rounding:             p.GetRounding(),
+		PaidAmount:           p.GetPaidAmount(),
+		OutstandingAmount:    p.GetOutstandingAmount(),
 		Lines:                d.invoiceLines(prefix, p.GetLines(), p.GetLinesPresent()),
 		EmailStatus:          p.GetEmailStatus(),
 		EmailError:           p.GetEmailError(),
@@ -609,6 +613,7 @@ func (d *decoder) invoiceRequest(p *pb.InvoiceRequest) core.InvoiceRequest {
 
 func creditRequestToPB(r core.CreditRequest) *pb.CreditRequest {
 	return &pb.CreditRequest{
+		Void:        r.Void,
 		ExternalRef: r.ExternalRef,
 		InvoiceId:   r.InvoiceID,
 		Date:        string(r.Date),
@@ -621,6 +626,7 @@ func creditRequestToPB(r core.CreditRequest) *pb.CreditRequest {
 
 func (d *decoder) creditRequest(p *pb.CreditRequest) core.CreditRequest {
 	return core.CreditRequest{
+		Void:        p.GetVoid(),
 		ExternalRef: p.GetExternalRef(),
 		InvoiceID:   p.GetInvoiceId(),
 		Date:        core.Date(p.GetDate()),

@@ -16,6 +16,8 @@ import (
 
 var stockholm = time.FixedZone("CEST", 2*3600)
 
+var fullPayment = core.PaymentRequest{InvoiceID: "inv_1", PaidAt: "2026-04-20", Amount: 5000, Method: "bank", ExternalRef: "pay_1"}
+
 var fullConn = core.Connection{
 	MerchantID: "m_1",
 	Country:    core.Sweden,
@@ -110,6 +112,7 @@ var fullInvoice = core.Invoice{
 	CustomerID: "cust_1", CustomerName: "Kafé Ängen AB", Reference: "PO 77", Comment: "Tack!",
 	Currency: "SEK", NetTotal: 42422, VATTotal: 4854, Total: 47276,
 	VATBreakdown: fullBreakdown, OCR: "100100", PaidAt: "2026-04-20", CreditsInvoiceID: "inv_0", CreditsInvoiceNumber: 1000, Rounding: -25,
+	PaidAmount: 5000, OutstandingAmount: 7475,
 	Lines: fullLines, EmailStatus: "sent", EmailError: "mailbox full", Provider: "open", ProviderRef: "P-1001",
 	ExternalRef: "idem-1", LocationID: "loc_1", ReceiptID: "rcpt_9",
 	OrderedByCustomerID: "cust_2", OrderIDs: []string{"ord_1", "ord_2"},
@@ -259,7 +262,7 @@ func TestConvertRoundTrip(t *testing.T) {
 	})
 	t.Run("credit request", func(t *testing.T) {
 		rs := []core.CreditRequest{
-			{ExternalRef: "x", InvoiceID: "inv_1", Date: "2026-04-03", Lines: []core.CreditLine{{Line: 0, Quantity: dec("1.250")}, {Line: 3, Quantity: dec("2")}}},
+			{Void: true, ExternalRef: "x", InvoiceID: "inv_1", Date: "2026-04-03", Lines: []core.CreditLine{{Line: 0, Quantity: dec("1.250")}, {Line: 3, Quantity: dec("2")}}},
 			{InvoiceID: "inv_1", Lines: []core.CreditLine{}},
 			{},
 		}

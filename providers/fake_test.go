@@ -113,8 +113,8 @@ func (f *fakeProvider) CreditInvoice(ctx context.Context, conn core.Connection, 
 	return result[core.Invoice](f.call(ctx, "CreditInvoice", conn, req))
 }
 
-func (f *fakeProvider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
-	return result[core.Invoice](f.call(ctx, "MarkInvoicePaid", conn, id, paidAt))
+func (f *fakeProvider) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
+	return result[core.Invoice](f.call(ctx, "MarkInvoicePaid", conn, req))
 }
 
 func (f *fakeProvider) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {

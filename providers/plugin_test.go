@@ -109,7 +109,7 @@ func TestEveryMethodRoundTrips(t *testing.T) {
 		{"CreditInvoice", fullInvoice,
 			func() (any, error) { return p.CreditInvoice(ctx, fullConn, core.CreditRequest{InvoiceID: "inv_1"}) },
 			[]any{fullConn, core.CreditRequest{InvoiceID: "inv_1"}}},
-		{"MarkInvoicePaid", fullInvoice, func() (any, error) { return p.MarkInvoicePaid(ctx, fullConn, "inv_1", "2026-04-20") }, []any{fullConn, "inv_1", core.Date("2026-04-20")}},
+		{"MarkInvoicePaid", fullInvoice, func() (any, error) { return p.MarkInvoicePaid(ctx, fullConn, fullPayment) }, []any{fullConn, fullPayment}},
 		{"InvoicePDF", core.Document{ContentType: "application/pdf", Filename: "1001.pdf", Data: []byte("%PDF-1.7 \x00\x01")},
 			func() (any, error) { return p.InvoicePDF(ctx, fullConn, "inv_1") }, []any{fullConn, "inv_1"}},
 		{"InvoicePDF", core.Document{ContentType: "application/pdf", Data: []byte{}},

@@ -240,7 +240,13 @@ func (s *server) CreditInvoice(ctx context.Context, req *pb.CreditInvoiceRequest
 
 func (s *server) MarkInvoicePaid(ctx context.Context, req *pb.MarkInvoicePaidRequest) (resp *pb.MarkInvoicePaidResponse, err error) {
 	defer s.guard("MarkInvoicePaid", &err)
-	inv, err := s.impl.MarkInvoicePaid(ctx, connectionFromPB(req.GetConnection()), req.GetId(), core.Date(req.GetPaidAt()))
+	inv, err := s.impl.MarkInvoicePaid(ctx, connectionFromPB(req.GetConnection()), core.PaymentRequest{
+		InvoiceID:   req.GetId(),
+		PaidAt:      core.Date(req.GetPaidAt()),
+		Amount:      req.GetAmount(),
+		Method:      req.GetMethod(),
+		ExternalRef: req.GetExternalRef(),
+	})
 	if err != nil {
 		return nil, StatusFromError(err)
 	}

@@ -33,14 +33,17 @@ type lineBalance struct {
 // öre rounding of the invoice settings (the mirror image of an invoice's),
 // keeps the original's ordering customer, and is posted with due date = its
 // date (default: today). When nothing of the original remains uncredited the
-// original's status becomes credited. A credit invoice can later be marked
-// paid (settled) with MarkInvoicePaid.
+// original's status becomes credited; a void request (req.Void, whole
+// invoice only) makes it void instead. The original's credited_amount grows
+// by the credit's amount due, which reduces its outstanding amount. A credit
+// invoice can later be marked paid (settled) with MarkInvoicePaid.
 //
 // Idempotent on req.ExternalRef like CreateInvoice.
 //
 // Errors: CodeNotFound (the invoice); CodeConflict (not a posted or paid
 // invoice of kind invoice, already fully credited, or external_ref used by
-// an invoice); CodeInvalid naming invoice_id, date, lines[i].line (no such
+// an invoice); CodeInvalid naming invoice_id, date, lines (a void with
+// lines), lines[i].line (no such
 // line) or lines[i].quantity (not positive, or more than remains of the
 // line counting earlier credits).
 func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req core.CreditRequest) (core.Invoice, error) {
@@ -59,6 +62,9 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 		req.Date = p.today(conn)
 	} else if !req.Date.Valid() {
 		errs = append(errs, core.FieldError{Field: "date", Message: "must be a date YYYY-MM-DD"})
+	}
+	if req.Void && len(req.Lines) > 0 {
+		errs = append(errs, core.FieldError{Field: "lines", Message: "a void credits the whole invoice: leave lines out"})
 	}
 	for i, cl := range req.Lines {
 		if cl.Line < 0 {
@@ -144,9 +150,15 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 		if err := st.insert(ctx, conn.MerchantID, credit, from); err != nil {
 			return err
 		}
-		if fullyCredited(balances) {
-			_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = 'credited' WHERE id = ?`, orig.ID)
+		status := orig.Status
+		switch {
+		case req.Void:
+			status = core.StatusVoid
+		case fullyCredited(balances):
+			status = core.StatusCredited
 		}
+		_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = ?, credited_amount = credited_amount - ? WHERE id = ?`,
+			string(status), credit.Total+credit.Rounding, orig.ID)
 		return err
 	})
 	if err != nil {

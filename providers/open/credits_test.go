@@ -165,7 +165,7 @@ func TestCreditPartial(t *testing.T) {
 func TestCreditPaidInvoiceLineByLine(t *testing.T) {
 	p, conn, inv := creditFixture(t, lineIn("Coffee", "1", 3500, "6"), lineIn("Lunch", "2", 12900, "12"))
 	ctx := context.Background()
-	if _, err := p.MarkInvoicePaid(ctx, conn, inv.ID, "2026-01-22"); err != nil {
+	if _, err := p.MarkInvoicePaid(ctx, conn, core.PaymentRequest{InvoiceID: inv.ID, PaidAt: "2026-01-22"}); err != nil {
 		t.Fatal(err)
 	}
 	c1, err := p.CreditInvoice(ctx, conn, core.CreditRequest{ExternalRef: "rf_1", InvoiceID: inv.ID,

@@ -184,6 +184,7 @@ func (p *Provider) PostInvoice(ctx context.Context, conn core.Connection, id str
 		inv.DueDate = date.AddDays(terms.DueDays)
 		inv.CustomerName = terms.Name
 		inv.Rounding = rounding(inv.Total, inv.Currency, rules.round)
+		inv.OutstandingAmount = fresh(inv)
 		_, err = tx.ExecContext(ctx, `UPDATE invoices SET number = ?, status = 'posted', invoice_date = ?, due_date = ?,
 			customer_name = ?, ocr = ?, rounding = ? WHERE id = ? AND status = 'draft'`,
 			inv.Number, string(inv.InvoiceDate), string(inv.DueDate), inv.CustomerName, inv.OCR, inv.Rounding, inv.ID)

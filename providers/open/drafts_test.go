@@ -82,7 +82,7 @@ func TestDraftLifecycle(t *testing.T) {
 	wantCode(t, err, core.CodeConflict, "")
 
 	// A paid invoice posts unchanged; a credited one is a conflict.
-	if _, err := p.MarkInvoicePaid(ctx, conn, posted.ID, "2026-01-26"); err != nil {
+	if _, err := p.MarkInvoicePaid(ctx, conn, core.PaymentRequest{InvoiceID: posted.ID, PaidAt: "2026-01-26"}); err != nil {
 		t.Fatal(err)
 	}
 	if again, err := p.PostInvoice(ctx, conn, posted.ID, ""); err != nil || again.Status != core.StatusPaid || again.Number != 1001 {
@@ -162,7 +162,7 @@ func TestDraftRefusals(t *testing.T) {
 		})
 	}
 	// A draft is not paid, credited or rendered.
-	_, err = p.MarkInvoicePaid(ctx, conn, draft.ID, "2026-01-21")
+	_, err = p.MarkInvoicePaid(ctx, conn, core.PaymentRequest{InvoiceID: draft.ID, PaidAt: "2026-01-21"})
 	wantCode(t, err, core.CodeConflict, "")
 	_, err = p.CreditInvoice(ctx, conn, core.CreditRequest{InvoiceID: draft.ID})
 	wantCode(t, err, core.CodeConflict, "")
@@ -343,7 +343,7 @@ func TestCreditNamesInvoiceNumber(t *testing.T) {
 	if err != nil || len(page.Invoices) != 2 || page.Invoices[1].CreditsInvoiceNumber != inv.Number {
 		t.Fatalf("list: %+v, %v", page.Invoices, err)
 	}
-	settled, err := p.MarkInvoicePaid(ctx, conn, credit.ID, "2026-01-25")
+	settled, err := p.MarkInvoicePaid(ctx, conn, core.PaymentRequest{InvoiceID: credit.ID, PaidAt: "2026-01-25"})
 	if err != nil || settled.Status != core.StatusPaid || settled.Kind != core.KindCredit {
 		t.Fatalf("settle credit: %+v, %v", settled, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
@@ -44,12 +45,15 @@ type invoiceRow struct {
 	CreditsNumber    int64  `db:"credits_invoice_number"`
 	OrderedBy        string `db:"ordered_by_customer_id"`
 	OrderIDs         string `db:"order_ids"`
+	PaidAmount       int64  `db:"paid_amount"`
+	CreditedAmount   int64  `db:"credited_amount"`
 }
 
 const invoiceColumns = `id, number, kind, status, invoice_date, due_date, customer_id, customer_name,
 	reference, comment, currency, net_total, vat_total, total, paid_at,
 	COALESCE(credits_invoice_id, '') AS credits_invoice_id, COALESCE(external_ref, '') AS external_ref,
-	location_id, receipt_id, created_at, ocr, rounding, credits_invoice_number, ordered_by_customer_id, order_ids`
+	location_id, receipt_id, created_at, ocr, rounding, credits_invoice_number, ordered_by_customer_id, order_ids,
+	paid_amount, credited_amount`
 
 // invoice is the row as a core.Invoice. A draft (number 0) has no number
 // and no provider reference.
@@ -87,7 +91,24 @@ func (r invoiceRow) invoice() core.Invoice {
 		CreditsInvoiceNumber: r.CreditsNumber,
 		OrderedByCustomerID:  r.OrderedBy,
 		OrderIDs:             decodeOrderIDs(r.OrderIDs),
+		PaidAmount:           r.PaidAmount,
+		OutstandingAmount:    r.outstanding(),
 	}
+}
+
+// outstanding is what the customer still owes on a posted invoice: the
+// amount to pay less its credits and payments. Drafts, credit invoices and
+// credited or void invoices owe nothing.
+func (r invoiceRow) outstanding() int64 {
+	if r.Kind != string(core.KindInvoice) {
+		return 0
+	}
+	switch core.InvoiceStatus(r.Status) {
+	case core.StatusPosted, core.StatusPaid:
+	default:
+		return 0
+	}
+	return max(r.Total+r.Rounding-r.CreditedAmount-r.PaidAmount, 0)
 }
 
 // encodeOrderIDs is the stored form of a collective invoice's order ids: a
@@ -515,39 +536,101 @@ func (p *Provider) ListInvoices(ctx context.Context, conn core.Connection, q cor
 	return page, nil
 }
 
-// MarkInvoicePaid records that a posted (possibly overdue) invoice or credit
-// invoice was paid on paidAt; it books nothing. Marking a paid invoice again
-// only changes the date. Errors: CodeNotFound; CodeInvalid naming paid_at
-// (malformed, or before the invoice date); CodeConflict for a credited or
-// draft invoice.
-func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+// MarkInvoicePaid records a payment of a posted (possibly overdue)
+// invoice: req.Amount, or everything outstanding when it is 0. The invoice
+// stays posted with paid_amount until nothing is outstanding, then becomes
+// paid with paid_at the date of the payment that completed it. Paying a
+// paid invoice in full again records nothing and only moves paid_at. A
+// credit invoice is settled whole (its amount due, negative, is recorded).
+// Each payment is a row of the payments table; a payment whose
+// req.ExternalRef was recorded before is not recorded again. It books
+// nothing. Errors: CodeNotFound; CodeInvalid naming paid_at (malformed, or
+// before the invoice date), amount (negative, more than is outstanding, or
+// a part of a credit invoice) or method (too long); CodeConflict for a
+// draft, credited or void invoice.
+func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
 	if err := checkConn(conn); err != nil {
 		return core.Invoice{}, err
 	}
-	if !paidAt.Valid() {
-		return core.Invoice{}, core.Invalid("invalid payment", core.FieldError{Field: "paid_at", Message: "must be a date YYYY-MM-DD"})
+	var errs []core.FieldError
+	if !req.PaidAt.Valid() {
+		errs = append(errs, core.FieldError{Field: "paid_at", Message: "must be a date YYYY-MM-DD"})
 	}
+	if req.Amount < 0 {
+		errs = append(errs, core.FieldError{Field: "amount", Message: "must be greater than 0 (minor units)"})
+	}
+	if utf8.RuneCountInString(req.Method) > core.MaxPaymentMethodLength {
+		errs = append(errs, core.FieldError{Field: "method", Message: fmt.Sprintf("must be at most %d characters", core.MaxPaymentMethodLength)})
+	}
+	if err := core.Invalid("invalid payment", errs...); err != nil {
+		return core.Invoice{}, err
+	}
+	id := req.InvoiceID
 	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
-		var cur struct {
-			Status      string `db:"status"`
-			InvoiceDate string `db:"invoice_date"`
+		if req.ExternalRef != "" {
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM payments WHERE merchant_id = ? AND external_ref = ?`,
+				conn.MerchantID, req.ExternalRef); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
 		}
-		err := tx.GetContext(ctx, &cur, `SELECT status, invoice_date FROM invoices WHERE id = ? AND merchant_id = ?`, id, conn.MerchantID)
+		var cur invoiceRow
+		err := tx.GetContext(ctx, &cur, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND merchant_id = ?`, id, conn.MerchantID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return core.ErrNotFound("invoice", id)
 		}
 		if err != nil {
 			return err
 		}
-		switch core.InvoiceStatus(cur.Status) {
+		status := core.InvoiceStatus(cur.Status)
+		switch status {
 		case core.StatusPosted, core.StatusPaid:
 		default:
 			return core.Errorf(core.CodeConflict, "a %s invoice cannot be marked paid", cur.Status)
 		}
-		if string(paidAt) < cur.InvoiceDate {
+		if string(req.PaidAt) < cur.InvoiceDate {
 			return core.Invalid("invalid payment", core.FieldError{Field: "paid_at", Message: "must not be before the invoice date " + cur.InvoiceDate})
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = 'paid', paid_at = ? WHERE id = ?`, string(paidAt), id)
+		amount := req.Amount
+		if cur.Kind == string(core.KindCredit) {
+			if amount != 0 {
+				return core.Invalid("invalid payment", core.FieldError{Field: "amount", Message: "a credit invoice is settled whole: leave amount out"})
+			}
+			if status == core.StatusPaid {
+				_, err = tx.ExecContext(ctx, `UPDATE invoices SET paid_at = ? WHERE id = ?`, string(req.PaidAt), id)
+				return err
+			}
+			amount = cur.Total + cur.Rounding
+		} else {
+			owed := cur.outstanding()
+			switch {
+			case amount == 0 && owed == 0:
+				// Paid in full again: only the date moves.
+				_, err = tx.ExecContext(ctx, `UPDATE invoices SET paid_at = ? WHERE id = ?`, string(req.PaidAt), id)
+				return err
+			case amount == 0:
+				amount = owed
+			case amount > owed:
+				return core.Invalid("invalid payment", core.FieldError{Field: "amount",
+					Message: fmt.Sprintf("must not be more than the outstanding amount %d", owed)})
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO payments (id, merchant_id, invoice_id, paid_at, amount, method, external_ref, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, newPaymentID(p.nowUTC()), conn.MerchantID, id, string(req.PaidAt), amount, req.Method,
+			nullIfEmpty(req.ExternalRef), formatTime(p.nowUTC()))
+		if err != nil {
+			return err
+		}
+		cur.PaidAmount += amount
+		if cur.Kind == string(core.KindCredit) || cur.outstanding() == 0 {
+			_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = 'paid', paid_at = ?, paid_amount = ? WHERE id = ?`,
+				string(req.PaidAt), cur.PaidAmount, id)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE invoices SET paid_amount = ? WHERE id = ?`, cur.PaidAmount, id)
+		}
 		return err
 	})
 	if err != nil {

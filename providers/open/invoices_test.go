@@ -245,7 +245,7 @@ func TestGetInvoiceIsolation(t *testing.T) {
 	wantCode(t, err, core.CodeNotFound, "")
 	_, err = p.GetInvoice(ctx, connB, inv.ID)
 	wantCode(t, err, core.CodeNotFound, "")
-	_, err = p.MarkInvoicePaid(ctx, connB, inv.ID, "2026-01-21")
+	_, err = p.MarkInvoicePaid(ctx, connB, core.PaymentRequest{InvoiceID: inv.ID, PaidAt: "2026-01-21"})
 	wantCode(t, err, core.CodeNotFound, "")
 	_, err = p.CreditInvoice(ctx, connB, core.CreditRequest{InvoiceID: inv.ID})
 	wantCode(t, err, core.CodeNotFound, "")
@@ -288,7 +288,7 @@ func listFixture(t *testing.T, p *Provider) map[string]core.Invoice {
 	create("paid", bertil, "2026-01-20", 20000)     // due 02-19, paid
 	create("credited", anna, "2026-02-20", 7500)    // due 03-02, then fully credited
 	create("duetoday", bertil, "2026-01-30", 10000) // due 03-01 == today: not overdue
-	if _, err := p.MarkInvoicePaid(ctx, conn, out["paid"].ID, "2026-02-01"); err != nil {
+	if _, err := p.MarkInvoicePaid(ctx, conn, core.PaymentRequest{InvoiceID: out["paid"].ID, PaidAt: "2026-02-01"}); err != nil {
 		t.Fatal(err)
 	}
 	credit, err := p.CreditInvoice(ctx, conn, core.CreditRequest{ExternalRef: "rf_1", InvoiceID: out["credited"].ID, Date: "2026-02-25"})
@@ -467,7 +467,7 @@ func TestMarkInvoicePaid(t *testing.T) {
 	ctx := context.Background()
 	inv := listFixture(t, p)
 
-	paid, err := p.MarkInvoicePaid(ctx, connA, inv["overdue"].ID, "2026-03-01")
+	paid, err := p.MarkInvoicePaid(ctx, connA, core.PaymentRequest{InvoiceID: inv["overdue"].ID, PaidAt: "2026-03-01"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,23 +475,23 @@ func TestMarkInvoicePaid(t *testing.T) {
 		t.Fatalf("paid = %+v", paid)
 	}
 	// Again with another date only moves the date.
-	paid, err = p.MarkInvoicePaid(ctx, connA, inv["overdue"].ID, "2026-02-15")
+	paid, err = p.MarkInvoicePaid(ctx, connA, core.PaymentRequest{InvoiceID: inv["overdue"].ID, PaidAt: "2026-02-15"})
 	if err != nil || paid.Status != core.StatusPaid || paid.PaidAt != "2026-02-15" {
 		t.Fatalf("re-mark: %+v, %v", paid, err)
 	}
 	// The credit invoice can be marked paid once settled.
-	paid, err = p.MarkInvoicePaid(ctx, connA, inv["credit"].ID, "2026-02-26")
+	paid, err = p.MarkInvoicePaid(ctx, connA, core.PaymentRequest{InvoiceID: inv["credit"].ID, PaidAt: "2026-02-26"})
 	if err != nil || paid.Status != core.StatusPaid || paid.Kind != core.KindCredit {
 		t.Fatalf("credit paid: %+v, %v", paid, err)
 	}
 
-	_, err = p.MarkInvoicePaid(ctx, connA, inv["posted"].ID, "2026-02-09")
+	_, err = p.MarkInvoicePaid(ctx, connA, core.PaymentRequest{InvoiceID: inv["posted"].ID, PaidAt: "2026-02-09"})
 	wantCode(t, err, core.CodeInvalid, "paid_at")
-	_, err = p.MarkInvoicePaid(ctx, connA, inv["posted"].ID, "2026-2-11")
+	_, err = p.MarkInvoicePaid(ctx, connA, core.PaymentRequest{InvoiceID: inv["posted"].ID, PaidAt: "2026-2-11"})
 	wantCode(t, err, core.CodeInvalid, "paid_at")
-	_, err = p.MarkInvoicePaid(ctx, connA, inv["credited"].ID, "2026-02-28")
+	_, err = p.MarkInvoicePaid(ctx, connA, core.PaymentRequest{InvoiceID: inv["credited"].ID, PaidAt: "2026-02-28"})
 	wantCode(t, err, core.CodeConflict, "")
-	_, err = p.MarkInvoicePaid(ctx, connA, "inv_nope", "2026-02-28")
+	_, err = p.MarkInvoicePaid(ctx, connA, core.PaymentRequest{InvoiceID: "inv_nope", PaidAt: "2026-02-28"})
 	wantCode(t, err, core.CodeNotFound, "")
 	if still, _ := p.GetInvoice(ctx, connA, inv["posted"].ID); still.Status != core.StatusPosted || still.PaidAt != "" {
 		t.Fatalf("refused payment changed the invoice: %+v", still)

@@ -129,6 +129,7 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 	if err := st.insert(ctx, j.merchantID, inv, nil); err != nil {
 		return createResult{}, err
 	}
+	inv.OutstandingAmount = fresh(inv)
 	return createResult{inv: inv}, nil
 }
 
@@ -285,6 +286,18 @@ func nullIfEmpty(s string) any {
 
 // idEncoding is base32 with digits first, so encoded ids sort like the bytes.
 var idEncoding = base32.HexEncoding.WithPadding(base32.NoPadding)
+
+// fresh is the outstanding amount of an invoice just written: all of its
+// amount due when it is a posted invoice (see invoiceRow.outstanding).
+func fresh(inv core.Invoice) int64 {
+	if inv.Kind != core.KindInvoice || inv.Status != core.StatusPosted {
+		return 0
+	}
+	return max(inv.AmountDue(), 0)
+}
+
+// newPaymentID returns "pay_" and a time-ordered id like newInvoiceID's.
+func newPaymentID(t time.Time) string { return "pay_" + strings.TrimPrefix(newInvoiceID(t), "inv_") }
 
 // newInvoiceID returns "inv_" followed by the creation time in milliseconds
 // and 80 random bits. Ids that grow with time keep inserts at the right edge

@@ -438,6 +438,7 @@ func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req 
 			return err
 		}
 		inv.ID, inv.CreatedAt = id, now
+		inv.OutstandingAmount = fresh(inv)
 		if err := p.stmts.in(ctx, tx).insert(ctx, conn.MerchantID, inv, nil); err != nil {
 			return err
 		}

@@ -1412,7 +1412,7 @@ type Invoice struct {
 	Number int64                  `protobuf:"varint,2,opt,name=number,proto3" json:"number,omitempty"`
 	// kind is invoice or credit.
 	Kind string `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
-	// status is draft, posted, paid, overdue or credited.
+	// status is draft, posted, paid, overdue, credited or void.
 	Status               string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
 	InvoiceDate          string                 `protobuf:"bytes,5,opt,name=invoice_date,json=invoiceDate,proto3" json:"invoice_date,omitempty"`
 	DueDate              string                 `protobuf:"bytes,6,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
@@ -1447,9 +1447,13 @@ type Invoice struct {
 	OrderIds        []string `protobuf:"bytes,32,rep,name=order_ids,json=orderIds,proto3" json:"order_ids,omitempty"`
 	OrderIdsPresent bool     `protobuf:"varint,33,opt,name=order_ids_present,json=orderIdsPresent,proto3" json:"order_ids_present,omitempty"`
 	// email_error is the last delivery error of the latest e-mail, if any.
-	EmailError    string `protobuf:"bytes,34,opt,name=email_error,json=emailError,proto3" json:"email_error,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EmailError string `protobuf:"bytes,34,opt,name=email_error,json=emailError,proto3" json:"email_error,omitempty"`
+	// paid_amount is the sum of the payments recorded (minor units).
+	PaidAmount int64 `protobuf:"varint,35,opt,name=paid_amount,json=paidAmount,proto3" json:"paid_amount,omitempty"`
+	// outstanding_amount is what the customer still owes (minor units).
+	OutstandingAmount int64 `protobuf:"varint,36,opt,name=outstanding_amount,json=outstandingAmount,proto3" json:"outstanding_amount,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Invoice) Reset() {
@@ -1720,6 +1724,20 @@ func (x *Invoice) GetEmailError() string {
 	return ""
 }
 
+func (x *Invoice) GetPaidAmount() int64 {
+	if x != nil {
+		return x.PaidAmount
+	}
+	return 0
+}
+
+func (x *Invoice) GetOutstandingAmount() int64 {
+	if x != nil {
+		return x.OutstandingAmount
+	}
+	return 0
+}
+
 type InvoiceRequest struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
 	ExternalRef         string                 `protobuf:"bytes,1,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
@@ -1957,12 +1975,14 @@ func (x *CreditLine) GetQuantity() string {
 }
 
 type CreditRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ExternalRef   string                 `protobuf:"bytes,1,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
-	InvoiceId     string                 `protobuf:"bytes,2,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
-	Date          string                 `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
-	Lines         []*CreditLine          `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
-	LinesPresent  bool                   `protobuf:"varint,5,opt,name=lines_present,json=linesPresent,proto3" json:"lines_present,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ExternalRef  string                 `protobuf:"bytes,1,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
+	InvoiceId    string                 `protobuf:"bytes,2,opt,name=invoice_id,json=invoiceId,proto3" json:"invoice_id,omitempty"`
+	Date         string                 `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`
+	Lines        []*CreditLine          `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	LinesPresent bool                   `protobuf:"varint,5,opt,name=lines_present,json=linesPresent,proto3" json:"lines_present,omitempty"`
+	// void cancels the whole invoice: its status becomes void, not credited.
+	Void          bool `protobuf:"varint,6,opt,name=void,proto3" json:"void,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2028,6 +2048,13 @@ func (x *CreditRequest) GetLines() []*CreditLine {
 func (x *CreditRequest) GetLinesPresent() bool {
 	if x != nil {
 		return x.LinesPresent
+	}
+	return false
+}
+
+func (x *CreditRequest) GetVoid() bool {
+	if x != nil {
+		return x.Void
 	}
 	return false
 }
@@ -3945,10 +3972,15 @@ func (x *CreditInvoiceResponse) GetInvoice() *Invoice {
 }
 
 type MarkInvoicePaidRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
-	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
-	PaidAt        string                 `protobuf:"bytes,3,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Connection *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Id         string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	PaidAt     string                 `protobuf:"bytes,3,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	// amount is the payment in minor units; 0 pays all that is outstanding.
+	Amount int64  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	Method string `protobuf:"bytes,5,opt,name=method,proto3" json:"method,omitempty"`
+	// external_ref makes the payment idempotent when set.
+	ExternalRef   string `protobuf:"bytes,6,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4000,6 +4032,27 @@ func (x *MarkInvoicePaidRequest) GetId() string {
 func (x *MarkInvoicePaidRequest) GetPaidAt() string {
 	if x != nil {
 		return x.PaidAt
+	}
+	return ""
+}
+
+func (x *MarkInvoicePaidRequest) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *MarkInvoicePaidRequest) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *MarkInvoicePaidRequest) GetExternalRef() string {
+	if x != nil {
+		return x.ExternalRef
 	}
 	return ""
 }
@@ -5308,7 +5361,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x03vat\x18\b \x01(\x03R\x03vat\x12\x14\n" +
 	"\x05total\x18\t \x01(\x03R\x05total\x12\x19\n" +
 	"\border_id\x18\n" +
-	" \x01(\tR\aorderId\"\xaf\t\n" +
+	" \x01(\tR\aorderId\"\xff\t\n" +
 	"\aInvoice\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12\x12\n" +
@@ -5349,7 +5402,10 @@ const file_provider_proto_rawDesc = "" +
 	"\torder_ids\x18  \x03(\tR\borderIds\x12*\n" +
 	"\x11order_ids_present\x18! \x01(\bR\x0forderIdsPresent\x12\x1f\n" +
 	"\vemail_error\x18\" \x01(\tR\n" +
-	"emailError\"\x86\x05\n" +
+	"emailError\x12\x1f\n" +
+	"\vpaid_amount\x18# \x01(\x03R\n" +
+	"paidAmount\x12-\n" +
+	"\x12outstanding_amount\x18$ \x01(\x03R\x11outstandingAmount\"\x86\x05\n" +
 	"\x0eInvoiceRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
@@ -5377,14 +5433,15 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"CreditLine\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\tR\bquantity\"\xc6\x01\n" +
+	"\bquantity\x18\x02 \x01(\tR\bquantity\"\xda\x01\n" +
 	"\rCreditRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1d\n" +
 	"\n" +
 	"invoice_id\x18\x02 \x01(\tR\tinvoiceId\x12\x12\n" +
 	"\x04date\x18\x03 \x01(\tR\x04date\x12:\n" +
 	"\x05lines\x18\x04 \x03(\v2$.ledgerbridge.provider.v1.CreditLineR\x05lines\x12#\n" +
-	"\rlines_present\x18\x05 \x01(\bR\flinesPresent\"\xd7\x01\n" +
+	"\rlines_present\x18\x05 \x01(\bR\flinesPresent\x12\x12\n" +
+	"\x04void\x18\x06 \x01(\bR\x04void\"\xd7\x01\n" +
 	"\fInvoiceQuery\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\tR\x02to\x12\x16\n" +
@@ -5546,13 +5603,16 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12A\n" +
 	"\arequest\x18\x02 \x01(\v2'.ledgerbridge.provider.v1.CreditRequestR\arequest\"T\n" +
 	"\x15CreditInvoiceResponse\x12;\n" +
-	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"\x87\x01\n" +
+	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"\xda\x01\n" +
 	"\x16MarkInvoicePaidRequest\x12D\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
 	"connection\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x17\n" +
-	"\apaid_at\x18\x03 \x01(\tR\x06paidAt\"V\n" +
+	"\apaid_at\x18\x03 \x01(\tR\x06paidAt\x12\x16\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x16\n" +
+	"\x06method\x18\x05 \x01(\tR\x06method\x12!\n" +
+	"\fexternal_ref\x18\x06 \x01(\tR\vexternalRef\"V\n" +
 	"\x17MarkInvoicePaidResponse\x12;\n" +
 	"\ainvoice\x18\x01 \x01(\v2!.ledgerbridge.provider.v1.InvoiceR\ainvoice\"i\n" +
 	"\x11InvoicePDFRequest\x12D\n" +

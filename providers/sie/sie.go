@@ -283,7 +283,7 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 }
 
 // MarkInvoicePaid returns CodeUnsupported.
-func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
 	return core.Invoice{}, unsupported()
 }
 

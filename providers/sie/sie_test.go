@@ -196,7 +196,7 @@ func TestInvoicingIsUnsupported(t *testing.T) {
 	_, calls["GetInvoice"] = p.GetInvoice(ctx, seConn, "i")
 	_, calls["ListInvoices"] = p.ListInvoices(ctx, seConn, core.InvoiceQuery{})
 	_, calls["CreditInvoice"] = p.CreditInvoice(ctx, seConn, core.CreditRequest{})
-	_, calls["MarkInvoicePaid"] = p.MarkInvoicePaid(ctx, seConn, "i", "2026-04-01")
+	_, calls["MarkInvoicePaid"] = p.MarkInvoicePaid(ctx, seConn, core.PaymentRequest{InvoiceID: "i", PaidAt: "2026-04-01"})
 	_, calls["InvoicePDF"] = p.InvoicePDF(ctx, seConn, "i")
 	_, calls["CreateOrder"] = p.CreateOrder(ctx, seConn, core.InvoiceRequest{})
 	_, calls["ListOrders"] = p.ListOrders(ctx, seConn, core.OrderQuery{})

@@ -839,13 +839,15 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 	return invoiceOf(created, &tmpl, 0, conn.Currency, true), nil
 }
 
-// MarkInvoicePaid always returns CodeUnsupported. Spiris has no visual paid
-// status: POST /customerinvoices/{id}/payments books the payment (debit a
-// bank account, credit 1510) and needs the company's bank account, so
-// payments are registered in Visma Spiris (or by its bank reconciliation),
-// and GetInvoice then reports the invoice paid.
-func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
-	return core.Invoice{}, core.Errorf(core.CodeUnsupported, "payments of Visma Spiris invoices are registered in Visma Spiris")
+// MarkInvoicePaid always returns CodeUnsupported, deliberately. Spiris has
+// no visual paid status: POST /customerinvoices/{id}/payments books the
+// payment (debit a bank account, credit 1510) and needs the company's bank
+// account, which the mapping does not name, so payments are registered in
+// Visma Spiris (or by its bank reconciliation), and GetInvoice then reports
+// the invoice paid with its paid and outstanding amounts.
+func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
+	return core.Invoice{}, core.Errorf(core.CodeUnsupported,
+		"payments of Visma Spiris invoices are registered in Visma Spiris (or by its bank reconciliation); the invoice shows them as paid_amount and status paid")
 }
 
 // InvoicePDF returns Spiris's PDF of the invoice (GET

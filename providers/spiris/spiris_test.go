@@ -253,7 +253,7 @@ func TestUnsupported(t *testing.T) {
 		"CreateOrder":     func() error { _, err := p.CreateOrder(ctx(), c, core.InvoiceRequest{}); return err }(),
 		"ListOrders":      func() error { _, err := p.ListOrders(ctx(), c, core.OrderQuery{}); return err }(),
 		"InvoiceOrders":   func() error { _, err := p.InvoiceOrders(ctx(), c, core.CollectiveRequest{}); return err }(),
-		"MarkInvoicePaid": func() error { _, err := p.MarkInvoicePaid(ctx(), c, "x", ""); return err }(),
+		"MarkInvoicePaid": func() error { _, err := p.MarkInvoicePaid(ctx(), c, core.PaymentRequest{InvoiceID: "x"}); return err }(),
 		"draft invoice":   func() error { _, err := p.CreateInvoice(ctx(), c, core.InvoiceRequest{Draft: true}); return err }(),
 	} {
 		if core.Code(err) != core.CodeUnsupported {

@@ -434,11 +434,19 @@ func (p *Provider) toCoreInvoices(ctx context.Context, conn core.Connection, co 
 				c.CreditsInvoiceID = idString(inv.CreditedInvoice)
 				c.CreditsInvoiceNumber = numbers[inv.CreditedInvoice]
 			}
+		case inv.IsCredited && m.Void:
+			c.Status = core.StatusVoid
 		case inv.IsCredited:
 			c.Status = core.StatusCredited
 		case inv.AmountOutstanding == 0 && inv.Amount != 0:
 			c.Status = core.StatusPaid
 			c.PaidAt = core.Date(m.PaidAt)
+		}
+		if c.Kind == core.KindInvoice && !inv.IsCredited {
+			// Tripletex's amountOutstanding is what is left to pay after
+			// the payments registered on the invoice.
+			c.OutstandingAmount = max(int64(inv.AmountOutstanding), 0)
+			c.PaidAmount = max(c.AmountDue()-int64(inv.AmountOutstanding), 0)
 		}
 		c.CreatedAt = parseStoredTime(m.CreatedAt)
 		if c.CreatedAt.IsZero() && c.InvoiceDate.Valid() {
@@ -710,6 +718,11 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 	if err := p.saveMeta(ctx, conn.MerchantID, cnID, invoiceMeta{ExternalRef: req.ExternalRef}); err != nil {
 		return core.Invoice{}, err
 	}
+	if req.Void {
+		if err := p.saveVoid(ctx, conn.MerchantID, tid); err != nil {
+			return core.Invoice{}, err
+		}
+	}
 	if err := p.saveRef(ctx, conn.MerchantID, kindCredit, req.ExternalRef, refRecord{InvoiceID: cnID}); err != nil {
 		return core.Invoice{}, err
 	}
@@ -765,29 +778,46 @@ func (p *Provider) findCreditNote(ctx context.Context, conn core.Connection, inv
 	return 0, false, nil
 }
 
-// MarkInvoicePaid registers the outstanding amount as paid on paidAt with
-// the payment type "Betalt til bank" (PUT /invoice/{id}/:payment). In
-// Tripletex "paid" is not a flag but a registered payment, which books the
-// bank receipt (1920 against the customer's 1500); the bank account is
-// where a paid invoice's money lands, so that is the payment type used.
-// An invoice with nothing outstanding is returned unchanged, so a repeated
-// call books nothing twice; a payment whose answer is lost is checked by
-// reading the invoice again, never re-sent blindly. Errors: CodeNotFound,
-// CodeConflict (credited, or a credit note), CodeInvalid (paidAt),
+// MarkInvoicePaid registers a payment on the invoice with the payment type
+// "Betalt til bank" (PUT /invoice/{id}/:payment with paidAmount):
+// req.Amount, or all that is outstanding when it is 0. In Tripletex "paid"
+// is not a flag but registered payments, which book the bank receipt (1920
+// against the customer's 1500); the bank account is where a paid invoice's
+// money lands, so that is the payment type used. A part leaves the invoice
+// posted with Tripletex's amountOutstanding; the method is not sent
+// (Tripletex knows payment types, not methods). A payment whose
+// req.ExternalRef was registered before is not sent again, and an invoice
+// with nothing outstanding paid in full again books nothing; a payment
+// whose answer is lost is checked by reading the outstanding amount again,
+// never re-sent blindly. Errors: CodeNotFound, CodeConflict (credited, or
+// a credit note), CodeInvalid (paid_at; amount more than outstanding),
 // CodeProviderError (no incoming payment type), the API's.
-func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
 	if err := checkConn(conn); err != nil {
 		return core.Invoice{}, err
 	}
-	if !paidAt.Valid() {
+	if !req.PaidAt.Valid() {
 		return core.Invoice{}, core.Invalid("invalid payment", core.FieldError{Field: "paid_at", Message: "must be a date YYYY-MM-DD"})
 	}
+	if req.Amount < 0 {
+		return core.Invoice{}, core.Invalid("invalid payment", core.FieldError{Field: "amount", Message: "must be greater than 0 (minor units)"})
+	}
+	id := req.InvoiceID
 	tid, ok := parseID(id)
 	if !ok {
 		return core.Invoice{}, core.ErrNotFound("invoice", id)
 	}
 	unlock := p.locks.lock(conn.MerchantID + "|paid|" + id)
 	defer unlock()
+	if req.ExternalRef != "" {
+		done, err := p.paymentRecorded(ctx, conn.MerchantID, req.ExternalRef)
+		if err != nil {
+			return core.Invoice{}, err
+		}
+		if done {
+			return p.getInvoice(ctx, conn, tid)
+		}
+	}
 	inv, err := p.getInvoice(ctx, conn, tid)
 	if err != nil {
 		return core.Invoice{}, err
@@ -795,16 +825,22 @@ func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id
 	switch {
 	case inv.Kind == core.KindCredit:
 		return core.Invoice{}, core.Errorf(core.CodeConflict, "invoice %s is a credit note", id)
-	case inv.Status == core.StatusCredited:
-		return core.Invoice{}, core.Errorf(core.CodeConflict, "invoice %s is credited", id)
-	case inv.Status == core.StatusPaid:
+	case inv.Status == core.StatusCredited, inv.Status == core.StatusVoid:
+		return core.Invoice{}, core.Errorf(core.CodeConflict, "invoice %s is %s", id, inv.Status)
+	case inv.Status == core.StatusPaid && req.Amount == 0:
 		return inv, nil
 	}
-	var outstanding struct {
-		AmountOutstanding kroner `json:"amountOutstanding"`
-	}
-	if err := p.getValue(ctx, conn, "/invoice/"+id, url.Values{"fields": {"id,amountOutstanding"}}, &outstanding); err != nil {
+	owed, err := p.outstanding(ctx, conn, id)
+	if err != nil {
 		return core.Invoice{}, err
+	}
+	amount := req.Amount
+	if amount == 0 {
+		amount = owed
+	}
+	if amount > owed {
+		return core.Invoice{}, core.Invalid("invalid payment", core.FieldError{Field: "amount",
+			Message: fmt.Sprintf("must not be more than the outstanding amount %d", owed)})
 	}
 	co, err := p.company(ctx, conn)
 	if err != nil {
@@ -815,24 +851,38 @@ func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, id
 		return core.Invoice{}, core.Errorf(core.CodeProviderError, "the Tripletex company has no incoming payment type to register the payment with")
 	}
 	err = p.write(ctx, conn, request{method: http.MethodPut, path: "/invoice/" + id + "/:payment", query: url.Values{
-		"paymentDate": {string(paidAt)}, "paymentTypeId": {idString(pt.ID)}, "paidAmount": {outstanding.AmountOutstanding.String()}}}, nil)
+		"paymentDate": {string(req.PaidAt)}, "paymentTypeId": {idString(pt.ID)}, "paidAmount": {kroner(amount).String()}}}, nil)
 	if err != nil && !unknownOutcome(err) {
 		return core.Invoice{}, err
 	}
-	if err == nil || p.paidInFull(ctx, conn, id) {
-		if err := p.savePaidAt(ctx, conn.MerchantID, tid, paidAt); err != nil {
+	if err != nil {
+		// The answer was lost: the payment happened if the outstanding
+		// amount dropped by it (the lock keeps other payments out).
+		after, aerr := p.outstanding(ctx, conn, id)
+		if aerr != nil || after != owed-amount {
 			return core.Invoice{}, err
 		}
-		return p.getInvoice(ctx, conn, tid)
 	}
-	return core.Invoice{}, err
+	if req.ExternalRef != "" {
+		if err := p.savePayment(ctx, conn.MerchantID, req, amount); err != nil {
+			return core.Invoice{}, err
+		}
+	}
+	if amount == owed {
+		if err := p.savePaidAt(ctx, conn.MerchantID, tid, req.PaidAt); err != nil {
+			return core.Invoice{}, err
+		}
+	}
+	return p.getInvoice(ctx, conn, tid)
 }
 
-func (p *Provider) paidInFull(ctx context.Context, conn core.Connection, id string) bool {
+// outstanding is Tripletex's amountOutstanding of the invoice, in øre.
+func (p *Provider) outstanding(ctx context.Context, conn core.Connection, id string) (int64, error) {
 	var v struct {
 		AmountOutstanding kroner `json:"amountOutstanding"`
 	}
-	return p.getValue(ctx, conn, "/invoice/"+id, url.Values{"fields": {"id,amountOutstanding"}}, &v) == nil && v.AmountOutstanding == 0
+	err := p.getValue(ctx, conn, "/invoice/"+id, url.Values{"fields": {"id,amountOutstanding"}}, &v)
+	return int64(v.AmountOutstanding), err
 }
 
 // InvoicePDF fetches Tripletex's PDF of the invoice. Errors: CodeNotFound,

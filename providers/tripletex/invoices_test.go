@@ -184,17 +184,17 @@ func TestCreditNoteAndPayment(t *testing.T) {
 	}
 	_, err = e.p.CreditInvoice(e.ctx, e.conn, core.CreditRequest{ExternalRef: "r-2", InvoiceID: cn.ID})
 	wantCode(t, err, core.CodeConflict)
-	_, err = e.p.MarkInvoicePaid(e.ctx, e.conn, inv.ID, "2026-03-22")
+	_, err = e.p.MarkInvoicePaid(e.ctx, e.conn, core.PaymentRequest{InvoiceID: inv.ID, PaidAt: "2026-03-22"})
 	wantCode(t, err, core.CodeConflict)
 
 	// Payment of another invoice: registered once with "Betalt til bank".
 	inv2 := must[core.Invoice](t)(e.p.CreateInvoice(e.ctx, e.conn, e.request("c-2", cust, line("Lunsj", "1", 19900, 25))))
 	e.srv.LoseResponse("PUT", "/invoice/{id}/:payment", 1, true)
-	paid := must[core.Invoice](t)(e.p.MarkInvoicePaid(e.ctx, e.conn, inv2.ID, "2026-03-25"))
+	paid := must[core.Invoice](t)(e.p.MarkInvoicePaid(e.ctx, e.conn, core.PaymentRequest{InvoiceID: inv2.ID, PaidAt: "2026-03-25"}))
 	if paid.Status != core.StatusPaid || paid.PaidAt != "2026-03-25" {
 		t.Fatalf("paid = %+v", paid)
 	}
-	must[core.Invoice](t)(e.p.MarkInvoicePaid(e.ctx, e.conn, inv2.ID, "2026-03-26"))
+	must[core.Invoice](t)(e.p.MarkInvoicePaid(e.ctx, e.conn, core.PaymentRequest{InvoiceID: inv2.ID, PaidAt: "2026-03-26"}))
 	var mockInv tripletextest.Invoice
 	for _, x := range e.srv.Invoices() {
 		if idString(x.ID) == inv2.ID {
@@ -219,7 +219,7 @@ func TestListInvoices(t *testing.T) {
 	i1 := must[core.Invoice](t)(e.p.CreateInvoice(e.ctx, e.conn, e.request("l-1", a, line("X", "1", 1000, 25))))
 	must[core.Invoice](t)(e.p.CreateInvoice(e.ctx, e.conn, e.request("l-2", b, line("Y", "1", 3000, 25))))
 	must[core.Invoice](t)(e.p.CreateInvoice(e.ctx, e.conn, e.request("l-3", a, line("Z", "1", 2000, 25))))
-	must[core.Invoice](t)(e.p.MarkInvoicePaid(e.ctx, e.conn, i1.ID, "2026-03-21"))
+	must[core.Invoice](t)(e.p.MarkInvoicePaid(e.ctx, e.conn, core.PaymentRequest{InvoiceID: i1.ID, PaidAt: "2026-03-21"}))
 
 	page := must[core.InvoicePage](t)(e.p.ListInvoices(e.ctx, e.conn, core.InvoiceQuery{Sort: core.SortTotal, Desc: true, Limit: 2}))
 	if len(page.Invoices) != 2 || page.Invoices[0].Total != 3000 || page.Invoices[1].Total != 2000 || page.NextCursor == "" {
@@ -366,5 +366,74 @@ func TestRefundOrder(t *testing.T) {
 	}
 	if _, err := e.p.RefundOrder(e.ctx, e.conn, core.OrderRefundRequest{ExternalRef: "or-3", OrderID: o2.ID}); core.Code(err) != core.CodeConflict {
 		t.Fatalf("refund of an invoiced order = %v, want conflict", err)
+	}
+}
+
+// TestPartialPaymentsAndVoid: parts are registered through :payment with
+// their paidAmount, each external ref once (also when the answer is lost);
+// the invoice stays posted with paid_amount until nothing is outstanding;
+// overpaying is refused naming amount; a voided invoice is void, one
+// credited by a refund credited.
+func TestPartialPaymentsAndVoid(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	cust := e.customer("Delbetaling AS", "")
+	inv := must[core.Invoice](t)(e.p.CreateInvoice(e.ctx, e.conn, e.request("pp-1", cust, line("Middag", "2", 25000, 25))))
+	if inv.OutstandingAmount != 50000 || inv.PaidAmount != 0 {
+		t.Fatalf("new invoice: paid %d outstanding %d", inv.PaidAmount, inv.OutstandingAmount)
+	}
+	steps := []struct {
+		name       string
+		req        core.PaymentRequest
+		lose       bool
+		code       core.ErrorCode
+		status     core.InvoiceStatus
+		paid, owed int64
+		payments   int
+	}{
+		{"a part", core.PaymentRequest{PaidAt: "2026-03-22", Amount: 20000, Method: "bank", ExternalRef: "pay-1"}, false, "", core.StatusPosted, 20000, 30000, 1},
+		{"the same part again", core.PaymentRequest{PaidAt: "2026-03-22", Amount: 20000, ExternalRef: "pay-1"}, false, "", core.StatusPosted, 20000, 30000, 1},
+		{"too much", core.PaymentRequest{PaidAt: "2026-03-23", Amount: 30001, ExternalRef: "pay-2"}, false, core.CodeInvalid, core.StatusPosted, 20000, 30000, 1},
+		{"a part whose answer is lost", core.PaymentRequest{PaidAt: "2026-03-23", Amount: 10000, ExternalRef: "pay-3"}, true, "", core.StatusPosted, 30000, 20000, 2},
+		{"the rest", core.PaymentRequest{PaidAt: "2026-03-24", ExternalRef: "pay-4"}, false, "", core.StatusPaid, 50000, 0, 3},
+	}
+	for _, s := range steps {
+		if s.lose {
+			e.srv.LoseResponse("PUT", "/invoice/{id}/:payment", 1, true)
+		}
+		s.req.InvoiceID = inv.ID
+		got, err := e.p.MarkInvoicePaid(e.ctx, e.conn, s.req)
+		if s.code != "" {
+			if ce := wantCode(t, err, s.code); len(ce.Fields) != 1 || ce.Fields[0].Field != "amount" {
+				t.Fatalf("%s: %v does not name amount", s.name, err)
+			}
+			got = must[core.Invoice](t)(e.p.GetInvoice(e.ctx, e.conn, inv.ID))
+		} else if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got.Status != s.status || got.PaidAmount != s.paid || got.OutstandingAmount != s.owed {
+			t.Fatalf("%s: status %s paid %d outstanding %d, want %s %d %d", s.name, got.Status, got.PaidAmount, got.OutstandingAmount, s.status, s.paid, s.owed)
+		}
+		for _, x := range e.srv.Invoices() {
+			if idString(x.ID) == inv.ID && len(x.Payments) != s.payments {
+				t.Fatalf("%s: %d payments in Tripletex, want %d", s.name, len(x.Payments), s.payments)
+			}
+		}
+	}
+
+	voided := must[core.Invoice](t)(e.p.CreateInvoice(e.ctx, e.conn, e.request("pp-2", cust, line("Lunsj", "1", 19900, 25))))
+	refunded := must[core.Invoice](t)(e.p.CreateInvoice(e.ctx, e.conn, e.request("pp-3", cust, line("Lunsj", "1", 19900, 25))))
+	credit := must[core.Invoice](t)(e.p.CreditInvoice(e.ctx, e.conn, core.CreditRequest{Void: true, ExternalRef: "void:" + voided.ID, InvoiceID: voided.ID}))
+	if credit.CreditsInvoiceID != voided.ID {
+		t.Fatalf("void credit note = %+v", credit)
+	}
+	must[core.Invoice](t)(e.p.CreditInvoice(e.ctx, e.conn, core.CreditRequest{ExternalRef: "rf-3", InvoiceID: refunded.ID}))
+	for id, want := range map[string]core.InvoiceStatus{voided.ID: core.StatusVoid, refunded.ID: core.StatusCredited} {
+		if got := must[core.Invoice](t)(e.p.GetInvoice(e.ctx, e.conn, id)); got.Status != want || got.OutstandingAmount != 0 {
+			t.Fatalf("%s: status %s outstanding %d, want %s", id, got.Status, got.OutstandingAmount, want)
+		}
+	}
+	page := must[core.InvoicePage](t)(e.p.ListInvoices(e.ctx, e.conn, core.InvoiceQuery{Status: core.StatusVoid}))
+	if len(page.Invoices) != 1 || page.Invoices[0].ID != voided.ID {
+		t.Fatalf("status=void: %+v", page.Invoices)
 	}
 }

@@ -94,6 +94,7 @@ type invoiceMeta struct {
 	ReceiptID   string `db:"receipt_id"`
 	PaidAt      string `db:"paid_at"`
 	CreatedAt   string `db:"created_at"`
+	Void        bool   `db:"void"`
 }
 
 func (p *Provider) loadMeta(ctx context.Context, merchant string, ids []string) (map[string]invoiceMeta, error) {
@@ -101,7 +102,7 @@ func (p *Provider) loadMeta(ctx context.Context, merchant string, ids []string) 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q, args, err := sqlx.In(`SELECT id, external_ref, location_id, receipt_id, paid_at, created_at FROM invoices
+	q, args, err := sqlx.In(`SELECT id, external_ref, location_id, receipt_id, paid_at, created_at, void FROM invoices
 		WHERE merchant_id = ? AND id IN (?)`, merchant, ids)
 	if err != nil {
 		return nil, core.Errorf(core.CodeInternal, "build invoice query: %v", err)
@@ -114,7 +115,7 @@ func (p *Provider) loadMeta(ctx context.Context, merchant string, ids []string) 
 	for rows.Next() {
 		var id string
 		var m invoiceMeta
-		if err := rows.Scan(&id, &m.ExternalRef, &m.LocationID, &m.ReceiptID, &m.PaidAt, &m.CreatedAt); err != nil {
+		if err := rows.Scan(&id, &m.ExternalRef, &m.LocationID, &m.ReceiptID, &m.PaidAt, &m.CreatedAt, &m.Void); err != nil {
 			return nil, dbError("read invoices", err)
 		}
 		out[id] = m
@@ -140,6 +141,35 @@ func (p *Provider) savePaidAt(ctx context.Context, merchant string, id int64, pa
 		_, err := tx.ExecContext(ctx, `INSERT INTO invoices (merchant_id, id, paid_at, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (merchant_id, id) DO UPDATE SET paid_at = excluded.paid_at WHERE invoices.paid_at = ''`,
 			merchant, idString(id), string(paidAt), sqlite.FormatTime(p.now()))
+		return err
+	})
+	return dbError("record payment", err)
+}
+
+// saveVoid records that the invoice was voided rather than refunded.
+func (p *Provider) saveVoid(ctx context.Context, merchant string, id int64) error {
+	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO invoices (merchant_id, id, void, created_at) VALUES (?, ?, 1, ?)
+			ON CONFLICT (merchant_id, id) DO UPDATE SET void = 1`,
+			merchant, idString(id), sqlite.FormatTime(p.now()))
+		return err
+	})
+	return dbError("record void", err)
+}
+
+// paymentRecorded reports whether a payment with ref was registered.
+func (p *Provider) paymentRecorded(ctx context.Context, merchant, ref string) (bool, error) {
+	var n int
+	err := p.db.Reader().GetContext(ctx, &n, `SELECT count(*) FROM payments WHERE merchant_id = ? AND external_ref = ?`, merchant, ref)
+	return n > 0, dbError("read payments", err)
+}
+
+// savePayment records a payment registered in Tripletex by its reference.
+func (p *Provider) savePayment(ctx context.Context, merchant string, req core.PaymentRequest, amount int64) error {
+	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO payments (merchant_id, external_ref, invoice_id, amount, paid_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id, external_ref) DO NOTHING`,
+			merchant, req.ExternalRef, req.InvoiceID, amount, string(req.PaidAt), sqlite.FormatTime(p.now()))
 		return err
 	})
 	return dbError("record payment", err)

@@ -375,17 +375,18 @@ func (f *fake) CreditInvoice(ctx context.Context, conn core.Connection, req core
 	return core.Invoice{}, core.Errorf(core.CodeUnsupported, "fake provider cannot credit invoices")
 }
 
-func (f *fake) MarkInvoicePaid(ctx context.Context, conn core.Connection, id string, paidAt core.Date) (core.Invoice, error) {
+func (f *fake) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
 	if err := f.enter(ctx, "MarkInvoicePaid"); err != nil {
 		return core.Invoice{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	id := req.InvoiceID
 	inv, ok := f.invoices[id]
 	if !ok {
 		return core.Invoice{}, core.ErrNotFound("invoice", id)
 	}
-	inv.Status, inv.PaidAt = core.StatusPaid, paidAt
+	inv.Status, inv.PaidAt = core.StatusPaid, req.PaidAt
 	f.invoices[id] = inv
 	return inv, nil
 }

@@ -1,0 +1,138 @@
+package open
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// TestPartialPayments pays an invoice in parts: it stays posted with
+// paid_amount until nothing is outstanding, a payment's external ref is
+// recorded once, overpaying is refused naming amount, and credits reduce
+// what is outstanding.
+func TestPartialPayments(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	conn := withStart(connA, "100")
+	cust := mustCustomer(t, p, conn, invoiceable("Payer AB"))
+	inv, err := p.CreateInvoice(ctx, conn, request("ch_pay", cust.ID, "2026-02-10", lineIn("Item", "4", 2500, "25")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.PaidAmount != 0 || inv.OutstandingAmount != 10000 {
+		t.Fatalf("new invoice: paid %d, outstanding %d", inv.PaidAmount, inv.OutstandingAmount)
+	}
+	// A refund of one of the four items takes 2500 off what is owed.
+	if _, err := p.CreditInvoice(ctx, conn, core.CreditRequest{ExternalRef: "rf_1", InvoiceID: inv.ID, Date: "2026-02-12",
+		Lines: []core.CreditLine{{Line: 0, Quantity: dec("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name        string
+		req         core.PaymentRequest
+		code        core.ErrorCode
+		field       string
+		status      core.InvoiceStatus
+		paid, owed  int64
+		paidAt      core.Date
+		paymentRows int
+	}{
+		{"credit reduces what is owed", core.PaymentRequest{}, "", "", core.StatusPosted, 0, 7500, "", 0},
+		{"part payment", core.PaymentRequest{PaidAt: "2026-02-15", Amount: 2000, Method: "bank", ExternalRef: "pay_1"}, "", "", core.StatusPosted, 2000, 5500, "", 1},
+		{"same payment again is recorded once", core.PaymentRequest{PaidAt: "2026-02-15", Amount: 2000, Method: "bank", ExternalRef: "pay_1"}, "", "", core.StatusPosted, 2000, 5500, "", 1},
+		{"overpayment refused", core.PaymentRequest{PaidAt: "2026-02-16", Amount: 5501, ExternalRef: "pay_2"}, core.CodeInvalid, "amount", core.StatusPosted, 2000, 5500, "", 1},
+		{"negative amount refused", core.PaymentRequest{PaidAt: "2026-02-16", Amount: -1, ExternalRef: "pay_3"}, core.CodeInvalid, "amount", core.StatusPosted, 2000, 5500, "", 1},
+		{"method too long refused", core.PaymentRequest{PaidAt: "2026-02-16", Amount: 1, Method: string(make([]byte, core.MaxPaymentMethodLength+1)), ExternalRef: "pay_4"}, core.CodeInvalid, "method", core.StatusPosted, 2000, 5500, "", 1},
+		{"before the invoice date refused", core.PaymentRequest{PaidAt: "2026-02-01", Amount: 1, ExternalRef: "pay_5"}, core.CodeInvalid, "paid_at", core.StatusPosted, 2000, 5500, "", 1},
+		{"second part", core.PaymentRequest{PaidAt: "2026-02-20", Amount: 500, Method: "card", ExternalRef: "pay_6"}, "", "", core.StatusPosted, 2500, 5000, "", 2},
+		{"the rest without amount pays it", core.PaymentRequest{PaidAt: "2026-02-25", ExternalRef: "pay_7"}, "", "", core.StatusPaid, 7500, 0, "2026-02-25", 3},
+		{"nothing more to pay", core.PaymentRequest{PaidAt: "2026-02-26", Amount: 1, ExternalRef: "pay_8"}, core.CodeInvalid, "amount", core.StatusPaid, 7500, 0, "2026-02-25", 3},
+		{"paid again in full only moves the date", core.PaymentRequest{PaidAt: "2026-02-24", ExternalRef: "pay_9"}, "", "", core.StatusPaid, 7500, 0, "2026-02-24", 3},
+	}
+	for _, s := range steps {
+		if s.req.PaidAt != "" {
+			s.req.InvoiceID = inv.ID
+			_, err := p.MarkInvoicePaid(ctx, conn, s.req)
+			if s.code != "" {
+				wantCode(t, err, s.code, s.field)
+			} else if err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+		}
+		got, err := p.GetInvoice(ctx, conn, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != s.status || got.PaidAmount != s.paid || got.OutstandingAmount != s.owed || got.PaidAt != s.paidAt {
+			t.Fatalf("%s: status %s paid %d outstanding %d paid_at %q, want %s %d %d %q",
+				s.name, got.Status, got.PaidAmount, got.OutstandingAmount, got.PaidAt, s.status, s.paid, s.owed, s.paidAt)
+		}
+		var rows int
+		if err := p.db.Reader().GetContext(ctx, &rows, `SELECT count(*) FROM payments WHERE invoice_id = ?`, inv.ID); err != nil {
+			t.Fatal(err)
+		}
+		if rows != s.paymentRows {
+			t.Fatalf("%s: %d payment rows, want %d", s.name, rows, s.paymentRows)
+		}
+	}
+	// The list carries the same amounts.
+	page, err := p.ListInvoices(ctx, conn, core.InvoiceQuery{Status: core.StatusPaid})
+	if err != nil || len(page.Invoices) != 1 || page.Invoices[0].PaidAmount != 7500 || page.Invoices[0].OutstandingAmount != 0 {
+		t.Fatalf("paid list: %+v, %v", page.Invoices, err)
+	}
+	var method string
+	if err := p.db.Reader().GetContext(ctx, &method, `SELECT method FROM payments WHERE external_ref = 'pay_6'`); err != nil || method != "card" {
+		t.Fatalf("stored method %q, %v", method, err)
+	}
+}
+
+// TestVoidIsNotCredited: a voided invoice is void, one refunded in full is
+// credited, and lists filter on each.
+func TestVoidIsNotCredited(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	conn := withStart(connA, "100")
+	cust := mustCustomer(t, p, conn, invoiceable("Void AB"))
+	mk := func(ref string) core.Invoice {
+		inv, err := p.CreateInvoice(ctx, conn, request(ref, cust.ID, "2026-02-10", lineIn("Item", "2", 2500, "25")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	voided, refunded := mk("ch_v"), mk("ch_r")
+	_, err := p.CreditInvoice(ctx, conn, core.CreditRequest{Void: true, ExternalRef: "void:x", InvoiceID: voided.ID, Date: "2026-02-11",
+		Lines: []core.CreditLine{{Line: 0, Quantity: dec("1")}}})
+	wantCode(t, err, core.CodeInvalid, "lines")
+	credit, err := p.CreditInvoice(ctx, conn, core.CreditRequest{Void: true, ExternalRef: "void:" + voided.ID, InvoiceID: voided.ID, Date: "2026-02-11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if credit.CreditsInvoiceID != voided.ID || credit.Kind != core.KindCredit {
+		t.Fatalf("void credit = %+v", credit)
+	}
+	if _, err := p.CreditInvoice(ctx, conn, core.CreditRequest{ExternalRef: "rf_r", InvoiceID: refunded.ID, Date: "2026-02-11"}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]core.InvoiceStatus{voided.ID: core.StatusVoid, refunded.ID: core.StatusCredited} {
+		got, err := p.GetInvoice(ctx, conn, id)
+		if err != nil || got.Status != want || got.OutstandingAmount != 0 {
+			t.Fatalf("%s: status %s outstanding %d, want %s 0 (%v)", id, got.Status, got.OutstandingAmount, want, err)
+		}
+	}
+	for status, want := range map[core.InvoiceStatus]string{core.StatusVoid: voided.ID, core.StatusCredited: refunded.ID} {
+		page, err := p.ListInvoices(ctx, conn, core.InvoiceQuery{Status: status})
+		if err != nil || len(page.Invoices) != 1 || page.Invoices[0].ID != want {
+			t.Fatalf("status=%s: %+v, %v", status, page.Invoices, err)
+		}
+	}
+	// A void invoice takes no payment and no further credit.
+	_, err = p.MarkInvoicePaid(ctx, conn, core.PaymentRequest{InvoiceID: voided.ID, PaidAt: "2026-02-20"})
+	wantCode(t, err, core.CodeConflict, "")
+	// Voiding again returns the same credit invoice.
+	again, err := p.CreditInvoice(ctx, conn, core.CreditRequest{Void: true, ExternalRef: "void:" + voided.ID, InvoiceID: voided.ID, Date: "2026-02-11"})
+	if err != nil || again.ID != credit.ID {
+		t.Fatalf("void again: %+v, %v", again, err)
+	}
+}
