@@ -78,9 +78,18 @@ type invoiceRecord struct {
 	Total                int64  `db:"total"`
 	LocationID           string `db:"location_id"`
 	ReceiptID            string `db:"receipt_id"`
+	// Void marks a credit invoice that voided its original.
+	Void bool `db:"void"`
 }
 
-const recordColumns = `invoice_id, external_ref, kind, credits_invoice_id, credits_invoice_number, credit_lines, total, location_id, receipt_id`
+const recordColumns = `invoice_id, external_ref, kind, credits_invoice_id, credits_invoice_number, credit_lines, total, location_id, receipt_id, void`
+
+// creditSum is what the recorded credit invoices of an invoice add up to:
+// their total (negative) and whether one of them voided it.
+type creditSum struct {
+	Total int64 `db:"total"`
+	Void  bool  `db:"void"`
+}
 
 func (p *Provider) recordByRef(ctx context.Context, merchantID, ref string) (*invoiceRecord, error) {
 	var rec invoiceRecord
@@ -113,9 +122,9 @@ func (p *Provider) saveRecord(ctx context.Context, merchantID string, rec invoic
 	}
 	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO invoices (merchant_id, `+recordColumns+`, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			merchantID, rec.InvoiceID, rec.ExternalRef, rec.Kind, rec.CreditsInvoiceID, rec.CreditsInvoiceNumber,
-			rec.CreditLines, rec.Total, rec.LocationID, rec.ReceiptID, sqlite.FormatTime(p.now()))
+			rec.CreditLines, rec.Total, rec.LocationID, rec.ReceiptID, rec.Void, sqlite.FormatTime(p.now()))
 		return err
 	})
 	return dbError("record invoice", err)
@@ -129,40 +138,41 @@ type creditLine struct {
 
 // credits sums the merchant's recorded credits of invoice id: the quantity
 // credited per line and the credited total (negative).
-func (p *Provider) credits(ctx context.Context, merchantID, id string) (map[int]decimal.Decimal, int64, error) {
+func (p *Provider) credits(ctx context.Context, merchantID, id string) (map[int]decimal.Decimal, creditSum, error) {
 	var rows []invoiceRecord
 	if err := p.db.Reader().SelectContext(ctx, &rows, `SELECT `+recordColumns+` FROM invoices WHERE merchant_id = ? AND credits_invoice_id = ?`, merchantID, id); err != nil {
-		return nil, 0, dbError("read credits", err)
+		return nil, creditSum{}, dbError("read credits", err)
 	}
 	out := map[int]decimal.Decimal{}
-	var total int64
+	var sum creditSum
 	for _, r := range rows {
 		var lines []creditLine
 		if err := json.Unmarshal([]byte(r.CreditLines), &lines); err != nil {
-			return nil, 0, core.Errorf(core.CodeInternal, "spiris provider: stored credit lines of %s: %v", r.InvoiceID, err)
+			return nil, creditSum{}, core.Errorf(core.CodeInternal, "spiris provider: stored credit lines of %s: %v", r.InvoiceID, err)
 		}
 		for _, l := range lines {
 			out[l.Line] = out[l.Line].Add(l.Quantity)
 		}
-		total += r.Total
+		sum.Total += r.Total
+		sum.Void = sum.Void || r.Void
 	}
-	return out, total, nil
+	return out, sum, nil
 }
 
 // creditedTotals maps every invoice of the merchant with recorded credits to
-// its credited total (negative).
-func (p *Provider) creditedTotals(ctx context.Context, merchantID string) (map[string]int64, error) {
+// its credited total (negative) and whether it was voided.
+func (p *Provider) creditedTotals(ctx context.Context, merchantID string) (map[string]creditSum, error) {
 	var rows []struct {
-		ID    string `db:"credits_invoice_id"`
-		Total int64  `db:"total"`
+		ID string `db:"credits_invoice_id"`
+		creditSum
 	}
-	if err := p.db.Reader().SelectContext(ctx, &rows, `SELECT credits_invoice_id, SUM(total) AS total FROM invoices
+	if err := p.db.Reader().SelectContext(ctx, &rows, `SELECT credits_invoice_id, SUM(total) AS total, MAX(void) AS void FROM invoices
 		WHERE merchant_id = ? AND credits_invoice_id != '' GROUP BY credits_invoice_id`, merchantID); err != nil {
 		return nil, dbError("read credits", err)
 	}
-	out := make(map[string]int64, len(rows))
+	out := make(map[string]creditSum, len(rows))
 	for _, r := range rows {
-		out[r.ID] = r.Total
+		out[r.ID] = r.creditSum
 	}
 	return out, nil
 }
@@ -240,7 +250,7 @@ func (p *Provider) invoiceWithRecord(ctx context.Context, conn core.Connection, 
 			return core.Invoice{}, err
 		}
 	}
-	var credited int64
+	var credited creditSum
 	if !ai.IsCreditInvoice {
 		var err error
 		if _, credited, err = p.credits(ctx, conn.MerchantID, ai.Id); err != nil {
@@ -250,11 +260,14 @@ func (p *Provider) invoiceWithRecord(ctx context.Context, conn core.Connection, 
 	return invoiceOf(ai, rec, credited, conn.Currency, withLines), nil
 }
 
-// invoiceOf maps a Spiris invoice. Status: credited when recorded credits
-// cover the total, paid when Spiris says so (PaymentStatus 0), else posted
-// (overdue is derived by the caller). Total = TotalAmountInvoiceCurrency −
+// invoiceOf maps a Spiris invoice. Status: void when one of its recorded
+// credits voided it, credited when recorded credits cover the total, paid
+// when Spiris says so (PaymentStatus 0), else posted (overdue is derived by
+// the caller). PaidAmount is the amount due less Spiris's remaining amount
+// (payments are registered in Spiris); OutstandingAmount the remaining
+// amount less the recorded credits. Total = TotalAmountInvoiceCurrency −
 // TotalRoundings; Rounding = TotalRoundings (öresavrundning).
-func invoiceOf(ai apiInvoice, rec *invoiceRecord, credited int64, currency core.Currency, withLines bool) core.Invoice {
+func invoiceOf(ai apiInvoice, rec *invoiceRecord, credited creditSum, currency core.Currency, withLines bool) core.Invoice {
 	inv := core.Invoice{
 		ID:           ai.Id,
 		Number:       ai.InvoiceNumber,
@@ -288,11 +301,20 @@ func invoiceOf(ai apiInvoice, rec *invoiceRecord, credited int64, currency core.
 	}
 	sort.Slice(inv.VATBreakdown, func(i, j int) bool { return inv.VATBreakdown[i].VATRate.LessThan(inv.VATBreakdown[j].VATRate) })
 	switch {
-	case !ai.IsCreditInvoice && credited != 0 && inv.Total+credited <= 0:
+	case !ai.IsCreditInvoice && credited.Void:
+		inv.Status = core.StatusVoid
+	case !ai.IsCreditInvoice && credited.Total != 0 && inv.Total+credited.Total <= 0:
 		inv.Status = core.StatusCredited
 	case ai.PaymentStatus == 0:
 		inv.Status = core.StatusPaid
 		inv.PaidAt = apiDate(ai.PaymentDate)
+	}
+	if !ai.IsCreditInvoice {
+		remaining := ai.RemainingAmountInvoiceCurrency.minor()
+		inv.PaidAmount = max(inv.AmountDue()-remaining, 0)
+		if inv.Status == core.StatusPosted || inv.Status == core.StatusPaid {
+			inv.OutstandingAmount = max(remaining+credited.Total, 0)
+		}
 	}
 	if rec != nil {
 		inv.ExternalRef = rec.ExternalRef
@@ -504,7 +526,7 @@ func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req 
 	if err := p.saveRecord(ctx, conn.MerchantID, tmpl); err != nil {
 		return core.Invoice{}, err
 	}
-	return invoiceOf(created, &tmpl, 0, conn.Currency, true), nil
+	return invoiceOf(created, &tmpl, creditSum{}, conn.Currency, true), nil
 }
 
 // refersToArticle reports whether a refusal is about a row's article.
@@ -714,6 +736,9 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			errs = append(errs, core.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "can have at most 2 decimals in Visma Spiris"})
 		}
 	}
+	if req.Void && len(req.Lines) > 0 {
+		errs = append(errs, core.FieldError{Field: "lines", Message: "a void credits the whole invoice: leave lines out"})
+	}
 	if err := core.Invalid("invalid credit", errs...); err != nil {
 		return core.Invoice{}, err
 	}
@@ -801,7 +826,7 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 	body.Rows = append(body.Rows, apiInvoiceRow{Text: ptr(fmt.Sprintf("Kreditering av faktura %d", orig.InvoiceNumber))})
 	linesJSON, _ := json.Marshal(lines)
 	tmpl := invoiceRecord{ExternalRef: req.ExternalRef, Kind: string(core.KindCredit), CreditsInvoiceID: orig.Id,
-		CreditsInvoiceNumber: orig.InvoiceNumber, CreditLines: string(linesJSON)}
+		CreditsInvoiceNumber: orig.InvoiceNumber, CreditLines: string(linesJSON), Void: req.Void}
 	if req.ExternalRef != "" {
 		// An earlier attempt whose answer was lost may have created it.
 		ai, err := p.findByReference(ctx, conn, req.ExternalRef)
@@ -836,7 +861,7 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 	if err := p.saveRecord(ctx, conn.MerchantID, tmpl); err != nil {
 		return core.Invoice{}, err
 	}
-	return invoiceOf(created, &tmpl, 0, conn.Currency, true), nil
+	return invoiceOf(created, &tmpl, creditSum{}, conn.Currency, true), nil
 }
 
 // MarkInvoicePaid always returns CodeUnsupported, deliberately. Spiris has

@@ -398,6 +398,52 @@ func TestCreditInvoice(t *testing.T) {
 	}
 }
 
+// TestVoidAndAmounts: a voided invoice is void (remembered with its credit
+// invoice, since Spiris has no void), one refunded in full credited; lists
+// filter on each; paid and outstanding amounts come from Spiris's
+// remaining amount less the recorded credits.
+func TestVoidAndAmounts(t *testing.T) {
+	e := setup(t)
+	acme := e.customer("Acme AB", "", "")
+	mk := func(ref string) core.Invoice {
+		inv, err := e.p.CreateInvoice(ctx(), e.conn, charge(ref, acme.Id, line("Kaffe", "4", 2500, "25")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	voided, refunded, part := mk("ch_v"), mk("ch_r"), mk("ch_p")
+	if part.PaidAmount != 0 || part.OutstandingAmount != 10000 {
+		t.Fatalf("new invoice: paid %d outstanding %d", part.PaidAmount, part.OutstandingAmount)
+	}
+	credit, err := e.p.CreditInvoice(ctx(), e.conn, core.CreditRequest{Void: true, ExternalRef: "void:" + voided.ID, InvoiceID: voided.ID})
+	if err != nil || credit.CreditsInvoiceID != voided.ID {
+		t.Fatalf("void: %+v, %v", credit, err)
+	}
+	if _, err := e.p.CreditInvoice(ctx(), e.conn, core.CreditRequest{ExternalRef: "rf_r", InvoiceID: refunded.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.CreditInvoice(ctx(), e.conn, core.CreditRequest{ExternalRef: "rf_p", InvoiceID: part.ID,
+		Lines: []core.CreditLine{{Line: 0, Quantity: dec("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]struct {
+		status core.InvoiceStatus
+		owed   int64
+	}{voided.ID: {core.StatusVoid, 0}, refunded.ID: {core.StatusCredited, 0}, part.ID: {core.StatusPosted, 7500}} {
+		got, err := e.p.GetInvoice(ctx(), e.conn, id)
+		if err != nil || got.Status != want.status || got.OutstandingAmount != want.owed || got.PaidAmount != 0 {
+			t.Fatalf("%s: status %s outstanding %d paid %d, want %s %d (%v)", id, got.Status, got.OutstandingAmount, got.PaidAmount, want.status, want.owed, err)
+		}
+	}
+	for status, want := range map[core.InvoiceStatus]string{core.StatusVoid: voided.ID, core.StatusCredited: refunded.ID} {
+		page, err := e.p.ListInvoices(ctx(), e.conn, core.InvoiceQuery{Status: status})
+		if err != nil || len(page.Invoices) != 1 || page.Invoices[0].ID != want {
+			t.Fatalf("status=%s: %+v, %v", status, page.Invoices, err)
+		}
+	}
+}
+
 func TestInvoicePDF(t *testing.T) {
 	e := setup(t)
 	acme := e.customer("Acme AB", "", "")
