@@ -2,9 +2,15 @@ package open
 
 import (
 	"context"
+	"io/fs"
+	"path/filepath"
 	"testing"
+	"testing/fstest"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
 // TestPartialPayments pays an invoice in parts: it stays posted with
@@ -134,5 +140,76 @@ func TestVoidIsNotCredited(t *testing.T) {
 	again, err := p.CreditInvoice(ctx, conn, core.CreditRequest{Void: true, ExternalRef: "void:" + voided.ID, InvoiceID: voided.ID, Date: "2026-02-11"})
 	if err != nil || again.ID != credit.ID {
 		t.Fatalf("void again: %+v, %v", again, err)
+	}
+}
+
+// TestPaymentsMigration opens a database of schema version 3 with invoices
+// marked paid before payments existed and a partly credited one: the
+// migration records each paid invoice as paid in full once and the credits
+// as taken off what is owed.
+func TestPaymentsMigration(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	old := fstest.MapFS{}
+	for _, name := range []string{"00001_init.sql", "00002_invoicing.sql", "00003_orders_by_customer.sql"} {
+		data, err := fs.ReadFile(migrationFiles, "migrations/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old[name] = &fstest.MapFile{Data: data}
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "open.db"), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := formatTime(newTestClock().now())
+	err = db.Write(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.Exec(`INSERT INTO customers (id, merchant_id, number, name, name_lower, active, invoicing_enabled,
+			due_days, created_at, updated_at) VALUES ('cus_0', ?, 1, 'Gammal AB', 'gammal ab', 1, 1, 30, ?, ?)`, connA.MerchantID, now, now); err != nil {
+			return err
+		}
+		for _, inv := range []struct {
+			id, kind, status, credits, paidAt string
+			number, total, rounding           int64
+		}{
+			{"inv_paid", "invoice", "paid", "", "2026-01-25", 1, 10050, -50},
+			{"inv_part", "invoice", "paid", "", "2026-01-26", 2, 10000, 0},
+			{"inv_part_cr", "credit", "posted", "inv_part", "", 3, -2500, 0},
+			{"inv_open", "invoice", "posted", "", "", 4, 8000, 0},
+			{"inv_open_cr", "credit", "paid", "inv_open", "2026-01-27", 5, -3000, 0},
+		} {
+			if _, err := tx.Exec(`INSERT INTO invoices (id, merchant_id, number, kind, status, invoice_date, due_date,
+				customer_id, customer_name, currency, net_total, vat_total, total, rounding, paid_at, credits_invoice_id, created_at)
+				VALUES (?, ?, ?, ?, ?, '2026-01-20', '2026-02-19', 'cus_0', 'Gammal AB', 'SEK', 0, 0, ?, ?, ?, ?, ?)`,
+				inv.id, connA.MerchantID, inv.number, inv.kind, inv.status, inv.total, inv.rounding, inv.paidAt, nullIfEmpty(inv.credits), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	p, err := Open(ctx, dir, newTestClock().now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for id, want := range map[string]struct{ paid, owed int64 }{
+		"inv_paid":    {10000, 0},
+		"inv_part":    {7500, 0},
+		"inv_open":    {0, 5000},
+		"inv_open_cr": {-3000, 0},
+	} {
+		got, err := p.GetInvoice(ctx, connA, id)
+		if err != nil || got.PaidAmount != want.paid || got.OutstandingAmount != want.owed {
+			t.Fatalf("%s: paid %d outstanding %d, want %d %d (%v)", id, got.PaidAmount, got.OutstandingAmount, want.paid, want.owed, err)
+		}
+	}
+	var rows int
+	if err := p.db.Reader().GetContext(ctx, &rows, `SELECT count(*) FROM payments`); err != nil || rows != 3 {
+		t.Fatalf("%d migrated payments, %v", rows, err)
 	}
 }
