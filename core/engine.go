@@ -604,7 +604,7 @@ func (e *Engine) ListInvoices(ctx context.Context, p Principal, q InvoiceQuery) 
 		errs.add("sort", "must be one of %s", strings.Join(InvoiceSortColumns, ", "))
 	}
 	if q.Status != "" && !q.Status.Valid() {
-		errs.add("status", "must be one of draft, posted, paid, overdue, credited")
+		errs.add("status", "must be one of draft, posted, paid, overdue, credited, void")
 	}
 	if q.From != "" && q.To != "" && q.To < q.From {
 		errs.add("to", "must not be before from")

@@ -370,7 +370,7 @@ func findByExternalRef(ctx context.Context, tx *sqlx.Tx, merchantID, ref string,
 }
 
 // GetInvoice returns the merchant's invoice or credit invoice with its lines
-// and VAT breakdown, with its stored status (draft, posted, paid or credited; the
+// and VAT breakdown, with its stored status (draft, posted, paid, credited or void; the
 // engine derives overdue). Errors: CodeNotFound.
 func (p *Provider) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
 	if err := checkConn(conn); err != nil {
@@ -447,7 +447,7 @@ func (p *Provider) ListInvoices(ctx context.Context, conn core.Connection, q cor
 		bad("sort", "must be one of "+strings.Join(core.InvoiceSortColumns, ", "))
 	}
 	if q.Status != "" && !q.Status.Valid() {
-		bad("status", "must be one of draft, posted, paid, overdue, credited")
+		bad("status", "must be one of draft, posted, paid, overdue, credited, void")
 	}
 	if q.From != "" && !q.From.Valid() {
 		bad("from", "must be a date YYYY-MM-DD")
