@@ -35,7 +35,9 @@ type lineBalance struct {
 // date (default: today). When nothing of the original remains uncredited the
 // original's status becomes credited; a void request (req.Void, whole
 // invoice only) makes it void instead. The original's credited_amount grows
-// by the credit's amount due, which reduces its outstanding amount. A credit
+// by the credit's amount due, which reduces its outstanding amount; a
+// posted invoice paid in part that the credit leaves owing nothing becomes
+// paid (paid_at: its last payment). A credit
 // invoice can later be marked paid (settled) with MarkInvoicePaid.
 //
 // Idempotent on req.ExternalRef like CreateInvoice.
@@ -159,6 +161,14 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = ?, credited_amount = credited_amount - ? WHERE id = ?`,
 			string(status), credit.Total+credit.Rounding, orig.ID)
+		if err != nil || status != core.StatusPosted {
+			return err
+		}
+		// Paid in part and credited for the rest: nothing is owed, so it is
+		// paid, on the date of its last payment.
+		_, err = tx.ExecContext(ctx, `UPDATE invoices SET status = 'paid',
+			paid_at = (SELECT MAX(paid_at) FROM payments WHERE invoice_id = invoices.id)
+			WHERE id = ? AND paid_amount > 0 AND total + rounding - credited_amount - paid_amount <= 0`, orig.ID)
 		return err
 	})
 	if err != nil {

@@ -93,6 +93,31 @@ func TestPartialPayments(t *testing.T) {
 	}
 }
 
+// TestPaidByPaymentsAndCredits: an invoice paid in part and credited for the
+// rest owes nothing, so it is paid (not left to fall overdue and be
+// reminded of), dated by its last payment.
+func TestPaidByPaymentsAndCredits(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	conn := withStart(connA, "100")
+	cust := mustCustomer(t, p, conn, invoiceable("Rest AB"))
+	inv, err := p.CreateInvoice(ctx, conn, request("ch_rest", cust.ID, "2026-02-10", lineIn("Item", "2", 2500, "25")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.MarkInvoicePaid(ctx, conn, core.PaymentRequest{InvoiceID: inv.ID, PaidAt: "2026-02-14", Amount: 2500, ExternalRef: "pay_r"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.CreditInvoice(ctx, conn, core.CreditRequest{ExternalRef: "rf_rest", InvoiceID: inv.ID, Date: "2026-02-15",
+		Lines: []core.CreditLine{{Line: 0, Quantity: dec("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.GetInvoice(ctx, conn, inv.ID)
+	if err != nil || got.Status != core.StatusPaid || got.PaidAt != "2026-02-14" || got.OutstandingAmount != 0 || got.PaidAmount != 2500 {
+		t.Fatalf("paid and credited: %s paid_at %q outstanding %d paid %d (%v)", got.Status, got.PaidAt, got.OutstandingAmount, got.PaidAmount, err)
+	}
+}
+
 // TestVoidIsNotCredited: a voided invoice is void, one refunded in full is
 // credited, and lists filter on each.
 func TestVoidIsNotCredited(t *testing.T) {
