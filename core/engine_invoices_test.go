@@ -205,3 +205,33 @@ func TestValidCustomerChecksOrganizationNumbers(t *testing.T) {
 		t.Errorf("want name and organization_number errors together, got %v", err)
 	}
 }
+
+// TestPaymentInputValidate names every bad field of a payment.
+func TestPaymentInputValidate(t *testing.T) {
+	amount := func(v int64) *int64 { return &v }
+	const today = Date("2026-03-02")
+	for _, c := range []struct {
+		name string
+		in   PaymentInput
+		want []string
+	}{
+		{"full payment", PaymentInput{PaidAt: today}, nil},
+		{"a part with a method", PaymentInput{PaidAt: "2026-03-01", Amount: amount(1), Method: "bank"}, nil},
+		{"nothing", PaymentInput{}, []string{"paid_at"}},
+		{"malformed date", PaymentInput{PaidAt: "2026-3-1"}, []string{"paid_at"}},
+		{"future date", PaymentInput{PaidAt: "2026-03-03"}, []string{"paid_at"}},
+		{"zero amount", PaymentInput{PaidAt: today, Amount: amount(0)}, []string{"amount"}},
+		{"negative amount, long method", PaymentInput{PaidAt: today, Amount: amount(-5), Method: strings.Repeat("m", MaxPaymentMethodLength+1)}, []string{"amount", "method"}},
+	} {
+		err := c.in.Validate(today)
+		var got []string
+		if e := AsError(err); e != nil {
+			for _, f := range e.Fields {
+				got = append(got, f.Field)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s: fields %v, want %v (%v)", c.name, got, c.want, err)
+		}
+	}
+}
