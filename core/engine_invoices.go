@@ -120,9 +120,11 @@ func (e *Engine) PostInvoice(ctx context.Context, p Principal, id string) (Invoi
 
 // VoidInvoice cancels a posted invoice by issuing a full credit invoice
 // for what is not credited yet, and e-mails the credit invoice to the
-// customer; a posted invoice is never deleted. Voiding twice returns the
+// customer; a posted invoice is never deleted. The request says it is a
+// void (CreditRequest.Void), so the provider gives the invoice status void,
+// told apart from credited (refunded in full). Voiding twice returns the
 // same credit invoice and sends nothing more. Errors: CodeForbidden,
-// CodeNotFound, CodeConflict (a draft or already fully credited).
+// CodeNotFound, CodeConflict (a draft, void or already fully credited).
 func (e *Engine) VoidInvoice(ctx context.Context, p Principal, id string) (Invoice, error) {
 	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
 	if err != nil {
