@@ -713,6 +713,17 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 		if !ok {
 			return core.Invoice{}, core.Errorf(core.CodeConflict, "invoice %s is already credited in Tripletex", req.InvoiceID)
 		}
+		if req.Void {
+			// Only a credit note of this void (its answer lost) voids it;
+			// one recorded for a refund leaves the invoice credited.
+			meta, err := p.loadMeta(ctx, conn.MerchantID, []string{idString(id)})
+			if err != nil {
+				return core.Invoice{}, err
+			}
+			if ref := meta[idString(id)].ExternalRef; ref != "" && ref != req.ExternalRef {
+				return core.Invoice{}, core.Errorf(core.CodeConflict, "invoice %s is already credited", req.InvoiceID)
+			}
+		}
 		cnID = id
 	}
 	if err := p.saveMeta(ctx, conn.MerchantID, cnID, invoiceMeta{ExternalRef: req.ExternalRef}); err != nil {

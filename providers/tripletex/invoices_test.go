@@ -427,6 +427,9 @@ func TestPartialPaymentsAndVoid(t *testing.T) {
 		t.Fatalf("void credit note = %+v", credit)
 	}
 	must[core.Invoice](t)(e.p.CreditInvoice(e.ctx, e.conn, core.CreditRequest{ExternalRef: "rf-3", InvoiceID: refunded.ID}))
+	// A refunded invoice is not voided afterwards: it stays credited.
+	_, err := e.p.CreditInvoice(e.ctx, e.conn, core.CreditRequest{Void: true, ExternalRef: "void:" + refunded.ID, InvoiceID: refunded.ID})
+	wantCode(t, err, core.CodeConflict)
 	for id, want := range map[string]core.InvoiceStatus{voided.ID: core.StatusVoid, refunded.ID: core.StatusCredited} {
 		if got := must[core.Invoice](t)(e.p.GetInvoice(e.ctx, e.conn, id)); got.Status != want || got.OutstandingAmount != 0 {
 			t.Fatalf("%s: status %s outstanding %d, want %s", id, got.Status, got.OutstandingAmount, want)
