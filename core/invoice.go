@@ -92,6 +92,9 @@ type Invoice struct {
 	// 0 on drafts, credit invoices and void or credited invoices.
 	OutstandingAmount int64  `json:"outstanding_amount"`
 	CreditsInvoiceID  string `json:"credits_invoice_id,omitempty"`
+	// CreditInvoiceIDs are, on an invoice read alone, the credit invoices
+	// issued for it (a refund's or the void's), oldest first.
+	CreditInvoiceIDs []string `json:"credit_invoice_ids,omitempty"`
 	// CreditsInvoiceNumber is the number of the credited invoice, which a
 	// credit invoice must name (ML 17 kap. 22 §).
 	CreditsInvoiceNumber int64 `json:"credits_invoice_number,omitempty"`

@@ -322,7 +322,7 @@ func TestVoidInvoice(t *testing.T) {
 	}
 	runScenarios(t, s, []scenario{
 		{name: "the original is void, not credited", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct, wantStatus: 200,
-			wantBody: []string{`"status":"void"`, `"outstanding_amount":0`}},
+			wantBody: []string{`"status":"void"`, `"outstanding_amount":0`, `"credit_invoice_ids":["` + credit.ID + `"]`}},
 		{name: "a void invoice cannot be paid", method: "POST", path: "/v1/invoices/" + inv.ID + "/payments", key: acct,
 			body: `{"paid_at":"2026-03-02"}`, wantStatus: 409},
 		{name: "the list filters on void", method: "GET", path: "/v1/invoices?status=void", key: acct, wantStatus: 200,

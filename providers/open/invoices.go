@@ -393,6 +393,12 @@ func getInvoice(ctx context.Context, q sqlx.QueryerContext, merchantID, id strin
 		return core.Invoice{}, err
 	}
 	inv := r.invoice()
+	if inv.Kind == core.KindInvoice {
+		if err := sqlx.SelectContext(ctx, q, &inv.CreditInvoiceIDs, `SELECT id FROM invoices
+			WHERE credits_invoice_id = ? AND kind = 'credit' ORDER BY number`, id); err != nil {
+			return core.Invoice{}, err
+		}
+	}
 	var lines []lineRow
 	if err := sqlx.SelectContext(ctx, q, &lines, `SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY position`, id); err != nil {
 		return core.Invoice{}, err

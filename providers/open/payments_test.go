@@ -152,6 +152,9 @@ func TestVoidIsNotCredited(t *testing.T) {
 			t.Fatalf("%s: status %s outstanding %d, want %s 0 (%v)", id, got.Status, got.OutstandingAmount, want, err)
 		}
 	}
+	if got, _ := p.GetInvoice(ctx, conn, voided.ID); len(got.CreditInvoiceIDs) != 1 || got.CreditInvoiceIDs[0] != credit.ID {
+		t.Fatalf("the void invoice names %v, want its credit invoice %s", got.CreditInvoiceIDs, credit.ID)
+	}
 	for status, want := range map[core.InvoiceStatus]string{core.StatusVoid: voided.ID, core.StatusCredited: refunded.ID} {
 		page, err := p.ListInvoices(ctx, conn, core.InvoiceQuery{Status: status})
 		if err != nil || len(page.Invoices) != 1 || page.Invoices[0].ID != want {

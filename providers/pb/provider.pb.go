@@ -1452,8 +1452,11 @@ type Invoice struct {
 	PaidAmount int64 `protobuf:"varint,35,opt,name=paid_amount,json=paidAmount,proto3" json:"paid_amount,omitempty"`
 	// outstanding_amount is what the customer still owes (minor units).
 	OutstandingAmount int64 `protobuf:"varint,36,opt,name=outstanding_amount,json=outstandingAmount,proto3" json:"outstanding_amount,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// credit_invoice_ids are the credit invoices issued for this invoice.
+	CreditInvoiceIds        []string `protobuf:"bytes,37,rep,name=credit_invoice_ids,json=creditInvoiceIds,proto3" json:"credit_invoice_ids,omitempty"`
+	CreditInvoiceIdsPresent bool     `protobuf:"varint,38,opt,name=credit_invoice_ids_present,json=creditInvoiceIdsPresent,proto3" json:"credit_invoice_ids_present,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *Invoice) Reset() {
@@ -1736,6 +1739,20 @@ func (x *Invoice) GetOutstandingAmount() int64 {
 		return x.OutstandingAmount
 	}
 	return 0
+}
+
+func (x *Invoice) GetCreditInvoiceIds() []string {
+	if x != nil {
+		return x.CreditInvoiceIds
+	}
+	return nil
+}
+
+func (x *Invoice) GetCreditInvoiceIdsPresent() bool {
+	if x != nil {
+		return x.CreditInvoiceIdsPresent
+	}
+	return false
 }
 
 type InvoiceRequest struct {
@@ -5361,7 +5378,8 @@ const file_provider_proto_rawDesc = "" +
 	"\x03vat\x18\b \x01(\x03R\x03vat\x12\x14\n" +
 	"\x05total\x18\t \x01(\x03R\x05total\x12\x19\n" +
 	"\border_id\x18\n" +
-	" \x01(\tR\aorderId\"\xff\t\n" +
+	" \x01(\tR\aorderId\"\xea\n" +
+	"\n" +
 	"\aInvoice\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12\x12\n" +
@@ -5405,7 +5423,9 @@ const file_provider_proto_rawDesc = "" +
 	"emailError\x12\x1f\n" +
 	"\vpaid_amount\x18# \x01(\x03R\n" +
 	"paidAmount\x12-\n" +
-	"\x12outstanding_amount\x18$ \x01(\x03R\x11outstandingAmount\"\x86\x05\n" +
+	"\x12outstanding_amount\x18$ \x01(\x03R\x11outstandingAmount\x12,\n" +
+	"\x12credit_invoice_ids\x18% \x03(\tR\x10creditInvoiceIds\x12;\n" +
+	"\x1acredit_invoice_ids_present\x18& \x01(\bR\x17creditInvoiceIdsPresent\"\x86\x05\n" +
 	"\x0eInvoiceRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +

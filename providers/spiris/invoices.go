@@ -89,6 +89,8 @@ const recordColumns = `invoice_id, external_ref, kind, credits_invoice_id, credi
 type creditSum struct {
 	Total int64 `db:"total"`
 	Void  bool  `db:"void"`
+	// IDs are the credit invoices, oldest first (read for one invoice only).
+	IDs []string `db:"-"`
 }
 
 func (p *Provider) recordByRef(ctx context.Context, merchantID, ref string) (*invoiceRecord, error) {
@@ -140,7 +142,8 @@ type creditLine struct {
 // credited per line and the credited total (negative).
 func (p *Provider) credits(ctx context.Context, merchantID, id string) (map[int]decimal.Decimal, creditSum, error) {
 	var rows []invoiceRecord
-	if err := p.db.Reader().SelectContext(ctx, &rows, `SELECT `+recordColumns+` FROM invoices WHERE merchant_id = ? AND credits_invoice_id = ?`, merchantID, id); err != nil {
+	if err := p.db.Reader().SelectContext(ctx, &rows, `SELECT `+recordColumns+` FROM invoices WHERE merchant_id = ? AND credits_invoice_id = ?
+		ORDER BY created_at, invoice_id`, merchantID, id); err != nil {
 		return nil, creditSum{}, dbError("read credits", err)
 	}
 	out := map[int]decimal.Decimal{}
@@ -155,6 +158,7 @@ func (p *Provider) credits(ctx context.Context, merchantID, id string) (map[int]
 		}
 		sum.Total += r.Total
 		sum.Void = sum.Void || r.Void
+		sum.IDs = append(sum.IDs, r.InvoiceID)
 	}
 	return out, sum, nil
 }
@@ -310,6 +314,7 @@ func invoiceOf(ai apiInvoice, rec *invoiceRecord, credited creditSum, currency c
 		inv.PaidAt = apiDate(ai.PaymentDate)
 	}
 	if !ai.IsCreditInvoice {
+		inv.CreditInvoiceIDs = credited.IDs
 		remaining := ai.RemainingAmountInvoiceCurrency.minor()
 		inv.PaidAmount = max(inv.AmountDue()-remaining, 0)
 		if inv.Status == core.StatusPosted || inv.Status == core.StatusPaid {

@@ -436,6 +436,9 @@ func TestVoidAndAmounts(t *testing.T) {
 			t.Fatalf("%s: status %s outstanding %d paid %d, want %s %d (%v)", id, got.Status, got.OutstandingAmount, got.PaidAmount, want.status, want.owed, err)
 		}
 	}
+	if got, _ := e.p.GetInvoice(ctx(), e.conn, voided.ID); len(got.CreditInvoiceIDs) != 1 || got.CreditInvoiceIDs[0] != credit.ID {
+		t.Fatalf("the void invoice names %v, want its credit invoice %s", got.CreditInvoiceIDs, credit.ID)
+	}
 	for status, want := range map[core.InvoiceStatus]string{core.StatusVoid: voided.ID, core.StatusCredited: refunded.ID} {
 		page, err := e.p.ListInvoices(ctx(), e.conn, core.InvoiceQuery{Status: status})
 		if err != nil || len(page.Invoices) != 1 || page.Invoices[0].ID != want {
