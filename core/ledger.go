@@ -14,11 +14,15 @@ type LedgerAccount struct {
 	AllowedVATCodes []string `json:"allowed_vat_codes,omitempty"`
 }
 
-// VATCode is a provider's VAT code with its rate.
+// VATCode is a provider's VAT code with its rate. Account, when the
+// provider links the code to one (Spiris's RelatedAccounts: MP1 to 2611),
+// is the account the code's VAT is booked on; an account locked to the code
+// is then that VAT account, and output VAT of the code's rate belongs there.
 type VATCode struct {
-	Code string          `json:"code"`
-	Name string          `json:"name"`
-	Rate decimal.Decimal `json:"rate"`
+	Code    string          `json:"code"`
+	Name    string          `json:"name"`
+	Rate    decimal.Decimal `json:"rate"`
+	Account string          `json:"account,omitempty"`
 }
 
 // PaymentType is a provider's way of recording a payment (Tripletex

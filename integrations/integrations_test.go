@@ -1028,3 +1028,66 @@ func TestDisableStopsAnIntegration(t *testing.T) {
 		}
 	}
 }
+
+// Spiris links each output VAT account to its VAT code (2611 to MP1) and
+// tags every voucher row with its account's code, so the code's own VAT
+// account is where output VAT of that rate belongs: mappable, while the
+// same lock still refuses other rates and other uses.
+func TestOutputVATAccountOfItsOwnCodeIsMappable(t *testing.T) {
+	f := newFixture(t)
+	codes := norwegianCodes()
+	for i := range codes {
+		switch codes[i].Code {
+		case "3":
+			codes[i].Account = "2700"
+		case "31":
+			codes[i].Account = "2701"
+		}
+	}
+	f.ledger.codes = codes
+	for i := range f.ledger.accounts {
+		switch f.ledger.accounts[i].Number {
+		case "2700":
+			f.ledger.accounts[i].LockedVATCode = "3"
+		case "2701":
+			f.ledger.accounts[i].LockedVATCode = "31"
+		}
+	}
+	in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PutMapping(ctx, f.admin, in.ID, goodMapping()); err != nil {
+		t.Fatalf("output VAT on the codes' own accounts refused: %v", err)
+	}
+	tests := []struct {
+		name, field, account, want string
+	}{
+		{"another rate's VAT account", "vat_accounts.25", "2701", "locked to VAT code 31 (15 %)"},
+		{"a sales account locked to the rate's code", "vat_accounts.25", "3000", "locked to VAT code 3 (25 %)"},
+		{"an event on a VAT account", "events.tips", "2700", "locked to VAT code 3 (25 %)"},
+	}
+	for _, tt := range tests {
+		m := goodMapping()
+		if list, key, _ := strings.Cut(tt.field, "."); list == "vat_accounts" {
+			m.VATAccounts[key] = tt.account
+		} else {
+			m.Events[key] = tt.account
+		}
+		_, err := f.svc.PutMapping(ctx, f.admin, in.ID, m)
+		e := wantCode(t, err, core.CodeInvalid)
+		if got := fieldMessage(e, tt.field); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %s = %q, want it to contain %q", tt.name, tt.field, got, tt.want)
+		}
+	}
+	s, err := f.svc.Suggestion(ctx, f.admin, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Mapping.VATAccounts["25"] != "2700" || s.Mapping.VATAccounts["15"] != "2701" || hasField(s.Notes, "vat_accounts.25") {
+		t.Errorf("suggested VAT accounts %v, notes %v; want the standard 2700 and 2701", s.Mapping.VATAccounts, s.Notes)
+	}
+}

@@ -237,7 +237,9 @@ func (s *Service) chart(ctx context.Context, r Record, d core.Descriptor) (chart
 // goods the VAT rules know ("food", "restaurant", "alcohol", "general"),
 // on each of dates; other groups' rates depend on what the register sells
 // and are not checked. Accounts posted without VAT code (payments, output
-// VAT, events) must not be locked to a code with a non-zero rate.
+// VAT, events) must not be locked to a code with a non-zero rate, except an
+// output VAT account that is the linked account (VATCode.Account) of the
+// code it is locked to, for that code's rate.
 func (c chart) check(u mapping.AccountUse, country core.Country, dates []core.Date) string {
 	acc, ok := c.accounts[u.Account]
 	if !ok {
@@ -251,6 +253,12 @@ func (c chart) check(u mapping.AccountUse, country core.Country, dates []core.Da
 	}
 	if !u.Taxable() {
 		if code, known := c.codes[acc.LockedVATCode]; acc.LockedVATCode != "" && known && !code.Rate.IsZero() {
+			if u.Role == mapping.RoleOutputVAT && code.Account == acc.Number && code.Rate.String() == u.VATRate {
+				// The code's own VAT account (Spiris's 2611 for MP1): the
+				// voucher row carries the code, as Spiris books its own
+				// invoices' VAT.
+				return ""
+			}
 			return fmt.Sprintf("account %s is locked to VAT code %s, but %s postings carry no VAT code", acc.Number, c.describe(code.Code), roleName(u.Role))
 		}
 		return ""

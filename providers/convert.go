@@ -817,12 +817,12 @@ func ledgerAccountsFromPB(in []*pb.LedgerAccount, present bool) []core.LedgerAcc
 }
 
 func vatCodeToPB(c core.VATCode) *pb.VATCode {
-	return &pb.VATCode{Code: c.Code, Name: c.Name, Rate: formatDecimal(c.Rate)}
+	return &pb.VATCode{Code: c.Code, Name: c.Name, Rate: formatDecimal(c.Rate), Account: c.Account}
 }
 
 func (d *decoder) vatCodes(in []*pb.VATCode, present bool) []core.VATCode {
 	return sliceFromPB(in, present, func(i int, p *pb.VATCode) core.VATCode {
-		return core.VATCode{Code: p.GetCode(), Name: p.GetName(), Rate: d.decimal(indexPath("", "vat_codes", i, "rate"), p.GetRate())}
+		return core.VATCode{Code: p.GetCode(), Name: p.GetName(), Rate: d.decimal(indexPath("", "vat_codes", i, "rate"), p.GetRate()), Account: p.GetAccount()}
 	})
 }
 

@@ -307,7 +307,7 @@ func TestConvertRoundTrip(t *testing.T) {
 		m := wire(t, &pb.ListLedgerAccountsResponse{Accounts: sliceToPB(accounts, ledgerAccountToPB), AccountsPresent: true}, &pb.ListLedgerAccountsResponse{})
 		assertSame(t, "accounts", accounts, ledgerAccountsFromPB(m.Accounts, m.AccountsPresent))
 
-		codes := []core.VATCode{{Code: "05", Name: "Utgående 25%", Rate: dec("25")}, {Code: "X", Rate: dec("12.50")}, {Code: "0"}}
+		codes := []core.VATCode{fullVATCode, {Code: "X", Rate: dec("12.50")}, {Code: "0"}}
 		var d decoder
 		assertSame(t, "vat codes", codes, d.vatCodes(sliceToPB(codes, vatCodeToPB), true))
 		noErr(t, &d)

@@ -2,6 +2,8 @@ package providers
 
 import (
 	"reflect"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
 	"sort"
 	"testing"
 )
@@ -26,6 +28,7 @@ func TestFixturesSetEveryField(t *testing.T) {
 		"Voucher":            {fullVoucher},
 		"CustomerQuery":      {fullCustomerQuery},
 		"CustomerPage":       {fullCustomerPage},
+		"VATCode":            {fullVATCode},
 	} {
 		all, set := map[string]bool{}, map[string]bool{}
 		for _, v := range values {
@@ -74,3 +77,6 @@ func walkLeaves(v reflect.Value, path string, all, set map[string]bool) {
 		set[path] = set[path] || !v.IsZero()
 	}
 }
+
+// fullVATCode sets every field of core.VATCode.
+var fullVATCode = core.VATCode{Code: "MP1", Name: "Utgående moms 25 %", Rate: dec("25"), Account: "2611"}

@@ -2679,10 +2679,12 @@ func (x *LedgerAccount) GetAllowedVatCodesPresent() bool {
 }
 
 type VATCode struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Rate          string                 `protobuf:"bytes,3,opt,name=rate,proto3" json:"rate,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Code  string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Rate  string                 `protobuf:"bytes,3,opt,name=rate,proto3" json:"rate,omitempty"`
+	// The account the code's VAT is booked on, when the provider links one.
+	Account       string `protobuf:"bytes,4,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2734,6 +2736,13 @@ func (x *VATCode) GetName() string {
 func (x *VATCode) GetRate() string {
 	if x != nil {
 		return x.Rate
+	}
+	return ""
+}
+
+func (x *VATCode) GetAccount() string {
+	if x != nil {
+		return x.Account
 	}
 	return ""
 }
@@ -5526,11 +5535,12 @@ const file_provider_proto_rawDesc = "" +
 	"\x06active\x18\x03 \x01(\bR\x06active\x12&\n" +
 	"\x0flocked_vat_code\x18\x04 \x01(\tR\rlockedVatCode\x12*\n" +
 	"\x11allowed_vat_codes\x18\x05 \x03(\tR\x0fallowedVatCodes\x129\n" +
-	"\x19allowed_vat_codes_present\x18\x06 \x01(\bR\x16allowedVatCodesPresent\"E\n" +
+	"\x19allowed_vat_codes_present\x18\x06 \x01(\bR\x16allowedVatCodesPresent\"_\n" +
 	"\aVATCode\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04rate\x18\x03 \x01(\tR\x04rate\"X\n" +
+	"\x04rate\x18\x03 \x01(\tR\x04rate\x12\x18\n" +
+	"\aaccount\x18\x04 \x01(\tR\aaccount\"X\n" +
 	"\vPaymentType\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +

@@ -89,7 +89,10 @@ func (p *Provider) ListLedgerAccounts(ctx context.Context, conn core.Connection)
 }
 
 // ListVATCodes returns the VAT codes valid today: Code is Spiris's code
-// (its id when it has none), Name its description, Rate its percentage.
+// (its id when it has none), Name its description, Rate its percentage,
+// Account its first related account (the VAT account, 2611 for MP1), to
+// which Spiris locks the code: output VAT posted there with
+// useDefaultVatCodes carries the code, as Spiris's own invoices do.
 // Errors: CodeUnauthorized, CodeUnavailable, CodeProviderError.
 func (p *Provider) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {
 	if err := checkConn(conn); err != nil {
@@ -101,7 +104,11 @@ func (p *Provider) ListVATCodes(ctx context.Context, conn core.Connection) ([]co
 	}
 	out := make([]core.VATCode, 0, len(codes))
 	for _, v := range codes {
-		out = append(out, core.VATCode{Code: vatCodeName(v), Name: str(v.Description), Rate: percent(v.VatRate.Decimal)})
+		c := core.VATCode{Code: vatCodeName(v), Name: str(v.Description), Rate: percent(v.VatRate.Decimal)}
+		if n := v.RelatedAccounts.AccountNumber1; n != nil && *n > 0 {
+			c.Account = strconv.FormatInt(*n, 10)
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }

@@ -70,6 +70,11 @@ func TestExportSales(t *testing.T) {
 	if r2.AccountNumber != 3001 || !r2.DebitAmount.IsZero() || r2.CreditAmount.String() != "1000" || r2.VatCodeId == nil {
 		t.Fatalf("row 2 %+v (the account's VAT code should tag it)", r2)
 	}
+	// Output VAT rows carry the VAT code Spiris links to their account
+	// (2611 to MP1), as its own invoice vouchers do.
+	if r3 := sv.Rows[3]; r3.AccountNumber != 2611 || str(r3.VatCodeAndPercent) != "MP1 25%" {
+		t.Fatalf("row 3 %+v, want 2611 tagged MP1 25%%", r3)
+	}
 	if len([]rune(str(r6.TransactionText))) != 60 {
 		t.Fatalf("transaction text not cut to 60: %q", str(r6.TransactionText))
 	}

@@ -146,6 +146,15 @@ func TestListVATCodesAndPaymentTypes(t *testing.T) {
 	if len(codes) != 5 || rates["MP1"] != "25" || rates["MP2"] != "12" || rates["MP3"] != "6" || rates["MF"] != "0" {
 		t.Fatalf("VAT codes %+v", codes)
 	}
+	// Each output VAT code names its VAT account (RelatedAccounts), so
+	// the wizard can map 2611/2621/2631 locked to MP1/MP2/MP3.
+	accounts := map[string]string{}
+	for _, c := range codes {
+		accounts[c.Code] = c.Account
+	}
+	if accounts["MP1"] != "2611" || accounts["MP2"] != "2621" || accounts["MP3"] != "2631" || accounts["MF"] != "" {
+		t.Fatalf("VAT code accounts %v, want MP1 2611, MP2 2621, MP3 2631, MF none", accounts)
+	}
 	if !strings.Contains(e.srv.Requests()[len(e.srv.Requests())-1].Query, "vatRateDate=") {
 		t.Fatal("VAT codes not asked for a date")
 	}

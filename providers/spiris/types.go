@@ -239,10 +239,15 @@ type apiAccount struct {
 }
 
 type apiVatCode struct {
-	Id          string
-	Code        *string
-	Description *string
-	VatRate     money
+	Id              string
+	Code            *string
+	Description     *string
+	VatRate         money
+	RelatedAccounts struct {
+		// AccountNumber1 is the account the code's VAT is booked on
+		// (2611 for MP1).
+		AccountNumber1 *int64
+	}
 }
 
 type apiVoucherRow struct {
