@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,9 +53,26 @@ func TestTripletexEndToEnd(t *testing.T) {
 		t.Errorf("activate without a mapping: %d %s", r.Status, r.Body)
 	}
 	var sug struct {
-		Mapping map[string]any `json:"mapping"`
+		Mapping    map[string]any `json:"mapping"`
+		Unresolved []struct {
+			Field string `json:"field"`
+		} `json:"unresolved"`
 	}
 	g.must("GET", "/v1/integrations/"+intg.ID+"/mapping/suggestion", admin, nil, "", 200).decode(t, &sug)
+	// The default company has no 29xx account for tips and gift cards: the
+	// suggestion leaves them to the merchant rather than proposing the VAT
+	// settlement account 2740, and rounds on 7790 Øreavrunding.
+	var unresolved []string
+	for _, u := range sug.Unresolved {
+		unresolved = append(unresolved, u.Field)
+	}
+	events, _ := sug.Mapping["events"].(map[string]any)
+	if !slices.Contains(unresolved, "events.tips") || events["tips"] != nil || events["gift_cards"] != nil || events["rounding"] != "7790" {
+		t.Errorf("suggestion events %v, unresolved %v: want tips and gift cards unresolved, rounding 7790", events, unresolved)
+	}
+	// The merchant adds them in Tripletex; the suggestion then finds them.
+	mock.AddAccount(tripletextest.Account{Number: 2900, Name: "Forskudd fra kunder"})
+	mock.AddAccount(tripletextest.Account{Number: 2910, Name: "Gjeld til ansatte"})
 	// Tripletex locks 3000 to VAT code 3 (25 %): booking 15 % sales there is
 	// refused with the chart's reason.
 	wrong := map[string]any{}

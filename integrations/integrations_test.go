@@ -1091,3 +1091,66 @@ func TestOutputVATAccountOfItsOwnCodeIsMappable(t *testing.T) {
 		t.Errorf("suggested VAT accounts %v, notes %v; want the standard 2700 and 2701", s.Mapping.VATAccounts, s.Notes)
 	}
 }
+
+// A chart without the standard tips and gift-card accounts (as Tripletex's
+// default company, which has 2740 Oppgjørskonto merverdiavgift) gets no
+// VAT settlement account for them: a substitute comes from the standard
+// account's own group (29xx), else the item is left for the merchant.
+// Rounding goes to 7790 Øreavrunding, not the nearby bank fees.
+func TestSuggestionKeepsSubstitutesInTheAccountGroup(t *testing.T) {
+	tests := []struct {
+		name    string
+		extra   []core.LedgerAccount
+		want    map[string]string // path → account, "" for unresolved
+		noteFor []string
+	}{
+		{"no 29xx account", nil,
+			map[string]string{"events.tips": "", "events.gift_cards": "", "payment_methods.gift_card": "", "events.rounding": "7790"}, nil},
+		{"another 29xx account", []core.LedgerAccount{{Number: "2990", Name: "Annen kortsiktig gjeld", Active: true}},
+			map[string]string{"events.tips": "2990", "events.gift_cards": "2990", "events.rounding": "7790"}, []string{"events.tips"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			var accounts []core.LedgerAccount
+			for _, a := range norwegianChart() {
+				if a.Number != "2900" && a.Number != "2910" && a.Number != "7740" {
+					accounts = append(accounts, a)
+				}
+			}
+			accounts = append(accounts,
+				core.LedgerAccount{Number: "2740", Name: "Oppgjørskonto merverdiavgift", Active: true, LockedVATCode: "0"},
+				core.LedgerAccount{Number: "7770", Name: "Bank og kortgebyrer", Active: true},
+				core.LedgerAccount{Number: "7790", Name: "Øreavrunding", Active: true})
+			f.ledger.accounts = append(accounts, tt.extra...)
+			in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := f.svc.Suggestion(ctx, f.admin, in.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, u := range s.Mapping.Accounts() {
+				got[u.Path] = u.Account
+			}
+			for path, want := range tt.want {
+				if got[path] != want {
+					t.Errorf("%s = %q, want %q", path, got[path], want)
+				}
+				if want == "" && !hasField(s.Unresolved, path) {
+					t.Errorf("%s not listed as unresolved: %v", path, s.Unresolved)
+				}
+			}
+			for _, path := range tt.noteFor {
+				if !hasField(s.Notes, path) {
+					t.Errorf("no note on the substitute for %s: %v", path, s.Notes)
+				}
+			}
+		})
+	}
+}

@@ -59,8 +59,11 @@ func DefaultPaymentMethods(country core.Country) []string {
 // DefaultProductGroups) reconciled with the provider's live chart. A
 // standard account that exists, is active and accepts the item's VAT code
 // is kept; otherwise the closest fitting account (by number, same length)
-// of the same account class (first digit) is proposed and a note says so;
-// when none fits the item is left out and listed in Unresolved. Items the
+// of the same account group (first two digits: a tips liability in 29xx is
+// never replaced by a VAT settlement account in 27xx, nor rounding by bank
+// fees) is proposed and a note says so; when none fits the item is left
+// out and listed in Unresolved. docs/account-suggestions.md lists every
+// standard account with its source. Items the
 // merchant saved are kept as saved and not marked. A provider without a
 // ledger gets the standard chart unreconciled. Errors: CodeForbidden;
 // CodeNotFound; CodeConflict when the integration has no bookkeeping mode
@@ -105,11 +108,11 @@ func (s *Service) Suggestion(ctx context.Context, p core.Principal, id string) (
 				alt := ch.closest(u, merchant.Country, dates)
 				if alt == "" {
 					out.Unresolved = append(out.Unresolved, core.FieldError{Field: u.Path, Message: fmt.Sprintf(
-						"standard account %s does not fit (%s) and no account of class %s in %s does; choose one", u.Account, why, u.Account[:1], ch.provider)})
+						"standard account %s does not fit (%s) and no account of group %sxx in %s does; choose one", u.Account, why, u.Account[:2], ch.provider)})
 					continue
 				}
 				out.Notes = append(out.Notes, core.FieldError{Field: u.Path, Message: fmt.Sprintf(
-					"standard account %s does not fit (%s); proposing %s, the closest fitting account of class %s", u.Account, why, alt, u.Account[:1])})
+					"standard account %s does not fit (%s); proposing %s, the closest fitting account of group %sxx", u.Account, why, alt, u.Account[:2])})
 				acc = alt
 			}
 		}
@@ -127,8 +130,8 @@ func (s *Service) Suggestion(ctx context.Context, p core.Principal, id string) (
 }
 
 // closest returns the account nearest by number to u's standard account
-// among the chart's active accounts of the same class and length that
-// accept u's postings, or "" when none does.
+// among the chart's active accounts of the same group (first two digits)
+// and length that accept u's postings, or "" when none does.
 func (c chart) closest(u mapping.AccountUse, country core.Country, dates []core.Date) string {
 	target, err := strconv.ParseInt(u.Account, 10, 64)
 	if err != nil {
@@ -136,7 +139,7 @@ func (c chart) closest(u mapping.AccountUse, country core.Country, dates []core.
 	}
 	best, bestDist := "", int64(-1)
 	for _, a := range c.list {
-		if len(a.Number) != len(u.Account) || a.Number[0] != u.Account[0] {
+		if len(a.Number) != len(u.Account) || len(u.Account) < 2 || a.Number[:2] != u.Account[:2] {
 			continue
 		}
 		n, err := strconv.ParseInt(a.Number, 10, 64)

@@ -130,7 +130,7 @@ func TestStandardSuggestion(t *testing.T) {
 			"payment_methods.cash": "1900", "payment_methods.card": "1920", "payment_methods.vipps": "1920",
 			"payment_methods.gift_card": "2900", "payment_methods.Klarna": "1920", "payment_methods.swish": "1920",
 			"fallback_payment_account": "1920", "events.receivables": "1500", "events.tips": "2910",
-			"events.rounding": "7740", "events.gift_cards": "2900",
+			"events.rounding": "7790", "events.gift_cards": "2900",
 			"vat_rates.25": "3000", "vat_rates.15": "3030", "vat_rates.0": "3100",
 			"vat_accounts.25": "2700", "vat_accounts.15": "2701", "vat_accounts.12": "2703",
 		}, []string{"payment_methods.invoice", "events.discounts"}},

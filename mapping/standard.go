@@ -15,7 +15,9 @@ type standardChart struct {
 	events      map[string]string
 }
 
-// basChart is BAS (Sweden). Sources: spiris.md §6.2 (checked against
+// basChart is BAS (Sweden). Every account and its source is in the
+// reviewed table docs/account-suggestions.md, which a test holds equal to
+// this chart and ns4102Chart. Sources: spiris.md §6.2 (checked against
 // bas.se kontoplan listings) unless noted.
 //   - 1910 Kassa (cash); 1930 Företagskonto (Swish settles straight into
 //     the bank account); 1580 Fordringar för kontokort och kuponger (card
@@ -62,8 +64,8 @@ var basChart = standardChart{
 //     accounts: UNSURE, tripletex.md marks them "verify in sandbox".
 //   - Tips 2910 Gjeld til ansatte (kontohjelp.no kontogruppe 29): UNSURE
 //     that accountants prefer it to 2990/2999 for card tips.
-//   - Rounding 7740 Øreavrunding/Øredifferanser (Fiken, SpareBank 1
-//     Regnskap help pages; booked without VAT code).
+//   - Rounding 7790 Øreavrunding, as Tripletex's default chart names it
+//     (issue 10's review; booked without VAT code).
 //   - Gift cards 2900 Forskudd fra kunder (kontohjelp.no); Tripletex also
 //     offers 2903 "Forskudd kunder tilgodelapp".
 //   - No discounts account: none was verified.
@@ -78,7 +80,7 @@ var ns4102Chart = standardChart{
 	vatRates:    map[string]string{"25": "3000", "15": "3030", "0": "3100"},
 	vatAccounts: map[string]string{"25": "2700", "15": "2701", "12": "2703"},
 	events: map[string]string{
-		EventReceivables: "1500", EventTips: "2910", EventRounding: "7740", EventGiftCards: "2900",
+		EventReceivables: "1500", EventTips: "2910", EventRounding: "7790", EventGiftCards: "2900",
 	},
 }
 

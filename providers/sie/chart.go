@@ -38,7 +38,7 @@ var ns4102Accounts = []core.LedgerAccount{
 	{Number: "3000", Name: "Salgsinntekt, avgiftspliktig"},
 	{Number: "3030", Name: "Salgsinntekt handelsvarer, avgiftspliktig, middels sats"},
 	{Number: "3100", Name: "Salgsinntekt, avgiftsfri"},
-	{Number: "7740", Name: "Øreavrunding"},
+	{Number: "7790", Name: "Øreavrunding"},
 }
 
 // Chart returns the country's standard accounts, sorted by number, all

@@ -139,7 +139,8 @@ func (p *Provider) loadCompany(ctx context.Context, conn core.Connection) (*comp
 	return co, nil
 }
 
-// ListLedgerAccounts returns the company's chart of accounts by number:
+// ListLedgerAccounts returns the company's chart of accounts by number, read
+// afresh (not from the reference-data cache):
 // active unless inactive in Tripletex; a VAT-locked account has
 // LockedVATCode (the code number, e.g. "3" for 3000), others list the codes
 // Tripletex accepts on them (legalVatTypes) in AllowedVATCodes. Errors:
@@ -149,6 +150,9 @@ func (p *Provider) ListLedgerAccounts(ctx context.Context, conn core.Connection)
 	if err := checkConn(conn); err != nil {
 		return nil, err
 	}
+	// The wizard's chart is live: an account the merchant just added in
+	// Tripletex must be listed now, not when the cached copy expires.
+	p.refData.forget(conn)
 	co, err := p.company(ctx, conn)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -130,6 +131,18 @@ func TestReferenceData(t *testing.T) {
 	must[[]core.VATCode](t)(e.p.ListVATCodes(e.ctx, e.conn))
 	if after := len(e.srv.Requests()); after != before {
 		t.Errorf("%d requests for cached reference data", after-before)
+	}
+}
+
+// The wizard reads the chart live: an account the merchant has just added
+// in Tripletex is listed at once, not after the reference data expires.
+func TestListLedgerAccountsSeesANewAccountAtOnce(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	must[[]core.LedgerAccount](t)(e.p.ListLedgerAccounts(e.ctx, e.conn))
+	e.srv.AddAccount(tripletextest.Account{Number: 2910, Name: "Gjeld til ansatte"})
+	accounts := must[[]core.LedgerAccount](t)(e.p.ListLedgerAccounts(e.ctx, e.conn))
+	if !slices.ContainsFunc(accounts, func(a core.LedgerAccount) bool { return a.Number == "2910" && a.Active }) {
+		t.Fatalf("the added account 2910 is not listed: %+v", accounts)
 	}
 }
 

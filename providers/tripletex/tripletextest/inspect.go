@@ -182,6 +182,21 @@ func (s *Server) SetBankAccountNumber(n string) {
 	s.st.accountByNumber(1920).BankAccountNumber = n
 }
 
+// AddAccount adds a ledger account to the chart (as the merchant would in
+// Tripletex's own UI) and returns it with its id. Type and LedgerType
+// default to LIABILITIES and GENERAL.
+func (s *Server) AddAccount(a Account) Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.Type == "" {
+		a.Type = "LIABILITIES"
+	}
+	if a.LedgerType == "" {
+		a.LedgerType = "GENERAL"
+	}
+	return *s.st.addAccount(a)
+}
+
 // AddCustomer stores a customer directly (as if created in Tripletex's own
 // UI) and returns it with its id and customer number. Empty defaults are
 // filled in as POST /customer does.

@@ -350,6 +350,20 @@ var seedVoucherTypes = []string{
 	"Ansattutlegg", "Åpningsbalanse", "Tolldeklarasjon", "Pensjon", "Refusjon av sykepenger", "Øreavrunding",
 }
 
+// addAccount stores a with a fresh id, its SAF-T code defaulting to its
+// number and its legal VAT types to its default type when locked or unset.
+func (st *state) addAccount(a Account) *Account {
+	a.ID = st.newID()
+	if a.SaftCode == "" {
+		a.SaftCode = strconv.Itoa(a.Number)
+	}
+	if a.VatLocked || len(a.LegalVatTypeIDs) == 0 {
+		a.LegalVatTypeIDs = []int64{a.VatTypeID}
+	}
+	st.accounts = append(st.accounts, &a)
+	return &a
+}
+
 func (st *state) seed(opts Options) {
 	for i := range seedVatTypes {
 		v := seedVatTypes[i]
@@ -386,16 +400,8 @@ func (st *state) seed(opts Options) {
 		{Number: 7770, Name: "Bank og kortgebyrer", Type: "OPERATING_EXPENSES", LedgerType: "GENERAL", LegalVatTypeIDs: incoming},
 		{Number: 7790, Name: "Øreavrunding", Type: "OPERATING_EXPENSES", LedgerType: "GENERAL", LegalVatTypeIDs: []int64{0}},
 	}
-	for i := range accts {
-		a := accts[i]
-		a.ID = st.newID()
-		if a.SaftCode == "" {
-			a.SaftCode = strconv.Itoa(a.Number)
-		}
-		if a.VatLocked || len(a.LegalVatTypeIDs) == 0 {
-			a.LegalVatTypeIDs = []int64{a.VatTypeID}
-		}
-		st.accounts = append(st.accounts, &a)
+	for _, a := range accts {
+		st.addAccount(a)
 	}
 	st.paymentTypes = []*PaymentType{
 		{ID: st.newID(), Description: "Kontant", DebitAccountNumber: 1900, Sequence: 1},
