@@ -121,6 +121,9 @@ type Store interface {
 	GetIntegration(ctx context.Context, id string) (Record, error)
 	// ListIntegrations returns the merchant's integrations, oldest first.
 	ListIntegrations(ctx context.Context, merchantID string) ([]Record, error)
+	// SalesNames returns the product groups and payment methods the
+	// merchant's sales receipts have used, each sorted and never nil.
+	SalesNames(ctx context.Context, merchantID string) (groups, methods []string, err error)
 	// SaveIntegration replaces the integration's status, status reason,
 	// credentials, settings, mapping and problems if it is still at
 	// r.Version, and returns it at its new version. Errors: CodeNotFound;

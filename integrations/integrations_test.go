@@ -3,6 +3,7 @@ package integrations_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mapping"
 )
@@ -660,11 +662,6 @@ func TestSuggestionReconcilesTheStandardChartWithTheProviders(t *testing.T) {
 	if m.VATRates["25"] != "3000" || m.VATAccounts["15"] != "2701" || m.Events[mapping.EventTips] != "2910" {
 		t.Errorf("standard accounts not kept: %+v", m)
 	}
-	for _, g := range integrations.DefaultProductGroups {
-		if _, ok := m.ProductGroups[g]; !ok || !contains(s.Suggested, "product_groups."+g) {
-			t.Errorf("group %s not proposed", g)
-		}
-	}
 	// The suggestion, completed with the unresolved item, is accepted.
 	m.VATRates["15"] = "3000"
 	f.ledger.accounts = append(f.ledger.accounts, core.LedgerAccount{Number: "3030", Active: true, AllowedVATCodes: []string{"31"}})
@@ -1152,5 +1149,70 @@ func TestSuggestionKeepsSubstitutesInTheAccountGroup(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The suggestion lists the merchant's own product groups and payment
+// methods: those its receipts used plus those it added to its mapping;
+// the country's usual methods only while nothing is known yet, and no
+// fixed product groups at all.
+func TestSuggestionListsTheMerchantsOwnGroupsAndMethods(t *testing.T) {
+	f := newFixture(t)
+	in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.svc.Suggestion(ctx, f.admin, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.PaymentMethods, []string{"cash", "card", "vipps", "invoice", "gift_card"}) || len(s.ProductGroups) != 0 || len(s.Mapping.ProductGroups) != 0 {
+		t.Fatalf("no sales yet: methods %v groups %v %v, want Norway's usual methods and no groups", s.PaymentMethods, s.ProductGroups, s.Mapping.ProductGroups)
+	}
+	for i, sale := range []struct {
+		groups  []string
+		methods []string
+	}{{[]string{"Pizza", "Øl"}, []string{"card"}}, {[]string{"Pizza"}, []string{"Vipps", "kupong"}}} {
+		r := core.SalesReceipt{ReceiptID: fmt.Sprint("r", i), LocationID: "loc", BusinessDate: "2026-05-03", Currency: "NOK"}
+		for _, g := range sale.groups {
+			r.Lines = append(r.Lines, core.SalesLine{ProductGroup: g, VATRate: dec("25"), Amount: 100})
+		}
+		for _, m := range sale.methods {
+			r.Payments = append(r.Payments, core.SalesPayment{Method: m, Amount: 100})
+		}
+		if _, _, err := f.store.SaveSalesReceipt(ctx, exports.StoredReceipt{MerchantID: "m1", Receipt: r, RequestHash: "h", Total: 100}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The merchant adds a group and a method of its own by saving them.
+	saved := mapping.Mapping{PaymentMethods: map[string]string{"cash": "1900"}, FallbackPaymentAccount: "1920",
+		ProductGroups: map[string]mapping.GroupAccounts{"Dessert": {}}}
+	if _, err := f.svc.PutMapping(ctx, f.admin, in.ID, saved); err != nil {
+		t.Fatal(err)
+	}
+	s, err = f.svc.Suggestion(ctx, f.admin, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Vipps", "card", "cash", "kupong"}; !reflect.DeepEqual(s.PaymentMethods, want) {
+		t.Errorf("methods %v, want %v", s.PaymentMethods, want)
+	}
+	if want := []string{"Dessert", "Pizza", "Øl"}; !reflect.DeepEqual(s.ProductGroups, want) {
+		t.Errorf("groups %v, want %v", s.ProductGroups, want)
+	}
+	want := map[string]string{"Vipps": "1920", "card": "1920", "cash": "1900", "kupong": "1920"}
+	if !reflect.DeepEqual(s.Mapping.PaymentMethods, want) {
+		t.Errorf("method accounts %v, want %v", s.Mapping.PaymentMethods, want)
+	}
+	if len(s.Mapping.ProductGroups) != 3 || !contains(s.Suggested, "product_groups.Pizza") || contains(s.Suggested, "product_groups.Dessert") {
+		t.Errorf("group rows %v, suggested %v", s.Mapping.ProductGroups, s.Suggested)
+	}
+	for _, g := range []string{"food", "drinks", "alcohol", "general"} {
+		if _, ok := s.Mapping.ProductGroups[g]; ok {
+			t.Errorf("fixed group %s proposed", g)
+		}
 	}
 }

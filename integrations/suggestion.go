@@ -3,6 +3,7 @@ package integrations
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,23 +30,18 @@ type Suggestion struct {
 	// Unresolved lists the items left out of Mapping because no account
 	// of the provider's chart fits, and why.
 	Unresolved []core.FieldError `json:"unresolved"`
-	// PaymentMethods and ProductGroups are the register's methods and
-	// groups the proposal assumed (see DefaultPaymentMethods).
+	// PaymentMethods and ProductGroups are the merchant's own methods and
+	// groups the proposal lists rows for, sorted: those its sales receipts
+	// used plus those its saved mapping names (see MerchantNames).
 	PaymentMethods []string `json:"assumed_payment_methods"`
 	ProductGroups  []string `json:"assumed_product_groups"`
 }
 
-// DefaultProductGroups are the product groups a suggestion proposes rows
-// for. ledgerbridge does not yet learn a merchant's groups from its sales,
-// so every merchant gets the groups a restaurant or shop register starts
-// with. Their accounts are left empty (revenue goes by VAT rate) until the
-// merchant picks group accounts; see mapping.StandardSuggestion.
-var DefaultProductGroups = []string{"food", "drinks", "alcohol", "general"}
-
 // DefaultPaymentMethods are the payment methods a suggestion proposes
-// accounts for, for the same reason: cash, card, the country's mobile
-// payment (Swish in Sweden, Vipps in Norway), invoice and gift card.
-// "invoice" gets no row of its own: it is booked on events.receivables.
+// accounts for while the merchant has neither recorded a sale nor saved a
+// method: cash, card, the country's mobile payment (Swish in Sweden, Vipps
+// in Norway), invoice and gift card. "invoice" gets no row of its own: it
+// is booked on events.receivables.
 func DefaultPaymentMethods(country core.Country) []string {
 	mobile := "swish"
 	if country == core.Norway {
@@ -54,9 +50,49 @@ func DefaultPaymentMethods(country core.Country) []string {
 	return []string{"cash", "card", mobile, mapping.MethodInvoice, mapping.MethodGiftCard}
 }
 
+// MerchantNames are the merchant's own product groups and payment methods,
+// each sorted: those its sales receipts used (POST /v1/sales) and those its
+// saved mapping names, which is how a merchant adds or keeps one of its
+// own. Before its first receipt, methods are DefaultPaymentMethods followed
+// by the saved ones; groups have no default (revenue then goes by VAT
+// rate).
+func (s *Service) MerchantNames(ctx context.Context, merchant core.Merchant, saved mapping.Mapping) (groups, methods []string, err error) {
+	seenGroups, seenMethods, err := s.store.SalesNames(ctx, merchant.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	union := func(seen []string, keys []string) []string {
+		set := map[string]bool{}
+		out := []string{}
+		for _, list := range [][]string{seen, keys} {
+			for _, n := range list {
+				if strings.TrimSpace(n) != "" && !set[n] {
+					set[n] = true
+					out = append(out, n)
+				}
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	groups = union(seenGroups, sortedKeys(saved.ProductGroups))
+	if len(seenMethods) == 0 {
+		// No receipt yet: the register's usual methods, in their order,
+		// then those the merchant added.
+		methods = DefaultPaymentMethods(merchant.Country)
+		for _, m := range sortedKeys(saved.PaymentMethods) {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+		return groups, methods, nil
+	}
+	return groups, union(seenMethods, sortedKeys(saved.PaymentMethods)), nil
+}
+
 // Suggestion proposes a complete mapping for the integration: the country's
-// standard chart (mapping.StandardSuggestion over DefaultPaymentMethods and
-// DefaultProductGroups) reconciled with the provider's live chart. A
+// standard chart (mapping.StandardSuggestion over the merchant's own
+// payment methods and product groups, see MerchantNames) reconciled with the provider's live chart. A
 // standard account that exists, is active and accepts the item's VAT code
 // is kept; otherwise the closest fitting account (by number, same length)
 // of the same account group (first two digits: a tips liability in 29xx is
@@ -88,15 +124,18 @@ func (s *Service) Suggestion(ctx context.Context, p core.Principal, id string) (
 		}
 		ch = &c
 	}
-	methods := DefaultPaymentMethods(merchant.Country)
-	std := mapping.StandardSuggestion(merchant.Country, methods, DefaultProductGroups)
 	saved := mapping.Mapping{}
 	if r.Mapping != nil {
 		saved = *r.Mapping
 	}
+	groups, methods, err := s.MerchantNames(ctx, merchant, saved)
+	if err != nil {
+		return Suggestion{}, err
+	}
+	std := mapping.StandardSuggestion(merchant.Country, methods, groups)
 	out := Suggestion{Mapping: normalizeMapping(copyMapping(saved)), Suggested: []string{},
 		Notes: []core.FieldError{}, Unresolved: []core.FieldError{},
-		PaymentMethods: methods, ProductGroups: append([]string(nil), DefaultProductGroups...)}
+		PaymentMethods: methods, ProductGroups: groups}
 	dates := []core.Date{core.DateOf(s.now().In(merchant.Country.Location()))}
 	for _, u := range std.Accounts() {
 		if hasPath(saved, u.Path) {

@@ -30,7 +30,8 @@ const (
 		VALUES (?, ?, ?, 1, ?)
 		ON CONFLICT (merchant_id, location_id, business_date)
 		DO UPDATE SET receipts = receipts + 1, total = total + excluded.total`
-	dayReceiptsSQL = `SELECT receipt_id, currency, body FROM sales_receipts
+	addSalesNameSQL = `INSERT INTO sales_names (merchant_id, kind, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	dayReceiptsSQL  = `SELECT receipt_id, currency, body FROM sales_receipts
 		WHERE merchant_id = ? AND location_id = ? AND business_date = ? ORDER BY rowid`
 )
 
@@ -101,6 +102,9 @@ func (s *Store) SaveSalesReceipt(ctx context.Context, r exports.StoredReceipt) (
 			return err
 		}
 		if _, err := tx.StmtxContext(ctx, s.stmts.countReceipt).ExecContext(ctx, r.MerchantID, rc.LocationID, rc.BusinessDate, r.Total); err != nil {
+			return err
+		}
+		if err := addSalesNames(ctx, tx.StmtxContext(ctx, s.stmts.addSalesName), r.MerchantID, rc); err != nil {
 			return err
 		}
 		created = true
@@ -308,4 +312,59 @@ func decodeReceipt(s string, r *core.SalesReceipt) error {
 		}
 	}
 	return nil
+}
+
+// Kinds of sales_names rows.
+const (
+	salesNameGroup  = "product_group"
+	salesNameMethod = "payment_method"
+)
+
+// addSalesNames records the product groups and payment methods of rc for
+// the merchant, each once.
+func addSalesNames(ctx context.Context, stmt *sqlx.Stmt, merchantID string, rc core.SalesReceipt) error {
+	seen := map[[2]string]bool{}
+	add := func(kind, name string) error {
+		k := [2]string{kind, name}
+		if name == "" || seen[k] {
+			return nil
+		}
+		seen[k] = true
+		_, err := stmt.ExecContext(ctx, merchantID, kind, name)
+		return err
+	}
+	for _, l := range rc.Lines {
+		if err := add(salesNameGroup, l.ProductGroup); err != nil {
+			return err
+		}
+	}
+	for _, p := range rc.Payments {
+		if err := add(salesNameMethod, p.Method); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SalesNames returns the product groups and payment methods the merchant's
+// sales receipts have used, each sorted (byte order) and never nil.
+func (s *Store) SalesNames(ctx context.Context, merchantID string) (groups, methods []string, err error) {
+	var rows []struct {
+		Kind string `db:"kind"`
+		Name string `db:"name"`
+	}
+	err = s.db.Reader().SelectContext(ctx, &rows,
+		`SELECT kind, name FROM sales_names WHERE merchant_id = ? ORDER BY kind, name`, merchantID)
+	if err != nil {
+		return nil, nil, dbError("read sales names", err)
+	}
+	groups, methods = []string{}, []string{}
+	for _, r := range rows {
+		if r.Kind == salesNameGroup {
+			groups = append(groups, r.Name)
+		} else {
+			methods = append(methods, r.Name)
+		}
+	}
+	return groups, methods, nil
 }

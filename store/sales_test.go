@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
@@ -193,5 +196,69 @@ func TestReceiptCodecRoundTrip(t *testing.T) {
 		if err := decodeReceipt(bad, &core.SalesReceipt{}); err == nil {
 			t.Errorf("decoded %q", bad)
 		}
+	}
+}
+
+// The product groups and payment methods of a merchant's receipts are
+// remembered (each once, sorted), so the wizard lists the merchant's own.
+func TestSalesNamesAreLearnedFromReceipts(t *testing.T) {
+	ctx := context.Background()
+	s := salesStore(t)
+	r1 := storedReceipt("r1", "loc_1", "2026-04-01", 11200)
+	r2 := storedReceipt("r2", "loc_1", "2026-04-01", 900)
+	r2.Receipt.Lines = append(r2.Receipt.Lines, core.SalesLine{ProductGroup: "Öl & vin", VATRate: decimal.NewFromInt(25), Amount: 100},
+		core.SalesLine{ProductGroup: "", VATRate: decimal.NewFromInt(25), Amount: 100})
+	r2.Receipt.Payments = []core.SalesPayment{{Method: "Swish", Amount: 500}, {Method: "card", Amount: 600}}
+	for _, r := range []exports.StoredReceipt{r1, r2} {
+		if _, _, err := s.SaveSalesReceipt(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	groups, methods, err := s.SalesNames(ctx, "mer_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(groups, []string{"food", "Öl & vin"}) || !reflect.DeepEqual(methods, []string{"Swish", "card"}) {
+		t.Fatalf("groups %q methods %q", groups, methods)
+	}
+	if g, m, err := s.SalesNames(ctx, "mer_other"); err != nil || len(g)+len(m) != 0 || g == nil || m == nil {
+		t.Fatalf("another merchant: %q %q %v, want empty lists", g, m, err)
+	}
+}
+
+// The migration that adds sales_names learns the names of the receipts
+// stored before it; a name its quoting escaped is skipped.
+func TestSalesNamesMigrationReadsEarlierReceipts(t *testing.T) {
+	ctx := context.Background()
+	s := salesStore(t)
+	r := storedReceipt("r1", "loc_1", "2026-04-01", 11200)
+	r.Receipt.Lines = append(r.Receipt.Lines, core.SalesLine{ProductGroup: "Smørbrød", VATRate: decimal.NewFromInt(12), Amount: 1},
+		core.SalesLine{ProductGroup: `the "special"`, VATRate: decimal.NewFromInt(12), Amount: 1})
+	r.Receipt.Payments = append(r.Receipt.Payments, core.SalesPayment{Method: "vipps", Amount: 2})
+	if _, _, err := s.SaveSalesReceipt(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	src, err := migrationFiles.ReadFile("migrations/00008_sales_names.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := string(src)
+	start, end := strings.Index(up, "WITH RECURSIVE"), strings.Index(up, "-- +goose Down")
+	if start < 0 || end < start {
+		t.Fatal("backfill statement not found in the migration")
+	}
+	err = s.db.Write(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sales_names`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, up[start:end])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, methods, err := s.SalesNames(ctx, "mer_1")
+	if err != nil || !reflect.DeepEqual(groups, []string{"Smørbrød", "food"}) || !reflect.DeepEqual(methods, []string{"card", "vipps"}) {
+		t.Fatalf("backfilled groups %q methods %q %v", groups, methods, err)
 	}
 }

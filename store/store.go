@@ -50,6 +50,7 @@ type statements struct {
 	getIntegration, activeInvoicing, activeBookkeeping *sqlx.Stmt
 	// sales.go and exports.go: receipts, day close and export job claims.
 	getReceipt, dayClosed, insertReceipt, countReceipt *sqlx.Stmt
+	addSalesName                                       *sqlx.Stmt
 	claimJob, finishJob                                *sqlx.Stmt
 	dayReceipts                                        *sqlx.Stmt // reader
 }
@@ -73,6 +74,7 @@ func (st *statements) prepare(ctx context.Context, db *sqlite.DB) error {
 		{&st.dayClosed, true, dayClosedSQL},
 		{&st.insertReceipt, true, insertReceiptSQL},
 		{&st.countReceipt, true, countReceiptSQL},
+		{&st.addSalesName, true, addSalesNameSQL},
 		{&st.claimJob, true, claimJobSQL},
 		{&st.finishJob, true, finishJobSQL},
 		{&st.dayReceipts, false, dayReceiptsSQL},
