@@ -189,6 +189,13 @@ type Provider interface {
 	// ListLedgerAccounts returns the chart of accounts. Errors:
 	// CodeUnsupported for providers without a ledger.
 	ListLedgerAccounts(ctx context.Context, conn Connection) ([]LedgerAccount, error)
+	// CreateLedgerAccount adds an account to the chart (the wizard's "add a
+	// new account from the list") and returns it as ListLedgerAccounts
+	// lists it. Errors: CodeConflict naming number when the chart has it;
+	// CodeInvalid naming number or name when the provider refuses them;
+	// CodeUnsupported for providers without an editable ledger, and from a
+	// plugin of protocol version 1, which lacks the call.
+	CreateLedgerAccount(ctx context.Context, conn Connection, a NewLedgerAccount) (LedgerAccount, error)
 	// ListVATCodes returns the provider's VAT codes. Errors: CodeUnsupported.
 	ListVATCodes(ctx context.Context, conn Connection) ([]VATCode, error)
 	// ListPaymentTypes returns the provider's payment types. Errors:

@@ -36,6 +36,7 @@ const (
 	MaxCredentialLength         = 4096 // one credential value (a token or key)
 	MaxMappingKeyLength         = 100  // a payment method or product group in a mapping
 	MaxAccountLength            = 20   // an account number in a mapping
+	MaxLedgerAccountNameLength  = 100  // a new ledger account's name (Visma Spiris's limit)
 )
 
 // TextError checks a text field of a request: at most max characters and

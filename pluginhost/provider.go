@@ -155,6 +155,14 @@ func (s *supervisor) ListLedgerAccounts(ctx context.Context, conn core.Connectio
 	})
 }
 
+// CreateLedgerAccount implements core.Provider. It is never repeated after
+// a crash: the chart would refuse the repeat as a duplicate.
+func (s *supervisor) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	return call(s, ctx, "CreateLedgerAccount", func(ctx context.Context, p core.Provider) (core.LedgerAccount, error) {
+		return p.CreateLedgerAccount(ctx, conn, a)
+	})
+}
+
 // ListVATCodes implements core.Provider.
 func (s *supervisor) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {
 	return call(s, ctx, "ListVATCodes", func(ctx context.Context, p core.Provider) ([]core.VATCode, error) {

@@ -108,6 +108,10 @@ func (x redacting) ListLedgerAccounts(ctx context.Context, conn core.Connection)
 	return through(x.r, conn, func() ([]core.LedgerAccount, error) { return x.p.ListLedgerAccounts(ctx, conn) })
 }
 
+func (x redacting) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	return through(x.r, conn, func() (core.LedgerAccount, error) { return x.p.CreateLedgerAccount(ctx, conn, a) })
+}
+
 func (x redacting) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {
 	return through(x.r, conn, func() ([]core.VATCode, error) { return x.p.ListVATCodes(ctx, conn) })
 }

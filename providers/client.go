@@ -22,6 +22,9 @@ type client struct {
 	rpc pb.ProviderClient
 	// done is closed when the plugin process has exited; nil when unknown.
 	done <-chan struct{}
+	// version is the protocol version negotiated with the plugin; 0 means
+	// the current one (ProtocolVersion).
+	version int
 }
 
 // NewClient returns a core.Provider that calls a provider plugin over cc.
@@ -433,6 +436,26 @@ func (c *client) ListLedgerAccounts(ctx context.Context, conn core.Connection) (
 		return nil, ErrorFromStatus(err)
 	}
 	return ledgerAccountsFromPB(resp.GetAccounts(), resp.GetAccountsPresent()), nil
+}
+
+// CreateLedgerAccount is protocol version 2: a plugin that negotiated
+// version 1 is not asked, and the answer is CodeUnsupported saying so.
+func (c *client) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	if c.version != 0 && c.version < 2 {
+		return core.LedgerAccount{}, core.Errorf(core.CodeUnsupported,
+			"the provider plugin speaks protocol version %d, which cannot add ledger accounts; update the plugin to version %d", c.version, ProtocolVersion)
+	}
+	if err := c.alive(); err != nil {
+		return core.LedgerAccount{}, err
+	}
+	resp, err := c.rpc.CreateLedgerAccount(ctx, &pb.CreateLedgerAccountRequest{Connection: connectionToPB(conn), Number: a.Number, Name: a.Name}, callOptions...)
+	if err != nil {
+		return core.LedgerAccount{}, ErrorFromStatus(err)
+	}
+	if resp.GetAccount() == nil {
+		return core.LedgerAccount{}, missing("CreateLedgerAccount", "an account")
+	}
+	return ledgerAccountsFromPB([]*pb.LedgerAccount{resp.GetAccount()}, true)[0], nil
 }
 
 func (c *client) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {

@@ -141,6 +141,10 @@ func (f *fakeProvider) ListLedgerAccounts(ctx context.Context, conn core.Connect
 	return result[[]core.LedgerAccount](f.call(ctx, "ListLedgerAccounts", conn))
 }
 
+func (f *fakeProvider) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	return result[core.LedgerAccount](f.call(ctx, "CreateLedgerAccount", conn, a))
+}
+
 func (f *fakeProvider) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {
 	return result[[]core.VATCode](f.call(ctx, "ListVATCodes", conn))
 }

@@ -19,10 +19,17 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/providers/pb"
 )
 
-// ProtocolVersion is the application protocol version. Bump it only for a
-// breaking change to pb/provider.proto, and keep serving the old version in
-// VersionedPlugins for a release.
-const ProtocolVersion = 1
+// ProtocolVersion is the application protocol version. Bump it when
+// pb/provider.proto gains a call (or breaks one), and keep serving the old
+// versions in VersionedPlugins: go-plugin then negotiates the highest
+// version both sides serve, so a plugin built before the bump still runs
+// and the host knows which calls it lacks. Version 2 added
+// CreateLedgerAccount; the host answers it with CodeUnsupported for a
+// version 1 plugin.
+const ProtocolVersion = 2
+
+// minProtocolVersion is the oldest version the host and plugins still serve.
+const minProtocolVersion = 1
 
 // PluginName is the name under which a plugin binary serves its provider and
 // the host dispenses it.
@@ -45,6 +52,9 @@ var Handshake = plugin.HandshakeConfig{
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	Impl core.Provider
+	// Version is the protocol version this plugin set serves; 0 means
+	// ProtocolVersion.
+	Version int
 }
 
 var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
@@ -59,14 +69,16 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 // when the plugin process exits; from then on every call fails fast with
 // core.CodeUnavailable.
 func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
-	return &client{rpc: pb.NewProviderClient(c), done: ctx.Done()}, nil
+	return &client{rpc: pb.NewProviderClient(c), done: ctx.Done(), version: p.Version}, nil
 }
 
 // VersionedPlugins returns the plugin sets by protocol version, for
 // plugin.ServeConfig (impl is the provider) and plugin.ClientConfig (impl is
 // nil).
 func VersionedPlugins(impl core.Provider) map[int]plugin.PluginSet {
-	return map[int]plugin.PluginSet{
-		ProtocolVersion: {PluginName: &GRPCPlugin{Impl: impl}},
+	sets := map[int]plugin.PluginSet{}
+	for v := minProtocolVersion; v <= ProtocolVersion; v++ {
+		sets[v] = plugin.PluginSet{PluginName: &GRPCPlugin{Impl: impl, Version: v}}
 	}
+	return sets
 }

@@ -134,6 +134,10 @@ func TestEveryMethodRoundTrips(t *testing.T) {
 			func() (any, error) { return p.ListLedgerAccounts(ctx, fullConn) }, []any{fullConn}},
 		{"ListLedgerAccounts", []core.LedgerAccount{}, func() (any, error) { return p.ListLedgerAccounts(ctx, fullConn) }, []any{fullConn}},
 		{"ListLedgerAccounts", []core.LedgerAccount(nil), func() (any, error) { return p.ListLedgerAccounts(ctx, fullConn) }, []any{fullConn}},
+		{"CreateLedgerAccount", core.LedgerAccount{Number: "2910", Name: "Gjeld til ansatte", Active: true, AllowedVATCodes: []string{"0"}},
+			func() (any, error) {
+				return p.CreateLedgerAccount(ctx, fullConn, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"})
+			}, []any{fullConn, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"}}},
 		{"ListVATCodes", []core.VATCode{{Code: "3", Name: "Utgående høy sats", Rate: dec("25")}, {Code: "31", Rate: dec("15.0")}, {Code: "x", Rate: dec("12.5")}},
 			func() (any, error) { return p.ListVATCodes(ctx, emptyConn) }, []any{emptyConn}},
 		{"ListVATCodes", []core.VATCode{}, func() (any, error) { return p.ListVATCodes(ctx, emptyConn) }, []any{emptyConn}},
@@ -577,8 +581,13 @@ func TestVersionedPlugins(t *testing.T) {
 	if len(Handshake.MagicCookieValue) != 64 || Handshake.ProtocolVersion != ProtocolVersion {
 		t.Errorf("handshake %+v", Handshake)
 	}
-	set := VersionedPlugins(nil)[ProtocolVersion]
-	if _, ok := set[PluginName].(*GRPCPlugin); !ok || len(set) != 1 {
-		t.Errorf("plugin set = %#v", set)
+	sets := VersionedPlugins(nil)
+	if len(sets) != ProtocolVersion {
+		t.Errorf("%d versions served, want 1 to %d", len(sets), ProtocolVersion)
+	}
+	for v := 1; v <= ProtocolVersion; v++ {
+		if p, ok := sets[v][PluginName].(*GRPCPlugin); !ok || len(sets[v]) != 1 || p.Version != v {
+			t.Errorf("plugin set %d = %#v", v, sets[v])
+		}
 	}
 }

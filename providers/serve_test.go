@@ -23,10 +23,12 @@ import (
 // the tests below exercise Serve, the handshake and the parent watchdog in
 // real processes.
 const (
-	roleEnv    = "LEDGERBRIDGE_PROVIDERS_TEST_ROLE"
-	pluginLog  = "LEDGERBRIDGE_PROVIDERS_TEST_PLUGIN_LOG"
-	rolePlugin = "plugin"
-	roleHost   = "host"
+	roleEnv   = "LEDGERBRIDGE_PROVIDERS_TEST_ROLE"
+	pluginLog = "LEDGERBRIDGE_PROVIDERS_TEST_PLUGIN_LOG"
+	// protocolEnv "1" makes the test plugin serve only protocol version 1.
+	protocolEnv = "LEDGERBRIDGE_PROVIDERS_TEST_PROTOCOL"
+	rolePlugin  = "plugin"
+	roleHost    = "host"
 )
 
 func TestMain(m *testing.M) {
@@ -53,6 +55,16 @@ func runTestPlugin() {
 			os.Exit(3)
 		}
 		logger = hclog.New(&hclog.LoggerOptions{Name: "test-plugin", Output: f, JSONFormat: true, Level: hclog.Debug})
+	}
+	if os.Getenv(protocolEnv) == "1" {
+		// A plugin built before protocol version 2.
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  Handshake,
+			VersionedPlugins: map[int]plugin.PluginSet{1: {PluginName: &GRPCPlugin{Impl: fake, Version: 1}}},
+			GRPCServer:       plugin.DefaultGRPCServer,
+			Logger:           logger,
+		})
+		return
 	}
 	Serve(fake, logger)
 }
@@ -221,5 +233,40 @@ func TestNewPluginLogger(t *testing.T) {
 	l := NewPluginLogger("p")
 	if !l.IsDebug() || l.Name() != "p" {
 		t.Errorf("logger level/name: debug=%v name=%q", l.IsDebug(), l.Name())
+	}
+}
+
+// A plugin of protocol version 1 (before CreateLedgerAccount) still starts
+// and serves: go-plugin negotiates version 1, and the host answers the
+// call the plugin lacks with CodeUnsupported without asking it.
+func TestOldProtocolPluginLacksCreateLedgerAccount(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	for _, tt := range []struct {
+		env     string
+		version int
+	}{{protocolEnv + "=1", 1}, {protocolEnv + "=", ProtocolVersion}} {
+		c := pluginClient(hclog.NewNullLogger(), tt.env)
+		p, err := dispense(c)
+		if err != nil {
+			c.Kill()
+			t.Fatalf("start plugin: %v", err)
+		}
+		if v := c.NegotiatedVersion(); v != tt.version {
+			t.Errorf("%s: negotiated version %d, want %d", tt.env, v, tt.version)
+		}
+		if _, err := p.Describe(context.Background()); err != nil {
+			t.Errorf("%s: describe: %v", tt.env, err)
+		}
+		_, err = p.CreateLedgerAccount(context.Background(), fullConn, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"})
+		if tt.version == 1 {
+			if core.Code(err) != core.CodeUnsupported || !strings.Contains(err.Error(), "protocol version 1") {
+				t.Errorf("version 1 plugin: %v, want unsupported naming the protocol version", err)
+			}
+		} else if core.Code(err) == core.CodeUnsupported {
+			t.Errorf("current plugin: %v", err)
+		}
+		c.Kill()
 	}
 }

@@ -324,6 +324,15 @@ func (s *server) ListLedgerAccounts(ctx context.Context, req *pb.ListLedgerAccou
 	}, nil
 }
 
+func (s *server) CreateLedgerAccount(ctx context.Context, req *pb.CreateLedgerAccountRequest) (resp *pb.CreateLedgerAccountResponse, err error) {
+	defer s.guard("CreateLedgerAccount", &err)
+	a, err := s.impl.CreateLedgerAccount(ctx, connectionFromPB(req.GetConnection()), core.NewLedgerAccount{Number: req.GetNumber(), Name: req.GetName()})
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.CreateLedgerAccountResponse{Account: ledgerAccountToPB(a)}, nil
+}
+
 func (s *server) ListVATCodes(ctx context.Context, req *pb.ListVATCodesRequest) (resp *pb.ListVATCodesResponse, err error) {
 	defer s.guard("ListVATCodes", &err)
 	vatCodes, err := s.impl.ListVATCodes(ctx, connectionFromPB(req.GetConnection()))

@@ -132,6 +132,12 @@ func (p *Provider) VerifyConnection(ctx context.Context, conn core.Connection) e
 
 const noLedger = "the open provider has no ledger; connect a bookkeeping integration"
 
+// CreateLedgerAccount always returns CodeUnsupported: the open provider has
+// no ledger.
+func (p *Provider) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	return core.LedgerAccount{}, core.Errorf(core.CodeUnsupported, noLedger)
+}
+
 // ListLedgerAccounts always returns CodeUnsupported: the open provider has no
 // ledger.
 func (p *Provider) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {

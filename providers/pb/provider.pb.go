@@ -4858,6 +4858,110 @@ func (x *RefundOrderResponse) GetOrder() *Order {
 	return nil
 }
 
+type CreateLedgerAccountRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Number        string                 `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLedgerAccountRequest) Reset() {
+	*x = CreateLedgerAccountRequest{}
+	mi := &file_provider_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLedgerAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLedgerAccountRequest) ProtoMessage() {}
+
+func (x *CreateLedgerAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLedgerAccountRequest.ProtoReflect.Descriptor instead.
+func (*CreateLedgerAccountRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *CreateLedgerAccountRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *CreateLedgerAccountRequest) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *CreateLedgerAccountRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type CreateLedgerAccountResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *LedgerAccount         `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateLedgerAccountResponse) Reset() {
+	*x = CreateLedgerAccountResponse{}
+	mi := &file_provider_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateLedgerAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateLedgerAccountResponse) ProtoMessage() {}
+
+func (x *CreateLedgerAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateLedgerAccountResponse.ProtoReflect.Descriptor instead.
+func (*CreateLedgerAccountResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *CreateLedgerAccountResponse) GetAccount() *LedgerAccount {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
 type ListLedgerAccountsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
@@ -4867,7 +4971,7 @@ type ListLedgerAccountsRequest struct {
 
 func (x *ListLedgerAccountsRequest) Reset() {
 	*x = ListLedgerAccountsRequest{}
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4879,7 +4983,7 @@ func (x *ListLedgerAccountsRequest) String() string {
 func (*ListLedgerAccountsRequest) ProtoMessage() {}
 
 func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4892,7 +4996,7 @@ func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{67}
+	return file_provider_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *ListLedgerAccountsRequest) GetConnection() *Connection {
@@ -4912,7 +5016,7 @@ type ListLedgerAccountsResponse struct {
 
 func (x *ListLedgerAccountsResponse) Reset() {
 	*x = ListLedgerAccountsResponse{}
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4924,7 +5028,7 @@ func (x *ListLedgerAccountsResponse) String() string {
 func (*ListLedgerAccountsResponse) ProtoMessage() {}
 
 func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4937,7 +5041,7 @@ func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{68}
+	return file_provider_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ListLedgerAccountsResponse) GetAccounts() []*LedgerAccount {
@@ -4963,7 +5067,7 @@ type ListVATCodesRequest struct {
 
 func (x *ListVATCodesRequest) Reset() {
 	*x = ListVATCodesRequest{}
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4975,7 +5079,7 @@ func (x *ListVATCodesRequest) String() string {
 func (*ListVATCodesRequest) ProtoMessage() {}
 
 func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4988,7 +5092,7 @@ func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesRequest.ProtoReflect.Descriptor instead.
 func (*ListVATCodesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{69}
+	return file_provider_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListVATCodesRequest) GetConnection() *Connection {
@@ -5008,7 +5112,7 @@ type ListVATCodesResponse struct {
 
 func (x *ListVATCodesResponse) Reset() {
 	*x = ListVATCodesResponse{}
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5020,7 +5124,7 @@ func (x *ListVATCodesResponse) String() string {
 func (*ListVATCodesResponse) ProtoMessage() {}
 
 func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5033,7 +5137,7 @@ func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesResponse.ProtoReflect.Descriptor instead.
 func (*ListVATCodesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{70}
+	return file_provider_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ListVATCodesResponse) GetVatCodes() []*VATCode {
@@ -5059,7 +5163,7 @@ type ListPaymentTypesRequest struct {
 
 func (x *ListPaymentTypesRequest) Reset() {
 	*x = ListPaymentTypesRequest{}
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5071,7 +5175,7 @@ func (x *ListPaymentTypesRequest) String() string {
 func (*ListPaymentTypesRequest) ProtoMessage() {}
 
 func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5084,7 +5188,7 @@ func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{71}
+	return file_provider_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ListPaymentTypesRequest) GetConnection() *Connection {
@@ -5104,7 +5208,7 @@ type ListPaymentTypesResponse struct {
 
 func (x *ListPaymentTypesResponse) Reset() {
 	*x = ListPaymentTypesResponse{}
-	mi := &file_provider_proto_msgTypes[72]
+	mi := &file_provider_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5116,7 +5220,7 @@ func (x *ListPaymentTypesResponse) String() string {
 func (*ListPaymentTypesResponse) ProtoMessage() {}
 
 func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[72]
+	mi := &file_provider_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5129,7 +5233,7 @@ func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{72}
+	return file_provider_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ListPaymentTypesResponse) GetPaymentTypes() []*PaymentType {
@@ -5156,7 +5260,7 @@ type ExportSalesRequest struct {
 
 func (x *ExportSalesRequest) Reset() {
 	*x = ExportSalesRequest{}
-	mi := &file_provider_proto_msgTypes[73]
+	mi := &file_provider_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5168,7 +5272,7 @@ func (x *ExportSalesRequest) String() string {
 func (*ExportSalesRequest) ProtoMessage() {}
 
 func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[73]
+	mi := &file_provider_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5181,7 +5285,7 @@ func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesRequest.ProtoReflect.Descriptor instead.
 func (*ExportSalesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{73}
+	return file_provider_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ExportSalesRequest) GetConnection() *Connection {
@@ -5207,7 +5311,7 @@ type ExportSalesResponse struct {
 
 func (x *ExportSalesResponse) Reset() {
 	*x = ExportSalesResponse{}
-	mi := &file_provider_proto_msgTypes[74]
+	mi := &file_provider_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5219,7 +5323,7 @@ func (x *ExportSalesResponse) String() string {
 func (*ExportSalesResponse) ProtoMessage() {}
 
 func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[74]
+	mi := &file_provider_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5232,7 +5336,7 @@ func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesResponse.ProtoReflect.Descriptor instead.
 func (*ExportSalesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{74}
+	return file_provider_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ExportSalesResponse) GetResult() *ExportResult {
@@ -5701,7 +5805,15 @@ const file_provider_proto_rawDesc = "" +
 	"\x05lines\x18\x04 \x03(\v2$.ledgerbridge.provider.v1.CreditLineR\x05lines\x12#\n" +
 	"\rlines_present\x18\x05 \x01(\bR\flinesPresent\"L\n" +
 	"\x13RefundOrderResponse\x125\n" +
-	"\x05order\x18\x01 \x01(\v2\x1f.ledgerbridge.provider.v1.OrderR\x05order\"a\n" +
+	"\x05order\x18\x01 \x01(\v2\x1f.ledgerbridge.provider.v1.OrderR\x05order\"\x8e\x01\n" +
+	"\x1aCreateLedgerAccountRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12\x16\n" +
+	"\x06number\x18\x02 \x01(\tR\x06number\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"`\n" +
+	"\x1bCreateLedgerAccountResponse\x12A\n" +
+	"\aaccount\x18\x01 \x01(\v2'.ledgerbridge.provider.v1.LedgerAccountR\aaccount\"a\n" +
 	"\x19ListLedgerAccountsRequest\x12D\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
@@ -5729,7 +5841,7 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12;\n" +
 	"\avoucher\x18\x02 \x01(\v2!.ledgerbridge.provider.v1.VoucherR\avoucher\"U\n" +
 	"\x13ExportSalesResponse\x12>\n" +
-	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xb5\x13\n" +
+	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xba\x14\n" +
 	"\bProvider\x12a\n" +
 	"\bDescribe\x12).ledgerbridge.provider.v1.DescribeRequest\x1a*.ledgerbridge.provider.v1.DescribeResponse\x12y\n" +
 	"\x10VerifyConnection\x121.ledgerbridge.provider.v1.VerifyConnectionRequest\x1a2.ledgerbridge.provider.v1.VerifyConnectionResponse\x12v\n" +
@@ -5752,7 +5864,8 @@ const file_provider_proto_rawDesc = "" +
 	"ListOrders\x12+.ledgerbridge.provider.v1.ListOrdersRequest\x1a,.ledgerbridge.provider.v1.ListOrdersResponse\x12p\n" +
 	"\rInvoiceOrders\x12..ledgerbridge.provider.v1.InvoiceOrdersRequest\x1a/.ledgerbridge.provider.v1.InvoiceOrdersResponse\x12j\n" +
 	"\vRefundOrder\x12,.ledgerbridge.provider.v1.RefundOrderRequest\x1a-.ledgerbridge.provider.v1.RefundOrderResponse\x12\x7f\n" +
-	"\x12ListLedgerAccounts\x123.ledgerbridge.provider.v1.ListLedgerAccountsRequest\x1a4.ledgerbridge.provider.v1.ListLedgerAccountsResponse\x12m\n" +
+	"\x12ListLedgerAccounts\x123.ledgerbridge.provider.v1.ListLedgerAccountsRequest\x1a4.ledgerbridge.provider.v1.ListLedgerAccountsResponse\x12\x82\x01\n" +
+	"\x13CreateLedgerAccount\x124.ledgerbridge.provider.v1.CreateLedgerAccountRequest\x1a5.ledgerbridge.provider.v1.CreateLedgerAccountResponse\x12m\n" +
 	"\fListVATCodes\x12-.ledgerbridge.provider.v1.ListVATCodesRequest\x1a..ledgerbridge.provider.v1.ListVATCodesResponse\x12y\n" +
 	"\x10ListPaymentTypes\x121.ledgerbridge.provider.v1.ListPaymentTypesRequest\x1a2.ledgerbridge.provider.v1.ListPaymentTypesResponse\x12j\n" +
 	"\vExportSales\x12,.ledgerbridge.provider.v1.ExportSalesRequest\x1a-.ledgerbridge.provider.v1.ExportSalesResponseB3Z1github.com/ledgerbridge/ledgerbridge/providers/pbb\x06proto3"
@@ -5769,86 +5882,88 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 77)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
 var file_provider_proto_goTypes = []any{
-	(*Error)(nil),                      // 0: ledgerbridge.provider.v1.Error
-	(*FieldError)(nil),                 // 1: ledgerbridge.provider.v1.FieldError
-	(*AuthField)(nil),                  // 2: ledgerbridge.provider.v1.AuthField
-	(*OAuth2Endpoints)(nil),            // 3: ledgerbridge.provider.v1.OAuth2Endpoints
-	(*AuthScheme)(nil),                 // 4: ledgerbridge.provider.v1.AuthScheme
-	(*Capabilities)(nil),               // 5: ledgerbridge.provider.v1.Capabilities
-	(*Descriptor)(nil),                 // 6: ledgerbridge.provider.v1.Descriptor
-	(*Connection)(nil),                 // 7: ledgerbridge.provider.v1.Connection
-	(*Address)(nil),                    // 8: ledgerbridge.provider.v1.Address
-	(*CollectiveInvoicing)(nil),        // 9: ledgerbridge.provider.v1.CollectiveInvoicing
-	(*Customer)(nil),                   // 10: ledgerbridge.provider.v1.Customer
-	(*CustomerPatch)(nil),              // 11: ledgerbridge.provider.v1.CustomerPatch
-	(*CustomerQuery)(nil),              // 12: ledgerbridge.provider.v1.CustomerQuery
-	(*CustomerSync)(nil),               // 13: ledgerbridge.provider.v1.CustomerSync
-	(*VATAmount)(nil),                  // 14: ledgerbridge.provider.v1.VATAmount
-	(*InvoiceLine)(nil),                // 15: ledgerbridge.provider.v1.InvoiceLine
-	(*Invoice)(nil),                    // 16: ledgerbridge.provider.v1.Invoice
-	(*InvoiceRequest)(nil),             // 17: ledgerbridge.provider.v1.InvoiceRequest
-	(*CreditLine)(nil),                 // 18: ledgerbridge.provider.v1.CreditLine
-	(*CreditRequest)(nil),              // 19: ledgerbridge.provider.v1.CreditRequest
-	(*InvoiceQuery)(nil),               // 20: ledgerbridge.provider.v1.InvoiceQuery
-	(*Document)(nil),                   // 21: ledgerbridge.provider.v1.Document
-	(*Order)(nil),                      // 22: ledgerbridge.provider.v1.Order
-	(*OrderQuery)(nil),                 // 23: ledgerbridge.provider.v1.OrderQuery
-	(*CollectiveRequest)(nil),          // 24: ledgerbridge.provider.v1.CollectiveRequest
-	(*LedgerAccount)(nil),              // 25: ledgerbridge.provider.v1.LedgerAccount
-	(*VATCode)(nil),                    // 26: ledgerbridge.provider.v1.VATCode
-	(*PaymentType)(nil),                // 27: ledgerbridge.provider.v1.PaymentType
-	(*Posting)(nil),                    // 28: ledgerbridge.provider.v1.Posting
-	(*Voucher)(nil),                    // 29: ledgerbridge.provider.v1.Voucher
-	(*ExportResult)(nil),               // 30: ledgerbridge.provider.v1.ExportResult
-	(*DescribeRequest)(nil),            // 31: ledgerbridge.provider.v1.DescribeRequest
-	(*DescribeResponse)(nil),           // 32: ledgerbridge.provider.v1.DescribeResponse
-	(*VerifyConnectionRequest)(nil),    // 33: ledgerbridge.provider.v1.VerifyConnectionRequest
-	(*VerifyConnectionResponse)(nil),   // 34: ledgerbridge.provider.v1.VerifyConnectionResponse
-	(*SearchCustomersRequest)(nil),     // 35: ledgerbridge.provider.v1.SearchCustomersRequest
-	(*SearchCustomersResponse)(nil),    // 36: ledgerbridge.provider.v1.SearchCustomersResponse
-	(*GetCustomerRequest)(nil),         // 37: ledgerbridge.provider.v1.GetCustomerRequest
-	(*GetCustomerResponse)(nil),        // 38: ledgerbridge.provider.v1.GetCustomerResponse
-	(*CreateCustomerRequest)(nil),      // 39: ledgerbridge.provider.v1.CreateCustomerRequest
-	(*CreateCustomerResponse)(nil),     // 40: ledgerbridge.provider.v1.CreateCustomerResponse
-	(*UpdateCustomerRequest)(nil),      // 41: ledgerbridge.provider.v1.UpdateCustomerRequest
-	(*UpdateCustomerResponse)(nil),     // 42: ledgerbridge.provider.v1.UpdateCustomerResponse
-	(*CreateInvoiceRequest)(nil),       // 43: ledgerbridge.provider.v1.CreateInvoiceRequest
-	(*CreateInvoiceResponse)(nil),      // 44: ledgerbridge.provider.v1.CreateInvoiceResponse
-	(*GetInvoiceRequest)(nil),          // 45: ledgerbridge.provider.v1.GetInvoiceRequest
-	(*GetInvoiceResponse)(nil),         // 46: ledgerbridge.provider.v1.GetInvoiceResponse
-	(*ListInvoicesRequest)(nil),        // 47: ledgerbridge.provider.v1.ListInvoicesRequest
-	(*ListInvoicesResponse)(nil),       // 48: ledgerbridge.provider.v1.ListInvoicesResponse
-	(*CreditInvoiceRequest)(nil),       // 49: ledgerbridge.provider.v1.CreditInvoiceRequest
-	(*CreditInvoiceResponse)(nil),      // 50: ledgerbridge.provider.v1.CreditInvoiceResponse
-	(*MarkInvoicePaidRequest)(nil),     // 51: ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	(*MarkInvoicePaidResponse)(nil),    // 52: ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	(*InvoicePDFRequest)(nil),          // 53: ledgerbridge.provider.v1.InvoicePDFRequest
-	(*InvoicePDFResponse)(nil),         // 54: ledgerbridge.provider.v1.InvoicePDFResponse
-	(*UpdateDraftRequest)(nil),         // 55: ledgerbridge.provider.v1.UpdateDraftRequest
-	(*UpdateDraftResponse)(nil),        // 56: ledgerbridge.provider.v1.UpdateDraftResponse
-	(*PostInvoiceRequest)(nil),         // 57: ledgerbridge.provider.v1.PostInvoiceRequest
-	(*PostInvoiceResponse)(nil),        // 58: ledgerbridge.provider.v1.PostInvoiceResponse
-	(*CreateOrderRequest)(nil),         // 59: ledgerbridge.provider.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),        // 60: ledgerbridge.provider.v1.CreateOrderResponse
-	(*ListOrdersRequest)(nil),          // 61: ledgerbridge.provider.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),         // 62: ledgerbridge.provider.v1.ListOrdersResponse
-	(*InvoiceOrdersRequest)(nil),       // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest
-	(*InvoiceOrdersResponse)(nil),      // 64: ledgerbridge.provider.v1.InvoiceOrdersResponse
-	(*RefundOrderRequest)(nil),         // 65: ledgerbridge.provider.v1.RefundOrderRequest
-	(*RefundOrderResponse)(nil),        // 66: ledgerbridge.provider.v1.RefundOrderResponse
-	(*ListLedgerAccountsRequest)(nil),  // 67: ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	(*ListLedgerAccountsResponse)(nil), // 68: ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	(*ListVATCodesRequest)(nil),        // 69: ledgerbridge.provider.v1.ListVATCodesRequest
-	(*ListVATCodesResponse)(nil),       // 70: ledgerbridge.provider.v1.ListVATCodesResponse
-	(*ListPaymentTypesRequest)(nil),    // 71: ledgerbridge.provider.v1.ListPaymentTypesRequest
-	(*ListPaymentTypesResponse)(nil),   // 72: ledgerbridge.provider.v1.ListPaymentTypesResponse
-	(*ExportSalesRequest)(nil),         // 73: ledgerbridge.provider.v1.ExportSalesRequest
-	(*ExportSalesResponse)(nil),        // 74: ledgerbridge.provider.v1.ExportSalesResponse
-	nil,                                // 75: ledgerbridge.provider.v1.Connection.SettingsEntry
-	nil,                                // 76: ledgerbridge.provider.v1.Connection.CredentialsEntry
-	(*timestamppb.Timestamp)(nil),      // 77: google.protobuf.Timestamp
+	(*Error)(nil),                       // 0: ledgerbridge.provider.v1.Error
+	(*FieldError)(nil),                  // 1: ledgerbridge.provider.v1.FieldError
+	(*AuthField)(nil),                   // 2: ledgerbridge.provider.v1.AuthField
+	(*OAuth2Endpoints)(nil),             // 3: ledgerbridge.provider.v1.OAuth2Endpoints
+	(*AuthScheme)(nil),                  // 4: ledgerbridge.provider.v1.AuthScheme
+	(*Capabilities)(nil),                // 5: ledgerbridge.provider.v1.Capabilities
+	(*Descriptor)(nil),                  // 6: ledgerbridge.provider.v1.Descriptor
+	(*Connection)(nil),                  // 7: ledgerbridge.provider.v1.Connection
+	(*Address)(nil),                     // 8: ledgerbridge.provider.v1.Address
+	(*CollectiveInvoicing)(nil),         // 9: ledgerbridge.provider.v1.CollectiveInvoicing
+	(*Customer)(nil),                    // 10: ledgerbridge.provider.v1.Customer
+	(*CustomerPatch)(nil),               // 11: ledgerbridge.provider.v1.CustomerPatch
+	(*CustomerQuery)(nil),               // 12: ledgerbridge.provider.v1.CustomerQuery
+	(*CustomerSync)(nil),                // 13: ledgerbridge.provider.v1.CustomerSync
+	(*VATAmount)(nil),                   // 14: ledgerbridge.provider.v1.VATAmount
+	(*InvoiceLine)(nil),                 // 15: ledgerbridge.provider.v1.InvoiceLine
+	(*Invoice)(nil),                     // 16: ledgerbridge.provider.v1.Invoice
+	(*InvoiceRequest)(nil),              // 17: ledgerbridge.provider.v1.InvoiceRequest
+	(*CreditLine)(nil),                  // 18: ledgerbridge.provider.v1.CreditLine
+	(*CreditRequest)(nil),               // 19: ledgerbridge.provider.v1.CreditRequest
+	(*InvoiceQuery)(nil),                // 20: ledgerbridge.provider.v1.InvoiceQuery
+	(*Document)(nil),                    // 21: ledgerbridge.provider.v1.Document
+	(*Order)(nil),                       // 22: ledgerbridge.provider.v1.Order
+	(*OrderQuery)(nil),                  // 23: ledgerbridge.provider.v1.OrderQuery
+	(*CollectiveRequest)(nil),           // 24: ledgerbridge.provider.v1.CollectiveRequest
+	(*LedgerAccount)(nil),               // 25: ledgerbridge.provider.v1.LedgerAccount
+	(*VATCode)(nil),                     // 26: ledgerbridge.provider.v1.VATCode
+	(*PaymentType)(nil),                 // 27: ledgerbridge.provider.v1.PaymentType
+	(*Posting)(nil),                     // 28: ledgerbridge.provider.v1.Posting
+	(*Voucher)(nil),                     // 29: ledgerbridge.provider.v1.Voucher
+	(*ExportResult)(nil),                // 30: ledgerbridge.provider.v1.ExportResult
+	(*DescribeRequest)(nil),             // 31: ledgerbridge.provider.v1.DescribeRequest
+	(*DescribeResponse)(nil),            // 32: ledgerbridge.provider.v1.DescribeResponse
+	(*VerifyConnectionRequest)(nil),     // 33: ledgerbridge.provider.v1.VerifyConnectionRequest
+	(*VerifyConnectionResponse)(nil),    // 34: ledgerbridge.provider.v1.VerifyConnectionResponse
+	(*SearchCustomersRequest)(nil),      // 35: ledgerbridge.provider.v1.SearchCustomersRequest
+	(*SearchCustomersResponse)(nil),     // 36: ledgerbridge.provider.v1.SearchCustomersResponse
+	(*GetCustomerRequest)(nil),          // 37: ledgerbridge.provider.v1.GetCustomerRequest
+	(*GetCustomerResponse)(nil),         // 38: ledgerbridge.provider.v1.GetCustomerResponse
+	(*CreateCustomerRequest)(nil),       // 39: ledgerbridge.provider.v1.CreateCustomerRequest
+	(*CreateCustomerResponse)(nil),      // 40: ledgerbridge.provider.v1.CreateCustomerResponse
+	(*UpdateCustomerRequest)(nil),       // 41: ledgerbridge.provider.v1.UpdateCustomerRequest
+	(*UpdateCustomerResponse)(nil),      // 42: ledgerbridge.provider.v1.UpdateCustomerResponse
+	(*CreateInvoiceRequest)(nil),        // 43: ledgerbridge.provider.v1.CreateInvoiceRequest
+	(*CreateInvoiceResponse)(nil),       // 44: ledgerbridge.provider.v1.CreateInvoiceResponse
+	(*GetInvoiceRequest)(nil),           // 45: ledgerbridge.provider.v1.GetInvoiceRequest
+	(*GetInvoiceResponse)(nil),          // 46: ledgerbridge.provider.v1.GetInvoiceResponse
+	(*ListInvoicesRequest)(nil),         // 47: ledgerbridge.provider.v1.ListInvoicesRequest
+	(*ListInvoicesResponse)(nil),        // 48: ledgerbridge.provider.v1.ListInvoicesResponse
+	(*CreditInvoiceRequest)(nil),        // 49: ledgerbridge.provider.v1.CreditInvoiceRequest
+	(*CreditInvoiceResponse)(nil),       // 50: ledgerbridge.provider.v1.CreditInvoiceResponse
+	(*MarkInvoicePaidRequest)(nil),      // 51: ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	(*MarkInvoicePaidResponse)(nil),     // 52: ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	(*InvoicePDFRequest)(nil),           // 53: ledgerbridge.provider.v1.InvoicePDFRequest
+	(*InvoicePDFResponse)(nil),          // 54: ledgerbridge.provider.v1.InvoicePDFResponse
+	(*UpdateDraftRequest)(nil),          // 55: ledgerbridge.provider.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),         // 56: ledgerbridge.provider.v1.UpdateDraftResponse
+	(*PostInvoiceRequest)(nil),          // 57: ledgerbridge.provider.v1.PostInvoiceRequest
+	(*PostInvoiceResponse)(nil),         // 58: ledgerbridge.provider.v1.PostInvoiceResponse
+	(*CreateOrderRequest)(nil),          // 59: ledgerbridge.provider.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),         // 60: ledgerbridge.provider.v1.CreateOrderResponse
+	(*ListOrdersRequest)(nil),           // 61: ledgerbridge.provider.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),          // 62: ledgerbridge.provider.v1.ListOrdersResponse
+	(*InvoiceOrdersRequest)(nil),        // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest
+	(*InvoiceOrdersResponse)(nil),       // 64: ledgerbridge.provider.v1.InvoiceOrdersResponse
+	(*RefundOrderRequest)(nil),          // 65: ledgerbridge.provider.v1.RefundOrderRequest
+	(*RefundOrderResponse)(nil),         // 66: ledgerbridge.provider.v1.RefundOrderResponse
+	(*CreateLedgerAccountRequest)(nil),  // 67: ledgerbridge.provider.v1.CreateLedgerAccountRequest
+	(*CreateLedgerAccountResponse)(nil), // 68: ledgerbridge.provider.v1.CreateLedgerAccountResponse
+	(*ListLedgerAccountsRequest)(nil),   // 69: ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	(*ListLedgerAccountsResponse)(nil),  // 70: ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	(*ListVATCodesRequest)(nil),         // 71: ledgerbridge.provider.v1.ListVATCodesRequest
+	(*ListVATCodesResponse)(nil),        // 72: ledgerbridge.provider.v1.ListVATCodesResponse
+	(*ListPaymentTypesRequest)(nil),     // 73: ledgerbridge.provider.v1.ListPaymentTypesRequest
+	(*ListPaymentTypesResponse)(nil),    // 74: ledgerbridge.provider.v1.ListPaymentTypesResponse
+	(*ExportSalesRequest)(nil),          // 75: ledgerbridge.provider.v1.ExportSalesRequest
+	(*ExportSalesResponse)(nil),         // 76: ledgerbridge.provider.v1.ExportSalesResponse
+	nil,                                 // 77: ledgerbridge.provider.v1.Connection.SettingsEntry
+	nil,                                 // 78: ledgerbridge.provider.v1.Connection.CredentialsEntry
+	(*timestamppb.Timestamp)(nil),       // 79: google.protobuf.Timestamp
 }
 var file_provider_proto_depIdxs = []int32{
 	1,   // 0: ledgerbridge.provider.v1.Error.fields:type_name -> ledgerbridge.provider.v1.FieldError
@@ -5856,23 +5971,23 @@ var file_provider_proto_depIdxs = []int32{
 	3,   // 2: ledgerbridge.provider.v1.AuthScheme.oauth2:type_name -> ledgerbridge.provider.v1.OAuth2Endpoints
 	4,   // 3: ledgerbridge.provider.v1.Descriptor.auth:type_name -> ledgerbridge.provider.v1.AuthScheme
 	5,   // 4: ledgerbridge.provider.v1.Descriptor.capabilities:type_name -> ledgerbridge.provider.v1.Capabilities
-	75,  // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
-	76,  // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
+	77,  // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
+	78,  // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
 	8,   // 7: ledgerbridge.provider.v1.Customer.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,   // 8: ledgerbridge.provider.v1.Customer.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
-	77,  // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	77,  // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	79,  // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	79,  // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
 	8,   // 11: ledgerbridge.provider.v1.CustomerPatch.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,   // 12: ledgerbridge.provider.v1.CustomerPatch.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
 	14,  // 13: ledgerbridge.provider.v1.Invoice.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	15,  // 14: ledgerbridge.provider.v1.Invoice.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	77,  // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
+	79,  // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
 	15,  // 16: ledgerbridge.provider.v1.InvoiceRequest.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
 	14,  // 17: ledgerbridge.provider.v1.InvoiceRequest.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	18,  // 18: ledgerbridge.provider.v1.CreditRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
 	14,  // 19: ledgerbridge.provider.v1.Order.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	15,  // 20: ledgerbridge.provider.v1.Order.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	77,  // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	79,  // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	28,  // 22: ledgerbridge.provider.v1.Voucher.postings:type_name -> ledgerbridge.provider.v1.Posting
 	6,   // 23: ledgerbridge.provider.v1.DescribeResponse.provider:type_name -> ledgerbridge.provider.v1.Descriptor
 	7,   // 24: ledgerbridge.provider.v1.VerifyConnectionRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
@@ -5920,64 +6035,68 @@ var file_provider_proto_depIdxs = []int32{
 	7,   // 66: ledgerbridge.provider.v1.RefundOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
 	18,  // 67: ledgerbridge.provider.v1.RefundOrderRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
 	22,  // 68: ledgerbridge.provider.v1.RefundOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
-	7,   // 69: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	25,  // 70: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
-	7,   // 71: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	26,  // 72: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
-	7,   // 73: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	27,  // 74: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
-	7,   // 75: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	29,  // 76: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
-	30,  // 77: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
-	31,  // 78: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
-	33,  // 79: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
-	35,  // 80: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
-	37,  // 81: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
-	39,  // 82: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
-	41,  // 83: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
-	43,  // 84: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
-	55,  // 85: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
-	57,  // 86: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
-	45,  // 87: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
-	47,  // 88: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
-	49,  // 89: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
-	51,  // 90: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	53,  // 91: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
-	59,  // 92: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
-	61,  // 93: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
-	63,  // 94: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
-	65,  // 95: ledgerbridge.provider.v1.Provider.RefundOrder:input_type -> ledgerbridge.provider.v1.RefundOrderRequest
-	67,  // 96: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	69,  // 97: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
-	71,  // 98: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
-	73,  // 99: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
-	32,  // 100: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
-	34,  // 101: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
-	36,  // 102: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
-	38,  // 103: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
-	40,  // 104: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
-	42,  // 105: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
-	44,  // 106: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
-	56,  // 107: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
-	58,  // 108: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
-	46,  // 109: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
-	48,  // 110: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
-	50,  // 111: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
-	52,  // 112: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	54,  // 113: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
-	60,  // 114: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
-	62,  // 115: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
-	64,  // 116: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
-	66,  // 117: ledgerbridge.provider.v1.Provider.RefundOrder:output_type -> ledgerbridge.provider.v1.RefundOrderResponse
-	68,  // 118: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	70,  // 119: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
-	72,  // 120: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
-	74,  // 121: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
-	100, // [100:122] is the sub-list for method output_type
-	78,  // [78:100] is the sub-list for method input_type
-	78,  // [78:78] is the sub-list for extension type_name
-	78,  // [78:78] is the sub-list for extension extendee
-	0,   // [0:78] is the sub-list for field type_name
+	7,   // 69: ledgerbridge.provider.v1.CreateLedgerAccountRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	25,  // 70: ledgerbridge.provider.v1.CreateLedgerAccountResponse.account:type_name -> ledgerbridge.provider.v1.LedgerAccount
+	7,   // 71: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	25,  // 72: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
+	7,   // 73: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	26,  // 74: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
+	7,   // 75: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	27,  // 76: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
+	7,   // 77: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	29,  // 78: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
+	30,  // 79: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
+	31,  // 80: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
+	33,  // 81: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
+	35,  // 82: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
+	37,  // 83: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
+	39,  // 84: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
+	41,  // 85: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
+	43,  // 86: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
+	55,  // 87: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
+	57,  // 88: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
+	45,  // 89: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
+	47,  // 90: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
+	49,  // 91: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
+	51,  // 92: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	53,  // 93: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
+	59,  // 94: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
+	61,  // 95: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
+	63,  // 96: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
+	65,  // 97: ledgerbridge.provider.v1.Provider.RefundOrder:input_type -> ledgerbridge.provider.v1.RefundOrderRequest
+	69,  // 98: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	67,  // 99: ledgerbridge.provider.v1.Provider.CreateLedgerAccount:input_type -> ledgerbridge.provider.v1.CreateLedgerAccountRequest
+	71,  // 100: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
+	73,  // 101: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
+	75,  // 102: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
+	32,  // 103: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
+	34,  // 104: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
+	36,  // 105: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
+	38,  // 106: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
+	40,  // 107: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
+	42,  // 108: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
+	44,  // 109: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
+	56,  // 110: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
+	58,  // 111: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
+	46,  // 112: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
+	48,  // 113: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
+	50,  // 114: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
+	52,  // 115: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	54,  // 116: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
+	60,  // 117: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
+	62,  // 118: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
+	64,  // 119: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
+	66,  // 120: ledgerbridge.provider.v1.Provider.RefundOrder:output_type -> ledgerbridge.provider.v1.RefundOrderResponse
+	70,  // 121: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	68,  // 122: ledgerbridge.provider.v1.Provider.CreateLedgerAccount:output_type -> ledgerbridge.provider.v1.CreateLedgerAccountResponse
+	72,  // 123: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
+	74,  // 124: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
+	76,  // 125: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
+	103, // [103:126] is the sub-list for method output_type
+	80,  // [80:103] is the sub-list for method input_type
+	80,  // [80:80] is the sub-list for extension type_name
+	80,  // [80:80] is the sub-list for extension extendee
+	0,   // [0:80] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -5993,7 +6112,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   77,
+			NumMessages:   79,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -39,28 +39,29 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Provider_Describe_FullMethodName           = "/ledgerbridge.provider.v1.Provider/Describe"
-	Provider_VerifyConnection_FullMethodName   = "/ledgerbridge.provider.v1.Provider/VerifyConnection"
-	Provider_SearchCustomers_FullMethodName    = "/ledgerbridge.provider.v1.Provider/SearchCustomers"
-	Provider_GetCustomer_FullMethodName        = "/ledgerbridge.provider.v1.Provider/GetCustomer"
-	Provider_CreateCustomer_FullMethodName     = "/ledgerbridge.provider.v1.Provider/CreateCustomer"
-	Provider_UpdateCustomer_FullMethodName     = "/ledgerbridge.provider.v1.Provider/UpdateCustomer"
-	Provider_CreateInvoice_FullMethodName      = "/ledgerbridge.provider.v1.Provider/CreateInvoice"
-	Provider_UpdateDraft_FullMethodName        = "/ledgerbridge.provider.v1.Provider/UpdateDraft"
-	Provider_PostInvoice_FullMethodName        = "/ledgerbridge.provider.v1.Provider/PostInvoice"
-	Provider_GetInvoice_FullMethodName         = "/ledgerbridge.provider.v1.Provider/GetInvoice"
-	Provider_ListInvoices_FullMethodName       = "/ledgerbridge.provider.v1.Provider/ListInvoices"
-	Provider_CreditInvoice_FullMethodName      = "/ledgerbridge.provider.v1.Provider/CreditInvoice"
-	Provider_MarkInvoicePaid_FullMethodName    = "/ledgerbridge.provider.v1.Provider/MarkInvoicePaid"
-	Provider_InvoicePDF_FullMethodName         = "/ledgerbridge.provider.v1.Provider/InvoicePDF"
-	Provider_CreateOrder_FullMethodName        = "/ledgerbridge.provider.v1.Provider/CreateOrder"
-	Provider_ListOrders_FullMethodName         = "/ledgerbridge.provider.v1.Provider/ListOrders"
-	Provider_InvoiceOrders_FullMethodName      = "/ledgerbridge.provider.v1.Provider/InvoiceOrders"
-	Provider_RefundOrder_FullMethodName        = "/ledgerbridge.provider.v1.Provider/RefundOrder"
-	Provider_ListLedgerAccounts_FullMethodName = "/ledgerbridge.provider.v1.Provider/ListLedgerAccounts"
-	Provider_ListVATCodes_FullMethodName       = "/ledgerbridge.provider.v1.Provider/ListVATCodes"
-	Provider_ListPaymentTypes_FullMethodName   = "/ledgerbridge.provider.v1.Provider/ListPaymentTypes"
-	Provider_ExportSales_FullMethodName        = "/ledgerbridge.provider.v1.Provider/ExportSales"
+	Provider_Describe_FullMethodName            = "/ledgerbridge.provider.v1.Provider/Describe"
+	Provider_VerifyConnection_FullMethodName    = "/ledgerbridge.provider.v1.Provider/VerifyConnection"
+	Provider_SearchCustomers_FullMethodName     = "/ledgerbridge.provider.v1.Provider/SearchCustomers"
+	Provider_GetCustomer_FullMethodName         = "/ledgerbridge.provider.v1.Provider/GetCustomer"
+	Provider_CreateCustomer_FullMethodName      = "/ledgerbridge.provider.v1.Provider/CreateCustomer"
+	Provider_UpdateCustomer_FullMethodName      = "/ledgerbridge.provider.v1.Provider/UpdateCustomer"
+	Provider_CreateInvoice_FullMethodName       = "/ledgerbridge.provider.v1.Provider/CreateInvoice"
+	Provider_UpdateDraft_FullMethodName         = "/ledgerbridge.provider.v1.Provider/UpdateDraft"
+	Provider_PostInvoice_FullMethodName         = "/ledgerbridge.provider.v1.Provider/PostInvoice"
+	Provider_GetInvoice_FullMethodName          = "/ledgerbridge.provider.v1.Provider/GetInvoice"
+	Provider_ListInvoices_FullMethodName        = "/ledgerbridge.provider.v1.Provider/ListInvoices"
+	Provider_CreditInvoice_FullMethodName       = "/ledgerbridge.provider.v1.Provider/CreditInvoice"
+	Provider_MarkInvoicePaid_FullMethodName     = "/ledgerbridge.provider.v1.Provider/MarkInvoicePaid"
+	Provider_InvoicePDF_FullMethodName          = "/ledgerbridge.provider.v1.Provider/InvoicePDF"
+	Provider_CreateOrder_FullMethodName         = "/ledgerbridge.provider.v1.Provider/CreateOrder"
+	Provider_ListOrders_FullMethodName          = "/ledgerbridge.provider.v1.Provider/ListOrders"
+	Provider_InvoiceOrders_FullMethodName       = "/ledgerbridge.provider.v1.Provider/InvoiceOrders"
+	Provider_RefundOrder_FullMethodName         = "/ledgerbridge.provider.v1.Provider/RefundOrder"
+	Provider_ListLedgerAccounts_FullMethodName  = "/ledgerbridge.provider.v1.Provider/ListLedgerAccounts"
+	Provider_CreateLedgerAccount_FullMethodName = "/ledgerbridge.provider.v1.Provider/CreateLedgerAccount"
+	Provider_ListVATCodes_FullMethodName        = "/ledgerbridge.provider.v1.Provider/ListVATCodes"
+	Provider_ListPaymentTypes_FullMethodName    = "/ledgerbridge.provider.v1.Provider/ListPaymentTypes"
+	Provider_ExportSales_FullMethodName         = "/ledgerbridge.provider.v1.Provider/ExportSales"
 )
 
 // ProviderClient is the client API for Provider service.
@@ -86,6 +87,8 @@ type ProviderClient interface {
 	InvoiceOrders(ctx context.Context, in *InvoiceOrdersRequest, opts ...grpc.CallOption) (*InvoiceOrdersResponse, error)
 	RefundOrder(ctx context.Context, in *RefundOrderRequest, opts ...grpc.CallOption) (*RefundOrderResponse, error)
 	ListLedgerAccounts(ctx context.Context, in *ListLedgerAccountsRequest, opts ...grpc.CallOption) (*ListLedgerAccountsResponse, error)
+	// Protocol version 2.
+	CreateLedgerAccount(ctx context.Context, in *CreateLedgerAccountRequest, opts ...grpc.CallOption) (*CreateLedgerAccountResponse, error)
 	ListVATCodes(ctx context.Context, in *ListVATCodesRequest, opts ...grpc.CallOption) (*ListVATCodesResponse, error)
 	ListPaymentTypes(ctx context.Context, in *ListPaymentTypesRequest, opts ...grpc.CallOption) (*ListPaymentTypesResponse, error)
 	ExportSales(ctx context.Context, in *ExportSalesRequest, opts ...grpc.CallOption) (*ExportSalesResponse, error)
@@ -289,6 +292,16 @@ func (c *providerClient) ListLedgerAccounts(ctx context.Context, in *ListLedgerA
 	return out, nil
 }
 
+func (c *providerClient) CreateLedgerAccount(ctx context.Context, in *CreateLedgerAccountRequest, opts ...grpc.CallOption) (*CreateLedgerAccountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateLedgerAccountResponse)
+	err := c.cc.Invoke(ctx, Provider_CreateLedgerAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *providerClient) ListVATCodes(ctx context.Context, in *ListVATCodesRequest, opts ...grpc.CallOption) (*ListVATCodesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListVATCodesResponse)
@@ -342,6 +355,8 @@ type ProviderServer interface {
 	InvoiceOrders(context.Context, *InvoiceOrdersRequest) (*InvoiceOrdersResponse, error)
 	RefundOrder(context.Context, *RefundOrderRequest) (*RefundOrderResponse, error)
 	ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error)
+	// Protocol version 2.
+	CreateLedgerAccount(context.Context, *CreateLedgerAccountRequest) (*CreateLedgerAccountResponse, error)
 	ListVATCodes(context.Context, *ListVATCodesRequest) (*ListVATCodesResponse, error)
 	ListPaymentTypes(context.Context, *ListPaymentTypesRequest) (*ListPaymentTypesResponse, error)
 	ExportSales(context.Context, *ExportSalesRequest) (*ExportSalesResponse, error)
@@ -411,6 +426,9 @@ func (UnimplementedProviderServer) RefundOrder(context.Context, *RefundOrderRequ
 }
 func (UnimplementedProviderServer) ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListLedgerAccounts not implemented")
+}
+func (UnimplementedProviderServer) CreateLedgerAccount(context.Context, *CreateLedgerAccountRequest) (*CreateLedgerAccountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateLedgerAccount not implemented")
 }
 func (UnimplementedProviderServer) ListVATCodes(context.Context, *ListVATCodesRequest) (*ListVATCodesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListVATCodes not implemented")
@@ -784,6 +802,24 @@ func _Provider_ListLedgerAccounts_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_CreateLedgerAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateLedgerAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).CreateLedgerAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_CreateLedgerAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).CreateLedgerAccount(ctx, req.(*CreateLedgerAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Provider_ListVATCodes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListVATCodesRequest)
 	if err := dec(in); err != nil {
@@ -920,6 +956,10 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListLedgerAccounts",
 			Handler:    _Provider_ListLedgerAccounts_Handler,
+		},
+		{
+			MethodName: "CreateLedgerAccount",
+			Handler:    _Provider_CreateLedgerAccount_Handler,
 		},
 		{
 			MethodName: "ListVATCodes",

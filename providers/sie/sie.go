@@ -121,6 +121,15 @@ func checkConn(conn core.Connection) error {
 	return core.Invalid("invalid connection", errs...)
 }
 
+// CreateLedgerAccount returns CodeUnsupported: the SIE file carries the
+// country's standard chart (see Chart), whose account names the file
+// states; the accounting program that imports it owns the chart, where
+// the merchant adds accounts.
+func (p *Provider) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	return core.LedgerAccount{}, core.Errorf(core.CodeUnsupported,
+		"the SIE file uses the standard chart; add account %s in the accounting program that imports it", a.Number)
+}
+
 // ListLedgerAccounts returns the country's standard chart (see Chart), all
 // active and accepting any VAT code. Errors: CodeInvalid naming country.
 func (p *Provider) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {

@@ -88,6 +88,48 @@ func (p *Provider) ListLedgerAccounts(ctx context.Context, conn core.Connection)
 	return out, nil
 }
 
+// CreateLedgerAccount adds a to the chart of the fiscal year containing the
+// merchant's today (POST /accounts, active, Spiris choosing its account
+// type) and returns it as ListLedgerAccounts lists it. Errors: CodeConflict
+// naming number when the year has it; CodeInvalid naming number or name
+// as Spiris refuses them (the number must have the company's account
+// digits), or date when no fiscal year contains today; CodeUnauthorized,
+// CodeUnavailable, CodeProviderError. A write whose answer was lost is
+// looked up before it is reported.
+func (p *Provider) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	if err := checkConn(conn); err != nil {
+		return core.LedgerAccount{}, err
+	}
+	fy, err := p.fiscalYearFor(ctx, conn, p.today(conn), "date")
+	if err != nil {
+		return core.LedgerAccount{}, err
+	}
+	fields := func(f string) string {
+		switch f {
+		case "Number":
+			return "number"
+		case "Name":
+			return "name"
+		}
+		return f
+	}
+	body := map[string]any{"Name": a.Name, "Number": a.Number, "FiscalYearId": fy.Id, "IsActive": true}
+	var created apiAccount
+	_, err = p.call(ctx, conn, request{method: http.MethodPost, path: "/accounts", body: body, fields: fields}, &created)
+	if err != nil {
+		if !outcomeUnknown(err) {
+			return core.LedgerAccount{}, err
+		}
+		var found apiAccount
+		if _, ferr := p.call(ctx, conn, request{method: http.MethodGet,
+			path: "/accounts/" + url.PathEscape(fy.Id) + "/" + url.PathEscape(a.Number)}, &found); ferr != nil || found.Number != a.Number {
+			return core.LedgerAccount{}, err
+		}
+		created = found
+	}
+	return core.LedgerAccount{Number: created.Number, Name: created.Name, Active: created.IsActive && !created.IsBlockedForManualBooking}, nil
+}
+
 // ListVATCodes returns the VAT codes valid today: Code is Spiris's code
 // (its id when it has none), Name its description, Rate its percentage,
 // Account its first related account (the VAT account, 2611 for MP1), to

@@ -2,6 +2,7 @@ package spiris
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +187,40 @@ func TestExportSalesRefusals(t *testing.T) {
 	}
 	if _, err := e.p.ExportSales(ctx(), e.conn, dayVoucher(open)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// "Add a new account from the list": POST /accounts in the current fiscal
+// year, checked by the mock against Spiris's document; the account is
+// listed at once; a number in use is a conflict naming number.
+func TestCreateLedgerAccount(t *testing.T) {
+	e := setup(t)
+	got, err := e.p.CreateLedgerAccount(ctx(), e.conn, core.NewLedgerAccount{Number: "2421", Name: "Ej inlösta presentkort"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != "2421" || got.Name != "Ej inlösta presentkort" || !got.Active || got.LockedVATCode != "" {
+		t.Errorf("created %+v", got)
+	}
+	accounts, err := e.p.ListLedgerAccounts(ctx(), e.conn)
+	if err != nil || !slices.ContainsFunc(accounts, func(a core.LedgerAccount) bool { return a.Number == "2421" && a.Active }) {
+		t.Fatalf("the new account is not listed: %v", err)
+	}
+	tests := []struct {
+		name  string
+		in    core.NewLedgerAccount
+		code  core.ErrorCode
+		field string
+	}{
+		{"number in use", core.NewLedgerAccount{Number: "1930", Name: "Bank"}, core.CodeConflict, "number"},
+		{"just created", core.NewLedgerAccount{Number: "2421", Name: "Again"}, core.CodeConflict, "number"},
+		{"five digits", core.NewLedgerAccount{Number: "24210", Name: "X"}, core.CodeInvalid, "number"},
+	}
+	for _, tt := range tests {
+		_, err := e.p.CreateLedgerAccount(ctx(), e.conn, tt.in)
+		ce, ok := err.(*core.Error)
+		if !ok || ce.Code != tt.code || !slices.ContainsFunc(ce.Fields, func(f core.FieldError) bool { return f.Field == tt.field }) {
+			t.Errorf("%s: %v, want %s naming %s", tt.name, err, tt.code, tt.field)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package tripletex
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -137,6 +138,59 @@ func (p *Provider) loadCompany(ctx context.Context, conn core.Connection) (*comp
 		co.outgoing[v.ID] = true
 	}
 	return co, nil
+}
+
+// CreateLedgerAccount adds a.Number and a.Name to the company's chart (POST
+// /ledger/account; Tripletex makes it a general-ledger account without VAT
+// lock) and returns it as ListLedgerAccounts lists it. Errors: CodeInvalid
+// naming number when it is not a number; CodeConflict naming number when
+// the chart has it; Tripletex's validation errors; CodeUnavailable,
+// CodeRateLimited, CodeProviderError. A write whose answer was lost is
+// looked up before it is reported.
+func (p *Provider) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	if err := checkConn(conn); err != nil {
+		return core.LedgerAccount{}, err
+	}
+	number, err := strconv.Atoi(a.Number)
+	if err != nil || number <= 0 {
+		return core.LedgerAccount{}, core.Invalid("invalid ledger account", core.FieldError{Field: "number", Message: "must be an account number"})
+	}
+	find := func() (core.LedgerAccount, bool, error) {
+		accounts, err := p.ListLedgerAccounts(ctx, conn)
+		if err != nil {
+			return core.LedgerAccount{}, false, err
+		}
+		for _, la := range accounts {
+			if la.Number == strconv.Itoa(number) {
+				return la, true, nil
+			}
+		}
+		return core.LedgerAccount{}, false, nil
+	}
+	if existing, ok, err := find(); err != nil {
+		return core.LedgerAccount{}, err
+	} else if ok {
+		return core.LedgerAccount{}, &core.Error{Code: core.CodeConflict,
+			Message: fmt.Sprintf("account %d already exists in Tripletex (%s)", number, existing.Name),
+			Fields:  []core.FieldError{{Field: "number", Message: "already exists in the chart"}}}
+	}
+	werr := p.write(ctx, conn, request{method: http.MethodPost, path: "/ledger/account",
+		body: map[string]any{"number": number, "name": a.Name}}, nil)
+	if werr != nil && core.Code(werr) != core.CodeUnavailable {
+		return core.LedgerAccount{}, werr
+	}
+	created, ok, err := find()
+	switch {
+	case err != nil && werr != nil:
+		return core.LedgerAccount{}, werr
+	case err != nil:
+		return core.LedgerAccount{}, err
+	case !ok && werr != nil:
+		return core.LedgerAccount{}, werr
+	case !ok:
+		return core.LedgerAccount{}, core.Errorf(core.CodeProviderError, "Tripletex accepted account %d but does not list it", number)
+	}
+	return created, nil
 }
 
 // ListLedgerAccounts returns the company's chart of accounts by number, read

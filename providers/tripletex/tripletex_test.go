@@ -332,3 +332,39 @@ func TestDraftsUnsupported(t *testing.T) {
 	_, err = e.p.CreateInvoice(e.ctx, e.conn, core.InvoiceRequest{Draft: true})
 	wantCode(t, err, core.CodeUnsupported)
 }
+
+// "Add a new account from the list": POST /ledger/account, validated by
+// the mock against Tripletex's document; the account is listed at once; a
+// number in use is a conflict naming number.
+func TestCreateLedgerAccount(t *testing.T) {
+	e := newEnv(t, tripletextest.Options{})
+	got, err := e.p.CreateLedgerAccount(e.ctx, e.conn, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != "2910" || got.Name != "Gjeld til ansatte" || !got.Active || got.LockedVATCode != "" {
+		t.Errorf("created %+v", got)
+	}
+	accounts := must[[]core.LedgerAccount](t)(e.p.ListLedgerAccounts(e.ctx, e.conn))
+	if !slices.ContainsFunc(accounts, func(a core.LedgerAccount) bool { return a.Number == "2910" }) {
+		t.Error("the new account is not listed")
+	}
+	tests := []struct {
+		name  string
+		in    core.NewLedgerAccount
+		code  core.ErrorCode
+		field string
+	}{
+		{"number in use", core.NewLedgerAccount{Number: "1920", Name: "Bank"}, core.CodeConflict, "number"},
+		{"just created", core.NewLedgerAccount{Number: "2910", Name: "Again"}, core.CodeConflict, "number"},
+		{"not a number", core.NewLedgerAccount{Number: "29x0", Name: "X"}, core.CodeInvalid, "number"},
+		{"no name", core.NewLedgerAccount{Number: "2990", Name: ""}, core.CodeInvalid, "name"},
+	}
+	for _, tt := range tests {
+		_, err := e.p.CreateLedgerAccount(e.ctx, e.conn, tt.in)
+		ce, ok := err.(*core.Error)
+		if !ok || ce.Code != tt.code || !slices.ContainsFunc(ce.Fields, func(f core.FieldError) bool { return f.Field == tt.field }) {
+			t.Errorf("%s: %v, want %s naming %s", tt.name, err, tt.code, tt.field)
+		}
+	}
+}

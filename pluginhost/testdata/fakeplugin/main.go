@@ -556,6 +556,13 @@ next:
 	return sum
 }
 
+func (f *fake) CreateLedgerAccount(ctx context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	if err := f.enter(ctx, "CreateLedgerAccount"); err != nil {
+		return core.LedgerAccount{}, err
+	}
+	return core.LedgerAccount{Number: a.Number, Name: a.Name, Active: true}, nil
+}
+
 func (f *fake) ListLedgerAccounts(ctx context.Context, conn core.Connection) ([]core.LedgerAccount, error) {
 	if err := f.enter(ctx, "ListLedgerAccounts"); err != nil {
 		return nil, err

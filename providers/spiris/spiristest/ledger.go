@@ -158,6 +158,46 @@ func (s *Server) listAccounts(c *reqCtx) (int, any, *apiError) {
 	return list(c, s.accounts[fy.Id])
 }
 
+// postAccount is POST /accounts: a new account of the fiscal year the body
+// names. Number must be digits of the company's AccountNumberDigits and
+// not in use in that year (409 Conflict, mock wording modelled on the
+// article and customer number conflicts); VatCodeId, when set, must name
+// a VAT code.
+func (s *Server) postAccount(c *reqCtx) (int, any, *apiError) {
+	var a Account
+	if err := c.decode(&a); err != nil {
+		return 0, nil, err
+	}
+	fy := s.fiscalYearByID(a.FiscalYearId)
+	if fy == nil {
+		return 0, nil, refMissing("FiscalYearId", "FiscalYear")
+	}
+	n, err := strconv.ParseInt(a.Number, 10, 64)
+	if err != nil || n <= 0 || len(a.Number) != int(s.company.AccountNumberDigits) {
+		return 0, nil, invalid(fmt.Sprintf("The account number must have %d digits.", s.company.AccountNumberDigits), "Number")
+	}
+	if strings.TrimSpace(a.Name) == "" {
+		return 0, nil, invalid("The Name field is required.", "Name")
+	}
+	if s.accountIn(fy.Id, n) != nil {
+		return 0, nil, &apiError{Status: http.StatusConflict, Code: CodeConflict,
+			Msg:    "ConflictException - An account with the number " + a.Number + " already exists.",
+			Errors: []FieldError{{Field: "Number", ErrorCode: "Conflict", Message: "The account number is already in use."}}}
+	}
+	if a.VatCodeId != nil {
+		vc := s.vatCodeByID(*a.VatCodeId)
+		if vc == nil {
+			return 0, nil, refMissing("VatCodeId", "VatCode")
+		}
+		a.VatCodeDescription = vc.Description
+	}
+	a.FiscalYearId = fy.Id
+	a.CreatedUtc, a.ModifiedUtc = utcStamp(c.now), utcStamp(c.now)
+	s.accounts[fy.Id] = append(s.accounts[fy.Id], &a)
+	slices.SortFunc(s.accounts[fy.Id], func(x, y *Account) int { return strings.Compare(x.Number, y.Number) })
+	return http.StatusCreated, &a, nil
+}
+
 func (s *Server) accountIn(fyID string, number int64) *Account {
 	n := strconv.FormatInt(number, 10)
 	return find(s.accounts[fyID], func(a *Account) bool { return a.Number == n })

@@ -17,6 +17,7 @@ func (s *Server) registerRoutes() {
 		"GET /fiscalyears":        s.listFiscalYears,
 		"GET /fiscalyears/{}":     s.getFiscalYear,
 		"GET /accounts":           s.listAllAccounts,
+		"POST /accounts":          s.postAccount,
 		"GET /accounts/{}":        s.listAccounts,
 		"GET /accounts/{}/{}":     s.getAccount,
 		"GET /vatcodes":           s.listVatCodes,

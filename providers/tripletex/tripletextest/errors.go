@@ -73,7 +73,8 @@ const (
 	msgAlreadyCredited  = "Fakturaen er allerede kreditert."                                       // mock wording
 	msgRevision         = "Objektet er endret av en annen bruker. Last inn på nytt og prøv igjen." // mock wording, code 8000
 	msgTooLarge         = "Result set too large. Limit of 10.000 reached."
-	msgReverseTwice     = "Bilaget er allerede tilbakeført." // mock wording
+	msgReverseTwice     = "Bilaget er allerede tilbakeført."  // mock wording
+	msgAccountInUse     = "Kontonummeret er allerede i bruk." // mock wording
 )
 
 // vm builds one validation message; an empty field is null.

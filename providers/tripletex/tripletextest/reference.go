@@ -5,7 +5,7 @@ import (
 )
 
 // Reference data: company, employee, currency, country, ledger accounts,
-// VAT types, payment types and voucher types. All read-only.
+// VAT types, payment types and voucher types; ledger accounts can be added.
 
 func one(m map[string]any) (*result, *apiError) {
 	if m == nil {
@@ -74,6 +74,45 @@ func getAccount(c *call) (*result, *apiError) {
 		return nil, notFoundError()
 	}
 	return one(c.s.st.accountJSON(a))
+}
+
+// createAccount is POST /ledger/account: number and name are required (as
+// the document's guide to the endpoint says); a number in use is refused
+// with a validation message on number (mock wording). The new account is
+// a general-ledger account of no VAT treatment, unlocked, as Tripletex
+// creates one without vatType.
+func createAccount(c *call) (*result, *apiError) {
+	st := c.s.st
+	o := asObj(c.body)
+	if e := idOnCreate(o); e != nil {
+		return nil, e
+	}
+	number, okNumber := o.int("number")
+	name, _ := o.str("name")
+	var msgs []validationMessage
+	if !okNumber || number < 1 {
+		msgs = append(msgs, vm("number", msgRequired))
+	}
+	if strings.TrimSpace(name) == "" {
+		msgs = append(msgs, vm("name", msgRequired))
+	}
+	if len(msgs) > 0 {
+		return nil, validationError(msgs...)
+	}
+	if st.accountByNumber(int(number)) != nil {
+		return nil, validationError(vm("number", msgAccountInUse))
+	}
+	typ := "LIABILITIES"
+	switch {
+	case number < 2000:
+		typ = "ASSETS"
+	case number >= 3000 && number < 4000:
+		typ = "OPERATING_REVENUES"
+	case number >= 4000:
+		typ = "OPERATING_EXPENSES"
+	}
+	a := st.addAccount(Account{Number: int(number), Name: name, Type: typ, LedgerType: "GENERAL"})
+	return &result{status: 201, value: st.accountJSON(a)}, nil
 }
 
 // searchAccounts is GET /ledger/account with the id, number (comma list),

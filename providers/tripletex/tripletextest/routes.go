@@ -16,6 +16,7 @@ var handlers = map[string]handlerFunc{
 	"GET /country/{id}":                          getCountry,
 	"GET /ledger/account":                        searchAccounts,
 	"GET /ledger/account/{id}":                   getAccount,
+	"POST /ledger/account":                       createAccount,
 	"GET /ledger/vatType":                        searchVatTypes,
 	"GET /ledger/vatType/{id}":                   getVatType,
 	"GET /invoice/paymentType":                   searchPaymentTypes,
