@@ -348,31 +348,34 @@ func (s *supervisor) healthy(inst *instance) {
 // MarkInvoicePaid (the engine gives every payment an external reference)
 // and ExportSales are idempotent on their external reference; UpdateCustomer applies the
 // same patch again, UpdateDraft replaces the draft wholesale, and
-// PostInvoice leaves an invoice already posted as it is. CreateCustomer has no idempotency key, so a repeat could create
-// the customer twice.
+// PostInvoice leaves an invoice already posted as it is. CreateCustomer has
+// no idempotency key, so a repeat could create the customer twice; a
+// repeated CreateLedgerAccount would be refused as a duplicate of the
+// account the first attempt may have created.
 var retryClass = map[string]bool{
-	"Describe":           true,
-	"VerifyConnection":   true,
-	"SearchCustomers":    true,
-	"GetCustomer":        true,
-	"CreateCustomer":     false,
-	"UpdateCustomer":     true,
-	"CreateInvoice":      true,
-	"UpdateDraft":        true,
-	"PostInvoice":        true,
-	"GetInvoice":         true,
-	"ListInvoices":       true,
-	"CreditInvoice":      true,
-	"MarkInvoicePaid":    true,
-	"InvoicePDF":         true,
-	"CreateOrder":        true,
-	"ListOrders":         true,
-	"InvoiceOrders":      true,
-	"RefundOrder":        true,
-	"ListLedgerAccounts": true,
-	"ListVATCodes":       true,
-	"ListPaymentTypes":   true,
-	"ExportSales":        true,
+	"Describe":            true,
+	"VerifyConnection":    true,
+	"SearchCustomers":     true,
+	"GetCustomer":         true,
+	"CreateCustomer":      false,
+	"CreateLedgerAccount": false,
+	"UpdateCustomer":      true,
+	"CreateInvoice":       true,
+	"UpdateDraft":         true,
+	"PostInvoice":         true,
+	"GetInvoice":          true,
+	"ListInvoices":        true,
+	"CreditInvoice":       true,
+	"MarkInvoicePaid":     true,
+	"InvoicePDF":          true,
+	"CreateOrder":         true,
+	"ListOrders":          true,
+	"InvoiceOrders":       true,
+	"RefundOrder":         true,
+	"ListLedgerAccounts":  true,
+	"ListVATCodes":        true,
+	"ListPaymentTypes":    true,
+	"ExportSales":         true,
 }
 
 // retrySafe reports whether a call to method may be sent again after the

@@ -160,6 +160,8 @@ func TestRetrySafe(t *testing.T) {
 		"ListOrders": true,
 		// No idempotency key: a repeat could create a duplicate customer.
 		"CreateCustomer": false,
+		// A repeat would be refused as a duplicate of the first.
+		"CreateLedgerAccount": false,
 	}
 	for m, safe := range want {
 		if got := retrySafe(m); got != safe {
