@@ -45,7 +45,7 @@ type PaymentType struct {
 	AccountNumber string `json:"account_number"`
 }
 
-// ValidateNewLedgerAccount checks a account to add for country's standard
+// ValidateNewLedgerAccount checks an account to add for country's standard
 // chart (BAS, NS 4102): a four-digit number in classes 1 to 8 (class 9 is
 // cost accounting in both) and a name of one line, at most
 // MaxLedgerAccountNameLength characters. It trims both and returns the
@@ -56,8 +56,8 @@ func ValidateNewLedgerAccount(a NewLedgerAccount) (NewLedgerAccount, error) {
 	switch {
 	case a.Number == "":
 		errs = append(errs, FieldError{Field: "number", Message: "is required"})
-	case len(a.Number) != 4 || strings.Trim(a.Number, "0123456789") != "":
-		errs = append(errs, FieldError{Field: "number", Message: "must be an account number of 4 digits"})
+	case len(a.Number) != MaxLedgerAccountNumberLength || strings.Trim(a.Number, "0123456789") != "":
+		errs = append(errs, FieldError{Field: "number", Message: "must be an account number of " + itoa(MaxLedgerAccountNumberLength) + " digits"})
 	case a.Number[0] < '1' || a.Number[0] > '8':
 		errs = append(errs, FieldError{Field: "number", Message: "must be in account classes 1 to 8 (1000 to 8999)"})
 	}

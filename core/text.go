@@ -12,31 +12,32 @@ import (
 // fits one plugin message. httpapi/openapi.json documents the same
 // numbers as maxLength; a test there checks they agree.
 const (
-	MaxNameLength               = 200  // customer and company names
-	MaxAPIKeyNameLength         = 100  // an API key's name ("Register 2")
-	MaxOrganizationNumberLength = 20   // organisationsnummer, personnummer, organisasjonsnummer
-	MaxVATNumberLength          = 20   // SE556016068001, NO123456789MVA
-	MaxEmailLength              = 254  // RFC 5321's path limit
-	MaxPhoneLength              = 50   // a phone number with extension
-	MaxAddressLineLength        = 200  // billing_address.line1, line2
-	MaxPostalCodeLength         = 20   // "211 19", "0150"
-	MaxCityLength               = 100  // billing_address.city
-	MaxCountryLength            = 2    // ISO 3166-1 alpha-2
-	MaxIDLength                 = 100  // identifiers: customer_id, invoice_id, location_id ...
-	MaxReceiptIDLength          = 255  // a register's receipt_id (charges and sales)
-	MaxPaymentMethodLength      = 50   // a sales receipt's payment method
-	MaxReferenceLength          = 100  // "your reference" on an invoice
-	MaxCommentLength            = 1000 // an invoice's comment (multi-line)
-	MaxPurchaseInstructionLen   = 1000 // a customer's purchase instruction (multi-line)
-	MaxLineDescriptionLength    = 500  // an invoice line's description
-	MaxProductGroupLength       = 100  // an invoice line's product group
-	MaxInvoiceTextLength        = 500  // late_interest_text, payment_reference_text (multi-line)
-	MaxGiroLength               = 20   // bankgiro, plusgiro as typed
-	MaxSearchLength             = 200  // the q of a customer search
-	MaxCredentialLength         = 4096 // one credential value (a token or key)
-	MaxMappingKeyLength         = 100  // a payment method or product group in a mapping
-	MaxAccountLength            = 20   // an account number in a mapping
-	MaxLedgerAccountNameLength  = 100  // a new ledger account's name (Visma Spiris's limit)
+	MaxNameLength                = 200  // customer and company names
+	MaxAPIKeyNameLength          = 100  // an API key's name ("Register 2")
+	MaxOrganizationNumberLength  = 20   // organisationsnummer, personnummer, organisasjonsnummer
+	MaxVATNumberLength           = 20   // SE556016068001, NO123456789MVA
+	MaxEmailLength               = 254  // RFC 5321's path limit
+	MaxPhoneLength               = 50   // a phone number with extension
+	MaxAddressLineLength         = 200  // billing_address.line1, line2
+	MaxPostalCodeLength          = 20   // "211 19", "0150"
+	MaxCityLength                = 100  // billing_address.city
+	MaxCountryLength             = 2    // ISO 3166-1 alpha-2
+	MaxIDLength                  = 100  // identifiers: customer_id, invoice_id, location_id ...
+	MaxReceiptIDLength           = 255  // a register's receipt_id (charges and sales)
+	MaxPaymentMethodLength       = 50   // a sales receipt's payment method
+	MaxReferenceLength           = 100  // "your reference" on an invoice
+	MaxCommentLength             = 1000 // an invoice's comment (multi-line)
+	MaxPurchaseInstructionLen    = 1000 // a customer's purchase instruction (multi-line)
+	MaxLineDescriptionLength     = 500  // an invoice line's description
+	MaxProductGroupLength        = 100  // an invoice line's product group
+	MaxInvoiceTextLength         = 500  // late_interest_text, payment_reference_text (multi-line)
+	MaxGiroLength                = 20   // bankgiro, plusgiro as typed
+	MaxSearchLength              = 200  // the q of a customer search
+	MaxCredentialLength          = 4096 // one credential value (a token or key)
+	MaxMappingKeyLength          = 100  // a payment method or product group in a mapping
+	MaxAccountLength             = 20   // an account number in a mapping
+	MaxLedgerAccountNameLength   = 100  // a new ledger account's name (Visma Spiris's limit)
+	MaxLedgerAccountNumberLength = 4    // a new ledger account's number (BAS, NS 4102)
 )
 
 // TextError checks a text field of a request: at most max characters and

@@ -91,6 +91,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", integ, "", 200, roles(admin, accountant)},
 		{"PUT", integ + "/credentials", `{"employee_token":"` + booksToken + `"}`, 200, roles(admin)},
 		{"GET", integ + "/accounts", "", 200, roles(admin, accountant)},
+		{"POST", integ + "/accounts", `{"number":"2990","name":"Annen kortsiktig gjeld"}`, 201, roles(admin)},
 		{"GET", integ + "/vat-codes", "", 200, roles(admin, accountant)},
 		{"GET", integ + "/payment-types", "", 200, roles(admin, accountant)},
 		{"PUT", integ + "/settings", validIntegrationSettings, 200, roles(admin)},

@@ -22,6 +22,7 @@ func (s *server) routeIntegrations(v1 *gin.RouterGroup) {
 	v1.PUT("/integrations/:id/credentials", manage, s.putIntegrationCredentials)
 	v1.POST("/integrations/:id/oauth/start", manage, s.startOAuth)
 	v1.GET("/integrations/:id/accounts", read, s.listIntegrationAccounts)
+	v1.POST("/integrations/:id/accounts", manage, s.createIntegrationAccount)
 	v1.GET("/integrations/:id/vat-codes", read, s.listIntegrationVATCodes)
 	v1.GET("/integrations/:id/payment-types", read, s.listIntegrationPaymentTypes)
 	v1.PUT("/integrations/:id/settings", manage, s.putIntegrationSettings)
@@ -117,6 +118,25 @@ func (s *server) listIntegrationAccounts(c *gin.Context) {
 		return
 	}
 	c.PureJSON(http.StatusOK, newList(out, ""))
+}
+
+// createIntegrationAccount answers POST /v1/integrations/{id}/accounts
+// {number, name}: the wizard's "add a new account from the list". 201 with
+// the account as the provider lists it; 422 naming number (four digits in
+// classes 1 to 8) or name; 409 naming number when the chart has it, and
+// before credentials are stored; 501 when the provider (or its plugin's
+// protocol version) cannot add accounts.
+func (s *server) createIntegrationAccount(c *gin.Context) {
+	var in core.NewLedgerAccount
+	if !s.decodeJSON(c, &in) {
+		return
+	}
+	out, err := s.integrations.CreateLedgerAccount(c.Request.Context(), principal(c), c.Param("id"), in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.PureJSON(http.StatusCreated, out)
 }
 
 // listIntegrationVATCodes answers GET /v1/integrations/{id}/vat-codes with

@@ -64,6 +64,13 @@ func (f *fakeBooks) VerifyConnection(_ context.Context, conn core.Connection) er
 	return f.authorized(conn)
 }
 
+func (f *fakeBooks) CreateLedgerAccount(_ context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	if err := f.authorized(conn); err != nil {
+		return core.LedgerAccount{}, err
+	}
+	return core.LedgerAccount{Number: a.Number, Name: a.Name, Active: true}, nil
+}
+
 func (f *fakeBooks) verifyCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -590,4 +597,36 @@ func TestDisableIntegration(t *testing.T) {
 	if err != nil || len(vs) != 2 || vs[0].ExternalRef == vs[1].ExternalRef {
 		t.Fatalf("vouchers booked: %d %v, want one per day", len(vs), err)
 	}
+}
+
+// POST /v1/integrations/{id}/accounts: "add a new account from the list".
+func TestCreateIntegrationAccount(t *testing.T) {
+	s := newStack(t)
+	admin, accountant := s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant)
+	r := s.run(t, scenario{name: "create", method: "POST", path: "/v1/integrations", key: admin,
+		body: `{"provider":"testbooks","modes":["bookkeeping"]}`, wantStatus: 201})
+	var in integrations.Integration
+	r.decode(t, &in)
+	base := "/v1/integrations/" + in.ID + "/accounts"
+	runScenarios(t, s, []scenario{
+		{name: "before credentials", method: "POST", path: base, key: admin,
+			body: `{"number":"2990","name":"Annen kortsiktig gjeld"}`, wantStatus: 409},
+	})
+	s.run(t, scenario{name: "credentials", method: "PUT", path: "/v1/integrations/" + in.ID + "/credentials", key: admin,
+		body: `{"employee_token":"` + booksToken + `"}`, wantStatus: 200})
+	runScenarios(t, s, []scenario{
+		{name: "created", method: "POST", path: base, key: admin,
+			body: `{"number":"2990","name":"Annen kortsiktig gjeld"}`, wantStatus: 201,
+			wantBody: []string{`"number":"2990"`, `"name":"Annen kortsiktig gjeld"`, `"active":true`}},
+		{name: "accountants may not", method: "POST", path: base, key: accountant,
+			body: `{"number":"2991","name":"X"}`, wantStatus: 403},
+		{name: "number and name are named", method: "POST", path: base, key: admin,
+			body: `{"number":"9999","name":""}`, wantStatus: 422,
+			wantBody: []string{`"field":"number"`, `"field":"name"`}},
+		{name: "a number in the chart is a conflict naming it", method: "POST", path: base, key: admin,
+			body: `{"number":"1930","name":"Bank"}`, wantStatus: 409,
+			wantBody: []string{`"field":"number"`, "1930 already exists"}},
+		{name: "unknown field", method: "POST", path: base, key: admin,
+			body: `{"number":"2992","name":"X","vat":"25"}`, wantStatus: 400, wantBody: []string{`"field":"vat"`}},
+	})
 }

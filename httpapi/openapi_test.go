@@ -160,6 +160,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"GroupAccounts":       reflect.TypeFor[mapping.GroupAccounts](),
 		"Suggestion":          reflect.TypeFor[integrations.Suggestion](),
 		"LedgerAccount":       reflect.TypeFor[core.LedgerAccount](),
+		"NewLedgerAccount":    reflect.TypeFor[core.NewLedgerAccount](),
 		"LedgerAccountList":   reflect.TypeFor[listBody[core.LedgerAccount]](),
 		"VATCode":             reflect.TypeFor[core.VATCode](),
 		"VATCodeList":         reflect.TypeFor[listBody[core.VATCode]](),

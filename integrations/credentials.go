@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
@@ -172,4 +173,43 @@ func asError(err error) error {
 		return nil
 	}
 	return core.AsError(err)
+}
+
+// CreateLedgerAccount adds an account to the provider's chart through the
+// integration's connection: the wizard's "add a new account from the list",
+// for an item the chart has no account for. The number must be of the
+// standard chart's shape (core.ValidateNewLedgerAccount: four digits in
+// classes 1 to 8) and not in the live chart yet. Admin only. Errors:
+// CodeForbidden; CodeNotFound; CodeInvalid naming number or name;
+// CodeConflict naming number when the chart has it, and when the
+// integration has no credentials yet; CodeUnsupported for a provider
+// without a ledger or whose plugin cannot add accounts; the provider's
+// errors.
+func (s *Service) CreateLedgerAccount(ctx context.Context, p core.Principal, id string, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	r, d, err := s.load(ctx, p, core.ActionManageIntegrations, id)
+	if err != nil {
+		return core.LedgerAccount{}, err
+	}
+	a, err = core.ValidateNewLedgerAccount(a)
+	if err != nil {
+		return core.LedgerAccount{}, err
+	}
+	if !d.Capabilities.LedgerAccounts {
+		return core.LedgerAccount{}, core.Errorf(core.CodeUnsupported, "%s has no chart of accounts to add to", displayName(d))
+	}
+	ch, err := s.chart(ctx, r, d)
+	if err != nil {
+		return core.LedgerAccount{}, err
+	}
+	if existing, ok := ch.accounts[a.Number]; ok {
+		return core.LedgerAccount{}, &core.Error{Code: core.CodeConflict,
+			Message: fmt.Sprintf("account %s already exists in %s (%s)", a.Number, ch.provider, existing.Name),
+			Fields:  []core.FieldError{{Field: "number", Message: "account " + a.Number + " already exists"}}}
+	}
+	prov, conn, err := s.connection(ctx, r, d)
+	if err != nil {
+		return core.LedgerAccount{}, err
+	}
+	out, err := prov.CreateLedgerAccount(ctx, conn, a)
+	return out, asError(err)
 }

@@ -56,6 +56,17 @@ func (f *fakeProvider) ListLedgerAccounts(_ context.Context, conn core.Connectio
 	return append([]core.LedgerAccount(nil), f.accounts...), nil
 }
 
+func (f *fakeProvider) CreateLedgerAccount(_ context.Context, conn core.Connection, a core.NewLedgerAccount) (core.LedgerAccount, error) {
+	if err := f.authorized(conn); err != nil {
+		return core.LedgerAccount{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	la := core.LedgerAccount{Number: a.Number, Name: a.Name, Active: true}
+	f.accounts = append(f.accounts, la)
+	return la, nil
+}
+
 func (f *fakeProvider) ListVATCodes(_ context.Context, conn core.Connection) ([]core.VATCode, error) {
 	if err := f.authorized(conn); err != nil {
 		return nil, err

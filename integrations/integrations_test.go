@@ -1216,3 +1216,66 @@ func TestSuggestionListsTheMerchantsOwnGroupsAndMethods(t *testing.T) {
 		}
 	}
 }
+
+// "Add a new account from the list": the wizard adds the account the
+// suggestion could not find, and the next suggestion uses it. Bad input
+// is refused naming the field; a number the chart has is a conflict.
+func TestCreateLedgerAccountFillsTheSuggestion(t *testing.T) {
+	f := newFixture(t)
+	var accounts []core.LedgerAccount
+	for _, a := range norwegianChart() {
+		if a.Number != "2900" && a.Number != "2910" {
+			accounts = append(accounts, a)
+		}
+	}
+	f.ledger.accounts = accounts
+	in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CreateLedgerAccount(ctx, f.admin, in.ID, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"}); core.Code(err) != core.CodeConflict {
+		t.Fatalf("without credentials: %v, want conflict", err)
+	}
+	if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		p     core.Principal
+		in    core.NewLedgerAccount
+		code  core.ErrorCode
+		field string
+	}{
+		{"accountant", f.acct, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"}, core.CodeForbidden, ""},
+		{"no number", f.admin, core.NewLedgerAccount{Name: "X"}, core.CodeInvalid, "number"},
+		{"five digits", f.admin, core.NewLedgerAccount{Number: "29100", Name: "X"}, core.CodeInvalid, "number"},
+		{"letters", f.admin, core.NewLedgerAccount{Number: "29a0", Name: "X"}, core.CodeInvalid, "number"},
+		{"class 9", f.admin, core.NewLedgerAccount{Number: "9100", Name: "X"}, core.CodeInvalid, "number"},
+		{"class 0", f.admin, core.NewLedgerAccount{Number: "0910", Name: "X"}, core.CodeInvalid, "number"},
+		{"no name", f.admin, core.NewLedgerAccount{Number: "2910", Name: "  "}, core.CodeInvalid, "name"},
+		{"long name", f.admin, core.NewLedgerAccount{Number: "2910", Name: strings.Repeat("n", core.MaxLedgerAccountNameLength+1)}, core.CodeInvalid, "name"},
+		{"two lines", f.admin, core.NewLedgerAccount{Number: "2910", Name: "a\nb"}, core.CodeInvalid, "name"},
+		{"in the chart", f.admin, core.NewLedgerAccount{Number: "1920", Name: "Bank"}, core.CodeConflict, "number"},
+	}
+	for _, tt := range tests {
+		_, err := f.svc.CreateLedgerAccount(ctx, tt.p, in.ID, tt.in)
+		e := wantCode(t, err, tt.code)
+		if tt.field != "" && fieldMessage(e, tt.field) == "" {
+			t.Errorf("%s: %v does not name %s", tt.name, err, tt.field)
+		}
+	}
+	s, err := f.svc.Suggestion(ctx, f.admin, in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasField(s.Unresolved, "events.tips") {
+		t.Fatalf("tips not unresolved before the account is added: %v", s.Unresolved)
+	}
+	got, err := f.svc.CreateLedgerAccount(ctx, f.admin, in.ID, core.NewLedgerAccount{Number: " 2910 ", Name: "Gjeld til ansatte"})
+	if err != nil || got.Number != "2910" || got.Name != "Gjeld til ansatte" {
+		t.Fatalf("create: %+v %v", got, err)
+	}
+	if s, err = f.svc.Suggestion(ctx, f.admin, in.ID); err != nil || s.Mapping.Events[mapping.EventTips] != "2910" {
+		t.Fatalf("tips after adding 2910: %q %v", s.Mapping.Events[mapping.EventTips], err)
+	}
+}
