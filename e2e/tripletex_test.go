@@ -70,9 +70,15 @@ func TestTripletexEndToEnd(t *testing.T) {
 	if !slices.Contains(unresolved, "events.tips") || events["tips"] != nil || events["gift_cards"] != nil || events["rounding"] != "7790" {
 		t.Errorf("suggestion events %v, unresolved %v: want tips and gift cards unresolved, rounding 7790", events, unresolved)
 	}
-	// The merchant adds them in Tripletex; the suggestion then finds them.
-	mock.AddAccount(tripletextest.Account{Number: 2900, Name: "Forskudd fra kunder"})
-	mock.AddAccount(tripletextest.Account{Number: 2910, Name: "Gjeld til ansatte"})
+	// The merchant adds them from the wizard ("add a new account from the
+	// list"), through the plugin into Tripletex; the suggestion then finds
+	// them. A number already in the chart is refused naming it.
+	g.must("POST", "/v1/integrations/"+intg.ID+"/accounts", admin, map[string]any{"number": "2910", "name": "Gjeld til ansatte"}, "", 201)
+	g.must("POST", "/v1/integrations/"+intg.ID+"/accounts", admin, map[string]any{"number": "2900", "name": "Forskudd fra kunder"}, "", 201)
+	if r, _ := g.do("POST", "/v1/integrations/"+intg.ID+"/accounts", admin, map[string]any{"number": "2910", "name": "Igjen"}, ""); r.Status != 409 ||
+		!strings.Contains(string(r.Body), `"field":"number"`) {
+		t.Errorf("adding 2910 again: %d %s, want 409 naming number", r.Status, r.Body)
+	}
 	// Tripletex locks 3000 to VAT code 3 (25 %): booking 15 % sales there is
 	// refused with the chart's reason.
 	wrong := map[string]any{}
