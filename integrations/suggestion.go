@@ -32,7 +32,7 @@ type Suggestion struct {
 	Unresolved []core.FieldError `json:"unresolved"`
 	// PaymentMethods and ProductGroups are the merchant's own methods and
 	// groups the proposal lists rows for, sorted: those its sales receipts
-	// used plus those its saved mapping names (see MerchantNames).
+	// used plus those its saved mapping names (see merchantNames).
 	PaymentMethods []string `json:"assumed_payment_methods"`
 	ProductGroups  []string `json:"assumed_product_groups"`
 }
@@ -50,13 +50,13 @@ func DefaultPaymentMethods(country core.Country) []string {
 	return []string{"cash", "card", mobile, mapping.MethodInvoice, mapping.MethodGiftCard}
 }
 
-// MerchantNames are the merchant's own product groups and payment methods,
+// merchantNames returns the merchant's own product groups and payment methods,
 // each sorted: those its sales receipts used (POST /v1/sales) and those its
 // saved mapping names, which is how a merchant adds or keeps one of its
 // own. Before its first receipt, methods are DefaultPaymentMethods followed
 // by the saved ones; groups have no default (revenue then goes by VAT
 // rate).
-func (s *Service) MerchantNames(ctx context.Context, merchant core.Merchant, saved mapping.Mapping) (groups, methods []string, err error) {
+func (s *Service) merchantNames(ctx context.Context, merchant core.Merchant, saved mapping.Mapping) (groups, methods []string, err error) {
 	seenGroups, seenMethods, err := s.store.SalesNames(ctx, merchant.ID)
 	if err != nil {
 		return nil, nil, err
@@ -92,8 +92,8 @@ func (s *Service) MerchantNames(ctx context.Context, merchant core.Merchant, sav
 
 // Suggestion proposes a complete mapping for the integration: the country's
 // standard chart (mapping.StandardSuggestion over the merchant's own
-// payment methods and product groups, see MerchantNames) reconciled with the provider's live chart. A
-// standard account that exists, is active and accepts the item's VAT code
+// payment methods and product groups, see merchantNames) reconciled with
+// the provider's live chart. A standard account that exists, is active and accepts the item's VAT code
 // is kept; otherwise the closest fitting account (by number, same length)
 // of the same account group (first two digits: a tips liability in 29xx is
 // never replaced by a VAT settlement account in 27xx, nor rounding by bank
@@ -128,7 +128,7 @@ func (s *Service) Suggestion(ctx context.Context, p core.Principal, id string) (
 	if r.Mapping != nil {
 		saved = *r.Mapping
 	}
-	groups, methods, err := s.MerchantNames(ctx, merchant, saved)
+	groups, methods, err := s.merchantNames(ctx, merchant, saved)
 	if err != nil {
 		return Suggestion{}, err
 	}
