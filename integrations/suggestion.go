@@ -93,8 +93,8 @@ func (s *Service) merchantNames(ctx context.Context, merchant core.Merchant, sav
 // Suggestion proposes a complete mapping for the integration: the country's
 // standard chart (mapping.StandardSuggestion over the merchant's own
 // payment methods and product groups, see merchantNames) reconciled with
-// the provider's live chart. A standard account that exists, is active and accepts the item's VAT code
-// is kept; otherwise the closest fitting account (by number, same length)
+// the provider's live chart. A standard account that exists, is active and
+// accepts the item's VAT code is kept; otherwise the closest fitting account (by number, same length)
 // of the same account group (first two digits: a tips liability in 29xx is
 // never replaced by a VAT settlement account in 27xx, nor rounding by bank
 // fees) is proposed and a note says so; when none fits the item is left
