@@ -521,8 +521,8 @@ func TestIntegrationRoutesNeedTheService(t *testing.T) {
 			n++
 		}
 	}
-	if n != 15 {
-		t.Errorf("%d integration and OAuth2 routes with the service, want 15", n)
+	if n != 16 {
+		t.Errorf("%d integration and OAuth2 routes with the service, want 16", n)
 	}
 }
 

@@ -238,7 +238,7 @@ func TestSalesNamesMigrationReadsEarlierReceipts(t *testing.T) {
 	if _, _, err := s.SaveSalesReceipt(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	src, err := migrationFiles.ReadFile("migrations/00008_sales_names.sql")
+	src, err := migrationFiles.ReadFile("migrations/00010_sales_names.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
