@@ -84,6 +84,16 @@ func activateWithSuggestion(t *testing.T, g *gateway, admin, id string) {
 	}
 }
 
+// addTripletexLiabilityAccounts adds 2910 and 2900 to the Tripletex mock's
+// chart through the wizard ("add a new account from the list"): the
+// observed default chart lacks them, and without a liability account the
+// suggestion leaves tips unmapped.
+func addTripletexLiabilityAccounts(t *testing.T, g *gateway, admin, id string) {
+	t.Helper()
+	g.must("POST", "/v1/integrations/"+id+"/accounts", admin, map[string]any{"number": "2910", "name": "Gjeld til ansatte"}, "", 201)
+	g.must("POST", "/v1/integrations/"+id+"/accounts", admin, map[string]any{"number": "2900", "name": "Forskudd fra kunder"}, "", 201)
+}
+
 // findCustomer searches customers as the register does and returns the
 // id of the one match.
 func findCustomer(t *testing.T, g *gateway, key, q string) string {

@@ -73,8 +73,7 @@ func TestTripletexEndToEnd(t *testing.T) {
 	// The merchant adds them from the wizard ("add a new account from the
 	// list"), through the plugin into Tripletex; the suggestion then finds
 	// them. A number already in the chart is refused naming it.
-	g.must("POST", "/v1/integrations/"+intg.ID+"/accounts", admin, map[string]any{"number": "2910", "name": "Gjeld til ansatte"}, "", 201)
-	g.must("POST", "/v1/integrations/"+intg.ID+"/accounts", admin, map[string]any{"number": "2900", "name": "Forskudd fra kunder"}, "", 201)
+	addTripletexLiabilityAccounts(t, g, admin, intg.ID)
 	if r, _ := g.do("POST", "/v1/integrations/"+intg.ID+"/accounts", admin, map[string]any{"number": "2910", "name": "Igjen"}, ""); r.Status != 409 ||
 		!strings.Contains(string(r.Body), `"field":"number"`) {
 		t.Errorf("adding 2910 again: %d %s, want 409 naming number", r.Status, r.Body)
@@ -172,6 +171,7 @@ func TestTripletexDisableAndResume(t *testing.T) {
 	id := intg.ID
 	g.must("PUT", "/v1/integrations/"+id+"/credentials", admin, map[string]any{"employee_token": mock.EmployeeToken()}, "", 200)
 	g.must("PUT", "/v1/integrations/"+id+"/settings", admin, map[string]any{"export_start_date": day(3), "invoicing_enabled": true}, "", 200)
+	addTripletexLiabilityAccounts(t, g, admin, id)
 	activateWithSuggestion(t, g, admin, id)
 	fjord := findCustomer(t, g, cashier, "fjord")
 	lines := []map[string]any{{"description": "Kaffe", "product_group": "drinks", "quantity": 1, "unit_price": 4500, "vat_rate": "15"}}
