@@ -247,7 +247,6 @@ spiris:
 	}
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true,
 		"export_start_date": time.Now().Format("2006-01-02")}, "", 200)
-	addTripletexLiabilityAccounts(t, g, admin, intg.ID)
 	activateWithSuggestion(t, g, admin, intg.ID)
 	customer := findCustomer(t, g, cashier, "5560160680")
 
@@ -323,7 +322,6 @@ func TestLeakyProviderCannotLeakCredentials(t *testing.T) {
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/credentials", admin, map[string]any{"api_token": accepted}, "", 200)
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true,
 		"export_start_date": time.Now().Format("2006-01-02")}, "", 200)
-	addTripletexLiabilityAccounts(t, g, admin, intg.ID)
 	activateWithSuggestion(t, g, admin, intg.ID)
 	r, err = g.do("POST", "/v1/charges", cashier, charge("c1", 1), "k-1")
 	if err != nil || r.Status < 400 || !strings.Contains(string(r.Body), "[REDACTED]") {
