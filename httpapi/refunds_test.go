@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,4 +152,31 @@ func (s *testStack) chargeRawOK(t *testing.T, key, body string) core.Order {
 		t.Fatalf("charge: %d %s", r.status, r.body)
 	}
 	return *res.Order
+}
+
+// TestEmailRefundCredit: the credit invoice of a register refund is e-mailed
+// to the customer like any invoice (seed 000: "download the credit invoice
+// as PDF and send it"), worded as a credit invoice with its PDF attached.
+func TestEmailRefundCredit(t *testing.T) {
+	s := newStack(t)
+	cashier, acct := s.a.key(core.RoleCashier), s.a.key(core.RoleAccountant)
+	s.configureInvoicing(s.a, validSettings)
+	cust := s.createCustomer(s.a, `{"name":"Återköp AB","email":"ekonomi@aterkop.example"}`)
+	inv := s.charge(s.a, "credit-mail-sale", chargeBody(cust.ID, 10000, "r1")).Invoice
+	r := s.run(t, scenario{name: "refund", method: "POST", path: "/v1/refunds", key: cashier,
+		headers: map[string]string{"Idempotency-Key": "credit-mail-refund"}, body: `{"invoice_id":"` + inv.ID + `"}`, wantStatus: 201})
+	var credit core.Invoice
+	r.decode(t, &credit)
+	s.run(t, scenario{name: "e-mail the credit invoice", method: "POST", path: "/v1/invoices/" + credit.ID + "/email", key: acct,
+		wantStatus: 202, wantBody: []string{`"status":"queued"`}})
+	m := s.deliverMail(t, 1)[0]
+	if len(m.To) != 1 || m.To[0] != "ekonomi@aterkop.example" || !strings.Contains(m.Subject, "Kreditfaktura") ||
+		!strings.Contains(m.Subject, strconv.FormatInt(credit.Number, 10)) {
+		t.Errorf("credit e-mail to %v, subject %q", m.To, m.Subject)
+	}
+	if len(m.Attachments) != 1 || !strings.HasPrefix(string(m.Attachments[0].Data), "%PDF") {
+		t.Errorf("credit e-mail attachments: %d", len(m.Attachments))
+	}
+	s.run(t, scenario{name: "the credit invoice shows it sent", method: "GET", path: "/v1/invoices/" + credit.ID, key: acct,
+		wantStatus: 200, wantBody: []string{`"email_status":"sent"`, `"kind":"credit"`}})
 }
