@@ -396,6 +396,13 @@ func (s *Store) ActivateIntegration(ctx context.Context, r integrations.Record, 
 	if err != nil {
 		return integrations.Record{}, nil, dbError("activate integration", err)
 	}
+	return cascadeResult(row, disabled)
+}
+
+// cascadeResult is what ActivateIntegration and DisableIntegration return:
+// the integration as stored and the IDs of the others the write disabled,
+// sorted and never nil.
+func cascadeResult(row integrationRow, disabled []string) (integrations.Record, []string, error) {
 	stored, err := row.record()
 	if err != nil {
 		return integrations.Record{}, nil, err
@@ -508,13 +515,5 @@ func (s *Store) DisableIntegration(ctx context.Context, id, reason string, at ti
 	if err != nil {
 		return integrations.Record{}, nil, dbError("disable integration", err)
 	}
-	stored, err := row.record()
-	if err != nil {
-		return integrations.Record{}, nil, err
-	}
-	if disabled == nil {
-		disabled = []string{}
-	}
-	sort.Strings(disabled)
-	return stored, disabled, nil
+	return cascadeResult(row, disabled)
 }
