@@ -19,20 +19,7 @@ import (
 // exports three days of sales. The mock fails the test on any request the
 // published OpenAPI document rejects.
 func TestTripletexEndToEnd(t *testing.T) {
-	mock := tripletextest.Start(t, tripletextest.Options{})
-	mock.AddCustomer(tripletextest.Customer{
-		Name: "Fjordbygg AS", OrganizationNumber: "991825827", Email: "faktura@fjordbygg.example", InvoicesDueIn: 14,
-	})
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "ledgerbridge.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("scheduler:\n  interval: 1s\ntripletex:\n  base_url: %s\n  consumer_token: %s\n",
-		mock.BaseURL(), mock.ConsumerToken())), 0o600)
-	out := run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")
-	var m merchant
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatal(err)
-	}
-	g := startGateway(t, dir, "--config", cfg)
+	mock, g, m := startTripletexGateway(t)
 	admin, cashier := m.Keys["admin"], m.Keys["cashier"]
 
 	var intg struct {
@@ -134,20 +121,7 @@ func TestTripletexEndToEnd(t *testing.T) {
 // provider and pauses exports; activated again, the day closed meanwhile
 // is booked in Tripletex once (issue 10 items 2 and 3).
 func TestTripletexDisableAndResume(t *testing.T) {
-	mock := tripletextest.Start(t, tripletextest.Options{})
-	mock.AddCustomer(tripletextest.Customer{
-		Name: "Fjordbygg AS", OrganizationNumber: "991825827", Email: "faktura@fjordbygg.example", InvoicesDueIn: 14,
-	})
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "ledgerbridge.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("scheduler:\n  interval: 1s\ntripletex:\n  base_url: %s\n  consumer_token: %s\n",
-		mock.BaseURL(), mock.ConsumerToken())), 0o600)
-	out := run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")
-	var m merchant
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatal(err)
-	}
-	g := startGateway(t, dir, "--config", cfg)
+	mock, g, m := startTripletexGateway(t)
 	admin, cashier := m.Keys["admin"], m.Keys["cashier"]
 	today := time.Now().In(mustLoadLocation(t, "Europe/Oslo"))
 	day := func(back int) string { return today.AddDate(0, 0, -back).Format("2006-01-02") }
@@ -235,4 +209,27 @@ func TestTripletexDisableAndResume(t *testing.T) {
 	if p := chargeAs(fjord, "r-3"); p != "tripletex" {
 		t.Errorf("charge after re-activation invoiced by %q", p)
 	}
+}
+
+// startTripletexGateway starts the Tripletex mock, holding one customer,
+// and a gateway configured for it (exports scheduled every second) with a
+// Norwegian merchant created on the command line.
+func startTripletexGateway(t *testing.T) (*tripletextest.Server, *gateway, merchant) {
+	t.Helper()
+	mock := tripletextest.Start(t, tripletextest.Options{})
+	mock.AddCustomer(tripletextest.Customer{
+		Name: "Fjordbygg AS", OrganizationNumber: "991825827", Email: "faktura@fjordbygg.example", InvoicesDueIn: 14,
+	})
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "ledgerbridge.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("scheduler:\n  interval: 1s\ntripletex:\n  base_url: %s\n  consumer_token: %s\n",
+		mock.BaseURL(), mock.ConsumerToken())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")
+	var m merchant
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	return mock, startGateway(t, dir, "--config", cfg), m
 }
