@@ -69,6 +69,20 @@ func ready(t testing.TB, f *fixture, p core.Principal, provider string, modes []
 	return in.ID
 }
 
+// connected creates a bookkeeping integration of the fake ledger and
+// saves working credentials, so its chart can be read.
+func connected(t *testing.T, f *fixture) integrations.Integration {
+	t.Helper()
+	in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
 func activate(t *testing.T, f *fixture, p core.Principal, id string) integrations.Integration {
 	t.Helper()
 	in, err := f.svc.Activate(ctx, p, id)
@@ -623,13 +637,7 @@ func TestSuggestionReconcilesTheStandardChartWithTheProviders(t *testing.T) {
 		}
 	}
 	f.ledger.accounts = append(trimmed, core.LedgerAccount{Number: "7700", Name: "Øredifferanser", Active: true})
-	in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
-		t.Fatal(err)
-	}
+	in := connected(t, f)
 	// The merchant already chose cash's account.
 	saved := mapping.Mapping{PaymentMethods: map[string]string{"cash": "1920"}, FallbackPaymentAccount: "1920"}
 	if _, err := f.svc.PutMapping(ctx, f.admin, in.ID, saved); err != nil {
@@ -1050,13 +1058,7 @@ func TestOutputVATAccountOfItsOwnCodeIsMappable(t *testing.T) {
 			f.ledger.accounts[i].LockedVATCode = "31"
 		}
 	}
-	in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
-		t.Fatal(err)
-	}
+	in := connected(t, f)
 	if _, err := f.svc.PutMapping(ctx, f.admin, in.ID, goodMapping()); err != nil {
 		t.Fatalf("output VAT on the codes' own accounts refused: %v", err)
 	}
@@ -1120,13 +1122,7 @@ func TestSuggestionKeepsSubstitutesInTheAccountGroup(t *testing.T) {
 				core.LedgerAccount{Number: "7770", Name: "Bank og kortgebyrer", Active: true},
 				core.LedgerAccount{Number: "7790", Name: "Øreavrunding", Active: true})
 			f.ledger.accounts = append(accounts, tt.extra...)
-			in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
-				t.Fatal(err)
-			}
+			in := connected(t, f)
 			s, err := f.svc.Suggestion(ctx, f.admin, in.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -1158,13 +1154,7 @@ func TestSuggestionKeepsSubstitutesInTheAccountGroup(t *testing.T) {
 // fixed product groups at all.
 func TestSuggestionListsTheMerchantsOwnGroupsAndMethods(t *testing.T) {
 	f := newFixture(t)
-	in, err := f.svc.Create(ctx, f.admin, "ledger", bookkeeping)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.PutCredentials(ctx, f.admin, in.ID, map[string]string{"employee_token": goodToken}); err != nil {
-		t.Fatal(err)
-	}
+	in := connected(t, f)
 	s, err := f.svc.Suggestion(ctx, f.admin, in.ID)
 	if err != nil {
 		t.Fatal(err)
