@@ -693,25 +693,7 @@ func TestOAuthRefreshFailureIsUnavailableAndKeepsStatus(t *testing.T) {
 
 func TestOAuthActiveBookkeepingRefreshesAndPauses(t *testing.T) {
 	f := newOAuthFixture(t)
-	in, err := f.svc.Create(ctx, f.admin, "spiris", both)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.connect(t, f.admin, in.ID)
-	if _, err := f.svc.PutSettings(ctx, f.admin, in.ID, integrations.Settings{InvoicingEnabled: true, ExportStartDate: "2026-05-01"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.PutMapping(ctx, f.admin, in.ID, mapping.Mapping{
-		FallbackPaymentAccount: "1930",
-		VATRates:               map[string]string{"25": "3001", "12": "3002", "6": "3003"},
-		VATAccounts:            map[string]string{"25": "2611", "12": "2621", "6": "2631"},
-		Events:                 map[string]string{mapping.EventTips: "2890", mapping.EventRounding: "3740"},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Activate(ctx, f.admin, in.ID); err != nil {
-		t.Fatal(err)
-	}
+	f.activeSpiris(t)
 
 	f.clock.Advance(2 * time.Hour)
 	bt, found, err := f.svc.ActiveBookkeeping(ctx, "m1")
