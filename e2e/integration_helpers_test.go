@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,4 +111,28 @@ func findCustomer(t *testing.T, g *gateway, key, q string) string {
 		t.Fatalf("customer search %q: %+v, want one match", q, found.Data)
 	}
 	return found.Data[0].ID
+}
+
+// connectOAuth runs an integration's OAuth2 redirect flow: start, authorize
+// in the browser (which stops at the redirect to the gateway's callback),
+// the gateway's callback.
+func connectOAuth(t *testing.T, g *gateway, key, id string) {
+	t.Helper()
+	var start struct {
+		AuthorizeURL string `json:"authorize_url"`
+	}
+	g.must("POST", "/v1/integrations/"+id+"/oauth/start", key, nil, "", 200).decode(t, &start)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(start.AuthorizeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(callback.String(), g.URL+"/v1/oauth/callback") {
+		t.Fatalf("authorize answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if r, err := g.do("GET", callback.RequestURI(), "", nil, ""); err != nil || r.Status >= 400 {
+		t.Fatalf("callback: %v %d %s", err, r.Status, r.Body)
+	}
 }

@@ -231,20 +231,7 @@ spiris:
 	}
 	// Spiris invoicing needs Spiris bookkeeping: both in one step.
 	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "spiris", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
-	var start struct {
-		AuthorizeURL string `json:"authorize_url"`
-	}
-	g.must("POST", "/v1/integrations/"+intg.ID+"/oauth/start", admin, nil, "", 200).decode(t, &start)
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(start.AuthorizeURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	callback, _ := url.Parse(resp.Header.Get("Location"))
-	if r, err := g.do("GET", callback.RequestURI(), "", nil, ""); err != nil || r.Status >= 400 {
-		t.Fatalf("callback: %v %d %s", err, r.Status, r.Body)
-	}
+	connectOAuth(t, g, admin, intg.ID)
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true,
 		"export_start_date": time.Now().Format("2006-01-02")}, "", 200)
 	activateWithSuggestion(t, g, admin, intg.ID)

@@ -3,8 +3,6 @@ package e2e
 import (
 	"fmt"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,29 +64,7 @@ spiris:
 		Status string `json:"status"`
 	}
 	g.must("POST", "/v1/integrations", admin, map[string]any{"provider": "spiris", "modes": []string{"invoicing", "bookkeeping"}}, "", 201).decode(t, &intg)
-	// connect runs the OAuth2 redirect flow: start, authorize in the
-	// browser (which stops at the redirect), the gateway's callback.
-	connect := func() {
-		t.Helper()
-		var start struct {
-			AuthorizeURL string `json:"authorize_url"`
-		}
-		g.must("POST", "/v1/integrations/"+intg.ID+"/oauth/start", admin, nil, "", 200).decode(t, &start)
-		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := noFollow.Get(start.AuthorizeURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		callback, err := url.Parse(resp.Header.Get("Location"))
-		if err != nil || !strings.HasPrefix(callback.String(), "http://"+addr+"/v1/oauth/callback") {
-			t.Fatalf("authorize answered %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-		}
-		if r, err := g.do("GET", callback.RequestURI(), "", nil, ""); err != nil || r.Status >= 400 {
-			t.Fatalf("callback: %v %d %s", err, r.Status, r.Body)
-		}
-	}
-	connect()
+	connectOAuth(t, g, admin, intg.ID)
 	today := time.Now().In(mustLoadLocation(t, "Europe/Stockholm"))
 	day := func(back int) string { return today.AddDate(0, 0, -back).Format("2006-01-02") }
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{
@@ -185,7 +161,7 @@ spiris:
 	}
 
 	// An administrator reconnects Spiris: the paused work resumes.
-	connect()
+	connectOAuth(t, g, admin, intg.ID)
 	reauth.Status, reauth.StatusReason = "", ""
 	g.must("GET", "/v1/integrations/"+intg.ID, admin, nil, "", 200).decode(t, &reauth)
 	if reauth.Status != "active" || reauth.StatusReason != "" {
