@@ -331,13 +331,12 @@ func (s *Store) ActivateIntegration(ctx context.Context, r integrations.Record, 
 			return core.Errorf(core.CodeConflict, "integration %q changed concurrently", r.ID)
 		}
 		if needsBookkeeping && current.Invoicing == 1 && current.Bookkeeping == 0 {
-			var n int
-			if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM integrations WHERE merchant_id = ?
-				AND provider = ? AND bookkeeping = 1 AND status IN ('active', 'needs_reauth')`,
+			var has bool
+			if err := tx.GetContext(ctx, &has, `SELECT EXISTS (`+activeBookkeepingOfSQL+`)`,
 				current.MerchantID, current.Provider); err != nil {
 				return err
 			}
-			if n == 0 {
+			if !has {
 				return core.Errorf(core.CodeConflict, "integration %q invoices through %s, whose bookkeeping integration is no longer active", r.ID, current.Provider)
 			}
 		}
@@ -451,6 +450,13 @@ func (s *Store) MerchantPaymentMethods(ctx context.Context, merchantID string) (
 	return out, nil
 }
 
+// activeBookkeepingOfSQL selects the merchant's (first parameter) active or
+// needs_reauth bookkeeping integrations of a provider (second): what
+// invoicing through that provider needs, checked on activation and on
+// losing one.
+const activeBookkeepingOfSQL = `SELECT 1 FROM integrations b WHERE b.merchant_id = ? AND b.provider = ?
+	AND b.bookkeeping = 1 AND b.status IN ('active', 'needs_reauth')`
+
 // disableOrphanedInvoicing disables, with reason, the merchant's active (or
 // needs_reauth) invoicing-only integrations of provider when the merchant
 // has no active or needs_reauth bookkeeping integration of that provider
@@ -462,8 +468,7 @@ func disableOrphanedInvoicing(ctx context.Context, tx *sqlx.Tx, merchantID, prov
 		SET status = 'disabled', status_reason = ?, version = version + 1, updated_at = ?
 		WHERE merchant_id = ? AND provider = ? AND invoicing = 1 AND bookkeeping = 0
 			AND status IN ('active', 'needs_reauth')
-			AND NOT EXISTS (SELECT 1 FROM integrations b WHERE b.merchant_id = ? AND b.provider = ?
-				AND b.bookkeeping = 1 AND b.status IN ('active', 'needs_reauth'))
+			AND NOT EXISTS (`+activeBookkeepingOfSQL+`)
 		RETURNING id`, reason, updated, merchantID, provider, merchantID, provider)
 	return ids, err
 }
