@@ -1,6 +1,7 @@
 package core
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -82,10 +83,12 @@ func validateLines(errs *fieldErrors, lines []LineInput, country Country) {
 	for i, l := range lines {
 		if strings.TrimSpace(l.Description) == "" {
 			errs.add(indexed("lines", i, "description"), "is required")
-		} else {
-			errs.text(indexed("lines", i, "description"), l.Description, MaxLineDescriptionLength, false)
+		} else if msg := textProblem(l.Description, MaxLineDescriptionLength, false); msg != "" {
+			*errs = append(*errs, FieldError{Field: indexed("lines", i, "description"), Message: msg})
 		}
-		errs.text(indexed("lines", i, "product_group"), l.ProductGroup, MaxProductGroupLength, false)
+		if msg := textProblem(l.ProductGroup, MaxProductGroupLength, false); msg != "" {
+			*errs = append(*errs, FieldError{Field: indexed("lines", i, "product_group"), Message: msg})
+		}
 		if !l.Quantity.IsPositive() {
 			errs.add(indexed("lines", i, "quantity"), "must be greater than 0")
 		} else if -l.Quantity.Exponent() > MaxQuantityPlaces {
@@ -112,4 +115,4 @@ func indexed(list string, i int, field string) string {
 	return list + "[" + itoa(i) + "]." + field
 }
 
-func itoa(i int) string { return decimal.NewFromInt(int64(i)).String() }
+func itoa(i int) string { return strconv.Itoa(i) }

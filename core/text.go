@@ -46,24 +46,40 @@ const (
 // field, or nil. Invalid UTF-8 is refused too: a provider's gRPC message
 // cannot carry it.
 func TextError(field, s string, max int, multiline bool) *FieldError {
-	if !utf8.ValidString(s) {
-		return &FieldError{Field: field, Message: "must be valid UTF-8"}
-	}
-	if n := utf8.RuneCountInString(s); n > max {
-		return &FieldError{Field: field, Message: "must be at most " + itoa(max) + " characters"}
-	}
-	for _, r := range s {
-		if multiline && (r == '\t' || r == '\n' || r == '\r') {
-			continue
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			if multiline {
-				return &FieldError{Field: field, Message: "must not contain control characters other than tab and newline"}
-			}
-			return &FieldError{Field: field, Message: "must not contain control characters"}
-		}
+	if msg := textProblem(s, max, multiline); msg != "" {
+		return &FieldError{Field: field, Message: msg}
 	}
 	return nil
+}
+
+// textProblem is TextError's check without the field: the message, or ""
+// for a good text. It reads s once, and allocates nothing for a good
+// text, so a caller on the charge path can name the field (lines[i]...)
+// only when there is something to say. Invalid UTF-8 is reported before
+// length, and length before control characters.
+func textProblem(s string, max int, multiline bool) string {
+	n, control := 0, false
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return "must be valid UTF-8"
+			}
+		}
+		n++
+		if control || multiline && (r == '\t' || r == '\n' || r == '\r') {
+			continue
+		}
+		control = unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	}
+	switch {
+	case n > max:
+		return "must be at most " + itoa(max) + " characters"
+	case control && multiline:
+		return "must not contain control characters other than tab and newline"
+	case control:
+		return "must not contain control characters"
+	}
+	return ""
 }
 
 // text adds TextError's answer, if any, to errs.

@@ -43,6 +43,32 @@ func TestTextError(t *testing.T) {
 	}
 }
 
+// TestTextErrorMessages pins which problem a text with several is reported
+// by: invalid UTF-8 first, then length, then control characters, and that
+// a valid U+FFFD is not mistaken for invalid UTF-8.
+func TestTextErrorMessages(t *testing.T) {
+	for _, tc := range []struct {
+		s         string
+		max       int
+		multiline bool
+		want      string
+	}{
+		{strings.Repeat("a", 20) + "\x00\xff", 10, false, "must be valid UTF-8"},
+		{"\x00" + strings.Repeat("a", 20), 10, false, "must be at most 10 characters"},
+		{"a\x00b", 10, false, "must not contain control characters"},
+		{"a\x00b", 10, true, "must not contain control characters other than tab and newline"},
+		{"a\uFFFDb", 10, false, ""},
+	} {
+		got := ""
+		if fe := TextError("f", tc.s, tc.max, tc.multiline); fe != nil {
+			got = fe.Message
+		}
+		if got != tc.want {
+			t.Errorf("TextError(%q, %d, %v) = %q, want %q", tc.s, tc.max, tc.multiline, got, tc.want)
+		}
+	}
+}
+
 // wantOnlyField asserts err is CodeInvalid naming field (and nothing else).
 func wantOnlyField(t *testing.T, err error, field string) {
 	t.Helper()
