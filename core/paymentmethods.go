@@ -149,22 +149,23 @@ func validatePaymentMethods(in PaymentMethods) ([]PaymentMethod, error) {
 
 // checkInvoiceMethodAt refuses a charge at a location where the merchant
 // has switched the invoice payment method off: CodeInvalid naming
-// location_id, so the register can tell the cashier why.
+// location_id, so the register can tell the cashier why. It runs on every
+// first charge, so it looks at the stored list as it is (no copy, no
+// sort, no default appended): a merchant that never saved the invoice
+// method has it on everywhere.
 func (e *Engine) checkInvoiceMethodAt(ctx context.Context, merchantID, location string) error {
-	methods, err := e.paymentMethods(ctx, merchantID)
+	stored, err := e.store.PaymentMethods(ctx, merchantID)
 	if err != nil {
 		return err
 	}
-	for _, m := range methods.PaymentMethods {
-		if m.Method != PaymentMethodInvoice || m.EnabledAt(location) {
-			continue
-		}
-		msg := "the invoice payment method is switched off"
-		if m.Enabled {
-			msg = "the invoice payment method is not enabled at this location"
-		}
-		return Invalid(msg, FieldError{Field: "location_id",
-			Message: "invoice is not a payment method at location " + strconv.Quote(location) + " (see GET /v1/payment-methods)"})
+	i := slices.IndexFunc(stored, func(m PaymentMethod) bool { return m.Method == PaymentMethodInvoice })
+	if i < 0 || stored[i].EnabledAt(location) {
+		return nil
 	}
-	return nil
+	msg := "the invoice payment method is switched off"
+	if stored[i].Enabled {
+		msg = "the invoice payment method is not enabled at this location"
+	}
+	return Invalid(msg, FieldError{Field: "location_id",
+		Message: "invoice is not a payment method at location " + strconv.Quote(location) + " (see GET /v1/payment-methods)"})
 }
