@@ -37,15 +37,23 @@ const maxRemembered = 1024
 // for concurrent use.
 type Redactor struct {
 	mu        sync.RWMutex
-	permanent map[string]bool
-	learned   map[string]uint64 // value → order learned
+	permanent map[string][]string // value → its encodings
+	learned   map[string]learnedSecret
 	seq       uint64
 	repl      *strings.Replacer // nil: rebuild
 }
 
+// learnedSecret is a secret learned from a provider call: the order it was
+// learned in and its encodings, worked out once when it is learned rather
+// than at every rebuild of the replacer.
+type learnedSecret struct {
+	seq   uint64
+	forms []string
+}
+
 // NewRedactor returns a Redactor that knows secrets (see Add).
 func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{permanent: map[string]bool{}, learned: map[string]uint64{}}
+	r := &Redactor{permanent: map[string][]string{}, learned: map[string]learnedSecret{}}
 	r.Add(secrets...)
 	return r
 }
@@ -59,8 +67,8 @@ func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if s = strings.TrimSpace(s); len(s) >= MinSecretLength && !r.permanent[s] {
-			r.permanent[s] = true
+		if s = strings.TrimSpace(s); len(s) >= MinSecretLength && r.permanent[s] == nil {
+			r.permanent[s] = encodings(s)
 			r.repl = nil
 		}
 	}
@@ -73,41 +81,40 @@ func (r *Redactor) Remember(credentials map[string]string) {
 	if r == nil || len(credentials) == 0 {
 		return
 	}
+	var unknown []string
 	r.mu.RLock()
-	known := true
 	for _, v := range credentials {
 		v = strings.TrimSpace(v)
-		if len(v) < MinSecretLength || r.permanent[v] {
+		if len(v) < MinSecretLength || r.permanent[v] != nil {
 			continue
 		}
 		if _, ok := r.learned[v]; !ok {
-			known = false
-			break
+			unknown = append(unknown, v)
 		}
 	}
 	r.mu.RUnlock()
-	if known {
+	if len(unknown) == 0 {
 		return
+	}
+	forms := make([][]string, len(unknown))
+	for i, v := range unknown {
+		forms[i] = encodings(v)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, v := range credentials {
-		v = strings.TrimSpace(v)
-		if len(v) < MinSecretLength || r.permanent[v] {
-			continue
-		}
+	for i, v := range unknown {
 		if _, ok := r.learned[v]; ok {
 			continue
 		}
 		r.seq++
-		r.learned[v] = r.seq
+		r.learned[v] = learnedSecret{seq: r.seq, forms: forms[i]}
 		r.repl = nil
 	}
 	for len(r.learned) > maxRemembered {
 		oldest, min := "", ^uint64(0)
-		for v, n := range r.learned {
-			if n < min {
-				oldest, min = v, n
+		for v, l := range r.learned {
+			if l.seq < min {
+				oldest, min = v, l.seq
 			}
 		}
 		delete(r.learned, oldest)
@@ -147,19 +154,19 @@ func (r *Redactor) replacer() *strings.Replacer {
 	}
 	seen := map[string]bool{}
 	var forms []string
-	add := func(s string) {
-		for _, f := range encodings(s) {
+	add := func(encoded []string) {
+		for _, f := range encoded {
 			if len(f) >= MinSecretLength && !seen[f] {
 				seen[f] = true
 				forms = append(forms, f)
 			}
 		}
 	}
-	for s := range r.permanent {
-		add(s)
+	for _, encoded := range r.permanent {
+		add(encoded)
 	}
-	for s := range r.learned {
-		add(s)
+	for _, l := range r.learned {
+		add(l.forms)
 	}
 	sort.Slice(forms, func(i, j int) bool {
 		if len(forms[i]) != len(forms[j]) {
