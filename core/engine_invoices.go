@@ -432,11 +432,8 @@ func (e *Engine) recordNoAddress(ctx context.Context, s session, inv Invoice, id
 func invoiceEmailText(s session, inv Invoice, reminder bool) (subject, text string) {
 	company := s.settings.Company.Name
 	amount := FormatAmount(inv.AmountDue()) + " " + string(inv.Currency)
+	kind := invoiceKindName(s.merchant.Country, inv.Kind)
 	if s.merchant.Country == Norway {
-		kind := "Faktura"
-		if inv.Kind == KindCredit {
-			kind = "Kreditnota"
-		}
 		if reminder {
 			return fmt.Sprintf("Påminnelse: %s %d fra %s", strings.ToLower(kind), inv.Number, company),
 				fmt.Sprintf("Hei,\n\nVi kan ikke se at %s %d på %s med forfall %s er betalt. Vedlagt er fakturaen.\nSe bort fra denne påminnelsen om du allerede har betalt.\n\nMed vennlig hilsen\n%s\n",
@@ -445,10 +442,6 @@ func invoiceEmailText(s session, inv Invoice, reminder bool) (subject, text stri
 		return fmt.Sprintf("%s %d fra %s", kind, inv.Number, company),
 			fmt.Sprintf("Hei,\n\nVedlagt er %s %d fra %s på %s, forfall %s.\n\nMed vennlig hilsen\n%s\n",
 				strings.ToLower(kind), inv.Number, company, amount, inv.DueDate, company)
-	}
-	kind := "Faktura"
-	if inv.Kind == KindCredit {
-		kind = "Kreditfaktura"
 	}
 	if reminder {
 		return fmt.Sprintf("Påminnelse: %s %d från %s", strings.ToLower(kind), inv.Number, company),

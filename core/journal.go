@@ -26,7 +26,7 @@ func InvoiceJournal(inv Invoice, a JournalAccounts, country Country) (Voucher, e
 	}
 	v := Voucher{
 		ExternalRef: "invoice:" + inv.ID, Date: inv.InvoiceDate, Currency: inv.Currency,
-		Description: t.text(inv),
+		Description: journalText(inv, country),
 	}
 	var errs fieldErrors
 	if a.Receivables == "" {
@@ -63,18 +63,28 @@ func InvoiceJournal(inv Invoice, a JournalAccounts, country Country) (Voucher, e
 
 // journalLabels are the texts of an invoice's journal entry in one language.
 type journalLabels struct {
-	invoice, credit, receivables, sales, outputVAT, rounding string
+	receivables, sales, outputVAT, rounding string
 }
 
 var journalTexts = map[Country]journalLabels{
-	Sweden: {"Faktura", "Kreditfaktura", "Kundfordran", "Försäljning", "Utgående moms", "Öresavrundning"},
-	Norway: {"Faktura", "Kreditnota", "Kundefordring", "Salg", "Utgående mva", "Øreavrunding"},
+	Sweden: {"Kundfordran", "Försäljning", "Utgående moms", "Öresavrundning"},
+	Norway: {"Kundefordring", "Salg", "Utgående mva", "Øreavrunding"},
 }
 
-func (t journalLabels) text(inv Invoice) string {
-	kind := t.invoice
-	if inv.Kind == KindCredit {
-		kind = t.credit
+func journalText(inv Invoice, country Country) string {
+	return invoiceKindName(country, inv.Kind) + " " + itoa(int(inv.Number)) + " " + inv.CustomerName
+}
+
+// invoiceKindName is what an invoice of kind is called in country's
+// language, capitalised: Faktura; a credit invoice is a Kreditfaktura in
+// Sweden, a Kreditnota in Norway. The journal entry and the e-mails share
+// it.
+func invoiceKindName(country Country, kind InvoiceKind) string {
+	switch {
+	case kind != KindCredit:
+		return "Faktura"
+	case country == Norway:
+		return "Kreditnota"
 	}
-	return kind + " " + itoa(int(inv.Number)) + " " + inv.CustomerName
+	return "Kreditfaktura"
 }
