@@ -14,14 +14,16 @@ import (
 
 // E-mail statuses. A queued e-mail with Attempts > 0 failed temporarily and
 // waits for NextAttemptAt; LastError says why.
+// They are the statuses an invoice shows (core.Email*), so the two cannot
+// drift apart.
 const (
-	StatusQueued  = "queued"
-	StatusSending = "sending"
-	StatusSent    = "sent"
-	StatusFailed  = "failed" // permanently: it will not be retried
+	StatusQueued  = core.EmailQueued
+	StatusSending = core.EmailSending
+	StatusSent    = core.EmailSent
+	StatusFailed  = core.EmailFailed // permanently: it will not be retried
 	// StatusNoAddress: never sent, for want of a recipient address (see
 	// Outbox.RecordNotSent); not in the outbox.
-	StatusNoAddress = "no_address"
+	StatusNoAddress = core.EmailNoAddress
 )
 
 // Email is one message in the outbox, with its delivery state.

@@ -85,19 +85,14 @@ func (m Message) Validate(prefix string) error {
 	if len(m.To) == 0 {
 		add("to", "at least one recipient is required")
 	}
-	for i, a := range m.To {
-		if _, err := netmail.ParseAddress(a); err != nil {
-			add(fmt.Sprintf("to[%d]", i), fmt.Sprintf("%q is not an e-mail address", a))
-		}
-	}
-	for i, a := range m.Cc {
-		if _, err := netmail.ParseAddress(a); err != nil {
-			add(fmt.Sprintf("cc[%d]", i), fmt.Sprintf("%q is not an e-mail address", a))
-		}
-	}
-	for i, a := range m.Bcc {
-		if _, err := netmail.ParseAddress(a); err != nil {
-			add(fmt.Sprintf("bcc[%d]", i), fmt.Sprintf("%q is not an e-mail address", a))
+	for _, list := range []struct {
+		field string
+		addrs []string
+	}{{"to", m.To}, {"cc", m.Cc}, {"bcc", m.Bcc}} {
+		for i, a := range list.addrs {
+			if _, err := netmail.ParseAddress(a); err != nil {
+				add(fmt.Sprintf("%s[%d]", list.field, i), fmt.Sprintf("%q is not an e-mail address", a))
+			}
 		}
 	}
 	if m.ReplyTo != "" {
