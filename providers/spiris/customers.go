@@ -18,6 +18,7 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/nordic"
+	"github.com/ledgerbridge/ledgerbridge/providers/internal/copysearch"
 	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
@@ -327,20 +328,9 @@ func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q 
 	if err := p.ensureCustomers(ctx, conn); err != nil {
 		return core.CustomerPage{}, err
 	}
-	page, err := p.searchCopy(ctx, conn, q.Q, cur, limit)
-	if err != nil || len(page.Customers) > 0 || strings.TrimSpace(q.Q) == "" || q.Cursor != "" {
-		return page, err
-	}
-	found, err := p.lookUpCustomers(ctx, conn, q.Q)
-	if core.Code(err) == core.CodeUnauthorized {
-		return core.CustomerPage{}, err
-	}
-	if found == 0 {
-		// Nothing new, or Spiris could not be asked: the copy's answer
-		// stands (the next full copy tries again).
-		return page, nil
-	}
-	return p.searchCopy(ctx, conn, q.Q, cur, limit)
+	return copysearch.Search(q,
+		func() (core.CustomerPage, error) { return p.searchCopy(ctx, conn, q.Q, cur, limit) },
+		func() (int, error) { return p.lookUpCustomers(ctx, conn, q.Q) })
 }
 
 // searchCopy answers a search from the local copy.
