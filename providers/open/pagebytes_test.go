@@ -2,7 +2,6 @@ package open
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/internal/pagetest"
 )
 
 // maximalCustomer has every text at its longest, in 4-byte characters.
@@ -37,35 +37,12 @@ func TestCustomerPagesAreBoundedInBytes(t *testing.T) {
 		mustCustomer(t, p, connA, maximalCustomer(i))
 	}
 	for _, q := range []string{"", "𝔸𝔸𝔸"} {
-		seen := map[string]bool{}
-		cursor, pages := "", 0
-		for {
-			page, err := p.SearchCustomers(ctx, connA, core.CustomerQuery{Q: q, Limit: core.MaxListLimit, Cursor: cursor})
-			if err != nil {
-				t.Fatal(err)
-			}
-			pages++
-			b, _ := json.Marshal(page.Customers)
-			if len(b) > core.MaxPageBytes {
-				t.Fatalf("q=%q page %d: %d rows, %d bytes, over %d", q, pages, len(page.Customers), len(b), core.MaxPageBytes)
-			}
-			for _, c := range page.Customers {
-				if seen[c.ID] {
-					t.Fatalf("q=%q: customer %s on two pages", q, c.ID)
-				}
-				seen[c.ID] = true
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			if len(page.Customers) == 0 || pages > n {
-				t.Fatalf("q=%q: page %d is empty or the pages never end", q, pages)
-			}
-			cursor = page.NextCursor
-		}
-		if len(seen) != n || pages < 2 {
-			t.Fatalf("q=%q: %d pages listed %d customers, want %d on at least 2 pages", q, pages, len(seen), n)
-		}
+		t.Run("q="+q, func(t *testing.T) {
+			pagetest.Walk(t, n, false, pagetest.CustomerID, func(cursor string) ([]core.Customer, string, error) {
+				page, err := p.SearchCustomers(ctx, connA, core.CustomerQuery{Q: q, Limit: core.MaxListLimit, Cursor: cursor})
+				return page.Customers, page.NextCursor, err
+			})
+		})
 	}
 }
 
@@ -87,31 +64,10 @@ func TestOrderPagesAreBoundedInBytes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	seen := map[string]bool{}
-	cursor, pages := "", 0
-	for {
+	pagetest.Walk(t, n, true, func(o core.Order) string { return o.ID }, func(cursor string) ([]core.Order, string, error) {
 		page, err := p.ListOrders(ctx, connA, core.OrderQuery{Limit: core.MaxListLimit, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		if b, _ := json.Marshal(page.Orders); len(page.Orders) > 1 && len(b) > core.MaxPageBytes {
-			t.Fatalf("page %d: %d orders, %d bytes, over %d", pages, len(page.Orders), len(b), core.MaxPageBytes)
-		}
-		for _, o := range page.Orders {
-			if seen[o.ID] {
-				t.Fatalf("order %s on two pages", o.ID)
-			}
-			seen[o.ID] = true
-		}
-		if page.NextCursor == "" || pages > n {
-			break
-		}
-		cursor = page.NextCursor
-	}
-	if len(seen) != n || pages < 2 {
-		t.Fatalf("%d pages listed %d orders, want %d on at least 2 pages", pages, len(seen), n)
-	}
+		return page.Orders, page.NextCursor, err
+	})
 }
 
 // TestPatchOfACustomerStoredBeforeTheLimits: a customer stored before the

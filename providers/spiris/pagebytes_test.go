@@ -1,12 +1,12 @@
 package spiris
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/providers/internal/pagetest"
 	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
 )
 
@@ -23,29 +23,8 @@ func TestCustomerPagesAreBoundedInBytes(t *testing.T) {
 			InvoiceCity: *long(50), IsActive: true, InvoiceAddress1: long(50), InvoiceAddress2: long(50),
 			Telephone: long(50), EmailAddress: long(255)})
 	}
-	seen := map[string]bool{}
-	cursor, pages := "", 0
-	for {
+	pagetest.Walk(t, n, false, pagetest.CustomerID, func(cursor string) ([]core.Customer, string, error) {
 		page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Limit: core.MaxListLimit, Cursor: cursor})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		if b, _ := json.Marshal(page.Customers); len(b) > core.MaxPageBytes {
-			t.Fatalf("page %d: %d rows, %d bytes, over %d", pages, len(page.Customers), len(b), core.MaxPageBytes)
-		}
-		for _, c := range page.Customers {
-			if seen[c.ID] {
-				t.Fatalf("customer %s on two pages", c.ID)
-			}
-			seen[c.ID] = true
-		}
-		if page.NextCursor == "" || pages > n {
-			break
-		}
-		cursor = page.NextCursor
-	}
-	if len(seen) != n || pages < 2 {
-		t.Fatalf("%d pages listed %d customers, want %d on at least 2 pages", pages, len(seen), n)
-	}
+		return page.Customers, page.NextCursor, err
+	})
 }
