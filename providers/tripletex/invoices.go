@@ -841,10 +841,8 @@ func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, re
 	case inv.Status == core.StatusPaid && req.Amount == 0:
 		return inv, nil
 	}
-	owed, err := p.outstanding(ctx, conn, id)
-	if err != nil {
-		return core.Invoice{}, err
-	}
+	// The invoice just read carries Tripletex's amountOutstanding.
+	owed := inv.OutstandingAmount
 	amount := req.Amount
 	if amount == 0 {
 		amount = owed
