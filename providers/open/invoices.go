@@ -100,15 +100,18 @@ func (r invoiceRow) invoice() core.Invoice {
 // amount to pay less its credits and payments. Drafts, credit invoices and
 // credited or void invoices owe nothing.
 func (r invoiceRow) outstanding() int64 {
-	if r.Kind != string(core.KindInvoice) {
+	return owed(core.InvoiceKind(r.Kind), core.InvoiceStatus(r.Status), r.Total+r.Rounding, r.CreditedAmount, r.PaidAmount)
+}
+
+// owed is the outstanding amount of an invoice of kind and status whose
+// amount due is due, less what its credits took off (credited, positive)
+// and its payments (paid): the one rule behind invoiceRow.outstanding and
+// fresh.
+func owed(kind core.InvoiceKind, status core.InvoiceStatus, due, credited, paid int64) int64 {
+	if kind != core.KindInvoice || (status != core.StatusPosted && status != core.StatusPaid) {
 		return 0
 	}
-	switch core.InvoiceStatus(r.Status) {
-	case core.StatusPosted, core.StatusPaid:
-	default:
-		return 0
-	}
-	return max(r.Total+r.Rounding-r.CreditedAmount-r.PaidAmount, 0)
+	return max(due-credited-paid, 0)
 }
 
 // encodeOrderIDs is the stored form of a collective invoice's order ids: a

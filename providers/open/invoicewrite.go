@@ -287,14 +287,10 @@ func nullIfEmpty(s string) any {
 // idEncoding is base32 with digits first, so encoded ids sort like the bytes.
 var idEncoding = base32.HexEncoding.WithPadding(base32.NoPadding)
 
-// fresh is the outstanding amount of an invoice just written: all of its
-// amount due when it is a posted invoice (see invoiceRow.outstanding).
-func fresh(inv core.Invoice) int64 {
-	if inv.Kind != core.KindInvoice || inv.Status != core.StatusPosted {
-		return 0
-	}
-	return max(inv.AmountDue(), 0)
-}
+// fresh is the outstanding amount of an invoice just written, with no
+// credits or payments yet: all of its amount due when it is a posted
+// invoice.
+func fresh(inv core.Invoice) int64 { return owed(inv.Kind, inv.Status, inv.AmountDue(), 0, 0) }
 
 // newPaymentID returns "pay_" and a time-ordered id like newInvoiceID's.
 func newPaymentID(t time.Time) string { return "pay_" + strings.TrimPrefix(newInvoiceID(t), "inv_") }
