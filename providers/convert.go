@@ -616,13 +616,11 @@ func (d *decoder) invoiceRequest(p *pb.InvoiceRequest) core.InvoiceRequest {
 
 func creditRequestToPB(r core.CreditRequest) *pb.CreditRequest {
 	return &pb.CreditRequest{
-		Void:        r.Void,
-		ExternalRef: r.ExternalRef,
-		InvoiceId:   r.InvoiceID,
-		Date:        string(r.Date),
-		Lines: sliceToPB(r.Lines, func(l core.CreditLine) *pb.CreditLine {
-			return &pb.CreditLine{Line: int64(l.Line), Quantity: formatDecimal(l.Quantity)}
-		}),
+		Void:         r.Void,
+		ExternalRef:  r.ExternalRef,
+		InvoiceId:    r.InvoiceID,
+		Date:         string(r.Date),
+		Lines:        creditLinesToPB(r.Lines),
 		LinesPresent: r.Lines != nil,
 	}
 }
@@ -633,20 +631,30 @@ func (d *decoder) creditRequest(p *pb.CreditRequest) core.CreditRequest {
 		ExternalRef: p.GetExternalRef(),
 		InvoiceID:   p.GetInvoiceId(),
 		Date:        core.Date(p.GetDate()),
-		Lines: sliceFromPB(p.GetLines(), p.GetLinesPresent(), func(i int, l *pb.CreditLine) core.CreditLine {
-			return core.CreditLine{Line: int(l.GetLine()), Quantity: d.decimal(indexPath("", "lines", i, "quantity"), l.GetQuantity())}
-		}),
+		Lines:       d.creditLines(p.GetLines(), p.GetLinesPresent()),
 	}
+}
+
+// creditLinesToPB and decoder.creditLines carry the lines of a credit and
+// of an order refund alike.
+func creditLinesToPB(lines []core.CreditLine) []*pb.CreditLine {
+	return sliceToPB(lines, func(l core.CreditLine) *pb.CreditLine {
+		return &pb.CreditLine{Line: int64(l.Line), Quantity: formatDecimal(l.Quantity)}
+	})
+}
+
+func (d *decoder) creditLines(in []*pb.CreditLine, present bool) []core.CreditLine {
+	return sliceFromPB(in, present, func(i int, l *pb.CreditLine) core.CreditLine {
+		return core.CreditLine{Line: int(l.GetLine()), Quantity: d.decimal(indexPath("", "lines", i, "quantity"), l.GetQuantity())}
+	})
 }
 
 func orderRefundRequestToPB(conn core.Connection, r core.OrderRefundRequest) *pb.RefundOrderRequest {
 	return &pb.RefundOrderRequest{
-		Connection:  connectionToPB(conn),
-		ExternalRef: r.ExternalRef,
-		OrderId:     r.OrderID,
-		Lines: sliceToPB(r.Lines, func(l core.CreditLine) *pb.CreditLine {
-			return &pb.CreditLine{Line: int64(l.Line), Quantity: formatDecimal(l.Quantity)}
-		}),
+		Connection:   connectionToPB(conn),
+		ExternalRef:  r.ExternalRef,
+		OrderId:      r.OrderID,
+		Lines:        creditLinesToPB(r.Lines),
 		LinesPresent: r.Lines != nil,
 	}
 }
@@ -655,9 +663,7 @@ func (d *decoder) orderRefundRequest(p *pb.RefundOrderRequest) core.OrderRefundR
 	return core.OrderRefundRequest{
 		ExternalRef: p.GetExternalRef(),
 		OrderID:     p.GetOrderId(),
-		Lines: sliceFromPB(p.GetLines(), p.GetLinesPresent(), func(i int, l *pb.CreditLine) core.CreditLine {
-			return core.CreditLine{Line: int(l.GetLine()), Quantity: d.decimal(indexPath("", "lines", i, "quantity"), l.GetQuantity())}
-		}),
+		Lines:       d.creditLines(p.GetLines(), p.GetLinesPresent()),
 	}
 }
 
