@@ -104,7 +104,6 @@ func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (cor
 	at := sqlite.FormatTime(p.now())
 	var sync core.CustomerSync
 	err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
-		sync = core.CustomerSync{Customers: len(cs)}
 		var old []struct {
 			ID   string `db:"id"`
 			Data string `db:"data"`
@@ -116,22 +115,15 @@ func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (cor
 		for _, o := range old {
 			before[o.ID] = o.Data
 		}
-		kept := 0
-		for _, c := range cs {
+		ids, datas := make([]string, len(cs)), make([]string, len(cs))
+		for i, c := range cs {
 			data, err := json.Marshal(c)
 			if err != nil {
 				return err
 			}
-			if prev, ok := before[c.ID]; !ok {
-				sync.Added++
-			} else {
-				kept++
-				if prev != string(data) {
-					sync.Updated++
-				}
-			}
+			ids[i], datas[i] = c.ID, string(data)
 		}
-		sync.Removed = len(old) - kept
+		sync = copysearch.Tally(before, ids, datas)
 		if err := storeCustomers(ctx, tx, conn.MerchantID, cs, at); err != nil {
 			return err
 		}

@@ -511,7 +511,6 @@ func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (cor
 		now := p.now().UTC()
 		var sync core.CustomerSync
 		err = p.db.Write(ctx, func(tx *sqlx.Tx) error {
-			sync = core.CustomerSync{}
 			var old []struct {
 				ID      string `db:"id"`
 				Version int    `db:"version"`
@@ -527,22 +526,15 @@ func (p *Provider) syncCustomers(ctx context.Context, conn core.Connection) (cor
 			if _, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE merchant_id = ?`, conn.MerchantID); err != nil {
 				return err
 			}
-			kept := 0
-			for _, c := range cs {
+			ids, vs := make([]string, len(cs)), make([]int, len(cs))
+			for i, c := range cs {
 				s := fromTripletex(c, now)
-				if v, ok := versions[s.Customer.ID]; !ok {
-					sync.Added++
-				} else {
-					kept++
-					if v != s.Version {
-						sync.Updated++
-					}
-				}
+				ids[i], vs[i] = s.Customer.ID, s.Version
 				if err := insertCustomer(ctx, tx, conn.MerchantID, s); err != nil {
 					return err
 				}
 			}
-			sync.Customers, sync.Removed = len(cs), len(old)-kept
+			sync = copysearch.Tally(versions, ids, vs)
 			_, err := tx.ExecContext(ctx, `INSERT INTO customer_sync (merchant_id, synced_at, full_synced_at, changed_since)
 				VALUES (?, ?, ?, ?) ON CONFLICT (merchant_id) DO UPDATE SET synced_at = excluded.synced_at,
 					full_synced_at = excluded.full_synced_at, changed_since = excluded.changed_since`,

@@ -31,3 +31,28 @@ func Search(q core.CustomerQuery, search func() (core.CustomerPage, error), look
 	}
 	return search()
 }
+
+// Tally counts what a full copy changed, for POST /v1/customers/sync:
+// before maps each customer id the copy held to a value that changes with
+// the customer (its stored data, its version in the provider); ids and now
+// are the customers just read, in step. A customer is added when before
+// lacks it, updated when its value moved, and removed when the read lacks
+// it.
+func Tally[V comparable](before map[string]V, ids []string, now []V) core.CustomerSync {
+	sync := core.CustomerSync{Customers: len(ids)}
+	kept := 0
+	for i, id := range ids {
+		prev, ok := before[id]
+		switch {
+		case !ok:
+			sync.Added++
+		case prev != now[i]:
+			kept++
+			sync.Updated++
+		default:
+			kept++
+		}
+	}
+	sync.Removed = len(before) - kept
+	return sync
+}
