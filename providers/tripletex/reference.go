@@ -167,12 +167,19 @@ func (p *Provider) CreateLedgerAccount(ctx context.Context, conn core.Connection
 		}
 		return core.LedgerAccount{}, false, nil
 	}
-	if existing, ok, err := find(); err != nil {
+	// Whether the chart has the number is one filtered read; the whole
+	// reference data is read once, after the write (find).
+	existing, err := listAll[account](ctx, p, conn, "/ledger/account", url.Values{
+		"number": {strconv.Itoa(number)}, "fields": {"id,number,name"}})
+	if err != nil {
 		return core.LedgerAccount{}, err
-	} else if ok {
-		return core.LedgerAccount{}, &core.Error{Code: core.CodeConflict,
-			Message: fmt.Sprintf("account %d already exists in Tripletex (%s)", number, existing.Name),
-			Fields:  []core.FieldError{{Field: "number", Message: "already exists in the chart"}}}
+	}
+	for _, a := range existing {
+		if a.Number == number {
+			return core.LedgerAccount{}, &core.Error{Code: core.CodeConflict,
+				Message: fmt.Sprintf("account %d already exists in Tripletex (%s)", number, a.Name),
+				Fields:  []core.FieldError{{Field: "number", Message: "already exists in the chart"}}}
+		}
 	}
 	werr := p.write(ctx, conn, request{method: http.MethodPost, path: "/ledger/account",
 		body: map[string]any{"number": number, "name": a.Name}}, nil)
