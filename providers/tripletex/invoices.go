@@ -872,15 +872,8 @@ func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, re
 			return core.Invoice{}, err
 		}
 	}
-	if req.ExternalRef != "" {
-		if err := p.savePayment(ctx, conn.MerchantID, req, amount); err != nil {
-			return core.Invoice{}, err
-		}
-	}
-	if amount == owed {
-		if err := p.savePaidAt(ctx, conn.MerchantID, tid, req.PaidAt); err != nil {
-			return core.Invoice{}, err
-		}
+	if err := p.savePayment(ctx, conn.MerchantID, tid, req, amount, amount == owed); err != nil {
+		return core.Invoice{}, err
 	}
 	return p.getInvoice(ctx, conn, tid)
 }

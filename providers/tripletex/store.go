@@ -135,17 +135,6 @@ func (p *Provider) saveMeta(ctx context.Context, merchant string, id int64, m in
 	return dbError("record invoice", err)
 }
 
-// savePaidAt records the day MarkInvoicePaid registered the payment.
-func (p *Provider) savePaidAt(ctx context.Context, merchant string, id int64, paidAt core.Date) error {
-	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO invoices (merchant_id, id, paid_at, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (merchant_id, id) DO UPDATE SET paid_at = excluded.paid_at WHERE invoices.paid_at = ''`,
-			merchant, idString(id), string(paidAt), sqlite.FormatTime(p.now()))
-		return err
-	})
-	return dbError("record payment", err)
-}
-
 // saveVoid records that the invoice was voided rather than refunded.
 func (p *Provider) saveVoid(ctx context.Context, merchant string, id int64) error {
 	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
@@ -164,12 +153,29 @@ func (p *Provider) paymentRecorded(ctx context.Context, merchant, ref string) (b
 	return n > 0, dbError("read payments", err)
 }
 
-// savePayment records a payment registered in Tripletex by its reference.
-func (p *Provider) savePayment(ctx context.Context, merchant string, req core.PaymentRequest, amount int64) error {
+// savePayment records, in one write, a payment registered in Tripletex:
+// by its reference (when it has one), so a repeat is not sent again, and,
+// when it paid the rest of the invoice (inFull), the day it was paid. One
+// write, so a repeat that finds the reference also finds the day.
+func (p *Provider) savePayment(ctx context.Context, merchant string, id int64, req core.PaymentRequest, amount int64, inFull bool) error {
+	if req.ExternalRef == "" && !inFull {
+		return nil
+	}
+	now := sqlite.FormatTime(p.now())
 	err := p.db.Write(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO payments (merchant_id, external_ref, invoice_id, amount, paid_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id, external_ref) DO NOTHING`,
-			merchant, req.ExternalRef, req.InvoiceID, amount, string(req.PaidAt), sqlite.FormatTime(p.now()))
+		if req.ExternalRef != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO payments (merchant_id, external_ref, invoice_id, amount, paid_at, created_at)
+				VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (merchant_id, external_ref) DO NOTHING`,
+				merchant, req.ExternalRef, req.InvoiceID, amount, string(req.PaidAt), now); err != nil {
+				return err
+			}
+		}
+		if !inFull {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO invoices (merchant_id, id, paid_at, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (merchant_id, id) DO UPDATE SET paid_at = excluded.paid_at WHERE invoices.paid_at = ''`,
+			merchant, idString(id), string(req.PaidAt), now)
 		return err
 	})
 	return dbError("record payment", err)
