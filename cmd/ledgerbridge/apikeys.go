@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerbridge/ledgerbridge/backup"
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
@@ -25,11 +27,11 @@ func newAPIKeysCommand() *cobra.Command {
 				return err
 			}
 			merchant, _ := cmd.Flags().GetString("merchant")
-			st, err := store.Open(cmd.Context(), cfg.DataDir)
+			st, closeStore, err := openStore(cmd.Context(), cfg.DataDir)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore()
 			if _, err := st.GetMerchant(cmd.Context(), merchant); err != nil {
 				return err
 			}
@@ -55,11 +57,11 @@ func newAPIKeysCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(cmd.Context(), cfg.DataDir)
+			st, closeStore, err := openStore(cmd.Context(), cfg.DataDir)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer closeStore()
 			k, err := st.GetAPIKey(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -72,4 +74,20 @@ func newAPIKeysCommand() *cobra.Command {
 	}
 	keys.AddCommand(list, revoke)
 	return keys
+}
+
+// openStore opens the gateway database of dataDir for a command that needs
+// no providers, holding the data dir's shared lock as newApp does, so that
+// `ledgerbridge restore` refuses to replace the database under it. close
+// closes the database, then releases the lock.
+func openStore(ctx context.Context, dataDir string) (st *store.Store, close func(), err error) {
+	unlock, err := backup.LockShared(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st, err = store.Open(ctx, dataDir); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); unlock() }, nil
 }

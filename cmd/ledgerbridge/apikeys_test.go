@@ -6,9 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/ledgerbridge/ledgerbridge/backup"
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
@@ -88,5 +93,27 @@ func TestAPIKeysCommand(t *testing.T) {
 	}
 	if _, err := e.Authenticate(context.Background(), mk.APIKeys["admin"]); err != nil {
 		t.Fatalf("admin key no longer authenticates: %v", err)
+	}
+}
+
+// TestAPIKeysCommandHonoursRestoreLock: while a restore holds the data dir
+// exclusively, api-keys does not open the database under it.
+func TestAPIKeysCommandHonoursRestoreLock(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.OpenFile(filepath.Join(dir, backup.LockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"api-keys", "list", "--merchant", "mer_x"}, {"api-keys", "revoke", "key_x"}} {
+		if out, err := run(t, append(args, "--data-dir", dir)...); !errors.Is(err, backup.ErrInUse) {
+			t.Errorf("%v under a restore's lock: %v %s, want %v", args, err, out, backup.ErrInUse)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
+		t.Error("the database was created under a restore's lock")
 	}
 }
