@@ -39,10 +39,15 @@ import (
 
 // Well-known names in a data directory.
 const (
-	GatewayDB    = store.FileName
-	MailDB       = mail.FileName
-	KeyFile      = "credentials.key" // integrations' sealing key; the gateway creates it by this name
-	ManifestFile = "manifest.json"
+	GatewayDB = store.FileName
+	MailDB    = mail.FileName
+	KeyFile   = "credentials.key" // integrations' sealing key; the gateway creates it by this name
+	// CursorKeyFile seals the HTTP API's list cursors; the gateway creates
+	// it beside the database, so every gateway sharing the directory shares
+	// it. Losing it only invalidates cursors already handed out, so a
+	// backup leaves it out (it is listed under NotCopied).
+	CursorKeyFile = "cursor.key"
+	ManifestFile  = "manifest.json"
 	// LockFile is held shared by every process that has the data
 	// directory's databases open through the gateway (serve, merchants
 	// create, plugins list) and exclusively by restore.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerbridge/ledgerbridge/backup"
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
 	"github.com/ledgerbridge/ledgerbridge/seal"
@@ -61,7 +62,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
 	opts := httpOptions(a.cfg, a)
-	if opts.Cursors, err = seal.LoadOrCreateKeyFile("cursor key", filepath.Join(a.cfg.DataDir, cursorKeyFile)); err != nil {
+	if opts.Cursors, err = seal.LoadOrCreateKeyFile("cursor key", filepath.Join(a.cfg.DataDir, backup.CursorKeyFile)); err != nil {
 		ln.Close()
 		return err
 	}
