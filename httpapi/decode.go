@@ -22,14 +22,15 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
-// maxBodyBytes bounds every request body.
+// maxBodyBytes bounds every request body unless Options.MaxBodyBytes says
+// otherwise.
 const maxBodyBytes = 1 << 20
 
 // decodeJSON reads the request body strictly into dst (a pointer to a
 // struct) and answers the error itself; it reports whether the handler may
 // go on.
 func (s *server) decodeJSON(c *gin.Context, dst any) bool {
-	if err := decodeBodyLimit(c.Writer, c.Request, dst, s.maxBody); err != nil {
+	if err := decodeBody(c.Writer, c.Request, dst, s.maxBody); err != nil {
 		s.writeError(c, err)
 		return false
 	}
@@ -56,14 +57,9 @@ func (s *server) decodeNoBody(c *gin.Context) bool {
 	return true
 }
 
-// decodeBody reads at most 1 MiB of r's body and decodes it with
+// decodeBody reads at most max bytes of r's body and decodes it with
 // decodeStrict. Errors: CodeInvalid with Syntax (HTTP 400).
-func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	return decodeBodyLimit(w, r, dst, maxBodyBytes)
-}
-
-// decodeBodyLimit is decodeBody with a limit of max bytes.
-func decodeBodyLimit(w http.ResponseWriter, r *http.Request, dst any, max int64) error {
+func decodeBody(w http.ResponseWriter, r *http.Request, dst any, max int64) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		var tooBig *http.MaxBytesError

@@ -128,7 +128,7 @@ func TestDecodeBodyLimit(t *testing.T) {
 	big := `{"customer_id":"` + strings.Repeat("x", maxBodyBytes) + `"}`
 	req := httptest.NewRequest("POST", "/", strings.NewReader(big))
 	var got core.ChargeRequest
-	err := decodeBody(httptest.NewRecorder(), req, &got)
+	err := decodeBody(httptest.NewRecorder(), req, &got, maxBodyBytes)
 	e := core.AsError(err)
 	if e == nil || e.HTTPStatus() != 400 || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
 		t.Fatalf("oversized body: %v", err)
@@ -136,7 +136,7 @@ func TestDecodeBodyLimit(t *testing.T) {
 
 	fits := `{"customer_id":"` + strings.Repeat("x", maxBodyBytes-100) + `"}`
 	req = httptest.NewRequest("POST", "/", strings.NewReader(fits))
-	if err := decodeBody(httptest.NewRecorder(), req, &got); err != nil {
+	if err := decodeBody(httptest.NewRecorder(), req, &got, maxBodyBytes); err != nil {
 		t.Fatalf("body under the limit: %v", err)
 	}
 }
