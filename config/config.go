@@ -52,6 +52,19 @@ import (
 //	spiris.token_url             LEDGERBRIDGE_SPIRIS_TOKEN_URL             "https://identity.vismaonline.com/connect/token"
 //	spiris.client_id             LEDGERBRIDGE_SPIRIS_CLIENT_ID             ""       the operator's Spiris OAuth2 client
 //	spiris.client_secret         LEDGERBRIDGE_SPIRIS_CLIENT_SECRET         ""
+//	server.read_header_timeout   LEDGERBRIDGE_SERVER_READ_HEADER_TIMEOUT   10s      limit of reading a request's headers, 100ms to 1m, at most server.read_timeout
+//	server.read_timeout          LEDGERBRIDGE_SERVER_READ_TIMEOUT          30s      limit of reading a whole request, 100ms to 10m
+//	server.write_timeout         LEDGERBRIDGE_SERVER_WRITE_TIMEOUT         1m       limit from a request's headers to the end of its answer, 100ms to 10m
+//	server.idle_timeout          LEDGERBRIDGE_SERVER_IDLE_TIMEOUT          2m       keep-alive connections idle this long are closed, 100ms to 1h
+//	server.max_body_bytes        LEDGERBRIDGE_SERVER_MAX_BODY_BYTES        1048576  limit of a request body, 1024 to 1073741824
+//	server.trusted_proxies       LEDGERBRIDGE_SERVER_TRUSTED_PROXIES       none     IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client
+//	auth.failure_burst           LEDGERBRIDGE_AUTH_FAILURE_BURST           20       failed authentications a client may make at once, 1 to 10000
+//	auth.failure_refill          LEDGERBRIDGE_AUTH_FAILURE_REFILL          10s      one more failed authentication is allowed this often, 1ms to 24h
+//	auth.exempt_loopback         LEDGERBRIDGE_AUTH_EXEMPT_LOOPBACK         false    exempt 127.0.0.0/8 and ::1 from that limit
+//	auth.key_usage_flush_interval LEDGERBRIDGE_AUTH_KEY_USAGE_FLUSH_INTERVAL 30s    how often API keys' last_used_at is written, 1s to 1h
+//	idempotency.retention        LEDGERBRIDGE_IDEMPOTENCY_RETENTION        24h      completed idempotency records are kept this long, at least 24h
+//	idempotency.pending_retention LEDGERBRIDGE_IDEMPOTENCY_PENDING_RETENTION 168h   pending ones this long after creation, at least idempotency.retention
+//	idempotency.purge_interval   LEDGERBRIDGE_IDEMPOTENCY_PURGE_INTERVAL   1h       how often expired records are deleted, 1s to 24h
 //
 // Durations are Go durations ("30s", "1m30s"). See example.yaml.
 type Config struct {
@@ -215,7 +228,6 @@ const (
 	DefaultSpirisToken       = "https://identity.vismaonline.com/connect/token"
 )
 
-// Defaults of the exports keys: those of exports.Options.
 // Defaults of server, auth and idempotency.
 const (
 	DefaultReadHeaderTimeout     = 10 * time.Second
@@ -233,6 +245,7 @@ const (
 	MinIdempotencyRetention = 24 * time.Hour
 )
 
+// Defaults of the exports keys: those of exports.Options.
 const (
 	DefaultExportsLease       = 5 * time.Minute
 	DefaultExportsCallTimeout = 2 * time.Minute
