@@ -140,3 +140,26 @@ func TestDecodeBodyLimit(t *testing.T) {
 		t.Fatalf("body under the limit: %v", err)
 	}
 }
+
+// TestConfiguredBodyLimit: Options.MaxBodyBytes, not the 1 MiB default,
+// bounds the bodies handlers decode.
+func TestConfiguredBodyLimit(t *testing.T) {
+	s := newStack(t)
+	opts := s.opts
+	opts.MaxBodyBytes = 2048
+	h := New(s.engine, opts)
+	post := func(name string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/customers", strings.NewReader(`{"name":"`+name+`"}`))
+		req.Header.Set("Authorization", "Bearer "+s.a.key(core.RoleAdmin))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	if w := post(strings.Repeat("x", 3000)); w.Code != 400 || !strings.Contains(w.Body.String(), "must be at most 2048 bytes") {
+		t.Fatalf("3000-byte body under a 2048-byte limit: %d %s", w.Code, w.Body)
+	}
+	if w := post("Limit AB"); w.Code != 201 {
+		t.Fatalf("small body: %d %s", w.Code, w.Body)
+	}
+}
