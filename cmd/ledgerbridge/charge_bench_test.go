@@ -38,7 +38,7 @@ func BenchmarkChargeInProcess(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.New(a.engine, httpapi.Options{}))
+	srv := httptest.NewServer(httpapi.New(a.engine, httpOptions(a.cfg, a)))
 	defer srv.Close()
 	body := []byte(fmt.Sprintf(`{"customer_id":%q,"location_id":"l","receipt_id":"RECEIPT","lines":[
 		{"description":"Vara 0","product_group":"food","quantity":1,"unit_price":4900,"vat_rate":"12"},
