@@ -41,14 +41,9 @@ func (s *server) decodeJSON(c *gin.Context, dst any) bool {
 // the empty object {}. Anything else is answered 400 naming each field (or
 // "body"); it reports whether the handler may go on.
 func (s *server) decodeNoBody(c *gin.Context) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
-	if err == nil && len(bytes.TrimSpace(body)) == 0 {
-		return true
-	}
-	if err == nil {
+	body, err := readBody(c.Writer, c.Request, s.maxBody)
+	if err == nil && len(bytes.TrimSpace(body)) > 0 {
 		err = decodeStrict(body, &struct{}{})
-	} else {
-		err = syntaxError("could not read the request body: "+err.Error(), core.FieldError{Field: "body", Message: "must be empty"})
 	}
 	if err != nil {
 		s.writeError(c, err)
@@ -60,16 +55,26 @@ func (s *server) decodeNoBody(c *gin.Context) bool {
 // decodeBody reads at most max bytes of r's body and decodes it with
 // decodeStrict. Errors: CodeInvalid with Syntax (HTTP 400).
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any, max int64) error {
+	body, err := readBody(w, r, max)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
+// readBody reads at most max bytes of r's body. Errors: CodeInvalid with
+// Syntax (HTTP 400), naming body when it is too large.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return syntaxError("request body too large",
+			return nil, syntaxError("request body too large",
 				core.FieldError{Field: "body", Message: fmt.Sprintf("must be at most %d bytes", max)})
 		}
-		return syntaxError("could not read the request body: " + err.Error())
+		return nil, syntaxError("could not read the request body: " + err.Error())
 	}
-	return decodeStrict(body, dst)
+	return body, nil
 }
 
 // decodeStrict decodes one JSON value into dst, a pointer to a struct. Before
