@@ -50,7 +50,8 @@ const (
 	ManifestFile  = "manifest.json"
 	// LockFile is held shared by every process that has the data
 	// directory's databases open through the gateway (serve, merchants
-	// create, plugins list) and exclusively by restore.
+	// create, plugins list, api-keys) or copies them (backup), and
+	// exclusively by restore.
 	LockFile = "ledgerbridge.lock"
 )
 
