@@ -164,3 +164,15 @@ func TestNilLoggerDiscards(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 }
+
+// TestErrorAnswersAreRedacted: Options.Redactor cleans every error answer,
+// the gateway's own included: here the 404 that echoes its path.
+func TestErrorAnswersAreRedacted(t *testing.T) {
+	const secret = "consumer-token-Xy72Qp"
+	h := New(nil, Options{Redactor: core.NewRedactor(secret)})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/v2/"+secret, nil))
+	if w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), secret) || !strings.Contains(w.Body.String(), core.Redacted) {
+		t.Fatalf("404 echoing a known secret: %d %s", w.Code, w.Body)
+	}
+}
