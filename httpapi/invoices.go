@@ -45,8 +45,6 @@ func (s *server) getInvoice(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	// The SMTP server's words may echo what the gateway sent it.
-	inv.EmailError = s.redactor.String(inv.EmailError)
 	c.PureJSON(http.StatusOK, inv)
 }
 
@@ -156,7 +154,6 @@ func (s *server) emailInvoice(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	st.LastError = s.redactor.String(st.LastError)
 	c.PureJSON(http.StatusAccepted, st)
 }
 

@@ -2,13 +2,11 @@ package httpapi
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -587,39 +585,4 @@ func TestEmailWithoutMailer(t *testing.T) {
 		{name: "the invoice reads", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
 			wantStatus: 200, notBody: []string{`"email_status"`}},
 	})
-}
-
-// TestEmailErrorCarriesNoSecret: an SMTP server's refusal that echoes the
-// gateway's SMTP password shows on the invoice with the password redacted.
-func TestEmailErrorCarriesNoSecret(t *testing.T) {
-	s := newStack(t)
-	const secret = "smtp-pass-Zq81xW"
-	opts := s.opts
-	opts.Redactor = core.NewRedactor(secret)
-	s.handler = New(s.engine, opts)
-	s.sent.mu.Lock()
-	s.sent.fail = core.Errorf(core.CodeProviderError, "535 5.7.8 authentication failed for faktura@alfa.example with "+secret)
-	s.sent.mu.Unlock()
-	acct := s.a.key(core.RoleAccountant)
-	cust := s.createCustomer(s.a, `{"name":"Mottagare AB","email":"ekonomi@mottagare.example"}`)
-	inv := s.charge(s.a, "secret-mail-1", chargeBody(cust.ID, 10000, "r1")).Invoice
-	s.run(t, scenario{name: "queued", method: "POST", path: "/v1/invoices/" + inv.ID + "/email", key: acct, wantStatus: 202})
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); s.outbox.Run(ctx) }()
-	var r response
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if r = s.do("GET", "/v1/invoices/"+inv.ID, acct, "", nil); strings.Contains(r.body, `"email_status":"failed"`) {
-			break
-		}
-	}
-	cancel()
-	<-done
-	if !strings.Contains(r.body, `"email_status":"failed"`) || !strings.Contains(r.body, "535 5.7.8") {
-		t.Fatalf("invoice after a refused e-mail: %s", r.body)
-	}
-	if strings.Contains(r.body, secret) || !strings.Contains(r.body, core.Redacted) {
-		t.Errorf("the invoice's email_error carries the SMTP password: %s", r.body)
-	}
 }

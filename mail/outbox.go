@@ -109,6 +109,11 @@ type OutboxConfig struct {
 	MaxBackoff time.Duration
 	// Logger receives send failures and store errors (default: discarded).
 	Logger hclog.Logger
+	// Redact cleans a failed send's error before it is stored as the
+	// e-mail's LastError (and shown as the invoice's email_error): an SMTP
+	// server's answer may echo what it was sent, the password included.
+	// Nil stores it as it is. The gateway passes core.Redactor.String.
+	Redact func(string) string
 }
 
 // Outbox queues e-mails durably and delivers them with retries.
@@ -303,7 +308,11 @@ func (o *Outbox) deliver(ctx context.Context, e Email) {
 	}
 	o.cfg.Logger.Warn("mail: sending e-mail failed", "id", e.ID, "invoice_id", e.InvoiceID,
 		"attempt", e.Attempts, "permanent", permanent, "error", sendErr)
-	if err := o.store.MarkFailed(record, e.ID, e.Attempts, next, sendErr.Error(), permanent); err != nil {
+	lastErr := sendErr.Error()
+	if o.cfg.Redact != nil {
+		lastErr = o.cfg.Redact(lastErr)
+	}
+	if err := o.store.MarkFailed(record, e.ID, e.Attempts, next, lastErr, permanent); err != nil {
 		if core.Code(err) != core.CodeConflict {
 			o.cfg.Logger.Error("mail: recording a failed send failed", "id", e.ID, "error", err)
 		}

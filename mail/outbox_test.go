@@ -516,3 +516,29 @@ func (b *blockingMailer) Send(ctx context.Context, _ Message) error {
 	}
 	return nil
 }
+
+// echoingMailer refuses every message with an answer that echoes a secret,
+// as an SMTP server repeating the credentials it was sent would.
+type echoingMailer struct{ secret string }
+
+func (m echoingMailer) Send(context.Context, Message) error {
+	return core.Errorf(core.CodeProviderError, "535 5.7.8 authentication failed for faktura@example.se with %s", m.secret)
+}
+
+// TestOutboxStoresFailuresRedacted: a failed send's error is stored, and so
+// shown as the invoice's email_error, with OutboxConfig.Redact applied.
+func TestOutboxStoresFailuresRedacted(t *testing.T) {
+	h := newHarness(t)
+	const secret = "smtp-pass-Zq81xW"
+	o := NewOutbox(h.store, echoingMailer{secret}, OutboxConfig{Now: h.clock.Now, PollInterval: 5 * time.Millisecond,
+		Redact: core.NewRedactor(secret).String})
+	h.run(o)
+	if _, _, err := o.Enqueue(context.Background(), h.email("e1", "inv-1")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("failure", func() bool { return h.get("inv-1").Status == StatusFailed })
+	g := h.get("inv-1")
+	if !strings.Contains(g.LastError, "535 5.7.8") || strings.Contains(g.LastError, secret) || !strings.Contains(g.LastError, core.Redacted) {
+		t.Errorf("stored last error %q: want the server's answer with the password redacted", g.LastError)
+	}
+}

@@ -91,7 +91,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		Redactor:     redactor,
 	})
 	a := &app{cfg: cfg, log: logger, redactor: redactor, store: st, registry: reg, engine: core.NewEngine(st, reg, nil), unlock: unlock}
-	mailStore, outbox, sending, err := newOutbox(ctx, cfg, logger)
+	mailStore, outbox, sending, err := newOutbox(ctx, cfg, logger, redactor)
 	if err != nil {
 		a.Close()
 		return nil, err

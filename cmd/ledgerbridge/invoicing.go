@@ -15,7 +15,7 @@ import (
 // newOutbox opens the e-mail outbox. Without an SMTP host e-mails are
 // queued, and shown as queued on their invoices, until one is configured;
 // sending is nil then.
-func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger) (store *mail.SQLiteStore, outbox *mail.Outbox, sending bool, err error) {
+func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, redactor *core.Redactor) (store *mail.SQLiteStore, outbox *mail.Outbox, sending bool, err error) {
 	store, err = mail.OpenSQLiteStore(ctx, cfg.DataDir)
 	if err != nil {
 		return nil, nil, false, err
@@ -34,7 +34,8 @@ func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger) (sto
 	} else {
 		logger.Warn("smtp.host is not set: invoice e-mails are queued but not sent")
 	}
-	outbox = mail.NewOutbox(store, sender, mail.OutboxConfig{Logger: pluginhost.SlogLogger(logger.With("component", "mail"))})
+	outbox = mail.NewOutbox(store, sender, mail.OutboxConfig{Logger: pluginhost.SlogLogger(logger.With("component", "mail")),
+		Redact: redactor.String})
 	return store, outbox, sender != nil, nil
 }
 
