@@ -12,8 +12,8 @@ func (e *Engine) ListOrders(ctx context.Context, p Principal, q OrderQuery) (Ord
 	if err != nil {
 		return OrderPage{}, err
 	}
-	if q.Status != "" && q.Status != OrderOpen && q.Status != OrderInvoiced && q.Status != OrderCancelled {
-		return OrderPage{}, Invalid("invalid order query", FieldError{Field: "status", Message: "must be open, invoiced or cancelled"})
+	if err := CheckOrderStatus(q.Status); err != nil {
+		return OrderPage{}, err
 	}
 	if q.Limit, err = NormalizeLimit(q.Limit); err != nil {
 		return OrderPage{}, err

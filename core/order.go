@@ -65,6 +65,16 @@ type OrderQuery struct {
 	Cursor     string
 }
 
+// CheckOrderStatus refuses an order-list status filter that is none of the
+// order statuses ("" lists every order). Errors: CodeInvalid naming status.
+func CheckOrderStatus(status string) error {
+	switch status {
+	case "", OrderOpen, OrderInvoiced, OrderCancelled:
+		return nil
+	}
+	return Invalid("invalid order query", FieldError{Field: "status", Message: "must be open, invoiced or cancelled"})
+}
+
 // OrderPage is one page of orders.
 type OrderPage struct {
 	Orders     []Order

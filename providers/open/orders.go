@@ -304,8 +304,8 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 		return core.OrderPage{}, err
 	}
 	var errs []core.FieldError
-	if q.Status != "" && q.Status != core.OrderOpen && q.Status != core.OrderInvoiced && q.Status != core.OrderCancelled {
-		errs = append(errs, core.FieldError{Field: "status", Message: "must be open, invoiced or cancelled"})
+	if err := core.CheckOrderStatus(q.Status); err != nil {
+		errs = append(errs, core.AsError(err).Fields...)
 	}
 	limit, err := core.NormalizeLimit(q.Limit)
 	if err != nil {

@@ -102,8 +102,8 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 	if err := checkConn(conn); err != nil {
 		return core.OrderPage{}, err
 	}
-	if q.Status != "" && q.Status != core.OrderOpen && q.Status != core.OrderInvoiced && q.Status != core.OrderCancelled {
-		return core.OrderPage{}, core.Invalid("invalid order query", core.FieldError{Field: "status", Message: "must be open, invoiced or cancelled"})
+	if err := core.CheckOrderStatus(q.Status); err != nil {
+		return core.OrderPage{}, err
 	}
 	limit, err := core.NormalizeLimit(q.Limit)
 	if err != nil {
