@@ -97,11 +97,13 @@ func (r Role) Allows(a Action) bool {
 	return false
 }
 
-// Principal is the authenticated caller: an API key of one merchant.
+// Principal is the authenticated caller: an API key or a signed-in
+// BackOffice user of one merchant (KeyID or UserID says which).
 type Principal struct {
 	MerchantID string
 	Role       Role
 	KeyID      string
+	UserID     string
 }
 
 // Authorize returns CodeForbidden unless p's role allows a.

@@ -21,9 +21,9 @@ import (
 // before its key is even looked up. A missing key is no guess and costs
 // nothing.
 func (s *server) authenticate(c *gin.Context) {
-	client, limited := s.authLimit.clientKey(c)
+	client, limited := clientKey(s.authLimit, c)
 	if limited {
-		if wait := s.authLimit.wait(client); wait > 0 {
+		if wait := s.authLimit.Wait(client); wait > 0 {
 			e := core.Errorf(core.CodeRateLimited, "too many failed authentications from this address; retry later")
 			e.RetryAfter = wait
 			s.refuse(c, e)
@@ -38,7 +38,7 @@ func (s *server) authenticate(c *gin.Context) {
 	p, err := s.engine.Authenticate(c.Request.Context(), secret)
 	if err != nil {
 		if limited && core.Code(err) == core.CodeUnauthorized {
-			s.authLimit.fail(client)
+			s.authLimit.Fail(client)
 		}
 		s.refuse(c, err)
 		return

@@ -92,15 +92,3 @@ func TestFailedAuthLimit(t *testing.T) {
 		t.Errorf("another client through the same proxy: %d, want 200", w.Code)
 	}
 }
-
-// TestAuthLimiterBoundedMemory: the limiter forgets clients beyond its
-// capacity instead of growing without bound.
-func TestAuthLimiterBoundedMemory(t *testing.T) {
-	l := newAuthLimiter(AuthLimit{Burst: 2, Refill: time.Minute}, 100)
-	for i := range 1000 {
-		l.fail("192.0.2." + strconv.Itoa(i%250) + "/" + strconv.Itoa(i))
-	}
-	if n := l.size(); n > 100 {
-		t.Fatalf("limiter tracks %d clients, want at most 100", n)
-	}
-}

@@ -16,6 +16,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
+	"github.com/ledgerbridge/ledgerbridge/ratelimit"
 	"github.com/ledgerbridge/ledgerbridge/seal"
 )
 
@@ -67,7 +68,7 @@ type server struct {
 	oauthDone    string
 	exports      *exports.Service
 	log          *slog.Logger
-	authLimit    *authLimiter
+	authLimit    *ratelimit.Limiter
 	maxBody      int64
 	cursors      *cursorSealer
 	redactor     *core.Redactor
