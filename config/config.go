@@ -65,6 +65,7 @@ import (
 //	idempotency.retention        LEDGERBRIDGE_IDEMPOTENCY_RETENTION        24h      completed idempotency records are kept this long, at least 24h
 //	idempotency.pending_retention LEDGERBRIDGE_IDEMPOTENCY_PENDING_RETENTION 168h   pending ones this long after creation, at least idempotency.retention
 //	idempotency.purge_interval   LEDGERBRIDGE_IDEMPOTENCY_PURGE_INTERVAL   1h       how often expired records are deleted, 1s to 24h
+//	backoffice.secure_cookies    LEDGERBRIDGE_BACKOFFICE_SECURE_COOKIES    false    mark BackOffice cookies Secure on plain HTTP too (TLS ends at a proxy); over TLS they always are
 //
 // Durations are Go durations ("30s", "1m30s"). See example.yaml.
 type Config struct {
@@ -85,6 +86,15 @@ type Config struct {
 	Auth AuthConfig `mapstructure:"auth"`
 	// Idempotency sets how long idempotency records are kept.
 	Idempotency IdempotencyConfig `mapstructure:"idempotency"`
+	// BackOffice configures the web pages.
+	BackOffice BackOfficeConfig `mapstructure:"backoffice"`
+}
+
+// BackOfficeConfig configures the web pages under /backoffice/.
+type BackOfficeConfig struct {
+	// SecureCookies marks cookies Secure even on plain HTTP requests, for
+	// a gateway behind a proxy that ends TLS.
+	SecureCookies bool `mapstructure:"secure_cookies"`
 }
 
 // ServerConfig is the public listener's connection limits (http.Server).
@@ -321,6 +331,7 @@ var defaults = map[string]any{
 	"idempotency.retention":         DefaultIdempotencyRetention,
 	"idempotency.pending_retention": DefaultIdempotencyPending,
 	"idempotency.purge_interval":    DefaultIdempotencyPurge,
+	"backoffice.secure_cookies":     false,
 }
 
 // EnvVar is the environment variable of a config key.

@@ -59,6 +59,9 @@ type Options struct {
 	// errors are already redacted by the provider registry, this also
 	// covers the gateway's own (an OAuth2 token endpoint's failure).
 	Redactor *core.Redactor
+	// BackOffice, when set, serves the web pages under /backoffice/ (see
+	// package backoffice), and GET / leads there.
+	BackOffice http.Handler
 }
 
 // server holds what every handler needs.
@@ -119,6 +122,12 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 			c.Request.Method, c.Request.URL.Path, c.Writer.Header().Get("Allow")))
 	})
 
+	if opts.BackOffice != nil {
+		pages := gin.WrapH(opts.BackOffice)
+		r.Any("/backoffice", pages)
+		r.Any("/backoffice/*page", pages)
+		r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/backoffice/") })
+	}
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/v1/openapi.json", s.openAPI)

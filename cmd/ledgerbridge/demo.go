@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
@@ -20,54 +22,96 @@ const demoKeysFile = "demo-keys.json"
 // database and prints its API keys. The keys are also written (0600) to
 // <data-dir>/demo-keys.json, the only place they are kept in the clear, so a
 // later `serve --demo` on the same data can print them again.
-func seedDemo(ctx context.Context, a *app, out io.Writer) error {
+func seedDemo(ctx context.Context, a *app, out io.Writer) (demoUser, error) {
 	keysPath := filepath.Join(a.cfg.DataDir, demoKeysFile)
 	n, err := a.store.MerchantCount(ctx)
 	if err != nil {
-		return err
+		return demoUser{}, err
 	}
 	if n > 0 {
 		b, err := os.ReadFile(keysPath)
 		if errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintln(out, "demo: the database already has merchants; no demo data seeded")
-			return nil
+			return demoUser{}, nil
 		} else if err != nil {
-			return err
+			return demoUser{}, err
 		}
 		fmt.Fprintf(out, "demo merchant (from %s):\n%s\n", keysPath, b)
-		return nil
+		var f demoFile
+		_ = json.Unmarshal(b, &f)
+		return f.BackOffice, nil
 	}
 	cm, err := a.engine.CreateMerchant(ctx, core.NewMerchant{Name: "Demo Kafé AB", Country: core.Sweden, InvoiceStartNumber: 1001})
 	if err != nil {
-		return err
+		return demoUser{}, err
 	}
 	admin, err := a.engine.Authenticate(ctx, cm.APIKeys[core.RoleAdmin])
 	if err != nil {
-		return err
+		return demoUser{}, err
 	}
 	if _, err := a.engine.UpdateInvoiceSettings(ctx, admin, demoInvoiceSettings); err != nil {
-		return fmt.Errorf("demo invoice settings: %w", err)
+		return demoUser{}, fmt.Errorf("demo invoice settings: %w", err)
 	}
 	for _, c := range demoCustomers {
 		if _, err := a.engine.CreateCustomer(ctx, admin, c); err != nil {
-			return fmt.Errorf("demo customer %s: %w", c.Name, err)
+			return demoUser{}, fmt.Errorf("demo customer %s: %w", c.Name, err)
 		}
 	}
 	today := core.DateOf(time.Now().In(core.Sweden.Location()))
 	receipts, err := seedDemoSales(ctx, a, admin, today)
 	if err != nil {
-		return fmt.Errorf("demo sales: %w", err)
+		return demoUser{}, fmt.Errorf("demo sales: %w", err)
 	}
 	fmt.Fprintf(out, "demo: %d receipts over 30 days at %d locations; each closed day is exported to the SIE file bookkeeping (GET /v1/exports)\n", receipts, len(demoLocations))
-	b, err := json.MarshalIndent(keysOf(cm), "", "  ")
+	user, err := seedDemoUser(ctx, a, admin)
 	if err != nil {
-		return err
+		return demoUser{}, fmt.Errorf("demo user: %w", err)
+	}
+	b, err := json.MarshalIndent(demoFile{merchantKeys: keysOf(cm), BackOffice: user}, "", "  ")
+	if err != nil {
+		return demoUser{}, err
 	}
 	if err := os.WriteFile(keysPath, append(b, '\n'), 0o600); err != nil {
-		return err
+		return demoUser{}, err
 	}
 	fmt.Fprintf(out, "demo merchant created (keys saved in %s):\n%s\n", keysPath, b)
-	return nil
+	return user, nil
+}
+
+// demoFile is what demo-keys.json keeps: the merchant's API keys and its
+// BackOffice admin's sign-in.
+type demoFile struct {
+	merchantKeys
+	BackOffice demoUser `json:"backoffice"`
+}
+
+type demoUser struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+const demoAdminEmail = "admin@demokafe.example"
+
+// seedDemoUser creates the demo merchant's BackOffice admin with a random
+// password.
+func seedDemoUser(ctx context.Context, a *app, admin core.Principal) (demoUser, error) {
+	password := strings.TrimPrefix(core.NewID("pw"), "pw_")[:16]
+	_, _, err := a.engine.CreateUser(ctx, admin, core.NewUser{Email: demoAdminEmail, Role: core.RoleAdmin, Password: password})
+	return demoUser{Email: demoAdminEmail, Password: password}, err
+}
+
+// printBackOffice tells where the pages are and how to sign in, once the
+// listener's address is known.
+func printBackOffice(out io.Writer, addr string, u demoUser) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = addr, ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/backoffice/"
+	fmt.Fprintf(out, "BackOffice: %s\n  sign in as %s with password %s\n", url, u.Email, u.Password)
 }
 
 var demoInvoiceSettings = core.InvoiceSettings{

@@ -43,7 +43,7 @@ func newRootCommand() *cobra.Command {
 	config.AddFlags(root.PersistentFlags())
 
 	serve := newServeCommand()
-	root.AddCommand(serve, newMerchantsCommand(), newAPIKeysCommand(), newPluginCommand(), newPluginsCommand(),
+	root.AddCommand(serve, newMerchantsCommand(), newAPIKeysCommand(), newUsersCommand(), newPluginCommand(), newPluginsCommand(),
 		newBackupCommand(), newRestoreCommand())
 	// With no arguments, serve.
 	root.RunE = serve.RunE

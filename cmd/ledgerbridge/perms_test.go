@@ -30,7 +30,7 @@ func TestNewAppCreatesPrivateDataDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if err := seedDemo(ctx, a, io.Discard); err != nil {
+	if _, err := seedDemo(ctx, a, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(cfg.DataDir)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerbridge/ledgerbridge/backoffice"
 	"github.com/ledgerbridge/ledgerbridge/backup"
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
@@ -41,12 +42,18 @@ func newServeCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
+			var announce func(addr string)
 			if demo {
-				if err := seedDemo(ctx, a, cmd.OutOrStdout()); err != nil {
+				user, err := seedDemo(ctx, a, cmd.OutOrStdout())
+				if err != nil {
 					return fmt.Errorf("demo data: %w", err)
 				}
+				if user.Email != "" {
+					out := cmd.OutOrStdout()
+					announce = func(addr string) { printBackOffice(out, addr, user) }
+				}
 			}
-			return serveHTTP(ctx, a)
+			return serveHTTP(ctx, a, announce)
 		},
 	}
 	cmd.Flags().Bool("demo", false, "seed a demo merchant with customers on an empty database and print its API keys")
@@ -56,7 +63,8 @@ func newServeCommand() *cobra.Command {
 
 // serveHTTP serves until ctx is cancelled (SIGINT/SIGTERM), then drains
 // in-flight requests for up to 15 s. Plugins are stopped by the caller.
-func serveHTTP(ctx context.Context, a *app) error {
+// announce, when set, is told the listener's address once it listens.
+func serveHTTP(ctx context.Context, a *app, announce func(addr string)) error {
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
@@ -78,6 +86,9 @@ func serveHTTP(ctx context.Context, a *app) error {
 	go a.exports.Loop(background, a.cfg.Scheduler.Interval)
 	go a.engine.RunKeyUsageFlusher(background, a.cfg.Auth.KeyUsageFlushInterval)
 	go runIdempotencyPurge(background, a.store, a.cfg.Idempotency, a.log)
+	if announce != nil {
+		announce(ln.Addr().String())
+	}
 	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
 	select {
 	case err := <-errc:
@@ -110,6 +121,11 @@ func httpOptions(cfg config.Config, a *app) httpapi.Options {
 	}
 	if a != nil {
 		opts.Logger, opts.Integrations, opts.Exports, opts.Redactor = a.log, a.integrations, a.exports, a.redactor
+		opts.BackOffice = backoffice.New(a.engine, backoffice.Options{
+			Integrations: a.integrations, Exports: a.exports, Logger: a.log,
+			SecureCookies: cfg.BackOffice.SecureCookies, TrustedProxies: cfg.Server.TrustedProxies,
+			MaxFormBytes: cfg.Server.MaxBodyBytes,
+		})
 	}
 	return opts
 }

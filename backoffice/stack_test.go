@@ -1,0 +1,225 @@
+package backoffice
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
+	"github.com/ledgerbridge/ledgerbridge/httpapi"
+	"github.com/ledgerbridge/ledgerbridge/integrations"
+	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/providers/sie"
+	"github.com/ledgerbridge/ledgerbridge/store"
+)
+
+// registry serves the in-process open and SIE providers.
+type registry map[string]core.Provider
+
+func (r registry) Provider(_ context.Context, name string) (core.Provider, error) {
+	if p, ok := r[name]; ok {
+		return p, nil
+	}
+	return nil, core.ErrNotFound("provider", name)
+}
+
+func (r registry) Names() []string { return []string{open.Name, sie.Name} }
+
+type booksOf struct{ svc *integrations.Service }
+
+func (b booksOf) ActiveBookkeeping(ctx context.Context, merchantID string) (exports.BookkeepingTarget, bool, error) {
+	t, found, err := b.svc.ActiveBookkeeping(ctx, merchantID)
+	return exports.BookkeepingTarget(t), found, err
+}
+
+func (b booksOf) ReportUnauthorized(ctx context.Context, integrationID string) error {
+	return b.svc.ReportUnauthorized(ctx, integrationID)
+}
+
+// testPassword is every test user's password.
+const testPassword = "correct horse battery"
+
+// stack is the gateway's real HTTP handler (API and pages) over a real
+// store, the real open and SIE providers and the real integrations and
+// exports services, each file under t.TempDir(). Merchant A has a user
+// per role (admin@a.example, accountant@a.example, cashier@a.example) and
+// merchant B an admin (admin@b.example); keysA are A's API keys.
+type stack struct {
+	t            *testing.T
+	srv          *httptest.Server
+	engine       *core.Engine
+	store        *store.Store
+	integrations *integrations.Service
+	exports      *exports.Service
+	a, b         string // merchant IDs
+	keysA        map[core.Role]string
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	prov, err := open.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prov.Close() })
+	sieProv, err := sie.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sieProv.Close() })
+	reg := registry{open.Name: prov, sie.Name: sieProv}
+	engine := core.NewEngine(st, reg, nil)
+	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := integrations.NewService(st, reg, sealer, nil)
+	ex := exports.New(st, st, booksOf{svc}, reg, exports.Options{})
+	pages := New(engine, Options{Integrations: svc, Exports: ex, SignInBurst: 5, SignInRefill: time.Hour})
+	h := httpapi.New(engine, httpapi.Options{Integrations: svc, Exports: ex, BackOffice: pages})
+	s := &stack{t: t, srv: httptest.NewServer(h), engine: engine, store: st, integrations: svc, exports: ex}
+	t.Cleanup(s.srv.Close)
+	cmA, err := engine.CreateMerchant(ctx, core.NewMerchant{Name: "Kafé Alfa AB", Country: core.Sweden, InvoiceStartNumber: 1001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmB, err := engine.CreateMerchant(ctx, core.NewMerchant{Name: "Bakeri Beta AS", Country: core.Norway, InvoiceStartNumber: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.a, s.b, s.keysA = cmA.Merchant.ID, cmB.Merchant.ID, cmA.APIKeys
+	for _, r := range core.Roles {
+		s.user(s.a, string(r)+"@a.example", r)
+	}
+	s.user(s.b, "admin@b.example", core.RoleAdmin)
+	return s
+}
+
+// user creates a user of merchant with testPassword.
+func (s *stack) user(merchant, email string, role core.Role) core.User {
+	s.t.Helper()
+	u, _, err := s.engine.CreateUser(context.Background(), core.Principal{MerchantID: merchant, Role: core.RoleAdmin},
+		core.NewUser{Email: email, Role: role, Password: testPassword})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return u
+}
+
+// admin is merchant A's admin as the engine's caller.
+func (s *stack) admin() core.Principal {
+	p, err := s.engine.Authenticate(context.Background(), s.keysA[core.RoleAdmin])
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return p
+}
+
+// client is one browser: a cookie jar, no redirects followed (tests see
+// each answer), and the CSRF token of the last page it read.
+type client struct {
+	t    *testing.T
+	s    *stack
+	http *http.Client
+	csrf string
+}
+
+// page is a read answer.
+type answer struct {
+	status   int
+	header   http.Header
+	body     string
+	location string
+}
+
+func (s *stack) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: s.t, s: s, http: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]*)">`)
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]*)"`)
+
+func (c *client) do(req *http.Request) answer {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	a := answer{status: resp.StatusCode, header: resp.Header, body: string(b), location: resp.Header.Get("Location")}
+	if m := csrfMeta.FindStringSubmatch(a.body); m != nil && m[1] != "" {
+		c.csrf = m[1]
+	} else if m := csrfInput.FindStringSubmatch(a.body); m != nil {
+		c.csrf = m[1]
+	}
+	return a
+}
+
+// get reads a path.
+func (c *client) get(path string) answer {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.s.srv.URL+path, nil)
+	return c.do(req)
+}
+
+// post sends a form with the client's CSRF token (unless form sets
+// csrf_token itself).
+func (c *client) post(path string, form url.Values) answer {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form[csrfField]; !ok {
+		form.Set(csrfField, c.csrf)
+	}
+	req, _ := http.NewRequest(http.MethodPost, c.s.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// signIn signs in as email with testPassword, failing the test otherwise.
+func (c *client) signIn(email string) {
+	c.t.Helper()
+	c.get("/backoffice/login")
+	a := c.post("/backoffice/login", url.Values{"email": {email}, "password": {testPassword}})
+	if a.status != http.StatusSeeOther {
+		c.t.Fatalf("sign in as %s: %d\n%s", email, a.status, a.body)
+	}
+	c.get("/backoffice/") // for the session's CSRF token
+}
+
+// signedIn returns a client signed in as email.
+func (s *stack) signedIn(email string) *client {
+	c := s.client()
+	c.signIn(email)
+	return c
+}
+
+// must reads path and fails unless it answers want.
+func (c *client) must(path string, want int) answer {
+	c.t.Helper()
+	a := c.get(path)
+	if a.status != want {
+		c.t.Fatalf("GET %s: %d, want %d\n%s", path, a.status, want, a.body)
+	}
+	return a
+}
