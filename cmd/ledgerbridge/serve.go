@@ -17,6 +17,7 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/backoffice"
 	"github.com/ledgerbridge/ledgerbridge/backup"
+	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
 	"github.com/ledgerbridge/ledgerbridge/seal"
@@ -86,6 +87,7 @@ func serveHTTP(ctx context.Context, a *app, announce func(addr string)) error {
 	go a.exports.Loop(background, a.cfg.Scheduler.Interval)
 	go a.engine.RunKeyUsageFlusher(background, a.cfg.Auth.KeyUsageFlushInterval)
 	go runIdempotencyPurge(background, a.store, a.cfg.Idempotency, a.log)
+	go runSessionPurge(background, a.engine, a.log)
 	if announce != nil {
 		announce(ln.Addr().String())
 	}
@@ -155,6 +157,24 @@ func runIdempotencyPurge(ctx context.Context, st *store.Store, c config.Idempote
 			log.Warn("purge idempotency records", "error", err)
 		} else if n > 0 {
 			log.Info("purged idempotency records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// runSessionPurge deletes expired BackOffice sessions at start and then
+// hourly until ctx ends. Expiry is checked on every request whatever this
+// does; the purge only keeps the table small.
+func runSessionPurge(ctx context.Context, engine *core.Engine, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := engine.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purge BackOffice sessions", "error", err)
 		}
 		select {
 		case <-ctx.Done():
