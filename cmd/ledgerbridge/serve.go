@@ -17,8 +17,8 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/backoffice"
 	"github.com/ledgerbridge/ledgerbridge/backup"
-	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/config"
+	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
 	"github.com/ledgerbridge/ledgerbridge/seal"
 	"github.com/ledgerbridge/ledgerbridge/store"
