@@ -561,7 +561,7 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 	if s.desc.Capabilities.OwnsCustomers {
 		var locked []FieldError
 		for _, f := range patch.Fields() {
-			if !contains(s.desc.Capabilities.AdjustableCustomerFields, f) {
+			if !customerFieldWritable(s.desc.Capabilities, f) {
 				locked = append(locked, FieldError{Field: f, Message: "is managed in " + s.desc.DisplayName})
 			}
 		}

@@ -51,13 +51,11 @@ func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in Invo
 		return InvoiceSettings{}, err
 	}
 	if out.StartNumber != s.settings.StartNumber {
-		posted, err := call(ctx, e, s, func(conn Connection) (InvoicePage, error) {
-			return s.provider.ListInvoices(ctx, conn, InvoiceQuery{Sort: SortNumber, Desc: true, Limit: 1, Today: s.today(e.now())})
-		})
+		started, err := e.seriesStarted(ctx, s)
 		if err != nil {
 			return InvoiceSettings{}, err
 		}
-		if len(posted.Invoices) > 0 && posted.Invoices[0].Number > 0 {
+		if started {
 			return InvoiceSettings{}, &Error{Code: CodeConflict, Message: "the invoice series has started and cannot change",
 				Fields: []FieldError{{Field: "start_number", Message: "cannot change after the first invoice is posted"}}}
 		}

@@ -1,0 +1,194 @@
+package backoffice
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// validSettingsForm is a complete, valid settings form for merchant A.
+func validSettingsForm() url.Values {
+	return url.Values{
+		"start_number": {"1001"}, "late_interest_text": {"8 % + referensränta"},
+		"payment_reference_text": {"Ange fakturanumret"}, "bankgiro": {"54029681"}, "plusgiro": {"90 20 03-3"},
+		"f_tax_approved": {"on"}, "company.name": {"Kafé Alfa AB"}, "company.organization_number": {"556103-4249"},
+		"company.vat_number": {"SE556103424901"}, "company.email": {"faktura@alfa.example"}, "company.phone": {"08-1234"},
+		"company.address.line1": {"Storgatan 1"}, "company.address.postal_code": {"111 22"},
+		"company.address.city": {"Stockholm"}, "company.address.country": {"se"},
+		"accountant_copy.enabled": {"on"}, "accountant_copy.emails": {"byra@revision.example, kopia@revision.example"},
+		"auto_send": {"on"}, "reminder_days_after_due": {"10"}, "round_to_whole_kronor": {"on"},
+	}
+}
+
+func (s *stack) settingsA() core.InvoiceSettings {
+	s.t.Helper()
+	st, err := s.engine.InvoiceSettings(s.t.Context(), s.admin())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return st
+}
+
+// TestInvoiceSettingsSave: an admin reads the defaults and saves every
+// field; the giro numbers come back in their printed form.
+func TestInvoiceSettingsSave(t *testing.T) {
+	s := newStack(t)
+	c := s.signedIn("admin@a.example")
+	a := c.must("/backoffice/invoice-settings", http.StatusOK)
+	mustContain(t, "settings page", a.body, `value="Kafé Alfa AB"`, `value="1001"`, `name="bankgiro"`, `name="round_to_whole_kronor"`,
+		`hx-post="/backoffice/invoice-settings/check?field=bankgiro"`)
+	if strings.Contains(a.body, "readonly") {
+		t.Error("the start number is read-only before any invoice")
+	}
+	a = c.post("/backoffice/invoice-settings", validSettingsForm())
+	if a.status != http.StatusSeeOther || a.location != "/backoffice/invoice-settings?done=settings_saved" {
+		t.Fatalf("save = %d %q\n%s", a.status, a.location, a.body)
+	}
+	st := s.settingsA()
+	if st.Bankgiro != "5402-9681" || st.Plusgiro != "90 20 03-3" || !st.FTaxApproved || st.Company.OrganizationNumber != "5561034249" ||
+		st.Company.Address.Country != "SE" || len(st.AccountantCopy.Emails) != 2 || !st.AutoSend || st.ReminderDaysAfterDue != 10 ||
+		!st.RoundToWholeKronor || st.LateInterestText != "8 % + referensränta" {
+		t.Fatalf("saved %+v", st)
+	}
+	a = c.must(a.location, http.StatusOK)
+	mustContain(t, "page after saving", a.body, "Fakturainställningarna är sparade.", `value="5402-9681"`,
+		`value="byra@revision.example, kopia@revision.example"`)
+}
+
+// TestInvoiceSettingsInvalid: bad check digits and other refusals are
+// named beside their fields with 422, and nothing is saved.
+func TestInvoiceSettingsInvalid(t *testing.T) {
+	s := newStack(t)
+	c := s.signedIn("admin@a.example")
+	c.must("/backoffice/invoice-settings", http.StatusOK)
+	before := s.settingsA()
+	for field, value := range map[string]string{
+		"bankgiro": "5402-9682", "plusgiro": "90 20 03-4", "company.organization_number": "556103-4248",
+		"company.vat_number": "SE12", "start_number": "one", "company.name": "", "accountant_copy.emails": "byra@revision.example, nope",
+		"reminder_days_after_due": "-1",
+	} {
+		form := validSettingsForm()
+		form.Set(field, value)
+		a := c.post("/backoffice/invoice-settings", form)
+		if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-`+field+`"`) {
+			t.Errorf("%s=%q = %d, want 422 naming the field", field, value, a.status)
+		}
+	}
+	if a := c.post("/backoffice/invoice-settings", validSettingsForm()); a.status != http.StatusSeeOther {
+		t.Fatalf("valid save = %d", a.status)
+	}
+	form := validSettingsForm()
+	form.Set("bankgiro", "1234-5678")
+	a := c.post("/backoffice/invoice-settings", form)
+	mustContain(t, "refused form", a.body, `value="1234-5678"`, `value="Kafé Alfa AB"`)
+	if st := s.settingsA(); st.Bankgiro != "5402-9681" {
+		t.Fatalf("a refused save changed the bankgiro to %q (before any save: %q)", st.Bankgiro, before.Bankgiro)
+	}
+}
+
+// TestInvoiceSettingsInlineCheck: the htmx check answers the field with the
+// engine's message, or that the check digit is right.
+func TestInvoiceSettingsInlineCheck(t *testing.T) {
+	s := newStack(t)
+	c := s.signedIn("admin@a.example")
+	check := func(field, value string) answer {
+		form := validSettingsForm()
+		form.Set(field, value)
+		return c.post("/backoffice/invoice-settings/check?field="+field, form)
+	}
+	a := check("bankgiro", "5402-9682")
+	if a.status != http.StatusOK || !strings.Contains(a.body, `id="e-bankgiro"`) || strings.Contains(a.body, "<html") {
+		t.Fatalf("bad bankgiro check = %d\n%s", a.status, a.body)
+	}
+	mustContain(t, "bad bankgiro check", a.body, `value="5402-9682"`, `hx-post="/backoffice/invoice-settings/check?field=bankgiro"`)
+	if a := check("bankgiro", "5402-9681"); !strings.Contains(a.body, "Kontrollsiffran stämmer.") || strings.Contains(a.body, "field-error") {
+		t.Fatalf("good bankgiro check:\n%s", a.body)
+	}
+	if a := check("company.organization_number", "556103-4248"); !strings.Contains(a.body, `id="e-company.organization_number"`) {
+		t.Fatalf("bad organization number check:\n%s", a.body)
+	}
+	// Only the asked field is judged: another bad field says nothing here.
+	form := validSettingsForm()
+	form.Set("plusgiro", "1")
+	if a := c.post("/backoffice/invoice-settings/check?field=bankgiro", form); strings.Contains(a.body, "field-error") {
+		t.Fatalf("the bankgiro check shows another field's error:\n%s", a.body)
+	}
+	if a := check("company.name", "x"); a.status != http.StatusNotFound {
+		t.Errorf("check of an unchecked field = %d, want 404", a.status)
+	}
+}
+
+// TestInvoiceSettingsSeriesLock: once an invoice is posted the start number
+// is read-only with the reason, and a changed one is refused beside it.
+func TestInvoiceSettingsSeriesLock(t *testing.T) {
+	s := newStack(t)
+	cu := s.createA(core.Customer{Name: "Kund AB", Active: true, InvoicingEnabled: true, DueDays: 30})
+	draft, err := s.engine.CreateDraft(t.Context(), s.admin(), core.DraftRequest{CustomerID: cu.ID,
+		Lines: []core.LineInput{{Description: "Fika", Quantity: decimal.NewFromInt(1), UnitPrice: 5000, VATRate: decimal.NewFromInt(12)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.signedIn("admin@a.example")
+	if a := c.must("/backoffice/invoice-settings", http.StatusOK); strings.Contains(a.body, "Låst:") {
+		t.Fatal("a draft locks the series")
+	}
+	if _, err := s.engine.PostInvoice(t.Context(), s.admin(), draft.ID); err != nil {
+		t.Fatal(err)
+	}
+	a := c.must("/backoffice/invoice-settings", http.StatusOK)
+	mustContain(t, "locked settings", a.body, "Låst: den första fakturan är redan utfärdad")
+	if !strings.Contains(a.body, `name="start_number" type="number" value="1001"`) || !strings.Contains(a.body, `readonly aria-readonly="true"`) {
+		t.Errorf("the start number is not read-only:\n%s", a.body)
+	}
+	form := validSettingsForm()
+	form.Set("start_number", "5000")
+	a = c.post("/backoffice/invoice-settings", form)
+	if a.status != http.StatusConflict || !strings.Contains(a.body, `id="e-start_number"`) {
+		t.Fatalf("changing a started series = %d\n%s", a.status, a.body)
+	}
+	if st := s.settingsA(); st.StartNumber != 1001 || st.Bankgiro != "" {
+		t.Fatalf("a refused save changed the settings: %+v", st)
+	}
+	if a := c.post("/backoffice/invoice-settings", validSettingsForm()); a.status != http.StatusSeeOther {
+		t.Fatalf("saving with the same start number = %d\n%s", a.status, a.body)
+	}
+}
+
+// TestInvoiceSettingsRoles: an accountant reads the settings in a disabled
+// form and cannot save or check; a cashier cannot open them; another
+// merchant sees its own.
+func TestInvoiceSettingsRoles(t *testing.T) {
+	s := newStack(t)
+	c := s.signedIn("accountant@a.example")
+	a := c.must("/backoffice/invoice-settings", http.StatusOK)
+	mustContain(t, "accountant's settings", a.body, "<fieldset disabled>", "Du kan läsa inställningarna men inte ändra dem")
+	if strings.Contains(a.body, "hx-post") || strings.Contains(a.body, `type="submit">Spara ändringar`) {
+		t.Error("the accountant's form can be checked or saved")
+	}
+	if a := c.post("/backoffice/invoice-settings", validSettingsForm()); a.status != http.StatusForbidden {
+		t.Errorf("accountant save = %d, want 403", a.status)
+	}
+	if a := c.post("/backoffice/invoice-settings/check?field=bankgiro", validSettingsForm()); a.status != http.StatusForbidden {
+		t.Errorf("accountant check = %d, want 403", a.status)
+	}
+	if st := s.settingsA(); st.Bankgiro != "" {
+		t.Fatalf("the accountant changed the settings: %+v", st)
+	}
+	s.signedIn("cashier@a.example").must("/backoffice/invoice-settings", http.StatusForbidden)
+
+	admin := s.signedIn("admin@a.example")
+	admin.must("/backoffice/invoice-settings", http.StatusOK)
+	if a := admin.post("/backoffice/invoice-settings", validSettingsForm()); a.status != http.StatusSeeOther {
+		t.Fatal(a.status)
+	}
+	a = s.signedIn("admin@b.example").must("/backoffice/invoice-settings", http.StatusOK)
+	mustContain(t, "merchant B's settings", a.body, `value="Bakeri Beta AS"`)
+	if strings.Contains(a.body, `value="5402-9681"`) || strings.Contains(a.body, "Kafé Alfa") || strings.Contains(a.body, `name="round_to_whole_kronor"`) {
+		t.Error("merchant B's page shows merchant A's settings or Swedish rounding")
+	}
+}
