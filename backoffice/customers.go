@@ -131,7 +131,7 @@ func customerFormFrom(c *gin.Context) customerForm {
 		Phone: v("phone"), Line1: v("billing_address.line1"), Line2: v("billing_address.line2"),
 		PostalCode: v("billing_address.postal_code"), City: v("billing_address.city"),
 		Country: strings.ToUpper(strings.TrimSpace(v("billing_address.country"))),
-		Active: on("active"), InvoicingEnabled: on("invoicing_enabled"), DueDays: strings.TrimSpace(v("due_days")),
+		Active:  on("active"), InvoicingEnabled: on("invoicing_enabled"), DueDays: strings.TrimSpace(v("due_days")),
 		PurchaseInstruction: strings.ReplaceAll(v("purchase_instruction"), "\r\n", "\n"),
 		ParentID:            strings.TrimSpace(v("parent_customer_id")),
 		CollectiveEnabled:   on("collective_invoicing.enabled"),

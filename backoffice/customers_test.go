@@ -384,4 +384,3 @@ func TestParseAmount(t *testing.T) {
 		t.Errorf("amountValue = %q", v)
 	}
 }
-
