@@ -229,6 +229,7 @@ func (s *server) createCustomer(c *gin.Context) {
 	}
 	if err != nil {
 		s.formFailed(c, p, err, "customer", func() {
+			localizeNordic(p, core.FieldOrganizationNumber)
 			s.parentName(c, &f)
 			p.Data = s.customerData(c, reg, f, true)
 		})
@@ -314,6 +315,7 @@ func (s *server) updateCustomer(c *gin.Context) {
 	}
 	if err != nil {
 		s.formFailed(c, p, err, "customer", func() {
+			localizeNordic(p, core.FieldOrganizationNumber)
 			s.parentName(c, &f)
 			p.Data = s.customerData(c, reg, f, false)
 		})

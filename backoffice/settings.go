@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 )
 
 // The invoice settings page (Finance → Invoice settings): every field of
@@ -146,6 +147,7 @@ func (s *server) saveInvoiceSettings(c *gin.Context) {
 	if err != nil {
 		var dataErr error
 		s.formFailed(c, p, collapseIndexed(err, "accountant_copy.emails", f.AccountantCopy.Emails), "settings", func() {
+			localizeNordic(p, "bankgiro", "plusgiro", "company.organization_number", "company.vat_number")
 			p.Data, dataErr = s.settingsData(c, f)
 		})
 		if dataErr != nil {
@@ -184,6 +186,7 @@ func (s *server) checkInvoiceSetting(c *gin.Context) {
 			}
 		}
 	}
+	localizeNordic(p, name)
 	p.Data = checkData{Name: name, Label: meta[0], Hint: meta[1], Value: value,
 		OK: p.Fields[name] == "" && strings.TrimSpace(value) != "", CanEdit: true}
 	s.renderBlock(c, http.StatusOK, "settings", "check-response", p)
@@ -209,4 +212,34 @@ func collapseIndexed(err error, field string, items []string) error {
 		out.Fields = append(out.Fields, fe)
 	}
 	return &out
+}
+
+// nordicTexts are the catalogue keys of package nordic's refusals, which
+// the engine reports (in English) for numbers with check digits; the more
+// specific first.
+var nordicTexts = []struct {
+	err error
+	key string
+}{
+	{nordic.ErrLengthDigit, "settings.nordic.length_digit"},
+	{nordic.ErrCheckDigit, "settings.nordic.check_digit"},
+	{nordic.ErrLength, "settings.nordic.length"},
+	{nordic.ErrCharacters, "settings.nordic.characters"},
+	{nordic.ErrFormat, "settings.nordic.format"},
+	{nordic.ErrDate, "settings.nordic.date"},
+	{nordic.ErrCountry, "settings.nordic.country"},
+}
+
+// localizeNordic writes the messages of the named fields that are one of
+// package nordic's refusals in the user's language.
+func localizeNordic(p *page, names ...string) {
+	for _, name := range names {
+		msg := p.Fields[name]
+		for _, t := range nordicTexts {
+			if msg != "" && strings.Contains(msg, t.err.Error()) {
+				p.Fields[name] = p.L.T(t.key)
+				break
+			}
+		}
+	}
 }

@@ -105,7 +105,7 @@ func TestInvoiceSettingsInlineCheck(t *testing.T) {
 	if a.status != http.StatusOK || !strings.Contains(a.body, `id="e-bankgiro"`) || strings.Contains(a.body, "<html") {
 		t.Fatalf("bad bankgiro check = %d\n%s", a.status, a.body)
 	}
-	mustContain(t, "bad bankgiro check", a.body, `value="5402-9682"`, `hx-post="/backoffice/invoice-settings/check?field=bankgiro"`)
+	mustContain(t, "bad bankgiro check", a.body, `value="5402-9682"`, "Kontrollsiffran stämmer inte.", `hx-post="/backoffice/invoice-settings/check?field=bankgiro"`)
 	if a := check("bankgiro", "5402-9681"); !strings.Contains(a.body, "Kontrollsiffran stämmer.") || strings.Contains(a.body, "field-error") {
 		t.Fatalf("good bankgiro check:\n%s", a.body)
 	}
