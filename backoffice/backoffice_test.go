@@ -288,3 +288,20 @@ func TestStaticAndHeaders(t *testing.T) {
 		t.Errorf("GET / = %d %q, want 303 to /backoffice/", a.status, a.location)
 	}
 }
+
+func TestFieldMessagesTranslated(t *testing.T) {
+	cat, err := loadCatalogue(assets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for msg, want := range map[string]string{
+		"is required":                    "Måste fyllas i.",
+		"must be between 1 and 365":      "Måste vara mellan 1 och 365.",
+		"must be at most 200 characters": "Högst 200 tecken.",
+		"an unlisted engine message":     "an unlisted engine message",
+	} {
+		if got := cat.fieldMessage(core.LanguageSwedish, msg); got != want {
+			t.Errorf("fieldMessage(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,4 +145,39 @@ func formatTime(lang core.Language, t time.Time, loc *time.Location) string {
 	}
 	t = t.In(loc)
 	return formatDate(lang, core.DateOf(t)) + " " + t.Format("15:04")
+}
+
+// fieldMessages translate the engine's common field messages (English,
+// shared with the JSON API) into catalogue keys; the submatches fill the
+// text's verbs. A message not listed shows as the engine wrote it.
+var fieldMessages = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^is required$`), "field.required"},
+	{regexp.MustCompile(`^is not an e-mail address$`), "field.email"},
+	{regexp.MustCompile(`^must be a date YYYY-MM-DD$`), "field.date"},
+	{regexp.MustCompile(`^must be between (-?\d+) and (-?\d+)$`), "field.between"},
+	{regexp.MustCompile(`^must be at most (\d+) characters$`), "field.max_chars"},
+	{regexp.MustCompile(`^must not be negative$`), "field.not_negative"},
+	{regexp.MustCompile(`^must not be empty$`), "field.required"},
+	{regexp.MustCompile(`^must be greater than 0 \(minor units\)$`), "field.positive"},
+	{regexp.MustCompile(`^must not be in the future$`), "field.not_future"},
+	{regexp.MustCompile(`^must not start or end with spaces$`), "field.spaces"},
+	{regexp.MustCompile(`^must not contain control characters`), "field.control"},
+	{regexp.MustCompile(`^must be at least 10 characters$`), "field.password_short"},
+}
+
+// fieldMessage is msg in lang when the catalogue has it, else msg.
+func (c catalogue) fieldMessage(lang core.Language, msg string) string {
+	for _, fm := range fieldMessages {
+		if m := fm.re.FindStringSubmatch(msg); m != nil && c.has(fm.key) {
+			args := make([]any, 0, len(m)-1)
+			for _, a := range m[1:] {
+				args = append(args, a)
+			}
+			return c.text(lang, fm.key, args...)
+		}
+	}
+	return msg
 }

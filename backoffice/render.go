@@ -287,7 +287,7 @@ func formErrors(p *page, err error) bool {
 	p.Error = p.L.T("error.form")
 	for _, f := range ce.Fields {
 		if _, ok := p.Fields[f.Field]; !ok {
-			p.Fields[f.Field] = f.Message
+			p.Fields[f.Field] = p.L.cat.fieldMessage(p.L.lang, f.Message)
 		}
 	}
 	if len(ce.Fields) == 0 {
