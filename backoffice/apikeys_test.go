@@ -10,7 +10,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
-var secretInput = regexp.MustCompile(`id="secret" type="text" value="([^"]+)"`)
+var secretInput = regexp.MustCompile(`<textarea id="secret"[^>]*>([^<]+)</textarea>`)
 
 // TestAPIKeys: an admin lists the keys, creates one and sees its secret
 // once (the list never shows it again), and revokes it, after which it

@@ -28,7 +28,7 @@ func TestUsersInvite(t *testing.T) {
 	if a.status != http.StatusCreated {
 		t.Fatalf("invite = %d\n%s", a.status, a.body)
 	}
-	link := regexpFind(t, a.body, `id="invite-link" type="text" value="([^"]+)"`)
+	link := regexpFind(t, a.body, `<textarea id="invite-link"[^>]*>([^<]+)</textarea>`)
 	if !strings.HasPrefix(link, s.srv.URL+"/backoffice/invite/inv_") || !strings.Contains(a.body, "7 dagar") {
 		t.Fatalf("the invitation link %q is not a full URL on this host, or the expiry is not said", link)
 	}
