@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -48,6 +49,14 @@ func (s *server) renderAPIKeys(c *gin.Context, p *page, status int, d apiKeysDat
 		s.fail(c, err)
 		return
 	}
+	// Oldest first, as the merchant made them; the initial keys, made at
+	// once, by name.
+	sort.SliceStable(keys, func(i, j int) bool {
+		if !keys[i].CreatedAt.Equal(keys[j].CreatedAt) {
+			return keys[i].CreatedAt.Before(keys[j].CreatedAt)
+		}
+		return keys[i].Name < keys[j].Name
+	})
 	d.Keys = keys
 	p.Data = d
 	s.render(c, status, "apikeys", p)

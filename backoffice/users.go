@@ -3,6 +3,7 @@ package backoffice
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,6 +34,11 @@ type usersData struct {
 	// Invited and Link are the invitation just made, shown once.
 	Invited *core.User
 	Link    string
+}
+
+// Expired reports whether u's invitation can no longer be accepted.
+func (usersData) Expired(u core.User) bool {
+	return u.Invited() && (u.InviteExpiresAt == nil || !time.Now().Before(*u.InviteExpiresAt))
 }
 
 func (usersData) Roles() []core.Role         { return core.Roles }

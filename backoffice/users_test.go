@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -137,5 +138,24 @@ func TestUsersAccess(t *testing.T) {
 		if a := c.post("/backoffice/users/"+users[0].ID+"/remove", nil); a.status != http.StatusForbidden {
 			t.Errorf("%s remove = %d, want 403", who, a.status)
 		}
+	}
+}
+
+// TestUsersInviteExpired: an invitation past its 7 days is shown expired,
+// with what to do.
+func TestUsersInviteExpired(t *testing.T) {
+	s := newStack(t)
+	u, _, err := s.engine.CreateUser(t.Context(), s.admin(), core.NewUser{Email: "late@a.example", Role: core.RoleCashier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	u.InviteExpiresAt = &past
+	if err := s.store.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	a := s.signedIn("admin@a.example").must("/backoffice/users", http.StatusOK)
+	if !strings.Contains(a.body, "Inbjudan har gått ut") || strings.Count(a.body, `class="badge warn"`) != 0 {
+		t.Errorf("an expired invitation is not shown as expired:\n%s", a.body)
 	}
 }
