@@ -106,6 +106,7 @@ type runProgress struct {
 	Queued    int
 	Busy      bool
 	Started   int64
+	Unknown   bool         // the days could not be read just now
 	GaveUp    bool         // polled for exportsPollFor; the run goes on alone
 	Poll      template.URL // the progress partial's query
 	Succeeded int
@@ -222,7 +223,9 @@ func runOf(c *gin.Context, v *exportsView) {
 		return
 	}
 	started, _ := strconv.ParseInt(c.Query("started"), 10, 64)
-	r := &runProgress{Queued: n, Busy: v.Busy > 0, Started: started}
+	// Days that could not be read (an outage) may still be running: keep
+	// polling, without counts.
+	r := &runProgress{Queued: n, Busy: v.Busy > 0 || v.Unavailable != "", Unknown: v.Unavailable != "", Started: started}
 	if r.Busy && (started == 0 || time.Since(time.Unix(started, 0)) > exportsPollFor) {
 		r.Busy, r.GaveUp = false, true
 	}

@@ -169,11 +169,18 @@ func TestExportsRerunDay(t *testing.T) {
 	if d := exportDay(t, s, "harbour", days[1]); d.Status != exports.StatusPending {
 		t.Fatalf("after the re-run the day is %s, want pending", d.Status)
 	}
-	a = c.must(a.location, http.StatusOK)
+	runPage := a.location
+	a = c.must(runPage, http.StatusOK)
 	if !strings.Contains(a.body, `hx-trigger="every 2s"`) || !strings.Contains(a.body, "Exporten körs") || !strings.Contains(a.body, "Exporten är startad") {
 		t.Fatalf("the page after a run does not poll its progress:\n%s", a.body)
 	}
 	poll := regexpFind(t, a.body, `hx-get="(/backoffice/exports/progress\?[^"]+)"`)
+	// A page that has followed the run for too long stops polling and
+	// says the run goes on.
+	stale := regexp.MustCompile(`started=\d+`).ReplaceAllString(runPage, "started=1")
+	if b := c.must(stale, http.StatusOK); strings.Contains(b.body, "every 2s") || !strings.Contains(b.body, "Exporten fortsätter i bakgrunden") {
+		t.Errorf("a run followed since long ago still polls:\n%s", b.body)
+	}
 	a = c.must(strings.ReplaceAll(poll, "&amp;", "&"), http.StatusOK)
 	if strings.Contains(a.body, "<html") || !strings.Contains(a.body, `id="export-results"`) || !strings.Contains(a.body, "every 2s") {
 		t.Fatalf("the progress partial is not the polling block:\n%s", a.body)
