@@ -350,8 +350,23 @@ func TestMappingIsCheckedAgainstTheLiveChart(t *testing.T) {
 	bad.ProductGroups["food"] = mapping.GroupAccounts{Takeaway: "3000"} // takeaway food is 15 % in Norway
 	bad.VATAccounts["6"] = "2700"                                       // not a Norwegian rate
 	bad.PaymentMethods["swish"] = "19x0"                                // malformed
+	// CheckMapping finds the same problems without saving anything (the
+	// wizard's inline check); a cashier may not ask.
+	checked, err := f.svc.CheckMapping(ctx, f.admin, in.ID, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CheckMapping(ctx, core.Principal{MerchantID: f.admin.MerchantID, Role: core.RoleCashier}, in.ID, bad); core.Code(err) != core.CodeForbidden {
+		t.Errorf("CheckMapping as cashier: %v, want forbidden", err)
+	}
+	if ok, err := f.svc.CheckMapping(ctx, f.admin, in.ID, goodMapping()); err != nil || len(ok) != 0 {
+		t.Errorf("CheckMapping of a good mapping: %v %v", ok, err)
+	}
 	_, err = f.svc.PutMapping(ctx, f.admin, in.ID, bad)
 	e := wantCode(t, err, core.CodeInvalid)
+	if !reflect.DeepEqual(checked, e.Fields) {
+		t.Errorf("CheckMapping = %v, PutMapping refused %v", checked, e.Fields)
+	}
 	want := map[string]string{
 		"vat_rates.15":                 "account 3000 is locked to VAT code 3 (25 %), cannot book 15 %",
 		"vat_rates.12":                 "account 3030 accepts only VAT codes 31 (15 %); cannot book 12 %",

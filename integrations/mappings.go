@@ -132,6 +132,29 @@ func (s *Service) PutMapping(ctx context.Context, p core.Principal, id string, m
 	return s.view(ctx, saved, d)
 }
 
+// CheckMapping checks m as PutMapping would, without saving anything: the
+// problems it would refuse, by mapping path with the reason (the live
+// chart's, e.g. an account locked to another VAT code), sorted by path;
+// none when PutMapping would accept it. The wizard's inline check of one
+// row as the merchant picks an account. Errors: as PutMapping, except that
+// invalid items are the answer, not an error.
+func (s *Service) CheckMapping(ctx context.Context, p core.Principal, id string, m mapping.Mapping) ([]core.FieldError, error) {
+	r, d, err := s.load(ctx, p, core.ActionManageIntegrations, id)
+	if err != nil {
+		return nil, err
+	}
+	if !r.HasMode(core.ModeBookkeeping) {
+		return nil, core.Errorf(core.CodeConflict, "integration %s does not do bookkeeping: only bookkeeping integrations have an account mapping", id)
+	}
+	merchant, err := s.store.GetMerchant(ctx, r.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	m = normalizeMapping(m)
+	r.Mapping = &m
+	return s.mappingErrors(ctx, r, d, merchant)
+}
+
 // mappingErrors checks r.Mapping's structure and rate keys, then the items
 // that passed against the provider's live chart. It returns the problems
 // sorted by path, or an error when the chart could not be read.
