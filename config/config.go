@@ -44,7 +44,7 @@ import (
 //	exports.lease                LEDGERBRIDGE_EXPORTS_LEASE                5m       how long a claimed export job belongs to its gateway; a job a crashed gateway left processing runs again after it; 2s to 24h, more than exports.call_timeout
 //	exports.call_timeout         LEDGERBRIDGE_EXPORTS_CALL_TIMEOUT         2m       limit of booking one day at the provider, 1s to 1h
 //	oauth.redirect_url           LEDGERBRIDGE_OAUTH_REDIRECT_URL           ""       public URL of GET /v1/oauth/callback, as registered with OAuth2 providers
-//	oauth.done_url               LEDGERBRIDGE_OAUTH_DONE_URL               ""       where the callback sends the browser ({id} = integration); "" answers JSON
+//	oauth.done_url               LEDGERBRIDGE_OAUTH_DONE_URL               "/backoffice/integrations/{id}?connected=1"  where the callback sends the browser ({id} = integration; on failure error and error_description added); "" answers JSON
 //	tripletex.base_url           LEDGERBRIDGE_TRIPLETEX_BASE_URL           "https://tripletex.no/v2"  Tripletex API (test: https://api-test.tripletex.tech/v2)
 //	tripletex.consumer_token     LEDGERBRIDGE_TRIPLETEX_CONSUMER_TOKEN     ""       the operator's Tripletex consumer token
 //	spiris.api_url               LEDGERBRIDGE_SPIRIS_API_URL               "https://eaccountingapi.vismaonline.com/v2"
@@ -236,6 +236,9 @@ const (
 	DefaultSpirisAPIURL      = "https://eaccountingapi.vismaonline.com/v2"
 	DefaultSpirisAuthorize   = "https://identity.vismaonline.com/connect/authorize"
 	DefaultSpirisToken       = "https://identity.vismaonline.com/connect/token"
+	// DefaultOAuthDoneURL sends the browser back to the BackOffice wizard
+	// of the integration it connected.
+	DefaultOAuthDoneURL = "/backoffice/integrations/{id}?connected=1"
 )
 
 // Defaults of server, auth and idempotency.
@@ -276,6 +279,7 @@ func Default() Config {
 		SMTP:      SMTPConfig{Port: DefaultSMTPPort, TLS: DefaultSMTPTLS, From: DefaultSMTPFrom},
 		Scheduler: SchedulerConfig{Interval: DefaultSchedulerInterval},
 		Exports:   ExportsConfig{Lease: DefaultExportsLease, CallTimeout: DefaultExportsCallTimeout},
+		OAuth:     OAuthConfig{DoneURL: DefaultOAuthDoneURL},
 		Tripletex: TripletexConfig{BaseURL: DefaultTripletexBaseURL},
 		Spiris:    SpirisConfig{APIURL: DefaultSpirisAPIURL, AuthorizeURL: DefaultSpirisAuthorize, TokenURL: DefaultSpirisToken},
 		Server: ServerConfig{
@@ -310,7 +314,7 @@ var defaults = map[string]any{
 	"exports.lease":                 DefaultExportsLease,
 	"exports.call_timeout":          DefaultExportsCallTimeout,
 	"oauth.redirect_url":            "",
-	"oauth.done_url":                "",
+	"oauth.done_url":                DefaultOAuthDoneURL,
 	"tripletex.base_url":            DefaultTripletexBaseURL,
 	"tripletex.consumer_token":      "",
 	"spiris.api_url":                DefaultSpirisAPIURL,
