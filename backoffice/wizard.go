@@ -194,8 +194,9 @@ func (s *server) refused(c *gin.Context, step string, err error, d *wizardData, 
 				p.Fields[f.Field] = f.Message
 			}
 		}
-	} else if msg := p.FieldError("credentials"); msg != "" {
-		p.Error = msg
+	} else if step == integrations.StepCredentials {
+		// The provider's refusal in its own words above the form.
+		p.Error = errorText(p.L, err)
 	}
 	if !hasStep(in, step) {
 		step = defaultStep(in)
@@ -400,7 +401,7 @@ func (s *server) wizardAddAccount(c *gin.Context) {
 		s.refused(c, step, err, &wizardData{NewAccount: a, AddOpen: true}, nil)
 		return
 	}
-	s.done(c, wizardPath(id, step)+"#accounts", "integrations_account_added")
+	s.done(c, wizardPath(id, step), "integrations_account_added")
 }
 
 // stepPrefixes are the mapping paths a mapping step edits.

@@ -40,7 +40,9 @@ type mapRow struct {
 
 // mapCell is one account input, named by its mapping path.
 type mapCell struct {
-	Path, Value, Label string
+	Path, Value string
+	// Row and Col name the input: its row ("Card") and column ("Account").
+	Row, Col string
 	// AccountName is the chosen account's name in the provider's chart.
 	AccountName string
 	// Suggested: the value is the service's proposal, not yet saved.
@@ -162,7 +164,8 @@ func (s *server) mappingOf(c *gin.Context, p *page, in integrations.Integration,
 
 // newCell is the input for path with value, labelled for a person.
 func newCell(l *localizer, path, value string) mapCell {
-	return mapCell{Path: path, Value: value, Label: pathLabel(l, path)}
+	row, col := pathParts(l, path)
+	return mapCell{Path: path, Value: value, Row: row, Col: col}
 }
 
 // accountName is number's name in the chart, "" when it has none.
@@ -183,38 +186,47 @@ func methodLabel(l *localizer, method string) string {
 }
 
 // pathLabel names a mapping path (or another field of the wizard) as a
-// person reads it: "Card – account", "12 % – sales account".
+// person reads it: "Card – Account", "12 % – Sales account".
 func pathLabel(l *localizer, path string) string {
+	row, col := pathParts(l, path)
+	if col == "" {
+		return row
+	}
+	return l.T("integrations.cell", row, col)
+}
+
+// pathParts are the row and the column of a mapping path as a person
+// reads them; col is "" for a field outside the mapping.
+func pathParts(l *localizer, path string) (row, col string) {
 	head, rest, _ := strings.Cut(path, ".")
-	join := func(row, col string) string { return l.T("integrations.cell", row, l.T(col)) }
+	account := l.T("integrations.col.account")
 	switch head {
 	case "payment_methods":
-		return join(methodLabel(l, rest), "integrations.col.account")
+		return methodLabel(l, rest), account
 	case "fallback_payment_account":
-		return join(l.T("integrations.row.fallback"), "integrations.col.account")
+		return l.T("integrations.row.fallback"), account
 	case "vat_rates":
-		return join(l.T("integrations.rate", rest), "integrations.col.sales_account")
+		return l.T("integrations.rate", rest), l.T("integrations.col.sales_account")
 	case "vat_accounts":
-		return join(l.T("integrations.rate", rest), "integrations.col.vat_account")
+		return l.T("integrations.rate", rest), l.T("integrations.col.vat_account")
 	case "product_groups":
 		i := strings.LastIndex(rest, ".")
 		if i < 0 {
-			return rest
+			return rest, ""
 		}
-		col := "integrations.col.eat_in"
 		if rest[i+1:] == "takeaway" {
-			col = "integrations.col.takeaway"
+			return rest[:i], l.T("integrations.col.takeaway")
 		}
-		return join(rest[:i], col)
+		return rest[:i], l.T("integrations.col.eat_in")
 	case "events":
 		if key := "integrations.event." + rest; l.Has(key) {
-			return join(l.T(key), "integrations.col.account")
+			return l.T(key), account
 		}
 	}
 	if key := "integrations.field." + path; l.Has(key) {
-		return l.T(key)
+		return l.T(key), ""
 	}
-	return path
+	return path, ""
 }
 
 // getPath is the account at a mapping path, "" when none.
