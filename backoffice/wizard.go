@@ -191,7 +191,7 @@ func (s *server) refused(c *gin.Context, step string, err error, d *wizardData, 
 		var ce *core.Error
 		if errors.As(err, &ce) {
 			for _, f := range ce.Fields {
-				p.Fields[f.Field] = f.Message
+				p.Fields[f.Field] = p.L.cat.fieldMessage(p.L.lang, f.Message)
 			}
 		}
 	} else if step == integrations.StepCredentials {
@@ -343,7 +343,7 @@ func (s *server) wizardActivate(c *gin.Context) {
 	d := &wizardData{}
 	for _, f := range ce.Fields {
 		d.Problems = append(d.Problems, problemView{Field: f.Field, Label: pathLabel(p.L, f.Field),
-			Message: f.Message, Step: stepOfField(in, f.Field)})
+			Message: p.L.cat.fieldMessage(p.L.lang, f.Message), Step: stepOfField(in, f.Field)})
 	}
 	s.renderWizard(c, p, in, integrations.StepFinish, d, http.StatusUnprocessableEntity, nil)
 }
@@ -508,7 +508,7 @@ func (s *server) wizardCheck(c *gin.Context) {
 	}
 	for _, f := range problems {
 		if f.Field == path {
-			cell.Error = f.Message
+			cell.Error = p.L.cat.fieldMessage(p.L.lang, f.Message)
 		}
 	}
 	if cell.Value != "" && cell.Error == "" {
