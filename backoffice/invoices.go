@@ -1,0 +1,652 @@
+package backoffice
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+)
+
+// The invoice pages: the list (filters, sorting, paging), one invoice with
+// its PDF, payments, credits, void and e-mail, and the draft form. Every
+// action is the engine's, as the JSON API calls it.
+func init() {
+	pageRoutes = append(pageRoutes, func(s *server, g *gin.RouterGroup) {
+		read, write := s.allow(core.ActionReadInvoices), s.allow(core.ActionWriteInvoices)
+		g.GET("/invoices", read, s.invoices)
+		g.GET("/invoices/new", write, s.newDraftForm)
+		g.POST("/invoices/new", write, s.createDraft)
+		g.GET("/invoices/:id", read, s.invoice)
+		g.GET("/invoices/:id/pdf", read, s.invoicePDF)
+		g.GET("/invoices/:id/edit", write, s.editDraftForm)
+		g.POST("/invoices/:id/edit", write, s.updateDraft)
+		g.POST("/invoices/:id/post", write, s.postInvoice)
+		g.POST("/invoices/:id/email", write, s.emailInvoice)
+		g.POST("/invoices/:id/payments", write, s.recordPayment)
+		g.POST("/invoices/:id/void", write, s.voidInvoice)
+		g.POST("/invoices/:id/credit", read, s.allow(core.ActionRefund), s.creditInvoice)
+	})
+}
+
+// invoicePageSize is how many invoices a list page shows.
+const invoicePageSize = 50
+
+// invoiceStatuses are the list's status filter choices, in the order of
+// an invoice's life.
+var invoiceStatuses = []core.InvoiceStatus{core.StatusDraft, core.StatusPosted, core.StatusOverdue,
+	core.StatusPaid, core.StatusCredited, core.StatusVoid}
+
+// invoiceFilter is the list's query: what the filter form and the column
+// headers carry from page to page.
+type invoiceFilter struct {
+	From, To   string
+	Status     string
+	Customer   string // the name searched for
+	CustomerID string // the customer chosen
+	Sort       string
+	Desc       bool
+	Cursor     string
+}
+
+// values is the filter as a query; cursor is left out (a new filter or sort
+// starts at the first page).
+func (f invoiceFilter) values() url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("from", f.From)
+	set("to", f.To)
+	set("status", f.Status)
+	set("customer", f.Customer)
+	set("customer_id", f.CustomerID)
+	set("sort", f.Sort)
+	if f.Desc {
+		q.Set("order", "desc")
+	}
+	return q
+}
+
+func (f invoiceFilter) href(cursor string) string {
+	q := f.values()
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if len(q) == 0 {
+		return Prefix + "/invoices"
+	}
+	return Prefix + "/invoices?" + q.Encode()
+}
+
+// sortColumn is one column header of the list: a link that sorts by it,
+// ascending first and toggling when it is the current sort.
+type sortColumn struct {
+	Label    string // catalogue key
+	Href     string
+	AriaSort string // ascending, descending or "" (not sorted by it)
+	Num      bool
+}
+
+// customerChoice is one customer a name search found, as a link that
+// filters by it.
+type customerChoice struct {
+	Name, Number, OrganizationNumber, Href string
+}
+
+type invoiceListData struct {
+	Filter   invoiceFilter
+	Statuses []core.InvoiceStatus
+	Columns  []sortColumn
+	Invoices []core.Invoice
+	// Choices are the customers a name matched when it matched several;
+	// the list waits for one to be chosen.
+	Choices   []customerChoice
+	Listed    bool // the list was read (no invalid filter, no open choice)
+	NextHref  string
+	FirstHref string // set on every page after the first
+	CanWrite  bool
+}
+
+// invoices is the invoice list: GET /backoffice/invoices?from=&to=&status=
+// &customer=&customer_id=&sort=&order=&cursor=. The customer is searched by
+// name; one match (or an exact one) filters by it, several are offered as
+// choices.
+func (s *server) invoices(c *gin.Context) {
+	ctx := c.Request.Context()
+	pr := principal(c)
+	p := s.newPage(c, "invoices.title", "nav.invoices")
+	f := invoiceFilter{
+		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")),
+		Status: strings.TrimSpace(c.Query("status")), Customer: strings.TrimSpace(c.Query("customer")),
+		CustomerID: strings.TrimSpace(c.Query("customer_id")), Sort: strings.TrimSpace(c.Query("sort")),
+		Desc: c.Query("order") == "desc", Cursor: c.Query("cursor"),
+	}
+	d := &invoiceListData{Filter: f, Statuses: invoiceStatuses, CanWrite: pr.Role.Allows(core.ActionWriteInvoices)}
+	p.Data = d
+	fail := func(err error) {
+		if formErrors(p, err) {
+			d.Columns = invoiceColumns(d.Filter)
+			s.render(c, http.StatusUnprocessableEntity, "invoices", p)
+			return
+		}
+		s.fail(c, err)
+	}
+	var errs []core.FieldError
+	for _, v := range []struct{ name, value string }{{"from", f.From}, {"to", f.To}} {
+		if v.value != "" && !core.Date(v.value).Valid() {
+			errs = append(errs, core.FieldError{Field: v.name, Message: p.L.T("invoices.error.date")})
+		}
+	}
+	if f.Status != "" && !core.InvoiceStatus(f.Status).Valid() {
+		errs = append(errs, core.FieldError{Field: "status", Message: p.L.T("invoices.error.status")})
+	}
+	if f.Sort != "" && !contains(core.InvoiceSortColumns, f.Sort) {
+		d.Filter.Sort, f.Sort = "", ""
+	}
+	if err := core.Invalid("invalid filter", errs...); err != nil {
+		fail(err)
+		return
+	}
+	pick, err := s.pickCustomer(c, p, f.CustomerID, f.Customer, func(id, name string) string {
+		g := f
+		g.CustomerID, g.Customer = id, name
+		return g.href("")
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	d.Filter.CustomerID, d.Filter.Customer = pick.ID, pick.Name
+	f = d.Filter
+	d.Columns = invoiceColumns(f)
+	if len(pick.Choices) > 0 {
+		d.Choices = pick.Choices
+		s.render(c, http.StatusOK, "invoices", p)
+		return
+	}
+	page, err := s.engine.ListInvoices(ctx, pr, core.InvoiceQuery{
+		From: core.Date(f.From), To: core.Date(f.To), Status: core.InvoiceStatus(f.Status),
+		CustomerID: f.CustomerID, Sort: f.Sort, Desc: f.Desc, Limit: invoicePageSize, Cursor: f.Cursor,
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	d.Listed, d.Invoices = true, page.Invoices
+	if page.NextCursor != "" {
+		d.NextHref = f.href(page.NextCursor)
+	}
+	if f.Cursor != "" {
+		d.FirstHref = f.href("")
+	}
+	s.render(c, http.StatusOK, "invoices", p)
+}
+
+// invoiceColumns are the list's headers for filter f.
+func invoiceColumns(f invoiceFilter) []sortColumn {
+	current := f.Sort
+	if current == "" {
+		current = core.SortNumber
+	}
+	cols := make([]sortColumn, 0, len(core.InvoiceSortColumns))
+	for _, key := range core.InvoiceSortColumns {
+		col := sortColumn{Label: "invoices.col." + key, Num: key == core.SortTotal}
+		g := f
+		g.Sort, g.Desc = key, false
+		if key == current {
+			col.AriaSort = "ascending"
+			if f.Desc {
+				col.AriaSort = "descending"
+			}
+			g.Desc = !f.Desc
+		}
+		col.Href = g.href("")
+		cols = append(cols, col)
+	}
+	return cols
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// customerPick is the customer a filter names: by id, or found by name.
+type customerPick struct {
+	ID, Name string
+	Choices  []customerChoice
+}
+
+// maxCustomerChoices bounds the customers offered for an ambiguous name.
+const maxCustomerChoices = 20
+
+// pickCustomer resolves a customer filter. The form carries the name
+// typed (name) and, once one was chosen, its id: the id stands while the
+// name is still that customer's; otherwise name is searched (name,
+// organization number or customer number, as the customer search does).
+// One match, or one whose name is exactly name, is chosen; several are
+// offered as choices linked by choose(id, name); none is an invalid
+// "customer" field. An empty name filters nothing.
+func (s *server) pickCustomer(c *gin.Context, p *page, id, name string, choose func(id, name string) string) (customerPick, error) {
+	ctx := c.Request.Context()
+	pr := principal(c)
+	if name == "" {
+		return customerPick{}, nil
+	}
+	if id != "" {
+		cust, err := s.engine.GetCustomer(ctx, pr, id)
+		if err != nil && core.Code(err) != core.CodeNotFound {
+			return customerPick{}, err
+		}
+		if err == nil && strings.EqualFold(strings.TrimSpace(cust.Name), name) {
+			return customerPick{ID: cust.ID, Name: cust.Name}, nil
+		}
+	}
+	page, err := s.engine.SearchCustomers(ctx, pr, core.CustomerQuery{Q: name, Limit: maxCustomerChoices})
+	if err != nil {
+		return customerPick{}, err
+	}
+	found := page.Customers
+	if len(found) == 0 {
+		return customerPick{Name: name}, core.Invalid("invalid filter", core.FieldError{Field: "customer", Message: p.L.T("invoices.error.no_customer")})
+	}
+	var exact []core.Customer
+	for _, cu := range found {
+		if strings.EqualFold(strings.TrimSpace(cu.Name), name) {
+			exact = append(exact, cu)
+		}
+	}
+	if len(exact) == 1 {
+		found = exact
+	}
+	if len(found) == 1 {
+		return customerPick{ID: found[0].ID, Name: found[0].Name}, nil
+	}
+	pick := customerPick{Name: name}
+	for _, cu := range found {
+		pick.Choices = append(pick.Choices, customerChoice{Name: cu.Name, Number: cu.Number,
+			OrganizationNumber: cu.OrganizationNumber, Href: choose(cu.ID, cu.Name)})
+	}
+	return pick, nil
+}
+
+// ---- one invoice ----
+
+// paymentForm is the record-a-payment form. Key is the idempotency key
+// made when the form is rendered: a form sent twice books one payment.
+type paymentForm struct {
+	PaidAt, Amount, Method, Key string
+}
+
+// paymentMethods are the payment form's choices (free text to the engine).
+var paymentMethods = []string{"bank", "card", "cash", "other"}
+
+// creditForm is the credit form: a quantity per line of the invoice.
+type creditForm struct {
+	Key string // the chosen lines' form
+	// WholeKey is the whole-invoice form's key (a request of its own).
+	WholeKey string
+	Lines    []creditLine
+}
+
+// journalRow is one posting of an invoice's journal entry, split into
+// debit and credit columns.
+type journalRow struct {
+	Account, VATCode, Description string
+	Debit, Credit                 int64
+}
+
+type creditLine struct {
+	Index       int
+	Field       string // lines[i].quantity, as the engine names it
+	Description string
+	Quantity    decimal.Decimal // on the invoice
+	Value       string          // entered
+}
+
+type invoiceDetail struct {
+	Inv core.Invoice
+	// Credits are the credit invoices issued for Inv (refunds, the void).
+	Credits []core.Invoice
+	Journal []journalRow
+	// JournalDebit and JournalCredit are the entry's sums (equal: it
+	// balances).
+	JournalDebit, JournalCredit int64
+	// JournalError says why the journal entries could not be shown.
+	JournalError string
+	Pay          paymentForm
+	Credit       creditForm
+	Methods      []string
+	Today        string
+	// What the user may do with it now (status and role).
+	CanEdit, CanPost, CanEmail, CanPay, CanSettle, CanCredit, CanVoid bool
+	HasPDF                                                            bool
+	PartlyPaid                                                        bool
+}
+
+// newKey is a fresh idempotency key for a money-moving form.
+func newKey(kind string) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "backoffice-" + kind + "-" + hex.EncodeToString(b)
+}
+
+// invoice shows one invoice: GET /backoffice/invoices/:id.
+func (s *server) invoice(c *gin.Context) {
+	s.showInvoice(c, http.StatusOK, nil, nil, nil)
+}
+
+// showInvoice renders the invoice page with status; a form sent with
+// invalid input comes back with what was entered (pay or credit) and the
+// errors already on p.
+func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentForm, credit *creditForm) {
+	ctx := c.Request.Context()
+	pr := principal(c)
+	if p == nil {
+		p = s.newPage(c, "invoices.detail_title", "nav.invoices")
+	}
+	inv, err := s.engine.GetInvoice(ctx, pr, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	today := core.DateOf(time.Now().In(p.Merchant.Country.Location()))
+	d := &invoiceDetail{Inv: inv, Methods: paymentMethods, Today: string(today)}
+	for _, id := range inv.CreditInvoiceIDs {
+		cr, err := s.engine.GetInvoice(ctx, pr, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.Credits = append(d.Credits, cr)
+	}
+	if inv.Status != core.StatusDraft {
+		v, err := s.engine.JournalEntries(ctx, pr, inv.ID)
+		if err != nil {
+			d.JournalError = errorText(p.L, err)
+		}
+		for _, ps := range v.Postings {
+			r := journalRow{Account: ps.Account, VATCode: ps.VATCode, Description: ps.Description}
+			if ps.Amount >= 0 {
+				r.Debit = ps.Amount
+				d.JournalDebit += ps.Amount
+			} else {
+				r.Credit = -ps.Amount
+				d.JournalCredit -= ps.Amount
+			}
+			d.Journal = append(d.Journal, r)
+		}
+	}
+	write, refund := pr.Role.Allows(core.ActionWriteInvoices), pr.Role.Allows(core.ActionRefund)
+	open := inv.Status == core.StatusPosted || inv.Status == core.StatusOverdue
+	isInvoice := inv.Kind != core.KindCredit
+	d.HasPDF = inv.Status != core.StatusDraft
+	d.CanEdit = write && inv.Status == core.StatusDraft
+	d.CanPost = d.CanEdit
+	d.CanEmail = write && inv.Status != core.StatusDraft
+	d.CanPay = write && isInvoice && open && inv.OutstandingAmount > 0
+	d.CanSettle = write && !isInvoice && inv.Status == core.StatusPosted
+	d.CanCredit = refund && isInvoice && (open || inv.Status == core.StatusPaid)
+	d.CanVoid = write && isInvoice && open
+	d.PartlyPaid = isInvoice && open && inv.PaidAmount > 0
+	if pay != nil {
+		d.Pay = *pay
+	} else {
+		d.Pay = paymentForm{PaidAt: string(today), Method: "bank", Key: newKey("payment")}
+	}
+	if credit != nil {
+		d.Credit = *credit
+		d.Credit.WholeKey = newKey("credit")
+	} else {
+		d.Credit = creditForm{Key: newKey("credit"), WholeKey: newKey("credit")}
+		for i, l := range inv.Lines {
+			d.Credit.Lines = append(d.Credit.Lines, creditLine{Index: i, Field: lineField(i, "quantity"),
+				Description: l.Description, Quantity: l.Quantity})
+		}
+	}
+	p.Data = d
+	s.render(c, status, "invoice", p)
+}
+
+func lineField(i int, name string) string { return "lines[" + strconv.Itoa(i) + "]." + name }
+
+// invoicePDF streams the invoice's PDF for the page's inline viewer (same
+// origin, so the CSP's frame-src 'self' allows it); ?download=1 saves it.
+func (s *server) invoicePDF(c *gin.Context) {
+	doc, err := s.engine.InvoicePDF(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	ct := doc.ContentType
+	if ct == "" {
+		ct = "application/pdf"
+	}
+	name := safeFilename(doc.Filename)
+	if name == "" {
+		name = safeFilename(c.Param("id")+".pdf") + ""
+	}
+	disposition := "inline"
+	if c.Query("download") == "1" {
+		disposition = "attachment"
+	}
+	c.Header("Content-Disposition", disposition+`; filename="`+name+`"`)
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, ct, doc.Data)
+}
+
+var unsafeFilename = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// safeFilename keeps a file name to plain ASCII for Content-Disposition.
+func safeFilename(name string) string {
+	return strings.Trim(unsafeFilename.ReplaceAllString(name, "_"), "_.")
+}
+
+// postInvoice numbers and posts a draft.
+func (s *server) postInvoice(c *gin.Context) {
+	inv, err := s.engine.PostInvoice(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.actionFailed(c, err)
+		return
+	}
+	s.done(c, invoiceHref(inv.ID), "invoice_posted")
+}
+
+// emailInvoice queues the invoice's e-mail to the customer.
+func (s *server) emailInvoice(c *gin.Context) {
+	if _, err := s.engine.EmailInvoice(c.Request.Context(), principal(c), c.Param("id")); err != nil {
+		s.actionFailed(c, err)
+		return
+	}
+	s.done(c, invoiceHref(c.Param("id")), "invoice_emailed")
+}
+
+// voidInvoice cancels a posted invoice with a full credit invoice.
+func (s *server) voidInvoice(c *gin.Context) {
+	if _, err := s.engine.VoidInvoice(c.Request.Context(), principal(c), c.Param("id")); err != nil {
+		s.actionFailed(c, err)
+		return
+	}
+	s.done(c, invoiceHref(c.Param("id")), "invoice_voided")
+}
+
+// recordPayment records a payment (or a credit invoice's settling): paid_at,
+// amount in major units ("1 234,50"; empty pays all that is outstanding),
+// method, and the form's idempotency key.
+func (s *server) recordPayment(c *gin.Context) {
+	p := s.newPage(c, "invoices.detail_title", "nav.invoices")
+	form := paymentForm{PaidAt: strings.TrimSpace(c.PostForm("paid_at")), Amount: strings.TrimSpace(c.PostForm("amount")),
+		Method: strings.TrimSpace(c.PostForm("method")), Key: c.PostForm("idempotency_key")}
+	if form.Key == "" {
+		form.Key = newKey("payment")
+	}
+	in := core.PaymentInput{PaidAt: core.Date(form.PaidAt), Method: form.Method}
+	if form.Amount != "" {
+		minor, ok := parseMoney(form.Amount)
+		if !ok || minor <= 0 {
+			formErrors(p, core.Invalid("invalid payment", core.FieldError{Field: "amount", Message: p.L.T("invoices.error.amount")}))
+			s.showInvoice(c, http.StatusUnprocessableEntity, p, &form, nil)
+			return
+		}
+		in.Amount = &minor
+	}
+	_, replayed, err := s.engine.MarkPaid(c.Request.Context(), principal(c), form.Key, c.Param("id"), in)
+	if err != nil {
+		if formErrors(p, err) {
+			s.showInvoice(c, http.StatusUnprocessableEntity, p, &form, nil)
+			return
+		}
+		s.actionFailed(c, err)
+		return
+	}
+	key := "payment_recorded"
+	if replayed {
+		key = "payment_replayed"
+	}
+	s.done(c, invoiceHref(c.Param("id")), key)
+}
+
+// creditInvoice issues a credit invoice: of the whole invoice (button
+// "whole"), or of the quantities entered per line (lines[i].quantity),
+// once per the form's idempotency key.
+func (s *server) creditInvoice(c *gin.Context) {
+	ctx := c.Request.Context()
+	pr := principal(c)
+	p := s.newPage(c, "invoices.detail_title", "nav.invoices")
+	inv, err := s.engine.GetInvoice(ctx, pr, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	form := creditForm{Key: c.PostForm("idempotency_key")}
+	if form.Key == "" {
+		form.Key = newKey("credit")
+	}
+	req := core.RefundRequest{InvoiceID: inv.ID}
+	var errs []core.FieldError
+	whole := c.PostForm("whole") == "1"
+	for i, l := range inv.Lines {
+		cl := creditLine{Index: i, Field: lineField(i, "quantity"), Description: l.Description, Quantity: l.Quantity,
+			Value: strings.TrimSpace(c.PostForm(lineField(i, "quantity")))}
+		form.Lines = append(form.Lines, cl)
+		if whole || cl.Value == "" {
+			continue
+		}
+		q, ok := parseDecimal(cl.Value)
+		switch {
+		case !ok || q.IsNegative():
+			errs = append(errs, core.FieldError{Field: cl.Field, Message: p.L.T("invoices.error.quantity")})
+		case q.IsPositive():
+			req.Lines = append(req.Lines, core.CreditLine{Line: i, Quantity: q})
+		}
+	}
+	if !whole && len(errs) == 0 && len(req.Lines) == 0 {
+		errs = append(errs, core.FieldError{Field: "lines", Message: p.L.T("invoices.error.credit_none")})
+	}
+	if err := core.Invalid("invalid credit", errs...); err != nil {
+		formErrors(p, err)
+		s.showInvoice(c, http.StatusUnprocessableEntity, p, nil, &form)
+		return
+	}
+	credit, _, err := s.engine.Refund(ctx, pr, form.Key, req)
+	if err != nil {
+		if formErrors(p, err) {
+			s.showInvoice(c, http.StatusUnprocessableEntity, p, nil, &form)
+			return
+		}
+		s.actionFailed(c, err)
+		return
+	}
+	s.done(c, invoiceHref(credit.ID), "invoice_credited")
+}
+
+// actionFailed answers an action the engine refused for another reason
+// than its input (a conflict, a provider's refusal, no mailer): the
+// invoice page again, with the reason above it.
+func (s *server) actionFailed(c *gin.Context, err error) {
+	switch core.Code(err) {
+	case core.CodeConflict, core.CodeUnsupported, core.CodeProviderError, core.CodeUnavailable, core.CodeInvalid, core.CodeRateLimited:
+		p := s.newPage(c, "invoices.detail_title", "nav.invoices")
+		p.Error = errorText(p.L, err)
+		s.showInvoice(c, statusOf(err), p, nil, nil)
+	default:
+		s.fail(c, err)
+	}
+}
+
+func invoiceHref(id string) string { return Prefix + "/invoices/" + url.PathEscape(id) }
+
+// moneyPattern is an amount in major units: digits with optional thousands
+// separators (space, no-break space, dot or comma before three digits) and
+// up to two decimals after a comma or point.
+var moneyPattern = regexp.MustCompile(`^\d+([.,]\d{1,2})?$`)
+
+// thousandsPattern is an amount's whole part written with thousands
+// separators ("1.234", "12,345,678").
+var thousandsPattern = regexp.MustCompile(`^\d{1,3}([.,]\d{3})+$`)
+
+// parseMoney reads an amount a person typed ("1 234,50", "1234.5", "kr
+// 99") into minor units.
+func parseMoney(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	for _, cut := range []string{"kr", "SEK", "NOK", ":-"} {
+		s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, cut), cut))
+	}
+	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(s)
+	// A separator followed by exactly three digits and more text is a
+	// thousands separator ("1.234,50", "1,234.50").
+	if i := strings.LastIndexAny(s, ".,"); i >= 0 && strings.ContainsAny(s[:i], ".,") {
+		head, tail := s[:i], s[i:]
+		if !thousandsPattern.MatchString(head) {
+			return 0, false
+		}
+		s = strings.NewReplacer(".", "", ",", "").Replace(head) + tail
+	}
+	if !moneyPattern.MatchString(s) {
+		return 0, false
+	}
+	d, err := decimal.NewFromString(strings.Replace(s, ",", ".", 1))
+	if err != nil {
+		return 0, false
+	}
+	minor := d.Shift(2)
+	if !minor.IsInteger() || minor.GreaterThan(decimal.NewFromInt(1e15)) {
+		return 0, false
+	}
+	return minor.IntPart(), true
+}
+
+// formatMoneyInput writes minor units for an input field ("1234,50" or
+// "1234.50" in English).
+func formatMoneyInput(lang core.Language, minor int64) string {
+	s := decimal.New(minor, -2).StringFixed(2)
+	if lang != core.LanguageEnglish {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// parseDecimal reads a quantity or rate typed with a comma or a point.
+func parseDecimal(s string) (decimal.Decimal, bool) {
+	s = strings.Replace(strings.TrimSpace(s), ",", ".", 1)
+	if s == "" || strings.ContainsAny(s, "eE") {
+		return decimal.Decimal{}, false
+	}
+	d, err := decimal.NewFromString(s)
+	return d, err == nil
+}
