@@ -61,7 +61,7 @@ func (s *server) editDraftForm(c *gin.Context) {
 		return
 	}
 	if inv.Status != core.StatusDraft {
-		p := s.newPage(c, "invoices.detail_title", "nav.invoices")
+		p := s.newPage(c, "invoices.title", "nav.invoices")
 		p.Error = p.L.T("invoices.error.not_draft")
 		s.showInvoice(c, http.StatusConflict, p, nil, nil)
 		return

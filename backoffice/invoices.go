@@ -358,7 +358,7 @@ func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentFo
 	ctx := c.Request.Context()
 	pr := principal(c)
 	if p == nil {
-		p = s.newPage(c, "invoices.detail_title", "nav.invoices")
+		p = s.newPage(c, "invoices.title", "nav.invoices")
 	}
 	inv, err := s.engine.GetInvoice(ctx, pr, c.Param("id"))
 	if err != nil {
@@ -489,7 +489,7 @@ func (s *server) voidInvoice(c *gin.Context) {
 // amount in major units ("1 234,50"; empty pays all that is outstanding),
 // method, and the form's idempotency key.
 func (s *server) recordPayment(c *gin.Context) {
-	p := s.newPage(c, "invoices.detail_title", "nav.invoices")
+	p := s.newPage(c, "invoices.title", "nav.invoices")
 	form := paymentForm{PaidAt: strings.TrimSpace(c.PostForm("paid_at")), Amount: strings.TrimSpace(c.PostForm("amount")),
 		Method: strings.TrimSpace(c.PostForm("method")), Key: c.PostForm("idempotency_key")}
 	if form.Key == "" {
@@ -527,7 +527,7 @@ func (s *server) recordPayment(c *gin.Context) {
 func (s *server) creditInvoice(c *gin.Context) {
 	ctx := c.Request.Context()
 	pr := principal(c)
-	p := s.newPage(c, "invoices.detail_title", "nav.invoices")
+	p := s.newPage(c, "invoices.title", "nav.invoices")
 	inv, err := s.engine.GetInvoice(ctx, pr, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
@@ -581,7 +581,7 @@ func (s *server) creditInvoice(c *gin.Context) {
 func (s *server) actionFailed(c *gin.Context, err error) {
 	switch core.Code(err) {
 	case core.CodeConflict, core.CodeUnsupported, core.CodeProviderError, core.CodeUnavailable, core.CodeInvalid, core.CodeRateLimited:
-		p := s.newPage(c, "invoices.detail_title", "nav.invoices")
+		p := s.newPage(c, "invoices.title", "nav.invoices")
 		p.Error = errorText(p.L, err)
 		s.showInvoice(c, statusOf(err), p, nil, nil)
 	default:
