@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -151,7 +152,7 @@ func (s *server) invoices(c *gin.Context) {
 	if f.Status != "" && !core.InvoiceStatus(f.Status).Valid() {
 		errs = append(errs, core.FieldError{Field: "status", Message: p.L.T("invoices.error.status")})
 	}
-	if f.Sort != "" && !contains(core.InvoiceSortColumns, f.Sort) {
+	if f.Sort != "" && !slices.Contains(core.InvoiceSortColumns, f.Sort) {
 		d.Filter.Sort, f.Sort = "", ""
 	}
 	if err := core.Invalid("invalid filter", errs...); err != nil {
@@ -215,15 +216,6 @@ func invoiceColumns(f invoiceFilter) []sortColumn {
 		cols = append(cols, col)
 	}
 	return cols
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // customerPick is the customer a filter names: by id, or found by name.
@@ -293,8 +285,8 @@ type paymentForm struct {
 	PaidAt, Amount, Method, Key string
 }
 
-// paymentMethods are the payment form's choices (free text to the engine).
-var paymentMethods = []string{"bank", "card", "cash", "other"}
+// invoicePaymentMethods are the payment form's choices (free text to the engine).
+var invoicePaymentMethods = []string{"bank", "card", "cash", "other"}
 
 // creditForm is the credit form: a quantity per line of the invoice.
 type creditForm struct {
@@ -339,8 +331,8 @@ type invoiceDetail struct {
 	PartlyPaid                                                        bool
 }
 
-// newKey is a fresh idempotency key for a money-moving form.
-func newKey(kind string) string {
+// newIdempotencyKey is a fresh idempotency key for a money-moving form.
+func newIdempotencyKey(kind string) string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return "backoffice-" + kind + "-" + hex.EncodeToString(b)
@@ -366,7 +358,7 @@ func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentFo
 		return
 	}
 	today := core.DateOf(time.Now().In(p.Merchant.Country.Location()))
-	d := &invoiceDetail{Inv: inv, Methods: paymentMethods, Today: string(today)}
+	d := &invoiceDetail{Inv: inv, Methods: invoicePaymentMethods, Today: string(today)}
 	for _, id := range inv.CreditInvoiceIDs {
 		cr, err := s.engine.GetInvoice(ctx, pr, id)
 		if err != nil {
@@ -407,13 +399,13 @@ func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentFo
 	if pay != nil {
 		d.Pay = *pay
 	} else {
-		d.Pay = paymentForm{PaidAt: string(today), Method: "bank", Key: newKey("payment")}
+		d.Pay = paymentForm{PaidAt: string(today), Method: "bank", Key: newIdempotencyKey("payment")}
 	}
 	if credit != nil {
 		d.Credit = *credit
-		d.Credit.WholeKey = newKey("credit")
+		d.Credit.WholeKey = newIdempotencyKey("credit")
 	} else {
-		d.Credit = creditForm{Key: newKey("credit"), WholeKey: newKey("credit")}
+		d.Credit = creditForm{Key: newIdempotencyKey("credit"), WholeKey: newIdempotencyKey("credit")}
 		for i, l := range inv.Lines {
 			d.Credit.Lines = append(d.Credit.Lines, creditLine{Index: i, Field: lineField(i, "quantity"),
 				Description: l.Description, Quantity: l.Quantity})
@@ -493,7 +485,7 @@ func (s *server) recordPayment(c *gin.Context) {
 	form := paymentForm{PaidAt: strings.TrimSpace(c.PostForm("paid_at")), Amount: strings.TrimSpace(c.PostForm("amount")),
 		Method: strings.TrimSpace(c.PostForm("method")), Key: c.PostForm("idempotency_key")}
 	if form.Key == "" {
-		form.Key = newKey("payment")
+		form.Key = newIdempotencyKey("payment")
 	}
 	in := core.PaymentInput{PaidAt: core.Date(form.PaidAt), Method: form.Method}
 	if form.Amount != "" {
@@ -535,7 +527,7 @@ func (s *server) creditInvoice(c *gin.Context) {
 	}
 	form := creditForm{Key: c.PostForm("idempotency_key")}
 	if form.Key == "" {
-		form.Key = newKey("credit")
+		form.Key = newIdempotencyKey("credit")
 	}
 	req := core.RefundRequest{InvoiceID: inv.ID}
 	var errs []core.FieldError

@@ -136,12 +136,12 @@ func BenchmarkInvoicesPage(b *testing.B) {
 	resp.Body.Close()
 
 	first := get(b, "/backoffice/invoices")
-	if n := len(rowsOf(first)); n != invoicePageSize {
+	if n := len(invRows(first)); n != invoicePageSize {
 		b.Fatalf("first page lists %d invoices", n)
 	}
 	next := strings.ReplaceAll(strings.SplitN(strings.SplitN(first, `" rel="next"`, 2)[0], `<a href="`, -1)[len(strings.SplitN(strings.SplitN(first, `" rel="next"`, 2)[0], `<a href="`, -1))-1], "&amp;", "&")
 	filtered := "/backoffice/invoices?" + url.Values{"customer": {"Kund 07 AB"}, "status": {"posted"}, "sort": {"total"}, "order": {"desc"}}.Encode()
-	if n := len(rowsOf(get(b, filtered))); n != invoicePageSize {
+	if n := len(invRows(get(b, filtered))); n != invoicePageSize {
 		b.Fatalf("filtered page lists %d invoices", n)
 	}
 	page, err := engine.ListInvoices(ctx, admin, core.InvoiceQuery{Limit: 1})

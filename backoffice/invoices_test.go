@@ -17,7 +17,7 @@ import (
 )
 
 // customer creates an invoice customer of merchant A.
-func (s *stack) customer(name string, collective core.CollectiveInvoicing) core.Customer {
+func (s *stack) invCustomer(name string, collective core.CollectiveInvoicing) core.Customer {
 	s.t.Helper()
 	c, err := s.engine.CreateCustomer(context.Background(), s.admin(), core.Customer{
 		Name: name, Email: strings.ToLower(strings.Fields(name)[0]) + "@example.com",
@@ -32,7 +32,7 @@ func (s *stack) customer(name string, collective core.CollectiveInvoicing) core.
 
 // charge invoices customer for one line of price minor units (incl. 25 %
 // VAT) through the engine, as the register does.
-func (s *stack) charge(customer core.Customer, receipt string, price int64) core.ChargeResult {
+func (s *stack) invCharge(customer core.Customer, receipt string, price int64) core.ChargeResult {
 	s.t.Helper()
 	res, _, err := s.engine.Charge(context.Background(), s.admin(), "key-"+receipt, core.ChargeRequest{
 		CustomerID: customer.ID, LocationID: "loc-1", ReceiptID: receipt, Reference: "Anna",
@@ -46,8 +46,8 @@ func (s *stack) charge(customer core.Customer, receipt string, price int64) core
 	return res
 }
 
-// settingsA completes merchant A's invoice settings (the PDF needs them).
-func (s *stack) settingsA() {
+// invSettings completes merchant A's invoice settings (the PDF needs them).
+func (s *stack) invSettings() {
 	s.t.Helper()
 	_, err := s.engine.UpdateInvoiceSettings(context.Background(), s.admin(), core.InvoiceSettings{
 		StartNumber: 1001, PaymentReferenceText: "Ange OCR-numret.", Bankgiro: "5402-9681", FTaxApproved: true,
@@ -60,7 +60,7 @@ func (s *stack) settingsA() {
 	}
 }
 
-func (s *stack) invoiceOf(id string) core.Invoice {
+func (s *stack) invInvoice(id string) core.Invoice {
 	s.t.Helper()
 	inv, err := s.engine.GetInvoice(context.Background(), s.admin(), id)
 	if err != nil {
@@ -69,12 +69,12 @@ func (s *stack) invoiceOf(id string) core.Invoice {
 	return inv
 }
 
-func today() string { return string(core.DateOf(time.Now().In(core.Sweden.Location()))) }
+func invToday() string { return string(core.DateOf(time.Now().In(core.Sweden.Location()))) }
 
-var idempotencyField = regexp.MustCompile(`action="/backoffice/invoices/[^"]+/payments">\s*<input type="hidden" name="csrf_token" value="[^"]*">\s*<input type="hidden" name="idempotency_key" value="([^"]+)">`)
+var invPaymentKey = regexp.MustCompile(`action="/backoffice/invoices/[^"]+/payments">\s*<input type="hidden" name="csrf_token" value="[^"]*">\s*<input type="hidden" name="idempotency_key" value="([^"]+)">`)
 
 // rowsOf returns the invoice numbers of a list page, in order.
-func rowsOf(body string) []string {
+func invRows(body string) []string {
 	var out []string
 	for _, m := range regexp.MustCompile(`<td><a href="/backoffice/invoices/[^"]+">([^<]+)</a>`).FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
@@ -87,16 +87,16 @@ func rowsOf(body string) []string {
 // sorts both ways with aria-sort; the cursor pages.
 func TestInvoiceList(t *testing.T) {
 	s := newStack(t)
-	alfa := s.customer("Alfa Bygg AB", core.CollectiveInvoicing{})
-	beta := s.customer("Beta Bygg AB", core.CollectiveInvoicing{})
+	alfa := s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{})
+	beta := s.invCustomer("Beta Bygg AB", core.CollectiveInvoicing{})
 	for i := range 3 {
-		s.charge(alfa, fmt.Sprintf("a%d", i), int64(10000*(i+1)))
+		s.invCharge(alfa, fmt.Sprintf("a%d", i), int64(10000*(i+1)))
 	}
-	s.charge(beta, "b0", 5000)
+	s.invCharge(beta, "b0", 5000)
 	c := s.signedIn("admin@a.example")
 
 	a := c.must("/backoffice/invoices", http.StatusOK)
-	if got := rowsOf(a.body); strings.Join(got, ",") != "1001,1002,1003,1004" {
+	if got := invRows(a.body); strings.Join(got, ",") != "1001,1002,1003,1004" {
 		t.Fatalf("list = %v", got)
 	}
 	if !strings.Contains(a.body, `aria-sort="ascending"`) || !strings.Contains(a.body, "Obetald") {
@@ -104,7 +104,7 @@ func TestInvoiceList(t *testing.T) {
 	}
 	// Sorting: by total descending puts Alfa's 300 kr first.
 	a = c.must("/backoffice/invoices?sort=total&order=desc", http.StatusOK)
-	if got := rowsOf(a.body); strings.Join(got, ",") != "1003,1002,1001,1004" {
+	if got := invRows(a.body); strings.Join(got, ",") != "1003,1002,1001,1004" {
 		t.Fatalf("by total desc = %v", got)
 	}
 	if !strings.Contains(a.body, `aria-sort="descending"><a href="/backoffice/invoices?sort=total"`) {
@@ -112,19 +112,19 @@ func TestInvoiceList(t *testing.T) {
 	}
 	for _, col := range core.InvoiceSortColumns {
 		for _, order := range []string{"asc", "desc"} {
-			if got := rowsOf(c.must("/backoffice/invoices?sort="+col+"&order="+order, http.StatusOK).body); len(got) != 4 {
+			if got := invRows(c.must("/backoffice/invoices?sort="+col+"&order="+order, http.StatusOK).body); len(got) != 4 {
 				t.Errorf("sort %s %s lists %v", col, order, got)
 			}
 		}
 	}
 	// Customer by name: one match filters.
 	a = c.must("/backoffice/invoices?customer=beta", http.StatusOK)
-	if got := rowsOf(a.body); strings.Join(got, ",") != "1004" {
+	if got := invRows(a.body); strings.Join(got, ",") != "1004" {
 		t.Fatalf("customer=beta lists %v", got)
 	}
 	// Several match: choices, no list.
 	a = c.must("/backoffice/invoices?customer=bygg", http.StatusOK)
-	if !strings.Contains(a.body, "Flera kunder matchar") || len(rowsOf(a.body)) != 0 {
+	if !strings.Contains(a.body, "Flera kunder matchar") || len(invRows(a.body)) != 0 {
 		t.Fatalf("customer=bygg:\n%s", a.body)
 	}
 	choice := regexp.MustCompile(`<li><a href="([^"]+)">Alfa Bygg AB</a>`).FindStringSubmatch(a.body)
@@ -132,7 +132,7 @@ func TestInvoiceList(t *testing.T) {
 		t.Fatalf("no choice for Alfa:\n%s", a.body)
 	}
 	a = c.must(strings.ReplaceAll(choice[1], "&amp;", "&"), http.StatusOK)
-	if got := rowsOf(a.body); strings.Join(got, ",") != "1001,1002,1003" {
+	if got := invRows(a.body); strings.Join(got, ",") != "1001,1002,1003" {
 		t.Fatalf("chosen Alfa lists %v", got)
 	}
 	// None: 422 naming the field.
@@ -141,13 +141,13 @@ func TestInvoiceList(t *testing.T) {
 		t.Fatalf("unknown customer:\n%s", a.body)
 	}
 	// Status and dates.
-	if got := rowsOf(c.must("/backoffice/invoices?status=paid", http.StatusOK).body); len(got) != 0 {
+	if got := invRows(c.must("/backoffice/invoices?status=paid", http.StatusOK).body); len(got) != 0 {
 		t.Fatalf("status=paid lists %v", got)
 	}
-	if got := rowsOf(c.must("/backoffice/invoices?from="+today()+"&to="+today(), http.StatusOK).body); len(got) != 4 {
+	if got := invRows(c.must("/backoffice/invoices?from="+invToday()+"&to="+invToday(), http.StatusOK).body); len(got) != 4 {
 		t.Fatalf("today's invoices: %v", got)
 	}
-	if got := rowsOf(c.must("/backoffice/invoices?to=2000-01-01", http.StatusOK).body); len(got) != 0 {
+	if got := invRows(c.must("/backoffice/invoices?to=2000-01-01", http.StatusOK).body); len(got) != 0 {
 		t.Fatalf("invoices before 2000: %v", got)
 	}
 	a = c.must("/backoffice/invoices?from=yesterday&status=lost", http.StatusUnprocessableEntity)
@@ -164,13 +164,13 @@ func TestInvoiceList(t *testing.T) {
 // with Next page and First page.
 func TestInvoiceListPaging(t *testing.T) {
 	s := newStack(t)
-	alfa := s.customer("Alfa Bygg AB", core.CollectiveInvoicing{})
+	alfa := s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{})
 	for i := range invoicePageSize + 5 {
-		s.charge(alfa, fmt.Sprintf("r%d", i), 1000)
+		s.invCharge(alfa, fmt.Sprintf("r%d", i), 1000)
 	}
 	c := s.signedIn("accountant@a.example")
 	a := c.must("/backoffice/invoices?sort=number&order=desc", http.StatusOK)
-	if got := rowsOf(a.body); len(got) != invoicePageSize || got[0] != "1055" {
+	if got := invRows(a.body); len(got) != invoicePageSize || got[0] != "1055" {
 		t.Fatalf("first page: %v", got)
 	}
 	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(a.body)
@@ -178,7 +178,7 @@ func TestInvoiceListPaging(t *testing.T) {
 		t.Fatalf("first page's pager:\n%s", a.body)
 	}
 	a = c.must(strings.ReplaceAll(next[1], "&amp;", "&"), http.StatusOK)
-	if got := rowsOf(a.body); strings.Join(got, ",") != "1005,1004,1003,1002,1001" {
+	if got := invRows(a.body); strings.Join(got, ",") != "1005,1004,1003,1002,1001" {
 		t.Fatalf("second page: %v", got)
 	}
 	if !strings.Contains(a.body, "Första sidan") || strings.Contains(a.body, `rel="next"`) {
@@ -190,24 +190,24 @@ func TestInvoiceListPaging(t *testing.T) {
 // cashier gets 403 on the pages and forms.
 func TestInvoiceAccess(t *testing.T) {
 	s := newStack(t)
-	inv := s.charge(s.customer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 1000).Invoice
+	inv := s.invCharge(s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 1000).Invoice
 	b := s.signedIn("admin@b.example")
 	for _, p := range []string{"", "/pdf", "/edit"} {
 		b.must("/backoffice/invoices/"+inv.ID+p, http.StatusNotFound)
 	}
 	for _, p := range []string{"/payments", "/void", "/email", "/post", "/credit"} {
-		if a := b.post("/backoffice/invoices/"+inv.ID+p, url.Values{"paid_at": {today()}, "idempotency_key": {"k"}, "whole": {"1"}}); a.status != http.StatusNotFound {
+		if a := b.post("/backoffice/invoices/"+inv.ID+p, url.Values{"paid_at": {invToday()}, "idempotency_key": {"k"}, "whole": {"1"}}); a.status != http.StatusNotFound {
 			t.Errorf("B POST %s = %d, want 404", p, a.status)
 		}
 	}
-	if got := s.invoiceOf(inv.ID); got.Status != core.StatusPosted || got.PaidAmount != 0 || len(got.CreditInvoiceIDs) != 0 {
+	if got := s.invInvoice(inv.ID); got.Status != core.StatusPosted || got.PaidAmount != 0 || len(got.CreditInvoiceIDs) != 0 {
 		t.Fatalf("B changed A's invoice: %+v", got)
 	}
 	cashier := s.signedIn("cashier@a.example")
 	for _, p := range []string{"/backoffice/invoices", "/backoffice/invoices/" + inv.ID, "/backoffice/invoices/new", "/backoffice/invoices/" + inv.ID + "/pdf", "/backoffice/orders"} {
 		cashier.must(p, http.StatusForbidden)
 	}
-	if a := cashier.post("/backoffice/invoices/"+inv.ID+"/payments", url.Values{"paid_at": {today()}}); a.status != http.StatusForbidden {
+	if a := cashier.post("/backoffice/invoices/"+inv.ID+"/payments", url.Values{"paid_at": {invToday()}}); a.status != http.StatusForbidden {
 		t.Fatalf("cashier payment = %d", a.status)
 	}
 	if a := cashier.must("/backoffice/", http.StatusOK); strings.Contains(a.body, `href="/backoffice/invoices"`) {
@@ -219,13 +219,13 @@ func TestInvoiceAccess(t *testing.T) {
 // entries and the PDF inline from a same-origin route that streams it.
 func TestInvoiceDetailAndPDF(t *testing.T) {
 	s := newStack(t)
-	s.settingsA()
+	s.invSettings()
 	s.engine.SetJournalAccounts(func(c core.Country) core.JournalAccounts { // as serve does
 		m := mapping.StandardSuggestion(c, nil, nil)
 		return core.JournalAccounts{Receivables: m.Events[mapping.EventReceivables], Sales: m.VATRates,
 			OutputVAT: m.VATAccounts, Rounding: m.Events[mapping.EventRounding]}
 	})
-	inv := s.charge(s.customer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 22400).Invoice
+	inv := s.invCharge(s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 22400).Invoice
 	c := s.signedIn("admin@a.example")
 	a := c.must("/backoffice/invoices/"+inv.ID, http.StatusOK)
 	for _, want := range []string{"Faktura 1001", "Smörgåstårta", "224,00\u00a0kr", "24,00\u00a0kr", // total, VAT at 12 %
@@ -263,11 +263,11 @@ func TestInvoiceDetailAndPDF(t *testing.T) {
 // books once; the rest pays it and shows the green "Betald (date)".
 func TestRecordPayment(t *testing.T) {
 	s := newStack(t)
-	inv := s.charge(s.customer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 30000).Invoice
+	inv := s.invCharge(s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 30000).Invoice
 	c := s.signedIn("accountant@a.example")
 	path := "/backoffice/invoices/" + inv.ID
 	key := func() string {
-		m := idempotencyField.FindStringSubmatch(c.must(path, http.StatusOK).body)
+		m := invPaymentKey.FindStringSubmatch(c.must(path, http.StatusOK).body)
 		if m == nil {
 			t.Fatal("no idempotency key in the payment form")
 		}
@@ -275,12 +275,12 @@ func TestRecordPayment(t *testing.T) {
 	}
 
 	for _, bad := range []string{"abc", "0", "-5", "12,345"} {
-		a := c.post(path+"/payments", url.Values{"paid_at": {today()}, "amount": {bad}, "method": {"bank"}, "idempotency_key": {key()}})
+		a := c.post(path+"/payments", url.Values{"paid_at": {invToday()}, "amount": {bad}, "method": {"bank"}, "idempotency_key": {key()}})
 		if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-amount"`) || !strings.Contains(a.body, `value="`+bad+`"`) {
 			t.Fatalf("amount %q = %d\n%s", bad, a.status, a.body)
 		}
 	}
-	a := c.post(path+"/payments", url.Values{"paid_at": {today()}, "amount": {"400"}, "idempotency_key": {key()}})
+	a := c.post(path+"/payments", url.Values{"paid_at": {invToday()}, "amount": {"400"}, "idempotency_key": {key()}})
 	if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-amount"`) || !strings.Contains(a.body, "outstanding") {
 		t.Fatalf("overpayment = %d\n%s", a.status, a.body)
 	}
@@ -288,12 +288,12 @@ func TestRecordPayment(t *testing.T) {
 	if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-paid_at"`) {
 		t.Fatalf("future date = %d\n%s", a.status, a.body)
 	}
-	if got := s.invoiceOf(inv.ID); got.PaidAmount != 0 {
+	if got := s.invInvoice(inv.ID); got.PaidAmount != 0 {
 		t.Fatalf("an invalid payment was stored: %+v", got)
 	}
 
 	k := key()
-	form := url.Values{"paid_at": {today()}, "amount": {"100,50"}, "method": {"bank"}, "idempotency_key": {k}}
+	form := url.Values{"paid_at": {invToday()}, "amount": {"100,50"}, "method": {"bank"}, "idempotency_key": {k}}
 	a = c.post(path+"/payments", form)
 	if a.status != http.StatusSeeOther || a.location != path+"?done=payment_recorded" {
 		t.Fatalf("payment = %d %s\n%s", a.status, a.location, a.body)
@@ -302,7 +302,7 @@ func TestRecordPayment(t *testing.T) {
 	if a.status != http.StatusSeeOther || a.location != path+"?done=payment_replayed" {
 		t.Fatalf("second submit = %d %s", a.status, a.location)
 	}
-	got := s.invoiceOf(inv.ID)
+	got := s.invInvoice(inv.ID)
 	if got.PaidAmount != 10050 || got.OutstandingAmount != 30000-10050 || got.Status != core.StatusPosted {
 		t.Fatalf("after a part payment sent twice: paid %d outstanding %d status %s", got.PaidAmount, got.OutstandingAmount, got.Status)
 	}
@@ -311,18 +311,18 @@ func TestRecordPayment(t *testing.T) {
 		t.Fatalf("after the replay:\n%s", a.body)
 	}
 
-	a = c.post(path+"/payments", url.Values{"paid_at": {today()}, "method": {"card"}, "idempotency_key": {key()}})
+	a = c.post(path+"/payments", url.Values{"paid_at": {invToday()}, "method": {"card"}, "idempotency_key": {key()}})
 	if a.status != http.StatusSeeOther {
 		t.Fatalf("rest = %d\n%s", a.status, a.body)
 	}
-	if got := s.invoiceOf(inv.ID); got.Status != core.StatusPaid || got.OutstandingAmount != 0 {
+	if got := s.invInvoice(inv.ID); got.Status != core.StatusPaid || got.OutstandingAmount != 0 {
 		t.Fatalf("after paying the rest: %+v", got)
 	}
 	a = c.must(path, http.StatusOK)
-	if !strings.Contains(a.body, `<span class="badge ok">Betald (`+today()+`)</span>`) || strings.Contains(a.body, "/payments") {
+	if !strings.Contains(a.body, `<span class="badge ok">Betald (`+invToday()+`)</span>`) || strings.Contains(a.body, "/payments") {
 		t.Fatalf("paid invoice page:\n%s", a.body)
 	}
-	if a := c.must("/backoffice/invoices?status=paid", http.StatusOK); !strings.Contains(a.body, "Betald ("+today()+")") {
+	if a := c.must("/backoffice/invoices?status=paid", http.StatusOK); !strings.Contains(a.body, "Betald ("+invToday()+")") {
 		t.Fatalf("paid list:\n%s", a.body)
 	}
 }
@@ -331,8 +331,8 @@ func TestRecordPayment(t *testing.T) {
 // the line, nothing issued), the whole rest, and voiding another invoice.
 func TestCreditAndVoid(t *testing.T) {
 	s := newStack(t)
-	cu := s.customer("Alfa Bygg AB", core.CollectiveInvoicing{})
-	inv := s.charge(cu, "r1", 20000).Invoice
+	cu := s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{})
+	inv := s.invCharge(cu, "r1", 20000).Invoice
 	c := s.signedIn("admin@a.example")
 	path := "/backoffice/invoices/" + inv.ID
 	c.must(path, http.StatusOK)
@@ -349,7 +349,7 @@ func TestCreditAndVoid(t *testing.T) {
 	if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="ce-0"`) {
 		t.Fatalf("bad quantity = %d\n%s", a.status, a.body)
 	}
-	if got := s.invoiceOf(inv.ID); len(got.CreditInvoiceIDs) != 0 {
+	if got := s.invInvoice(inv.ID); len(got.CreditInvoiceIDs) != 0 {
 		t.Fatalf("an invalid credit was issued: %+v", got.CreditInvoiceIDs)
 	}
 	form := url.Values{"idempotency_key": {"credit-2"}, "lines[0].quantity": {"1"}}
@@ -360,7 +360,7 @@ func TestCreditAndVoid(t *testing.T) {
 	if b := c.post(path+"/credit", form); b.location != a.location {
 		t.Fatalf("the credit form sent twice went to %s, then %s", a.location, b.location)
 	}
-	got := s.invoiceOf(inv.ID)
+	got := s.invInvoice(inv.ID)
 	if len(got.CreditInvoiceIDs) != 1 || got.OutstandingAmount != 10000 {
 		t.Fatalf("after crediting one of two: %+v", got)
 	}
@@ -371,11 +371,11 @@ func TestCreditAndVoid(t *testing.T) {
 	if a := c.post(path+"/credit", url.Values{"idempotency_key": {"credit-3"}, "whole": {"1"}}); a.status != http.StatusSeeOther {
 		t.Fatalf("credit the rest = %d\n%s", a.status, a.body)
 	}
-	if got := s.invoiceOf(inv.ID); got.Status != core.StatusCredited {
+	if got := s.invInvoice(inv.ID); got.Status != core.StatusCredited {
 		t.Fatalf("after crediting the rest: %s", got.Status)
 	}
 
-	other := s.charge(cu, "r2", 5000).Invoice
+	other := s.invCharge(cu, "r2", 5000).Invoice
 	a = c.post("/backoffice/invoices/"+other.ID+"/void", nil)
 	if a.status != http.StatusSeeOther || a.location != "/backoffice/invoices/"+other.ID+"?done=invoice_voided" {
 		t.Fatalf("void = %d %s\n%s", a.status, a.location, a.body)
@@ -388,7 +388,7 @@ func TestCreditAndVoid(t *testing.T) {
 	if a := c.post("/backoffice/invoices/"+other.ID+"/void", nil); a.status != http.StatusSeeOther {
 		t.Fatalf("void twice = %d\n%s", a.status, a.body)
 	}
-	if got := s.invoiceOf(other.ID); len(got.CreditInvoiceIDs) != 1 {
+	if got := s.invInvoice(other.ID); len(got.CreditInvoiceIDs) != 1 {
 		t.Fatalf("voided twice: credit invoices %v", got.CreditInvoiceIDs)
 	}
 	// Crediting a void invoice is refused with the reason on its page.
@@ -401,7 +401,7 @@ func TestCreditAndVoid(t *testing.T) {
 // 422 naming its field, nothing stored), edited, and posted.
 func TestDraftCreateEditPost(t *testing.T) {
 	s := newStack(t)
-	cu := s.customer("Alfa Bygg AB", core.CollectiveInvoicing{})
+	cu := s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{})
 	c := s.signedIn("accountant@a.example")
 	a := c.must("/backoffice/invoices/new", http.StatusOK)
 	if !strings.Contains(a.body, `<option value="`+cu.ID+`"`) || !strings.Contains(a.body, `name="lines[2].description"`) {
@@ -441,7 +441,7 @@ func TestDraftCreateEditPost(t *testing.T) {
 	}
 	path := strings.Split(a.location, "?")[0]
 	id := strings.TrimPrefix(path, "/backoffice/invoices/")
-	d := s.invoiceOf(id)
+	d := s.invInvoice(id)
 	if d.Status != core.StatusDraft || d.NetTotal != 200000+1000 || len(d.Lines) != 2 {
 		t.Fatalf("draft = %+v", d)
 	}
@@ -453,13 +453,13 @@ func TestDraftCreateEditPost(t *testing.T) {
 	if a := c.post(path+"/edit", form); a.status != http.StatusSeeOther {
 		t.Fatalf("edit = %d\n%s", a.status, a.body)
 	}
-	if d := s.invoiceOf(id); d.NetTotal != 300000+1000 {
+	if d := s.invInvoice(id); d.NetTotal != 300000+1000 {
 		t.Fatalf("edited draft net %d", d.NetTotal)
 	}
 	if a := c.post(path+"/post", nil); a.status != http.StatusSeeOther || a.location != path+"?done=invoice_posted" {
 		t.Fatalf("post = %d %s", a.status, a.location)
 	}
-	if d := s.invoiceOf(id); d.Status != core.StatusPosted || d.Number != 1001 {
+	if d := s.invInvoice(id); d.Status != core.StatusPosted || d.Number != 1001 {
 		t.Fatalf("posted = %+v", d)
 	}
 	// A posted invoice's edit form says why not.
@@ -472,7 +472,7 @@ func TestDraftCreateEditPost(t *testing.T) {
 	if a.status != http.StatusSeeOther || !strings.HasSuffix(a.location, "?done=invoice_posted") {
 		t.Fatalf("save and post = %d %s", a.status, a.location)
 	}
-	if d := s.invoiceOf(strings.TrimPrefix(strings.Split(a.location, "?")[0], "/backoffice/invoices/")); d.Number != 1002 {
+	if d := s.invInvoice(strings.TrimPrefix(strings.Split(a.location, "?")[0], "/backoffice/invoices/")); d.Number != 1002 {
 		t.Fatalf("saved and posted = %+v", d)
 	}
 }
@@ -481,15 +481,15 @@ func TestDraftCreateEditPost(t *testing.T) {
 // with one the invoice is queued and its status shows.
 func TestEmailInvoice(t *testing.T) {
 	s := newStack(t)
-	inv := s.charge(s.customer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 1000).Invoice
+	inv := s.invCharge(s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 1000).Invoice
 	c := s.signedIn("admin@a.example")
 	path := "/backoffice/invoices/" + inv.ID
 	c.must(path, http.StatusOK)
 	if a := c.post(path+"/email", nil); a.status != http.StatusNotImplemented || !strings.Contains(a.body, "Stöds inte") || !strings.Contains(a.body, "Faktura 1001") {
 		t.Fatalf("e-mail without a mailer = %d\n%s", a.status, a.body)
 	}
-	s.settingsA()
-	m := &fakeMailer{}
+	s.invSettings()
+	m := &invMailer{}
 	s.engine.SetMailer(m)
 	if a := c.post(path+"/email", nil); a.status != http.StatusSeeOther || a.location != path+"?done=invoice_emailed" {
 		t.Fatalf("e-mail = %d %s\n%s", a.status, a.location, a.body)
@@ -502,14 +502,14 @@ func TestEmailInvoice(t *testing.T) {
 	}
 }
 
-type fakeMailer struct{ sent []core.OutgoingEmail }
+type invMailer struct{ sent []core.OutgoingEmail }
 
-func (m *fakeMailer) Enqueue(_ context.Context, e core.OutgoingEmail) error {
+func (m *invMailer) Enqueue(_ context.Context, e core.OutgoingEmail) error {
 	m.sent = append(m.sent, e)
 	return nil
 }
 
-func (m *fakeMailer) InvoiceEmailStatus(_ context.Context, _, invoiceID string) (core.EmailStatus, error) {
+func (m *invMailer) InvoiceEmailStatus(_ context.Context, _, invoiceID string) (core.EmailStatus, error) {
 	for _, e := range m.sent {
 		if e.InvoiceID == invoiceID {
 			return core.EmailStatus{Status: core.EmailQueued}, nil
@@ -518,7 +518,7 @@ func (m *fakeMailer) InvoiceEmailStatus(_ context.Context, _, invoiceID string) 
 	return core.EmailStatus{}, nil
 }
 
-func (m *fakeMailer) RecordNotSent(context.Context, core.OutgoingEmail, string, string) error {
+func (m *invMailer) RecordNotSent(context.Context, core.OutgoingEmail, string, string) error {
 	return nil
 }
 

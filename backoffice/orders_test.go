@@ -13,16 +13,16 @@ import (
 // invoice holds with the customer's invoice day and threshold.
 func TestOrdersPage(t *testing.T) {
 	s := newStack(t)
-	lind := s.customer("Advokatbyrån Lind KB", core.CollectiveInvoicing{Enabled: true, DayOfMonth: 25, Threshold: 500000})
-	nord := s.customer("Nordbygg AB", core.CollectiveInvoicing{Enabled: true, Threshold: 100000})
-	plain := s.customer("Kontorsservice AB", core.CollectiveInvoicing{})
+	lind := s.invCustomer("Advokatbyrån Lind KB", core.CollectiveInvoicing{Enabled: true, DayOfMonth: 25, Threshold: 500000})
+	nord := s.invCustomer("Nordbygg AB", core.CollectiveInvoicing{Enabled: true, Threshold: 100000})
+	plain := s.invCustomer("Kontorsservice AB", core.CollectiveInvoicing{})
 	for i, price := range []int64{12000, 8000} {
-		if res := s.charge(lind, "l"+string(rune('0'+i)), price); res.Status != core.ChargeCollected {
+		if res := s.invCharge(lind, "l"+string(rune('0'+i)), price); res.Status != core.ChargeCollected {
 			t.Fatalf("charge of a collective customer: %s", res.Status)
 		}
 	}
-	s.charge(nord, "n0", 4000)
-	s.charge(plain, "p0", 1000)
+	s.invCharge(nord, "n0", 4000)
+	s.invCharge(plain, "p0", 1000)
 	c := s.signedIn("accountant@a.example")
 
 	a := c.must("/backoffice/orders", http.StatusOK)
