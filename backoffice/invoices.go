@@ -328,7 +328,6 @@ type invoiceDetail struct {
 	// What the user may do with it now (status and role).
 	CanEdit, CanPost, CanEmail, CanPay, CanSettle, CanCredit, CanVoid bool
 	HasPDF                                                            bool
-	PartlyPaid                                                        bool
 }
 
 // newIdempotencyKey is a fresh idempotency key for a money-moving form.
@@ -395,7 +394,6 @@ func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentFo
 	d.CanSettle = write && !isInvoice && inv.Status == core.StatusPosted
 	d.CanCredit = refund && isInvoice && (open || inv.Status == core.StatusPaid)
 	d.CanVoid = write && isInvoice && open
-	d.PartlyPaid = isInvoice && open && inv.PaidAmount > 0
 	if pay != nil {
 		d.Pay = *pay
 	} else {
