@@ -331,3 +331,31 @@ func TestOAuthLanding(t *testing.T) {
 		t.Errorf("the wizard does not show the callback's error")
 	}
 }
+
+// TestStepNotice: the message above a step's form is the service's reason
+// for an invalid step, except on the summary (which lists its problems)
+// and on the connection step of an integration that needs reconnecting,
+// which says so itself in the user's language: the page does not say it
+// twice, once in English.
+func TestStepNotice(t *testing.T) {
+	reauth := integrations.Integration{Status: core.IntegrationNeedsReauth, StatusReason: "Visma Spiris revoked the connection's authorisation (invalid_grant)"}
+	active := integrations.Integration{Status: core.IntegrationActive}
+	setup := integrations.Integration{Status: core.IntegrationSetup}
+	for _, tc := range []struct {
+		name string
+		in   integrations.Integration
+		st   integrations.Step
+		want string
+	}{
+		{"reconnect", reauth, integrations.Step{Name: integrations.StepCredentials, Status: integrations.StepInvalid, Message: "re-authorise the connection: " + reauth.StatusReason}, ""},
+		{"refused credentials", setup, integrations.Step{Name: integrations.StepCredentials, Status: integrations.StepInvalid, Message: "credentials: refused"}, "credentials: refused"},
+		{"invalid mapping while reconnecting", reauth, integrations.Step{Name: integrations.StepVATRates, Status: integrations.StepInvalid, Message: "vat_rates.0: gone"}, "vat_rates.0: gone"},
+		{"todo", active, integrations.Step{Name: integrations.StepVATRates, Status: integrations.StepTodo, Message: "missing vat_rates.0"}, ""},
+		{"done", active, integrations.Step{Name: integrations.StepCredentials, Status: integrations.StepDone}, ""},
+		{"summary", setup, integrations.Step{Name: integrations.StepFinish, Status: integrations.StepInvalid, Message: "activate"}, ""},
+	} {
+		if got := stepNotice(tc.in, tc.st); got != tc.want {
+			t.Errorf("%s: notice %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -26,6 +26,24 @@ type stepView struct {
 	integrations.Step
 	N       int
 	Current bool
+	// Notice is what is wrong with the current step, shown above its form
+	// (see stepNotice).
+	Notice string
+}
+
+// stepNotice is the message shown above step st's form when it is the
+// current step: why it is invalid, "" when it is not. The summary lists
+// its own problems, and the connection step of an integration that needs
+// reconnecting says so itself in the user's language (with the reason),
+// so neither repeats the service's text.
+func stepNotice(in integrations.Integration, st integrations.Step) string {
+	switch {
+	case st.Status != integrations.StepInvalid, st.Name == integrations.StepFinish:
+		return ""
+	case st.Name == integrations.StepCredentials && in.Status == core.IntegrationNeedsReauth:
+		return ""
+	}
+	return st.Message
 }
 
 // wizardData is the wizard page's data; the fields a step does not use
@@ -126,6 +144,7 @@ func (s *server) renderWizard(c *gin.Context, p *page, in integrations.Integrati
 	for i, st := range in.Wizard.Steps {
 		v := stepView{Step: st, N: i + 1, Current: st.Name == step}
 		if v.Current {
+			v.Notice = stepNotice(in, st)
 			d.N = v.N
 			if i > 0 {
 				d.Prev = in.Wizard.Steps[i-1].Name
