@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,8 +23,11 @@ type overviewData struct {
 	FailedMore     bool // more failed days than shown
 	Overdue        []core.Invoice
 	OverdueMore    bool
-	OverdueTotal   int64
-	From, To       core.Date
+	// OverdueUnavailable is why the overdue invoices could not be read,
+	// said in their card instead of "none".
+	OverdueUnavailable string
+	OverdueTotal       int64
+	From, To           core.Date
 	// Unavailable names the parts that could not be read (a provider down),
 	// with the reason, so the rest of the page still shows.
 	Unavailable []string
@@ -79,7 +83,7 @@ func (s *server) overview(c *gin.Context) {
 	if pr.Role.Allows(core.ActionReadInvoices) {
 		page, err := s.engine.ListInvoices(ctx, pr, core.InvoiceQuery{Status: core.StatusOverdue, Sort: "due_date", Limit: 11, Today: today})
 		if err != nil {
-			d.Unavailable = append(d.Unavailable, errorText(p.L, err))
+			d.OverdueUnavailable = invoicesUnavailable(p.L, d.NeedsAttention, err)
 		}
 		for _, inv := range page.Invoices {
 			if len(d.Overdue) == 10 {
@@ -91,4 +95,19 @@ func (s *server) overview(c *gin.Context) {
 	}
 	p.Data = d
 	s.render(c, http.StatusOK, "overview", p)
+}
+
+// invoicesUnavailable says why the invoices could not be read: while the
+// invoicing integration needs reconnecting (listed above with its link)
+// invoicing waits for it, which is said in the user's language; any other
+// failure in the service's words.
+func invoicesUnavailable(l *localizer, attention []integrations.Integration, err error) string {
+	if core.Code(err) == core.CodeUnavailable {
+		for _, in := range attention {
+			if slices.Contains(in.Modes, core.ModeInvoicing) {
+				return l.T("overview.overdue_paused", in.DisplayName)
+			}
+		}
+	}
+	return errorText(l, err)
 }
