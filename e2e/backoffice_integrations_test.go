@@ -296,9 +296,17 @@ func TestBackOfficeIntegrationsTripletex(t *testing.T) {
 // TestBackOfficeIntegrationsSpiris: the demo admin activates Visma Spiris
 // through the OAuth2 redirect (BackOffice → the Spiris mock's consent →
 // the gateway's callback → back to the wizard), takes the suggested
-// mapping and activates it; the JSON API reads it active.
+// mapping and activates it; the JSON API reads it active. Then the
+// merchant revokes the consent in Spiris and a charge finds out (503): the
+// overview shows Spiris needing reconnection with a link to its wizard,
+// which connects again through the same redirect and lands back with
+// Spiris active (the API agrees, and the refused charge goes through).
 func TestBackOfficeIntegrationsSpiris(t *testing.T) {
 	mock := spiristest.Start(t, spiristest.Options{})
+	mock.AddCustomer(spiristest.Customer{
+		Name: "Byggbolaget i Norden AB", CorporateIdentityNumber: strPtr("556016-0680"),
+		InvoicePostalCode: "111 22", InvoiceCity: "Stockholm", EmailAddress: strPtr("faktura@bygg.example"), IsActive: true,
+	})
 	dir := t.TempDir()
 	addr := freeLoopbackAddr(t)
 	cfg := filepath.Join(dir, "ledgerbridge.yaml")
@@ -356,5 +364,91 @@ spiris:
 	}
 	if status, _ := integrationStatus(t, g, demo.APIKeys["admin"], id); status != "active" {
 		t.Fatalf("Spiris through the API: %s", status)
+	}
+
+	// The merchant revokes the consent in Spiris; the register's next
+	// charge by invoice is where the gateway finds out (503, reconnect).
+	admin, cashier := demo.APIKeys["admin"], demo.APIKeys["cashier"]
+	customer := findCustomer(t, g, cashier, "5560160680")
+	mock.RevokeAllRefreshTokens()
+	mock.ExpireAccessTokens()
+	r, err := g.do("POST", "/v1/charges", cashier, charge(customer, 1), "k-1")
+	if err != nil || r.Status != 503 || !strings.Contains(string(r.Body), "re-authorised in BackOffice") {
+		t.Fatalf("charge while the consent is revoked: %v %d %s", err, r.Status, r.Body)
+	}
+	if status, _ := integrationStatus(t, g, admin, id); status != "needs_reauth" {
+		t.Fatalf("Spiris through the API after the revocation: %s", status)
+	}
+
+	// The overview says so, with a link to reconnect.
+	b.open("/backoffice")
+	reconnect := fmt.Sprintf(`main a[href="/backoffice/integrations/%s"]`, id)
+	b.run(chromedp.WaitVisible(reconnect, chromedp.ByQuery))
+	if s := b.text("main .grid-cards article"); !strings.Contains(s, "Behöver anslutas igen") || !strings.Contains(s, "Visma Spiris") ||
+		!strings.Contains(s, "invalid_grant") {
+		t.Errorf("the overview's integrations say %q", s)
+	}
+	if s := b.text(reconnect); s != "anslut igen" {
+		t.Errorf("the overview's link reads %q", s)
+	}
+	// Invoicing waits for Spiris: the overdue invoices' card says so
+	// rather than "none", and nothing else on the page alarms.
+	if s := b.text("main"); !strings.Contains(s, "Fakturorna kan inte läsas förrän Visma Spiris är ansluten igen.") ||
+		strings.Contains(s, "Inga förfallna fakturor") || strings.Contains(s, "Tjänsten svarar inte") {
+		t.Errorf("the overview while Spiris needs reconnecting:\n%s", s)
+	}
+	b.shoot("overview-needs-reauth")
+
+	// The link opens the wizard on the connection step, which says why
+	// and offers to connect again.
+	b.clickAndWait(reconnect, "#connect")
+	if loc := b.location(); !strings.HasSuffix(loc, "/backoffice/integrations/"+id) {
+		t.Errorf("the reconnect link led to %s", loc)
+	}
+	if s := b.text(".wizard-step .notice.bad"); !strings.Contains(s, "Anslutningen till Visma Spiris måste förnyas") || !strings.Contains(s, "invalid_grant") {
+		t.Errorf("the wizard says %q", s)
+	}
+	if n := b.count(".notice.bad"); n != 1 {
+		t.Errorf("the wizard shows %d warnings, want the one saying why to reconnect", n)
+	}
+	if s := b.text("#connect"); s != "Anslut till Visma Spiris igen" {
+		t.Errorf("the connect button reads %q", s)
+	}
+	b.shoot("wizard-reconnect")
+	// On a phone the page is no wider than the screen (the progress list
+	// scrolls within itself).
+	var width int
+	b.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Evaluate(`document.documentElement.scrollWidth`, &width),
+		chromedp.EmulateViewport(1280, 900))
+	if width > 390 {
+		t.Errorf("the wizard is %d px wide on a 390 px phone", width)
+	}
+
+	// Connect again: to Spiris and back, active again.
+	b.clickAndWait("#connect", ".activated")
+	if loc := b.location(); !strings.Contains(loc, "/backoffice/integrations/"+id+"?connected=1") {
+		t.Errorf("back from Spiris at %s", loc)
+	}
+	if msg := b.text(".notice.ok"); !strings.Contains(msg, "Anslutningen är kontrollerad") {
+		t.Errorf("after reconnecting: %q", msg)
+	}
+	if s := b.text(".activated"); !strings.Contains(s, "Visma Spiris är aktiv") {
+		t.Errorf("after reconnecting the wizard says %q", s)
+	}
+	b.shoot("wizard-reconnected")
+	var in struct {
+		Status       string `json:"status"`
+		StatusReason string `json:"status_reason"`
+	}
+	g.must("GET", "/v1/integrations/"+id, admin, nil, "", 200).decode(t, &in)
+	if in.Status != "active" || in.StatusReason != "" {
+		t.Fatalf("Spiris through the API after reconnecting: %s %q", in.Status, in.StatusReason)
+	}
+	// The charge the register retries goes through.
+	g.must("POST", "/v1/charges", cashier, charge(customer, 1), "k-1", 201)
+	b.open("/backoffice")
+	if s := b.text("main .grid-cards article"); strings.Contains(s, "Behöver anslutas igen") || !strings.Contains(s, "Visma Spiris") {
+		t.Errorf("the overview after reconnecting says %q", s)
 	}
 }
