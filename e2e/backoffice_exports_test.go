@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // exportsDemo is what serve --demo wrote to <data-dir>/demo-keys.json.
@@ -37,10 +38,12 @@ func (b *browser) evalAsync(js string, out any) {
 }
 
 // TestBackOfficeExports: in the demo, a day sold at a VAT rate the SIE
-// mapping lacks fails its export; the grid shows it red with the reason;
-// after the mapping is fixed through the API the day is re-run from its
-// cell, the page follows the run and shows it booked (green); the SIE file
-// of the range downloads from the page.
+// mapping lacks (removed through the API) fails its export; the grid shows
+// it red with the reason; the merchant fixes the mapping in the SIE
+// integration's wizard (the VAT rates step, opened from the Integrations
+// page), which the API then reads; back on the exports page the day is
+// re-run from its cell, the page follows the run and shows it booked
+// (green); the SIE file of the range downloads from the page.
 func TestBackOfficeExports(t *testing.T) {
 	g := startGateway(t, t.TempDir(), "--demo")
 	email, password := demoUser(t, g)
@@ -78,8 +81,8 @@ func TestBackOfficeExports(t *testing.T) {
 	g.must("GET", "/v1/integrations/"+intg+"/mapping", admin, nil, "", 200).decode(t, &mapping)
 	delete(mapping, "saved")
 	rates := mapping["vat_rates"].(map[string]any)
-	zero := rates["0"]
-	if zero == nil {
+	zero, _ := rates["0"].(string)
+	if zero == "" {
 		t.Fatalf("the demo mapping has no 0 %% sales account: %v", rates)
 	}
 	delete(rates, "0")
@@ -129,9 +132,46 @@ func TestBackOfficeExports(t *testing.T) {
 	}
 	b.shoot("exports-detail")
 
-	// Fix the mapping through the API, then re-run the day from its cell.
-	rates["0"] = zero
-	g.must("PUT", "/v1/integrations/"+intg+"/mapping", admin, mapping, "", 200)
+	// Fix the mapping in the SIE integration's wizard: from the
+	// Integrations page to its VAT rates step, where the 0 % row is only a
+	// suggestion (0 % is not required to activate, so the step itself
+	// reads done); the account entered and saved.
+	b.run(chromedp.KeyEvent(kb.Escape), chromedp.WaitNotPresent(`.day-detail:popover-open`, chromedp.ByQuery),
+		chromedp.Click(`nav.mainnav a[href="/backoffice/integrations"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(".int-list", chromedp.ByQuery))
+	b.clickAndWait(`.int-list a.int-name[href="/backoffice/integrations/`+intg+`"]`, ".wizard-progress")
+	zeroInput := `input[name="vat_rates.0"]`
+	b.clickAndWait(`.steps a[href$="?step=vat_rates"]`, zeroInput)
+	if s := b.text(`td:has(> ` + zeroInput + `)`); !strings.Contains(s, "förslag") {
+		t.Errorf("the 0 %% sales account is not shown as a mere suggestion: %q", s)
+	}
+	b.typeInto(zeroInput, zero)
+	b.waitJS(`(() => { const i = document.querySelector('input[name="vat_rates.0"]'); const td = i && i.closest('td');
+		return !!td && !td.classList.contains('invalid') && td.querySelector('.account-name').textContent.trim() !== ""; })()`)
+	// The account's name reads below its input, not over its edge.
+	var below bool
+	b.run(chromedp.Evaluate(`(() => { const i = document.querySelector('input[name="vat_rates.0"]');
+		return i.nextElementSibling.getBoundingClientRect().top >= i.getBoundingClientRect().bottom; })()`, &below))
+	if !below {
+		t.Error("the account's name overlaps its input")
+	}
+	b.shoot("exports-fix-vat-rates")
+	b.clickAndWaitJS(saveAndContinue, flashIs("Sparat."))
+	if loc := b.location(); !strings.Contains(loc, "step=product_groups") {
+		t.Errorf("after saving the VAT rates the wizard is at %s", loc)
+	}
+	var fixed struct {
+		VATRates map[string]string `json:"vat_rates"`
+	}
+	g.must("GET", "/v1/integrations/"+intg+"/mapping", admin, nil, "", 200).decode(t, &fixed)
+	if fixed.VATRates["0"] != zero {
+		t.Fatalf("the 0 %% sales account through the API after the wizard: %q, want %q", fixed.VATRates["0"], zero)
+	}
+
+	// Back on the exports page the day is re-run from its cell.
+	b.run(chromedp.Click(`nav.mainnav a[href="/backoffice/exports"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("table.export-grid", chromedp.ByQuery),
+		chromedp.Click(cell, chromedp.BySearch), chromedp.WaitVisible(`.day-detail:popover-open`, chromedp.ByQuery))
 	b.run(chromedp.Click(`.day-detail:popover-open form.rerun-day button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.run-progress, .run-result`, chromedp.ByQuery))
 	if s := b.text("main .notice.ok"); !strings.Contains(s, "Exporten är startad") {
