@@ -49,13 +49,12 @@ var invoiceStatuses = []core.InvoiceStatus{core.StatusDraft, core.StatusPosted, 
 // invoiceFilter is the list's query: what the filter form and the column
 // headers carry from page to page.
 type invoiceFilter struct {
-	From, To   string
-	Status     string
-	Customer   string // the name searched for
-	CustomerID string // the customer chosen
-	Sort       string
-	Desc       bool
-	Cursor     string
+	From, To string
+	Status   string
+	customerFilter
+	Sort   string
+	Desc   bool
+	Cursor string
 }
 
 // values is the filter as a query; cursor is left out (a new filter or sort
@@ -90,6 +89,12 @@ func (f invoiceFilter) href(cursor string) string {
 	return Prefix + "/invoices?" + q.Encode()
 }
 
+// withCustomer is the first page filtered by f and customer cf.
+func (f invoiceFilter) withCustomer(cf customerFilter) string {
+	f.customerFilter = cf
+	return f.href("")
+}
+
 // sortColumn is one column header of the list: a link that sorts by it,
 // ascending first and toggling when it is the current sort.
 type sortColumn struct {
@@ -99,24 +104,13 @@ type sortColumn struct {
 	Num      bool
 }
 
-// customerChoice is one customer a name search found, as a link that
-// filters by it.
-type customerChoice struct {
-	Name, Number, OrganizationNumber, Href string
-}
-
 type invoiceListData struct {
 	Filter   invoiceFilter
 	Statuses []core.InvoiceStatus
 	Columns  []sortColumn
 	Invoices []core.Invoice
-	// Choices are the customers a name matched when it matched several;
-	// the list waits for one to be chosen.
-	Choices   []customerChoice
-	Listed    bool // the list was read (no invalid filter, no open choice)
-	NextHref  string
-	FirstHref string // set on every page after the first
-	CanWrite  bool
+	filteredList
+	CanWrite bool
 }
 
 // invoices is the invoice list: GET /backoffice/invoices?from=&to=&status=
@@ -129,9 +123,8 @@ func (s *server) invoices(c *gin.Context) {
 	p := s.newPage(c, "invoices.title", "nav.invoices")
 	f := invoiceFilter{
 		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to")),
-		Status: strings.TrimSpace(c.Query("status")), Customer: strings.TrimSpace(c.Query("customer")),
-		CustomerID: strings.TrimSpace(c.Query("customer_id")), Sort: strings.TrimSpace(c.Query("sort")),
-		Desc: c.Query("order") == "desc", Cursor: c.Query("cursor"),
+		Status: strings.TrimSpace(c.Query("status")), customerFilter: customerFilterOf(c),
+		Sort: strings.TrimSpace(c.Query("sort")), Desc: c.Query("order") == "desc", Cursor: c.Query("cursor"),
 	}
 	d := &invoiceListData{Filter: f, Statuses: invoiceStatuses, CanWrite: pr.Role.Allows(core.ActionWriteInvoices)}
 	p.Data = d
@@ -159,20 +152,14 @@ func (s *server) invoices(c *gin.Context) {
 		fail(err)
 		return
 	}
-	pick, err := s.pickCustomer(c, p, f.CustomerID, f.Customer, func(id, name string) string {
-		g := f
-		g.CustomerID, g.Customer = id, name
-		return g.href("")
-	})
-	if err != nil {
+	var err error
+	if d.Choices, err = s.pickCustomer(c, p, &d.Filter.customerFilter, f.withCustomer); err != nil {
 		fail(err)
 		return
 	}
-	d.Filter.CustomerID, d.Filter.Customer = pick.ID, pick.Name
 	f = d.Filter
 	d.Columns = invoiceColumns(f)
-	if len(pick.Choices) > 0 {
-		d.Choices = pick.Choices
+	if len(d.Choices) > 0 {
 		s.render(c, http.StatusOK, "invoices", p)
 		return
 	}
@@ -184,13 +171,8 @@ func (s *server) invoices(c *gin.Context) {
 		fail(err)
 		return
 	}
-	d.Listed, d.Invoices = true, page.Invoices
-	if page.NextCursor != "" {
-		d.NextHref = f.href(page.NextCursor)
-	}
-	if f.Cursor != "" {
-		d.FirstHref = f.href("")
-	}
+	d.Invoices = page.Invoices
+	d.listed(f.href, f.Cursor, page.NextCursor)
 	s.render(c, http.StatusOK, "invoices", p)
 }
 
@@ -216,65 +198,6 @@ func invoiceColumns(f invoiceFilter) []sortColumn {
 		cols = append(cols, col)
 	}
 	return cols
-}
-
-// customerPick is the customer a filter names: by id, or found by name.
-type customerPick struct {
-	ID, Name string
-	Choices  []customerChoice
-}
-
-// maxCustomerChoices bounds the customers offered for an ambiguous name.
-const maxCustomerChoices = 20
-
-// pickCustomer resolves a customer filter. The form carries the name
-// typed (name) and, once one was chosen, its id: the id stands while the
-// name is still that customer's; otherwise name is searched (name,
-// organization number or customer number, as the customer search does).
-// One match, or one whose name is exactly name, is chosen; several are
-// offered as choices linked by choose(id, name); none is an invalid
-// "customer" field. An empty name filters nothing.
-func (s *server) pickCustomer(c *gin.Context, p *page, id, name string, choose func(id, name string) string) (customerPick, error) {
-	ctx := c.Request.Context()
-	pr := principal(c)
-	if name == "" {
-		return customerPick{}, nil
-	}
-	if id != "" {
-		cust, err := s.engine.GetCustomer(ctx, pr, id)
-		if err != nil && core.Code(err) != core.CodeNotFound {
-			return customerPick{}, err
-		}
-		if err == nil && strings.EqualFold(strings.TrimSpace(cust.Name), name) {
-			return customerPick{ID: cust.ID, Name: cust.Name}, nil
-		}
-	}
-	page, err := s.engine.SearchCustomers(ctx, pr, core.CustomerQuery{Q: name, Limit: maxCustomerChoices})
-	if err != nil {
-		return customerPick{}, err
-	}
-	found := page.Customers
-	if len(found) == 0 {
-		return customerPick{Name: name}, core.Invalid("invalid filter", core.FieldError{Field: "customer", Message: p.L.T("invoices.error.no_customer")})
-	}
-	var exact []core.Customer
-	for _, cu := range found {
-		if strings.EqualFold(strings.TrimSpace(cu.Name), name) {
-			exact = append(exact, cu)
-		}
-	}
-	if len(exact) == 1 {
-		found = exact
-	}
-	if len(found) == 1 {
-		return customerPick{ID: found[0].ID, Name: found[0].Name}, nil
-	}
-	pick := customerPick{Name: name}
-	for _, cu := range found {
-		pick.Choices = append(pick.Choices, customerChoice{Name: cu.Name, Number: cu.Number,
-			OrganizationNumber: cu.OrganizationNumber, Href: choose(cu.ID, cu.Name)})
-	}
-	return pick, nil
 }
 
 // ---- one invoice ----

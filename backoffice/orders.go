@@ -30,7 +30,9 @@ const maxUpcomingOrders = 5000
 var orderStatuses = []string{core.OrderOpen, core.OrderInvoiced, core.OrderCancelled}
 
 type orderFilter struct {
-	Status, Customer, CustomerID, Cursor string
+	Status string
+	customerFilter
+	Cursor string
 }
 
 func (f orderFilter) href(cursor string) string {
@@ -44,6 +46,12 @@ func (f orderFilter) href(cursor string) string {
 		return Prefix + "/orders"
 	}
 	return Prefix + "/orders?" + q.Encode()
+}
+
+// withCustomer is the first page filtered by f and customer cf.
+func (f orderFilter) withCustomer(cf customerFilter) string {
+	f.customerFilter = cf
+	return f.href("")
 }
 
 // upcoming is what a collective customer's next invoice will hold.
@@ -61,14 +69,11 @@ type upcoming struct {
 }
 
 type ordersData struct {
-	Filter    orderFilter
-	Statuses  []string
-	Orders    []core.Order
-	Choices   []customerChoice
-	Listed    bool
-	NextHref  string
-	FirstHref string
-	Upcoming  []upcoming
+	Filter   orderFilter
+	Statuses []string
+	Orders   []core.Order
+	filteredList
+	Upcoming []upcoming
 	// UpcomingCut: more open orders than the summary reads.
 	UpcomingCut bool
 	Today       core.Date
@@ -79,8 +84,7 @@ func (s *server) orders(c *gin.Context) {
 	ctx := c.Request.Context()
 	pr := principal(c)
 	p := s.newPage(c, "orders.title", "nav.orders")
-	f := orderFilter{Status: strings.TrimSpace(c.Query("status")), Customer: strings.TrimSpace(c.Query("customer")),
-		CustomerID: strings.TrimSpace(c.Query("customer_id")), Cursor: c.Query("cursor")}
+	f := orderFilter{Status: strings.TrimSpace(c.Query("status")), customerFilter: customerFilterOf(c), Cursor: c.Query("cursor")}
 	d := &ordersData{Filter: f, Statuses: orderStatuses, Today: core.DateOf(time.Now().In(p.Merchant.Country.Location()))}
 	p.Data = d
 	fail := func(err error) {
@@ -94,19 +98,13 @@ func (s *server) orders(c *gin.Context) {
 		fail(core.Invalid("invalid filter", core.FieldError{Field: "status", Message: p.L.T("orders.error.status")}))
 		return
 	}
-	pick, err := s.pickCustomer(c, p, f.CustomerID, f.Customer, func(id, name string) string {
-		g := f
-		g.CustomerID, g.Customer = id, name
-		return g.href("")
-	})
-	if err != nil {
+	var err error
+	if d.Choices, err = s.pickCustomer(c, p, &d.Filter.customerFilter, f.withCustomer); err != nil {
 		fail(err)
 		return
 	}
-	d.Filter.CustomerID, d.Filter.Customer = pick.ID, pick.Name
 	f = d.Filter
-	if len(pick.Choices) > 0 {
-		d.Choices = pick.Choices
+	if len(d.Choices) > 0 {
 		s.render(c, http.StatusOK, "orders", p)
 		return
 	}
@@ -115,13 +113,8 @@ func (s *server) orders(c *gin.Context) {
 		fail(err)
 		return
 	}
-	d.Listed, d.Orders = true, page.Orders
-	if page.NextCursor != "" {
-		d.NextHref = f.href(page.NextCursor)
-	}
-	if f.Cursor != "" {
-		d.FirstHref = f.href("")
-	}
+	d.Orders = page.Orders
+	d.listed(f.href, f.Cursor, page.NextCursor)
 	if d.Upcoming, d.UpcomingCut, err = s.upcomingInvoices(c, f.CustomerID, d.Today); err != nil {
 		s.fail(c, err)
 		return
