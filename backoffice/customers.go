@@ -329,40 +329,26 @@ func (s *server) updateCustomer(c *gin.Context) {
 func customerPatch(cur, in core.Customer, reg core.CustomerRegister, billing bool) core.CustomerPatch {
 	var p core.CustomerPatch
 	may := func(field string) bool { return reg.Writable(field) }
-	if may(core.FieldName) && in.Name != cur.Name {
-		p.Name = &in.Name
-	}
-	if may(core.FieldOrganizationNumber) && in.OrganizationNumber != cur.OrganizationNumber {
-		p.OrganizationNumber = &in.OrganizationNumber
-	}
-	if may(core.FieldEmail) && in.Email != cur.Email {
-		p.Email = &in.Email
-	}
-	if may(core.FieldPhone) && in.Phone != cur.Phone {
-		p.Phone = &in.Phone
-	}
-	if may(core.FieldBillingAddress) && in.BillingAddress != cur.BillingAddress {
-		p.BillingAddress = &in.BillingAddress
-	}
-	if may(core.FieldActive) && in.Active != cur.Active {
-		p.Active = &in.Active
-	}
-	if may(core.FieldInvoicingEnabled) && in.InvoicingEnabled != cur.InvoicingEnabled {
-		p.InvoicingEnabled = &in.InvoicingEnabled
-	}
-	if may(core.FieldDueDays) && in.DueDays != cur.DueDays {
-		p.DueDays = &in.DueDays
-	}
-	if may(core.FieldPurchaseInstruction) && in.PurchaseInstruction != cur.PurchaseInstruction {
-		p.PurchaseInstruction = &in.PurchaseInstruction
-	}
-	if billing && may(core.FieldParentCustomerID) && in.ParentCustomerID != cur.ParentCustomerID {
-		p.ParentCustomerID = &in.ParentCustomerID
-	}
-	if billing && may(core.FieldCollectiveInvoicing) && in.CollectiveInvoicing != cur.CollectiveInvoicing {
-		p.CollectiveInvoicing = &in.CollectiveInvoicing
-	}
+	patchField(&p.Name, may(core.FieldName), in.Name, cur.Name)
+	patchField(&p.OrganizationNumber, may(core.FieldOrganizationNumber), in.OrganizationNumber, cur.OrganizationNumber)
+	patchField(&p.Email, may(core.FieldEmail), in.Email, cur.Email)
+	patchField(&p.Phone, may(core.FieldPhone), in.Phone, cur.Phone)
+	patchField(&p.BillingAddress, may(core.FieldBillingAddress), in.BillingAddress, cur.BillingAddress)
+	patchField(&p.Active, may(core.FieldActive), in.Active, cur.Active)
+	patchField(&p.InvoicingEnabled, may(core.FieldInvoicingEnabled), in.InvoicingEnabled, cur.InvoicingEnabled)
+	patchField(&p.DueDays, may(core.FieldDueDays), in.DueDays, cur.DueDays)
+	patchField(&p.PurchaseInstruction, may(core.FieldPurchaseInstruction), in.PurchaseInstruction, cur.PurchaseInstruction)
+	patchField(&p.ParentCustomerID, billing && may(core.FieldParentCustomerID), in.ParentCustomerID, cur.ParentCustomerID)
+	patchField(&p.CollectiveInvoicing, billing && may(core.FieldCollectiveInvoicing), in.CollectiveInvoicing, cur.CollectiveInvoicing)
 	return p
+}
+
+// patchField sets *field to in when the user may change it and it differs
+// from cur.
+func patchField[T comparable](field **T, may bool, in, cur T) {
+	if may && in != cur {
+		*field = &in
+	}
 }
 
 // formFailed answers a refused form: invalid input (and a conflict or
