@@ -186,6 +186,16 @@ func (s *server) customerData(c *gin.Context, reg core.CustomerRegister, f custo
 	return d
 }
 
+// customerFailed answers a refused customer form (formFailed), showing
+// form f again.
+func (s *server) customerFailed(c *gin.Context, p *page, err error, reg core.CustomerRegister, f customerForm, isNew bool) {
+	s.formFailed(c, p, err, "customer", func() {
+		localizeNordic(p, core.FieldOrganizationNumber)
+		s.parentName(c, &f)
+		p.Data = s.customerData(c, reg, f, isNew)
+	})
+}
+
 // parentName fills in the parent company's name and number for the form.
 func (s *server) parentName(c *gin.Context, f *customerForm) {
 	if f.ParentID == "" {
@@ -228,11 +238,7 @@ func (s *server) createCustomer(c *gin.Context) {
 		cu, err = s.engine.CreateCustomer(ctx, pr, cu)
 	}
 	if err != nil {
-		s.formFailed(c, p, err, "customer", func() {
-			localizeNordic(p, core.FieldOrganizationNumber)
-			s.parentName(c, &f)
-			p.Data = s.customerData(c, reg, f, true)
-		})
+		s.customerFailed(c, p, err, reg, f, true)
 		return
 	}
 	q := cu.Number
@@ -242,17 +248,26 @@ func (s *server) createCustomer(c *gin.Context) {
 	s.done(c, Prefix+"/customers?"+url.Values{"q": {q}}.Encode(), "customer_created")
 }
 
-func (s *server) customer(c *gin.Context) {
+// storedCustomer reads the customer the path names and the register's
+// rules; when either fails it answers and reports false.
+func (s *server) storedCustomer(c *gin.Context) (core.Customer, core.CustomerRegister, bool) {
 	ctx := c.Request.Context()
 	pr := principal(c)
+	var reg core.CustomerRegister
 	cu, err := s.engine.GetCustomer(ctx, pr, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
+	if err == nil {
+		reg, err = s.engine.CustomerRegister(ctx, pr)
 	}
-	reg, err := s.engine.CustomerRegister(ctx, pr)
 	if err != nil {
 		s.fail(c, err)
+		return cu, reg, false
+	}
+	return cu, reg, true
+}
+
+func (s *server) customer(c *gin.Context) {
+	cu, reg, ok := s.storedCustomer(c)
+	if !ok {
 		return
 	}
 	p := s.newPage(c, "customers.edit_title", "nav.customers")
@@ -269,18 +284,12 @@ func (s *server) updateCustomer(c *gin.Context) {
 	if !s.parseForm(c) {
 		return
 	}
+	current, reg, ok := s.storedCustomer(c)
+	if !ok {
+		return
+	}
 	ctx := c.Request.Context()
 	pr := principal(c)
-	current, err := s.engine.GetCustomer(ctx, pr, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	reg, err := s.engine.CustomerRegister(ctx, pr)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	p := s.newPage(c, "customers.edit_title", "nav.customers")
 	f := customerFormFrom(c)
 	f.ID, f.Number = current.ID, current.Number
@@ -314,11 +323,7 @@ func (s *server) updateCustomer(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		s.formFailed(c, p, err, "customer", func() {
-			localizeNordic(p, core.FieldOrganizationNumber)
-			s.parentName(c, &f)
-			p.Data = s.customerData(c, reg, f, false)
-		})
+		s.customerFailed(c, p, err, reg, f, false)
 		return
 	}
 	s.done(c, Prefix+"/customers/"+url.PathEscape(current.ID), "customer_saved")
@@ -359,6 +364,7 @@ func (s *server) formFailed(c *gin.Context, p *page, err error, tmpl string, fil
 	status := http.StatusUnprocessableEntity
 	switch core.Code(err) {
 	case core.CodeInvalid:
+		formErrors(p, err)
 	case core.CodeConflict, core.CodeForbidden:
 		ce := core.AsError(err)
 		if len(ce.Fields) == 0 {
@@ -373,14 +379,10 @@ func (s *server) formFailed(c *gin.Context, p *page, err error, tmpl string, fil
 			p.Fields[fe.Field] = fe.Message
 		}
 		p.Error = errorText(p.L, err)
-		fill()
-		s.render(c, status, tmpl, p)
-		return
 	default:
 		s.fail(c, err)
 		return
 	}
-	formErrors(p, err)
 	fill()
 	s.render(c, status, tmpl, p)
 }
