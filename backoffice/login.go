@@ -91,40 +91,44 @@ type inviteData struct {
 	Token string
 }
 
-func (s *server) inviteForm(c *gin.Context) {
-	u, err := s.engine.InvitedUser(c.Request.Context(), c.Param("token"))
+// invitePage is the invitation page of the path's token, in the invited
+// user's language; when the token opens no invitation it answers and
+// reports false.
+func (s *server) invitePage(c *gin.Context) (*page, bool) {
+	token := c.Param("token")
+	u, err := s.engine.InvitedUser(c.Request.Context(), token)
 	if err != nil {
 		s.fail(c, err)
-		return
+		return nil, false
 	}
 	p := s.newPage(c, "invite.title", "")
 	p.L.lang = u.Language
 	p.CSRF = s.publicCSRF(c)
-	p.Data = inviteData{Email: u.Email, Token: c.Param("token")}
-	s.render(c, http.StatusOK, "invite", p)
+	p.Data = inviteData{Email: u.Email, Token: token}
+	return p, true
+}
+
+func (s *server) inviteForm(c *gin.Context) {
+	if p, ok := s.invitePage(c); ok {
+		s.render(c, http.StatusOK, "invite", p)
+	}
 }
 
 func (s *server) acceptInvite(c *gin.Context) {
 	if !s.parseForm(c) || !s.checkPublicCSRF(c) {
 		return
 	}
-	token := c.Param("token")
-	u, err := s.engine.InvitedUser(c.Request.Context(), token)
-	if err != nil {
-		s.fail(c, err)
+	p, ok := s.invitePage(c)
+	if !ok {
 		return
 	}
-	p := s.newPage(c, "invite.title", "")
-	p.L.lang = u.Language
-	p.CSRF = s.publicCSRF(c)
-	p.Data = inviteData{Email: u.Email, Token: token}
 	if c.PostForm("password") != c.PostForm("password_again") {
 		p.Fields["password_again"] = p.L.T("invite.mismatch")
 		p.Error = p.L.T("error.form")
 		s.render(c, http.StatusUnprocessableEntity, "invite", p)
 		return
 	}
-	in, err := s.engine.AcceptInvite(c.Request.Context(), token, c.PostForm("password"))
+	in, err := s.engine.AcceptInvite(c.Request.Context(), c.Param("token"), c.PostForm("password"))
 	if err != nil {
 		if formErrors(p, err) {
 			s.render(c, http.StatusUnprocessableEntity, "invite", p)
