@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers/open"
-	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // customerForm is a complete, valid customer form.
@@ -254,35 +252,14 @@ func (o owningProvider) Describe(ctx context.Context) (core.Descriptor, error) {
 	return d, err
 }
 
-type ownerRegistry map[string]core.Provider
-
-func (r ownerRegistry) Provider(_ context.Context, name string) (core.Provider, error) {
-	if p, ok := r[name]; ok {
-		return p, nil
-	}
-	return nil, core.ErrNotFound("provider", name)
-}
-
-func (r ownerRegistry) Names() []string { return []string{"owner"} }
-
 // TestCustomerOwnedByProvider: when the invoicing provider owns the
 // customers, the fields it keeps are read-only with the reason, only the
 // billing address is written, no customer can be created here, and the
 // customers can be refreshed from it.
 func TestCustomerOwnedByProvider(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	prov, err := open.Open(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prov.Close() })
-	engine := core.NewEngine(st, ownerRegistry{"owner": owningProvider{prov}}, nil)
+	_, st, prov := openStore(t)
+	engine := core.NewEngine(st, registry{"owner": owningProvider{prov}}, nil)
 	s := &stack{t: t, engine: engine, store: st}
 	s.srv = httptest.NewServer(New(engine, Options{}))
 	t.Cleanup(s.srv.Close)

@@ -1,13 +1,9 @@
 package backoffice
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,12 +13,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/exports"
-	"github.com/ledgerbridge/ledgerbridge/httpapi"
-	"github.com/ledgerbridge/ledgerbridge/integrations"
-	"github.com/ledgerbridge/ledgerbridge/providers/open"
-	"github.com/ledgerbridge/ledgerbridge/providers/sie"
-	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // benchInvoices is how many invoices the page must stay fast with.
@@ -35,45 +25,8 @@ const benchInvoices = 10_000
 // later page by cursor, and one invoice's page.
 func BenchmarkInvoicesPage(b *testing.B) {
 	ctx := context.Background()
-	dir := b.TempDir()
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	prov, err := open.Open(ctx, dir, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer prov.Close()
-	sieProv, err := sie.Open(ctx, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sieProv.Close()
-	reg := registry{open.Name: prov, sie.Name: sieProv}
-	engine := core.NewEngine(st, reg, nil)
-	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc := integrations.NewService(st, reg, sealer, nil)
-	ex := exports.New(st, st, booksOf{svc}, reg, exports.Options{})
-	pages := New(engine, Options{Integrations: svc, Exports: ex})
-	srv := httptest.NewServer(httpapi.New(engine, httpapi.Options{Integrations: svc, Exports: ex, BackOffice: pages}))
-	defer srv.Close()
-
-	cm, err := engine.CreateMerchant(ctx, core.NewMerchant{Name: "Kafé Alfa AB", Country: core.Sweden, InvoiceStartNumber: 1001})
-	if err != nil {
-		b.Fatal(err)
-	}
-	admin, err := engine.Authenticate(ctx, cm.APIKeys[core.RoleAdmin])
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := engine.CreateUser(ctx, admin, core.NewUser{Email: "accountant@a.example", Role: core.RoleAccountant, Password: testPassword}); err != nil {
-		b.Fatal(err)
-	}
+	s := newStack(b)
+	engine, admin := s.engine, s.admin()
 	var customers []core.Customer
 	for i := range 50 {
 		cu, err := engine.CreateCustomer(ctx, admin, core.Customer{Name: fmt.Sprintf("Kund %02d AB", i), Active: true, InvoicingEnabled: true, DueDays: 30})
@@ -110,30 +63,8 @@ func BenchmarkInvoicesPage(b *testing.B) {
 	}
 	b.Logf("%d invoices charged through the engine in %s", benchInvoices, time.Since(start).Round(time.Millisecond))
 
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	get := func(b *testing.B, path string) string {
-		resp, err := hc.Get(srv.URL + path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("GET %s: %d", path, resp.StatusCode)
-		}
-		return string(body)
-	}
-	login := get(b, "/backoffice/login")
-	tok := csrfInput.FindStringSubmatch(login)
-	if tok == nil {
-		b.Fatal("no sign-in token")
-	}
-	resp, err := hc.PostForm(srv.URL+"/backoffice/login", url.Values{"email": {"accountant@a.example"}, "password": {testPassword}, csrfField: {tok[1]}})
-	if err != nil || resp.StatusCode != http.StatusSeeOther {
-		b.Fatalf("sign in: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	c := s.signedIn("accountant@a.example")
+	get := func(b *testing.B, path string) string { return c.in(b).must(path, http.StatusOK).body }
 
 	first := get(b, "/backoffice/invoices")
 	if n := len(invRows(first)); n != invoicePageSize {

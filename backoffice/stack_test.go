@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +24,8 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
-// registry serves the in-process open and SIE providers.
+// registry serves in-process providers by name (the stack's: open and
+// SIE).
 type registry map[string]core.Provider
 
 func (r registry) Provider(_ context.Context, name string) (core.Provider, error) {
@@ -32,7 +35,7 @@ func (r registry) Provider(_ context.Context, name string) (core.Provider, error
 	return nil, core.ErrNotFound("provider", name)
 }
 
-func (r registry) Names() []string { return []string{open.Name, sie.Name} }
+func (r registry) Names() []string { return slices.Sorted(maps.Keys(r)) }
 
 type booksOf struct{ svc *integrations.Service }
 
@@ -54,7 +57,7 @@ const testPassword = "correct horse battery"
 // per role (admin@a.example, accountant@a.example, cashier@a.example) and
 // merchant B an admin (admin@b.example); keysA are A's API keys.
 type stack struct {
-	t            *testing.T
+	t            testing.TB
 	srv          *httptest.Server
 	engine       *core.Engine
 	store        *store.Store
@@ -64,20 +67,10 @@ type stack struct {
 	keysA        map[core.Role]string
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	prov, err := open.Open(ctx, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prov.Close() })
+	dir, st, prov := openStore(t)
 	sieProv, err := sie.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +104,25 @@ func newStack(t *testing.T) *stack {
 	return s
 }
 
+// openStore opens a store and the open provider in a new temporary
+// directory (returned, for more providers), closed when t ends.
+func openStore(t testing.TB) (string, *store.Store, *open.Provider) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	prov, err := open.Open(ctx, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prov.Close() })
+	return dir, st, prov
+}
+
 // user creates a user of merchant with testPassword.
 func (s *stack) user(merchant, email string, role core.Role) core.User {
 	s.t.Helper()
@@ -134,7 +146,7 @@ func (s *stack) admin() core.Principal {
 // client is one browser: a cookie jar, no redirects followed (tests see
 // each answer), and the CSRF token of the last page it read.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	s    *stack
 	http *http.Client
 	csrf string
@@ -212,6 +224,13 @@ func (s *stack) signedIn(email string) *client {
 	c := s.client()
 	c.signIn(email)
 	return c
+}
+
+// in is the same browser reporting to t (a subtest or sub-benchmark).
+func (c *client) in(t testing.TB) *client {
+	cc := *c
+	cc.t = t
+	return &cc
 }
 
 // must reads path and fails unless it answers want.
