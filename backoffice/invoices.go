@@ -57,36 +57,15 @@ type invoiceFilter struct {
 	Cursor string
 }
 
-// values is the filter as a query; cursor is left out (a new filter or sort
-// starts at the first page).
-func (f invoiceFilter) values() url.Values {
-	q := url.Values{}
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	set("from", f.From)
-	set("to", f.To)
-	set("status", f.Status)
-	set("customer", f.Customer)
-	set("customer_id", f.CustomerID)
-	set("sort", f.Sort)
-	if f.Desc {
-		q.Set("order", "desc")
-	}
-	return q
-}
-
+// href is the list's address for the filter at cursor ("" for the first
+// page: a new filter or sort starts there).
 func (f invoiceFilter) href(cursor string) string {
-	q := f.values()
-	if cursor != "" {
-		q.Set("cursor", cursor)
+	order := ""
+	if f.Desc {
+		order = "desc"
 	}
-	if len(q) == 0 {
-		return Prefix + "/invoices"
-	}
-	return Prefix + "/invoices?" + q.Encode()
+	return listHref("/invoices", "from", f.From, "to", f.To, "status", f.Status, "customer", f.Customer,
+		"customer_id", f.CustomerID, "sort", f.Sort, "order", order, "cursor", cursor)
 }
 
 // withCustomer is the first page filtered by f and customer cf.

@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,21 @@ func (l *filteredList) listed(href func(cursor string) string, cursor, next stri
 	if cursor != "" {
 		l.FirstHref = href("")
 	}
+}
+
+// listHref is the address of the list at path (below Prefix) with the
+// query kv: name, value pairs, the empty values left out.
+func listHref(path string, kv ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return Prefix + path
+	}
+	return Prefix + path + "?" + q.Encode()
 }
 
 // maxCustomerChoices bounds the customers offered for an ambiguous name.

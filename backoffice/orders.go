@@ -2,7 +2,6 @@ package backoffice
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -36,16 +35,7 @@ type orderFilter struct {
 }
 
 func (f orderFilter) href(cursor string) string {
-	q := url.Values{}
-	for k, v := range map[string]string{"status": f.Status, "customer": f.Customer, "customer_id": f.CustomerID, "cursor": cursor} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if len(q) == 0 {
-		return Prefix + "/orders"
-	}
-	return Prefix + "/orders?" + q.Encode()
+	return listHref("/orders", "status", f.Status, "customer", f.Customer, "customer_id", f.CustomerID, "cursor", cursor)
 }
 
 // withCustomer is the first page filtered by f and customer cf.
