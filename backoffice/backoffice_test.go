@@ -20,23 +20,12 @@ func TestCatalogue(t *testing.T) {
 	}
 	// Literal keys in templates: .T "key", .L.T "key", $.L.T "key".
 	used := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
-	err = fs.WalkDir(assets, "templates", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(assets, path)
-		if err != nil {
-			return err
-		}
-		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
+	for path, text := range templateFiles(t) {
+		for _, m := range used.FindAllStringSubmatch(text, -1) {
 			if !cat.has(m[1]) {
 				t.Errorf("%s uses %q, which the catalogue lacks", path, m[1])
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	for _, item := range nav {
 		if !cat.has(item.Key) {
@@ -51,15 +40,8 @@ func TestTemplatesHoldNoText(t *testing.T) {
 	action := regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 	tag := regexp.MustCompile(`(?s)<[^>]*>`)
 	word := regexp.MustCompile(`\p{L}{2,}`)
-	err := fs.WalkDir(assets, "templates", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(assets, path)
-		if err != nil {
-			return err
-		}
-		s := action.ReplaceAllString(string(b), " ")
+	for path, text := range templateFiles(t) {
+		s := action.ReplaceAllString(text, " ")
 		s = tag.ReplaceAllString(s, " ")
 		// Language names are written in their own language on purpose.
 		for _, own := range []string{"Svenska", "Norsk bokmål", "English"} {
@@ -68,11 +50,25 @@ func TestTemplatesHoldNoText(t *testing.T) {
 		if w := word.FindString(s); w != "" {
 			t.Errorf("%s holds the text %q outside the catalogue", path, w)
 		}
-		return nil
+	}
+}
+
+// templateFiles are the templates' texts by path (templates/...).
+func templateFiles(t *testing.T) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := fs.WalkDir(assets, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(assets, path)
+		files[path] = string(b)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return files
 }
 
 func TestFormatMoneyAndDates(t *testing.T) {

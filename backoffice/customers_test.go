@@ -2,7 +2,6 @@ package backoffice
 
 import (
 	"context"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -330,23 +329,12 @@ func TestPageKeysInCatalogue(t *testing.T) {
 	}
 	key := regexp.MustCompile(`"([a-z]+)\.([a-z0-9_.]+)"`)
 	action := regexp.MustCompile(`\.Can "[^"]*"`)
-	err = fs.WalkDir(assets, "templates", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(assets, path)
-		if err != nil {
-			return err
-		}
-		for _, m := range key.FindAllStringSubmatch(action.ReplaceAllString(string(b), ""), -1) {
+	for path, text := range templateFiles(t) {
+		for _, m := range key.FindAllStringSubmatch(action.ReplaceAllString(text, ""), -1) {
 			if groups[m[1]] && !cat.has(m[1]+"."+m[2]) {
 				t.Errorf("%s uses %q, which the catalogue lacks", path, m[1]+"."+m[2])
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	for _, k := range []string{"customers.readonly_provider", "customers.not_a_number", "customers.not_an_amount",
 		"settings.not_a_number", "paymentmethods.choose_location", "done.customer_created", "done.customer_saved",
