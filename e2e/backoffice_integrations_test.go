@@ -58,18 +58,6 @@ func startTripletexMockBinary(t *testing.T) string {
 	return ""
 }
 
-// createUser makes a BackOffice user with `ledgerbridge users create
-// --password-stdin`, as an operator does while the gateway runs.
-func createUser(t *testing.T, dir, merchantID, email, role, password string) {
-	t.Helper()
-	cmd := exec.Command(binary, "users", "create", "--data-dir", dir, "--merchant", merchantID,
-		"--email", email, "--role", role, "--password-stdin")
-	cmd.Stdin = strings.NewReader(password + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("users create: %v\n%s", err, out)
-	}
-}
-
 // typeInto replaces an input's value as a person does (select all, type)
 // and leaves it with Tab, which fires its change event.
 func (b *browser) typeInto(sel, value string) {
@@ -149,8 +137,28 @@ func (b *browser) wizardID() string {
 
 const saveAndContinue = `.wizard-step form button[type=submit]:not(.secondary)`
 
+// norwegianDemoKey is the Norwegian demo merchant's admin API key from
+// <dir>/demo-keys.json.
+func norwegianDemoKey(t *testing.T, dir string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "demo-keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Norway struct {
+			Keys map[string]string `json:"api_keys"`
+		} `json:"norway"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil || f.Norway.Keys["admin"] == "" {
+		t.Fatalf("demo-keys.json has no Norwegian admin key (%v):\n%s", err, raw)
+	}
+	return f.Norway.Keys["admin"]
+}
+
 // TestBackOfficeIntegrationsTripletex: on `serve --demo` pointed at the
-// Tripletex mock binary, a Norwegian merchant's admin activates Tripletex
+// Tripletex mock binary, the Norwegian demo merchant's admin (printed by
+// serve --demo, as the README tells a new user) activates Tripletex
 // through the wizard as a person would: a wrong employee token refused
 // with Tripletex's answer, the right one, the start date, activation
 // listing what is still missing, the mapping taken from the suggestion
@@ -164,14 +172,11 @@ func TestBackOfficeIntegrationsTripletex(t *testing.T) {
 	t.Setenv("LEDGERBRIDGE_TRIPLETEX_CONSUMER_TOKEN", tripletextest.DefaultConsumerToken)
 	dir := t.TempDir()
 	g := startGateway(t, dir, "--demo")
-	demoUser(t, g) // the demo is seeded
-	var m merchant
-	if err := json.Unmarshal([]byte(run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")), &m); err != nil {
-		t.Fatal(err)
-	}
-	createUser(t, dir, m.ID, "admin@bryggen.example", "admin", "bryggen passord 1")
+	// As a new user would: the Norwegian demo merchant's admin, as
+	// serve --demo printed it.
+	email, password := demoNorwegianUser(t, g)
 	b := newBrowser(t, g.URL)
-	b.signIn("admin@bryggen.example", "bryggen passord 1")
+	b.signIn(email, password)
 
 	b.open("/backoffice/integrations")
 	if h := b.text("main h1"); h != "Integrasjoner" {
@@ -281,7 +286,7 @@ func TestBackOfficeIntegrationsTripletex(t *testing.T) {
 	}
 	b.shoot("wizard-activated")
 
-	status, mp := integrationStatus(t, g, m.Keys["admin"], id)
+	status, mp := integrationStatus(t, g, norwegianDemoKey(t, dir), id)
 	methods, _ := mp["payment_methods"].(map[string]any)
 	events, _ := mp["events"].(map[string]any)
 	if status != "active" || methods["vipps"] != "1930" || methods["card"] != "1920" || events["tips"] != "2910" {

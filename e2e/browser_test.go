@@ -221,6 +221,21 @@ func (b *browser) axe(what string) {
 
 var demoSignIn = regexp.MustCompile(`sign in as (\S+) with password (\S+)`)
 
+// demoNorwegianUser reads the Norwegian demo merchant's admin (the one for
+// Tripletex) from what `serve --demo` printed.
+func demoNorwegianUser(t *testing.T, g *gateway) (email, password string) {
+	t.Helper()
+	var m [][]string
+	waitFor(t, "the Norwegian demo user to be printed", 10*time.Second, func() bool {
+		m = demoSignIn.FindAllStringSubmatch(g.logs.String(), -1)
+		return len(m) >= 2
+	})
+	if m[1][1] != "admin@bryggen.example" {
+		t.Fatalf("second demo user is %s, want the Norwegian admin@bryggen.example", m[1][1])
+	}
+	return m[1][1], m[1][2]
+}
+
 // demoUser reads the demo admin's e-mail and password from what
 // `serve --demo` printed.
 func demoUser(t *testing.T, g *gateway) (email, password string) {

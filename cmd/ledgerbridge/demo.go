@@ -22,65 +22,77 @@ const demoKeysFile = "demo-keys.json"
 // database and prints its API keys. The keys are also written (0600) to
 // <data-dir>/demo-keys.json, the only place they are kept in the clear, so a
 // later `serve --demo` on the same data can print them again.
-func seedDemo(ctx context.Context, a *app, out io.Writer) (demoUser, error) {
+func seedDemo(ctx context.Context, a *app, out io.Writer) ([]demoUser, error) {
 	keysPath := filepath.Join(a.cfg.DataDir, demoKeysFile)
 	n, err := a.store.MerchantCount(ctx)
 	if err != nil {
-		return demoUser{}, err
+		return nil, err
 	}
 	if n > 0 {
 		b, err := os.ReadFile(keysPath)
 		if errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintln(out, "demo: the database already has merchants; no demo data seeded")
-			return demoUser{}, nil
+			return nil, nil
 		} else if err != nil {
-			return demoUser{}, err
+			return nil, err
 		}
 		fmt.Fprintf(out, "demo merchant (from %s):\n%s\n", keysPath, b)
 		var f demoFile
 		_ = json.Unmarshal(b, &f)
-		return f.BackOffice, nil
+		return f.users(), nil
 	}
 	cm, err := a.engine.CreateMerchant(ctx, core.NewMerchant{Name: "Demo Kafé AB", Country: core.Sweden, InvoiceStartNumber: 1001})
 	if err != nil {
-		return demoUser{}, err
+		return nil, err
 	}
 	admin, err := a.engine.Authenticate(ctx, cm.APIKeys[core.RoleAdmin])
 	if err != nil {
-		return demoUser{}, err
+		return nil, err
 	}
 	if _, err := a.engine.UpdateInvoiceSettings(ctx, admin, demoInvoiceSettings); err != nil {
-		return demoUser{}, fmt.Errorf("demo invoice settings: %w", err)
+		return nil, fmt.Errorf("demo invoice settings: %w", err)
 	}
 	for _, c := range demoCustomers {
 		if _, err := a.engine.CreateCustomer(ctx, admin, c); err != nil {
-			return demoUser{}, fmt.Errorf("demo customer %s: %w", c.Name, err)
+			return nil, fmt.Errorf("demo customer %s: %w", c.Name, err)
 		}
 	}
 	today := core.DateOf(time.Now().In(core.Sweden.Location()))
 	receipts, err := seedDemoSales(ctx, a, admin, today)
 	if err != nil {
-		return demoUser{}, fmt.Errorf("demo sales: %w", err)
+		return nil, fmt.Errorf("demo sales: %w", err)
 	}
 	fmt.Fprintf(out, "demo: %d receipts over 30 days at %d locations; each closed day is exported to the SIE file bookkeeping (GET /v1/exports)\n", receipts, len(demoLocations))
 	user, err := seedDemoUser(ctx, a, admin)
 	if err != nil {
-		return demoUser{}, fmt.Errorf("demo user: %w", err)
+		return nil, fmt.Errorf("demo user: %w", err)
 	}
-	b, err := json.MarshalIndent(demoFile{merchantKeys: keysOf(cm), BackOffice: user}, "", "  ")
+	norway, err := seedDemoNorway(ctx, a)
 	if err != nil {
-		return demoUser{}, err
+		return nil, fmt.Errorf("Norwegian demo merchant: %w", err)
+	}
+	f := demoFile{merchantKeys: keysOf(cm), BackOffice: user, Norway: &norway}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
 	}
 	if err := os.WriteFile(keysPath, append(b, '\n'), 0o600); err != nil {
-		return demoUser{}, err
+		return nil, err
 	}
 	fmt.Fprintf(out, "demo merchant created (keys saved in %s):\n%s\n", keysPath, b)
-	return user, nil
+	return f.users(), nil
 }
 
-// demoFile is what demo-keys.json keeps: the merchant's API keys and its
-// BackOffice admin's sign-in.
+// demoFile is what demo-keys.json keeps: the Swedish merchant's API keys
+// and its BackOffice admin's sign-in, and the same of the Norwegian one.
 type demoFile struct {
+	merchantKeys
+	BackOffice demoUser      `json:"backoffice"`
+	Norway     *demoMerchant `json:"norway,omitempty"`
+}
+
+// demoMerchant is a further demo merchant's keys and admin.
+type demoMerchant struct {
 	merchantKeys
 	BackOffice demoUser `json:"backoffice"`
 }
@@ -88,6 +100,43 @@ type demoFile struct {
 type demoUser struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// Note says what the user's merchant is for; "" for the main one.
+	Note string `json:"-"`
+}
+
+// users are the sign-ins to print, the Swedish merchant's first.
+func (f demoFile) users() []demoUser {
+	var out []demoUser
+	if f.BackOffice.Email != "" {
+		out = append(out, f.BackOffice)
+	}
+	if f.Norway != nil && f.Norway.BackOffice.Email != "" {
+		u := f.Norway.BackOffice
+		u.Note = demoNorwayNote
+		out = append(out, u)
+	}
+	return out
+}
+
+const (
+	demoNorwayEmail = "admin@bryggen.example"
+	demoNorwayNote  = "Norwegian demo merchant Demo Kafé Bryggen AS (for Tripletex)"
+)
+
+// seedDemoNorway creates a Norwegian demo merchant with an admin user and
+// nothing else: Tripletex, a Norwegian system, is set up for it from the
+// BackOffice against the Tripletex mock (README).
+func seedDemoNorway(ctx context.Context, a *app) (demoMerchant, error) {
+	cm, err := a.engine.CreateMerchant(ctx, core.NewMerchant{Name: "Demo Kafé Bryggen AS", Country: core.Norway, InvoiceStartNumber: 1})
+	if err != nil {
+		return demoMerchant{}, err
+	}
+	password := strings.TrimPrefix(core.NewID("pw"), "pw_")[:16]
+	admin := core.Principal{MerchantID: cm.Merchant.ID, Role: core.RoleAdmin}
+	if _, _, err := a.engine.CreateUser(ctx, admin, core.NewUser{Email: demoNorwayEmail, Role: core.RoleAdmin, Password: password}); err != nil {
+		return demoMerchant{}, err
+	}
+	return demoMerchant{merchantKeys: keysOf(cm), BackOffice: demoUser{Email: demoNorwayEmail, Password: password}}, nil
 }
 
 const demoAdminEmail = "admin@demokafe.example"
@@ -102,7 +151,7 @@ func seedDemoUser(ctx context.Context, a *app, admin core.Principal) (demoUser, 
 
 // printBackOffice tells where the pages are and how to sign in, once the
 // listener's address is known.
-func printBackOffice(out io.Writer, addr string, u demoUser) {
+func printBackOffice(out io.Writer, addr string, users []demoUser) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		host, port = addr, ""
@@ -111,7 +160,13 @@ func printBackOffice(out io.Writer, addr string, u demoUser) {
 		host = "localhost"
 	}
 	url := "http://" + net.JoinHostPort(host, port) + "/backoffice/"
-	fmt.Fprintf(out, "BackOffice: %s\n  sign in as %s with password %s\n", url, u.Email, u.Password)
+	fmt.Fprintf(out, "BackOffice: %s\n", url)
+	for _, u := range users {
+		if u.Note != "" {
+			fmt.Fprintf(out, "  %s:\n", u.Note)
+		}
+		fmt.Fprintf(out, "  sign in as %s with password %s\n", u.Email, u.Password)
+	}
 }
 
 var demoInvoiceSettings = core.InvoiceSettings{

@@ -45,13 +45,13 @@ func newServeCommand() *cobra.Command {
 			defer a.Close()
 			var announce func(addr string)
 			if demo {
-				user, err := seedDemo(ctx, a, cmd.OutOrStdout())
+				users, err := seedDemo(ctx, a, cmd.OutOrStdout())
 				if err != nil {
 					return fmt.Errorf("demo data: %w", err)
 				}
-				if user.Email != "" {
+				if len(users) > 0 {
 					out := cmd.OutOrStdout()
-					announce = func(addr string) { printBackOffice(out, addr, user) }
+					announce = func(addr string) { printBackOffice(out, addr, users) }
 				}
 			}
 			return serveHTTP(ctx, a, announce)
