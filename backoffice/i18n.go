@@ -155,6 +155,9 @@ var fieldMessages = []struct {
 	key string
 }{
 	{regexp.MustCompile(`^is required$`), "field.required"},
+	// The service explains what is required in English; the field's label
+	// says it on the page.
+	{regexp.MustCompile(`^is required: `), "field.required"},
 	{regexp.MustCompile(`^is not an e-mail address$`), "field.email"},
 	{regexp.MustCompile(`^must be a date YYYY-MM-DD$`), "field.date"},
 	{regexp.MustCompile(`^must be between (-?\d+) and (-?\d+)$`), "field.between"},

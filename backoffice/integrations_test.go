@@ -337,6 +337,21 @@ func TestOAuthLanding(t *testing.T) {
 // and on the connection step of an integration that needs reconnecting,
 // which says so itself in the user's language: the page does not say it
 // twice, once in English.
+func TestLocalNotice(t *testing.T) {
+	cat, err := loadCatalogue(assets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &localizer{lang: core.LanguageSwedish, cat: cat}
+	got := localNotice(l, "fallback_payment_account: is required: the account of payment methods without one of their own")
+	if strings.Contains(got, "fallback_payment_account") || !strings.HasSuffix(got, ": Måste fyllas i.") {
+		t.Errorf("localNotice = %q; want the field's label and the Swedish message", got)
+	}
+	if got := localNotice(l, "credentials: refused"); got != "credentials: refused" {
+		t.Errorf("a message about no mapping field changed: %q", got)
+	}
+}
+
 func TestStepNotice(t *testing.T) {
 	reauth := integrations.Integration{Status: core.IntegrationNeedsReauth, StatusReason: "Visma Spiris revoked the connection's authorisation (invalid_grant)"}
 	active := integrations.Integration{Status: core.IntegrationActive}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -44,6 +45,21 @@ func stepNotice(in integrations.Integration, st integrations.Step) string {
 		return ""
 	}
 	return st.Message
+}
+
+// noticeField is the "field.path: message" form of the service's step
+// messages about one mapping field.
+var noticeField = regexp.MustCompile(`^((?:payment_methods|vat_rates|vat_accounts|product_groups|events|fallback_payment_account)[a-z0-9_.]*): (.+)$`)
+
+// localNotice shows a step message about one mapping field as the field's
+// label and the message in the user's language where the catalogue has it;
+// any other message as the service wrote it.
+func localNotice(l *localizer, msg string) string {
+	m := noticeField.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	return pathLabel(l, m[1]) + ": " + l.cat.fieldMessage(l.lang, m[2])
 }
 
 // wizardData is the wizard page's data; the fields a step does not use
@@ -144,7 +160,7 @@ func (s *server) renderWizard(c *gin.Context, p *page, in integrations.Integrati
 	for i, st := range in.Wizard.Steps {
 		v := stepView{Step: st, N: i + 1, Current: st.Name == step}
 		if v.Current {
-			v.Notice = stepNotice(in, st)
+			v.Notice = localNotice(p.L, stepNotice(in, st))
 			d.N = v.N
 			if i > 0 {
 				d.Prev = in.Wizard.Steps[i-1].Name
