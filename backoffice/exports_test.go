@@ -87,8 +87,9 @@ func exportDay(t *testing.T, s *stack, loc string, d core.Date) exports.Day {
 func TestExportsGrid(t *testing.T) {
 	s := newStack(t)
 	_, days := exportsFixture(t, s)
-	if d := exportDay(t, s, "harbour", days[1]); d.Status != exports.StatusFailed {
-		t.Fatalf("fixture: harbour %s is %s, want failed", days[1], d.Status)
+	failed := exportDay(t, s, "harbour", days[1])
+	if failed.Status != exports.StatusFailed {
+		t.Fatalf("fixture: harbour %s is %s, want failed", days[1], failed.Status)
 	}
 	c := s.signedIn("admin@a.example")
 	a := c.must("/backoffice/exports", http.StatusOK)
@@ -100,6 +101,8 @@ func TestExportsGrid(t *testing.T) {
 		"ledgerbridge:harbour:" + string(days[1]), // our reference
 		`action="/backoffice/exports/run"`, "Ladda ner SIE-fil",
 		"Misslyckade dagar",
+		// where to fix it
+		`<a href="/backoffice/integrations/` + failed.IntegrationID + `">Kontrollera integrationens kontoinställningar</a>`,
 	} {
 		if !strings.Contains(a.body, want) {
 			t.Errorf("the grid lacks %q", want)
