@@ -257,7 +257,7 @@ func (o owningProvider) Describe(ctx context.Context) (core.Descriptor, error) {
 // customers can be refreshed from it.
 func TestCustomerOwnedByProvider(t *testing.T) {
 	ctx := context.Background()
-	_, st, prov := openStore(t)
+	_, st, prov := openStore(t, nil)
 	engine := core.NewEngine(st, registry{"owner": owningProvider{prov}}, nil)
 	s := &stack{t: t, engine: engine, store: st}
 	s.srv = httptest.NewServer(New(engine, Options{}))

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,19 +66,24 @@ type stack struct {
 	exports      *exports.Service
 	a, b         string // merchant IDs
 	keysA        map[core.Role]string
+	// shift moves the engine's and the open provider's clock (nanoseconds
+	// added to the real time), to make invoices dated in the past.
+	shift *atomic.Int64
 }
 
 func newStack(t testing.TB) *stack {
 	t.Helper()
 	ctx := context.Background()
-	dir, st, prov := openStore(t)
+	shift := new(atomic.Int64)
+	clock := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	dir, st, prov := openStore(t, clock)
 	sieProv, err := sie.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sieProv.Close() })
 	reg := registry{open.Name: prov, sie.Name: sieProv}
-	engine := core.NewEngine(st, reg, nil)
+	engine := core.NewEngine(st, reg, clock)
 	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +92,7 @@ func newStack(t testing.TB) *stack {
 	ex := exports.New(st, st, booksOf{svc}, reg, exports.Options{})
 	pages := New(engine, Options{Integrations: svc, Exports: ex, SignInBurst: 5, SignInRefill: time.Hour})
 	h := httpapi.New(engine, httpapi.Options{Integrations: svc, Exports: ex, BackOffice: pages})
-	s := &stack{t: t, srv: httptest.NewServer(h), engine: engine, store: st, integrations: svc, exports: ex}
+	s := &stack{t: t, srv: httptest.NewServer(h), engine: engine, store: st, integrations: svc, exports: ex, shift: shift}
 	t.Cleanup(s.srv.Close)
 	cmA, err := engine.CreateMerchant(ctx, core.NewMerchant{Name: "Kafé Alfa AB", Country: core.Sweden, InvoiceStartNumber: 1001})
 	if err != nil {
@@ -104,9 +110,10 @@ func newStack(t testing.TB) *stack {
 	return s
 }
 
-// openStore opens a store and the open provider in a new temporary
-// directory (returned, for more providers), closed when t ends.
-func openStore(t testing.TB) (string, *store.Store, *open.Provider) {
+// openStore opens a store and the open provider (on clock; nil is the real
+// time) in a new temporary directory (returned, for more providers),
+// closed when t ends.
+func openStore(t testing.TB, clock core.Clock) (string, *store.Store, *open.Provider) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -115,7 +122,7 @@ func openStore(t testing.TB) (string, *store.Store, *open.Provider) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	prov, err := open.Open(ctx, dir, nil)
+	prov, err := open.Open(ctx, dir, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,6 +140,9 @@ func (s *stack) user(merchant, email string, role core.Role) core.User {
 	}
 	return u
 }
+
+// travel sets the stack's clock d from the real time (0: back to now).
+func (s *stack) travel(d time.Duration) { s.shift.Store(int64(d)) }
 
 // admin is merchant A's admin as the engine's caller.
 func (s *stack) admin() core.Principal {
