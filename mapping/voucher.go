@@ -115,7 +115,7 @@ func BuildVoucher(country core.Country, day core.Date, location string, currency
 	v := core.Voucher{
 		ExternalRef: ExternalRef(location, day),
 		Date:        day,
-		Description: fmt.Sprintf("%s %s %s", b.text.voucher, location, day),
+		Description: DayVoucherText(country, location, day),
 		Currency:    currency,
 		Postings:    postings,
 	}
@@ -256,22 +256,48 @@ type builder struct {
 	missing     map[string]string // mapping field → message
 }
 
-// voucherTexts are a day's voucher texts in one language.
+// voucherTexts are a day's voucher texts in one language. methods names
+// the well-known payment methods; another method is written as payment
+// and its key ("Betalning klarna").
 type voucherTexts struct {
 	voucher, payment, sales, eatIn, takeaway, outputVAT, tips, rounding string
+	methods                                                             map[string]string
 }
 
-// voucherTextsByCountry: the texts follow the merchant's country.
+// voucherTextsByCountry: the texts follow the merchant's country, written
+// as a bookkeeper there writes them ("Utgående moms 25 %", "Kontant"). The
+// SIE export and every provider get the same texts.
 var voucherTextsByCountry = map[core.Country]voucherTexts{
-	core.Sweden: {"Försäljning", "betalning", "försäljning", "äta här", "avhämtning", "utgående moms", "dricks", "öresavrundning"},
-	core.Norway: {"Salg", "betaling", "salg", "spise her", "takeaway", "utgående mva", "tips", "øreavrunding"},
+	core.Sweden: {"Försäljning", "Betalning", "Försäljning", "äta här", "avhämtning", "Utgående moms", "Dricks", "Öresavrundning",
+		map[string]string{"cash": "Kontant", "kontant": "Kontant", "kontanter": "Kontant", "card": "Kort", "kort": "Kort",
+			"swish": "Swish", MethodGiftCard: "Presentkort", "presentkort": "Presentkort", MethodInvoice: "Faktura"}},
+	core.Norway: {"Salg", "Betaling", "Salg", "spise her", "takeaway", "Utgående mva", "Tips", "Øreavrunding",
+		map[string]string{"cash": "Kontant", "kontant": "Kontant", "kontanter": "Kontant", "card": "Kort", "kort": "Kort",
+			"vipps": "Vipps", "mobilepay": "MobilePay", MethodGiftCard: "Gavekort", "gavekort": "Gavekort", MethodInvoice: "Faktura"}},
 }
+
+// textsFor returns the country's texts; Swedish for an unknown country.
+func textsFor(country core.Country) voucherTexts {
+	if t, ok := voucherTextsByCountry[country]; ok {
+		return t
+	}
+	return voucherTextsByCountry[core.Sweden]
+}
+
+// DayVoucherText is the text of a location's day voucher in the country's
+// language: "Försäljning stockholm-city 2026-03-02" (Sweden), "Salg ..."
+// (Norway). BuildVoucher writes it as the voucher's description and the
+// SIE export as the #VER text.
+func DayVoucherText(country core.Country, location string, day core.Date) string {
+	return fmt.Sprintf("%s %s %s", textsFor(country).voucher, location, day)
+}
+
+// percent writes a canonical rate as the Nordic countries write a
+// percentage: decimal comma and a space before the sign ("12,5 %").
+func percent(rate string) string { return strings.ReplaceAll(rate, ".", ",") + " %" }
 
 func newBuilder(m Mapping, country core.Country) *builder {
-	text, ok := voucherTextsByCountry[country]
-	if !ok {
-		text = voucherTextsByCountry[core.Sweden]
-	}
+	text := textsFor(country)
 	return &builder{
 		m: m, text: text, vatRates: byRate(m.VATRates), vatAccounts: byRate(m.VATAccounts),
 		rows: map[target]int64{}, labels: map[target]map[string]bool{},
@@ -307,7 +333,11 @@ func (b *builder) payment(p core.SalesPayment) {
 	default:
 		acc = b.m.FallbackPaymentAccount
 	}
-	b.post(target{account: acc}, p.Amount, b.text.payment+" "+p.Method)
+	label, ok := b.text.methods[strings.ToLower(p.Method)]
+	if !ok {
+		label = b.text.payment + " " + p.Method
+	}
+	b.post(target{account: acc}, p.Amount, label)
 }
 
 func (b *builder) line(l core.SalesLine) {
@@ -328,13 +358,13 @@ func (b *builder) line(l core.SalesLine) {
 		b.gross[rate] = map[string]int64{}
 	}
 	b.gross[rate][acc] += l.Amount
-	label := b.text.sales + " " + rate + "%"
+	label := b.text.sales + " " + percent(rate)
 	if l.ProductGroup != "" && (g.EatIn != "" || g.Takeaway != "") {
 		side := b.text.eatIn
 		if l.Takeaway {
 			side = b.text.takeaway
 		}
-		label = b.text.sales + " " + l.ProductGroup + " " + side + " " + rate + "%"
+		label = b.text.sales + " " + l.ProductGroup + " " + side + " " + percent(rate)
 	}
 	if b.labels[target{acc, rate}] == nil {
 		b.labels[target{acc, rate}] = map[string]bool{}
@@ -363,7 +393,7 @@ func (b *builder) postings() ([]core.Posting, error) {
 			if vatAcc == "" {
 				b.need("vat_accounts."+rate, "is required: the day has output VAT at "+rate+"%")
 			} else {
-				b.post(target{account: vatAcc}, -vat, b.text.outputVAT+" "+rate+"%")
+				b.post(target{account: vatAcc}, -vat, b.text.outputVAT+" "+percent(rate))
 			}
 		}
 		shares := splitVAT(vat, grossAt, r, base)

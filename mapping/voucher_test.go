@@ -366,8 +366,8 @@ func TestBuildVoucherDescriptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"1580": "betalning card", "1689": "betalning klarna", "2611": "utgående moms 25%",
-		"3001": "försäljning 25%", "3010": "försäljning food äta här 12%", "3011": "försäljning food avhämtning 6%",
+		"1580": "Kort", "1689": "Betalning klarna", "2611": "Utgående moms 25 %",
+		"3001": "Försäljning 25 %", "3010": "Försäljning food äta här 12 %", "3011": "Försäljning food avhämtning 6 %",
 	}
 	for _, p := range v.Postings {
 		if w, ok := want[p.Account]; ok && p.Description != w {
@@ -376,6 +376,39 @@ func TestBuildVoucherDescriptions(t *testing.T) {
 	}
 	if v.Description != "Försäljning loc_1 2026-04-01" {
 		t.Errorf("description %q", v.Description)
+	}
+}
+
+// TestBuildVoucherPaymentTexts: a payment row names the method as a
+// Swedish bookkeeper writes it; a method without a name keeps its key.
+func TestBuildVoucherPaymentTexts(t *testing.T) {
+	for _, tc := range []struct{ method, account, want string }{
+		{"cash", "1910", "Kontant"},
+		{"card", "1580", "Kort"},
+		{"swish", "1930", "Swish"},
+		{MethodGiftCard, "2421", "Presentkort"},
+		{MethodInvoice, "1510", "Faktura"},
+		{"klarna", "1689", "Betalning klarna"},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			v, err := BuildVoucher(core.Sweden, day, "loc_1", "SEK",
+				[]core.SalesReceipt{receipt("r1", line("", "25", false, 12500), pay(tc.method, 12500))}, seMapping(), BuildOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, p := range v.Postings {
+				if p.Account == tc.account {
+					found = true
+					if p.Description != tc.want {
+						t.Errorf("%s: %q, want %q", p.Account, p.Description, tc.want)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no row on %s: %+v", tc.account, v.Postings)
+			}
+		})
 	}
 }
 
@@ -395,13 +428,13 @@ func TestBuildVoucherDescriptionsNorwegian(t *testing.T) {
 		got = append(got, p.Description)
 	}
 	all := strings.Join(got, " | ")
-	for _, w := range []string{"betaling card", "betaling vipps", "utgående mva 25%", "utgående mva 15%",
-		"salg 25%", "salg 15%", "tips"} {
+	for _, w := range []string{"Kort", "Vipps", "Utgående mva 25 %", "Utgående mva 15 %",
+		"Salg 25 %", "Salg 15 %", "Tips"} {
 		if !strings.Contains(all, w) {
 			t.Errorf("postings %q lack %q", got, w)
 		}
 	}
-	for _, w := range []string{"payment", "sales", "output VAT"} {
+	for _, w := range []string{"payment", "sales", "output VAT", "card"} {
 		if strings.Contains(all, w) {
 			t.Errorf("postings %q are in English (%q)", got, w)
 		}
