@@ -18,6 +18,21 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
+// What Write produces: a type 4I file, vouchers for import into an
+// accounting program. A 4E file (export, with #RAR, #IB, #UB and #RES)
+// is named .se; a 4I file .si.
+const (
+	// Extension is a 4I file's file name extension.
+	Extension = ".si"
+	// ContentType is the media type of a SIE file: plain text in code
+	// page 437, the only character set the standard allows (#FORMAT PC8).
+	ContentType = "text/plain; charset=IBM437"
+	// ImportComment is the #PROSA (free comment) record Write adds: it
+	// says in Swedish, the standard's language, that the file is a 4I
+	// import file of vouchers without balances.
+	ImportComment = "SIE typ 4I: verifikationer för import, utan saldon"
+)
+
 // File is the content of a SIE 4 file that ledgerbridge reads and writes:
 // the identification records, the chart of accounts and the vouchers.
 // Balances (#IB, #UB, #RES, #PSALDO), dimensions and objects other than a

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -342,12 +343,13 @@ func TestWriteFormat(t *testing.T) {
 	sum := lines[len(lines)-2]
 	want := `#FLAGGA 0
 #KSUMMA
-#FORMAT PC8
-#SIETYP 4
 #PROGRAM "ledgerbridge" 1.0
+#FORMAT PC8
 #GEN 20260402 "Kassa 1"
-#FNAMN "Kafé \"Åre\" {Öst} AB"
+#SIETYP 4
+#PROSA "SIE typ 4I: verifikationer för import, utan saldon"
 #ORGNR 556016-0680
+#FNAMN "Kafé \"Åre\" {Öst} AB"
 #RAR 0 20260101 20261231
 #RAR -1 20250101 20251231
 #KPTYP EUBAS97
@@ -403,4 +405,107 @@ func TestWriteValidates(t *testing.T) {
 	if buf.Len() != 0 {
 		t.Error("an invalid file was written")
 	}
+}
+
+// TestWriteHeaderAs4I: the identification records a 4I file needs
+// (#FLAGGA, #PROGRAM, #FORMAT, #GEN, #SIETYP, #FNAMN) come in the order of
+// SIE-Gruppen's 4I sample FAKT.SI, with #PROSA saying it is 4I, and no
+// balance record is written.
+func TestWriteHeaderAs4I(t *testing.T) {
+	sample, err := os.ReadFile("testdata/FAKT.SI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	f := sampleFile()
+	f.Checksum = false
+	if err := Write(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	tags := func(b []byte) []string {
+		var out []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if tag, _, _ := strings.Cut(strings.TrimSpace(l), " "); strings.HasPrefix(tag, "#") && tag != "#VER" && tag != "#TRANS" {
+				out = append(out, tag)
+			}
+		}
+		return out
+	}
+	written := tags(buf.Bytes())
+	for _, tc := range []struct {
+		tag  string
+		want bool
+	}{
+		{"#FLAGGA", true}, {"#PROGRAM", true}, {"#FORMAT", true}, {"#GEN", true}, {"#SIETYP", true},
+		{"#PROSA", true}, {"#FNAMN", true}, {"#ORGNR", true},
+		{"#IB", false}, {"#UB", false}, {"#RES", false}, {"#PSALDO", false},
+	} {
+		if got := slices.Contains(written, tc.tag); got != tc.want {
+			t.Errorf("%s written: %v, want %v", tc.tag, got, tc.want)
+		}
+	}
+	// Every tag FAKT.SI and our file share comes in the same order.
+	rank := map[string]int{}
+	for i, tag := range tags(sample) {
+		if _, ok := rank[tag]; !ok {
+			rank[tag] = i
+		}
+	}
+	last := -1
+	for _, tag := range written {
+		if r, ok := rank[tag]; ok {
+			if r < last {
+				t.Errorf("%s comes later than in FAKT.SI: %v", tag, written)
+			}
+			last = r
+		}
+	}
+	for _, line := range []string{"#FORMAT PC8\n", "#SIETYP 4\n", "#PROSA \"" + ImportComment + "\"\n"} {
+		if !strings.Contains(decodeCP437(t, buf.Bytes()), line) {
+			t.Errorf("no line %q", line)
+		}
+	}
+	if Extension != ".si" {
+		t.Errorf("extension %q: a 4I file is .si", Extension)
+	}
+}
+
+// TestWriteSwedishLetters: å ä ö Å Ä Ö are code page 437 characters and
+// come back as written; only letters such as ø are lost.
+func TestWriteSwedishLetters(t *testing.T) {
+	for _, tc := range []struct{ text, bytes, back string }{
+		{"Utgående moms", "Utg\x86ende moms", "Utgående moms"},
+		{"Försäljning", "F\x94rs\x84ljning", "Försäljning"},
+		{"ÅÄÖ", "\x8f\x8e\x99", "ÅÄÖ"},
+		{"Øreavrunding", "?reavrunding", "?reavrunding"},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			f := sampleFile()
+			f.Vouchers = f.Vouchers[:1]
+			f.Vouchers[0].Text = tc.text
+			var buf bytes.Buffer
+			if err := Write(&buf, f); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(buf.Bytes(), []byte(`"`+tc.bytes+`"`)) {
+				t.Errorf("%q not written as %q", tc.text, tc.bytes)
+			}
+			out, err := Read(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := out.Vouchers[0].Text; got != tc.back {
+				t.Errorf("read back %q, want %q", got, tc.back)
+			}
+		})
+	}
+}
+
+func decodeCP437(t *testing.T, b []byte) string {
+	t.Helper()
+	d, err := charmap.CodePage437.NewDecoder().Bytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(d)
 }

@@ -11,19 +11,24 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// Write writes f as a SIE 4 file in code page 437 after checking it with
-// Validate. Records come in the standard's order: #FLAGGA, #KSUMMA (when
-// f.Checksum), #FORMAT PC8, #SIETYP 4, #PROGRAM, #GEN, #FNAMN, #FNR, #ORGNR,
-// #RAR, #KPTYP, #VALUTA, #KONTO, then each #VER with its #TRANS rows in
-// braces, and the closing #KSUMMA.
+// Write writes f as a SIE type 4I file (vouchers for import, no balances)
+// in code page 437 after checking it with Validate. The standard's type
+// record has no letter: 4I and 4E files both say #SIETYP 4, and a 4I file
+// is told by its extension (Extension, .si) and by having no #IB, #UB or
+// #RES. Write adds #PROSA ImportComment so that a reader of the file sees
+// which it is. The identification records come in the order of
+// SIE-Gruppen's sample invoice journal FAKT.SI: #FLAGGA, #KSUMMA (when
+// f.Checksum), #PROGRAM, #FORMAT PC8, #GEN, #SIETYP 4, #PROSA, #FNR,
+// #ORGNR, #FNAMN, then #RAR, #KPTYP, #VALUTA, #KONTO, then each #VER with
+// its #TRANS rows in braces, and the closing #KSUMMA.
 //
 // Free text (names, voucher and transaction texts) is always quoted;
 // identifiers are quoted when empty or when they hold a space, tab, quote
 // or brace. A quote inside a string is written \". Characters code page 437
-// lacks (Ø, ø, €, ...) are written as '?', control characters as a space,
-// and a backslash that would end a quoted string as '/', since the standard
-// has no escape for it. Errors: invalid from Validate; internal when w
-// fails.
+// lacks (Ø, ø, €, ...) are written as '?' (å, ä, ö, Å, Ä, Ö and é are in
+// it), control characters as a space, and a backslash that would end a
+// quoted string as '/', since the standard has no escape for it. Errors:
+// invalid from Validate; internal when w fails.
 func Write(w io.Writer, f File) error {
 	if err := f.Validate(); err != nil {
 		return err
@@ -34,21 +39,22 @@ func Write(w io.Writer, f File) error {
 		out.record("#KSUMMA")
 		out.summing = true
 	}
-	out.record("#FORMAT", word("PC8"))
-	out.record("#SIETYP", word("4"))
 	out.record("#PROGRAM", text(f.Program), ident(f.ProgramVersion))
+	out.record("#FORMAT", word("PC8"))
 	gen := []field{word(sieDate(f.Generated))}
 	if f.GeneratedBy != "" {
 		gen = append(gen, ident(f.GeneratedBy))
 	}
 	out.record("#GEN", gen...)
-	out.record("#FNAMN", text(f.CompanyName))
+	out.record("#SIETYP", word("4"))
+	out.record("#PROSA", text(ImportComment))
 	if f.CompanyID != "" {
 		out.record("#FNR", ident(f.CompanyID))
 	}
 	if f.OrgNumber != "" {
 		out.record("#ORGNR", ident(f.OrgNumber))
 	}
+	out.record("#FNAMN", text(f.CompanyName))
 	for _, y := range f.FiscalYears {
 		out.record("#RAR", word(strconv.Itoa(y.Index)), word(sieDate(y.Start)), word(sieDate(y.End)))
 	}
