@@ -13,10 +13,11 @@ import (
 // declare, named from names (an empty name when names lacks it). Accounts
 // are sorted by number.
 //
-// Each voucher becomes one #VER dated v.Date with text "Description
-// (ExternalRef)", so the importer's voucher list shows which day and
-// location it is; each posting becomes a #TRANS with the posting's
-// description as text. VAT codes and customer ids have no place in a SIE
+// Each voucher becomes one #VER dated v.Date with its description as text
+// (its ExternalRef when it has none): a day voucher's description names
+// the location and the day in the merchant's language, which is what the
+// importer's voucher list should show. Each posting becomes a #TRANS with
+// the posting's description as text. VAT codes and customer ids have no place in a SIE
 // #TRANS and are dropped. The file's #VALUTA is the vouchers' currency.
 //
 // Errors: invalid naming "vouchers[i]..." for a voucher that fails
@@ -72,10 +73,8 @@ func FromVouchers(base File, series string, vouchers []core.Voucher, names map[s
 }
 
 func voucherText(v core.Voucher) string {
-	switch {
-	case v.Description == "":
+	if v.Description == "" {
 		return v.ExternalRef
-	default:
-		return v.Description + " (" + v.ExternalRef + ")"
 	}
+	return v.Description
 }

@@ -91,8 +91,19 @@ func TestFromVouchersRoundTrip(t *testing.T) {
 			t.Errorf("voucher %d: %d rows, want %d", i, len(got.Transactions), len(v.Postings))
 		}
 	}
-	if got := back.Vouchers[0].Text; got != "Försäljning loc_1 2026-04-01 (ledgerbridge:loc_1:2026-04-01)" {
+	if got := back.Vouchers[0].Text; got != "Försäljning loc_1 2026-04-01" {
 		t.Errorf("voucher text %q", got)
+	}
+	// Row texts are Swedish, as the voucher builder wrote them.
+	rows := map[string]string{}
+	for _, tr := range back.Vouchers[0].Transactions {
+		rows[tr.Account] = tr.Text
+	}
+	for account, want := range map[string]string{"1580": "Kort", "1910": "Kontant", "1930": "Swish", "2621": "Utgående moms 12 %",
+		"2890": "Dricks", "3002": "Försäljning 12 %", "3740": "Öresavrundning"} {
+		if rows[account] != want {
+			t.Errorf("#TRANS %s text %q, want %q", account, rows[account], want)
+		}
 	}
 	if got := back.Vouchers[2].Text; got != "manual-1" {
 		t.Errorf("voucher text %q", got)
