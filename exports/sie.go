@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/mapping"
 	"github.com/ledgerbridge/ledgerbridge/sie"
 )
 
@@ -18,10 +19,21 @@ const (
 	SIESeries = "A"
 )
 
+// SIEFileName names the SIE file of the business days from to to:
+// "ledgerbridge-<from>-<to>.si". The file is a type 4I import file
+// (vouchers, no balances), which the standard names .si; .se is for 4E
+// exports with balances.
+func SIEFileName(from, to core.Date) string {
+	return "ledgerbridge-" + string(from) + "-" + string(to) + sie.Extension
+}
+
 // SIE returns the vouchers booked for business days in [from, to] (at most
-// MaxRange days) as a SIE 4 file in code page 437 (package sie): one #VER
-// per booked location and day, in date then location order, exactly as it
-// was sent to the provider, and a #KONTO for every account used, named
+// MaxRange days) as a SIE type 4I file (vouchers for import; name it
+// SIEFileName) in code page 437 (package sie): one #VER per booked location
+// and day, in date then location order, with the rows as they were sent to
+// the provider and the voucher text in the merchant's language
+// (mapping.DayVoucherText, also for days booked before the texts were
+// translated), and a #KONTO for every account used, named
 // from the active bookkeeping provider's chart when it can be read. Days
 // that booked nothing ("nothing to book") or are not booked yet are not in
 // it; a range without vouchers gives a valid file without #VER. The
@@ -56,6 +68,9 @@ func (s *Service) SIE(ctx context.Context, p core.Principal, from, to core.Date)
 	}
 	if base.CompanyName == "" {
 		base.CompanyName = m.Name
+	}
+	for i := range vouchers {
+		vouchers[i].Description = dayVoucherText(m.Country, vouchers[i])
 	}
 	f, err := sie.FromVouchers(base, SIESeries, vouchers, s.accountNames(ctx, m))
 	if err != nil {
@@ -110,4 +125,16 @@ func sieOrgNumber(country core.Country, n string) string {
 	}
 	digits = digits[len(digits)-10:]
 	return digits[:6] + "-" + digits[6:]
+}
+
+// dayVoucherText is the text of a day voucher (its ExternalRef is
+// mapping.ExternalRef of a location and its date) in the country's
+// language; another voucher keeps its description.
+func dayVoucherText(country core.Country, v core.Voucher) string {
+	rest, ok := strings.CutPrefix(v.ExternalRef, mapping.ExternalRefPrefix)
+	i := strings.LastIndexByte(rest, ':')
+	if !ok || i <= 0 || core.Date(rest[i+1:]) != v.Date {
+		return v.Description
+	}
+	return mapping.DayVoucherText(country, rest[:i], v.Date)
 }

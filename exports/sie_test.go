@@ -6,10 +6,12 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/sie"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // The SIE file parses back with our reader and holds every booked voucher,
@@ -61,6 +63,20 @@ func TestSIEFileMatchesBookedVouchers(t *testing.T) {
 	}
 	if len(f.Vouchers) != len(booked) {
 		t.Fatalf("%d #VER, %d booked", len(f.Vouchers), len(booked))
+	}
+	// A 4I import file, saying so; texts in Swedish.
+	text := string(decode437(t, data))
+	for _, line := range []string{"#PROGRAM \"ledgerbridge\" 1.0\n", "#FORMAT PC8\n", "#SIETYP 4\n",
+		"#PROSA \"" + sie.ImportComment + "\"\n", "#ORGNR 556016-0680\n", "#FNAMN \"Kafé Exempel AB\"\n",
+		"\"Försäljning loc_1 2026-04-01\"\n", "\"Kort\"\n", "\"Utgående moms 12 %\"\n"} {
+		if !strings.Contains(text, line) {
+			t.Errorf("the file has no %q", line)
+		}
+	}
+	for _, english := range []string{"card", "payment", "sales", "VAT", "ledgerbridge:"} {
+		if strings.Contains(text, english) {
+			t.Errorf("the file says %q", english)
+		}
 	}
 	names := map[string]string{}
 	for _, a := range f.Accounts {
@@ -120,4 +136,13 @@ func TestSIEFileWithoutSettings(t *testing.T) {
 	if err != nil || f.CompanyName != "Kafé Exempel" || f.OrgNumber != "" {
 		t.Fatalf("%+v %v", f, err)
 	}
+}
+
+func decode437(t *testing.T, b []byte) []byte {
+	t.Helper()
+	d, err := charmap.CodePage437.NewDecoder().Bytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
