@@ -46,7 +46,7 @@ const (
 	exportsPollFor = 10 * time.Minute
 	// sieContentType is the SIE file's media type, as GET /v1/exports/sie
 	// answers it: SIE 4 is plain text in code page 437.
-	sieContentType = "text/plain; charset=IBM437"
+	sieContentType = exports.SIEContentType
 )
 
 // exportStatuses are the day statuses in the order the legend shows them.
@@ -391,8 +391,8 @@ func exportsURL(from, to core.Date, loc string) string {
 	return Prefix + "/exports?" + q.Encode()
 }
 
-// exportsSIE downloads the SIE 4 file of the range, named as GET
-// /v1/exports/sie names it.
+// exportsSIE downloads the SIE 4I file (vouchers for import) of the range,
+// named as GET /v1/exports/sie names it: exports.SIEFileName, *.si.
 func (s *server) exportsSIE(c *gin.Context) {
 	p := s.newPage(c, "exports.title", "nav.exports")
 	from, to := core.Date(strings.TrimSpace(c.Query("from"))), core.Date(strings.TrimSpace(c.Query("to")))
@@ -407,7 +407,7 @@ func (s *server) exportsSIE(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="ledgerbridge-%s-%s.se"`, from, to))
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, exports.SIEFileName(from, to)))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, sieContentType, file)
 }

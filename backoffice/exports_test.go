@@ -99,7 +99,7 @@ func TestExportsGrid(t *testing.T) {
 		"vat_rates.0", // the failed day's reason
 		"sie 1",       // a booked day's provider reference
 		"ledgerbridge:harbour:" + string(days[1]), // our reference
-		`action="/backoffice/exports/run"`, "Ladda ner SIE-fil",
+		`action="/backoffice/exports/run"`, "Ladda ner SIE-fil för import, typ 4I",
 		"Misslyckade dagar",
 		// where to fix it
 		`<a href="/backoffice/integrations/` + failed.IntegrationID + `">Kontrollera integrationens kontoinställningar</a>`,
@@ -255,12 +255,15 @@ func TestExportsSIE(t *testing.T) {
 	if ct := a.header.Get("Content-Type"); ct != "text/plain; charset=IBM437" {
 		t.Errorf("Content-Type %q", ct)
 	}
-	want := fmt.Sprintf(`attachment; filename="ledgerbridge-%s-%s.se"`, days[0], days[2])
+	want := fmt.Sprintf(`attachment; filename="ledgerbridge-%s-%s.si"`, days[0], days[2])
 	if cd := a.header.Get("Content-Disposition"); cd != want {
 		t.Errorf("Content-Disposition %q, want %q", cd, want)
 	}
 	if !strings.HasPrefix(a.body, "#FLAGGA 0") || strings.Count(a.body, "#VER ") != 5 {
 		t.Errorf("the file is not the range's five vouchers:\n%s", a.body)
+	}
+	if !strings.Contains(a.body, "\n#SIETYP 4\n#PROSA \"SIE typ 4I") {
+		t.Errorf("the file does not say it is a 4I import file:\n%s", a.body)
 	}
 	if a := c.get("/backoffice/exports/sie?from=x&to=" + string(days[2])); a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-from"`) {
 		t.Errorf("bad SIE range = %d", a.status)

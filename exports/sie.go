@@ -17,6 +17,9 @@ const (
 	// SIESeries is the voucher series the file's #VER records carry; the
 	// importing program numbers them.
 	SIESeries = "A"
+	// SIEContentType is the SIE file's media type: plain text in code
+	// page 437, as the standard prescribes.
+	SIEContentType = sie.ContentType
 )
 
 // SIEFileName names the SIE file of the business days from to to:

@@ -151,12 +151,13 @@ func (s *server) runExports(c *gin.Context) {
 
 // sieContentType is the media type of the SIE file: plain text in code
 // page 437, as SIE 4 prescribes.
-const sieContentType = "text/plain; charset=IBM437"
+const sieContentType = exports.SIEContentType
 
 // exportSIE answers GET /v1/exports/sie?from&to (both required, at most
 // exports.MaxRange days): the vouchers booked for those business days as a
-// SIE 4 file in code page 437, as an attachment named
-// ledgerbridge-<from>-<to>.se. 422 names from or to.
+// SIE type 4I file (vouchers for import) in code page 437, as an attachment
+// named exports.SIEFileName: ledgerbridge-<from>-<to>.si. 422 names from or
+// to.
 func (s *server) exportSIE(c *gin.Context) {
 	q := newQueryParams(c)
 	from, to := q.date("from"), q.date("to")
@@ -174,7 +175,7 @@ func (s *server) exportSIE(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="ledgerbridge-%s-%s.se"`, from, to))
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, exports.SIEFileName(from, to)))
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, sieContentType, file)
 }

@@ -287,8 +287,8 @@ func TestExportsToSIE(t *testing.T) {
 	// The SIE file holds the three booked vouchers exactly as booked.
 	r = s.run(t, scenario{name: "SIE file", method: "GET", path: "/v1/exports/sie?from=2026-03-01&to=2026-03-02", key: acct,
 		wantStatus: 200, wantHeaders: map[string]string{
-			"Content-Type":        sieContentType,
-			"Content-Disposition": `attachment; filename="ledgerbridge-2026-03-01-2026-03-02.se"`}})
+			"Content-Type":        "text/plain; charset=IBM437",
+			"Content-Disposition": `attachment; filename="ledgerbridge-2026-03-01-2026-03-02.si"`}})
 	file, err := sief.Read(bytes.NewReader([]byte(r.body)))
 	if err != nil {
 		t.Fatalf("the SIE file does not read back: %v\n%s", err, r.body)
@@ -302,6 +302,15 @@ func TestExportsToSIE(t *testing.T) {
 	}
 	if file.CompanyName != "Kafé Alfa AB" {
 		t.Errorf("SIE company %q", file.CompanyName)
+	}
+	// A 4I import file that says so, with Swedish voucher texts.
+	if !strings.Contains(r.body, "\n#SIETYP 4\n#PROSA ") {
+		t.Errorf("the SIE file does not declare itself 4I:\n%s", r.body)
+	}
+	for _, v := range file.Vouchers {
+		if !strings.HasPrefix(v.Text, "Försäljning ") || strings.Contains(v.Text, "ledgerbridge:") {
+			t.Errorf("SIE voucher text %q is not the Swedish day text", v.Text)
+		}
 	}
 	// The provider numbers vouchers in booking order, which concurrent
 	// workers choose; compare the sets.
