@@ -203,7 +203,7 @@ func TestBackOfficeExports(t *testing.T) {
 		return {Status: r.status, Type: r.headers.get("content-type"), Name: r.headers.get("content-disposition"), Body: await r.text()};
 	})()`, &got)
 	from := time.Now().In(mustLoadLocation(t, "Europe/Stockholm")).AddDate(0, 0, -13).Format("2006-01-02")
-	if got.Status != 200 || got.Type != "text/plain; charset=IBM437" || got.Name != `attachment; filename="ledgerbridge-`+from+"-"+today+`.se"` {
+	if got.Status != 200 || got.Type != "text/plain; charset=IBM437" || got.Name != `attachment; filename="ledgerbridge-`+from+"-"+today+`.si"` {
 		t.Fatalf("SIE download: %d %q %q", got.Status, got.Type, got.Name)
 	}
 	if !strings.HasPrefix(got.Body, "#FLAGGA 0") || !strings.Contains(got.Body, strings.ReplaceAll(today, "-", "")) || strings.Count(got.Body, "#VER ") != 27 {
