@@ -22,6 +22,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 )
 
 // Document is what one invoice PDF shows.
@@ -363,7 +364,7 @@ func (r *renderer) header() {
 		y = r.para(marginL, y, 90, lineH, s)
 	}
 	if buyer.OrganizationNumber != "" {
-		y = r.para(marginL, y, 90, lineH, l.orgNumber+" "+buyer.OrganizationNumber)
+		y = r.para(marginL, y, 90, lineH, l.orgNumber+" "+orgNumber(buyer.OrganizationNumber, buyerCountry(buyer, r.d.Country)))
 	}
 	if inv.CustomerName != "" && buyer.Name != "" && inv.CustomerName != buyer.Name {
 		y = r.para(marginL, y, 90, lineH, l.orderedBy+": "+inv.CustomerName)
@@ -657,7 +658,7 @@ func (r *renderer) footers() {
 	col1 := append([]string{c.Name}, addressLines(c.Address, r.d.Country)...)
 	var col2 []string
 	if c.OrganizationNumber != "" {
-		org := l.orgNumber + " " + c.OrganizationNumber
+		org := l.orgNumber + " " + orgNumber(c.OrganizationNumber, r.d.Country)
 		if r.d.Country == core.Norway {
 			// Norwegian sales documents: org.nr + "MVA" when VAT
 			// registered, and the register the company is in.
@@ -729,4 +730,29 @@ func addressLines(a core.Address, home core.Country) []string {
 		out = append(out, c)
 	}
 	return out
+}
+
+// orgNumber returns an organization number of a party in country as it is
+// printed: a valid Swedish number in its display form with the hyphen after
+// the sixth digit (556016-0680, by nordic.ParseSwedishID, from 5560160680
+// or 165560160680 too); anything else as written. Norwegian numbers keep
+// the merchant's form.
+func orgNumber(s string, country core.Country) string {
+	if country != core.Sweden {
+		return s
+	}
+	id, err := nordic.ParseSwedishID(s)
+	if err != nil {
+		return s
+	}
+	return id.Display
+}
+
+// buyerCountry is the country of the buyer's billing address when it names
+// Sweden or Norway, else home.
+func buyerCountry(b core.Customer, home core.Country) core.Country {
+	if c := core.Country(strings.ToUpper(strings.TrimSpace(b.BillingAddress.Country))); c.Valid() {
+		return c
+	}
+	return home
 }
