@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
+	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/nordic"
@@ -396,7 +397,7 @@ func (r *renderer) comment() {
 var lineCols = []struct {
 	w     float64
 	align string
-}{{72, "L"}, {18, "R"}, {24, "R"}, {14, "R"}, {26, "R"}, {26, "R"}}
+}{{60, "L"}, {14, "R"}, {32, "R"}, {14, "R"}, {28, "R"}, {32, "R"}}
 
 func (r *renderer) tableHeader() {
 	l := r.l
@@ -404,7 +405,7 @@ func (r *renderer) tableHeader() {
 	y := r.pdf.GetY()
 	r.pdf.SetFillColor(232, 232, 232)
 	r.pdf.Rect(marginL, y, contentW, 6.5, "F")
-	r.font(true, 8.5)
+	r.font(true, 8)
 	x := marginL
 	for i, c := range lineCols {
 		r.cell(x, y+0.75, c.w, 5, heads[i], c.align)
@@ -434,7 +435,7 @@ func (r *renderer) linesTable() {
 		}
 		cells := []string{
 			formatQuantity(ln.Quantity),
-			formatAmount(ln.UnitPrice),
+			formatAmount(netUnitPrice(ln)),
 			formatRate(ln.VATRate),
 			formatAmount(ln.Net),
 			formatAmount(ln.Total),
@@ -502,7 +503,7 @@ func (r *renderer) totals() {
 	spec := []struct {
 		w     float64
 		align string
-	}{{22, "L"}, {26, "R"}, {24, "R"}, {26, "R"}}
+	}{{20, "L"}, {26, "R"}, {24, "R"}, {30, "R"}}
 	specW := 0.0
 	for _, c := range spec {
 		specW += c.w
@@ -512,6 +513,7 @@ func (r *renderer) totals() {
 	y := y0 + lineH + 0.5
 	r.pdf.SetFillColor(232, 232, 232)
 	r.pdf.Rect(marginL, y, specW, 5.5, "F")
+	r.font(true, 8)
 	x := marginL
 	for i, h := range []string{l.colVATRateSpec, l.colVATBase, l.colVAT, l.colGross} {
 		r.cell(x, y+0.5, spec[i].w, lineH, h, spec[i].align)
@@ -730,6 +732,27 @@ func addressLines(a core.Address, home core.Country) []string {
 		out = append(out, c)
 	}
 	return out
+}
+
+// netUnitPrice returns the unit price excluding VAT printed on ln, in minor
+// units. The line amounts stay the engine's (core.PriceLines, or a credit's
+// share of them); the unit price is derived so that it reconciles with them:
+//
+//   - when quantity × UnitPrice, rounded half away from zero, is the line's
+//     net amount, UnitPrice is already net (an invoice priced excluding VAT,
+//     or VAT 0 %) and is printed as it is;
+//   - otherwise UnitPrice is the VAT-inclusive shelf price, and the net unit
+//     price is the line's net amount ÷ quantity, rounded half away from zero
+//     to whole öre/øre. Quantity × it then differs from the printed net
+//     amount by at most |quantity| × ½ öre (2 × 133,04 = 266,08 against a
+//     net of 266,07);
+//   - a quantity of zero has no net amount to derive from: UnitPrice is
+//     printed as it is.
+func netUnitPrice(ln core.InvoiceLine) int64 {
+	if ln.Quantity.IsZero() || core.RoundHalfAwayFromZero(ln.Quantity.Mul(decimal.NewFromInt(ln.UnitPrice))) == ln.Net {
+		return ln.UnitPrice
+	}
+	return core.RoundHalfAwayFromZero(decimal.NewFromInt(ln.Net).Div(ln.Quantity))
 }
 
 // orgNumber returns an organization number of a party in country as it is

@@ -221,14 +221,15 @@ func TestRenderSwedishInvoice(t *testing.T) {
 		cells("Org.nr 202100-5489"),
 		// Comment.
 		cells("Kommentar"), cells("Lunch för projektgruppen, vecka 15."),
-		// Lines: description, quantity, unit price, VAT rate, net, total.
-		cells("Beskrivning", "Antal", "À-pris", "Moms", "Netto", "Summa"),
-		cells("Räksmörgås", "2", "149,00", "12 %", "266,07", "298,00"),
-		cells("Kaffe och kanelbulle, avhämtning", "1,5", "45,00", "6 %", "63,68", "67,50"),
-		cells("Konferenslokal heldag", "1", "12 345,00", "25 %", "9 876,00", "12 345,00"),
+		// Lines: description, quantity, net unit price, VAT rate, net,
+		// total including VAT.
+		cells("Beskrivning", "Antal", "À-pris exkl. moms", "Moms", "Netto", "Summa inkl. moms"),
+		cells("Räksmörgås", "2", "133,04", "12 %", "266,07", "298,00"),
+		cells("Kaffe och kanelbulle, avhämtning", "1,5", "42,45", "6 %", "63,68", "67,50"),
+		cells("Konferenslokal heldag", "1", "9 876,00", "25 %", "9 876,00", "12 345,00"),
 		// Taxable amount, VAT and gross per rate.
 		cells("Momsspecifikation (SEK)"),
-		cells("Momssats", "Underlag", "Moms", "Summa"),
+		cells("Momssats", "Underlag", "Moms", "Summa inkl. moms"),
 		cells("6 %", "63,68", "3,82", "67,50"),
 		cells("12 %", "266,07", "31,93", "298,00"),
 		cells("25 %", "9 876,00", "2 469,00", "12 345,00"),
@@ -244,7 +245,7 @@ func TestRenderSwedishInvoice(t *testing.T) {
 		cells("Dröjsmålsränta: 8 % + referensränta"),
 		"Bankgiro 5050-1055", "Plusgiro 4711-2",
 		cells("Sida 1 av 1"),
-	}, []string{"Kreditfaktura", "Avser faktura", "Öresavrundning", "Summa inkl. moms", "Beställare", "?"})
+	}, []string{"Kreditfaktura", "Avser faktura", "Öresavrundning", cells("Summa inkl. moms", "12 710,50"), "Beställare", "?"})
 }
 
 // credit returns the credit invoice number of everything on inv.
@@ -278,8 +279,8 @@ func TestRenderSwedishCredit(t *testing.T) {
 		cells("Avser faktura nr 1001"),
 		cells("Fakturanummer", "1002"),
 		cells("Fakturadatum", "2026-04-12"),
-		cells("Räksmörgås", "-2", "149,00", "12 %", "-266,07", "-298,00"),
-		cells("Kaffe och kanelbulle, avhämtning", "-1,5", "45,00", "6 %", "-63,68", "-67,50"),
+		cells("Räksmörgås", "-2", "133,04", "12 %", "-266,07", "-298,00"),
+		cells("Kaffe och kanelbulle, avhämtning", "-1,5", "42,45", "6 %", "-63,68", "-67,50"),
 		cells("25 %", "-9 876,00", "-2 469,00", "-12 345,00"),
 		cells("Summa exkl. moms", "-10 205,75"),
 		cells("Moms", "-2 504,75"),
@@ -341,11 +342,11 @@ func TestRenderNorwegianInvoice(t *testing.T) {
 		cells("Deres referanse", "Æsa Ødegård"),
 		cells("Fakturaadresse"), cells("Bærum Åpen Barnehage SA"), cells("Postboks 9"), cells("1300 Sandvika"),
 		cells("Org.nr. 991825827"),
-		cells("Beskrivelse", "Antall", "Enhetspris", "MVA", "Netto", "Sum"),
-		cells("Smørbrød med røkelaks", "3", "129,00", "15 %", "336,52", "387,00"),
-		cells("Kaffe servert i kafeen", "2", "45,00", "25 %", "72,00", "90,00"),
+		cells("Beskrivelse", "Antall", "Enhetspris eks. mva", "MVA", "Netto", "Sum inkl. mva"),
+		cells("Smørbrød med røkelaks", "3", "112,17", "15 %", "336,52", "387,00"),
+		cells("Kaffe servert i kafeen", "2", "36,00", "25 %", "72,00", "90,00"),
 		cells("MVA-spesifikasjon (NOK)"),
-		cells("MVA-sats", "Grunnlag", "MVA", "Sum"),
+		cells("MVA-sats", "Grunnlag", "MVA", "Sum inkl. mva"),
 		cells("15 %", "336,52", "50,48", "387,00"),
 		cells("Sum eks. mva", "408,52"),
 		cells("MVA", "68,48"),
@@ -403,7 +404,7 @@ func TestRenderManyLines(t *testing.T) {
 	// Every line appears once, in order.
 	last := -1
 	for i := 1; i <= 120; i++ {
-		frag := cells(fmt.Sprintf("Artikel %03d", i), "1", formatAmount(int64(i)*100), "25 %")
+		frag := cells(fmt.Sprintf("Artikel %03d", i), "1", formatAmount(p.Lines[i-1].Net), "25 %", formatAmount(p.Lines[i-1].Net))
 		at := strings.Index(got, frag)
 		if at < 0 || strings.Count(got, frag) != 1 {
 			t.Errorf("line %d appears %d times, want once", i, strings.Count(got, frag))
@@ -414,7 +415,7 @@ func TestRenderManyLines(t *testing.T) {
 		}
 		last = at
 	}
-	header := cells("Beskrivning", "Antal", "À-pris", "Moms", "Netto", "Summa")
+	header := cells("Beskrivning", "Antal", "À-pris exkl. moms", "Moms", "Netto", "Summa inkl. moms")
 	// The footer starts 31 mm above the bottom edge; text below that
 	// height in points belongs to the footer only.
 	footerPt := 31.0 / 25.4 * 72
@@ -480,7 +481,7 @@ func TestRenderDetails(t *testing.T) {
 		if len(desc) < 2 || strings.Join(desc, " ") != strings.TrimSpace(long) {
 			t.Errorf("wrapped description = %q, want the whole text over several lines", desc)
 		}
-		requireText(t, got, []string{cells("Andra stycket."), "149,00 | 12 % | 266,07 | 298,00"}, nil)
+		requireText(t, got, []string{cells("Andra stycket."), "133,04 | 12 % | 266,07 | 298,00"}, nil)
 	})
 	t.Run("missing optional fields", func(t *testing.T) {
 		d := swedishDoc()

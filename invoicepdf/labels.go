@@ -26,15 +26,15 @@ type labels struct {
 	companyRegister string // Foretaksregisteret (Norway)
 	colDescription  string
 	colQuantity     string
-	colUnitPrice    string
+	colUnitPrice    string // the net unit price: says it excludes VAT
 	colVATRate      string
 	colNet          string
-	colTotal        string
+	colTotal        string // the line amount including VAT: says so
 	vatSpec         string
 	colVATRateSpec  string
 	colVATBase      string
 	colVAT          string
-	colGross        string
+	colGross        string // taxable amount + VAT: says it includes VAT
 	netTotal        string
 	vatTotal        string
 	grossTotal      string
@@ -72,15 +72,15 @@ var swedish = labels{
 	fTax:           "Godkänd för F-skatt",
 	colDescription: "Beskrivning",
 	colQuantity:    "Antal",
-	colUnitPrice:   "À-pris",
+	colUnitPrice:   "À-pris exkl. moms",
 	colVATRate:     "Moms",
 	colNet:         "Netto",
-	colTotal:       "Summa",
+	colTotal:       "Summa inkl. moms",
 	vatSpec:        "Momsspecifikation",
 	colVATRateSpec: "Momssats",
 	colVATBase:     "Underlag",
 	colVAT:         "Moms",
-	colGross:       "Summa",
+	colGross:       "Summa inkl. moms",
 	netTotal:       "Summa exkl. moms",
 	vatTotal:       "Moms",
 	grossTotal:     "Summa inkl. moms",
@@ -119,15 +119,15 @@ var norwegian = labels{
 	companyRegister: "Foretaksregisteret",
 	colDescription:  "Beskrivelse",
 	colQuantity:     "Antall",
-	colUnitPrice:    "Enhetspris",
+	colUnitPrice:    "Enhetspris eks. mva",
 	colVATRate:      "MVA",
 	colNet:          "Netto",
-	colTotal:        "Sum",
+	colTotal:        "Sum inkl. mva",
 	vatSpec:         "MVA-spesifikasjon",
 	colVATRateSpec:  "MVA-sats",
 	colVATBase:      "Grunnlag",
 	colVAT:          "MVA",
-	colGross:        "Sum",
+	colGross:        "Sum inkl. mva",
 	netTotal:        "Sum eks. mva",
 	vatTotal:        "MVA",
 	grossTotal:      "Sum inkl. mva",
