@@ -289,7 +289,11 @@ func (r *renderer) body() {
 	r.comment()
 	r.linesTable()
 	r.totals()
-	r.paymentBox()
+	if r.inv.Kind == core.KindCredit {
+		r.settlementBox()
+	} else {
+		r.paymentBox()
+	}
 }
 
 // header prints the seller, the title and invoice facts, and the buyer.
@@ -322,7 +326,9 @@ func (r *renderer) header() {
 		// Register sales are delivered when they are invoiced.
 		{l.deliveryDate, string(inv.InvoiceDate)},
 	}
-	if inv.DueDate != "" {
+	if inv.DueDate != "" && inv.Kind != core.KindCredit {
+		// A credit invoice is not paid by a date: it is settled
+		// against the invoice it credits (see settlementBox).
 		facts = append(facts, [2]string{l.dueDate, string(inv.DueDate)})
 	}
 	if r.d.Buyer.Number != "" {
@@ -375,11 +381,18 @@ func (r *renderer) header() {
 
 // comment prints the invoice's comment under its label.
 func (r *renderer) comment() {
-	if strings.TrimSpace(r.inv.Comment) == "" {
+	text := strings.TrimSpace(r.inv.Comment)
+	if r.inv.Kind == core.KindCredit && text == legacyCreditComment(r.inv.CreditsInvoiceNumber) {
+		// Credit invoices issued before the comment was written in the
+		// merchant's language: the settlement box says it in the
+		// invoice's language.
+		text = ""
+	}
+	if text == "" {
 		return
 	}
 	r.font(false, 9)
-	lines := r.wrap(r.inv.Comment, contentW)
+	lines := r.wrap(text, contentW)
 	r.ensure(lineH * 2)
 	r.font(true, 9)
 	r.cell(marginL, r.pdf.GetY(), contentW, lineH, r.l.comment, "L")
@@ -492,7 +505,12 @@ func (r *renderer) totals() {
 			row{l.grossTotal, formatAmount(inv.Total), false},
 			row{l.rounding, formatAmount(inv.Rounding), false})
 	}
-	rows = append(rows, row{fmt.Sprintf("%s %s", l.amountDue, r.currency), formatAmount(inv.AmountDue()), true})
+	last := l.amountDue
+	if inv.Kind == core.KindCredit {
+		// Nothing is to be paid on a credit invoice.
+		last = l.creditAmount
+	}
+	rows = append(rows, row{fmt.Sprintf("%s %s", last, r.currency), formatAmount(inv.AmountDue()), true})
 
 	specH := 6.5 + float64(len(bd))*lineH + 2
 	totH := float64(len(rows))*5.5 + 2
@@ -652,6 +670,35 @@ func (r *renderer) paymentBox() {
 	r.pdf.SetY(y0 + h + 4)
 }
 
+// settlementBox prints, in place of the payment box of an invoice, how a
+// credit invoice is settled: against the invoice it credits, for the lines
+// it lists. It carries no payment reference, due date, amount to pay or
+// late-interest text, whatever the invoice and the settings hold.
+func (r *renderer) settlementBox() {
+	l := r.l
+	const pad = 3.0
+	innerW := contentW - 2*pad
+	r.font(false, 9)
+	texts := append(r.wrap(fmt.Sprintf(l.creditedAgainst, r.inv.CreditsInvoiceNumber), innerW), r.wrap(l.creditedLines, innerW)...)
+	h := pad + lineH + 1 + float64(len(texts))*lineH + pad
+	r.ensure(h)
+	y0 := r.pdf.GetY()
+	r.pdf.SetDrawColor(120, 120, 120)
+	r.pdf.SetLineWidth(0.3)
+	r.pdf.Rect(marginL, y0, contentW, h, "D")
+	r.pdf.SetLineWidth(0.2)
+	x, y := marginL+pad, y0+pad
+	r.font(true, 9.5)
+	r.cell(x, y, innerW, lineH, l.settlement, "L")
+	y += lineH + 1
+	r.font(false, 9)
+	for _, t := range texts {
+		r.cell(x, y, innerW, lineH, t, "L")
+		y += lineH
+	}
+	r.pdf.SetY(y0 + h + 4)
+}
+
 // footers prints the seller's identity, contact and payment details and the
 // page number at the foot of every page.
 func (r *renderer) footers() {
@@ -753,6 +800,19 @@ func netUnitPrice(ln core.InvoiceLine) int64 {
 		return ln.UnitPrice
 	}
 	return core.RoundHalfAwayFromZero(decimal.NewFromInt(ln.Net).Div(ln.Quantity))
+}
+
+// CreditComment is the comment a credit invoice of invoice number is issued
+// with, in the language invoices of country are printed in: "Kreditering av
+// faktura 1001" for Sweden and Norway alike.
+func CreditComment(country core.Country, number int64) string {
+	return fmt.Sprintf(labelsFor(country).creditComment, number)
+}
+
+// legacyCreditComment is the English comment credit invoices were once
+// issued with; it is not printed, as it is not in the invoice's language.
+func legacyCreditComment(number int64) string {
+	return "Credit of invoice " + strconv.FormatInt(number, 10)
 }
 
 // orgNumber returns an organization number of a party in country as it is

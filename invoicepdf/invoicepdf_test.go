@@ -284,7 +284,7 @@ func TestRenderSwedishCredit(t *testing.T) {
 		cells("25 %", "-9 876,00", "-2 469,00", "-12 345,00"),
 		cells("Summa exkl. moms", "-10 205,75"),
 		cells("Moms", "-2 504,75"),
-		cells("Att betala SEK", "-12 710,50"),
+		cells("Kreditbelopp SEK", "-12 710,50"),
 		cells("Godkänd för F-skatt"), "Org.nr 556016-0680", cells("Momsreg.nr SE556016068001"),
 		cells("Örjans Bygg & Måleri AB"), cells("Org.nr 202100-5489"),
 	}, []string{cells("Faktura"), "OCR-nummer"})
@@ -363,7 +363,7 @@ func TestRenderNorwegianInvoice(t *testing.T) {
 	}
 	d.Invoice = credit(d.Invoice, 5002)
 	got, _ = renderText(t, d)
-	requireText(t, got, []string{cells("Kreditnota"), cells("Gjelder faktura nr 5001"), cells("Å betale NOK", "-477,00")}, nil)
+	requireText(t, got, []string{cells("Kreditnota"), cells("Gjelder faktura nr 5001"), cells("Kreditbeløp NOK", "-477,00")}, []string{"Å betale"})
 	if got := Filename(d.Invoice); got != "kreditnota-5002.pdf" {
 		t.Errorf("Filename = %q", got)
 	}
@@ -589,7 +589,7 @@ func TestFile(t *testing.T) {
 	if f.ContentType != "application/pdf" || f.Filename != "kreditnota-5002.pdf" || !bytes.HasPrefix(f.Data, []byte("%PDF-")) {
 		t.Errorf("File = %q %q %q…", f.ContentType, f.Filename, f.Data[:min(8, len(f.Data))])
 	}
-	requireText(t, text(pdfPages(t, f.Data)), []string{cells("Å betale NOK", "-477,00")}, nil)
+	requireText(t, text(pdfPages(t, f.Data)), []string{cells("Kreditbeløp NOK", "-477,00")}, nil)
 	d.Invoice.Number = 0
 	if _, err := File(d); core.Code(err) != core.CodeInvalid {
 		t.Errorf("File without number: err = %v, want invalid", err)
