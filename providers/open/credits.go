@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/invoicepdf"
 )
 
 // lineBalance is how much of an original line is still uncredited.
@@ -128,7 +129,7 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			CustomerID:       orig.CustomerID,
 			CustomerName:     orig.CustomerName,
 			Reference:        orig.Reference,
-			Comment:          "Credit of invoice " + strconv.FormatInt(orig.Number, 10),
+			Comment:          invoicepdf.CreditComment(rules.country, orig.Number),
 			Currency:         orig.Currency,
 			CreditsInvoiceID: orig.ID,
 			// The number a credit invoice must name (ML 17 kap. 22 §).

@@ -221,3 +221,32 @@ func TestCreditRefusesZeroAndTooFineQuantities(t *testing.T) {
 		t.Fatalf("credit = number %d total %d, want %d and -3", c.Number, c.Total, inv.Number+1)
 	}
 }
+
+// A credit invoice's comment is in the language the merchant's invoices are
+// printed in (invoicepdf's), not English.
+func TestCreditCommentLanguage(t *testing.T) {
+	for _, tt := range []struct {
+		conn core.Connection
+		want string
+	}{
+		{withStart(connA, "1001"), "Kreditering av faktura 1001"},
+		{withStart(core.Connection{MerchantID: "mer_no", Country: core.Norway, Currency: "NOK"}, "1001"), "Kreditering av faktura 1001"},
+	} {
+		t.Run(string(tt.conn.Country), func(t *testing.T) {
+			p, _ := newProvider(t)
+			ctx := context.Background()
+			c := mustCustomer(t, p, tt.conn, invoiceable("Refund AB"))
+			inv, err := p.CreateInvoice(ctx, tt.conn, request("ch_1", c.ID, "2026-01-20", lineIn("Coffee", "2", 3500, "6")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			credit, err := p.CreditInvoice(ctx, tt.conn, core.CreditRequest{ExternalRef: "rf_1", InvoiceID: inv.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if credit.Comment != tt.want {
+				t.Errorf("comment = %q, want %q", credit.Comment, tt.want)
+			}
+		})
+	}
+}

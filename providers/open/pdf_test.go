@@ -71,11 +71,15 @@ func TestInvoicePDF(t *testing.T) {
 		inv      core.Invoice
 		filename string
 		want     []string
+		forbid   []string
 	}{
 		{"invoice to the parent", inv, "faktura-1001.pdf",
-			[]string{"1001", inv.OCR, "Koncern AB", "202100-5489", "Beställare: Dotter AB", "Kafé Åkerö AB", "Räksmörgås", "Öresavrundning"}},
+			[]string{"1001", inv.OCR, "Koncern AB", "202100-5489", "Beställare: Dotter AB", "Kafé Åkerö AB", "Räksmörgås", "Öresavrundning"}, nil},
+		// A credit invoice is settled against the invoice it credits, in
+		// the merchant's language: no payment reference, no amount to pay.
 		{"credit invoice", credit, "kreditfaktura-1002.pdf",
-			[]string{"1002", "Avser faktura nr 1001", credit.OCR, "Koncern AB"}},
+			[]string{"1002", "Avser faktura nr 1001", "Koncern AB", "Kreditering av faktura 1001", "Krediteras mot faktura 1001"},
+			[]string{"OCR-nummer", "Att betala", "Credit of invoice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +94,11 @@ func TestInvoicePDF(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("PDF text lacks %q", w)
+				}
+			}
+			for _, f := range tt.forbid {
+				if strings.Contains(text, f) {
+					t.Errorf("PDF text has %q", f)
 				}
 			}
 			if t.Failed() {
