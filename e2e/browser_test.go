@@ -70,8 +70,9 @@ func newBrowser(t *testing.T, base string) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		// Date inputs and number formats as a Swedish merchant's browser
-		// shows them.
+		// The browser's language (Accept-Language, navigator.language) is
+		// a Swedish merchant's. Date inputs still follow the machine's
+		// locale (mm/dd/yyyy on CI), which the pages do not control.
 		chromedp.Flag("lang", "sv-SE"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
