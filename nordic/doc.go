@@ -1,7 +1,8 @@
 // Package nordic checks Swedish and Norwegian identifiers and payment
 // references: organization numbers, personnummer and samordningsnummer, VAT
 // numbers, Bankgirot OCR references, Norwegian KID, Bankgiro and Plusgiro
-// numbers, and the GS1 GLN used in Peppol addresses.
+// numbers, Norwegian bank account numbers (kontonummer), IBAN and BIC, and
+// the GS1 GLN used in Peppol addresses.
 //
 // The rules come from the project's research notes
 // (shared/research/nordic-rules.md §2, §3.1–3.3) and, where Peppol BIS
