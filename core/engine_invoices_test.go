@@ -132,6 +132,63 @@ func TestValidateInvoiceSettingsNamesEveryField(t *testing.T) {
 	}
 }
 
+// Issue 12 item 3: the Norwegian account number, IBAN and BIC are checked
+// and normalised, each bad one named; Foretaksregisteret and the
+// kontonummer are Norwegian only; Swedish settings without them still save.
+func TestValidateInvoiceSettingsBankFields(t *testing.T) {
+	no := func() InvoiceSettings {
+		return InvoiceSettings{StartNumber: 1001, Company: Company{Name: "Kafé Fjord AS", OrganizationNumber: "923609016", VATNumber: "NO923609016MVA"}}
+	}
+	fields := func(err error) []string {
+		var out []string
+		for _, f := range AsError(err).Fields {
+			out = append(out, f.Field)
+		}
+		return out
+	}
+	s := no()
+	s.BankAccount, s.IBAN, s.BIC, s.RegisteredInForetaksregisteret = "1234.56.78903", "no93 8601 1117 947", "dnbanokk", true
+	out, err := CheckInvoiceSettings(Norway, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.BankAccount != "12345678903" || out.IBAN != "NO9386011117947" || out.BIC != "DNBANOKK" || !out.RegisteredInForetaksregisteret {
+		t.Errorf("not normalised: %+v", out)
+	}
+	for _, tt := range []struct {
+		name    string
+		country Country
+		set     func(*InvoiceSettings)
+		want    []string
+	}{
+		{"bad check digits", Norway, func(s *InvoiceSettings) {
+			s.BankAccount, s.IBAN, s.BIC = "1234.56.78904", "NO9486011117947", "DNBA"
+		}, []string{"bank_account", "iban", "bic"}},
+		{"wrong IBAN length", Norway, func(s *InvoiceSettings) { s.IBAN = "SE45500000000583982574" }, []string{"iban"}},
+		{"BIC without IBAN", Norway, func(s *InvoiceSettings) { s.BIC = "DNBANOKK" }, []string{"bic"}},
+		{"kontonummer and Foretaksregisteret in Sweden", Sweden, func(s *InvoiceSettings) {
+			s.Company = Company{Name: "Kafé Linnea AB"}
+			s.BankAccount, s.RegisteredInForetaksregisteret = "12345678903", true
+		}, []string{"bank_account", "registered_in_foretaksregisteret"}},
+	} {
+		s := no()
+		tt.set(&s)
+		_, err := CheckInvoiceSettings(tt.country, s)
+		if Code(err) != CodeInvalid || !slices.Equal(fields(err), tt.want) {
+			t.Errorf("%s: %v, want invalid %v", tt.name, err, tt.want)
+		}
+	}
+	se := InvoiceSettings{StartNumber: 1001, Bankgiro: "5402-9681", IBAN: "SE4550000000058398257466", BIC: "ESSESESS",
+		Company: Company{Name: "Kafé Linnea AB", OrganizationNumber: "5560160680", VATNumber: "SE556016068001"}}
+	if out, err := CheckInvoiceSettings(Sweden, se); err != nil || out.IBAN != se.IBAN {
+		t.Errorf("Swedish settings with IBAN: %+v, %v", out, err)
+	}
+	se.IBAN, se.BIC = "", ""
+	if _, err := CheckInvoiceSettings(Sweden, se); err != nil {
+		t.Errorf("Swedish settings without the new fields: %v", err)
+	}
+}
+
 func TestChargeRefusesCustomersThatCannotBeInvoiced(t *testing.T) {
 	e, prov, ps := newTestEngine(t)
 	for id, want := range map[string]string{"cus_inactive": "is not active", "cus_unknown": "no such customer"} {

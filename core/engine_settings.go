@@ -39,7 +39,8 @@ func (e *Engine) InvoiceSettings(ctx context.Context, p Principal) (InvoiceSetti
 // change once the first invoice is posted.
 //
 // Errors: CodeForbidden; CodeInvalid naming every bad field (Bankgiro,
-// Plusgiro and organization numbers with their check digits, e-mail
+// Plusgiro, the Norwegian bank account, IBAN, BIC and organization
+// numbers with their check digits or form, e-mail
 // addresses, ...); CodeConflict naming start_number.
 func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in InvoiceSettings) (InvoiceSettings, error) {
 	s, err := e.invoicing(ctx, p, ActionWriteSettings)
@@ -75,6 +76,9 @@ func validateInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettin
 	errs.text("payment_reference_text", in.PaymentReferenceText, MaxInvoiceTextLength, true)
 	errs.text("bankgiro", in.Bankgiro, MaxGiroLength, false)
 	errs.text("plusgiro", in.Plusgiro, MaxGiroLength, false)
+	errs.text("bank_account", in.BankAccount, MaxBankAccountLength, false)
+	errs.text("iban", in.IBAN, MaxIBANLength, false)
+	errs.text("bic", in.BIC, MaxBICLength, false)
 	errs.text("company.name", in.Company.Name, MaxNameLength, false)
 	errs.text("company.organization_number", in.Company.OrganizationNumber, MaxOrganizationNumberLength, false)
 	errs.text("company.vat_number", in.Company.VATNumber, MaxVATNumberLength, false)
@@ -103,6 +107,34 @@ func validateInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettin
 		} else {
 			out.Plusgiro = pg
 		}
+	}
+	if in.BankAccount != "" && !errs.has("bank_account") {
+		if country != Norway {
+			errs.add("bank_account", "is a Norwegian account number (kontonummer): Swedish invoices are paid to Bankgiro, Plusgiro or IBAN")
+		} else if n, err := nordic.ValidateNorwegianAccountNumber(in.BankAccount); err != nil {
+			errs.add("bank_account", "%v", err)
+		} else {
+			out.BankAccount = n
+		}
+	}
+	if in.IBAN != "" && !errs.has("iban") {
+		if n, err := nordic.ValidateIBAN(in.IBAN); err != nil {
+			errs.add("iban", "%v", err)
+		} else {
+			out.IBAN = n
+		}
+	}
+	if in.BIC != "" && !errs.has("bic") {
+		if n, err := nordic.ValidateBIC(in.BIC); err != nil {
+			errs.add("bic", "%v", err)
+		} else if in.IBAN == "" {
+			errs.add("bic", "is printed with the IBAN: give the IBAN too")
+		} else {
+			out.BIC = n
+		}
+	}
+	if in.RegisteredInForetaksregisteret && country != Norway {
+		errs.add("registered_in_foretaksregisteret", "Foretaksregisteret is the Norwegian register: it applies to Norwegian sellers only")
 	}
 	if in.Company.OrganizationNumber != "" && !errs.has("company.organization_number") {
 		if n, err := nordic.ValidateOrganizationNumber(string(country), in.Company.OrganizationNumber); err != nil {

@@ -26,15 +26,35 @@ const MaxInvoiceStartNumber = 999_999_999
 type InvoiceSettings struct {
 	// StartNumber is the first number of the series; it cannot change once
 	// the first invoice is posted.
-	StartNumber          int64          `json:"start_number"`
-	LateInterestText     string         `json:"late_interest_text"`
-	PaymentReferenceText string         `json:"payment_reference_text"`
-	Bankgiro             string         `json:"bankgiro"`
-	Plusgiro             string         `json:"plusgiro"`
-	FTaxApproved         bool           `json:"f_tax_approved"`
-	Company              Company        `json:"company"`
-	AccountantCopy       AccountantCopy `json:"accountant_copy"`
-	AutoSend             bool           `json:"auto_send"`
+	StartNumber          int64  `json:"start_number"`
+	LateInterestText     string `json:"late_interest_text"`
+	PaymentReferenceText string `json:"payment_reference_text"`
+	Bankgiro             string `json:"bankgiro"`
+	Plusgiro             string `json:"plusgiro"`
+	FTaxApproved         bool   `json:"f_tax_approved"`
+	// BankAccount is a Norwegian seller's account number (kontonummer,
+	// 11 digits with a MOD11 check digit), stored as the digits and
+	// printed 1234.56.78903: what Norwegian customers pay to with the
+	// KID. Swedish sellers use Bankgiro or Plusgiro and cannot set it.
+	//
+	// It is optional, like every payment account here: the rules a
+	// Norwegian invoice must follow (bokføringsforskriften § 5-1-1,
+	// research notes §3.2) name no payment account, and a merchant
+	// paid by card or cash needs none. Setting it is what makes a
+	// Norwegian invoice payable by bank transfer.
+	BankAccount string `json:"bank_account"`
+	// IBAN and BIC are printed for payments from abroad (both
+	// countries). IBAN is stored in its electronic form, without spaces,
+	// and printed in groups of four; a BIC is printed only with an IBAN.
+	IBAN string `json:"iban"`
+	BIC  string `json:"bic"`
+	// RegisteredInForetaksregisteret prints "Foretaksregisteret" after a
+	// Norwegian seller's organization number (foretaksregisterloven
+	// § 10-2: AS, ASA, NUF and others registered there must). Norway only.
+	RegisteredInForetaksregisteret bool           `json:"registered_in_foretaksregisteret"`
+	Company                        Company        `json:"company"`
+	AccountantCopy                 AccountantCopy `json:"accountant_copy"`
+	AutoSend                       bool           `json:"auto_send"`
 	// ReminderDaysAfterDue sends a reminder e-mail this many days after
 	// the due date; 0 sends none.
 	ReminderDaysAfterDue int `json:"reminder_days_after_due"`

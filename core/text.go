@@ -32,6 +32,9 @@ const (
 	MaxProductGroupLength        = 100  // an invoice line's product group
 	MaxInvoiceTextLength         = 500  // late_interest_text, payment_reference_text (multi-line)
 	MaxGiroLength                = 20   // bankgiro, plusgiro as typed
+	MaxBankAccountLength         = 20   // a Norwegian kontonummer as typed: "1234.56.78903"
+	MaxIBANLength                = 42   // 34 characters in groups of four: "SE45 5000 0000 0583 9825 7466"
+	MaxBICLength                 = 11   // "NDEASESSXXX"
 	MaxSearchLength              = 200  // the q of a customer search
 	MaxCredentialLength          = 4096 // one credential value (a token or key)
 	MaxMappingKeyLength          = 100  // a payment method or product group in a mapping
