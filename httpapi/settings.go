@@ -21,8 +21,9 @@ func (s *server) getInvoiceSettings(c *gin.Context) {
 
 // putInvoiceSettings answers PUT /v1/invoice-settings: the body replaces
 // the settings whole (a field left out is cleared). 200 with the settings as
-// saved, giro numbers normalised; 422 names every bad field (Bankgiro,
-// Plusgiro and organization numbers are checked with their check digits);
+// saved, giro and bank numbers normalised; 422 names every bad field
+// (Bankgiro, Plusgiro, bank_account, iban and organization numbers are
+// checked with their check digits, bic by its form);
 // 409 names start_number once the first invoice is posted.
 func (s *server) putInvoiceSettings(c *gin.Context) {
 	var in core.InvoiceSettings

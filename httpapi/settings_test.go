@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -62,4 +63,37 @@ func TestInvoiceSettings(t *testing.T) {
 	s.run(t, scenario{name: "another merchant's settings are its own", method: "GET", path: "/v1/invoice-settings",
 		key: s.b.key(core.RoleAdmin), wantStatus: 200,
 		wantBody: []string{`"start_number":1001`, `"name":"Bageri Beta AB"`}, notBody: []string{"5402-9681"}})
+}
+
+// Issue 12 item 3: a Norwegian merchant's kontonummer, IBAN, BIC and
+// Foretaksregisteret round-trip in snake_case, normalised; bad ones are
+// each named, 422, and Swedish merchants cannot set the Norwegian ones.
+func TestInvoiceSettingsBankFields(t *testing.T) {
+	s := newStack(t)
+	cm, err := s.engine.CreateMerchant(context.Background(), core.NewMerchant{Name: "Kafé Fjord AS", Country: core.Norway, InvoiceStartNumber: 1001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	no := testMerchant{id: cm.Merchant.ID, keys: cm.APIKeys}
+	admin := no.key(core.RoleAdmin)
+	body := `{"start_number":1001,"bank_account":"1234 56 78903","iban":"no93 8601 1117 947","bic":"dnbanokk",
+		"registered_in_foretaksregisteret":true,
+		"company":{"name":"Kafé Fjord AS","organization_number":"923609016","vat_number":"NO923609016MVA"}}`
+	runScenarios(t, s, []scenario{
+		{name: "bad bank fields are each named", method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body: `{"start_number":1001,"bank_account":"1234.56.78904","iban":"NO9486011117947","bic":"DNB",
+				"company":{"name":"Kafé Fjord AS"}}`, wantStatus: 422,
+			wantBody: []string{`"code":"invalid"`, `"field":"bank_account"`, `"field":"iban"`, `"field":"bic"`}},
+		{name: "saved normalised", method: "PUT", path: "/v1/invoice-settings", key: admin, body: body, wantStatus: 200,
+			wantBody: []string{`"bank_account":"12345678903"`, `"iban":"NO9386011117947"`, `"bic":"DNBANOKK"`,
+				`"registered_in_foretaksregisteret":true`}},
+		{name: "read back", method: "GET", path: "/v1/invoice-settings", key: no.key(core.RoleAccountant), wantStatus: 200,
+			wantBody: []string{`"bank_account":"12345678903"`, `"iban":"NO9386011117947"`, `"bic":"DNBANOKK"`,
+				`"registered_in_foretaksregisteret":true`}},
+		{name: "a Swedish merchant has no kontonummer or Foretaksregisteret", method: "PUT", path: "/v1/invoice-settings",
+			key: s.a.key(core.RoleAdmin), body: strings.Replace(validSettings, `"plusgiro":""`,
+				`"plusgiro":"","bank_account":"12345678903","registered_in_foretaksregisteret":true,"iban":"SE4550000000058398257466"`, 1),
+			wantStatus: 422, wantBody: []string{`"field":"bank_account"`, `"field":"registered_in_foretaksregisteret"`},
+			notBody: []string{`"field":"iban"`}},
+	})
 }
