@@ -2,9 +2,11 @@
 // carries everything a Swedish full invoice must show (mervärdesskattelagen
 // 17 kap. 24 §, a credit invoice's reference to the invoice it changes under
 // 17 kap. 22 §, "Godkänd för F-skatt", öresavrundning) and the Norwegian
-// seller texts (org.nr followed by MVA, Foretaksregisteret), plus the
-// merchant's invoice settings: Bankgiro/Plusgiro, payment reference text,
-// late-interest text and contact details.
+// seller texts (org.nr followed by MVA when VAT registered,
+// Foretaksregisteret when registered there), no VAT at all from a seller
+// without a VAT number, plus the merchant's invoice settings:
+// Bankgiro/Plusgiro, Norwegian account number, IBAN/BIC, payment reference
+// text, late-interest text and contact details.
 //
 // Text is set in the Go fonts (embedded, UTF-8), so å ä ö æ ø and every
 // other character the fonts cover print as written; characters they lack
@@ -407,14 +409,28 @@ func (r *renderer) comment() {
 }
 
 // Lines table columns: width and alignment.
-var lineCols = []struct {
+type column struct {
 	w     float64
 	align string
-}{{60, "L"}, {14, "R"}, {32, "R"}, {14, "R"}, {28, "R"}, {32, "R"}}
+}
+
+var lineCols = []column{{60, "L"}, {14, "R"}, {32, "R"}, {14, "R"}, {28, "R"}, {32, "R"}}
+
+// plainCols are the columns of an invoice without VAT (see withoutVAT):
+// description, quantity, unit price and amount.
+var plainCols = []column{{100, "L"}, {16, "R"}, {32, "R"}, {32, "R"}}
+
+// columns returns the lines table's columns and their heads.
+func (r *renderer) columns() ([]column, []string) {
+	l := r.l
+	if r.withoutVAT() {
+		return plainCols, []string{l.colDescription, l.colQuantity, l.colPlainPrice, l.colAmount}
+	}
+	return lineCols, []string{l.colDescription, l.colQuantity, l.colUnitPrice, l.colVATRate, l.colNet, l.colTotal}
+}
 
 func (r *renderer) tableHeader() {
-	l := r.l
-	heads := []string{l.colDescription, l.colQuantity, l.colUnitPrice, l.colVATRate, l.colNet, l.colTotal}
+	lineCols, heads := r.columns()
 	y := r.pdf.GetY()
 	r.pdf.SetFillColor(232, 232, 232)
 	r.pdf.Rect(marginL, y, contentW, 6.5, "F")
@@ -430,6 +446,7 @@ func (r *renderer) tableHeader() {
 // linesTable prints one row per line, starting a new page (with the table
 // header repeated) when a row does not fit.
 func (r *renderer) linesTable() {
+	lineCols, _ := r.columns()
 	r.ensure(6.5 + 1 + lineH + 1.5)
 	r.tableHeader()
 	r.pdf.SetDrawColor(215, 215, 215)
@@ -452,6 +469,9 @@ func (r *renderer) linesTable() {
 			formatRate(ln.VATRate),
 			formatAmount(ln.Net),
 			formatAmount(ln.Total),
+		}
+		if len(lineCols) == len(plainCols) {
+			cells = []string{formatQuantity(ln.Quantity), formatAmount(netUnitPrice(ln)), formatAmount(ln.Total)}
 		}
 		x := marginL + lineCols[0].w
 		for i, s := range cells {
@@ -496,13 +516,22 @@ func (r *renderer) totals() {
 		label, value string
 		bold         bool
 	}
+	plain := r.withoutVAT()
 	rows := []row{
 		{l.netTotal, formatAmount(inv.NetTotal), false},
 		{l.vatTotal, formatAmount(inv.VATTotal), false},
 	}
+	if plain {
+		// No VAT to specify: the amounts are neither net nor gross.
+		bd, rows = nil, nil
+	}
 	if inv.Rounding != 0 {
+		gross := l.grossTotal
+		if plain {
+			gross = l.total
+		}
 		rows = append(rows,
-			row{l.grossTotal, formatAmount(inv.Total), false},
+			row{gross, formatAmount(inv.Total), false},
 			row{l.rounding, formatAmount(inv.Rounding), false})
 	}
 	last := l.amountDue
@@ -513,45 +542,51 @@ func (r *renderer) totals() {
 	rows = append(rows, row{fmt.Sprintf("%s %s", last, r.currency), formatAmount(inv.AmountDue()), true})
 
 	specH := 6.5 + float64(len(bd))*lineH + 2
+	if plain {
+		specH = 0
+	}
 	totH := float64(len(rows))*5.5 + 2
 	r.ensure(max(specH+lineH, totH))
 	y0 := r.pdf.GetY()
 
-	// VAT specification, left.
-	spec := []struct {
-		w     float64
-		align string
-	}{{20, "L"}, {26, "R"}, {24, "R"}, {30, "R"}}
-	specW := 0.0
-	for _, c := range spec {
-		specW += c.w
-	}
-	r.font(true, 8.5)
-	r.cell(marginL, y0, specW, lineH, fmt.Sprintf("%s (%s)", l.vatSpec, r.currency), "L")
-	y := y0 + lineH + 0.5
-	r.pdf.SetFillColor(232, 232, 232)
-	r.pdf.Rect(marginL, y, specW, 5.5, "F")
-	r.font(true, 8)
-	x := marginL
-	for i, h := range []string{l.colVATRateSpec, l.colVATBase, l.colVAT, l.colGross} {
-		r.cell(x, y+0.5, spec[i].w, lineH, h, spec[i].align)
-		x += spec[i].w
-	}
-	y += 6.5
-	r.font(false, 9)
-	for _, v := range bd {
-		x = marginL
-		for i, s := range []string{formatRate(v.VATRate), formatAmount(v.Net), formatAmount(v.VAT), formatAmount(v.Net + v.VAT)} {
-			r.cell(x, y, spec[i].w, lineH, s, spec[i].align)
+	// VAT specification, left; none without VAT.
+	specEnd := y0
+	if !plain {
+		spec := []struct {
+			w     float64
+			align string
+		}{{20, "L"}, {26, "R"}, {24, "R"}, {30, "R"}}
+		specW := 0.0
+		for _, c := range spec {
+			specW += c.w
+		}
+		r.font(true, 8.5)
+		r.cell(marginL, y0, specW, lineH, fmt.Sprintf("%s (%s)", l.vatSpec, r.currency), "L")
+		y := y0 + lineH + 0.5
+		r.pdf.SetFillColor(232, 232, 232)
+		r.pdf.Rect(marginL, y, specW, 5.5, "F")
+		r.font(true, 8)
+		x := marginL
+		for i, h := range []string{l.colVATRateSpec, l.colVATBase, l.colVAT, l.colGross} {
+			r.cell(x, y+0.5, spec[i].w, lineH, h, spec[i].align)
 			x += spec[i].w
 		}
-		y += lineH
+		y += 6.5
+		r.font(false, 9)
+		for _, v := range bd {
+			x = marginL
+			for i, s := range []string{formatRate(v.VATRate), formatAmount(v.Net), formatAmount(v.VAT), formatAmount(v.Net + v.VAT)} {
+				r.cell(x, y, spec[i].w, lineH, s, spec[i].align)
+				x += spec[i].w
+			}
+			y += lineH
+		}
+		specEnd = y
 	}
-	specEnd := y
 
 	// Totals, right.
 	const tx, tl, tv = 120.0, 45.0, 30.0
-	y = y0
+	y := y0
 	for i, rw := range rows {
 		if rw.bold {
 			r.pdf.SetDrawColor(0, 0, 0)
@@ -570,8 +605,9 @@ func (r *renderer) totals() {
 	r.pdf.SetY(max(specEnd, y) + 7)
 }
 
-// paymentBox prints how to pay: giro numbers, payment reference, due date
-// and amount, the payment-reference text and the late-interest terms.
+// paymentBox prints how to pay: giro numbers, the Norwegian account number
+// (1234.56.78903), IBAN in groups of four and BIC, payment reference, due
+// date and amount, the payment-reference text and the late-interest terms.
 func (r *renderer) paymentBox() {
 	l, inv, s := r.l, r.inv, r.d.Seller
 	type field struct{ label, value string }
@@ -581,6 +617,15 @@ func (r *renderer) paymentBox() {
 	}
 	if s.Plusgiro != "" {
 		fields = append(fields, field{l.plusgiro, s.Plusgiro})
+	}
+	if s.BankAccount != "" {
+		fields = append(fields, field{l.bankAccount, printedAccount(s.BankAccount)})
+	}
+	if s.IBAN != "" {
+		fields = append(fields, field{l.iban, printedIBAN(s.IBAN)})
+		if s.BIC != "" {
+			fields = append(fields, field{l.bic, s.BIC})
+		}
 	}
 	if inv.OCR != "" {
 		fields = append(fields, field{l.paymentRef, inv.OCR})
@@ -709,12 +754,16 @@ func (r *renderer) footers() {
 	if c.OrganizationNumber != "" {
 		org := l.orgNumber + " " + orgNumber(c.OrganizationNumber, r.d.Country)
 		if r.d.Country == core.Norway {
-			// Norwegian sales documents: org.nr + "MVA" when VAT
-			// registered, and the register the company is in.
+			// Norwegian sales documents: org.nr + "MVA" only when
+			// in Merverdiavgiftsregisteret (it has a VAT number),
+			// and "Foretaksregisteret" only when the seller says it
+			// is registered there (research notes §3.2).
 			if c.VATNumber != "" {
 				org += " " + l.vatRegistered
 			}
-			org += " " + l.companyRegister
+			if s.RegisteredInForetaksregisteret {
+				org += " " + l.companyRegister
+			}
 		}
 		col2 = append(col2, org)
 	}
@@ -764,6 +813,48 @@ func (r *renderer) footers() {
 		r.cell(marginL, pageH-9, contentW, 4, fmt.Sprintf(l.page, p, n), "R")
 		r.black()
 	}
+}
+
+// printedAccount writes a saved Norwegian account number as 1234.56.78903;
+// one saved before it was checked is printed as it is.
+func printedAccount(s string) string {
+	if f, err := nordic.FormatNorwegianAccountNumber(s); err == nil {
+		return f
+	}
+	return s
+}
+
+// printedIBAN writes a saved IBAN in groups of four; one saved before it
+// was checked is printed as it is.
+func printedIBAN(s string) string {
+	if f, err := nordic.FormatIBAN(s); err == nil {
+		return f
+	}
+	return s
+}
+
+// withoutVAT reports whether the invoice is printed without any VAT: the
+// seller has no VAT number (is not VAT registered, so may not charge VAT:
+// no "MVA" after a Norwegian org.nr, research notes §3.2) and the invoice
+// carries none. Then it has no VAT column, specification or total, and its
+// amounts say nothing of VAT. An invoice that does carry VAT is printed
+// with it whatever the settings say, so the printed amounts always
+// reconcile with the invoice's.
+func (r *renderer) withoutVAT() bool {
+	if strings.TrimSpace(r.d.Seller.Company.VATNumber) != "" || r.inv.VATTotal != 0 {
+		return false
+	}
+	for _, ln := range r.inv.Lines {
+		if ln.VAT != 0 || !ln.VATRate.IsZero() {
+			return false
+		}
+	}
+	for _, v := range r.inv.VATBreakdown {
+		if v.VAT != 0 || !v.VATRate.IsZero() {
+			return false
+		}
+	}
+	return true
 }
 
 // addressLines returns the printed lines of a: street lines, postal code

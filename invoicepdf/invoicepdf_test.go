@@ -305,8 +305,12 @@ func norwegianDoc() Document {
 	s := core.InvoiceSettings{
 		LateInterestText:     "Forsinkelsesrente etter forsinkelsesrenteloven",
 		PaymentReferenceText: "Bruk KID ved betaling.",
-		Bankgiro:             "1234.56.78903",
+		BankAccount:          "12345678903",
+		IBAN:                 "NO9386011117947",
+		BIC:                  "DNBANOKK",
 		FTaxApproved:         true, // a Swedish notion: must not print in Norway
+		// An AS is in Foretaksregisteret.
+		RegisteredInForetaksregisteret: true,
 		Company: core.Company{
 			Name:               "Fjordkafé AS",
 			OrganizationNumber: "123456785",
@@ -352,12 +356,12 @@ func TestRenderNorwegianInvoice(t *testing.T) {
 		cells("MVA", "68,48"),
 		cells("Å betale NOK", "477,00"),
 		cells("Betalingsinformasjon"),
-		cells("Bankgiro", "KID", "Forfallsdato", "Å betale NOK"),
-		cells("1234.56.78903", "50013", "2026-05-10", "477,00"),
+		cells("Kontonummer", "IBAN", "BIC", "KID", "Forfallsdato", "Å betale NOK"),
+		cells("1234.56.78903", "NO93 8601 1117 947", "DNBANOKK", "50013", "2026-05-10", "477,00"),
 		cells("Bruk KID ved betaling."),
 		cells("Forsinkelsesrente: Forsinkelsesrente etter forsinkelsesrenteloven"),
 		cells("Side 1 av 1"),
-	}, []string{"F-skatt", "Momsreg", "Sida", "Förfallodatum", "Plusgiro"})
+	}, []string{"F-skatt", "Momsreg", "Sida", "Förfallodatum", "Plusgiro", "Bankgiro"})
 	if got := Filename(d.Invoice); got != "faktura-5001.pdf" {
 		t.Errorf("Filename = %q", got)
 	}

@@ -43,6 +43,12 @@ type labels struct {
 	payment         string
 	bankgiro        string
 	plusgiro        string
+	bankAccount     string // a Norwegian kontonummer
+	iban            string
+	bic             string
+	colPlainPrice   string // unit price column of a seller without VAT number
+	colAmount       string // line amount column of a seller without VAT number
+	total           string // totals row before öre rounding, without VAT
 	paymentRef      string // label of Invoice.OCR
 	lateInterest    string
 	creditAmount    string // last totals row of a credit invoice
@@ -94,6 +100,12 @@ var swedish = labels{
 	payment:         "Betalningsinformation",
 	bankgiro:        "Bankgiro",
 	plusgiro:        "Plusgiro",
+	bankAccount:     "Kontonummer",
+	iban:            "IBAN",
+	bic:             "BIC",
+	colPlainPrice:   "À-pris",
+	colAmount:       "Belopp",
+	total:           "Summa",
 	paymentRef:      "OCR-nummer",
 	lateInterest:    "Dröjsmålsränta",
 	creditAmount:    "Kreditbelopp",
@@ -146,6 +158,12 @@ var norwegian = labels{
 	payment:         "Betalingsinformasjon",
 	bankgiro:        "Bankgiro",
 	plusgiro:        "Plusgiro",
+	bankAccount:     "Kontonummer",
+	iban:            "IBAN",
+	bic:             "BIC",
+	colPlainPrice:   "Enhetspris",
+	colAmount:       "Beløp",
+	total:           "Sum",
 	paymentRef:      "KID",
 	lateInterest:    "Forsinkelsesrente",
 	creditAmount:    "Kreditbeløp",

@@ -236,3 +236,72 @@ func TestOrgNumber(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12 item 3, research notes §3.2: a Norwegian seller's org.nr is
+// followed by "MVA" only when it has a VAT number and by
+// "Foretaksregisteret" only when it says it is registered there; a seller
+// without a VAT number prints no VAT at all on an invoice without VAT; the
+// kontonummer, IBAN and BIC are printed in the payment box, in both
+// countries.
+func TestRenderSellerRegistrations(t *testing.T) {
+	noVAT := func(d Document) Document {
+		// A seller outside Merverdiavgiftsregisteret sells without VAT.
+		p := priced(
+			core.LineInput{Description: "Strikkekurs", Quantity: dec("2"), UnitPrice: 45000, VATRate: dec("0")},
+			core.LineInput{Description: "Garn", Quantity: dec("3"), UnitPrice: 12950, VATRate: dec("0")},
+		)
+		inv := invoiceOf(d.Invoice.Number, p)
+		inv.Currency, inv.OCR, inv.CustomerName = d.Invoice.Currency, d.Invoice.OCR, d.Invoice.CustomerName
+		d.Invoice = inv
+		d.Seller.Company.VATNumber = ""
+		return d
+	}
+	tests := []struct {
+		name            string
+		doc             func() Document
+		present, absent []string
+	}{
+		{"NO registered in Foretaksregisteret and MVA", func() Document { return lawDoc(core.Norway, core.KindInvoice) },
+			[]string{"Org.nr. 923609016 MVA Foretaksregisteret", cells("MVA-nr. NO923609016MVA"), cells("MVA", "68,48"),
+				cells("Kontonummer", "IBAN", "BIC", "KID", "Forfallsdato", "Å betale NOK"),
+				cells("1234.56.78903", "NO93 8601 1117 947", "DNBANOKK", "50013", "2026-05-10", "477,00")},
+			nil},
+		{"NO not in Foretaksregisteret", func() Document {
+			d := lawDoc(core.Norway, core.KindInvoice)
+			d.Seller.RegisteredInForetaksregisteret = false
+			return d
+		}, []string{"| Org.nr. 923609016 MVA |", cells("MVA", "68,48")}, []string{"Foretaksregisteret"}},
+		{"NO without VAT number, in Foretaksregisteret", func() Document { return noVAT(lawDoc(core.Norway, core.KindInvoice)) },
+			[]string{"| Org.nr. 923609016 Foretaksregisteret |",
+				cells("Beskrivelse", "Antall", "Enhetspris", "Beløp"),
+				cells("Strikkekurs", "2", "450,00", "900,00"), cells("Garn", "3", "129,50", "388,50"),
+				cells("Å betale NOK", "1 288,50")},
+			[]string{"MVA", "mva", "Netto", "0 %", "Grunnlag"}},
+		{"NO without VAT number or Foretaksregisteret", func() Document {
+			d := noVAT(lawDoc(core.Norway, core.KindInvoice))
+			d.Seller.RegisteredInForetaksregisteret = false
+			return d
+		}, []string{"| Org.nr. 923609016 |", cells("Å betale NOK", "1 288,50")}, []string{"MVA", "mva", "Foretaksregisteret"}},
+		{"SE without VAT number", func() Document { return noVAT(lawDoc(core.Sweden, core.KindInvoice)) },
+			[]string{cells("Beskrivning", "Antal", "À-pris", "Belopp"), cells("Att betala SEK", "1 288,50")},
+			[]string{"moms", "Moms", "Netto", "0 %"}},
+		{"SE with IBAN and BIC", func() Document {
+			d := lawDoc(core.Sweden, core.KindInvoice)
+			d.Seller.IBAN, d.Seller.BIC = "SE4550000000058398257466", "ESSESESS"
+			return d
+		}, []string{cells("IBAN", "BIC"), cells("SE45 5000 0000 0583 9825 7466", "ESSESESS"), cells("Moms", "2 504,75")},
+			[]string{"Kontonummer", "Foretaksregisteret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := renderText(t, tt.doc())
+			requireText(t, got, tt.present, tt.absent)
+		})
+	}
+	// An invoice that carries VAT prints it even when the settings lack a
+	// VAT number: the printed amounts must be the invoice's.
+	d := lawDoc(core.Norway, core.KindInvoice)
+	d.Seller.Company.VATNumber = ""
+	got, _ := renderText(t, d)
+	requireText(t, got, []string{cells("MVA", "68,48"), "| Org.nr. 923609016 Foretaksregisteret |"}, []string{"923609016 MVA"})
+}
