@@ -13,8 +13,8 @@ import (
 
 // The invoice settings page (Finance → Invoice settings): every field of
 // core.InvoiceSettings. An admin edits; an accountant reads. The numbers
-// with check digits (Bankgiro, Plusgiro, organization and VAT numbers) are
-// checked as they are typed, by the engine's own validation
+// with check digits (Bankgiro, Plusgiro, the Norwegian account number,
+// IBAN, organization and VAT numbers) are checked as they are typed, by the engine's own validation
 // (core.CheckInvoiceSettings), and again on save. Once the first invoice
 // is posted, the start number is shown locked with the reason.
 func init() {
@@ -29,6 +29,8 @@ func init() {
 var checkedFields = map[string][2]string{
 	"bankgiro":                    {"settings.bankgiro", "settings.bankgiro_hint"},
 	"plusgiro":                    {"settings.plusgiro", "settings.plusgiro_hint"},
+	"bank_account":                {"settings.bank_account", "settings.bank_account_hint"},
+	"iban":                        {"settings.iban", "settings.iban_hint"},
 	"company.organization_number": {"settings.organization_number", "settings.organization_number_hint"},
 	"company.vat_number":          {"settings.vat_number", "settings.vat_number_hint"},
 }
@@ -64,6 +66,13 @@ func settingsFormOf(st core.InvoiceSettings) settingsForm {
 	if st.ReminderDaysAfterDue != 0 {
 		f.ReminderDays = strconv.Itoa(st.ReminderDaysAfterDue)
 	}
+	// Saved as digits and the electronic IBAN; shown as printed.
+	if n, err := nordic.FormatNorwegianAccountNumber(st.BankAccount); err == nil {
+		f.BankAccount = n
+	}
+	if n, err := nordic.FormatIBAN(st.IBAN); err == nil {
+		f.IBAN = n
+	}
 	return f
 }
 
@@ -76,6 +85,8 @@ func settingsFormFrom(c *gin.Context) settingsForm {
 		AccountantEmails: v("accountant_copy.emails")}
 	f.LateInterestText, f.PaymentReferenceText = text("late_interest_text"), text("payment_reference_text")
 	f.Bankgiro, f.Plusgiro, f.FTaxApproved = v("bankgiro"), v("plusgiro"), on("f_tax_approved")
+	f.BankAccount, f.IBAN, f.BIC = v("bank_account"), v("iban"), v("bic")
+	f.RegisteredInForetaksregisteret = on("registered_in_foretaksregisteret")
 	f.Company = core.Company{Name: v("company.name"), OrganizationNumber: v("company.organization_number"),
 		VATNumber: v("company.vat_number"), Email: v("company.email"), Phone: v("company.phone"),
 		Address: core.Address{Line1: v("company.address.line1"), Line2: v("company.address.line2"),
@@ -147,7 +158,7 @@ func (s *server) saveInvoiceSettings(c *gin.Context) {
 	if err != nil {
 		var dataErr error
 		s.formFailed(c, p, collapseIndexed(err, "accountant_copy.emails", f.AccountantCopy.Emails), "settings", func() {
-			localizeNordic(p, "bankgiro", "plusgiro", "company.organization_number", "company.vat_number")
+			localizeNordic(p, "bankgiro", "plusgiro", "bank_account", "iban", "bic", "company.organization_number", "company.vat_number")
 			p.Data, dataErr = s.settingsData(c, f)
 		})
 		if dataErr != nil {

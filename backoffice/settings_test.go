@@ -192,3 +192,94 @@ func TestInvoiceSettingsRoles(t *testing.T) {
 		t.Error("merchant B's page shows merchant A's settings or Swedish rounding")
 	}
 }
+
+// norwegianSettingsForm is a complete, valid settings form for merchant B
+// (Norwegian), with the bank fields of issue 12 item 3.
+func norwegianSettingsForm() url.Values {
+	return url.Values{
+		"start_number": {"1"}, "company.name": {"Bakeri Beta AS"}, "company.organization_number": {"923609016"},
+		"company.vat_number": {"NO923609016MVA"}, "bank_account": {"1234 56 78903"}, "iban": {"no93 8601 1117 947"},
+		"bic": {"dnbanokk"}, "registered_in_foretaksregisteret": {"on"},
+	}
+}
+
+// TestInvoiceSettingsBankFields: a Norwegian merchant saves its
+// kontonummer, IBAN, BIC and Foretaksregisteret, checked as typed and
+// refused beside their fields; a Swedish merchant sees no kontonummer or
+// Foretaksregisteret but can save an IBAN.
+func TestInvoiceSettingsBankFields(t *testing.T) {
+	s := newStack(t)
+	b := s.signedIn("admin@b.example")
+	a := b.must("/backoffice/invoice-settings", http.StatusOK)
+	mustContain(t, "Norwegian settings page", a.body, `name="bank_account"`, `name="iban"`, `name="bic"`,
+		`name="registered_in_foretaksregisteret"`, `hx-post="/backoffice/invoice-settings/check?field=bank_account"`,
+		`hx-post="/backoffice/invoice-settings/check?field=iban"`, "Kontonummer", "Registrert i Foretaksregisteret")
+
+	check := func(field, value string) answer {
+		form := norwegianSettingsForm()
+		form.Set(field, value)
+		return b.post("/backoffice/invoice-settings/check?field="+field, form)
+	}
+	if a := check("bank_account", "1234.56.78904"); a.status != http.StatusOK || !strings.Contains(a.body, `id="e-bank_account"`) ||
+		!strings.Contains(a.body, "Kontrollsifferet stemmer ikke") {
+		t.Fatalf("bad kontonummer check = %d\n%s", a.status, a.body)
+	}
+	if a := check("bank_account", "1234.56.78903"); strings.Contains(a.body, "field-error") || !strings.Contains(a.body, "check-ok") {
+		t.Fatalf("good kontonummer check:\n%s", a.body)
+	}
+	if a := check("iban", "NO9486011117947"); !strings.Contains(a.body, `id="e-iban"`) {
+		t.Fatalf("bad IBAN check:\n%s", a.body)
+	}
+	if a := check("iban", "NO93 8601 1117 947"); strings.Contains(a.body, "field-error") || !strings.Contains(a.body, "check-ok") {
+		t.Fatalf("good IBAN check:\n%s", a.body)
+	}
+
+	for field, value := range map[string]string{"bank_account": "1234.56.78904", "iban": "NO938601111794", "bic": "DNB"} {
+		form := norwegianSettingsForm()
+		form.Set(field, value)
+		if a := b.post("/backoffice/invoice-settings", form); a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-`+field+`"`) ||
+			!strings.Contains(a.body, `value="`+value+`"`) {
+			t.Errorf("%s=%q = %d, want 422 naming the field", field, value, a.status)
+		}
+	}
+	form := norwegianSettingsForm()
+	form.Del("iban")
+	if a := b.post("/backoffice/invoice-settings", form); a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-bic"`) {
+		t.Errorf("BIC without IBAN = %d, want 422 naming bic", a.status)
+	}
+
+	if a := b.post("/backoffice/invoice-settings", norwegianSettingsForm()); a.status != http.StatusSeeOther {
+		t.Fatalf("save = %d\n%s", a.status, a.body)
+	}
+	st, _, err := s.store.GetInvoiceSettings(t.Context(), s.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.BankAccount != "12345678903" || st.IBAN != "NO9386011117947" || st.BIC != "DNBANOKK" || !st.RegisteredInForetaksregisteret {
+		t.Fatalf("saved %+v", st)
+	}
+	a = b.must("/backoffice/invoice-settings", http.StatusOK)
+	mustContain(t, "page after saving", a.body, `value="1234.56.78903"`, `value="NO93 8601 1117 947"`, `value="DNBANOKK"`,
+		`name="registered_in_foretaksregisteret" id="f-registered_in_foretaksregisteret" checked`)
+
+	// Swedish: no kontonummer or Foretaksregisteret, IBAN and BIC saved.
+	c := s.signedIn("admin@a.example")
+	a = c.must("/backoffice/invoice-settings", http.StatusOK)
+	mustContain(t, "Swedish settings page", a.body, `name="iban"`, `name="bic"`)
+	if strings.Contains(a.body, `name="bank_account"`) || strings.Contains(a.body, `name="registered_in_foretaksregisteret"`) {
+		t.Error("the Swedish page offers the Norwegian account number or Foretaksregisteret")
+	}
+	se := validSettingsForm()
+	se.Set("iban", "SE45 5000 0000 0583 9825 7466")
+	se.Set("bic", "ESSESESS")
+	if a := c.post("/backoffice/invoice-settings", se); a.status != http.StatusSeeOther {
+		t.Fatalf("Swedish save with IBAN = %d\n%s", a.status, a.body)
+	}
+	if st := s.settingsA(); st.IBAN != "SE4550000000058398257466" || st.BIC != "ESSESESS" || st.BankAccount != "" {
+		t.Fatalf("Swedish saved %+v", st)
+	}
+	se.Set("bank_account", "12345678903")
+	if a := c.post("/backoffice/invoice-settings", se); a.status != http.StatusUnprocessableEntity {
+		t.Errorf("Swedish save with a kontonummer = %d, want 422", a.status)
+	}
+}
