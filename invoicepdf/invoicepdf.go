@@ -682,17 +682,7 @@ func (r *renderer) paymentBox() {
 	if len(texts) > 0 {
 		h += 1
 	}
-	r.ensure(h)
-	y0 := r.pdf.GetY()
-	r.pdf.SetDrawColor(120, 120, 120)
-	r.pdf.SetLineWidth(0.3)
-	r.pdf.Rect(marginL, y0, contentW, h, "D")
-	r.pdf.SetLineWidth(0.2)
-
-	x, y := marginL+pad, y0+pad
-	r.font(true, 9.5)
-	r.cell(x, y, innerW, lineH, l.payment, "L")
-	y += lineH + 1
+	y0, x, y := r.framedBox(h, pad, l.payment)
 	for _, row := range rows {
 		for _, f := range row {
 			r.font(false, 8)
@@ -715,6 +705,22 @@ func (r *renderer) paymentBox() {
 	r.pdf.SetY(y0 + h + 4)
 }
 
+// framedBox starts a full-width box of height h (on a new page if it does
+// not fit) with a grey frame and a bold title, and returns its top and
+// where its content starts, pad inside the frame under the title.
+func (r *renderer) framedBox(h, pad float64, title string) (y0, x, y float64) {
+	r.ensure(h)
+	y0 = r.pdf.GetY()
+	r.pdf.SetDrawColor(120, 120, 120)
+	r.pdf.SetLineWidth(0.3)
+	r.pdf.Rect(marginL, y0, contentW, h, "D")
+	r.pdf.SetLineWidth(0.2)
+	x, y = marginL+pad, y0+pad
+	r.font(true, 9.5)
+	r.cell(x, y, contentW-2*pad, lineH, title, "L")
+	return y0, x, y + lineH + 1
+}
+
 // settlementBox prints, in place of the payment box of an invoice, how a
 // credit invoice is settled: against the invoice it credits, for the lines
 // it lists. It carries no payment reference, due date, amount to pay or
@@ -726,16 +732,7 @@ func (r *renderer) settlementBox() {
 	r.font(false, 9)
 	texts := append(r.wrap(fmt.Sprintf(l.creditedAgainst, r.inv.CreditsInvoiceNumber), innerW), r.wrap(l.creditedLines, innerW)...)
 	h := pad + lineH + 1 + float64(len(texts))*lineH + pad
-	r.ensure(h)
-	y0 := r.pdf.GetY()
-	r.pdf.SetDrawColor(120, 120, 120)
-	r.pdf.SetLineWidth(0.3)
-	r.pdf.Rect(marginL, y0, contentW, h, "D")
-	r.pdf.SetLineWidth(0.2)
-	x, y := marginL+pad, y0+pad
-	r.font(true, 9.5)
-	r.cell(x, y, innerW, lineH, l.settlement, "L")
-	y += lineH + 1
+	y0, x, y := r.framedBox(h, pad, l.settlement)
 	r.font(false, 9)
 	for _, t := range texts {
 		r.cell(x, y, innerW, lineH, t, "L")
