@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -284,8 +285,13 @@ func (e *Engine) SetUserLanguage(ctx context.Context, p Principal, lang Language
 }
 
 // dummyHash is compared against when no user has the address, so a wrong
-// address costs as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ledgerbridge dummy password"), bcrypt.DefaultCost)
+// address costs as long as a wrong password. It is made at the first
+// sign-in, not at start: every process links core (plugins, commands), and
+// a bcrypt hash costs tens of milliseconds.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("ledgerbridge dummy password"), bcrypt.DefaultCost)
+	return h
+})
 
 // SignIn checks an e-mail address and password and opens a session with a
 // fresh token (never one the client offered, so a planted cookie is
@@ -304,7 +310,7 @@ func (e *Engine) SignIn(ctx context.Context, email, password string) (SignedIn, 
 	}
 	hash := []byte(u.PasswordHash)
 	if err != nil || u.Invited() || len(password) > MaxPasswordLength {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return SignedIn{}, wrong
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil {
