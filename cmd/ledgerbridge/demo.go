@@ -63,7 +63,7 @@ func seedDemo(ctx context.Context, a *app, out io.Writer) ([]demoUser, error) {
 		return nil, fmt.Errorf("demo sales: %w", err)
 	}
 	fmt.Fprintf(out, "demo: %d receipts over 30 days at %d locations; each closed day is exported to the SIE file bookkeeping (GET /v1/exports)\n", receipts, len(demoLocations))
-	user, err := seedDemoUser(ctx, a, admin)
+	user, err := seedDemoUser(ctx, a, admin, demoAdminEmail)
 	if err != nil {
 		return nil, fmt.Errorf("demo user: %w", err)
 	}
@@ -131,22 +131,18 @@ func seedDemoNorway(ctx context.Context, a *app) (demoMerchant, error) {
 	if err != nil {
 		return demoMerchant{}, err
 	}
-	password := strings.TrimPrefix(core.NewID("pw"), "pw_")[:16]
-	admin := core.Principal{MerchantID: cm.Merchant.ID, Role: core.RoleAdmin}
-	if _, _, err := a.engine.CreateUser(ctx, admin, core.NewUser{Email: demoNorwayEmail, Role: core.RoleAdmin, Password: password}); err != nil {
-		return demoMerchant{}, err
-	}
-	return demoMerchant{merchantKeys: keysOf(cm), BackOffice: demoUser{Email: demoNorwayEmail, Password: password}}, nil
+	user, err := seedDemoUser(ctx, a, core.Principal{MerchantID: cm.Merchant.ID, Role: core.RoleAdmin}, demoNorwayEmail)
+	return demoMerchant{merchantKeys: keysOf(cm), BackOffice: user}, err
 }
 
 const demoAdminEmail = "admin@demokafe.example"
 
-// seedDemoUser creates the demo merchant's BackOffice admin with a random
-// password.
-func seedDemoUser(ctx context.Context, a *app, admin core.Principal) (demoUser, error) {
+// seedDemoUser creates a demo merchant's BackOffice admin with e-mail
+// address email and a random password.
+func seedDemoUser(ctx context.Context, a *app, admin core.Principal, email string) (demoUser, error) {
 	password := strings.TrimPrefix(core.NewID("pw"), "pw_")[:16]
-	_, _, err := a.engine.CreateUser(ctx, admin, core.NewUser{Email: demoAdminEmail, Role: core.RoleAdmin, Password: password})
-	return demoUser{Email: demoAdminEmail, Password: password}, err
+	_, _, err := a.engine.CreateUser(ctx, admin, core.NewUser{Email: email, Role: core.RoleAdmin, Password: password})
+	return demoUser{Email: email, Password: password}, err
 }
 
 // printBackOffice tells where the pages are and how to sign in, once the

@@ -32,13 +32,10 @@ func newUsersCommand() *cobra.Command {
 			fromStdin, _ := f.GetBool("password-stdin")
 			password := ""
 			if fromStdin {
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if line = strings.TrimRight(line, "\r\n"); line == "" && err != nil {
-					return errors.New("--password-stdin: no password on standard input")
-				}
-				password = line
-				if password == "" {
-					return errors.New("--password-stdin: the password is empty")
+				// The first line; a missing newline at the end is fine.
+				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if password = strings.TrimRight(line, "\r\n"); password == "" {
+					return errors.New("--password-stdin: no password on the first line of standard input")
 				}
 			}
 			st, closeStore, err := openStore(cmd.Context(), cfg.DataDir)
