@@ -232,23 +232,16 @@ func (r dayRow) day() (exports.Day, error) {
 		Closed: r.ClosedAt.Valid, Status: r.Status.String, Message: r.Message.String, ErrorCode: core.ErrorCode(r.ErrorCode.String),
 		ExternalRef: r.ExternalRef.String, Provider: r.Provider.String, IntegrationID: r.IntegrationID.String,
 		ProviderRef: r.ProviderRef.String, Attempts: int(r.Attempts.Int64)}
-	at := func(s sql.NullString) (*time.Time, error) {
-		if !s.Valid {
-			return nil, nil
-		}
-		t, err := parseTime(s.String)
-		return &t, err
-	}
 	var err error
-	if d.ClosedAt, err = at(r.ClosedAt); err != nil {
+	if d.ClosedAt, err = parseNullTime(r.ClosedAt); err != nil {
 		return exports.Day{}, err
 	}
-	if d.UpdatedAt, err = at(r.UpdatedAt); err != nil {
+	if d.UpdatedAt, err = parseNullTime(r.UpdatedAt); err != nil {
 		return exports.Day{}, err
 	}
 	switch {
 	case r.Status.Valid && r.Status.String == exports.StatusPending:
-		if d.NextAttemptAt, err = at(r.DueAt); err != nil {
+		if d.NextAttemptAt, err = parseNullTime(r.DueAt); err != nil {
 			return exports.Day{}, err
 		}
 	case r.Status.Valid:

@@ -36,12 +36,8 @@ func (r userRow) user() (core.User, error) {
 	if u.CreatedAt, err = parseTime(r.CreatedAt); err != nil {
 		return core.User{}, err
 	}
-	if r.InviteExpiresAt.Valid {
-		t, err := parseTime(r.InviteExpiresAt.String)
-		if err != nil {
-			return core.User{}, err
-		}
-		u.InviteExpiresAt = &t
+	if u.InviteExpiresAt, err = parseNullTime(r.InviteExpiresAt); err != nil {
+		return core.User{}, err
 	}
 	return u, nil
 }
