@@ -185,27 +185,23 @@ func (p *Provider) RefundOrder(ctx context.Context, conn core.Connection, req co
 	id, _ := parseID(o.ID)
 	var st ttOrder
 	err = p.getValue(ctx, conn, "/order/"+o.ID, url.Values{"fields": {"id,isClosed"}}, &st)
+	// Deleted in Tripletex already (by an earlier attempt, or by hand).
+	gone := core.Code(err) == core.CodeNotFound
 	switch {
-	case core.Code(err) == core.CodeNotFound:
-		// Deleted in Tripletex already (by an earlier attempt, or by hand).
+	case gone:
 	case err != nil:
 		return core.Order{}, err
 	case st.IsClosed:
 		return core.Order{}, core.Errorf(core.CodeConflict, "order %s was invoiced in Tripletex; refund that invoice", o.ID)
-	default:
-		if req.ExternalRef != "" && !begun {
-			if err := p.saveRef(ctx, conn.MerchantID, kindOrderRefund, req.ExternalRef, refRecord{OrderIDs: []int64{id}}); err != nil {
-				return core.Order{}, err
-			}
-			begun = true
-		}
-		_, err := p.call(ctx, conn, request{method: "DELETE", path: "/order/" + o.ID, idempotent: true})
-		if err != nil && core.Code(err) != core.CodeNotFound {
-			return core.Order{}, err
-		}
 	}
 	if req.ExternalRef != "" && !begun {
 		if err := p.saveRef(ctx, conn.MerchantID, kindOrderRefund, req.ExternalRef, refRecord{OrderIDs: []int64{id}}); err != nil {
+			return core.Order{}, err
+		}
+	}
+	if !gone {
+		_, err := p.call(ctx, conn, request{method: "DELETE", path: "/order/" + o.ID, idempotent: true})
+		if err != nil && core.Code(err) != core.CodeNotFound {
 			return core.Order{}, err
 		}
 	}
