@@ -158,10 +158,11 @@ func (s *Store) AbandonIdempotent(ctx context.Context, merchantID, scope, key st
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			if err != nil {
-				return err
-			}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
 			_, err = tx.ExecContext(ctx, `DELETE FROM idempotency_claims WHERE `+idempotencyWhere, merchantID, scope, key)
 			return err
 		}
