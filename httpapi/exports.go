@@ -149,10 +149,6 @@ func (s *server) runExports(c *gin.Context) {
 	c.PureJSON(http.StatusAccepted, res)
 }
 
-// sieContentType is the media type of the SIE file: plain text in code
-// page 437, as SIE 4 prescribes.
-const sieContentType = exports.SIEContentType
-
 // exportSIE answers GET /v1/exports/sie?from&to (both required, at most
 // exports.MaxRange days): the vouchers booked for those business days as a
 // SIE type 4I file (vouchers for import) in code page 437, as an attachment
@@ -177,5 +173,5 @@ func (s *server) exportSIE(c *gin.Context) {
 	}
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, exports.SIEFileName(from, to)))
 	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, sieContentType, file)
+	c.Data(http.StatusOK, exports.SIEContentType, file)
 }

@@ -315,7 +315,7 @@ func (s *testStack) run(t *testing.T, sc scenario) response {
 	case r.status == http.StatusOK && strings.HasSuffix(sc.path, "/pdf"):
 		wantType = "application/pdf"
 	case r.status == http.StatusOK && strings.HasPrefix(sc.path, "/v1/exports/sie"):
-		wantType = sieContentType
+		wantType = exports.SIEContentType
 	}
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, wantType) {
 		t.Errorf("%s %s: Content-Type %q, want %s", sc.method, sc.path, ct, wantType)
