@@ -407,11 +407,3 @@ func (s *Service) MarkNeedsReauth(ctx context.Context, integrationID, reason str
 	})
 	return err
 }
-
-// MerchantPaymentMethods lists, sorted, the payment methods activations
-// made available at all the merchant's locations ("invoice" once an
-// invoicing integration was activated). It checks no role: callers are the
-// gateway's own components. Errors: CodeUnavailable.
-func (s *Service) MerchantPaymentMethods(ctx context.Context, merchantID string) ([]string, error) {
-	return s.store.MerchantPaymentMethods(ctx, merchantID)
-}

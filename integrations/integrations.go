@@ -154,8 +154,9 @@ type Store interface {
 	// ActiveIntegration returns the merchant's active or needs_reauth
 	// integration for mode; found is false when there is none.
 	ActiveIntegration(ctx context.Context, merchantID string, mode core.IntegrationMode) (r Record, found bool, err error)
-	// MerchantPaymentMethods lists, sorted, the payment methods that
-	// activations made available at every location of the merchant.
+	// MerchantPaymentMethods lists, sorted, the merchant's enabled payment
+	// methods (activating invoicing enables "invoice"; the saved list may
+	// limit each to some locations).
 	MerchantPaymentMethods(ctx context.Context, merchantID string) ([]string, error)
 	// CreateOAuthState stores a pending OAuth2 authorization (and purges
 	// those expired before st.CreatedAt). Errors: CodeNotFound for an
@@ -212,9 +213,9 @@ type Integration struct {
 	Connected bool     `json:"connected"`
 	Settings  Settings `json:"settings"`
 	Wizard    Wizard   `json:"wizard"`
-	// MerchantPaymentMethods are the payment methods activations made
-	// available at all the merchant's locations: "invoice" once an
-	// invoicing integration was activated.
+	// MerchantPaymentMethods are the merchant's enabled payment methods:
+	// "invoice" once an invoicing integration was activated (unless an
+	// admin switched it off since; GET /v1/payment-methods says where).
 	MerchantPaymentMethods []string   `json:"merchant_payment_methods"`
 	CreatedAt              time.Time  `json:"created_at"`
 	UpdatedAt              time.Time  `json:"updated_at"`
