@@ -69,19 +69,9 @@ var ibanLengths = map[string]int{
 // ErrCharacters, ErrFormat (no country code or check digits), ErrLength or
 // ErrCheckDigit.
 func ValidateIBAN(s string) (string, error) {
-	d := strings.ToUpper(strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s))
-	if d == "" {
-		return "", ErrEmpty
-	}
-	for _, r := range d {
-		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
-			return "", fmt.Errorf("%w: %q (only letters and digits are allowed)", ErrCharacters, r)
-		}
+	d, err := alphanumeric(s)
+	if err != nil {
+		return "", err
 	}
 	if len(d) < 4 || !isUpper(d[0]) || !isUpper(d[1]) || !allDigits(d[2:4]) {
 		return "", fmt.Errorf("%w: an IBAN starts with the country code and two check digits (SE45…, NO93…)", ErrFormat)
@@ -135,6 +125,25 @@ func FormatIBAN(s string) (string, error) {
 // are dropped and letters upper-cased; the returned BIC is the 8 or 11
 // characters. Errors wrap ErrEmpty, ErrCharacters, ErrLength or ErrFormat.
 func ValidateBIC(s string) (string, error) {
+	d, err := alphanumeric(s)
+	if err != nil {
+		return "", err
+	}
+	if len(d) != 8 && len(d) != 11 {
+		return "", fmt.Errorf("%w: %d characters, a BIC has 8 or 11", ErrLength, len(d))
+	}
+	for i := 0; i < 6; i++ {
+		if !isUpper(d[i]) {
+			return "", fmt.Errorf("%w: a BIC starts with four letters of the bank and two of the country (DNBANOKK)", ErrFormat)
+		}
+	}
+	return d, nil
+}
+
+// alphanumeric drops white space from s and upper-cases it: the
+// electronic form of an IBAN or BIC. Errors wrap ErrEmpty, or ErrCharacters
+// for anything but ASCII letters and digits.
+func alphanumeric(s string) (string, error) {
 	d := strings.ToUpper(strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
@@ -147,14 +156,6 @@ func ValidateBIC(s string) (string, error) {
 	for _, r := range d {
 		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
 			return "", fmt.Errorf("%w: %q (only letters and digits are allowed)", ErrCharacters, r)
-		}
-	}
-	if len(d) != 8 && len(d) != 11 {
-		return "", fmt.Errorf("%w: %d characters, a BIC has 8 or 11", ErrLength, len(d))
-	}
-	for i := 0; i < 6; i++ {
-		if !isUpper(d[i]) {
-			return "", fmt.Errorf("%w: a BIC starts with four letters of the bank and two of the country (DNBANOKK)", ErrFormat)
 		}
 	}
 	return d, nil
