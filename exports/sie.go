@@ -134,10 +134,9 @@ func sieOrgNumber(country core.Country, n string) string {
 // mapping.ExternalRef of a location and its date) in the country's
 // language; another voucher keeps its description.
 func dayVoucherText(country core.Country, v core.Voucher) string {
-	rest, ok := strings.CutPrefix(v.ExternalRef, mapping.ExternalRefPrefix)
-	i := strings.LastIndexByte(rest, ':')
-	if !ok || i <= 0 || core.Date(rest[i+1:]) != v.Date {
+	location, day, ok := mapping.ParseExternalRef(v.ExternalRef)
+	if !ok || day != v.Date {
 		return v.Description
 	}
-	return mapping.DayVoucherText(country, rest[:i], v.Date)
+	return mapping.DayVoucherText(country, location, day)
 }

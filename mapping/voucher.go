@@ -32,6 +32,18 @@ func ExternalRef(location string, day core.Date) string {
 	return ExternalRefPrefix + location + ":" + string(day)
 }
 
+// ParseExternalRef is ExternalRef's inverse: the location and day of a day
+// voucher's reference (the location may hold ':'). ok is false for any
+// other reference.
+func ParseExternalRef(ref string) (location string, day core.Date, ok bool) {
+	rest, ok := strings.CutPrefix(ref, ExternalRefPrefix)
+	i := strings.LastIndexByte(rest, ':')
+	if !ok || i <= 0 {
+		return "", "", false
+	}
+	return rest[:i], core.Date(rest[i+1:]), true
+}
+
 // ErrNothingToBook is returned (compare with errors.Is) when the day's
 // receipts net to no posting at all: no receipts, only invoice sales that
 // were excluded, or sales and refunds that cancel out on every account. The

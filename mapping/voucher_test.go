@@ -534,3 +534,19 @@ func TestBuildVoucherNothingToBook(t *testing.T) {
 		})
 	}
 }
+
+// ParseExternalRef undoes ExternalRef, also for a location holding ':',
+// and refuses references that are not a day voucher's.
+func TestParseExternalRef(t *testing.T) {
+	for _, loc := range []string{"loc_1", "a:b"} {
+		l, d, ok := ParseExternalRef(ExternalRef(loc, "2026-04-01"))
+		if !ok || l != loc || d != "2026-04-01" {
+			t.Errorf("%q: got %q %q %v", loc, l, d, ok)
+		}
+	}
+	for _, ref := range []string{"manual-1", "ledgerbridge:2026-04-01", "other:loc:2026-04-01"} {
+		if l, d, ok := ParseExternalRef(ref); ok {
+			t.Errorf("%q: parsed as %q %q", ref, l, d)
+		}
+	}
+}
