@@ -110,7 +110,7 @@ func TestValidateInvoiceSettingsNamesEveryField(t *testing.T) {
 		AccountantCopy:       AccountantCopy{Enabled: true, Emails: []string{"revisor@example.se", "x"}},
 		ReminderDaysAfterDue: -1, RoundToWholeKronor: true,
 	}
-	_, err := validateInvoiceSettings(Norway, bad)
+	_, err := CheckInvoiceSettings(Norway, bad)
 	got := map[string]bool{}
 	for _, f := range AsError(err).Fields {
 		got[f.Field] = true
@@ -123,7 +123,7 @@ func TestValidateInvoiceSettingsNamesEveryField(t *testing.T) {
 	}
 	good := InvoiceSettings{StartNumber: 1001, Bankgiro: "54029681", Plusgiro: "4105468-5",
 		Company: Company{Name: "Kafé Linnea AB", OrganizationNumber: "556016-0680", VATNumber: "SE556016068001"}}
-	out, err := validateInvoiceSettings(Sweden, good)
+	out, err := CheckInvoiceSettings(Sweden, good)
 	if err != nil {
 		t.Fatal(err)
 	}

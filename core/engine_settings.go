@@ -47,7 +47,7 @@ func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in Invo
 	if err != nil {
 		return InvoiceSettings{}, err
 	}
-	out, err := validateInvoiceSettings(s.merchant.Country, in)
+	out, err := CheckInvoiceSettings(s.merchant.Country, in)
 	if err != nil {
 		return InvoiceSettings{}, err
 	}
@@ -67,9 +67,12 @@ func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in Invo
 	return out, nil
 }
 
-// validateInvoiceSettings returns the settings normalised, or an invalid
-// error naming every bad field.
-func validateInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings, error) {
+// CheckInvoiceSettings validates settings as UpdateInvoiceSettings does
+// for a merchant in country (check digits of Bankgiro, Plusgiro,
+// organization and VAT numbers, e-mail addresses, lengths), without saving:
+// BackOffice checks a field as it is typed with the same rule. It returns
+// the settings normalised, or CodeInvalid naming every bad field.
+func CheckInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings, error) {
 	var errs fieldErrors
 	out := in
 	errs.text("late_interest_text", in.LateInterestText, MaxInvoiceTextLength, true)

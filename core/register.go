@@ -64,12 +64,3 @@ func (e *Engine) seriesStarted(ctx context.Context, s session) (bool, error) {
 	}
 	return len(posted.Invoices) > 0 && posted.Invoices[0].Number > 0, nil
 }
-
-// CheckInvoiceSettings validates settings as UpdateInvoiceSettings does
-// for a merchant in country (check digits of Bankgiro, Plusgiro,
-// organization and VAT numbers, e-mail addresses, lengths), without saving:
-// BackOffice checks a field as it is typed with the same rule. It returns
-// the settings normalised, or CodeInvalid naming every bad field.
-func CheckInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings, error) {
-	return validateInvoiceSettings(country, in)
-}

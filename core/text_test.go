@@ -201,14 +201,14 @@ func TestInvoiceSettingsTextFields(t *testing.T) {
 			t.Run(tc.field+"/"+v.name, func(t *testing.T) {
 				s := base()
 				tc.set(&s, v.s)
-				_, err := validateInvoiceSettings(Sweden, s)
+				_, err := CheckInvoiceSettings(Sweden, s)
 				wantOnlyField(t, err, tc.field)
 			})
 		}
 	}
 	s := base()
 	s.AccountantCopy = AccountantCopy{Enabled: true, Emails: []string{"a@example.se", strings.Repeat("a", MaxEmailLength) + "@example.se"}}
-	_, err := validateInvoiceSettings(Sweden, s)
+	_, err := CheckInvoiceSettings(Sweden, s)
 	wantOnlyField(t, err, "accountant_copy.emails[1]")
 }
 
@@ -238,10 +238,10 @@ func TestRefundQuantityPrecision(t *testing.T) {
 
 func TestInvoiceStartNumberIsBounded(t *testing.T) {
 	s := InvoiceSettings{StartNumber: 9223372036854775000, Company: Company{Name: "Kafé Linnea AB"}}
-	_, err := validateInvoiceSettings(Sweden, s)
+	_, err := CheckInvoiceSettings(Sweden, s)
 	wantOnlyField(t, err, "start_number")
 	s.StartNumber = MaxInvoiceStartNumber
-	if _, err := validateInvoiceSettings(Sweden, s); err != nil {
+	if _, err := CheckInvoiceSettings(Sweden, s); err != nil {
 		t.Fatalf("the largest start number: %v", err)
 	}
 	e, _, _ := newTestEngine(t)
