@@ -42,12 +42,10 @@ func lawDoc(country core.Country, kind core.InvoiceKind) Document {
 // kinds of invoice.
 func TestRenderLaw(t *testing.T) {
 	type want struct {
-		header   string   // the lines table's header
-		lines    []string // rows of the lines table
-		present  []string // fragments that must be printed
-		absent   []string // fragments that must not be
-		unitCol  string   // label of the unit price column
-		netTotal string   // label of the net total
+		header  string   // the lines table's header
+		lines   []string // rows of the lines table
+		present []string // fragments that must be printed
+		absent  []string // fragments that must not be
 	}
 	tests := []struct {
 		name    string
