@@ -178,6 +178,8 @@ type renderer struct {
 	inv      core.Invoice
 	currency string
 	title    string
+	// plain: the invoice is printed without VAT (see withoutVAT).
+	plain bool
 }
 
 func newRenderer(d Document) *renderer {
@@ -188,7 +190,7 @@ func newRenderer(d Document) *renderer {
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCellMargin(1)
 
-	r := &renderer{pdf: pdf, d: d, l: labelsFor(d.Country), inv: d.Invoice}
+	r := &renderer{pdf: pdf, d: d, l: labelsFor(d.Country), inv: d.Invoice, plain: withoutVAT(d)}
 	r.currency = string(d.Invoice.Currency)
 	if r.currency == "" {
 		r.currency = string(d.Country.Currency())
@@ -423,7 +425,7 @@ var plainCols = []column{{100, "L"}, {16, "R"}, {32, "R"}, {32, "R"}}
 // columns returns the lines table's columns and their heads.
 func (r *renderer) columns() ([]column, []string) {
 	l := r.l
-	if r.withoutVAT() {
+	if r.plain {
 		return plainCols, []string{l.colDescription, l.colQuantity, l.colPlainPrice, l.colAmount}
 	}
 	return lineCols, []string{l.colDescription, l.colQuantity, l.colUnitPrice, l.colVATRate, l.colNet, l.colTotal}
@@ -470,7 +472,7 @@ func (r *renderer) linesTable() {
 			formatAmount(ln.Net),
 			formatAmount(ln.Total),
 		}
-		if len(lineCols) == len(plainCols) {
+		if r.plain {
 			cells = []string{formatQuantity(ln.Quantity), formatAmount(netUnitPrice(ln)), formatAmount(ln.Total)}
 		}
 		x := marginL + lineCols[0].w
@@ -516,7 +518,7 @@ func (r *renderer) totals() {
 		label, value string
 		bold         bool
 	}
-	plain := r.withoutVAT()
+	plain := r.plain
 	rows := []row{
 		{l.netTotal, formatAmount(inv.NetTotal), false},
 		{l.vatTotal, formatAmount(inv.VATTotal), false},
@@ -837,16 +839,16 @@ func printedIBAN(s string) string {
 // amounts say nothing of VAT. An invoice that does carry VAT is printed
 // with it whatever the settings say, so the printed amounts always
 // reconcile with the invoice's.
-func (r *renderer) withoutVAT() bool {
-	if strings.TrimSpace(r.d.Seller.Company.VATNumber) != "" || r.inv.VATTotal != 0 {
+func withoutVAT(d Document) bool {
+	if strings.TrimSpace(d.Seller.Company.VATNumber) != "" || d.Invoice.VATTotal != 0 {
 		return false
 	}
-	for _, ln := range r.inv.Lines {
+	for _, ln := range d.Invoice.Lines {
 		if ln.VAT != 0 || !ln.VATRate.IsZero() {
 			return false
 		}
 	}
-	for _, v := range r.inv.VATBreakdown {
+	for _, v := range d.Invoice.VATBreakdown {
 		if v.VAT != 0 || !v.VATRate.IsZero() {
 			return false
 		}
