@@ -558,16 +558,15 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 	if err := authorizeBilling(p, patch.Fields()); err != nil {
 		return Customer{}, err
 	}
-	if s.desc.Capabilities.OwnsCustomers {
-		var locked []FieldError
-		for _, f := range patch.Fields() {
-			if !customerFieldWritable(s.desc.Capabilities, f) {
-				locked = append(locked, FieldError{Field: f, Message: "is managed in " + s.desc.DisplayName})
-			}
+	reg := customerRegister(s.desc)
+	var locked []FieldError
+	for _, f := range patch.Fields() {
+		if !reg.Writable(f) {
+			locked = append(locked, FieldError{Field: f, Message: "is managed in " + s.desc.DisplayName})
 		}
-		if len(locked) > 0 {
-			return Customer{}, &Error{Code: CodeConflict, Message: "customers are managed in " + s.desc.DisplayName, Fields: locked}
-		}
+	}
+	if len(locked) > 0 {
+		return Customer{}, &Error{Code: CodeConflict, Message: "customers are managed in " + s.desc.DisplayName, Fields: locked}
 	}
 	current, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
 		return s.provider.GetCustomer(ctx, conn, id)

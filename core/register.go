@@ -18,15 +18,17 @@ type CustomerRegister struct {
 }
 
 // Writable reports whether a customer's field (a CustomerPatch field name)
-// may be changed through the gateway.
+// may be changed through the gateway: all of them, unless the provider owns
+// the customers. It is the one rule: UpdateCustomer refuses by it too.
 func (r CustomerRegister) Writable(field string) bool {
-	return customerFieldWritable(Capabilities{OwnsCustomers: r.OwnsCustomers, AdjustableCustomerFields: r.AdjustableFields}, field)
+	return !r.OwnsCustomers || contains(r.AdjustableFields, field)
 }
 
-// customerFieldWritable is the one rule of which customer fields the
-// gateway may change: all of them, unless the provider owns the customers.
-func customerFieldWritable(c Capabilities, field string) bool {
-	return !c.OwnsCustomers || contains(c.AdjustableCustomerFields, field)
+// customerRegister is who keeps the customers of a provider described by d.
+func customerRegister(d Descriptor) CustomerRegister {
+	c := d.Capabilities
+	return CustomerRegister{Provider: d.Name, DisplayName: d.DisplayName,
+		OwnsCustomers: c.OwnsCustomers, AdjustableFields: append([]string(nil), c.AdjustableCustomerFields...)}
 }
 
 // CustomerRegister returns who keeps the merchant's customers (the
@@ -37,9 +39,7 @@ func (e *Engine) CustomerRegister(ctx context.Context, p Principal) (CustomerReg
 	if err != nil {
 		return CustomerRegister{}, err
 	}
-	c := s.desc.Capabilities
-	return CustomerRegister{Provider: s.desc.Name, DisplayName: s.desc.DisplayName,
-		OwnsCustomers: c.OwnsCustomers, AdjustableFields: append([]string(nil), c.AdjustableCustomerFields...)}, nil
+	return customerRegister(s.desc), nil
 }
 
 // InvoiceSeriesStarted reports whether the merchant's invoice series has
