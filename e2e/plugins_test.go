@@ -22,9 +22,16 @@ type providerInfo struct {
 // plugin binary and writes a config that pins it with sum.
 func externalPluginSetup(t *testing.T, pin func(actual string) string) (dataDir, config, pluginPath, actual string) {
 	t.Helper()
+	return externalPluginSetupAs(t, "ledgerbridge-provider-fake", pin)
+}
+
+// externalPluginSetupAs is externalPluginSetup with the plugin binary
+// named file (the fake plays a leaky provider when the name says "leaky").
+func externalPluginSetupAs(t *testing.T, file string, pin func(actual string) string) (dataDir, config, pluginPath, actual string) {
+	t.Helper()
 	dir := t.TempDir()
 	pluginDir := filepath.Join(dir, "plugins")
-	pluginPath = filepath.Join(pluginDir, "ledgerbridge-provider-fake")
+	pluginPath = filepath.Join(pluginDir, file)
 	build := exec.Command("go", "build", "-o", pluginPath, "../pluginhost/testdata/fakeplugin")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build fake plugin: %v\n%s", err, out)
@@ -36,7 +43,7 @@ func externalPluginSetup(t *testing.T, pin func(actual string) string) (dataDir,
 	sum := sha256.Sum256(b)
 	actual = hex.EncodeToString(sum[:])
 	config = filepath.Join(dir, "ledgerbridge.yaml")
-	yaml := fmt.Sprintf("plugins:\n  dir: %s\n  external:\n    - name: fake\n      file: ledgerbridge-provider-fake\n      sha256: %s\n", pluginDir, pin(actual))
+	yaml := fmt.Sprintf("plugins:\n  dir: %s\n  external:\n    - name: fake\n      file: %s\n      sha256: %s\n", pluginDir, file, pin(actual))
 	if err := os.WriteFile(config, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,7 +9,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -276,21 +273,7 @@ spiris:
 // fake plugin built as "...-leaky") leaks none of them into the gateway's
 // answers (the wizard's credentials step and the cashier's charge) or log.
 func TestLeakyProviderCannotLeakCredentials(t *testing.T) {
-	dir := t.TempDir()
-	pluginDir := filepath.Join(dir, "plugins")
-	pluginPath := filepath.Join(pluginDir, "ledgerbridge-provider-leaky")
-	if out, err := exec.Command("go", "build", "-o", pluginPath, "../pluginhost/testdata/fakeplugin").CombinedOutput(); err != nil {
-		t.Fatalf("build fake plugin: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(pluginPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(b)
-	cfg := filepath.Join(dir, "ledgerbridge.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("plugins:\n  dir: %s\n  external:\n    - name: fake\n      file: ledgerbridge-provider-leaky\n      sha256: %s\n",
-		pluginDir, hex.EncodeToString(sum[:]))), 0o600)
-	dataDir := filepath.Join(dir, "data")
+	dataDir, cfg, _, _ := externalPluginSetupAs(t, "ledgerbridge-provider-leaky", func(actual string) string { return actual })
 	m := createMerchant(t, dataDir, "Kafé Linnea AB", 1)
 	g := startGateway(t, dataDir, "--config", cfg, "--log-level", "debug")
 	admin, cashier := m.Keys["admin"], m.Keys["cashier"]
@@ -310,7 +293,7 @@ func TestLeakyProviderCannotLeakCredentials(t *testing.T) {
 	g.must("PUT", "/v1/integrations/"+intg.ID+"/settings", admin, map[string]any{"invoicing_enabled": true,
 		"export_start_date": time.Now().Format("2006-01-02")}, "", 200)
 	activateWithSuggestion(t, g, admin, intg.ID)
-	r, err = g.do("POST", "/v1/charges", cashier, charge("c1", 1), "k-1")
+	r, err := g.do("POST", "/v1/charges", cashier, charge("c1", 1), "k-1")
 	if err != nil || r.Status < 400 || !strings.Contains(string(r.Body), "[REDACTED]") {
 		t.Errorf("charge answered %v %d %s, want the provider's error, redacted", err, r.Status, r.Body)
 	}
