@@ -232,7 +232,7 @@ func Backup(ctx context.Context, dataDir, dir string, opts Options) (Manifest, e
 	entries, _ := os.ReadDir(dataDir)
 	for _, e := range entries {
 		n := e.Name()
-		if slices.Contains(names, n) || n == KeyFile || n == LockFile || strings.HasSuffix(n, ".db-wal") || strings.HasSuffix(n, ".db-shm") || strings.HasSuffix(n, ".db-journal") {
+		if slices.Contains(names, n) || n == KeyFile || n == LockFile || isSidecarFile(n) {
 			continue
 		}
 		m.NotCopied = append(m.NotCopied, n)

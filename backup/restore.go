@@ -135,7 +135,14 @@ func Restore(ctx context.Context, dir, dataDir string, opts RestoreOptions) (Man
 // isDatabaseFile reports whether name is a database or one of SQLite's
 // files beside it.
 func isDatabaseFile(name string) bool {
-	for _, suffix := range []string{".db", ".db-wal", ".db-shm", ".db-journal"} {
+	return strings.HasSuffix(name, ".db") || isSidecarFile(name)
+}
+
+// isSidecarFile reports whether name is one of the files SQLite keeps
+// beside a database: its write-ahead log, shared memory or rollback
+// journal.
+func isSidecarFile(name string) bool {
+	for _, suffix := range []string{".db-wal", ".db-shm", ".db-journal"} {
 		if strings.HasSuffix(name, suffix) {
 			return true
 		}
