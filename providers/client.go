@@ -455,7 +455,7 @@ func (c *client) CreateLedgerAccount(ctx context.Context, conn core.Connection, 
 	if resp.GetAccount() == nil {
 		return core.LedgerAccount{}, missing("CreateLedgerAccount", "an account")
 	}
-	return ledgerAccountsFromPB([]*pb.LedgerAccount{resp.GetAccount()}, true)[0], nil
+	return ledgerAccountFromPB(resp.GetAccount()), nil
 }
 
 func (c *client) ListVATCodes(ctx context.Context, conn core.Connection) ([]core.VATCode, error) {

@@ -810,16 +810,18 @@ func ledgerAccountToPB(a core.LedgerAccount) *pb.LedgerAccount {
 	}
 }
 
+func ledgerAccountFromPB(p *pb.LedgerAccount) core.LedgerAccount {
+	return core.LedgerAccount{
+		Number:          p.GetNumber(),
+		Name:            p.GetName(),
+		Active:          p.GetActive(),
+		LockedVATCode:   p.GetLockedVatCode(),
+		AllowedVATCodes: stringsFromPB(p.GetAllowedVatCodes(), p.GetAllowedVatCodesPresent()),
+	}
+}
+
 func ledgerAccountsFromPB(in []*pb.LedgerAccount, present bool) []core.LedgerAccount {
-	return sliceFromPB(in, present, func(_ int, p *pb.LedgerAccount) core.LedgerAccount {
-		return core.LedgerAccount{
-			Number:          p.GetNumber(),
-			Name:            p.GetName(),
-			Active:          p.GetActive(),
-			LockedVATCode:   p.GetLockedVatCode(),
-			AllowedVATCodes: stringsFromPB(p.GetAllowedVatCodes(), p.GetAllowedVatCodesPresent()),
-		}
-	})
+	return sliceFromPB(in, present, func(_ int, p *pb.LedgerAccount) core.LedgerAccount { return ledgerAccountFromPB(p) })
 }
 
 func vatCodeToPB(c core.VATCode) *pb.VATCode {
