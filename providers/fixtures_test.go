@@ -2,10 +2,10 @@ package providers
 
 import (
 	"reflect"
-
-	"github.com/ledgerbridge/ledgerbridge/core"
 	"sort"
 	"testing"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
 // TestFixturesSetEveryField guards the round-trip tests: a field added to a
@@ -23,6 +23,7 @@ func TestFixturesSetEveryField(t *testing.T) {
 		"Order":              {fullOrder},
 		"OrderQuery":         {fullOrderQuery},
 		"CollectiveRequest":  {fullCollectiveRequest},
+		"PaymentRequest":     {fullPayment},
 		"OrderRefundRequest": {fullOrderRefundRequest},
 		"CustomerPatch":      {fullPatch},
 		"Voucher":            {fullVoucher},
