@@ -163,7 +163,7 @@ func TestHostileInputsNeverAnswer5xx(t *testing.T) {
 		}
 	}
 	t.Logf("%d hostile requests sent", n)
-	if len(failures) > 400 {
+	if len(failures) > 50 {
 		failures = append(failures[:50], fmt.Sprintf("… and %d more", len(failures)-50))
 	}
 	for _, f := range failures {
