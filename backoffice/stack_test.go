@@ -38,17 +38,6 @@ func (r registry) Provider(_ context.Context, name string) (core.Provider, error
 
 func (r registry) Names() []string { return slices.Sorted(maps.Keys(r)) }
 
-type booksOf struct{ svc *integrations.Service }
-
-func (b booksOf) ActiveBookkeeping(ctx context.Context, merchantID string) (exports.BookkeepingTarget, bool, error) {
-	t, found, err := b.svc.ActiveBookkeeping(ctx, merchantID)
-	return exports.BookkeepingTarget(t), found, err
-}
-
-func (b booksOf) ReportUnauthorized(ctx context.Context, integrationID string) error {
-	return b.svc.ReportUnauthorized(ctx, integrationID)
-}
-
 // testPassword is every test user's password.
 const testPassword = "correct horse battery"
 
@@ -89,7 +78,7 @@ func newStack(t testing.TB) *stack {
 		t.Fatal(err)
 	}
 	svc := integrations.NewService(st, reg, sealer, nil)
-	ex := exports.New(st, st, booksOf{svc}, reg, exports.Options{})
+	ex := exports.New(st, st, svc, reg, exports.Options{})
 	pages := New(engine, Options{Integrations: svc, Exports: ex, SignInBurst: 5, SignInRefill: time.Hour})
 	h := httpapi.New(engine, httpapi.Options{Integrations: svc, Exports: ex, BackOffice: pages})
 	s := &stack{t: t, srv: httptest.NewServer(h), engine: engine, store: st, integrations: svc, exports: ex, shift: shift}

@@ -51,11 +51,16 @@ type BookkeepingTarget struct {
 	Connection      core.ActiveConnection
 	Mapping         mapping.Mapping
 	ExportStartDate core.Date // empty: every closed day
+	// SameAsInvoicing is true when the merchant's active invoicing
+	// integration is this one, or one of the same provider with the same
+	// credentials: its invoices already booked the sales charged by
+	// invoice, so the daily voucher leaves them out
+	// (mapping.BuildOptions.ExcludeInvoiceSales).
 	SameAsInvoicing bool
 }
 
-// Bookkeeping resolves a merchant's bookkeeping integration (package
-// integrations implements it).
+// Bookkeeping resolves a merchant's bookkeeping integration
+// (*integrations.Service implements it).
 type Bookkeeping interface {
 	// ActiveBookkeeping is the merchant's active bookkeeping integration;
 	// found is false when there is none. A needs_reauth integration is

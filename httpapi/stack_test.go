@@ -84,19 +84,6 @@ func (r testRegistry) Names() []string {
 	return out
 }
 
-// booksOf adapts the integrations service to exports.Bookkeeping, as the
-// gateway does.
-type booksOf struct{ svc *integrations.Service }
-
-func (b booksOf) ActiveBookkeeping(ctx context.Context, merchantID string) (exports.BookkeepingTarget, bool, error) {
-	t, found, err := b.svc.ActiveBookkeeping(ctx, merchantID)
-	return exports.BookkeepingTarget(t), found, err
-}
-
-func (b booksOf) ReportUnauthorized(ctx context.Context, integrationID string) error {
-	return b.svc.ReportUnauthorized(ctx, integrationID)
-}
-
 // testMerchant is a merchant with its three keys.
 type testMerchant struct {
 	id   string
@@ -220,7 +207,7 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 			t.Fatalf("SetOAuthConfig: %v", err)
 		}
 	}
-	ex := exports.New(st, st, booksOf{svc}, registry, exports.Options{Clock: clock.Now})
+	ex := exports.New(st, st, svc, registry, exports.Options{Clock: clock.Now})
 	opts := Options{Integrations: svc, Exports: ex}
 	s := &testStack{t: t, engine: engine, store: st, integrations: svc, exports: ex, sie: sieProv, books: books,
 		oauthMock: mock, clock: clock, outbox: outbox, sent: sent, opts: opts, handler: New(engine, opts)}

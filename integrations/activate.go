@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/mapping"
 )
 
@@ -290,18 +291,12 @@ func (s *Service) activeConnection(ctx context.Context, r Record) (core.ActiveCo
 		Settings: settings.strings(), Credentials: creds}, nil
 }
 
-// BookkeepingTarget is where and how a merchant's daily sales are exported.
-type BookkeepingTarget struct {
-	Connection      core.ActiveConnection
-	Mapping         mapping.Mapping
-	ExportStartDate core.Date
-	// SameAsInvoicing is true when the merchant's active invoicing
-	// integration is this one, or one of the same provider with the same
-	// credentials: its invoices already booked the sales charged by
-	// invoice, so the daily voucher leaves them out
-	// (mapping.BuildOptions.ExcludeInvoiceSales).
-	SameAsInvoicing bool
-}
+// BookkeepingTarget is where and how a merchant's daily sales are exported:
+// the export engine's own type, so that *Service is its
+// exports.Bookkeeping as it is.
+type BookkeepingTarget = exports.BookkeepingTarget
+
+var _ exports.Bookkeeping = (*Service)(nil)
 
 // ActiveBookkeeping returns the merchant's active (or needs_reauth: check
 // Connection.Status and pause) bookkeeping integration for the export

@@ -122,7 +122,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		}
 	}
 	a.engine.SetConnectionSource(a.integrations)
-	a.exports = exports.New(st, st, bookkeeping{a.integrations}, reg, exports.Options{
+	a.exports = exports.New(st, st, a.integrations, reg, exports.Options{
 		Lease: cfg.Exports.Lease, CallTimeout: cfg.Exports.CallTimeout, Logger: logger.With("component", "exports"),
 	})
 	for _, name := range builtinProviders {
