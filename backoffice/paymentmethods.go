@@ -149,6 +149,8 @@ func pmFormFrom(c *gin.Context, l *localizer) (core.PaymentMethods, string, []co
 	return out, newMethod, errs
 }
 
+// splitList splits a typed list at commas, semicolons, newlines and
+// spaces (location IDs, e-mail addresses).
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == ' ' })
 }

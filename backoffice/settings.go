@@ -93,10 +93,7 @@ func settingsFormFrom(c *gin.Context) settingsForm {
 			PostalCode: v("company.address.postal_code"), City: v("company.address.city"),
 			Country: strings.ToUpper(v("company.address.country"))}}
 	f.AccountantCopy.Enabled = on("accountant_copy.enabled")
-	f.AccountantCopy.Emails = []string{}
-	for _, e := range strings.FieldsFunc(f.AccountantEmails, func(r rune) bool { return r == ',' || r == ';' || r == '\n' || r == ' ' }) {
-		f.AccountantCopy.Emails = append(f.AccountantCopy.Emails, e)
-	}
+	f.AccountantCopy.Emails = append([]string{}, splitList(f.AccountantEmails)...)
 	f.AutoSend, f.RoundToWholeKronor = on("auto_send"), on("round_to_whole_kronor")
 	return f
 }
