@@ -300,13 +300,10 @@ func (s *server) exportsRun(c *gin.Context) {
 	form := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
 	viewFrom, viewTo, viewLoc := core.Date(form("view_from")), core.Date(form("view_to")), form("view_location")
 	var req exports.RunRequest
-	var loc string
 	if day := core.Date(form("day")); day != "" {
-		loc = form("location")
-		req = exports.RunRequest{From: day, To: day, Days: []exports.DayKey{{LocationID: loc, BusinessDate: day}}}
+		req = exports.RunRequest{From: day, To: day, Days: []exports.DayKey{{LocationID: form("location"), BusinessDate: day}}}
 	} else {
-		req = exports.RunRequest{From: core.Date(form("run_from")), To: core.Date(form("run_to"))}
-		loc = form("run_location")
+		req = exports.RunRequest{From: core.Date(form("run_from")), To: core.Date(form("run_to")), LocationID: form("run_location")}
 	}
 	if viewFrom == "" || viewTo == "" {
 		viewFrom, viewTo = req.From, req.To
@@ -321,31 +318,6 @@ func (s *server) exportsRun(c *gin.Context) {
 			s.renderExports(c, p, statusOf(err), viewFrom, viewTo, viewLoc)
 		default:
 			s.fail(c, err)
-		}
-	}
-	if req.Days == nil && loc != "" {
-		// One location: exactly its failed and waiting days in the range,
-		// which is what a run of the whole range re-queues for it.
-		q := exports.ListQuery{From: req.From, To: req.To, LocationID: loc, Limit: 500}
-		for {
-			page, err := s.exports.List(ctx, pr, q)
-			if err != nil {
-				rerender(err)
-				return
-			}
-			for _, d := range page.Days {
-				if d.Closed && (d.Status == exports.StatusFailed || d.Status == exports.StatusPending) {
-					req.Days = append(req.Days, exports.DayKey{LocationID: d.LocationID, BusinessDate: d.BusinessDate})
-				}
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			q.Cursor = page.NextCursor
-		}
-		if len(req.Days) == 0 {
-			s.done(c, exportsURL(viewFrom, viewTo, viewLoc), "export_nothing")
-			return
 		}
 	}
 	res, err := s.exports.Run(ctx, pr, req)

@@ -511,6 +511,8 @@ func TestRunRefusals(t *testing.T) {
 		{"location with a control character", exports.RunRequest{From: "2026-04-01", To: "2026-04-01",
 			Days: []exports.DayKey{{LocationID: "loc\x00", BusinessDate: "2026-04-01"}}}, core.CodeInvalid,
 			[]string{"days[0].location_id"}},
+		{"run location too long", exports.RunRequest{From: "2026-04-01", To: "2026-04-01",
+			LocationID: strings.Repeat("l", core.MaxIDLength+1)}, core.CodeInvalid, []string{"location_id"}},
 		{"open day", exports.RunRequest{From: "2026-04-01", To: "2026-04-01",
 			Days: []exports.DayKey{{LocationID: "loc_1", BusinessDate: "2026-04-01"}}}, core.CodeConflict, []string{"days[0]"}},
 	} {

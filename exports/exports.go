@@ -188,6 +188,9 @@ type Requeue struct {
 	From, To core.Date
 	// Days, when not empty, are exactly the days to run.
 	Days []DayKey
+	// LocationID, when Days is empty and it is not, limits the run to
+	// that location.
+	LocationID string
 	// StartDate bounds the closed days without a job that are scheduled
 	// when Days is empty.
 	StartDate core.Date

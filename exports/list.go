@@ -131,6 +131,8 @@ type RunRequest struct {
 	// Days, when given, are exactly the days to run; each must lie in
 	// [From, To].
 	Days []DayKey `json:"days,omitempty"`
+	// LocationID, without Days, limits the run to that location's days.
+	LocationID string `json:"location_id,omitempty"`
 }
 
 // RunResult says which days Run queued; they run with the next RunOnce.
@@ -149,7 +151,7 @@ const MaxRunDays = 1000
 //     from zero); every pending day becomes due now (skipping its backoff
 //     or pause wait); every closed day without a job on or after the
 //     export start date gets one. Succeeded and processing days are left
-//     alone.
+//     alone. LocationID, when set, limits this to that location's days.
 //   - With Days, exactly those days, each of which must be closed: a day
 //     without a job gets one, even before the export start date; a
 //     failed, pending or succeeded day is re-queued (attempts from zero);
@@ -165,7 +167,7 @@ const MaxRunDays = 1000
 // day that was refused (invalid, provider_error, ...) or could not be built
 // is rebuilt from its receipts with the current mapping.
 //
-// Errors: CodeForbidden; CodeInvalid naming from, to, days or
+// Errors: CodeForbidden; CodeInvalid naming from, to, location_id, days or
 // days[i].location_id / days[i].business_date; CodeConflict when the
 // merchant has no bookkeeping integration, or naming days[i] when a chosen
 // day is not closed; CodeNotFound for an unknown merchant; CodeUnavailable.
@@ -181,6 +183,8 @@ func (s *Service) Run(ctx context.Context, p core.Principal, req RunRequest) (Ru
 	if len(req.Days) > MaxRunDays {
 		errs = append(errs, core.FieldError{Field: "days", Message: fmt.Sprintf("must be at most %d", MaxRunDays)})
 	}
+	req.LocationID = strings.TrimSpace(req.LocationID)
+	errs = core.CheckText(errs, "location_id", req.LocationID, core.MaxIDLength, false)
 	days := make([]DayKey, len(req.Days))
 	for i, d := range req.Days {
 		at := fmt.Sprintf("days[%d]", i)
@@ -207,7 +211,7 @@ func (s *Service) Run(ctx context.Context, p core.Principal, req RunRequest) (Ru
 	if !found {
 		return RunResult{}, core.Errorf(core.CodeConflict, "there is no active bookkeeping integration to export to; activate one first")
 	}
-	keys, err := s.store.RequeueExportJobs(ctx, m.ID, Requeue{From: req.From, To: req.To, Days: days,
+	keys, err := s.store.RequeueExportJobs(ctx, m.ID, Requeue{From: req.From, To: req.To, Days: days, LocationID: req.LocationID,
 		StartDate: t.ExportStartDate, Now: s.now()})
 	if err != nil {
 		return RunResult{}, err

@@ -125,11 +125,12 @@ func (s *server) redactDays(days []exports.Day) {
 	}
 }
 
-// runExports answers POST /v1/exports/run {from, to, days?}: 202 with
+// runExports answers POST /v1/exports/run {from, to, location_id?, days?}: 202 with
 // {"queued": n, "data": [the re-queued days]}; the scheduler runs them
 // next (see exports.Service.Run: failed days are retried, pending ones
 // become due now, closed days without a job get one; with days, exactly
-// those). 422 naming from, to or days[i]; 409 without an active
+// those; location_id limits a run without days to one location). 422
+// naming from, to, location_id or days[i]; 409 without an active
 // bookkeeping integration, or naming days[i] when a chosen day is not
 // closed.
 func (s *server) runExports(c *gin.Context) {

@@ -31,6 +31,7 @@ var textLimits = map[string]map[string]int{
 	"SalesPayment":       {"method": core.MaxPaymentMethodLength},
 	"SalesReceipt":       {"receipt_id": core.MaxReceiptIDLength, "location_id": core.MaxIDLength},
 	"DayKey":             {"location_id": core.MaxIDLength},
+	"RunRequest":         {"location_id": core.MaxIDLength},
 	"PaymentMethod":      {"method": core.MaxPaymentMethodLength},
 	"NewLedgerAccount":   {"number": core.MaxLedgerAccountNumberLength, "name": core.MaxLedgerAccountNameLength},
 }

@@ -304,7 +304,7 @@ func exportDays(ctx context.Context, db sqlx.QueryerContext, merchantID string, 
 // jobs are pending, due at r.Now, with attempts from zero; their voucher and
 // provider reference are kept. Without r.Days: failed and pending jobs in
 // [r.From, r.To], and closed days there on or after r.StartDate without a
-// job (which get one). With r.Days: exactly those days; a day without a job
+// job (which get one), of location r.LocationID only when it is set. With r.Days: exactly those days; a day without a job
 // gets one, a processing job is left alone, any other is re-queued. Errors:
 // CodeConflict naming days[i] for each chosen day that is not closed
 // (nothing is re-queued then).
@@ -320,7 +320,8 @@ func (s *Store) RequeueExportJobs(ctx context.Context, merchantID string, r expo
 			var requeued []exports.DayKey
 			err := tx.SelectContext(ctx, &requeued, requeue+`
 				WHERE merchant_id = ? AND business_date >= ? AND business_date <= ? AND status IN ('failed', 'pending')
-				RETURNING location_id, business_date`, at, at, merchantID, r.From, r.To)
+					AND (? = '' OR location_id = ?)
+				RETURNING location_id, business_date`, at, at, merchantID, r.From, r.To, r.LocationID, r.LocationID)
 			if err != nil {
 				return err
 			}
@@ -330,8 +331,9 @@ func (s *Store) RequeueExportJobs(ctx context.Context, merchantID string, r expo
 			}
 			var fresh []exports.DayKey
 			err = tx.SelectContext(ctx, &fresh, `SELECT location_id, business_date FROM sales_days
-				WHERE merchant_id = ? AND closed_at IS NOT NULL AND queued = 0 AND business_date >= ? AND business_date <= ?`,
-				merchantID, from, r.To)
+				WHERE merchant_id = ? AND closed_at IS NOT NULL AND queued = 0 AND business_date >= ? AND business_date <= ?
+					AND (? = '' OR location_id = ?)`,
+				merchantID, from, r.To, r.LocationID, r.LocationID)
 			if err != nil {
 				return err
 			}

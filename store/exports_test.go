@@ -250,6 +250,11 @@ func TestRequeueExportJobs(t *testing.T) {
 	finish(exports.StatusFailed)    // 04-02
 	// 04-03 stays pending; 03-31 and 04-04 are closed without jobs.
 	now := salesT0.Add(time.Hour)
+	// Another location's run leaves loc_1's days alone.
+	if got, err := s.RequeueExportJobs(ctx, "mer_1", exports.Requeue{From: "2026-03-01", To: "2026-04-30", StartDate: "2026-04-01",
+		LocationID: "loc_9", Now: now}); err != nil || len(got) != 0 {
+		t.Fatalf("run of loc_9 re-queued %v, err=%v", got, err)
+	}
 	got, err := s.RequeueExportJobs(ctx, "mer_1", exports.Requeue{From: "2026-03-01", To: "2026-04-30", StartDate: "2026-04-01", Now: now})
 	if err != nil {
 		t.Fatal(err)
