@@ -1,40 +1,16 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
-
-// custWait waits until the JavaScript expression is true, across the
-// page loads a click may start (chromedp.Poll fails when its page goes).
-func custWait(b *browser, js string) {
-	b.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var ok bool
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		err := chromedp.Run(ctx, chromedp.Evaluate(js, &ok))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			var loc string
-			_ = chromedp.Run(b.ctx, chromedp.Location(&loc))
-			b.t.Fatalf("browser at %s: waited 30 s for %s (last error: %v)", loc, js, err)
-		}
-		time.Sleep(50 * time.Millisecond) // the polling interval
-	}
-}
 
 // custMainHas is a JavaScript test that main's text holds s.
 func custMainHas(s string) string {
@@ -54,7 +30,7 @@ func custSearch(b *browser, q string) string {
 	b.t.Helper()
 	custType(b, "#q", q)
 	b.run(chromedp.Click(`search form button[type="submit"]`, chromedp.ByQuery))
-	custWait(b, "new URLSearchParams(location.search).get('q') === "+strconv.Quote(q))
+	b.waitJS("new URLSearchParams(location.search).get('q') === " + strconv.Quote(q))
 	b.run(chromedp.WaitVisible("main h1", chromedp.ByQuery))
 	return b.text("main")
 }
@@ -100,7 +76,7 @@ func TestBackOfficeCustomers(t *testing.T) {
 	custType(b, "#f-purchase_instruction", "Fråga efter projektnummer")
 	b.shoot("customer-new")
 	b.run(chromedp.Click(`#customer-form button[type="submit"]`, chromedp.ByQuery))
-	custWait(b, custMainHas("Kunden är skapad."))
+	b.waitJS(custMainHas("Kunden är skapad."))
 	if s := b.text("main table"); !strings.Contains(s, "Testbolaget Norr AB") || !strings.Contains(s, "5566778899") {
 		t.Fatalf("the created customer is not in the list shown after creating:\n%s", s)
 	}
@@ -114,11 +90,11 @@ func TestBackOfficeCustomers(t *testing.T) {
 		chromedp.WaitVisible("#f-name", chromedp.ByQuery))
 	custType(b, "#f-phone", "+46 8 765 43 21")
 	b.run(chromedp.SendKeys("#parent_q", "advokat", chromedp.ByQuery))
-	custWait(b, `document.querySelector('#parent-results').innerText.includes("Advokatbyrån Lind & Co KB")`)
+	b.waitJS(`document.querySelector('#parent-results').innerText.includes("Advokatbyrån Lind & Co KB")`)
 	b.run(chromedp.Click(`#parent-results input[type="radio"]`, chromedp.ByQuery))
 	b.shoot("customer-edit")
 	b.run(chromedp.Click(`#customer-form button[type="submit"]`, chromedp.ByQuery))
-	custWait(b, custMainHas("Kunden är sparad."))
+	b.waitJS(custMainHas("Kunden är sparad."))
 	var phone string
 	b.run(chromedp.Value("#f-phone", &phone, chromedp.ByQuery))
 	if phone != "+46 8 765 43 21" {
@@ -144,7 +120,7 @@ func TestBackOfficeCustomers(t *testing.T) {
 	b.run(chromedp.WaitVisible("#c-bankgiro .check-ok", chromedp.ByQuery))
 	custType(b, "#f-late_interest_text", "Dröjsmålsränta 10 %.")
 	b.run(chromedp.Click(`form.settings-form button[type="submit"]`, chromedp.ByQuery))
-	custWait(b, custMainHas("Fakturainställningarna är sparade."))
+	b.waitJS(custMainHas("Fakturainställningarna är sparade."))
 	var late string
 	b.run(chromedp.Value("#f-late_interest_text", &late, chromedp.ByQuery))
 	if late != "Dröjsmålsränta 10 %." {
@@ -158,7 +134,7 @@ func TestBackOfficeCustomers(t *testing.T) {
 	b.run(chromedp.Evaluate(`document.querySelector('input[type="hidden"][value="invoice"]').name.split(".")[1]`, &i))
 	b.run(chromedp.Click("#enabled-"+i, chromedp.ByQuery),
 		chromedp.Click(`main form button[type="submit"]`, chromedp.ByQuery))
-	custWait(b, custMainHas("Betalsätten är sparade."))
+	b.waitJS(custMainHas("Betalsätten är sparade."))
 	var on bool
 	b.run(chromedp.Evaluate(`document.querySelector("#enabled-`+i+`").checked`, &on))
 	if on {

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,22 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
-
-// exportsDemo is what serve --demo wrote to <data-dir>/demo-keys.json.
-type exportsDemo struct {
-	MerchantID string            `json:"merchant_id"`
-	APIKeys    map[string]string `json:"api_keys"`
-}
-
-func readExportsDemo(t *testing.T, g *gateway) exportsDemo {
-	t.Helper()
-	var d exportsDemo
-	waitFor(t, "demo-keys.json", 10*time.Second, func() bool {
-		b, err := os.ReadFile(filepath.Join(g.DataDir, "demo-keys.json"))
-		return err == nil && json.Unmarshal(b, &d) == nil && d.APIKeys["admin"] != ""
-	})
-	return d
-}
 
 // evalAsync evaluates a JavaScript promise in the page into out.
 func (b *browser) evalAsync(js string, out any) {
@@ -47,7 +29,7 @@ func (b *browser) evalAsync(js string, out any) {
 func TestBackOfficeExports(t *testing.T) {
 	g := startGateway(t, t.TempDir(), "--demo")
 	email, password := demoUser(t, g)
-	demo := readExportsDemo(t, g)
+	demo := readDemoKeys(t, g)
 	admin, cashier := demo.APIKeys["admin"], demo.APIKeys["cashier"]
 	today := time.Now().In(mustLoadLocation(t, "Europe/Stockholm")).Format("2006-01-02")
 

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -69,26 +68,6 @@ func (b *browser) typeInto(sel, value string) {
 	)
 }
 
-// waitJS waits until the JavaScript expression is true, across a page
-// load (an evaluation the navigation interrupts is tried again).
-func (b *browser) waitJS(expr string) {
-	b.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var ok bool
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("timed out waiting for %s (last error %v) at %s", expr, err, b.location())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // clickAndWait clicks sel and waits for next to show on the page it leads
 // to.
 func (b *browser) clickAndWait(sel, next string) {
@@ -136,25 +115,6 @@ func (b *browser) wizardID() string {
 }
 
 const saveAndContinue = `.wizard-step form button[type=submit]:not(.secondary)`
-
-// norwegianDemoKey is the Norwegian demo merchant's admin API key from
-// <dir>/demo-keys.json.
-func norwegianDemoKey(t *testing.T, dir string) string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "demo-keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Norway struct {
-			Keys map[string]string `json:"api_keys"`
-		} `json:"norway"`
-	}
-	if err := json.Unmarshal(raw, &f); err != nil || f.Norway.Keys["admin"] == "" {
-		t.Fatalf("demo-keys.json has no Norwegian admin key (%v):\n%s", err, raw)
-	}
-	return f.Norway.Keys["admin"]
-}
 
 // TestBackOfficeIntegrationsTripletex: on `serve --demo` pointed at the
 // Tripletex mock binary, the Norwegian demo merchant's admin (printed by
@@ -286,7 +246,7 @@ func TestBackOfficeIntegrationsTripletex(t *testing.T) {
 	}
 	b.shoot("wizard-activated")
 
-	status, mp := integrationStatus(t, g, norwegianDemoKey(t, dir), id)
+	status, mp := integrationStatus(t, g, norwegianAdminKey(t, g), id)
 	methods, _ := mp["payment_methods"].(map[string]any)
 	events, _ := mp["events"].(map[string]any)
 	if status != "active" || methods["vipps"] != "1930" || methods["card"] != "1920" || events["tips"] != "2910" {

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,19 +10,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
-
-// invDemoKeys reads the API keys serve --demo wrote to demo-keys.json.
-func invDemoKeys(t *testing.T, g *gateway) map[string]string {
-	t.Helper()
-	var d struct {
-		APIKeys map[string]string `json:"api_keys"`
-	}
-	waitFor(t, "demo-keys.json", 10*time.Second, func() bool {
-		b, err := os.ReadFile(filepath.Join(g.DataDir, "demo-keys.json"))
-		return err == nil && json.Unmarshal(b, &d) == nil && d.APIKeys["cashier"] != ""
-	})
-	return d.APIKeys
-}
 
 // invCustomerID finds a demo customer's id by name through the API.
 func invCustomerID(t *testing.T, g *gateway, key, name string) string {
@@ -71,7 +55,7 @@ func invStatus(b *browser) string {
 func TestBackOfficeInvoices(t *testing.T) {
 	g := startGateway(t, t.TempDir(), "--demo")
 	email, password := demoUser(t, g)
-	keys := invDemoKeys(t, g)
+	keys := readDemoKeys(t, g).APIKeys
 	kontor := invCustomerID(t, g, keys["admin"], "Kontorsservice Väst AB")
 	lind := invCustomerID(t, g, keys["admin"], "Advokatbyrån Lind & Co KB")
 	var res chargeResult

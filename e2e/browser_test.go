@@ -220,6 +220,57 @@ func (b *browser) axe(what string) {
 	}
 }
 
+// demoKeys is what serve --demo wrote to <data-dir>/demo-keys.json: the
+// Swedish demo merchant's ID and API keys, and the Norwegian one's keys.
+type demoKeys struct {
+	MerchantID string            `json:"merchant_id"`
+	APIKeys    map[string]string `json:"api_keys"`
+	Norway     struct {
+		APIKeys map[string]string `json:"api_keys"`
+	} `json:"norway"`
+}
+
+// readDemoKeys waits for serve --demo to have written demo-keys.json.
+func readDemoKeys(t *testing.T, g *gateway) demoKeys {
+	t.Helper()
+	var d demoKeys
+	waitFor(t, "demo-keys.json", 10*time.Second, func() bool {
+		b, err := os.ReadFile(filepath.Join(g.DataDir, "demo-keys.json"))
+		return err == nil && json.Unmarshal(b, &d) == nil && d.APIKeys["admin"] != "" && d.APIKeys["cashier"] != ""
+	})
+	return d
+}
+
+// norwegianAdminKey is the Norwegian demo merchant's admin API key.
+func norwegianAdminKey(t *testing.T, g *gateway) string {
+	t.Helper()
+	k := readDemoKeys(t, g).Norway.APIKeys["admin"]
+	if k == "" {
+		t.Fatal("demo-keys.json has no Norwegian admin key")
+	}
+	return k
+}
+
+// waitJS waits until the JavaScript expression is true, across a page
+// load (an evaluation the navigation interrupts is tried again).
+func (b *browser) waitJS(expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var ok bool
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("timed out waiting for %s (last error %v) at %s", expr, err, b.location())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 var demoSignIn = regexp.MustCompile(`sign in as (\S+) with password (\S+)`)
 
 // demoNorwegianUser reads the Norwegian demo merchant's admin (the one for
