@@ -295,8 +295,6 @@ func (s *server) exportsProgress(c *gin.Context) {
 // are the grid to return to.
 func (s *server) exportsRun(c *gin.Context) {
 	p := s.newPage(c, "exports.title", "nav.exports")
-	ctx := c.Request.Context()
-	pr := principal(c)
 	form := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
 	viewFrom, viewTo, viewLoc := core.Date(form("view_from")), core.Date(form("view_to")), form("view_location")
 	var req exports.RunRequest
@@ -308,7 +306,8 @@ func (s *server) exportsRun(c *gin.Context) {
 	if viewFrom == "" || viewTo == "" {
 		viewFrom, viewTo = req.From, req.To
 	}
-	rerender := func(err error) {
+	res, err := s.exports.Run(c.Request.Context(), principal(c), req)
+	if err != nil {
 		switch core.Code(err) {
 		case core.CodeInvalid:
 			formErrors(p, runFormError(err))
@@ -319,10 +318,6 @@ func (s *server) exportsRun(c *gin.Context) {
 		default:
 			s.fail(c, err)
 		}
-	}
-	res, err := s.exports.Run(ctx, pr, req)
-	if err != nil {
-		rerender(err)
 		return
 	}
 	if res.Queued == 0 {
@@ -335,8 +330,8 @@ func (s *server) exportsRun(c *gin.Context) {
 }
 
 // runFormError names the run form's fields in an invalid run's error:
-// from and to are run_from and run_to, a chosen day's fields the
-// location.
+// from and to are run_from and run_to; location_id and a chosen day's
+// fields are run_location.
 func runFormError(err error) error {
 	ce := core.AsError(err)
 	fields := make([]core.FieldError, len(ce.Fields))
