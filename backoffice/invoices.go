@@ -28,6 +28,7 @@ func init() {
 		g.POST("/invoices/new", write, s.createDraft)
 		g.GET("/invoices/:id", read, s.invoice)
 		g.GET("/invoices/:id/pdf", read, s.invoicePDF)
+		g.GET("/invoices/:id/ubl", read, s.invoiceUBL)
 		g.GET("/invoices/:id/edit", write, s.editDraftForm)
 		g.POST("/invoices/:id/edit", write, s.updateDraft)
 		g.POST("/invoices/:id/post", write, s.postInvoice)
@@ -230,6 +231,8 @@ type invoiceDetail struct {
 	// What the user may do with it now (status and role).
 	CanEdit, CanPost, CanEmail, CanPay, CanSettle, CanCredit, CanVoid bool
 	HasPDF                                                            bool
+	// HasUBL: the invoice can be downloaded as a PEPPOL e-invoice.
+	HasUBL bool
 }
 
 // newIdempotencyKey is a fresh idempotency key for a money-moving form.
@@ -289,6 +292,10 @@ func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentFo
 	open := inv.Status == core.StatusPosted || inv.Status == core.StatusOverdue
 	isInvoice := inv.Kind != core.KindCredit
 	d.HasPDF = inv.Status != core.StatusDraft
+	if d.HasPDF && inv.Status != core.StatusVoid {
+		caps, err := s.engine.InvoicingCapabilities(ctx, pr)
+		d.HasUBL = err == nil && caps.UBL
+	}
 	d.CanEdit = write && inv.Status == core.StatusDraft
 	d.CanPost = d.CanEdit
 	d.CanEmail = write && inv.Status != core.StatusDraft
@@ -316,6 +323,23 @@ func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentFo
 }
 
 func lineField(i int, name string) string { return "lines[" + strconv.Itoa(i) + "]." + name }
+
+// invoiceUBL downloads the invoice as a PEPPOL BIS Billing 3.0 e-invoice;
+// what it lacks (an electronic address) shows as an error page.
+func (s *server) invoiceUBL(c *gin.Context) {
+	doc, err := s.engine.InvoiceUBL(c.Request.Context(), principal(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	name := safeFilename(doc.Filename)
+	if name == "" {
+		name = safeFilename(c.Param("id") + ".xml")
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, doc.ContentType, doc.Data)
+}
 
 // invoicePDF streams the invoice's PDF for the page's inline viewer (same
 // origin, so the CSP's frame-src 'self' allows it); ?download=1 saves it.

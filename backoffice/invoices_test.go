@@ -250,6 +250,23 @@ func TestInvoiceDetailAndPDF(t *testing.T) {
 	if xfo := a.header.Get("X-Frame-Options"); xfo != "SAMEORIGIN" {
 		t.Fatalf("the PDF may not be framed by its own page: X-Frame-Options %q", xfo)
 	}
+	// The e-invoice: offered on the page; this customer has no electronic
+	// address or organization number, so the download says what is
+	// missing; with an organization number it is a Peppol document.
+	if !strings.Contains(c.must("/backoffice/invoices/"+inv.ID, http.StatusOK).body, `href="/backoffice/invoices/`+inv.ID+`/ubl"`) {
+		t.Fatal("the detail offers no e-invoice download")
+	}
+	if a := c.must("/backoffice/invoices/"+inv.ID+"/ubl", http.StatusUnprocessableEntity); !strings.Contains(a.body, "Peppol") {
+		t.Fatalf("the refused e-invoice does not say what is missing: %s", a.body)
+	}
+	org := "5560160680"
+	if _, err := s.engine.UpdateCustomer(context.Background(), s.admin(), inv.CustomerID, core.CustomerPatch{OrganizationNumber: &org}); err != nil {
+		t.Fatal(err)
+	}
+	a = c.must("/backoffice/invoices/"+inv.ID+"/ubl", http.StatusOK)
+	if cd := a.header.Get("Content-Disposition"); cd != `attachment; filename="faktura-1001.xml"` || !strings.Contains(a.body, "<Invoice ") {
+		t.Fatalf("ubl: %q %.80q", cd, a.body)
+	}
 	// The accountant sees it but may not credit (refunds are admin and cashier).
 	a = s.signedIn("accountant@a.example").must("/backoffice/invoices/"+inv.ID, http.StatusOK)
 	if strings.Contains(a.body, "/credit") || !strings.Contains(a.body, "Registrera betalning") {

@@ -269,6 +269,11 @@ func errorText(l *localizer, err error) string {
 	msg := err.Error()
 	if errors.As(err, &ce) {
 		msg = ce.Message
+		// Outside a form (a download, say) the fields are named in the
+		// text: "customer.peppol_id: is needed …".
+		for _, f := range ce.Fields {
+			msg += "; " + f.Field + ": " + l.cat.fieldMessage(l.lang, f.Message)
+		}
 	}
 	if key := "error.code." + string(code); l.Has(key) {
 		return l.T(key) + " " + msg

@@ -329,6 +329,29 @@ func (e *Engine) InvoicePDF(ctx context.Context, p Principal, id string) (Docume
 	return call(ctx, e, s, func(conn Connection) (Document, error) { return s.provider.InvoicePDF(ctx, conn, id) })
 }
 
+// InvoicingCapabilities says what the merchant's invoicing provider can
+// do, for pages that offer only what works (a UBL download, say).
+// Errors: CodeForbidden, CodeNeedsReauth, CodeUnavailable.
+func (e *Engine) InvoicingCapabilities(ctx context.Context, p Principal) (Capabilities, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return Capabilities{}, err
+	}
+	return s.desc.Capabilities, nil
+}
+
+// InvoiceUBL writes a posted invoice or credit invoice as a PEPPOL BIS
+// Billing 3.0 UBL document. Errors: CodeForbidden, CodeNotFound,
+// CodeConflict (draft, void), CodeUnsupported (a provider that sends its
+// own e-invoices), CodeInvalid naming what the document lacks.
+func (e *Engine) InvoiceUBL(ctx context.Context, p Principal, id string) (Document, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return Document{}, err
+	}
+	return call(ctx, e, s, func(conn Connection) (Document, error) { return s.provider.InvoiceUBL(ctx, conn, id) })
+}
+
 // EmailInvoice queues the invoice PDF to the customer's e-mail address,
 // with a copy to the accountant when the merchant asked for one. Delivery
 // is retried until it succeeds; its status shows on the invoice. Errors:

@@ -54,8 +54,10 @@ type Capabilities struct {
 	CreditInvoices     bool `json:"credit_invoices"`
 	CollectiveInvoices bool `json:"collective_invoices"`
 	PDF                bool `json:"pdf"`
-	SalesExport        bool `json:"sales_export"`
-	LedgerAccounts     bool `json:"ledger_accounts"`
+	// UBL: InvoiceUBL writes PEPPOL BIS Billing 3.0 e-invoices.
+	UBL            bool `json:"ubl"`
+	SalesExport    bool `json:"sales_export"`
+	LedgerAccounts bool `json:"ledger_accounts"`
 }
 
 // Descriptor is what a provider says about itself.
@@ -166,6 +168,11 @@ type Provider interface {
 	MarkInvoicePaid(ctx context.Context, conn Connection, req PaymentRequest) (Invoice, error)
 	// InvoicePDF renders the invoice. Errors: CodeNotFound, CodeUnsupported.
 	InvoicePDF(ctx context.Context, conn Connection, id string) (Document, error)
+	// InvoiceUBL writes a posted invoice or credit invoice as a PEPPOL BIS
+	// Billing 3.0 UBL 2.1 document. Errors: CodeNotFound, CodeConflict (a
+	// draft or void invoice), CodeInvalid naming what the document lacks
+	// (an electronic address, a country code), CodeUnsupported.
+	InvoiceUBL(ctx context.Context, conn Connection, id string) (Document, error)
 
 	// CreateOrder collects a purchase of a customer with collective
 	// invoicing, idempotent on req.ExternalRef. Errors: as CreateInvoice,

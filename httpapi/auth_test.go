@@ -75,6 +75,8 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/v1/invoices/" + paid.ID + "/payments", `{"paid_at":"2026-03-02"}`, 200, roles(admin, accountant)},
 		{"POST", "/v1/invoices/" + inv.ID + "/email", "", 202, roles(admin, accountant)},
 		{"GET", "/v1/invoices/" + inv.ID + "/pdf", "", 200, roles(admin, accountant)},
+		// 422: the fixture customer has no electronic address; the roles get past auth.
+		{"GET", "/v1/invoices/" + inv.ID + "/ubl", "", 422, roles(admin, accountant)},
 		{"GET", "/v1/invoices/" + inv.ID + "/journal-entries", "", 200, roles(admin, accountant)},
 		{"POST", "/v1/refunds", `{"invoice_id":"` + refundable.ID + `","lines":[{"line":0,"quantity":"1"}]}`, 201, roles(admin, cashier)},
 		{"GET", "/v1/orders", "", 200, roles(admin, accountant)},

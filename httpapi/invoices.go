@@ -161,19 +161,31 @@ func (s *server) emailInvoice(c *gin.Context) {
 // (application/pdf), shown inline under the document's file name.
 func (s *server) invoicePDF(c *gin.Context) {
 	doc, err := s.engine.InvoicePDF(c.Request.Context(), principal(c), c.Param("id"))
+	s.writeDocument(c, doc, err, "inline", "application/pdf", ".pdf")
+}
+
+// invoiceUBL answers GET /v1/invoices/{id}/ubl with the PEPPOL BIS
+// Billing 3.0 UBL document (application/xml), as an attachment.
+func (s *server) invoiceUBL(c *gin.Context) {
+	doc, err := s.engine.InvoiceUBL(c.Request.Context(), principal(c), c.Param("id"))
+	s.writeDocument(c, doc, err, "attachment", "application/xml", ".xml")
+}
+
+// writeDocument answers with doc (or err), under its own content type and
+// file name, or contentType and the invoice id + ext when it has none.
+func (s *server) writeDocument(c *gin.Context, doc core.Document, err error, disposition, contentType, ext string) {
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	contentType := doc.ContentType
-	if contentType == "" {
-		contentType = "application/pdf"
+	if doc.ContentType != "" {
+		contentType = doc.ContentType
 	}
 	name := doc.Filename
 	if name == "" {
-		name = c.Param("id") + ".pdf"
+		name = c.Param("id") + ext
 	}
-	c.Header("Content-Disposition", contentDisposition("inline", name))
+	c.Header("Content-Disposition", contentDisposition(disposition, name))
 	c.Header("Cache-Control", "private, no-store")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, contentType, doc.Data)

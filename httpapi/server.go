@@ -149,6 +149,7 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	v1.POST("/invoices/:id/payments", s.require(core.ActionWriteInvoices), s.markPaid)
 	v1.POST("/invoices/:id/email", s.require(core.ActionWriteInvoices), s.emailInvoice)
 	v1.GET("/invoices/:id/pdf", s.require(core.ActionReadInvoices), s.invoicePDF)
+	v1.GET("/invoices/:id/ubl", s.require(core.ActionReadInvoices), s.invoiceUBL)
 	v1.GET("/invoices/:id/journal-entries", s.require(core.ActionReadInvoices), s.journalEntries)
 	v1.POST("/refunds", s.require(core.ActionRefund), s.createRefund)
 	v1.GET("/orders", s.require(core.ActionReadOrders), s.listOrders)

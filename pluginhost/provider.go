@@ -110,6 +110,13 @@ func (s *supervisor) MarkInvoicePaid(ctx context.Context, conn core.Connection, 
 	})
 }
 
+// InvoiceUBL implements core.Provider.
+func (s *supervisor) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	return call(s, ctx, "InvoiceUBL", func(ctx context.Context, p core.Provider) (core.Document, error) {
+		return p.InvoiceUBL(ctx, conn, id)
+	})
+}
+
 // InvoicePDF implements core.Provider.
 func (s *supervisor) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
 	return call(s, ctx, "InvoicePDF", func(ctx context.Context, p core.Provider) (core.Document, error) {

@@ -84,6 +84,10 @@ func (x redacting) MarkInvoicePaid(ctx context.Context, conn core.Connection, re
 	return through(x.r, conn, func() (core.Invoice, error) { return x.p.MarkInvoicePaid(ctx, conn, req) })
 }
 
+func (x redacting) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	return through(x.r, conn, func() (core.Document, error) { return x.p.InvoiceUBL(ctx, conn, id) })
+}
+
 func (x redacting) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
 	return through(x.r, conn, func() (core.Document, error) { return x.p.InvoicePDF(ctx, conn, id) })
 }

@@ -368,6 +368,7 @@ var retryClass = map[string]bool{
 	"CreditInvoice":       true,
 	"MarkInvoicePaid":     true,
 	"InvoicePDF":          true,
+	"InvoiceUBL":          true,
 	"CreateOrder":         true,
 	"ListOrders":          true,
 	"InvoiceOrders":       true,

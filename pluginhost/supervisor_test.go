@@ -148,7 +148,7 @@ func TestRetrySafe(t *testing.T) {
 	want := map[string]bool{
 		"Describe": true, "VerifyConnection": true, "SearchCustomers": true, "GetCustomer": true,
 		"UpdateCustomer": true, "CreateInvoice": true, "GetInvoice": true, "ListInvoices": true,
-		"CreditInvoice": true, "MarkInvoicePaid": true, "InvoicePDF": true, "ListLedgerAccounts": true,
+		"CreditInvoice": true, "MarkInvoicePaid": true, "InvoicePDF": true, "InvoiceUBL": true, "ListLedgerAccounts": true,
 		"ListVATCodes": true, "ListPaymentTypes": true, "ExportSales": true,
 		// Replaces the draft wholesale.
 		"UpdateDraft": true,

@@ -337,17 +337,39 @@ func (c *client) MarkInvoicePaid(ctx context.Context, conn core.Connection, req 
 }
 
 func (c *client) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	return c.document("InvoicePDF", func() (*pb.Document, error) {
+		resp, err := c.rpc.InvoicePDF(ctx, &pb.InvoicePDFRequest{Connection: connectionToPB(conn), Id: id}, callOptions...)
+		return resp.GetDocument(), err
+	})
+}
+
+// InvoiceUBL is protocol version 3: a plugin that negotiated an older
+// version is not asked, and the answer is CodeUnsupported.
+func (c *client) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	if c.version != 0 && c.version < 3 {
+		return core.Document{}, core.Errorf(core.CodeUnsupported,
+			"the provider plugin speaks protocol version %d, which cannot write e-invoices; update the plugin to version %d", c.version, ProtocolVersion)
+	}
+	return c.document("InvoiceUBL", func() (*pb.Document, error) {
+		resp, err := c.rpc.InvoiceUBL(ctx, &pb.InvoiceUBLRequest{Connection: connectionToPB(conn), Id: id}, callOptions...)
+		return resp.GetDocument(), err
+	})
+}
+
+// document makes a call that answers one document; a nil document is a
+// protocol error of the plugin.
+func (c *client) document(method string, call func() (*pb.Document, error)) (core.Document, error) {
 	if err := c.alive(); err != nil {
 		return core.Document{}, err
 	}
-	resp, err := c.rpc.InvoicePDF(ctx, &pb.InvoicePDFRequest{Connection: connectionToPB(conn), Id: id}, callOptions...)
+	doc, err := call()
 	if err != nil {
 		return core.Document{}, ErrorFromStatus(err)
 	}
-	if resp.GetDocument() == nil {
-		return core.Document{}, missing("InvoicePDF", "a document")
+	if doc == nil {
+		return core.Document{}, missing(method, "a document")
 	}
-	return documentFromPB(resp.GetDocument()), nil
+	return documentFromPB(doc), nil
 }
 
 func (c *client) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {

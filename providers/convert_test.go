@@ -78,6 +78,7 @@ var fullDescriptor = core.Descriptor{
 		CreditInvoices:           true,
 		CollectiveInvoices:       true,
 		PDF:                      true,
+		UBL:                      true,
 		SalesExport:              true,
 		LedgerAccounts:           true,
 	},

@@ -121,6 +121,10 @@ func (f *fakeProvider) InvoicePDF(ctx context.Context, conn core.Connection, id 
 	return result[core.Document](f.call(ctx, "InvoicePDF", conn, id))
 }
 
+func (f *fakeProvider) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	return result[core.Document](f.call(ctx, "InvoiceUBL", conn, id))
+}
+
 func (f *fakeProvider) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
 	return result[core.Order](f.call(ctx, "CreateOrder", conn, req))
 }

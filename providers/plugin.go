@@ -25,8 +25,9 @@ import (
 // version both sides serve, so a plugin built before the bump still runs
 // and the host knows which calls it lacks. Version 2 added
 // CreateLedgerAccount; the host answers it with CodeUnsupported for a
-// version 1 plugin.
-const ProtocolVersion = 2
+// version 1 plugin. Version 3 added InvoiceUBL, likewise unsupported for
+// older plugins.
+const ProtocolVersion = 3
 
 // minProtocolVersion is the oldest version the host and plugins still serve.
 const minProtocolVersion = 1

@@ -114,6 +114,8 @@ func TestEveryMethodRoundTrips(t *testing.T) {
 			func() (any, error) { return p.InvoicePDF(ctx, fullConn, "inv_1") }, []any{fullConn, "inv_1"}},
 		{"InvoicePDF", core.Document{ContentType: "application/pdf", Data: []byte{}},
 			func() (any, error) { return p.InvoicePDF(ctx, fullConn, "inv_1") }, []any{fullConn, "inv_1"}},
+		{"InvoiceUBL", core.Document{ContentType: "application/xml", Filename: "faktura-1001.xml", Data: []byte("<Invoice/>")},
+			func() (any, error) { return p.InvoiceUBL(ctx, fullConn, "inv_1") }, []any{fullConn, "inv_1"}},
 		{"CreateOrder", fullOrder, func() (any, error) { return p.CreateOrder(ctx, fullConn, fullInvoiceRequest) }, []any{fullConn, fullInvoiceRequest}},
 		{"CreateOrder", listedOrder, func() (any, error) {
 			return p.CreateOrder(ctx, emptyConn, core.InvoiceRequest{Lines: []core.InvoiceLine{}})
@@ -475,6 +477,10 @@ func TestStatusWithoutDetail(t *testing.T) {
 	p := rawConnect(t, &rawServer{})
 	if _, err := p.ListPaymentTypes(context.Background(), fullConn); core.Code(err) != core.CodeUnsupported {
 		t.Errorf("unimplemented RPC: err = %v, want unsupported", err)
+	}
+	// A plugin without InvoiceUBL (protocol 3) is unsupported, not broken.
+	if _, err := p.InvoiceUBL(context.Background(), fullConn, "i"); core.Code(err) != core.CodeUnsupported {
+		t.Errorf("InvoiceUBL on an older plugin: err = %v, want unsupported", err)
 	}
 }
 

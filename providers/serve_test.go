@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +26,8 @@ import (
 const (
 	roleEnv   = "LEDGERBRIDGE_PROVIDERS_TEST_ROLE"
 	pluginLog = "LEDGERBRIDGE_PROVIDERS_TEST_PLUGIN_LOG"
-	// protocolEnv "1" makes the test plugin serve only protocol version 1.
+	// protocolEnv "N" makes the test plugin serve protocol versions 1 to N
+	// only, like a plugin built when N was the newest.
 	protocolEnv = "LEDGERBRIDGE_PROVIDERS_TEST_PROTOCOL"
 	rolePlugin  = "plugin"
 	roleHost    = "host"
@@ -56,11 +58,15 @@ func runTestPlugin() {
 		}
 		logger = hclog.New(&hclog.LoggerOptions{Name: "test-plugin", Output: f, JSONFormat: true, Level: hclog.Debug})
 	}
-	if os.Getenv(protocolEnv) == "1" {
-		// A plugin built before protocol version 2.
+	if v, err := strconv.Atoi(os.Getenv(protocolEnv)); err == nil {
+		// A plugin built when protocol version v was the newest.
+		sets := map[int]plugin.PluginSet{}
+		for old := 1; old <= v; old++ {
+			sets[old] = plugin.PluginSet{PluginName: &GRPCPlugin{Impl: fake, Version: old}}
+		}
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig:  Handshake,
-			VersionedPlugins: map[int]plugin.PluginSet{1: {PluginName: &GRPCPlugin{Impl: fake, Version: 1}}},
+			VersionedPlugins: sets,
 			GRPCServer:       plugin.DefaultGRPCServer,
 			Logger:           logger,
 		})
@@ -236,17 +242,18 @@ func TestNewPluginLogger(t *testing.T) {
 	}
 }
 
-// A plugin of protocol version 1 (before CreateLedgerAccount) still starts
-// and serves: go-plugin negotiates version 1, and the host answers the
-// call the plugin lacks with CodeUnsupported without asking it.
-func TestOldProtocolPluginLacksCreateLedgerAccount(t *testing.T) {
+// A plugin of an older protocol version still starts and serves:
+// go-plugin negotiates its version, and the host answers the calls the
+// plugin lacks (CreateLedgerAccount from 2, InvoiceUBL from 3) with
+// CodeUnsupported without asking it.
+func TestOldProtocolPluginLacksNewerCalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	for _, tt := range []struct {
 		env     string
 		version int
-	}{{protocolEnv + "=1", 1}, {protocolEnv + "=", ProtocolVersion}} {
+	}{{protocolEnv + "=1", 1}, {protocolEnv + "=2", 2}, {protocolEnv + "=", ProtocolVersion}} {
 		c := pluginClient(hclog.NewNullLogger(), tt.env)
 		p, err := dispense(c)
 		if err != nil {
@@ -259,13 +266,25 @@ func TestOldProtocolPluginLacksCreateLedgerAccount(t *testing.T) {
 		if _, err := p.Describe(context.Background()); err != nil {
 			t.Errorf("%s: describe: %v", tt.env, err)
 		}
-		_, err = p.CreateLedgerAccount(context.Background(), fullConn, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"})
-		if tt.version == 1 {
-			if core.Code(err) != core.CodeUnsupported || !strings.Contains(err.Error(), "protocol version 1") {
-				t.Errorf("version 1 plugin: %v, want unsupported naming the protocol version", err)
+		calls := []struct {
+			since int
+			call  func() error
+		}{
+			{2, func() error {
+				_, err := p.CreateLedgerAccount(context.Background(), fullConn, core.NewLedgerAccount{Number: "2910", Name: "Gjeld til ansatte"})
+				return err
+			}},
+			{3, func() error { _, err := p.InvoiceUBL(context.Background(), fullConn, "inv_1"); return err }},
+		}
+		for _, call := range calls {
+			err := call.call()
+			if tt.version < call.since {
+				if core.Code(err) != core.CodeUnsupported || !strings.Contains(err.Error(), fmt.Sprintf("protocol version %d", tt.version)) {
+					t.Errorf("version %d plugin, call of version %d: %v, want unsupported naming the protocol version", tt.version, call.since, err)
+				}
+			} else if core.Code(err) == core.CodeUnsupported {
+				t.Errorf("version %d plugin, call of version %d: %v", tt.version, call.since, err)
 			}
-		} else if core.Code(err) == core.CodeUnsupported {
-			t.Errorf("current plugin: %v", err)
 		}
 		c.Kill()
 	}

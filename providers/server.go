@@ -262,6 +262,15 @@ func (s *server) InvoicePDF(ctx context.Context, req *pb.InvoicePDFRequest) (res
 	return &pb.InvoicePDFResponse{Document: documentToPB(doc)}, nil
 }
 
+func (s *server) InvoiceUBL(ctx context.Context, req *pb.InvoiceUBLRequest) (resp *pb.InvoiceUBLResponse, err error) {
+	defer s.guard("InvoiceUBL", &err)
+	doc, err := s.impl.InvoiceUBL(ctx, connectionFromPB(req.GetConnection()), req.GetId())
+	if err != nil {
+		return nil, StatusFromError(err)
+	}
+	return &pb.InvoiceUBLResponse{Document: documentToPB(doc)}, nil
+}
+
 func (s *server) CreateOrder(ctx context.Context, req *pb.CreateOrderRequest) (resp *pb.CreateOrderResponse, err error) {
 	defer s.guard("CreateOrder", &err)
 	var d decoder

@@ -115,6 +115,7 @@ func (p *Provider) Describe(ctx context.Context) (core.Descriptor, error) {
 			CreditInvoices:     true,
 			CollectiveInvoices: true,
 			PDF:                true,
+			UBL:                true,
 		},
 	}, nil
 }

@@ -107,7 +107,7 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := core.Capabilities{Invoices: true, Drafts: true, RoutesCharges: true, CreditInvoices: true, CollectiveInvoices: true, PDF: true}
+	want := core.Capabilities{Invoices: true, Drafts: true, RoutesCharges: true, CreditInvoices: true, CollectiveInvoices: true, PDF: true, UBL: true}
 	if d.Name != "open" || d.DisplayName != "OPEN Invoice & Customers" || d.Version != Version ||
 		d.Auth.Type != core.AuthNone || !reflect.DeepEqual(d.Capabilities, want) {
 		t.Fatalf("descriptor = %+v", d)

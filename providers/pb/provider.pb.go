@@ -388,6 +388,7 @@ type Capabilities struct {
 	LedgerAccounts                  bool                   `protobuf:"varint,9,opt,name=ledger_accounts,json=ledgerAccounts,proto3" json:"ledger_accounts,omitempty"`
 	Drafts                          bool                   `protobuf:"varint,10,opt,name=drafts,proto3" json:"drafts,omitempty"`
 	RoutesCharges                   bool                   `protobuf:"varint,11,opt,name=routes_charges,json=routesCharges,proto3" json:"routes_charges,omitempty"`
+	Ubl                             bool                   `protobuf:"varint,12,opt,name=ubl,proto3" json:"ubl,omitempty"`
 	unknownFields                   protoimpl.UnknownFields
 	sizeCache                       protoimpl.SizeCache
 }
@@ -495,6 +496,13 @@ func (x *Capabilities) GetDrafts() bool {
 func (x *Capabilities) GetRoutesCharges() bool {
 	if x != nil {
 		return x.RoutesCharges
+	}
+	return false
+}
+
+func (x *Capabilities) GetUbl() bool {
+	if x != nil {
+		return x.Ubl
 	}
 	return false
 }
@@ -4223,6 +4231,102 @@ func (x *InvoicePDFResponse) GetDocument() *Document {
 	return nil
 }
 
+type InvoiceUBLRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvoiceUBLRequest) Reset() {
+	*x = InvoiceUBLRequest{}
+	mi := &file_provider_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvoiceUBLRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvoiceUBLRequest) ProtoMessage() {}
+
+func (x *InvoiceUBLRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvoiceUBLRequest.ProtoReflect.Descriptor instead.
+func (*InvoiceUBLRequest) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *InvoiceUBLRequest) GetConnection() *Connection {
+	if x != nil {
+		return x.Connection
+	}
+	return nil
+}
+
+func (x *InvoiceUBLRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type InvoiceUBLResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Document      *Document              `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InvoiceUBLResponse) Reset() {
+	*x = InvoiceUBLResponse{}
+	mi := &file_provider_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InvoiceUBLResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InvoiceUBLResponse) ProtoMessage() {}
+
+func (x *InvoiceUBLResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_provider_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InvoiceUBLResponse.ProtoReflect.Descriptor instead.
+func (*InvoiceUBLResponse) Descriptor() ([]byte, []int) {
+	return file_provider_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *InvoiceUBLResponse) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
 type UpdateDraftRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Connection    *Connection            `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
@@ -4234,7 +4338,7 @@ type UpdateDraftRequest struct {
 
 func (x *UpdateDraftRequest) Reset() {
 	*x = UpdateDraftRequest{}
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4246,7 +4350,7 @@ func (x *UpdateDraftRequest) String() string {
 func (*UpdateDraftRequest) ProtoMessage() {}
 
 func (x *UpdateDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[55]
+	mi := &file_provider_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4259,7 +4363,7 @@ func (x *UpdateDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDraftRequest.ProtoReflect.Descriptor instead.
 func (*UpdateDraftRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{55}
+	return file_provider_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *UpdateDraftRequest) GetConnection() *Connection {
@@ -4292,7 +4396,7 @@ type UpdateDraftResponse struct {
 
 func (x *UpdateDraftResponse) Reset() {
 	*x = UpdateDraftResponse{}
-	mi := &file_provider_proto_msgTypes[56]
+	mi := &file_provider_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4304,7 +4408,7 @@ func (x *UpdateDraftResponse) String() string {
 func (*UpdateDraftResponse) ProtoMessage() {}
 
 func (x *UpdateDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[56]
+	mi := &file_provider_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4317,7 +4421,7 @@ func (x *UpdateDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateDraftResponse.ProtoReflect.Descriptor instead.
 func (*UpdateDraftResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{56}
+	return file_provider_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *UpdateDraftResponse) GetInvoice() *Invoice {
@@ -4339,7 +4443,7 @@ type PostInvoiceRequest struct {
 
 func (x *PostInvoiceRequest) Reset() {
 	*x = PostInvoiceRequest{}
-	mi := &file_provider_proto_msgTypes[57]
+	mi := &file_provider_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4351,7 +4455,7 @@ func (x *PostInvoiceRequest) String() string {
 func (*PostInvoiceRequest) ProtoMessage() {}
 
 func (x *PostInvoiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[57]
+	mi := &file_provider_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4364,7 +4468,7 @@ func (x *PostInvoiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostInvoiceRequest.ProtoReflect.Descriptor instead.
 func (*PostInvoiceRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{57}
+	return file_provider_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *PostInvoiceRequest) GetConnection() *Connection {
@@ -4397,7 +4501,7 @@ type PostInvoiceResponse struct {
 
 func (x *PostInvoiceResponse) Reset() {
 	*x = PostInvoiceResponse{}
-	mi := &file_provider_proto_msgTypes[58]
+	mi := &file_provider_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4409,7 +4513,7 @@ func (x *PostInvoiceResponse) String() string {
 func (*PostInvoiceResponse) ProtoMessage() {}
 
 func (x *PostInvoiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[58]
+	mi := &file_provider_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4422,7 +4526,7 @@ func (x *PostInvoiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostInvoiceResponse.ProtoReflect.Descriptor instead.
 func (*PostInvoiceResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{58}
+	return file_provider_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *PostInvoiceResponse) GetInvoice() *Invoice {
@@ -4442,7 +4546,7 @@ type CreateOrderRequest struct {
 
 func (x *CreateOrderRequest) Reset() {
 	*x = CreateOrderRequest{}
-	mi := &file_provider_proto_msgTypes[59]
+	mi := &file_provider_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4454,7 +4558,7 @@ func (x *CreateOrderRequest) String() string {
 func (*CreateOrderRequest) ProtoMessage() {}
 
 func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[59]
+	mi := &file_provider_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4467,7 +4571,7 @@ func (x *CreateOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrderRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{59}
+	return file_provider_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *CreateOrderRequest) GetConnection() *Connection {
@@ -4493,7 +4597,7 @@ type CreateOrderResponse struct {
 
 func (x *CreateOrderResponse) Reset() {
 	*x = CreateOrderResponse{}
-	mi := &file_provider_proto_msgTypes[60]
+	mi := &file_provider_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4505,7 +4609,7 @@ func (x *CreateOrderResponse) String() string {
 func (*CreateOrderResponse) ProtoMessage() {}
 
 func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[60]
+	mi := &file_provider_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4518,7 +4622,7 @@ func (x *CreateOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrderResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{60}
+	return file_provider_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *CreateOrderResponse) GetOrder() *Order {
@@ -4538,7 +4642,7 @@ type ListOrdersRequest struct {
 
 func (x *ListOrdersRequest) Reset() {
 	*x = ListOrdersRequest{}
-	mi := &file_provider_proto_msgTypes[61]
+	mi := &file_provider_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4550,7 +4654,7 @@ func (x *ListOrdersRequest) String() string {
 func (*ListOrdersRequest) ProtoMessage() {}
 
 func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[61]
+	mi := &file_provider_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4563,7 +4667,7 @@ func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{61}
+	return file_provider_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ListOrdersRequest) GetConnection() *Connection {
@@ -4591,7 +4695,7 @@ type ListOrdersResponse struct {
 
 func (x *ListOrdersResponse) Reset() {
 	*x = ListOrdersResponse{}
-	mi := &file_provider_proto_msgTypes[62]
+	mi := &file_provider_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4603,7 +4707,7 @@ func (x *ListOrdersResponse) String() string {
 func (*ListOrdersResponse) ProtoMessage() {}
 
 func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[62]
+	mi := &file_provider_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4616,7 +4720,7 @@ func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{62}
+	return file_provider_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *ListOrdersResponse) GetOrders() []*Order {
@@ -4650,7 +4754,7 @@ type InvoiceOrdersRequest struct {
 
 func (x *InvoiceOrdersRequest) Reset() {
 	*x = InvoiceOrdersRequest{}
-	mi := &file_provider_proto_msgTypes[63]
+	mi := &file_provider_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4662,7 +4766,7 @@ func (x *InvoiceOrdersRequest) String() string {
 func (*InvoiceOrdersRequest) ProtoMessage() {}
 
 func (x *InvoiceOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[63]
+	mi := &file_provider_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4675,7 +4779,7 @@ func (x *InvoiceOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoiceOrdersRequest.ProtoReflect.Descriptor instead.
 func (*InvoiceOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{63}
+	return file_provider_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *InvoiceOrdersRequest) GetConnection() *Connection {
@@ -4701,7 +4805,7 @@ type InvoiceOrdersResponse struct {
 
 func (x *InvoiceOrdersResponse) Reset() {
 	*x = InvoiceOrdersResponse{}
-	mi := &file_provider_proto_msgTypes[64]
+	mi := &file_provider_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4713,7 +4817,7 @@ func (x *InvoiceOrdersResponse) String() string {
 func (*InvoiceOrdersResponse) ProtoMessage() {}
 
 func (x *InvoiceOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[64]
+	mi := &file_provider_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4726,7 +4830,7 @@ func (x *InvoiceOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvoiceOrdersResponse.ProtoReflect.Descriptor instead.
 func (*InvoiceOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{64}
+	return file_provider_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *InvoiceOrdersResponse) GetInvoice() *Invoice {
@@ -4751,7 +4855,7 @@ type RefundOrderRequest struct {
 
 func (x *RefundOrderRequest) Reset() {
 	*x = RefundOrderRequest{}
-	mi := &file_provider_proto_msgTypes[65]
+	mi := &file_provider_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4763,7 +4867,7 @@ func (x *RefundOrderRequest) String() string {
 func (*RefundOrderRequest) ProtoMessage() {}
 
 func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[65]
+	mi := &file_provider_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4776,7 +4880,7 @@ func (x *RefundOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderRequest.ProtoReflect.Descriptor instead.
 func (*RefundOrderRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{65}
+	return file_provider_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *RefundOrderRequest) GetConnection() *Connection {
@@ -4823,7 +4927,7 @@ type RefundOrderResponse struct {
 
 func (x *RefundOrderResponse) Reset() {
 	*x = RefundOrderResponse{}
-	mi := &file_provider_proto_msgTypes[66]
+	mi := &file_provider_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4835,7 +4939,7 @@ func (x *RefundOrderResponse) String() string {
 func (*RefundOrderResponse) ProtoMessage() {}
 
 func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[66]
+	mi := &file_provider_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4848,7 +4952,7 @@ func (x *RefundOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundOrderResponse.ProtoReflect.Descriptor instead.
 func (*RefundOrderResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{66}
+	return file_provider_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *RefundOrderResponse) GetOrder() *Order {
@@ -4869,7 +4973,7 @@ type CreateLedgerAccountRequest struct {
 
 func (x *CreateLedgerAccountRequest) Reset() {
 	*x = CreateLedgerAccountRequest{}
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4881,7 +4985,7 @@ func (x *CreateLedgerAccountRequest) String() string {
 func (*CreateLedgerAccountRequest) ProtoMessage() {}
 
 func (x *CreateLedgerAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[67]
+	mi := &file_provider_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4894,7 +4998,7 @@ func (x *CreateLedgerAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLedgerAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateLedgerAccountRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{67}
+	return file_provider_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *CreateLedgerAccountRequest) GetConnection() *Connection {
@@ -4927,7 +5031,7 @@ type CreateLedgerAccountResponse struct {
 
 func (x *CreateLedgerAccountResponse) Reset() {
 	*x = CreateLedgerAccountResponse{}
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4939,7 +5043,7 @@ func (x *CreateLedgerAccountResponse) String() string {
 func (*CreateLedgerAccountResponse) ProtoMessage() {}
 
 func (x *CreateLedgerAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[68]
+	mi := &file_provider_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4952,7 +5056,7 @@ func (x *CreateLedgerAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLedgerAccountResponse.ProtoReflect.Descriptor instead.
 func (*CreateLedgerAccountResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{68}
+	return file_provider_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *CreateLedgerAccountResponse) GetAccount() *LedgerAccount {
@@ -4971,7 +5075,7 @@ type ListLedgerAccountsRequest struct {
 
 func (x *ListLedgerAccountsRequest) Reset() {
 	*x = ListLedgerAccountsRequest{}
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4983,7 +5087,7 @@ func (x *ListLedgerAccountsRequest) String() string {
 func (*ListLedgerAccountsRequest) ProtoMessage() {}
 
 func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[69]
+	mi := &file_provider_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4996,7 +5100,7 @@ func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{69}
+	return file_provider_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListLedgerAccountsRequest) GetConnection() *Connection {
@@ -5016,7 +5120,7 @@ type ListLedgerAccountsResponse struct {
 
 func (x *ListLedgerAccountsResponse) Reset() {
 	*x = ListLedgerAccountsResponse{}
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5028,7 +5132,7 @@ func (x *ListLedgerAccountsResponse) String() string {
 func (*ListLedgerAccountsResponse) ProtoMessage() {}
 
 func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[70]
+	mi := &file_provider_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5041,7 +5145,7 @@ func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{70}
+	return file_provider_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ListLedgerAccountsResponse) GetAccounts() []*LedgerAccount {
@@ -5067,7 +5171,7 @@ type ListVATCodesRequest struct {
 
 func (x *ListVATCodesRequest) Reset() {
 	*x = ListVATCodesRequest{}
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5079,7 +5183,7 @@ func (x *ListVATCodesRequest) String() string {
 func (*ListVATCodesRequest) ProtoMessage() {}
 
 func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[71]
+	mi := &file_provider_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5092,7 +5196,7 @@ func (x *ListVATCodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesRequest.ProtoReflect.Descriptor instead.
 func (*ListVATCodesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{71}
+	return file_provider_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ListVATCodesRequest) GetConnection() *Connection {
@@ -5112,7 +5216,7 @@ type ListVATCodesResponse struct {
 
 func (x *ListVATCodesResponse) Reset() {
 	*x = ListVATCodesResponse{}
-	mi := &file_provider_proto_msgTypes[72]
+	mi := &file_provider_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5124,7 +5228,7 @@ func (x *ListVATCodesResponse) String() string {
 func (*ListVATCodesResponse) ProtoMessage() {}
 
 func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[72]
+	mi := &file_provider_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5137,7 +5241,7 @@ func (x *ListVATCodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVATCodesResponse.ProtoReflect.Descriptor instead.
 func (*ListVATCodesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{72}
+	return file_provider_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ListVATCodesResponse) GetVatCodes() []*VATCode {
@@ -5163,7 +5267,7 @@ type ListPaymentTypesRequest struct {
 
 func (x *ListPaymentTypesRequest) Reset() {
 	*x = ListPaymentTypesRequest{}
-	mi := &file_provider_proto_msgTypes[73]
+	mi := &file_provider_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5175,7 +5279,7 @@ func (x *ListPaymentTypesRequest) String() string {
 func (*ListPaymentTypesRequest) ProtoMessage() {}
 
 func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[73]
+	mi := &file_provider_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5188,7 +5292,7 @@ func (x *ListPaymentTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{73}
+	return file_provider_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ListPaymentTypesRequest) GetConnection() *Connection {
@@ -5208,7 +5312,7 @@ type ListPaymentTypesResponse struct {
 
 func (x *ListPaymentTypesResponse) Reset() {
 	*x = ListPaymentTypesResponse{}
-	mi := &file_provider_proto_msgTypes[74]
+	mi := &file_provider_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5220,7 +5324,7 @@ func (x *ListPaymentTypesResponse) String() string {
 func (*ListPaymentTypesResponse) ProtoMessage() {}
 
 func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[74]
+	mi := &file_provider_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5233,7 +5337,7 @@ func (x *ListPaymentTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPaymentTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListPaymentTypesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{74}
+	return file_provider_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ListPaymentTypesResponse) GetPaymentTypes() []*PaymentType {
@@ -5260,7 +5364,7 @@ type ExportSalesRequest struct {
 
 func (x *ExportSalesRequest) Reset() {
 	*x = ExportSalesRequest{}
-	mi := &file_provider_proto_msgTypes[75]
+	mi := &file_provider_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5272,7 +5376,7 @@ func (x *ExportSalesRequest) String() string {
 func (*ExportSalesRequest) ProtoMessage() {}
 
 func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[75]
+	mi := &file_provider_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5285,7 +5389,7 @@ func (x *ExportSalesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesRequest.ProtoReflect.Descriptor instead.
 func (*ExportSalesRequest) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{75}
+	return file_provider_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ExportSalesRequest) GetConnection() *Connection {
@@ -5311,7 +5415,7 @@ type ExportSalesResponse struct {
 
 func (x *ExportSalesResponse) Reset() {
 	*x = ExportSalesResponse{}
-	mi := &file_provider_proto_msgTypes[76]
+	mi := &file_provider_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5323,7 +5427,7 @@ func (x *ExportSalesResponse) String() string {
 func (*ExportSalesResponse) ProtoMessage() {}
 
 func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_provider_proto_msgTypes[76]
+	mi := &file_provider_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5336,7 +5440,7 @@ func (x *ExportSalesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSalesResponse.ProtoReflect.Descriptor instead.
 func (*ExportSalesResponse) Descriptor() ([]byte, []int) {
-	return file_provider_proto_rawDescGZIP(), []int{76}
+	return file_provider_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *ExportSalesResponse) GetResult() *ExportResult {
@@ -5375,7 +5479,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12;\n" +
 	"\x06fields\x18\x02 \x03(\v2#.ledgerbridge.provider.v1.AuthFieldR\x06fields\x12%\n" +
 	"\x0efields_present\x18\x03 \x01(\bR\rfieldsPresent\x12A\n" +
-	"\x06oauth2\x18\x04 \x01(\v2).ledgerbridge.provider.v1.OAuth2EndpointsR\x06oauth2\"\xd3\x03\n" +
+	"\x06oauth2\x18\x04 \x01(\v2).ledgerbridge.provider.v1.OAuth2EndpointsR\x06oauth2\"\xe5\x03\n" +
 	"\fCapabilities\x12%\n" +
 	"\x0eowns_customers\x18\x01 \x01(\bR\rownsCustomers\x12<\n" +
 	"\x1aadjustable_customer_fields\x18\x02 \x03(\tR\x18adjustableCustomerFields\x12K\n" +
@@ -5388,7 +5492,8 @@ const file_provider_proto_rawDesc = "" +
 	"\x0fledger_accounts\x18\t \x01(\bR\x0eledgerAccounts\x12\x16\n" +
 	"\x06drafts\x18\n" +
 	" \x01(\bR\x06drafts\x12%\n" +
-	"\x0eroutes_charges\x18\v \x01(\bR\rroutesCharges\"\xe3\x01\n" +
+	"\x0eroutes_charges\x18\v \x01(\bR\rroutesCharges\x12\x10\n" +
+	"\x03ubl\x18\f \x01(\bR\x03ubl\"\xe3\x01\n" +
 	"\n" +
 	"Descriptor\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
@@ -5755,6 +5860,13 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"T\n" +
 	"\x12InvoicePDFResponse\x12>\n" +
+	"\bdocument\x18\x01 \x01(\v2\".ledgerbridge.provider.v1.DocumentR\bdocument\"i\n" +
+	"\x11InvoiceUBLRequest\x12D\n" +
+	"\n" +
+	"connection\x18\x01 \x01(\v2$.ledgerbridge.provider.v1.ConnectionR\n" +
+	"connection\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"T\n" +
+	"\x12InvoiceUBLResponse\x12>\n" +
 	"\bdocument\x18\x01 \x01(\v2\".ledgerbridge.provider.v1.DocumentR\bdocument\"\xae\x01\n" +
 	"\x12UpdateDraftRequest\x12D\n" +
 	"\n" +
@@ -5841,7 +5953,7 @@ const file_provider_proto_rawDesc = "" +
 	"connection\x12;\n" +
 	"\avoucher\x18\x02 \x01(\v2!.ledgerbridge.provider.v1.VoucherR\avoucher\"U\n" +
 	"\x13ExportSalesResponse\x12>\n" +
-	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xba\x14\n" +
+	"\x06result\x18\x01 \x01(\v2&.ledgerbridge.provider.v1.ExportResultR\x06result2\xa3\x15\n" +
 	"\bProvider\x12a\n" +
 	"\bDescribe\x12).ledgerbridge.provider.v1.DescribeRequest\x1a*.ledgerbridge.provider.v1.DescribeResponse\x12y\n" +
 	"\x10VerifyConnection\x121.ledgerbridge.provider.v1.VerifyConnectionRequest\x1a2.ledgerbridge.provider.v1.VerifyConnectionResponse\x12v\n" +
@@ -5858,7 +5970,9 @@ const file_provider_proto_rawDesc = "" +
 	"\rCreditInvoice\x12..ledgerbridge.provider.v1.CreditInvoiceRequest\x1a/.ledgerbridge.provider.v1.CreditInvoiceResponse\x12v\n" +
 	"\x0fMarkInvoicePaid\x120.ledgerbridge.provider.v1.MarkInvoicePaidRequest\x1a1.ledgerbridge.provider.v1.MarkInvoicePaidResponse\x12g\n" +
 	"\n" +
-	"InvoicePDF\x12+.ledgerbridge.provider.v1.InvoicePDFRequest\x1a,.ledgerbridge.provider.v1.InvoicePDFResponse\x12j\n" +
+	"InvoicePDF\x12+.ledgerbridge.provider.v1.InvoicePDFRequest\x1a,.ledgerbridge.provider.v1.InvoicePDFResponse\x12g\n" +
+	"\n" +
+	"InvoiceUBL\x12+.ledgerbridge.provider.v1.InvoiceUBLRequest\x1a,.ledgerbridge.provider.v1.InvoiceUBLResponse\x12j\n" +
 	"\vCreateOrder\x12,.ledgerbridge.provider.v1.CreateOrderRequest\x1a-.ledgerbridge.provider.v1.CreateOrderResponse\x12g\n" +
 	"\n" +
 	"ListOrders\x12+.ledgerbridge.provider.v1.ListOrdersRequest\x1a,.ledgerbridge.provider.v1.ListOrdersResponse\x12p\n" +
@@ -5882,7 +5996,7 @@ func file_provider_proto_rawDescGZIP() []byte {
 	return file_provider_proto_rawDescData
 }
 
-var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
+var file_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 81)
 var file_provider_proto_goTypes = []any{
 	(*Error)(nil),                       // 0: ledgerbridge.provider.v1.Error
 	(*FieldError)(nil),                  // 1: ledgerbridge.provider.v1.FieldError
@@ -5939,31 +6053,33 @@ var file_provider_proto_goTypes = []any{
 	(*MarkInvoicePaidResponse)(nil),     // 52: ledgerbridge.provider.v1.MarkInvoicePaidResponse
 	(*InvoicePDFRequest)(nil),           // 53: ledgerbridge.provider.v1.InvoicePDFRequest
 	(*InvoicePDFResponse)(nil),          // 54: ledgerbridge.provider.v1.InvoicePDFResponse
-	(*UpdateDraftRequest)(nil),          // 55: ledgerbridge.provider.v1.UpdateDraftRequest
-	(*UpdateDraftResponse)(nil),         // 56: ledgerbridge.provider.v1.UpdateDraftResponse
-	(*PostInvoiceRequest)(nil),          // 57: ledgerbridge.provider.v1.PostInvoiceRequest
-	(*PostInvoiceResponse)(nil),         // 58: ledgerbridge.provider.v1.PostInvoiceResponse
-	(*CreateOrderRequest)(nil),          // 59: ledgerbridge.provider.v1.CreateOrderRequest
-	(*CreateOrderResponse)(nil),         // 60: ledgerbridge.provider.v1.CreateOrderResponse
-	(*ListOrdersRequest)(nil),           // 61: ledgerbridge.provider.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),          // 62: ledgerbridge.provider.v1.ListOrdersResponse
-	(*InvoiceOrdersRequest)(nil),        // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest
-	(*InvoiceOrdersResponse)(nil),       // 64: ledgerbridge.provider.v1.InvoiceOrdersResponse
-	(*RefundOrderRequest)(nil),          // 65: ledgerbridge.provider.v1.RefundOrderRequest
-	(*RefundOrderResponse)(nil),         // 66: ledgerbridge.provider.v1.RefundOrderResponse
-	(*CreateLedgerAccountRequest)(nil),  // 67: ledgerbridge.provider.v1.CreateLedgerAccountRequest
-	(*CreateLedgerAccountResponse)(nil), // 68: ledgerbridge.provider.v1.CreateLedgerAccountResponse
-	(*ListLedgerAccountsRequest)(nil),   // 69: ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	(*ListLedgerAccountsResponse)(nil),  // 70: ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	(*ListVATCodesRequest)(nil),         // 71: ledgerbridge.provider.v1.ListVATCodesRequest
-	(*ListVATCodesResponse)(nil),        // 72: ledgerbridge.provider.v1.ListVATCodesResponse
-	(*ListPaymentTypesRequest)(nil),     // 73: ledgerbridge.provider.v1.ListPaymentTypesRequest
-	(*ListPaymentTypesResponse)(nil),    // 74: ledgerbridge.provider.v1.ListPaymentTypesResponse
-	(*ExportSalesRequest)(nil),          // 75: ledgerbridge.provider.v1.ExportSalesRequest
-	(*ExportSalesResponse)(nil),         // 76: ledgerbridge.provider.v1.ExportSalesResponse
-	nil,                                 // 77: ledgerbridge.provider.v1.Connection.SettingsEntry
-	nil,                                 // 78: ledgerbridge.provider.v1.Connection.CredentialsEntry
-	(*timestamppb.Timestamp)(nil),       // 79: google.protobuf.Timestamp
+	(*InvoiceUBLRequest)(nil),           // 55: ledgerbridge.provider.v1.InvoiceUBLRequest
+	(*InvoiceUBLResponse)(nil),          // 56: ledgerbridge.provider.v1.InvoiceUBLResponse
+	(*UpdateDraftRequest)(nil),          // 57: ledgerbridge.provider.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),         // 58: ledgerbridge.provider.v1.UpdateDraftResponse
+	(*PostInvoiceRequest)(nil),          // 59: ledgerbridge.provider.v1.PostInvoiceRequest
+	(*PostInvoiceResponse)(nil),         // 60: ledgerbridge.provider.v1.PostInvoiceResponse
+	(*CreateOrderRequest)(nil),          // 61: ledgerbridge.provider.v1.CreateOrderRequest
+	(*CreateOrderResponse)(nil),         // 62: ledgerbridge.provider.v1.CreateOrderResponse
+	(*ListOrdersRequest)(nil),           // 63: ledgerbridge.provider.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),          // 64: ledgerbridge.provider.v1.ListOrdersResponse
+	(*InvoiceOrdersRequest)(nil),        // 65: ledgerbridge.provider.v1.InvoiceOrdersRequest
+	(*InvoiceOrdersResponse)(nil),       // 66: ledgerbridge.provider.v1.InvoiceOrdersResponse
+	(*RefundOrderRequest)(nil),          // 67: ledgerbridge.provider.v1.RefundOrderRequest
+	(*RefundOrderResponse)(nil),         // 68: ledgerbridge.provider.v1.RefundOrderResponse
+	(*CreateLedgerAccountRequest)(nil),  // 69: ledgerbridge.provider.v1.CreateLedgerAccountRequest
+	(*CreateLedgerAccountResponse)(nil), // 70: ledgerbridge.provider.v1.CreateLedgerAccountResponse
+	(*ListLedgerAccountsRequest)(nil),   // 71: ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	(*ListLedgerAccountsResponse)(nil),  // 72: ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	(*ListVATCodesRequest)(nil),         // 73: ledgerbridge.provider.v1.ListVATCodesRequest
+	(*ListVATCodesResponse)(nil),        // 74: ledgerbridge.provider.v1.ListVATCodesResponse
+	(*ListPaymentTypesRequest)(nil),     // 75: ledgerbridge.provider.v1.ListPaymentTypesRequest
+	(*ListPaymentTypesResponse)(nil),    // 76: ledgerbridge.provider.v1.ListPaymentTypesResponse
+	(*ExportSalesRequest)(nil),          // 77: ledgerbridge.provider.v1.ExportSalesRequest
+	(*ExportSalesResponse)(nil),         // 78: ledgerbridge.provider.v1.ExportSalesResponse
+	nil,                                 // 79: ledgerbridge.provider.v1.Connection.SettingsEntry
+	nil,                                 // 80: ledgerbridge.provider.v1.Connection.CredentialsEntry
+	(*timestamppb.Timestamp)(nil),       // 81: google.protobuf.Timestamp
 }
 var file_provider_proto_depIdxs = []int32{
 	1,   // 0: ledgerbridge.provider.v1.Error.fields:type_name -> ledgerbridge.provider.v1.FieldError
@@ -5971,23 +6087,23 @@ var file_provider_proto_depIdxs = []int32{
 	3,   // 2: ledgerbridge.provider.v1.AuthScheme.oauth2:type_name -> ledgerbridge.provider.v1.OAuth2Endpoints
 	4,   // 3: ledgerbridge.provider.v1.Descriptor.auth:type_name -> ledgerbridge.provider.v1.AuthScheme
 	5,   // 4: ledgerbridge.provider.v1.Descriptor.capabilities:type_name -> ledgerbridge.provider.v1.Capabilities
-	77,  // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
-	78,  // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
+	79,  // 5: ledgerbridge.provider.v1.Connection.settings:type_name -> ledgerbridge.provider.v1.Connection.SettingsEntry
+	80,  // 6: ledgerbridge.provider.v1.Connection.credentials:type_name -> ledgerbridge.provider.v1.Connection.CredentialsEntry
 	8,   // 7: ledgerbridge.provider.v1.Customer.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,   // 8: ledgerbridge.provider.v1.Customer.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
-	79,  // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	79,  // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	81,  // 9: ledgerbridge.provider.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	81,  // 10: ledgerbridge.provider.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
 	8,   // 11: ledgerbridge.provider.v1.CustomerPatch.billing_address:type_name -> ledgerbridge.provider.v1.Address
 	9,   // 12: ledgerbridge.provider.v1.CustomerPatch.collective_invoicing:type_name -> ledgerbridge.provider.v1.CollectiveInvoicing
 	14,  // 13: ledgerbridge.provider.v1.Invoice.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	15,  // 14: ledgerbridge.provider.v1.Invoice.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	79,  // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
+	81,  // 15: ledgerbridge.provider.v1.Invoice.created_at:type_name -> google.protobuf.Timestamp
 	15,  // 16: ledgerbridge.provider.v1.InvoiceRequest.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
 	14,  // 17: ledgerbridge.provider.v1.InvoiceRequest.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	18,  // 18: ledgerbridge.provider.v1.CreditRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
 	14,  // 19: ledgerbridge.provider.v1.Order.vat_breakdown:type_name -> ledgerbridge.provider.v1.VATAmount
 	15,  // 20: ledgerbridge.provider.v1.Order.lines:type_name -> ledgerbridge.provider.v1.InvoiceLine
-	79,  // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	81,  // 21: ledgerbridge.provider.v1.Order.created_at:type_name -> google.protobuf.Timestamp
 	28,  // 22: ledgerbridge.provider.v1.Voucher.postings:type_name -> ledgerbridge.provider.v1.Posting
 	6,   // 23: ledgerbridge.provider.v1.DescribeResponse.provider:type_name -> ledgerbridge.provider.v1.Descriptor
 	7,   // 24: ledgerbridge.provider.v1.VerifyConnectionRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
@@ -6018,85 +6134,89 @@ var file_provider_proto_depIdxs = []int32{
 	16,  // 49: ledgerbridge.provider.v1.MarkInvoicePaidResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
 	7,   // 50: ledgerbridge.provider.v1.InvoicePDFRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
 	21,  // 51: ledgerbridge.provider.v1.InvoicePDFResponse.document:type_name -> ledgerbridge.provider.v1.Document
-	7,   // 52: ledgerbridge.provider.v1.UpdateDraftRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	17,  // 53: ledgerbridge.provider.v1.UpdateDraftRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
-	16,  // 54: ledgerbridge.provider.v1.UpdateDraftResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,   // 55: ledgerbridge.provider.v1.PostInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	16,  // 56: ledgerbridge.provider.v1.PostInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,   // 57: ledgerbridge.provider.v1.CreateOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	17,  // 58: ledgerbridge.provider.v1.CreateOrderRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
-	22,  // 59: ledgerbridge.provider.v1.CreateOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
-	7,   // 60: ledgerbridge.provider.v1.ListOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	23,  // 61: ledgerbridge.provider.v1.ListOrdersRequest.query:type_name -> ledgerbridge.provider.v1.OrderQuery
-	22,  // 62: ledgerbridge.provider.v1.ListOrdersResponse.orders:type_name -> ledgerbridge.provider.v1.Order
-	7,   // 63: ledgerbridge.provider.v1.InvoiceOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	24,  // 64: ledgerbridge.provider.v1.InvoiceOrdersRequest.request:type_name -> ledgerbridge.provider.v1.CollectiveRequest
-	16,  // 65: ledgerbridge.provider.v1.InvoiceOrdersResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
-	7,   // 66: ledgerbridge.provider.v1.RefundOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	18,  // 67: ledgerbridge.provider.v1.RefundOrderRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
-	22,  // 68: ledgerbridge.provider.v1.RefundOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
-	7,   // 69: ledgerbridge.provider.v1.CreateLedgerAccountRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	25,  // 70: ledgerbridge.provider.v1.CreateLedgerAccountResponse.account:type_name -> ledgerbridge.provider.v1.LedgerAccount
-	7,   // 71: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	25,  // 72: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
-	7,   // 73: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	26,  // 74: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
-	7,   // 75: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	27,  // 76: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
-	7,   // 77: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
-	29,  // 78: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
-	30,  // 79: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
-	31,  // 80: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
-	33,  // 81: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
-	35,  // 82: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
-	37,  // 83: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
-	39,  // 84: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
-	41,  // 85: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
-	43,  // 86: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
-	55,  // 87: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
-	57,  // 88: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
-	45,  // 89: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
-	47,  // 90: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
-	49,  // 91: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
-	51,  // 92: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
-	53,  // 93: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
-	59,  // 94: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
-	61,  // 95: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
-	63,  // 96: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
-	65,  // 97: ledgerbridge.provider.v1.Provider.RefundOrder:input_type -> ledgerbridge.provider.v1.RefundOrderRequest
-	69,  // 98: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
-	67,  // 99: ledgerbridge.provider.v1.Provider.CreateLedgerAccount:input_type -> ledgerbridge.provider.v1.CreateLedgerAccountRequest
-	71,  // 100: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
-	73,  // 101: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
-	75,  // 102: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
-	32,  // 103: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
-	34,  // 104: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
-	36,  // 105: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
-	38,  // 106: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
-	40,  // 107: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
-	42,  // 108: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
-	44,  // 109: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
-	56,  // 110: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
-	58,  // 111: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
-	46,  // 112: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
-	48,  // 113: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
-	50,  // 114: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
-	52,  // 115: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
-	54,  // 116: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
-	60,  // 117: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
-	62,  // 118: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
-	64,  // 119: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
-	66,  // 120: ledgerbridge.provider.v1.Provider.RefundOrder:output_type -> ledgerbridge.provider.v1.RefundOrderResponse
-	70,  // 121: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
-	68,  // 122: ledgerbridge.provider.v1.Provider.CreateLedgerAccount:output_type -> ledgerbridge.provider.v1.CreateLedgerAccountResponse
-	72,  // 123: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
-	74,  // 124: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
-	76,  // 125: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
-	103, // [103:126] is the sub-list for method output_type
-	80,  // [80:103] is the sub-list for method input_type
-	80,  // [80:80] is the sub-list for extension type_name
-	80,  // [80:80] is the sub-list for extension extendee
-	0,   // [0:80] is the sub-list for field type_name
+	7,   // 52: ledgerbridge.provider.v1.InvoiceUBLRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	21,  // 53: ledgerbridge.provider.v1.InvoiceUBLResponse.document:type_name -> ledgerbridge.provider.v1.Document
+	7,   // 54: ledgerbridge.provider.v1.UpdateDraftRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	17,  // 55: ledgerbridge.provider.v1.UpdateDraftRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	16,  // 56: ledgerbridge.provider.v1.UpdateDraftResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 57: ledgerbridge.provider.v1.PostInvoiceRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	16,  // 58: ledgerbridge.provider.v1.PostInvoiceResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 59: ledgerbridge.provider.v1.CreateOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	17,  // 60: ledgerbridge.provider.v1.CreateOrderRequest.request:type_name -> ledgerbridge.provider.v1.InvoiceRequest
+	22,  // 61: ledgerbridge.provider.v1.CreateOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
+	7,   // 62: ledgerbridge.provider.v1.ListOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	23,  // 63: ledgerbridge.provider.v1.ListOrdersRequest.query:type_name -> ledgerbridge.provider.v1.OrderQuery
+	22,  // 64: ledgerbridge.provider.v1.ListOrdersResponse.orders:type_name -> ledgerbridge.provider.v1.Order
+	7,   // 65: ledgerbridge.provider.v1.InvoiceOrdersRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	24,  // 66: ledgerbridge.provider.v1.InvoiceOrdersRequest.request:type_name -> ledgerbridge.provider.v1.CollectiveRequest
+	16,  // 67: ledgerbridge.provider.v1.InvoiceOrdersResponse.invoice:type_name -> ledgerbridge.provider.v1.Invoice
+	7,   // 68: ledgerbridge.provider.v1.RefundOrderRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	18,  // 69: ledgerbridge.provider.v1.RefundOrderRequest.lines:type_name -> ledgerbridge.provider.v1.CreditLine
+	22,  // 70: ledgerbridge.provider.v1.RefundOrderResponse.order:type_name -> ledgerbridge.provider.v1.Order
+	7,   // 71: ledgerbridge.provider.v1.CreateLedgerAccountRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	25,  // 72: ledgerbridge.provider.v1.CreateLedgerAccountResponse.account:type_name -> ledgerbridge.provider.v1.LedgerAccount
+	7,   // 73: ledgerbridge.provider.v1.ListLedgerAccountsRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	25,  // 74: ledgerbridge.provider.v1.ListLedgerAccountsResponse.accounts:type_name -> ledgerbridge.provider.v1.LedgerAccount
+	7,   // 75: ledgerbridge.provider.v1.ListVATCodesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	26,  // 76: ledgerbridge.provider.v1.ListVATCodesResponse.vat_codes:type_name -> ledgerbridge.provider.v1.VATCode
+	7,   // 77: ledgerbridge.provider.v1.ListPaymentTypesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	27,  // 78: ledgerbridge.provider.v1.ListPaymentTypesResponse.payment_types:type_name -> ledgerbridge.provider.v1.PaymentType
+	7,   // 79: ledgerbridge.provider.v1.ExportSalesRequest.connection:type_name -> ledgerbridge.provider.v1.Connection
+	29,  // 80: ledgerbridge.provider.v1.ExportSalesRequest.voucher:type_name -> ledgerbridge.provider.v1.Voucher
+	30,  // 81: ledgerbridge.provider.v1.ExportSalesResponse.result:type_name -> ledgerbridge.provider.v1.ExportResult
+	31,  // 82: ledgerbridge.provider.v1.Provider.Describe:input_type -> ledgerbridge.provider.v1.DescribeRequest
+	33,  // 83: ledgerbridge.provider.v1.Provider.VerifyConnection:input_type -> ledgerbridge.provider.v1.VerifyConnectionRequest
+	35,  // 84: ledgerbridge.provider.v1.Provider.SearchCustomers:input_type -> ledgerbridge.provider.v1.SearchCustomersRequest
+	37,  // 85: ledgerbridge.provider.v1.Provider.GetCustomer:input_type -> ledgerbridge.provider.v1.GetCustomerRequest
+	39,  // 86: ledgerbridge.provider.v1.Provider.CreateCustomer:input_type -> ledgerbridge.provider.v1.CreateCustomerRequest
+	41,  // 87: ledgerbridge.provider.v1.Provider.UpdateCustomer:input_type -> ledgerbridge.provider.v1.UpdateCustomerRequest
+	43,  // 88: ledgerbridge.provider.v1.Provider.CreateInvoice:input_type -> ledgerbridge.provider.v1.CreateInvoiceRequest
+	57,  // 89: ledgerbridge.provider.v1.Provider.UpdateDraft:input_type -> ledgerbridge.provider.v1.UpdateDraftRequest
+	59,  // 90: ledgerbridge.provider.v1.Provider.PostInvoice:input_type -> ledgerbridge.provider.v1.PostInvoiceRequest
+	45,  // 91: ledgerbridge.provider.v1.Provider.GetInvoice:input_type -> ledgerbridge.provider.v1.GetInvoiceRequest
+	47,  // 92: ledgerbridge.provider.v1.Provider.ListInvoices:input_type -> ledgerbridge.provider.v1.ListInvoicesRequest
+	49,  // 93: ledgerbridge.provider.v1.Provider.CreditInvoice:input_type -> ledgerbridge.provider.v1.CreditInvoiceRequest
+	51,  // 94: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:input_type -> ledgerbridge.provider.v1.MarkInvoicePaidRequest
+	53,  // 95: ledgerbridge.provider.v1.Provider.InvoicePDF:input_type -> ledgerbridge.provider.v1.InvoicePDFRequest
+	55,  // 96: ledgerbridge.provider.v1.Provider.InvoiceUBL:input_type -> ledgerbridge.provider.v1.InvoiceUBLRequest
+	61,  // 97: ledgerbridge.provider.v1.Provider.CreateOrder:input_type -> ledgerbridge.provider.v1.CreateOrderRequest
+	63,  // 98: ledgerbridge.provider.v1.Provider.ListOrders:input_type -> ledgerbridge.provider.v1.ListOrdersRequest
+	65,  // 99: ledgerbridge.provider.v1.Provider.InvoiceOrders:input_type -> ledgerbridge.provider.v1.InvoiceOrdersRequest
+	67,  // 100: ledgerbridge.provider.v1.Provider.RefundOrder:input_type -> ledgerbridge.provider.v1.RefundOrderRequest
+	71,  // 101: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:input_type -> ledgerbridge.provider.v1.ListLedgerAccountsRequest
+	69,  // 102: ledgerbridge.provider.v1.Provider.CreateLedgerAccount:input_type -> ledgerbridge.provider.v1.CreateLedgerAccountRequest
+	73,  // 103: ledgerbridge.provider.v1.Provider.ListVATCodes:input_type -> ledgerbridge.provider.v1.ListVATCodesRequest
+	75,  // 104: ledgerbridge.provider.v1.Provider.ListPaymentTypes:input_type -> ledgerbridge.provider.v1.ListPaymentTypesRequest
+	77,  // 105: ledgerbridge.provider.v1.Provider.ExportSales:input_type -> ledgerbridge.provider.v1.ExportSalesRequest
+	32,  // 106: ledgerbridge.provider.v1.Provider.Describe:output_type -> ledgerbridge.provider.v1.DescribeResponse
+	34,  // 107: ledgerbridge.provider.v1.Provider.VerifyConnection:output_type -> ledgerbridge.provider.v1.VerifyConnectionResponse
+	36,  // 108: ledgerbridge.provider.v1.Provider.SearchCustomers:output_type -> ledgerbridge.provider.v1.SearchCustomersResponse
+	38,  // 109: ledgerbridge.provider.v1.Provider.GetCustomer:output_type -> ledgerbridge.provider.v1.GetCustomerResponse
+	40,  // 110: ledgerbridge.provider.v1.Provider.CreateCustomer:output_type -> ledgerbridge.provider.v1.CreateCustomerResponse
+	42,  // 111: ledgerbridge.provider.v1.Provider.UpdateCustomer:output_type -> ledgerbridge.provider.v1.UpdateCustomerResponse
+	44,  // 112: ledgerbridge.provider.v1.Provider.CreateInvoice:output_type -> ledgerbridge.provider.v1.CreateInvoiceResponse
+	58,  // 113: ledgerbridge.provider.v1.Provider.UpdateDraft:output_type -> ledgerbridge.provider.v1.UpdateDraftResponse
+	60,  // 114: ledgerbridge.provider.v1.Provider.PostInvoice:output_type -> ledgerbridge.provider.v1.PostInvoiceResponse
+	46,  // 115: ledgerbridge.provider.v1.Provider.GetInvoice:output_type -> ledgerbridge.provider.v1.GetInvoiceResponse
+	48,  // 116: ledgerbridge.provider.v1.Provider.ListInvoices:output_type -> ledgerbridge.provider.v1.ListInvoicesResponse
+	50,  // 117: ledgerbridge.provider.v1.Provider.CreditInvoice:output_type -> ledgerbridge.provider.v1.CreditInvoiceResponse
+	52,  // 118: ledgerbridge.provider.v1.Provider.MarkInvoicePaid:output_type -> ledgerbridge.provider.v1.MarkInvoicePaidResponse
+	54,  // 119: ledgerbridge.provider.v1.Provider.InvoicePDF:output_type -> ledgerbridge.provider.v1.InvoicePDFResponse
+	56,  // 120: ledgerbridge.provider.v1.Provider.InvoiceUBL:output_type -> ledgerbridge.provider.v1.InvoiceUBLResponse
+	62,  // 121: ledgerbridge.provider.v1.Provider.CreateOrder:output_type -> ledgerbridge.provider.v1.CreateOrderResponse
+	64,  // 122: ledgerbridge.provider.v1.Provider.ListOrders:output_type -> ledgerbridge.provider.v1.ListOrdersResponse
+	66,  // 123: ledgerbridge.provider.v1.Provider.InvoiceOrders:output_type -> ledgerbridge.provider.v1.InvoiceOrdersResponse
+	68,  // 124: ledgerbridge.provider.v1.Provider.RefundOrder:output_type -> ledgerbridge.provider.v1.RefundOrderResponse
+	72,  // 125: ledgerbridge.provider.v1.Provider.ListLedgerAccounts:output_type -> ledgerbridge.provider.v1.ListLedgerAccountsResponse
+	70,  // 126: ledgerbridge.provider.v1.Provider.CreateLedgerAccount:output_type -> ledgerbridge.provider.v1.CreateLedgerAccountResponse
+	74,  // 127: ledgerbridge.provider.v1.Provider.ListVATCodes:output_type -> ledgerbridge.provider.v1.ListVATCodesResponse
+	76,  // 128: ledgerbridge.provider.v1.Provider.ListPaymentTypes:output_type -> ledgerbridge.provider.v1.ListPaymentTypesResponse
+	78,  // 129: ledgerbridge.provider.v1.Provider.ExportSales:output_type -> ledgerbridge.provider.v1.ExportSalesResponse
+	106, // [106:130] is the sub-list for method output_type
+	82,  // [82:106] is the sub-list for method input_type
+	82,  // [82:82] is the sub-list for extension type_name
+	82,  // [82:82] is the sub-list for extension extendee
+	0,   // [0:82] is the sub-list for field type_name
 }
 
 func init() { file_provider_proto_init() }
@@ -6112,7 +6232,7 @@ func file_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_provider_proto_rawDesc), len(file_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   79,
+			NumMessages:   81,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

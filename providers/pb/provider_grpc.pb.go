@@ -53,6 +53,7 @@ const (
 	Provider_CreditInvoice_FullMethodName       = "/ledgerbridge.provider.v1.Provider/CreditInvoice"
 	Provider_MarkInvoicePaid_FullMethodName     = "/ledgerbridge.provider.v1.Provider/MarkInvoicePaid"
 	Provider_InvoicePDF_FullMethodName          = "/ledgerbridge.provider.v1.Provider/InvoicePDF"
+	Provider_InvoiceUBL_FullMethodName          = "/ledgerbridge.provider.v1.Provider/InvoiceUBL"
 	Provider_CreateOrder_FullMethodName         = "/ledgerbridge.provider.v1.Provider/CreateOrder"
 	Provider_ListOrders_FullMethodName          = "/ledgerbridge.provider.v1.Provider/ListOrders"
 	Provider_InvoiceOrders_FullMethodName       = "/ledgerbridge.provider.v1.Provider/InvoiceOrders"
@@ -82,6 +83,8 @@ type ProviderClient interface {
 	CreditInvoice(ctx context.Context, in *CreditInvoiceRequest, opts ...grpc.CallOption) (*CreditInvoiceResponse, error)
 	MarkInvoicePaid(ctx context.Context, in *MarkInvoicePaidRequest, opts ...grpc.CallOption) (*MarkInvoicePaidResponse, error)
 	InvoicePDF(ctx context.Context, in *InvoicePDFRequest, opts ...grpc.CallOption) (*InvoicePDFResponse, error)
+	// InvoiceUBL: protocol version 3; the host does not ask older plugins.
+	InvoiceUBL(ctx context.Context, in *InvoiceUBLRequest, opts ...grpc.CallOption) (*InvoiceUBLResponse, error)
 	CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error)
 	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
 	InvoiceOrders(ctx context.Context, in *InvoiceOrdersRequest, opts ...grpc.CallOption) (*InvoiceOrdersResponse, error)
@@ -242,6 +245,16 @@ func (c *providerClient) InvoicePDF(ctx context.Context, in *InvoicePDFRequest, 
 	return out, nil
 }
 
+func (c *providerClient) InvoiceUBL(ctx context.Context, in *InvoiceUBLRequest, opts ...grpc.CallOption) (*InvoiceUBLResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InvoiceUBLResponse)
+	err := c.cc.Invoke(ctx, Provider_InvoiceUBL_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *providerClient) CreateOrder(ctx context.Context, in *CreateOrderRequest, opts ...grpc.CallOption) (*CreateOrderResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateOrderResponse)
@@ -350,6 +363,8 @@ type ProviderServer interface {
 	CreditInvoice(context.Context, *CreditInvoiceRequest) (*CreditInvoiceResponse, error)
 	MarkInvoicePaid(context.Context, *MarkInvoicePaidRequest) (*MarkInvoicePaidResponse, error)
 	InvoicePDF(context.Context, *InvoicePDFRequest) (*InvoicePDFResponse, error)
+	// InvoiceUBL: protocol version 3; the host does not ask older plugins.
+	InvoiceUBL(context.Context, *InvoiceUBLRequest) (*InvoiceUBLResponse, error)
 	CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error)
 	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
 	InvoiceOrders(context.Context, *InvoiceOrdersRequest) (*InvoiceOrdersResponse, error)
@@ -411,6 +426,9 @@ func (UnimplementedProviderServer) MarkInvoicePaid(context.Context, *MarkInvoice
 }
 func (UnimplementedProviderServer) InvoicePDF(context.Context, *InvoicePDFRequest) (*InvoicePDFResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method InvoicePDF not implemented")
+}
+func (UnimplementedProviderServer) InvoiceUBL(context.Context, *InvoiceUBLRequest) (*InvoiceUBLResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InvoiceUBL not implemented")
 }
 func (UnimplementedProviderServer) CreateOrder(context.Context, *CreateOrderRequest) (*CreateOrderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateOrder not implemented")
@@ -712,6 +730,24 @@ func _Provider_InvoicePDF_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_InvoiceUBL_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InvoiceUBLRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProviderServer).InvoiceUBL(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Provider_InvoiceUBL_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProviderServer).InvoiceUBL(ctx, req.(*InvoiceUBLRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Provider_CreateOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateOrderRequest)
 	if err := dec(in); err != nil {
@@ -936,6 +972,10 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "InvoicePDF",
 			Handler:    _Provider_InvoicePDF_Handler,
+		},
+		{
+			MethodName: "InvoiceUBL",
+			Handler:    _Provider_InvoiceUBL_Handler,
 		},
 		{
 			MethodName: "CreateOrder",

@@ -301,6 +301,11 @@ func (p *Provider) InvoicePDF(ctx context.Context, conn core.Connection, id stri
 	return core.Document{}, unsupported()
 }
 
+// InvoiceUBL returns CodeUnsupported.
+func (p *Provider) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	return core.Document{}, unsupported()
+}
+
 // CreateOrder returns CodeUnsupported.
 func (p *Provider) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
 	return core.Order{}, unsupported()

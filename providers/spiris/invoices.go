@@ -906,3 +906,9 @@ func (p *Provider) InvoicePDF(ctx context.Context, conn core.Connection, id stri
 	}
 	return core.Document{ContentType: "application/pdf", Filename: name, Data: data}, nil
 }
+
+// InvoiceUBL always returns CodeUnsupported: Spiris sends its own
+// e-invoices from its invoice, so ledgerbridge does not write them.
+func (p *Provider) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	return core.Document{}, core.Errorf(core.CodeUnsupported, "Spiris sends e-invoices itself; ledgerbridge writes UBL only for the built-in invoicing")
+}

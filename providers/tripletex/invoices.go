@@ -944,3 +944,9 @@ func decodeOffset(s string) (int, error) {
 	}
 	return c.Offset, nil
 }
+
+// InvoiceUBL always returns CodeUnsupported: Tripletex sends its own
+// e-invoices (EHF) from its invoice, so ledgerbridge does not write them.
+func (p *Provider) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	return core.Document{}, core.Errorf(core.CodeUnsupported, "Tripletex sends EHF e-invoices itself; ledgerbridge writes UBL only for the built-in invoicing")
+}

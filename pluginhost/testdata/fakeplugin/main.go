@@ -398,6 +398,13 @@ func (f *fake) InvoicePDF(ctx context.Context, conn core.Connection, id string) 
 	return core.Document{}, core.Errorf(core.CodeUnsupported, "fake provider renders no PDF")
 }
 
+func (f *fake) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
+	if err := f.enter(ctx, "InvoiceUBL"); err != nil {
+		return core.Document{}, err
+	}
+	return core.Document{}, core.Errorf(core.CodeUnsupported, "fake provider writes no e-invoices")
+}
+
 // CreateOrder collects an open order, idempotent on req.ExternalRef.
 func (f *fake) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
 	if err := f.enter(ctx, "CreateOrder"); err != nil {
