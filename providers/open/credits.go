@@ -120,12 +120,13 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 		}
 		now := p.nowUTC()
 		credit = core.Invoice{
-			ID:               newInvoiceID(now),
-			Number:           n,
-			Kind:             core.KindCredit,
-			Status:           core.StatusPosted,
+			ID:     newInvoiceID(now),
+			Number: n,
+			Kind:   core.KindCredit,
+			Status: core.StatusPosted,
+			// A credit invoice is settled against the invoice it
+			// credits: it has no due date and no payment reference.
 			InvoiceDate:      req.Date,
-			DueDate:          req.Date,
 			CustomerID:       orig.CustomerID,
 			CustomerName:     orig.CustomerName,
 			Reference:        orig.Reference,
@@ -134,7 +135,6 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			CreditsInvoiceID: orig.ID,
 			// The number a credit invoice must name (ML 17 kap. 22 §).
 			CreditsInvoiceNumber: orig.Number,
-			OCR:                  ocrOf(rules.country, n),
 			OrderedByCustomerID:  orig.OrderedByCustomerID,
 			Lines:                lines,
 			VATBreakdown:         breakdown(lines),

@@ -137,9 +137,10 @@ func decodeOrderIDs(s string) []string {
 }
 
 // withOCR fills in the payment reference of a numbered invoice stored
-// before references were assigned at posting.
+// before references were assigned at posting. A credit invoice has none:
+// it is settled against the invoice it credits.
 func withOCR(inv core.Invoice, country core.Country) core.Invoice {
-	if inv.OCR == "" && inv.Number > 0 {
+	if inv.OCR == "" && inv.Number > 0 && inv.Kind != core.KindCredit {
 		inv.OCR = ocrOf(country, inv.Number)
 	}
 	return inv
