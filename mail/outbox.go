@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/outbox"
 )
 
 // E-mail statuses. A queued e-mail with Attempts > 0 failed temporarily and
@@ -17,10 +16,10 @@ import (
 // They are the statuses an invoice shows (core.Email*), so the two cannot
 // drift apart.
 const (
-	StatusQueued  = core.EmailQueued
-	StatusSending = core.EmailSending
-	StatusSent    = core.EmailSent
-	StatusFailed  = core.EmailFailed // permanently: it will not be retried
+	StatusQueued  = outbox.StatusQueued
+	StatusSending = outbox.StatusSending
+	StatusSent    = outbox.StatusSent
+	StatusFailed  = outbox.StatusFailed // permanently: it will not be retried
 	// StatusNoAddress: never sent, for want of a recipient address (see
 	// Outbox.RecordNotSent); not in the outbox.
 	StatusNoAddress = core.EmailNoAddress
@@ -88,33 +87,9 @@ type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// OutboxConfig tunes an Outbox. Zero fields take the defaults.
-type OutboxConfig struct {
-	// Now is the clock (time.Now by default); tests move it forward
-	// instead of sleeping.
-	Now func() time.Time
-	// PollInterval is how often the worker looks for due e-mails when
-	// nothing wakes it (default 15s). Enqueue wakes it at once.
-	PollInterval time.Duration
-	// BatchSize is how many e-mails one claim takes (default 10).
-	BatchSize int
-	// Lease is how long a claimed e-mail belongs to its worker (default 15
-	// min). After it, the e-mail is sent again: it must exceed the longest
-	// send, which SMTPConfig.Timeout bounds per command.
-	Lease time.Duration
-	// MinBackoff and MaxBackoff bound the delay before retrying a
-	// temporary failure: MinBackoff after the first attempt, doubling each
-	// attempt up to MaxBackoff (defaults 1 min and 1 h).
-	MinBackoff time.Duration
-	MaxBackoff time.Duration
-	// Logger receives send failures and store errors (default: discarded).
-	Logger hclog.Logger
-	// Redact cleans a failed send's error before it is stored as the
-	// e-mail's LastError (and shown as the invoice's email_error): an SMTP
-	// server's answer may echo what it was sent, the password included.
-	// Nil stores it as it is. The gateway passes core.Redactor.String.
-	Redact func(string) string
-}
+// OutboxConfig tunes an Outbox; see outbox.Config. Lease must exceed the
+// longest send, which SMTPConfig.Timeout bounds per command.
+type OutboxConfig = outbox.Config
 
 // Outbox queues e-mails durably and delivers them with retries.
 //
@@ -130,39 +105,36 @@ type OutboxConfig struct {
 // e-mail failed and it is not retried.
 type Outbox struct {
 	store  Store
-	mailer Mailer
-	cfg    OutboxConfig
-	wake   chan struct{}
+	cfg    OutboxConfig // with the defaults filled in
+	worker *outbox.Worker[Email]
 }
 
 // NewOutbox returns an outbox over store that sends with mailer. Start
 // delivery with Run.
 func NewOutbox(store Store, mailer Mailer, cfg OutboxConfig) *Outbox {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 15 * time.Second
-	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 10
-	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = 15 * time.Minute
-	}
-	if cfg.MinBackoff <= 0 {
-		cfg.MinBackoff = time.Minute
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = time.Hour
-	}
-	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = cfg.MinBackoff
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = hclog.NewNullLogger()
-	}
-	return &Outbox{store: store, mailer: mailer, cfg: cfg, wake: make(chan struct{}, 1)}
+	w := outbox.NewWorker(outbox.Queue[Email]{
+		Name:  "mail",
+		Store: sentWithoutReceipt{store},
+		Key: func(e Email) outbox.Key {
+			return outbox.Key{ID: e.ID, Attempt: e.Attempts, LogAttrs: []any{"invoice_id", e.InvoiceID}}
+		},
+		Send: func(ctx context.Context, e Email) (string, error) {
+			m := e.Message
+			if m.ID == "" {
+				m.ID = e.ID
+			}
+			return "", mailer.Send(ctx, m)
+		},
+	}, cfg)
+	return &Outbox{store: store, cfg: w.Config(), worker: w}
+}
+
+// sentWithoutReceipt is the e-mail Store as the shared worker's: an SMTP
+// server's acceptance carries no reference worth keeping.
+type sentWithoutReceipt struct{ Store }
+
+func (s sentWithoutReceipt) MarkSent(ctx context.Context, id string, at time.Time, _ string) error {
+	return s.Store.MarkSent(ctx, id, at)
 }
 
 // Enqueue stores e for delivery as soon as possible and wakes a worker. An
@@ -215,12 +187,7 @@ func (o *Outbox) RecordNotSent(ctx context.Context, id, merchantID, invoiceID, s
 
 // Wake makes a waiting worker look for due e-mails now instead of at its
 // next poll. It never blocks.
-func (o *Outbox) Wake() {
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-}
+func (o *Outbox) Wake() { o.worker.Wake() }
 
 // Status returns a merchant's e-mails for an invoice, newest first, with
 // status, attempts and last error, without attachment bytes.
@@ -244,90 +211,11 @@ func InvoiceEmailStatus(emails []Email) string {
 // due, then waits for Enqueue (or Wake) or the poll interval. Several Run
 // calls may work the same store at once. Run returns when ctx is done; an
 // e-mail it was sending then is queued again for immediate retry.
-func (o *Outbox) Run(ctx context.Context) {
-	timer := time.NewTimer(o.cfg.PollInterval)
-	defer timer.Stop()
-	for {
-		o.drain(ctx)
-		// Since Go 1.23 Reset discards a tick not yet received.
-		timer.Reset(o.cfg.PollInterval)
-		select {
-		case <-ctx.Done():
-			return
-		case <-o.wake:
-		case <-timer.C:
-		}
-	}
-}
-
-// drain sends claimed batches until a claim comes back short.
-func (o *Outbox) drain(ctx context.Context) {
-	for ctx.Err() == nil {
-		batch, err := o.store.Claim(ctx, o.cfg.Now(), o.cfg.BatchSize, o.cfg.Lease)
-		if err != nil {
-			if ctx.Err() == nil {
-				o.cfg.Logger.Error("mail: claiming due e-mails failed", "error", err)
-			}
-			return
-		}
-		for _, e := range batch {
-			o.deliver(ctx, e)
-		}
-		if len(batch) < o.cfg.BatchSize {
-			return
-		}
-	}
-}
-
-// deliver sends one claimed e-mail and records the outcome. Its store
-// writes ignore ctx's cancellation: the outcome of a send that happened
-// must be recorded even while shutting down.
-func (o *Outbox) deliver(ctx context.Context, e Email) {
-	m := e.Message
-	if m.ID == "" {
-		m.ID = e.ID
-	}
-	sendErr := ctx.Err()
-	if sendErr == nil {
-		sendErr = o.mailer.Send(ctx, m)
-	}
-	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	now := o.cfg.Now()
-	if sendErr == nil {
-		if err := o.store.MarkSent(record, e.ID, now); err != nil {
-			// The lease will run out and the e-mail be sent again.
-			o.cfg.Logger.Error("mail: e-mail sent but not marked sent", "id", e.ID, "error", err)
-		}
-		return
-	}
-	permanent := IsPermanent(sendErr)
-	next := now.Add(o.Backoff(e.Attempts))
-	if ctx.Err() != nil && !permanent {
-		next = now // stopped, not failed: the next worker may send at once
-	}
-	o.cfg.Logger.Warn("mail: sending e-mail failed", "id", e.ID, "invoice_id", e.InvoiceID,
-		"attempt", e.Attempts, "permanent", permanent, "error", sendErr)
-	lastErr := sendErr.Error()
-	if o.cfg.Redact != nil {
-		lastErr = o.cfg.Redact(lastErr)
-	}
-	if err := o.store.MarkFailed(record, e.ID, e.Attempts, next, lastErr, permanent); err != nil {
-		if core.Code(err) != core.CodeConflict {
-			o.cfg.Logger.Error("mail: recording a failed send failed", "id", e.ID, "error", err)
-		}
-	}
-}
+func (o *Outbox) Run(ctx context.Context) { o.worker.Run(ctx) }
 
 // Backoff is the delay after the attempt-th failed attempt (1-based):
 // MinBackoff doubled attempt-1 times, at most MaxBackoff.
-func (o *Outbox) Backoff(attempt int) time.Duration {
-	d := o.cfg.MinBackoff
-	for i := 1; i < attempt && d < o.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, o.cfg.MaxBackoff)
-}
+func (o *Outbox) Backoff(attempt int) time.Duration { return o.worker.Backoff(attempt) }
 
 func newID() string {
 	var b [16]byte

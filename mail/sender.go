@@ -14,6 +14,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/outbox"
 )
 
 // TLS modes of SMTPConfig.TLS.
@@ -320,11 +321,6 @@ func classify(err error) *core.Error {
 // IsPermanent reports whether a Send error means the message can never be
 // delivered as it is (a 5xx rejection or a bad address), so retrying is
 // pointless. Connection failures, timeouts, 4xx replies and every other
-// error are temporary; nil is not permanent.
-func IsPermanent(err error) bool {
-	switch core.Code(err) {
-	case core.CodeInvalid, core.CodeProviderError:
-		return true
-	}
-	return false
-}
+// error are temporary; nil is not permanent. It is outbox.IsPermanent: the
+// outbox decides by the same rule.
+func IsPermanent(err error) bool { return outbox.IsPermanent(err) }

@@ -2,10 +2,8 @@ package mail
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"encoding/json"
-	"errors"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -15,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/outbox"
 	"github.com/ledgerbridge/ledgerbridge/sqlite"
 )
 
@@ -62,20 +61,8 @@ func (s *SQLiteStore) Close() error {
 // Path is the database file.
 func (s *SQLiteStore) Path() string { return s.db.Path() }
 
-// formatTime stores a zero time (not yet sent) as "".
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return sqlite.FormatTime(t)
-}
-
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return sqlite.ParseTime(s)
-}
+// The outbox's table: its delivery columns move through outbox.Table.
+var emailsTable = outbox.Table{Name: "emails", Noun: "e-mail"}
 
 // dbError turns a database error into a *core.Error; *core.Errors pass
 // through unchanged.
@@ -130,13 +117,13 @@ func (r row) email() (Email, error) {
 		return Email{}, core.Errorf(core.CodeInternal, "mail: malformed stored recipients of %s: %v", r.ID, err)
 	}
 	var err error
-	if e.NextAttemptAt, err = parseTime(r.NextAttemptAt); err != nil {
+	if e.NextAttemptAt, err = outbox.ParseTime(r.NextAttemptAt); err != nil {
 		return Email{}, err
 	}
-	if e.CreatedAt, err = parseTime(r.CreatedAt); err != nil {
+	if e.CreatedAt, err = outbox.ParseTime(r.CreatedAt); err != nil {
 		return Email{}, err
 	}
-	if e.SentAt, err = parseTime(r.SentAt); err != nil {
+	if e.SentAt, err = outbox.ParseTime(r.SentAt); err != nil {
 		return Email{}, err
 	}
 	return e, nil
@@ -179,7 +166,7 @@ func (s *SQLiteStore) Enqueue(ctx context.Context, e Email) (Email, bool, error)
 			ON CONFLICT (id) DO NOTHING`,
 			e.ID, e.MerchantID, e.InvoiceID, e.Message.ID, addrList(e.Message.To), addrList(e.Message.Cc), addrList(e.Message.Bcc),
 			e.Message.ReplyTo, e.Message.Subject, e.Message.Text, e.Status, e.Attempts, e.LastError,
-			formatTime(e.NextAttemptAt), formatTime(e.CreatedAt), formatTime(e.SentAt))
+			outbox.FormatTime(e.NextAttemptAt), outbox.FormatTime(e.CreatedAt), outbox.FormatTime(e.SentAt))
 		if err != nil {
 			return err
 		}
@@ -232,25 +219,11 @@ func (s *SQLiteStore) Claim(ctx context.Context, now time.Time, limit int, lease
 	var claimed []Email
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
 		claimed = nil // Write may run this function more than once
-		var ids []string
-		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM emails
-			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, id LIMIT ?`, formatTime(now), limit); err != nil {
+		ids, err := emailsTable.ClaimIDs(ctx, tx, now, limit, lease)
+		if err != nil || len(ids) == 0 {
 			return err
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		q, args, err := sqlx.In(`UPDATE emails
-			SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?
-			WHERE id IN (?)`, formatTime(now.Add(lease)), ids)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-		q, args, err = sqlx.In(`WHERE id IN (?) ORDER BY created_at, id`, ids)
+		q, args, err := sqlx.In(`WHERE id IN (?) ORDER BY created_at, id`, ids)
 		if err != nil {
 			return err
 		}
@@ -265,57 +238,14 @@ func (s *SQLiteStore) Claim(ctx context.Context, now time.Time, limit int, lease
 
 // MarkSent implements Store.MarkSent.
 func (s *SQLiteStore) MarkSent(ctx context.Context, id string, at time.Time) error {
-	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE emails
-			SET status = 'sent', last_error = '',
-			    sent_at = CASE WHEN sent_at = '' THEN ? ELSE sent_at END
-			WHERE id = ?`, formatTime(at), id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return core.ErrNotFound("e-mail", id)
-		}
-		return nil
-	})
+	err := s.db.Write(ctx, func(tx *sqlx.Tx) error { return emailsTable.MarkSent(ctx, tx, id, at) })
 	return dbError("mark sent", err)
 }
 
 // MarkFailed implements Store.MarkFailed.
 func (s *SQLiteStore) MarkFailed(ctx context.Context, id string, attempt int, nextAttempt time.Time, lastErr string, permanent bool) error {
-	status := StatusQueued
-	if permanent {
-		status = StatusFailed
-	}
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE emails
-			SET status = ?, last_error = ?, next_attempt_at = ?
-			WHERE id = ? AND status = 'sending' AND attempts = ?`,
-			status, lastErr, formatTime(nextAttempt), id, attempt)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 1 {
-			return nil
-		}
-		var cur struct {
-			Status   string `db:"status"`
-			Attempts int    `db:"attempts"`
-		}
-		if err := tx.GetContext(ctx, &cur, `SELECT status, attempts FROM emails WHERE id = ?`, id); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return core.ErrNotFound("e-mail", id)
-			}
-			return err
-		}
-		return core.Errorf(core.CodeConflict, "e-mail %s is %s at attempt %d, not sending at attempt %d",
-			id, cur.Status, cur.Attempts, attempt)
+		return emailsTable.MarkFailed(ctx, tx, id, attempt, nextAttempt, lastErr, permanent)
 	})
 	return dbError("mark failed", err)
 }
@@ -338,7 +268,7 @@ func (s *SQLiteStore) ByInvoice(ctx context.Context, merchantID, invoiceID strin
 		return nil, dbError("list e-mails not sent", err)
 	}
 	for _, n := range notSent {
-		created, err := parseTime(n.CreatedAt)
+		created, err := outbox.ParseTime(n.CreatedAt)
 		if err != nil {
 			return nil, err
 		}
@@ -376,7 +306,7 @@ func (s *SQLiteStore) RecordNotSent(ctx context.Context, e Email) (bool, error) 
 	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO emails_not_sent (id, merchant_id, invoice_id, status, reason, created_at)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			e.ID, e.MerchantID, e.InvoiceID, e.Status, e.LastError, formatTime(e.CreatedAt))
+			e.ID, e.MerchantID, e.InvoiceID, e.Status, e.LastError, outbox.FormatTime(e.CreatedAt))
 		if err != nil {
 			return err
 		}
