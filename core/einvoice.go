@@ -1,0 +1,69 @@
+package core
+
+import "context"
+
+// E-invoice document types: the root element of the UBL 2.1 document
+// (PEPPOL BIS Billing 3.0 allows a credit invoice either as a CreditNote
+// or as an Invoice with negative amounts; the type says which it is).
+const (
+	EInvoiceInvoice    = "invoice"     // <Invoice>
+	EInvoiceCreditNote = "credit_note" // <CreditNote>
+)
+
+// E-invoice delivery statuses as shown on an invoice. They are the e-mail
+// statuses: both go through an outbox with the same life cycle (package
+// outbox). A queued e-invoice with a LastError failed temporarily and is
+// retried; a failed one was refused for good (the access point rejected
+// the document or the receiver) and is not retried until queued again.
+const (
+	EInvoiceQueued  = EmailQueued
+	EInvoiceSending = EmailSending
+	EInvoiceSent    = EmailSent
+	EInvoiceFailed  = EmailFailed
+)
+
+// OutgoingEInvoice is an invoice or credit invoice to deliver as an
+// e-invoice through the PEPPOL network.
+type OutgoingEInvoice struct {
+	MerchantID string
+	InvoiceID  string
+	// Sender and Receiver are PEPPOL participant identifiers, "scheme:value"
+	// with the ISO 6523 ICD scheme, e.g. "0007:5560160680" (a Swedish
+	// organisation number) or "0192:991825827" (a Norwegian one): the
+	// seller's from the invoice settings, the customer's from the
+	// customer. They must equal the document's seller and buyer
+	// cbc:EndpointID (schemeID and value).
+	Sender   string
+	Receiver string
+	// DocumentType is EInvoiceInvoice or EInvoiceCreditNote, matching the
+	// document's root element.
+	DocumentType string
+	// Document is the UBL 2.1 XML (Provider.InvoiceUBL's Data).
+	Document []byte
+}
+
+// EInvoiceStatus is the delivery state of an invoice's latest e-invoice.
+type EInvoiceStatus struct {
+	Status    string `json:"status"`
+	LastError string `json:"last_error,omitempty"`
+	// Receiver is the participant it was (or is to be) delivered to.
+	Receiver string `json:"receiver,omitempty"`
+}
+
+// EInvoiceQueue durably queues e-invoices and reports their delivery;
+// package einvoice implements it over a PEPPOL access point with retries.
+type EInvoiceQueue interface {
+	// Enqueue stores the e-invoice for delivery and returns once it is
+	// durable; an unreachable access point never loses it. It is
+	// idempotent per (MerchantID, InvoiceID, Receiver): an e-invoice
+	// already queued, being sent or sent is left as it is and is not
+	// delivered again; one that failed for good is queued again with this
+	// Document. Errors: CodeInvalid naming the bad field (merchant_id,
+	// invoice_id, sender, receiver, document_type, document),
+	// CodeUnavailable.
+	Enqueue(ctx context.Context, e OutgoingEInvoice) error
+	// InvoiceEInvoiceStatus is the latest e-invoice's status for an
+	// invoice; the zero value when none was queued. Errors:
+	// CodeUnavailable, CodeInternal.
+	InvoiceEInvoiceStatus(ctx context.Context, merchantID, invoiceID string) (EInvoiceStatus, error)
+}
