@@ -91,9 +91,17 @@ func TestTransmitErrors(t *testing.T) {
 		{name: "invoice sent as credit note", permanent: true, want: "root element is {" + accesspointtest.NamespaceInvoice + "}Invoice",
 			tr: func() einvoice.Transmission { tr := invoice("k"); tr.DocumentType = core.EInvoiceCreditNote; return tr }},
 		{name: "seller endpoint is not the sender", permanent: true, want: "AccountingSupplierParty/cac:Party/cbc:EndpointID is 0007:2021005489",
-			tr: func() einvoice.Transmission { tr := invoice("k"); tr.Document = accesspointtest.Invoice(other, buyer); return tr }},
+			tr: func() einvoice.Transmission {
+				tr := invoice("k")
+				tr.Document = accesspointtest.Invoice(other, buyer)
+				return tr
+			}},
 		{name: "buyer endpoint is not the receiver", permanent: true, want: "AccountingCustomerParty/cac:Party/cbc:EndpointID is 0007:2021005489",
-			tr: func() einvoice.Transmission { tr := invoice("k"); tr.Document = accesspointtest.Invoice(seller, other); return tr }},
+			tr: func() einvoice.Transmission {
+				tr := invoice("k")
+				tr.Document = accesspointtest.Invoice(seller, other)
+				return tr
+			}},
 		{name: "not well-formed", permanent: true, want: "not well-formed XML",
 			tr: func() einvoice.Transmission {
 				tr := invoice("k")
@@ -101,7 +109,11 @@ func TestTransmitErrors(t *testing.T) {
 				return tr
 			}},
 		{name: "two roots", permanent: true, want: "2 root elements",
-			tr: func() einvoice.Transmission { tr := invoice("k"); tr.Document = append(tr.Document, "<Invoice/>"...); return tr }},
+			tr: func() einvoice.Transmission {
+				tr := invoice("k")
+				tr.Document = append(tr.Document, "<Invoice/>"...)
+				return tr
+			}},
 		{name: "not UBL 2.1", permanent: true, want: "root element is {urn:example}Invoice",
 			tr: func() einvoice.Transmission {
 				tr := invoice("k")

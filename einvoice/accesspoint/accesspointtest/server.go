@@ -305,7 +305,6 @@ type partyRole struct {
 	} `xml:"urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2 Party"`
 }
 
-
 func checkDocument(doc []byte, root xml.Name, sender, receiver string) error {
 	if err := wellFormed(doc); err != nil {
 		return fmt.Errorf("not well-formed XML: %v", err)
