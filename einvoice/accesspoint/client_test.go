@@ -75,68 +75,44 @@ func TestTransmitErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		token     string
-		fail      int // FailNext status
-		tr        func() einvoice.Transmission
+		fail      int                          // FailNext status
+		edit      func(*einvoice.Transmission) // of a good invoice
 		permanent bool
 		want      string // in the error
 	}{
-		{name: "wrong token", token: "nope", tr: func() einvoice.Transmission { return invoice("k") },
-			want: "HTTP 401"},
-		{name: "access point down", fail: 503, tr: func() einvoice.Transmission { return invoice("k") },
-			want: "HTTP 503"},
-		{name: "rate limited", fail: 429, tr: func() einvoice.Transmission { return invoice("k") },
-			want: "HTTP 429"},
-		{name: "rejected", fail: 400, tr: func() einvoice.Transmission { return invoice("k") },
-			permanent: true, want: "rejected (HTTP 400)"},
-		{name: "invoice sent as credit note", permanent: true, want: "root element is {" + accesspointtest.NamespaceInvoice + "}Invoice",
-			tr: func() einvoice.Transmission { tr := invoice("k"); tr.DocumentType = core.EInvoiceCreditNote; return tr }},
-		{name: "seller endpoint is not the sender", permanent: true, want: "AccountingSupplierParty/cac:Party/cbc:EndpointID is 0007:2021005489",
-			tr: func() einvoice.Transmission {
-				tr := invoice("k")
-				tr.Document = accesspointtest.Invoice(other, buyer)
-				return tr
-			}},
-		{name: "buyer endpoint is not the receiver", permanent: true, want: "AccountingCustomerParty/cac:Party/cbc:EndpointID is 0007:2021005489",
-			tr: func() einvoice.Transmission {
-				tr := invoice("k")
-				tr.Document = accesspointtest.Invoice(seller, other)
-				return tr
-			}},
+		{name: "wrong token", token: "nope", want: "HTTP 401"},
+		{name: "access point down", fail: 503, want: "HTTP 503"},
+		{name: "rate limited", fail: 429, want: "HTTP 429"},
+		{name: "rejected", fail: 400, permanent: true, want: "rejected (HTTP 400)"},
+		{name: "invoice sent as credit note", permanent: true,
+			want: "root element is {" + accesspointtest.NamespaceInvoice + "}Invoice",
+			edit: func(tr *einvoice.Transmission) { tr.DocumentType = core.EInvoiceCreditNote }},
+		{name: "seller endpoint is not the sender", permanent: true,
+			want: "AccountingSupplierParty/cac:Party/cbc:EndpointID is 0007:2021005489",
+			edit: func(tr *einvoice.Transmission) { tr.Document = accesspointtest.Invoice(other, buyer) }},
+		{name: "buyer endpoint is not the receiver", permanent: true,
+			want: "AccountingCustomerParty/cac:Party/cbc:EndpointID is 0007:2021005489",
+			edit: func(tr *einvoice.Transmission) { tr.Document = accesspointtest.Invoice(seller, other) }},
 		{name: "not well-formed", permanent: true, want: "not well-formed XML",
-			tr: func() einvoice.Transmission {
-				tr := invoice("k")
-				tr.Document = bytes.Replace(tr.Document, []byte("</Invoice>"), nil, 1)
-				return tr
-			}},
+			edit: func(tr *einvoice.Transmission) { tr.Document = replace(tr.Document, "</Invoice>", "") }},
 		{name: "two roots", permanent: true, want: "2 root elements",
-			tr: func() einvoice.Transmission {
-				tr := invoice("k")
-				tr.Document = append(tr.Document, "<Invoice/>"...)
-				return tr
-			}},
+			edit: func(tr *einvoice.Transmission) { tr.Document = append(tr.Document, "<Invoice/>"...) }},
 		{name: "not UBL 2.1", permanent: true, want: "root element is {urn:example}Invoice",
-			tr: func() einvoice.Transmission {
-				tr := invoice("k")
-				tr.Document = bytes.Replace(tr.Document, []byte(`xmlns="`+accesspointtest.NamespaceInvoice+`"`), []byte(`xmlns="urn:example"`), 1)
-				return tr
+			edit: func(tr *einvoice.Transmission) {
+				tr.Document = replace(tr.Document, `xmlns="`+accesspointtest.NamespaceInvoice+`"`, `xmlns="urn:example"`)
 			}},
 		{name: "not BIS Billing 3", permanent: true, want: "cbc:CustomizationID",
-			tr: func() einvoice.Transmission {
-				tr := invoice("k")
-				tr.Document = bytes.Replace(tr.Document, []byte("billing:3.0</cbc:Cust"), []byte("billing:2.0</cbc:Cust"), 1)
-				return tr
+			edit: func(tr *einvoice.Transmission) {
+				tr.Document = replace(tr.Document, "billing:3.0</cbc:Cust", "billing:2.0</cbc:Cust")
 			}},
 		{name: "no profile", permanent: true, want: "cbc:ProfileID",
-			tr: func() einvoice.Transmission {
-				tr := invoice("k")
-				tr.Document = bytes.Replace(tr.Document, []byte("<cbc:ProfileID>"), []byte("<cbc:Note>"), 1)
-				tr.Document = bytes.Replace(tr.Document, []byte("</cbc:ProfileID>"), []byte("</cbc:Note>"), 1)
-				return tr
+			edit: func(tr *einvoice.Transmission) {
+				tr.Document = replace(replace(tr.Document, "<cbc:ProfileID>", "<cbc:Note>"), "</cbc:ProfileID>", "</cbc:Note>")
 			}},
 		{name: "bad receiver", permanent: true, want: "invalid_receiver",
-			tr: func() einvoice.Transmission { tr := invoice("k"); tr.Receiver = "991825827"; return tr }},
+			edit: func(tr *einvoice.Transmission) { tr.Receiver = "991825827" }},
 		{name: "no idempotency key", permanent: true, want: "idempotency_key_required",
-			tr: func() einvoice.Transmission { return invoice("") }},
+			edit: func(tr *einvoice.Transmission) { tr.IdempotencyKey = "" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ap := accesspointtest.Start(t, accesspointtest.Options{})
@@ -147,7 +123,11 @@ func TestTransmitErrors(t *testing.T) {
 			if tc.token != "" {
 				token = tc.token
 			}
-			_, err := client(t, ap.URL, token).Transmit(context.Background(), tc.tr())
+			tr := invoice("k")
+			if tc.edit != nil {
+				tc.edit(&tr)
+			}
+			_, err := client(t, ap.URL, token).Transmit(context.Background(), tr)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -254,4 +234,13 @@ func TestNewClientValidates(t *testing.T) {
 			t.Errorf("NewClient(%s) = %v", ok, err)
 		}
 	}
+}
+
+// replace replaces the one old in doc, or panics: a fixture edit that
+// changes nothing would make its case pass for the wrong reason.
+func replace(doc []byte, old, new string) []byte {
+	if bytes.Count(doc, []byte(old)) != 1 {
+		panic("fixture does not contain exactly one " + old)
+	}
+	return bytes.Replace(doc, []byte(old), []byte(new), 1)
 }
