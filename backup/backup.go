@@ -33,6 +33,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the driver VACUUM INTO and integrity_check run on
 
+	"github.com/ledgerbridge/ledgerbridge/einvoice"
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
@@ -41,7 +42,9 @@ import (
 const (
 	GatewayDB = store.FileName
 	MailDB    = mail.FileName
-	KeyFile   = "credentials.key" // integrations' sealing key; the gateway creates it by this name
+	// EInvoiceDB is the e-invoice outbox.
+	EInvoiceDB = einvoice.FileName
+	KeyFile    = "credentials.key" // integrations' sealing key; the gateway creates it by this name
 	// CursorKeyFile seals the HTTP API's list cursors; the gateway creates
 	// it beside the database, so every gateway sharing the directory shares
 	// it. Losing it only invalidates cursors already handed out, so a
@@ -87,8 +90,8 @@ type File struct {
 }
 
 // Order returns the database file names in the order Backup copies them:
-// the gateway database first, the mail outbox second, then every other
-// database (the providers': open.db, sie.db, tripletex.db, spiris.db and
+// the gateway database first, the outboxes (e-invoice, then mail) second,
+// then every other database (the providers': open.db, sie.db, tripletex.db, spiris.db and
 // any an external plugin keeps there) by name.
 //
 // The rule: when a record in database A implies a record in database B
@@ -103,6 +106,8 @@ type File struct {
 //     provider booked the voucher (sie.db): the same order.
 //   - An invoice e-mail is queued in mail.db before the charge completes,
 //     and after its invoice exists: gateway, then mail, then providers.
+//     An e-invoice in einvoice.db likewise: it is queued after its invoice
+//     exists (and its document is a copy of it).
 //
 // The states a backup can hold the other way round are the ones a crash
 // leaves, and are repaired as after a crash: an invoice whose charge is
@@ -115,7 +120,7 @@ func Order(names []string) []string {
 		switch n {
 		case GatewayDB:
 			return 0
-		case MailDB:
+		case MailDB, EInvoiceDB:
 			return 1
 		}
 		return 2

@@ -40,6 +40,9 @@ import (
 //	smtp.password                LEDGERBRIDGE_SMTP_PASSWORD                ""       SMTP password
 //	smtp.tls                     LEDGERBRIDGE_SMTP_TLS                     starttls none, starttls or tls
 //	smtp.from                    LEDGERBRIDGE_SMTP_FROM                    "ledgerbridge <invoices@localhost>"  sender of invoice e-mails
+//	peppol.access_point_url      LEDGERBRIDGE_PEPPOL_ACCESS_POINT_URL      ""       base URL of the PEPPOL access point's API (https; http only on loopback); "" queues e-invoices without sending them
+//	peppol.access_point_token    LEDGERBRIDGE_PEPPOL_ACCESS_POINT_TOKEN    ""       the operator's bearer token at the access point; required with the URL
+//	peppol.timeout               LEDGERBRIDGE_PEPPOL_TIMEOUT               30s      limit of one request to the access point, 1s to 10m
 //	scheduler.interval           LEDGERBRIDGE_SCHEDULER_INTERVAL           1m       how often collective invoices, reminders and exports are checked, 1s to 1h
 //	exports.lease                LEDGERBRIDGE_EXPORTS_LEASE                5m       how long a claimed export job belongs to its gateway; a job a crashed gateway left processing runs again after it; 2s to 24h, more than exports.call_timeout
 //	exports.call_timeout         LEDGERBRIDGE_EXPORTS_CALL_TIMEOUT         2m       limit of booking one day at the provider, 1s to 1h
@@ -74,6 +77,7 @@ type Config struct {
 	LogLevel  string          `mapstructure:"log_level"`
 	Plugins   PluginsConfig   `mapstructure:"plugins"`
 	SMTP      SMTPConfig      `mapstructure:"smtp"`
+	Peppol    PeppolConfig    `mapstructure:"peppol"`
 	Scheduler SchedulerConfig `mapstructure:"scheduler"`
 	Exports   ExportsConfig   `mapstructure:"exports"`
 	OAuth     OAuthConfig     `mapstructure:"oauth"`
@@ -175,6 +179,14 @@ type SMTPConfig struct {
 	From     string `mapstructure:"from"`
 }
 
+// PeppolConfig is the PEPPOL access point e-invoices are sent through
+// (package einvoice/accesspoint).
+type PeppolConfig struct {
+	AccessPointURL   string        `mapstructure:"access_point_url"`
+	AccessPointToken string        `mapstructure:"access_point_token"`
+	Timeout          time.Duration `mapstructure:"timeout"`
+}
+
 // SchedulerConfig paces the gateway's own background work.
 type SchedulerConfig struct {
 	Interval time.Duration `mapstructure:"interval"`
@@ -232,6 +244,7 @@ const (
 	DefaultSMTPTLS           = "starttls"
 	DefaultSMTPFrom          = "ledgerbridge <invoices@localhost>"
 	DefaultSchedulerInterval = time.Minute
+	DefaultPeppolTimeout     = 30 * time.Second
 	DefaultTripletexBaseURL  = "https://tripletex.no/v2"
 	DefaultSpirisAPIURL      = "https://eaccountingapi.vismaonline.com/v2"
 	DefaultSpirisAuthorize   = "https://identity.vismaonline.com/connect/authorize"
@@ -277,6 +290,7 @@ func Default() Config {
 			RestartBackoffMin: DefaultRestartBackoffMin, RestartBackoffMax: DefaultRestartBackoffMax,
 		},
 		SMTP:      SMTPConfig{Port: DefaultSMTPPort, TLS: DefaultSMTPTLS, From: DefaultSMTPFrom},
+		Peppol:    PeppolConfig{Timeout: DefaultPeppolTimeout},
 		Scheduler: SchedulerConfig{Interval: DefaultSchedulerInterval},
 		Exports:   ExportsConfig{Lease: DefaultExportsLease, CallTimeout: DefaultExportsCallTimeout},
 		OAuth:     OAuthConfig{DoneURL: DefaultOAuthDoneURL},
@@ -310,6 +324,9 @@ var defaults = map[string]any{
 	"smtp.password":                 "",
 	"smtp.tls":                      DefaultSMTPTLS,
 	"smtp.from":                     DefaultSMTPFrom,
+	"peppol.access_point_url":       "",
+	"peppol.access_point_token":     "",
+	"peppol.timeout":                DefaultPeppolTimeout,
 	"scheduler.interval":            DefaultSchedulerInterval,
 	"exports.lease":                 DefaultExportsLease,
 	"exports.call_timeout":          DefaultExportsCallTimeout,
@@ -533,6 +550,15 @@ func (c Config) Validate() error {
 	if m.Password != "" && m.Username == "" {
 		add("smtp.username", "is required when smtp.password is set")
 	}
+	if ap := c.Peppol; ap.AccessPointURL != "" {
+		if !isHTTPURL(ap.AccessPointURL) {
+			add("peppol.access_point_url", "%q must be an http(s) URL", ap.AccessPointURL)
+		}
+		if strings.TrimSpace(ap.AccessPointToken) == "" {
+			add("peppol.access_point_token", "is required when peppol.access_point_url is set")
+		}
+	}
+	between("peppol.timeout", c.Peppol.Timeout, time.Second, 10*time.Minute)
 	between("scheduler.interval", c.Scheduler.Interval, time.Second, time.Hour)
 	between("exports.call_timeout", c.Exports.CallTimeout, time.Second, time.Hour)
 	if x := c.Exports; x.Lease < 2*time.Second || x.Lease > 24*time.Hour {

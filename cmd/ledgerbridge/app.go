@@ -11,6 +11,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/backup"
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/einvoice"
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
@@ -34,10 +35,12 @@ type app struct {
 	registry     *pluginhost.Registry
 	engine       *core.Engine
 	outbox       *mail.Outbox
+	einvoices    *einvoice.Outbox
 	integrations *integrations.Service
 	exports      *exports.Service
 	sending      bool           // an SMTP server is configured
-	closers      []func() error // in-process providers, the mail store
+	transmitting bool           // a PEPPOL access point is configured
+	closers      []func() error // in-process providers, the mail and e-invoice stores
 	unlock       func()         // releases the data dir's shared lock
 }
 
@@ -57,7 +60,8 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	// provider: the operator's from the configuration now, each call's
 	// credentials as the registry passes them on. It cleans provider
 	// errors at the registry, error answers in httpapi, and every log line.
-	redactor := core.NewRedactor(cfg.Tripletex.ConsumerToken, cfg.Spiris.ClientSecret, cfg.SMTP.Password)
+	redactor := core.NewRedactor(cfg.Tripletex.ConsumerToken, cfg.Spiris.ClientSecret, cfg.SMTP.Password,
+		cfg.Peppol.AccessPointToken)
 	logger := slog.New(redactor.Handler(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.SlogLevel()})))
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
@@ -99,6 +103,13 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	a.closers = append(a.closers, mailStore.Close)
 	a.outbox, a.sending = outbox, sending
 	a.engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
+	einvoiceStore, einvoices, transmitting, err := newEInvoiceOutbox(ctx, cfg, logger, redactor)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.closers = append(a.closers, einvoiceStore.Close)
+	a.einvoices, a.transmitting = einvoices, transmitting
 	a.engine.SetJournalAccounts(journalAccounts)
 	a.engine.SetLogger(logger)
 	// Integration credentials are sealed with a key kept beside, not in,

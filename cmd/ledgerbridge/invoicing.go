@@ -7,15 +7,18 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/config"
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/einvoice"
+	"github.com/ledgerbridge/ledgerbridge/einvoice/accesspoint"
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/mapping"
+	"github.com/ledgerbridge/ledgerbridge/outbox"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 )
 
 // newOutbox opens the e-mail outbox. Without an SMTP host e-mails are
 // queued, and shown as queued on their invoices, until one is configured;
 // sending is nil then.
-func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, redactor *core.Redactor) (store *mail.SQLiteStore, outbox *mail.Outbox, sending bool, err error) {
+func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, redactor *core.Redactor) (store *mail.SQLiteStore, box *mail.Outbox, sending bool, err error) {
 	store, err = mail.OpenSQLiteStore(ctx, cfg.DataDir)
 	if err != nil {
 		return nil, nil, false, err
@@ -34,9 +37,34 @@ func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, reda
 	} else {
 		logger.Warn("smtp.host is not set: invoice e-mails are queued but not sent")
 	}
-	outbox = mail.NewOutbox(store, sender, mail.OutboxConfig{Logger: pluginhost.SlogLogger(logger.With("component", "mail")),
+	box = mail.NewOutbox(store, sender, mail.OutboxConfig{Logger: pluginhost.SlogLogger(logger.With("component", "mail")),
 		Redact: redactor.String})
-	return store, outbox, sender != nil, nil
+	return store, box, sender != nil, nil
+}
+
+// newEInvoiceOutbox opens the e-invoice outbox. Without an access point
+// e-invoices are queued, and shown as queued on their invoices, until one
+// is configured; transmitting is false then and Run must not be started.
+func newEInvoiceOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, redactor *core.Redactor) (store *einvoice.SQLiteStore, box *einvoice.Outbox, transmitting bool, err error) {
+	store, err = einvoice.OpenSQLiteStore(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	var ap einvoice.Transmitter
+	if cfg.Peppol.AccessPointURL != "" {
+		c, err := accesspoint.NewClient(accesspoint.Config{URL: cfg.Peppol.AccessPointURL,
+			Token: cfg.Peppol.AccessPointToken, Timeout: cfg.Peppol.Timeout})
+		if err != nil {
+			store.Close()
+			return nil, nil, false, err
+		}
+		ap = c
+	} else {
+		logger.Warn("peppol.access_point_url is not set: e-invoices are queued but not sent")
+	}
+	box = einvoice.NewOutbox(store, ap, outbox.Config{Logger: pluginhost.SlogLogger(logger.With("component", "einvoice")),
+		Redact: redactor.String})
+	return store, box, ap != nil, nil
 }
 
 // journalAccounts books invoices on the country's standard chart (BAS in

@@ -83,6 +83,9 @@ func serveHTTP(ctx context.Context, a *app, announce func(addr string)) error {
 	if a.sending {
 		go a.outbox.Run(background)
 	}
+	if a.transmitting {
+		go a.einvoices.Run(background)
+	}
 	go runScheduler(background, a.engine, a.cfg.Scheduler.Interval, a.log)
 	go a.exports.Loop(background, a.cfg.Scheduler.Interval)
 	go a.engine.RunKeyUsageFlusher(background, a.cfg.Auth.KeyUsageFlushInterval)
