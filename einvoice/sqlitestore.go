@@ -3,9 +3,6 @@ package einvoice
 import (
 	"context"
 	"embed"
-	"io/fs"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -25,40 +22,26 @@ var migrationFiles embed.FS
 // SQLiteStore is the outbox's Store in its own SQLite file. It is safe for
 // concurrent use, also by several processes sharing the file.
 type SQLiteStore struct {
-	db *sqlite.DB
+	db         *sqlite.DB
+	deliveries outbox.Table
 }
 
 var _ Store = (*SQLiteStore)(nil)
-
-// einvoicesTable is the outbox's table; its delivery columns move through
-// outbox.Table.
-var einvoicesTable = outbox.Table{Name: "einvoices", Noun: "e-invoice"}
 
 // OpenSQLiteStore opens (creating if needed) <dataDir>/einvoice.db and
 // applies the embedded migrations. Errors: CodeInvalid for an empty
 // dataDir, CodeInternal when the file cannot be opened or migrated.
 func OpenSQLiteStore(ctx context.Context, dataDir string) (*SQLiteStore, error) {
-	if strings.TrimSpace(dataDir) == "" {
-		return nil, core.Invalid("invalid e-invoice store location", core.FieldError{Field: "data_dir", Message: "is required"})
-	}
-	migrations, err := fs.Sub(migrationFiles, "migrations")
+	t, err := outbox.OpenTable(ctx, dataDir, FileName, migrationFiles,
+		outbox.Table{Name: "einvoices", Noun: "e-invoice", Component: "einvoice"})
 	if err != nil {
-		return nil, core.Errorf(core.CodeInternal, "einvoice: embedded migrations: %v", err)
+		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, FileName), migrations)
-	if err != nil {
-		return nil, core.Errorf(core.CodeInternal, "einvoice: %v", err)
-	}
-	return &SQLiteStore{db: db}, nil
+	return &SQLiteStore{db: t.DB, deliveries: t}, nil
 }
 
 // Close closes the database. The store must not be used afterwards.
-func (s *SQLiteStore) Close() error {
-	if err := s.db.Close(); err != nil {
-		return core.Errorf(core.CodeInternal, "einvoice: close: %v", err)
-	}
-	return nil
-}
+func (s *SQLiteStore) Close() error { return s.deliveries.Close() }
 
 func dbError(op string, err error) error { return sqlite.Error("einvoice", op, err) }
 
@@ -186,49 +169,24 @@ func (s *SQLiteStore) Enqueue(ctx context.Context, d Delivery, now time.Time) (D
 
 // Claim implements outbox.Store.Claim.
 func (s *SQLiteStore) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Delivery, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	var claimed []Delivery
-	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		claimed = nil // Write may run this function more than once
-		ids, err := einvoicesTable.ClaimIDs(ctx, tx, now, limit, lease)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		q, args, err := sqlx.In(`WHERE id IN (?) ORDER BY queued_at, id`, ids)
-		if err != nil {
-			return err
-		}
-		claimed, err = selectDeliveries(ctx, tx, true, q, args...)
-		return err
-	})
-	if err != nil {
-		return nil, dbError("claim", err)
-	}
-	return claimed, nil
+	return outbox.Claim(ctx, s.deliveries, now, limit, lease,
+		func(ctx context.Context, tx *sqlx.Tx, where string, args ...any) ([]Delivery, error) {
+			return selectDeliveries(ctx, tx, true, where+` ORDER BY queued_at, id`, args...)
+		})
 }
 
 // MarkSent implements outbox.Store.MarkSent; receipt is the access point's
-// transmission id.
+// transmission id. The first transmission's id stays, as its sent_at does.
 func (s *SQLiteStore) MarkSent(ctx context.Context, id string, at time.Time, receipt string) error {
-	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		if err := einvoicesTable.MarkSent(ctx, tx, id, at); err != nil {
-			return err
-		}
-		// The first transmission's id stays, as its sent_at does.
+	return s.deliveries.MarkSent(ctx, id, at, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE einvoices SET transmission_id = ? WHERE id = ? AND transmission_id = ''`, receipt, id)
 		return err
 	})
-	return dbError("mark sent", err)
 }
 
 // MarkFailed implements outbox.Store.MarkFailed.
 func (s *SQLiteStore) MarkFailed(ctx context.Context, id string, attempt int, nextAttempt time.Time, lastErr string, permanent bool) error {
-	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		return einvoicesTable.MarkFailed(ctx, tx, id, attempt, nextAttempt, lastErr, permanent)
-	})
-	return dbError("mark failed", err)
+	return s.deliveries.MarkFailed(ctx, id, attempt, nextAttempt, lastErr, permanent)
 }
 
 // ByInvoice implements Store.ByInvoice.

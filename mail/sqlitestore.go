@@ -4,10 +4,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"io/fs"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -27,7 +24,8 @@ var migrationFiles embed.FS
 // SQLiteStore is the outbox's Store in its own SQLite file. It is safe for
 // concurrent use, also by several processes sharing the file.
 type SQLiteStore struct {
-	db *sqlite.DB
+	db     *sqlite.DB
+	emails outbox.Table
 }
 
 var _ Store = (*SQLiteStore)(nil)
@@ -36,33 +34,19 @@ var _ Store = (*SQLiteStore)(nil)
 // the embedded migrations. Errors: CodeInvalid for an empty dataDir,
 // CodeInternal when the file cannot be opened or migrated.
 func OpenSQLiteStore(ctx context.Context, dataDir string) (*SQLiteStore, error) {
-	if strings.TrimSpace(dataDir) == "" {
-		return nil, core.Invalid("invalid mail store location", core.FieldError{Field: "data_dir", Message: "is required"})
-	}
-	migrations, err := fs.Sub(migrationFiles, "migrations")
+	t, err := outbox.OpenTable(ctx, dataDir, FileName, migrationFiles,
+		outbox.Table{Name: "emails", Noun: "e-mail", Component: "mail"})
 	if err != nil {
-		return nil, core.Errorf(core.CodeInternal, "mail: embedded migrations: %v", err)
+		return nil, err
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, FileName), migrations)
-	if err != nil {
-		return nil, core.Errorf(core.CodeInternal, "mail: %v", err)
-	}
-	return &SQLiteStore{db: db}, nil
+	return &SQLiteStore{db: t.DB, emails: t}, nil
 }
 
 // Close closes the database. The store must not be used afterwards.
-func (s *SQLiteStore) Close() error {
-	if err := s.db.Close(); err != nil {
-		return core.Errorf(core.CodeInternal, "mail: close: %v", err)
-	}
-	return nil
-}
+func (s *SQLiteStore) Close() error { return s.emails.Close() }
 
 // Path is the database file.
 func (s *SQLiteStore) Path() string { return s.db.Path() }
-
-// The outbox's table: its delivery columns move through outbox.Table.
-var emailsTable = outbox.Table{Name: "emails", Noun: "e-mail"}
 
 // dbError turns a database error into a *core.Error; *core.Errors pass
 // through unchanged.
@@ -213,41 +197,20 @@ func (s *SQLiteStore) Enqueue(ctx context.Context, e Email) (Email, bool, error)
 
 // Claim implements Store.Claim.
 func (s *SQLiteStore) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Email, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	var claimed []Email
-	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		claimed = nil // Write may run this function more than once
-		ids, err := emailsTable.ClaimIDs(ctx, tx, now, limit, lease)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		q, args, err := sqlx.In(`WHERE id IN (?) ORDER BY created_at, id`, ids)
-		if err != nil {
-			return err
-		}
-		claimed, err = loadEmails(ctx, tx, true, q, args...)
-		return err
-	})
-	if err != nil {
-		return nil, dbError("claim", err)
-	}
-	return claimed, nil
+	return outbox.Claim(ctx, s.emails, now, limit, lease,
+		func(ctx context.Context, tx *sqlx.Tx, where string, args ...any) ([]Email, error) {
+			return loadEmails(ctx, tx, true, where+` ORDER BY created_at, id`, args...)
+		})
 }
 
 // MarkSent implements Store.MarkSent.
 func (s *SQLiteStore) MarkSent(ctx context.Context, id string, at time.Time) error {
-	err := s.db.Write(ctx, func(tx *sqlx.Tx) error { return emailsTable.MarkSent(ctx, tx, id, at) })
-	return dbError("mark sent", err)
+	return s.emails.MarkSent(ctx, id, at, nil)
 }
 
 // MarkFailed implements Store.MarkFailed.
 func (s *SQLiteStore) MarkFailed(ctx context.Context, id string, attempt int, nextAttempt time.Time, lastErr string, permanent bool) error {
-	err := s.db.Write(ctx, func(tx *sqlx.Tx) error {
-		return emailsTable.MarkFailed(ctx, tx, id, attempt, nextAttempt, lastErr, permanent)
-	})
-	return dbError("mark failed", err)
+	return s.emails.MarkFailed(ctx, id, attempt, nextAttempt, lastErr, permanent)
 }
 
 // ByInvoice implements Store.ByInvoice.

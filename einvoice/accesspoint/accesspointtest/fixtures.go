@@ -28,9 +28,7 @@ const invoiceXML = `<?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
          xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
          xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>1001</cbc:ID>
+` + bis3 + `  <cbc:ID>1001</cbc:ID>
   <cbc:IssueDate>2026-03-02</cbc:IssueDate>
   <cbc:DueDate>2026-04-01</cbc:DueDate>
   <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
@@ -76,38 +74,10 @@ const invoiceXML = `<?xml version="1.0" encoding="UTF-8"?>
       <cac:FinancialInstitutionBranch><cbc:ID>SE:BANKGIRO</cbc:ID></cac:FinancialInstitutionBranch>
     </cac:PayeeFinancialAccount>
   </cac:PaymentMeans>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="SEK">250.00</cbc:TaxAmount>
-    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="SEK">1000.00</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="SEK">250.00</cbc:TaxAmount>
-      <cac:TaxCategory>
-        <cbc:ID>S</cbc:ID>
-        <cbc:Percent>25</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
-      </cac:TaxCategory>
-    </cac:TaxSubtotal>
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="SEK">1000.00</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="SEK">1000.00</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="SEK">1250.00</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="SEK">1250.00</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-  <cac:InvoiceLine>
+` + totals + `  <cac:InvoiceLine>
     <cbc:ID>1</cbc:ID>
     <cbc:InvoicedQuantity unitCode="EA">10</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="SEK">1000.00</cbc:LineExtensionAmount>
-    <cac:Item>
-      <cbc:Name>Smörgåstårta</cbc:Name>
-      <cac:ClassifiedTaxCategory>
-        <cbc:ID>S</cbc:ID>
-        <cbc:Percent>25</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
-      </cac:ClassifiedTaxCategory>
-    </cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="SEK">100.00</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>
+` + lineItem + `  </cac:InvoiceLine>
 </Invoice>
 `
 
@@ -115,9 +85,7 @@ const creditNoteXML = `<?xml version="1.0" encoding="UTF-8"?>
 <CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
             xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
             xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>1002</cbc:ID>
+` + bis3 + `  <cbc:ID>1002</cbc:ID>
   <cbc:IssueDate>2026-03-05</cbc:IssueDate>
   <cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>
   <cbc:DocumentCurrencyCode>SEK</cbc:DocumentCurrencyCode>
@@ -143,7 +111,19 @@ const creditNoteXML = `<?xml version="1.0" encoding="UTF-8"?>
       <cac:PartyLegalEntity><cbc:RegistrationName>Uppsala kommun</cbc:RegistrationName></cac:PartyLegalEntity>
     </cac:Party>
   </cac:AccountingCustomerParty>
-  <cac:TaxTotal>
+` + totals + `  <cac:CreditNoteLine>
+    <cbc:ID>1</cbc:ID>
+    <cbc:CreditedQuantity unitCode="EA">10</cbc:CreditedQuantity>
+` + lineItem + `  </cac:CreditNoteLine>
+</CreditNote>
+`
+
+// The parts the invoice and the credit note share.
+const (
+	bis3 = `  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
+  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
+`
+	totals = `  <cac:TaxTotal>
     <cbc:TaxAmount currencyID="SEK">250.00</cbc:TaxAmount>
     <cac:TaxSubtotal>
       <cbc:TaxableAmount currencyID="SEK">1000.00</cbc:TaxableAmount>
@@ -161,10 +141,8 @@ const creditNoteXML = `<?xml version="1.0" encoding="UTF-8"?>
     <cbc:TaxInclusiveAmount currencyID="SEK">1250.00</cbc:TaxInclusiveAmount>
     <cbc:PayableAmount currencyID="SEK">1250.00</cbc:PayableAmount>
   </cac:LegalMonetaryTotal>
-  <cac:CreditNoteLine>
-    <cbc:ID>1</cbc:ID>
-    <cbc:CreditedQuantity unitCode="EA">10</cbc:CreditedQuantity>
-    <cbc:LineExtensionAmount currencyID="SEK">1000.00</cbc:LineExtensionAmount>
+`
+	lineItem = `    <cbc:LineExtensionAmount currencyID="SEK">1000.00</cbc:LineExtensionAmount>
     <cac:Item>
       <cbc:Name>Smörgåstårta</cbc:Name>
       <cac:ClassifiedTaxCategory>
@@ -174,6 +152,5 @@ const creditNoteXML = `<?xml version="1.0" encoding="UTF-8"?>
       </cac:ClassifiedTaxCategory>
     </cac:Item>
     <cac:Price><cbc:PriceAmount currencyID="SEK">100.00</cbc:PriceAmount></cac:Price>
-  </cac:CreditNoteLine>
-</CreditNote>
 `
+)

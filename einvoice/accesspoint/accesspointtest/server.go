@@ -77,6 +77,11 @@ type Delivered struct {
 	Document       []byte
 }
 
+// String describes d without its document's bytes, for test failures.
+func (d Delivered) String() string {
+	return fmt.Sprintf("{%s key %s %s→%s %s, %d bytes}", d.ID, d.IdempotencyKey, d.Sender, d.Receiver, d.Root, len(d.Document))
+}
+
 // Rejection is a request the mock refused: its status and why.
 type Rejection struct {
 	Status int
