@@ -1,8 +1,10 @@
 // Package nordic checks Swedish and Norwegian identifiers and payment
 // references: organization numbers, personnummer and samordningsnummer, VAT
 // numbers, Bankgirot OCR references, Norwegian KID, Bankgiro and Plusgiro
-// numbers, Norwegian bank account numbers (kontonummer), IBAN and BIC, and
-// the GS1 GLN used in Peppol addresses.
+// numbers, Norwegian bank account numbers (kontonummer), IBAN and BIC, the
+// GS1 GLN used in Peppol addresses, Peppol participant identifiers
+// (ParseParticipantID), and the EU: its member states (IsEUMember,
+// IsEEAMember) and the shape of their VAT numbers (ValidateBuyerVATNumber).
 //
 // The rules come from the project's research notes
 // (shared/research/nordic-rules.md §2, §3.1–3.3) and, where Peppol BIS
@@ -42,6 +44,11 @@ var (
 	// ErrLengthDigit: the length digit of an OCR reference does not match
 	// the reference's length.
 	ErrLengthDigit = errors.New("length digit does not match the length")
-	// ErrCountry: the country is not one this package supports (SE, NO).
+	// ErrCountry: the country is not one the function supports (SE and NO
+	// for identity numbers; the EU member states, NO, GB and CH for a
+	// buyer's VAT number).
 	ErrCountry = errors.New("country not supported")
+	// ErrScheme: a Peppol participant identifier names an identifier
+	// scheme (ICD) ParseParticipantID does not check.
+	ErrScheme = errors.New("identifier scheme not supported")
 )
