@@ -4,6 +4,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 )
 
 // Address is a postal address.
@@ -40,8 +42,24 @@ type Customer struct {
 	ParentCustomerID    string              `json:"parent_customer_id"`
 	PurchaseInstruction string              `json:"purchase_instruction"`
 	CollectiveInvoicing CollectiveInvoicing `json:"collective_invoicing"`
-	CreatedAt           time.Time           `json:"created_at"`
-	UpdatedAt           time.Time           `json:"updated_at"`
+	// VATNumber is the buyer's VAT identification number in its canonical
+	// form (nordic.ValidateBuyerVATNumber): SE556016068001,
+	// NO991825827MVA, DE123456789, ... Printed on the invoice and required
+	// by the reverse-charge and intra-community treatments (see
+	// CheckVATTreatment).
+	VATNumber string `json:"vat_number"`
+	// PeppolID is the buyer's Peppol participant identifier, the
+	// electronic address of an e-invoice, "scheme:value" in canonical
+	// form (nordic.ParseParticipantID): 0007:5560160680, 0192:991825827.
+	PeppolID string `json:"peppol_id"`
+	// BuyerReference is the reference a (public) buyer asks to find on
+	// every invoice (EN 16931 BT-10), free text.
+	BuyerReference string `json:"buyer_reference"`
+	// InvoiceDelivery says how the customer receives invoices: e-mail
+	// (also when empty) or Peppol e-invoice, which needs PeppolID.
+	InvoiceDelivery InvoiceDelivery `json:"invoice_delivery"`
+	CreatedAt       time.Time       `json:"created_at"`
+	UpdatedAt       time.Time       `json:"updated_at"`
 }
 
 // CustomerPatch changes the non-nil fields of a customer.
@@ -57,6 +75,35 @@ type CustomerPatch struct {
 	ParentCustomerID    *string              `json:"parent_customer_id,omitempty"`
 	PurchaseInstruction *string              `json:"purchase_instruction,omitempty"`
 	CollectiveInvoicing *CollectiveInvoicing `json:"collective_invoicing,omitempty"`
+	VATNumber           *string              `json:"vat_number,omitempty"`
+	PeppolID            *string              `json:"peppol_id,omitempty"`
+	BuyerReference      *string              `json:"buyer_reference,omitempty"`
+	InvoiceDelivery     *InvoiceDelivery     `json:"invoice_delivery,omitempty"`
+}
+
+// InvoiceDelivery is how a customer receives invoices.
+type InvoiceDelivery string
+
+// Invoice deliveries.
+const (
+	// DeliveryEmail e-mails the invoice PDF: the default, also for "".
+	DeliveryEmail InvoiceDelivery = "email"
+	// DeliveryPeppol sends a Peppol BIS Billing 3.0 e-invoice to the
+	// customer's PeppolID.
+	DeliveryPeppol InvoiceDelivery = "peppol"
+)
+
+// Valid reports whether d is a delivery ("" counts as DeliveryEmail).
+func (d InvoiceDelivery) Valid() bool { return d == "" || d == DeliveryEmail || d == DeliveryPeppol }
+
+// Delivery is how the customer receives invoices: DeliveryEmail when
+// InvoiceDelivery is empty (customers stored before it existed, or of a
+// provider that does not keep it).
+func (c Customer) Delivery() InvoiceDelivery {
+	if c.InvoiceDelivery == "" {
+		return DeliveryEmail
+	}
+	return c.InvoiceDelivery
 }
 
 // Customer field names as used in CustomerPatch JSON and in
@@ -73,6 +120,10 @@ const (
 	FieldParentCustomerID    = "parent_customer_id"
 	FieldPurchaseInstruction = "purchase_instruction"
 	FieldCollectiveInvoicing = "collective_invoicing"
+	FieldVATNumber           = "vat_number"
+	FieldPeppolID            = "peppol_id"
+	FieldBuyerReference      = "buyer_reference"
+	FieldInvoiceDelivery     = "invoice_delivery"
 )
 
 // Fields returns the names of the fields the patch sets.
@@ -94,6 +145,10 @@ func (p CustomerPatch) Fields() []string {
 	add(p.ParentCustomerID != nil, FieldParentCustomerID)
 	add(p.PurchaseInstruction != nil, FieldPurchaseInstruction)
 	add(p.CollectiveInvoicing != nil, FieldCollectiveInvoicing)
+	add(p.VATNumber != nil, FieldVATNumber)
+	add(p.PeppolID != nil, FieldPeppolID)
+	add(p.BuyerReference != nil, FieldBuyerReference)
+	add(p.InvoiceDelivery != nil, FieldInvoiceDelivery)
 	return out
 }
 
@@ -131,6 +186,18 @@ func (p CustomerPatch) Apply(c Customer) Customer {
 	}
 	if p.CollectiveInvoicing != nil {
 		c.CollectiveInvoicing = *p.CollectiveInvoicing
+	}
+	if p.VATNumber != nil {
+		c.VATNumber = *p.VATNumber
+	}
+	if p.PeppolID != nil {
+		c.PeppolID = *p.PeppolID
+	}
+	if p.BuyerReference != nil {
+		c.BuyerReference = *p.BuyerReference
+	}
+	if p.InvoiceDelivery != nil {
+		c.InvoiceDelivery = *p.InvoiceDelivery
 	}
 	return c
 }
@@ -174,7 +241,64 @@ func (c Customer) validate(only []string) error {
 	if ci.Enabled && ci.DayOfMonth == 0 && ci.Threshold == 0 {
 		errs.add("collective_invoicing", "needs a day of month, a threshold, or both")
 	}
+	c.eInvoiceErrors(&errs, only)
 	return Invalid("invalid customer", errs...)
+}
+
+// eInvoiceErrors checks the VAT number, Peppol id and invoice delivery
+// (with only non-nil, those of the fields in only): the VAT number must
+// be a canonical buyer VAT number (nordic.ValidateBuyerVATNumber), the
+// Peppol id a canonical participant id (nordic.ParseParticipantID), and
+// delivery by Peppol needs a Peppol id, named invoice_delivery unless only
+// the Peppol id changed.
+func (c Customer) eInvoiceErrors(errs *fieldErrors, only []string) {
+	check := func(field string) bool { return (only == nil || contains(only, field)) && !errs.has(field) }
+	if c.VATNumber != "" && check(FieldVATNumber) {
+		if n, _, err := nordic.ValidateBuyerVATNumber(c.VATNumber); err != nil {
+			errs.add(FieldVATNumber, "%v", err)
+		} else if n != c.VATNumber {
+			errs.add(FieldVATNumber, "must be written %s: upper case, without spaces or separators", n)
+		}
+	}
+	if c.PeppolID != "" && check(FieldPeppolID) {
+		if scheme, value, err := nordic.ParseParticipantID(c.PeppolID); err != nil {
+			errs.add(FieldPeppolID, "%v", err)
+		} else if n := nordic.FormatParticipantID(scheme, value); n != c.PeppolID {
+			errs.add(FieldPeppolID, "must be written %s", n)
+		}
+	}
+	if !c.InvoiceDelivery.Valid() {
+		errs.add(FieldInvoiceDelivery, "must be email or peppol")
+	} else if c.InvoiceDelivery == DeliveryPeppol && strings.TrimSpace(c.PeppolID) == "" &&
+		(only == nil || contains(only, FieldInvoiceDelivery) || contains(only, FieldPeppolID)) {
+		field := FieldInvoiceDelivery
+		if only != nil && !contains(only, FieldInvoiceDelivery) {
+			field = FieldPeppolID // the patch cleared the Peppol id
+		}
+		errs.add(field, "peppol needs the customer's Peppol participant id (peppol_id)")
+	}
+}
+
+// NormalizeEInvoiceFields returns c with its VAT number and Peppol id in
+// canonical form when they are valid (nordic.NormalizeVATNumber,
+// nordic.ParseParticipantID), and unchanged otherwise, so validation names
+// them. An empty invoice delivery becomes DeliveryEmail.
+func (c Customer) NormalizeEInvoiceFields() Customer {
+	if n, _, err := nordic.ValidateBuyerVATNumber(c.VATNumber); err == nil {
+		c.VATNumber = n
+	} else if strings.TrimSpace(c.VATNumber) == "" {
+		c.VATNumber = ""
+	}
+	if scheme, value, err := nordic.ParseParticipantID(c.PeppolID); err == nil {
+		c.PeppolID = nordic.FormatParticipantID(scheme, value)
+	} else if strings.TrimSpace(c.PeppolID) == "" {
+		c.PeppolID = ""
+	}
+	c.BuyerReference = strings.TrimSpace(c.BuyerReference)
+	if c.InvoiceDelivery == "" {
+		c.InvoiceDelivery = DeliveryEmail
+	}
+	return c
 }
 
 // textErrors checks the length and characters of the customer's text
@@ -203,6 +327,15 @@ func (c Customer) textErrors(only []string) fieldErrors {
 	}
 	if check(FieldPurchaseInstruction) {
 		errs.text(FieldPurchaseInstruction, c.PurchaseInstruction, MaxPurchaseInstructionLen, true)
+	}
+	if check(FieldVATNumber) {
+		errs.text(FieldVATNumber, c.VATNumber, MaxVATNumberLength, false)
+	}
+	if check(FieldPeppolID) {
+		errs.text(FieldPeppolID, c.PeppolID, MaxPeppolIDLength, false)
+	}
+	if check(FieldBuyerReference) {
+		errs.text(FieldBuyerReference, c.BuyerReference, MaxBuyerReferenceLength, false)
 	}
 	return errs
 }
@@ -264,7 +397,8 @@ func (c Customer) Size() int {
 	a := c.BillingAddress
 	return 512 + len(c.ID) + len(c.Number) + len(c.Name) + len(c.OrganizationNumber) + len(c.Email) +
 		len(c.Phone) + len(a.Line1) + len(a.Line2) + len(a.PostalCode) + len(a.City) + len(a.Country) +
-		len(c.ParentCustomerID) + len(c.PurchaseInstruction)
+		len(c.ParentCustomerID) + len(c.PurchaseInstruction) + len(c.VATNumber) + len(c.PeppolID) +
+		len(c.BuyerReference) + len(c.InvoiceDelivery)
 }
 
 // PageBudget counts a page's rows and bytes for a provider that builds the

@@ -502,10 +502,17 @@ func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (C
 }
 
 // validCustomer checks a customer and normalises its organization number
-// to digits. Swedish customers may be companies (organisationsnummer) or
-// people (personnummer, samordningsnummer); Norwegian ones have a 9-digit
-// organisasjonsnummer. Errors: CodeInvalid naming each bad field.
+// to digits, its VAT number and Peppol id to their canonical forms and an
+// empty invoice delivery to e-mail (Customer.NormalizeEInvoiceFields).
+// Swedish customers may be companies (organisationsnummer) or people
+// (personnummer, samordningsnummer); Norwegian ones have a 9-digit
+// organisasjonsnummer. Which country's rule applies is the billing
+// address's country when it is SE or NO, else the merchant's country when
+// the address names none; the organization number of a customer abroad
+// (any other country) is free text. Errors: CodeInvalid naming each bad
+// field.
 func validCustomer(country Country, c Customer, only []string) (Customer, error) {
+	c = c.NormalizeEInvoiceFields()
 	var fields []FieldError
 	if err := c.validate(only); err != nil {
 		if Code(err) != CodeInvalid {
@@ -513,8 +520,12 @@ func validCustomer(country Country, c Customer, only []string) (Customer, error)
 		}
 		fields = AsError(err).Fields
 	}
-	if c.OrganizationNumber != "" && !fieldErrors(fields).has(FieldOrganizationNumber) {
-		if n, nerr := nordic.ValidateOrganizationNumber(string(country), c.OrganizationNumber); nerr != nil {
+	orgCountry := Country(strings.ToUpper(strings.TrimSpace(c.BillingAddress.Country)))
+	if orgCountry == "" {
+		orgCountry = country
+	}
+	if c.OrganizationNumber != "" && orgCountry.Valid() && !fieldErrors(fields).has(FieldOrganizationNumber) {
+		if n, nerr := nordic.ValidateOrganizationNumber(string(orgCountry), c.OrganizationNumber); nerr != nil {
 			fields = append(fields, FieldError{Field: FieldOrganizationNumber, Message: nerr.Error()})
 		} else {
 			c.OrganizationNumber = n
@@ -583,6 +594,18 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 	}
 	if patch.OrganizationNumber != nil {
 		patch.OrganizationNumber = &patched.OrganizationNumber
+	}
+	if patch.VATNumber != nil {
+		patch.VATNumber = &patched.VATNumber
+	}
+	if patch.PeppolID != nil {
+		patch.PeppolID = &patched.PeppolID
+	}
+	if patch.BuyerReference != nil {
+		patch.BuyerReference = &patched.BuyerReference
+	}
+	if patch.InvoiceDelivery != nil {
+		patch.InvoiceDelivery = &patched.InvoiceDelivery
 	}
 	return call(ctx, e, s, func(conn Connection) (Customer, error) {
 		return s.provider.UpdateCustomer(ctx, conn, id, patch)

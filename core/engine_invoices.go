@@ -16,6 +16,9 @@ type DraftRequest struct {
 	Comment          string      `json:"comment"`
 	Lines            []LineInput `json:"lines"`
 	PricesIncludeVAT *bool       `json:"prices_include_vat,omitempty"`
+	// VATTreatment is domestic when empty; see CheckVATTreatment for when
+	// the others are allowed.
+	VATTreatment VATTreatment `json:"vat_treatment,omitempty"`
 }
 
 // Validate names every bad field of a draft.
@@ -31,6 +34,9 @@ func (r DraftRequest) Validate(country Country) error {
 	}
 	errs.text("reference", r.Reference, MaxReferenceLength, false)
 	errs.text("comment", r.Comment, MaxCommentLength, true)
+	if !r.VATTreatment.Valid() {
+		errs.add("vat_treatment", "must be one of domestic, reverse_charge, intra_community_supply, export")
+	}
 	validateLines(&errs, r.Lines, country)
 	return Invalid("invalid invoice", errs...)
 }
@@ -44,6 +50,9 @@ func (e *Engine) draftInvoiceRequest(ctx context.Context, s session, ref string,
 	if err != nil {
 		return InvoiceRequest{}, err
 	}
+	if err := CheckVATTreatment(s.merchant.Country, s.settings, req.VATTreatment, billTo, req.Lines); err != nil {
+		return InvoiceRequest{}, err
+	}
 	date := req.InvoiceDate
 	if date == "" {
 		date = s.today(e.now())
@@ -54,6 +63,7 @@ func (e *Engine) draftInvoiceRequest(ctx context.Context, s session, ref string,
 		Reference: strings.TrimSpace(req.Reference), Comment: strings.TrimSpace(req.Comment),
 		Currency: s.merchant.Currency, Lines: priced.Lines, VATBreakdown: priced.Breakdown,
 		NetTotal: priced.Net, VATTotal: priced.VAT, Total: priced.Total,
+		VATTreatment: req.VATTreatment.OrDefault(),
 	}
 	if billTo.ID != buyer.ID {
 		ir.OrderedBy = buyer.ID
@@ -62,8 +72,9 @@ func (e *Engine) draftInvoiceRequest(ctx context.Context, s session, ref string,
 }
 
 // CreateDraft stores an editable, unnumbered draft invoice. Errors:
-// CodeForbidden, CodeInvalid naming each bad field, CodeUnsupported when
-// the provider has no drafts.
+// CodeForbidden, CodeInvalid naming each bad field (the VAT treatment's
+// rules: CheckVATTreatment), CodeUnsupported when the provider has no
+// drafts.
 func (e *Engine) CreateDraft(ctx context.Context, p Principal, req DraftRequest) (Invoice, error) {
 	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
 	if err != nil {

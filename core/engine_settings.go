@@ -39,7 +39,8 @@ func (e *Engine) InvoiceSettings(ctx context.Context, p Principal) (InvoiceSetti
 // change once the first invoice is posted.
 //
 // Errors: CodeForbidden; CodeInvalid naming every bad field (Bankgiro,
-// Plusgiro, the Norwegian bank account, IBAN, BIC and organization
+// Plusgiro, the Norwegian bank account, IBAN, BIC, the Peppol id
+// (nordic.ParseParticipantID, stored as scheme:value) and organization
 // numbers with their check digits or form, e-mail
 // addresses, ...); CodeConflict naming start_number.
 func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in InvoiceSettings) (InvoiceSettings, error) {
@@ -149,6 +150,16 @@ func CheckInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings,
 	if in.Company.VATNumber != "" && !errs.has("company.vat_number") {
 		if err := nordic.ValidateVATNumber(in.Company.VATNumber); err != nil {
 			errs.add("company.vat_number", "%v", err)
+		}
+	}
+	errs.text("peppol_id", in.PeppolID, MaxPeppolIDLength, false)
+	if strings.TrimSpace(in.PeppolID) == "" {
+		out.PeppolID = ""
+	} else if !errs.has("peppol_id") {
+		if scheme, value, err := nordic.ParseParticipantID(in.PeppolID); err != nil {
+			errs.add("peppol_id", "%v", err)
+		} else {
+			out.PeppolID = nordic.FormatParticipantID(scheme, value)
 		}
 	}
 	if in.Company.Email != "" && !errs.has("company.email") && !validEmail(in.Company.Email) {

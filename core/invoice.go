@@ -82,8 +82,12 @@ type Invoice struct {
 	VATTotal     int64         `json:"vat_total"`
 	Total        int64         `json:"total"`
 	VATBreakdown []VATAmount   `json:"vat_breakdown"`
-	OCR          string        `json:"ocr,omitempty"`
-	PaidAt       Date          `json:"paid_at,omitempty"`
+	// VATTreatment is how VAT applies (see CheckVATTreatment): domestic,
+	// reverse_charge, intra_community_supply or export. A credit invoice
+	// has its original's.
+	VATTreatment VATTreatment `json:"vat_treatment"`
+	OCR          string       `json:"ocr,omitempty"`
+	PaidAt       Date         `json:"paid_at,omitempty"`
 	// PaidAmount is the sum of the payments recorded on the invoice, in
 	// minor units (on a settled credit invoice: its negative amount due).
 	PaidAmount int64 `json:"paid_amount"`
@@ -160,6 +164,9 @@ type InvoiceRequest struct {
 	NetTotal     int64         `json:"net_total"`
 	VATTotal     int64         `json:"vat_total"`
 	Total        int64         `json:"total"`
+	// VATTreatment is the checked treatment (CheckVATTreatment); empty is
+	// domestic.
+	VATTreatment VATTreatment `json:"vat_treatment"`
 }
 
 // CreditLine credits Quantity of line number Line (0-based) of the original.

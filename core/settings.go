@@ -51,10 +51,15 @@ type InvoiceSettings struct {
 	// RegisteredInForetaksregisteret prints "Foretaksregisteret" after a
 	// Norwegian seller's organization number (foretaksregisterloven
 	// § 10-2: AS, ASA, NUF and others registered there must). Norway only.
-	RegisteredInForetaksregisteret bool           `json:"registered_in_foretaksregisteret"`
-	Company                        Company        `json:"company"`
-	AccountantCopy                 AccountantCopy `json:"accountant_copy"`
-	AutoSend                       bool           `json:"auto_send"`
+	RegisteredInForetaksregisteret bool `json:"registered_in_foretaksregisteret"`
+	// PeppolID is the seller's Peppol participant identifier, the
+	// electronic address of its e-invoices (BT-34), "scheme:value" in
+	// canonical form (nordic.ParseParticipantID): 0007:5560160680 for a
+	// Swedish seller, 0192:991825827 for a Norwegian one.
+	PeppolID       string         `json:"peppol_id"`
+	Company        Company        `json:"company"`
+	AccountantCopy AccountantCopy `json:"accountant_copy"`
+	AutoSend       bool           `json:"auto_send"`
 	// ReminderDaysAfterDue sends a reminder e-mail this many days after
 	// the due date; 0 sends none.
 	ReminderDaysAfterDue int `json:"reminder_days_after_due"`

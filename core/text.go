@@ -15,7 +15,9 @@ const (
 	MaxNameLength                = 200  // customer and company names
 	MaxAPIKeyNameLength          = 100  // an API key's name ("Register 2")
 	MaxOrganizationNumberLength  = 20   // organisationsnummer, personnummer, organisasjonsnummer
-	MaxVATNumberLength           = 20   // SE556016068001, NO123456789MVA
+	MaxVATNumberLength           = 20   // SE556016068001, NO123456789MVA, CHE123456789MWST
+	MaxPeppolIDLength            = 80   // "0007:5560160680", typed with "iso6523-actorid-upis::" at most
+	MaxBuyerReferenceLength      = 200  // BT-10, a public buyer's reference
 	MaxEmailLength               = 254  // RFC 5321's path limit
 	MaxPhoneLength               = 50   // a phone number with extension
 	MaxAddressLineLength         = 200  // billing_address.line1, line2

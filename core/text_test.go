@@ -99,6 +99,9 @@ func TestCustomerTextFields(t *testing.T) {
 		{"billing_address.country", func(c *Customer, s string) { c.BillingAddress.Country = s }, MaxCountryLength},
 		{"parent_customer_id", func(c *Customer, s string) { c.ParentCustomerID = s }, MaxIDLength},
 		{"purchase_instruction", func(c *Customer, s string) { c.PurchaseInstruction = s }, MaxPurchaseInstructionLen},
+		{"vat_number", func(c *Customer, s string) { c.VATNumber = s }, MaxVATNumberLength},
+		{"peppol_id", func(c *Customer, s string) { c.PeppolID = s }, MaxPeppolIDLength},
+		{"buyer_reference", func(c *Customer, s string) { c.BuyerReference = s }, MaxBuyerReferenceLength},
 	} {
 		t.Run(tc.field+"/too long", func(t *testing.T) {
 			c := Customer{Name: "Snickeri Ek AB"}
@@ -193,6 +196,7 @@ func TestInvoiceSettingsTextFields(t *testing.T) {
 		{"company.address.postal_code", func(s *InvoiceSettings, v string) { s.Company.Address.PostalCode = v }, MaxPostalCodeLength},
 		{"company.address.city", func(s *InvoiceSettings, v string) { s.Company.Address.City = v }, MaxCityLength},
 		{"company.address.country", func(s *InvoiceSettings, v string) { s.Company.Address.Country = v }, MaxCountryLength},
+		{"peppol_id", func(s *InvoiceSettings, v string) { s.PeppolID = v }, MaxPeppolIDLength},
 	} {
 		for _, v := range []struct{ name, s string }{
 			{"too long", strings.Repeat("1", tc.max+1)},
