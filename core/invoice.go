@@ -84,8 +84,9 @@ type Invoice struct {
 	VATBreakdown []VATAmount   `json:"vat_breakdown"`
 	// VATTreatment is how VAT applies (see CheckVATTreatment): domestic,
 	// reverse_charge, intra_community_supply or export. A credit invoice
-	// has its original's.
-	VATTreatment VATTreatment `json:"vat_treatment"`
+	// has its original's. Empty (left out) from a provider that keeps
+	// none: domestic.
+	VATTreatment VATTreatment `json:"vat_treatment,omitempty"`
 	OCR          string       `json:"ocr,omitempty"`
 	PaidAt       Date         `json:"paid_at,omitempty"`
 	// PaidAmount is the sum of the payments recorded on the invoice, in

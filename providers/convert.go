@@ -321,6 +321,10 @@ func customerToPB(c core.Customer) *pb.Customer {
 		CollectiveInvoicing: collectiveToPB(c.CollectiveInvoicing),
 		CreatedAt:           timeToPB(c.CreatedAt),
 		UpdatedAt:           timeToPB(c.UpdatedAt),
+		VatNumber:           c.VATNumber,
+		PeppolId:            c.PeppolID,
+		BuyerReference:      c.BuyerReference,
+		InvoiceDelivery:     string(c.InvoiceDelivery),
 	}
 }
 
@@ -341,6 +345,10 @@ func customerFromPB(p *pb.Customer) core.Customer {
 		CollectiveInvoicing: collectiveFromPB(p.GetCollectiveInvoicing()),
 		CreatedAt:           timeFromPB(p.GetCreatedAt()),
 		UpdatedAt:           timeFromPB(p.GetUpdatedAt()),
+		VATNumber:           p.GetVatNumber(),
+		PeppolID:            p.GetPeppolId(),
+		BuyerReference:      p.GetBuyerReference(),
+		InvoiceDelivery:     core.InvoiceDelivery(p.GetInvoiceDelivery()),
 	}
 }
 
@@ -368,9 +376,16 @@ func patchToPB(p core.CustomerPatch) *pb.CustomerPatch {
 		InvoicingEnabled:    copyPtr(p.InvoicingEnabled),
 		ParentCustomerId:    copyPtr(p.ParentCustomerID),
 		PurchaseInstruction: copyPtr(p.PurchaseInstruction),
+		VatNumber:           copyPtr(p.VATNumber),
+		PeppolId:            copyPtr(p.PeppolID),
+		BuyerReference:      copyPtr(p.BuyerReference),
 	}
 	if p.BillingAddress != nil {
 		out.BillingAddress = addressToPB(*p.BillingAddress)
+	}
+	if p.InvoiceDelivery != nil {
+		v := string(*p.InvoiceDelivery)
+		out.InvoiceDelivery = &v
 	}
 	if p.DueDays != nil {
 		v := int64(*p.DueDays)
@@ -395,10 +410,17 @@ func patchFromPB(p *pb.CustomerPatch) core.CustomerPatch {
 		InvoicingEnabled:    copyPtr(p.InvoicingEnabled),
 		ParentCustomerID:    copyPtr(p.ParentCustomerId),
 		PurchaseInstruction: copyPtr(p.PurchaseInstruction),
+		VATNumber:           copyPtr(p.VatNumber),
+		PeppolID:            copyPtr(p.PeppolId),
+		BuyerReference:      copyPtr(p.BuyerReference),
 	}
 	if p.BillingAddress != nil {
 		a := addressFromPB(p.BillingAddress)
 		out.BillingAddress = &a
+	}
+	if p.InvoiceDelivery != nil {
+		v := core.InvoiceDelivery(*p.InvoiceDelivery)
+		out.InvoiceDelivery = &v
 	}
 	if p.DueDays != nil {
 		v := int(*p.DueDays)
@@ -522,6 +544,7 @@ func invoiceToPB(inv core.Invoice) *pb.Invoice {
 		CreditInvoiceIds:        stringsToPB(inv.CreditInvoiceIDs),
 		CreditInvoiceIdsPresent: inv.CreditInvoiceIDs != nil,
 		CreatedAt:               timeToPB(inv.CreatedAt),
+		VatTreatment:            string(inv.VATTreatment),
 	}
 }
 
@@ -563,6 +586,7 @@ func (d *decoder) invoice(prefix string, p *pb.Invoice) core.Invoice {
 		OrderIDs:             stringsFromPB(p.GetOrderIds(), p.GetOrderIdsPresent()),
 		CreditInvoiceIDs:     stringsFromPB(p.GetCreditInvoiceIds(), p.GetCreditInvoiceIdsPresent()),
 		CreatedAt:            timeFromPB(p.GetCreatedAt()),
+		VATTreatment:         core.VATTreatment(p.GetVatTreatment()),
 	}
 }
 
@@ -592,6 +616,7 @@ func invoiceRequestToPB(r core.InvoiceRequest) *pb.InvoiceRequest {
 		NetTotal:            r.NetTotal,
 		VatTotal:            r.VATTotal,
 		Total:               r.Total,
+		VatTreatment:        string(r.VATTreatment),
 	}
 }
 
@@ -613,6 +638,7 @@ func (d *decoder) invoiceRequest(p *pb.InvoiceRequest) core.InvoiceRequest {
 		NetTotal:     p.GetNetTotal(),
 		VATTotal:     p.GetVatTotal(),
 		Total:        p.GetTotal(),
+		VATTreatment: core.VATTreatment(p.GetVatTreatment()),
 	}
 }
 

@@ -53,6 +53,10 @@ var fullCustomer = core.Customer{
 	ParentCustomerID:    "cust_0",
 	PurchaseInstruction: "Ange PO-nummer",
 	CollectiveInvoicing: core.CollectiveInvoicing{Enabled: true, DayOfMonth: 28, Threshold: 500000},
+	VATNumber:           "SE556016068001",
+	PeppolID:            "0007:5560160680",
+	BuyerReference:      "Avd 12",
+	InvoiceDelivery:     core.DeliveryPeppol,
 	CreatedAt:           time.Date(2026, 4, 1, 9, 30, 15, 123456789, stockholm),
 	UpdatedAt:           time.Date(2026, 4, 2, 10, 0, 0, 1, time.UTC),
 }
@@ -116,7 +120,7 @@ var fullInvoice = core.Invoice{
 	PaidAmount: 5000, OutstandingAmount: 7475, CreditInvoiceIDs: []string{"inv_5", "inv_6"},
 	Lines: fullLines, EmailStatus: "sent", EmailError: "mailbox full", Provider: "open", ProviderRef: "P-1001",
 	ExternalRef: "idem-1", LocationID: "loc_1", ReceiptID: "rcpt_9",
-	OrderedByCustomerID: "cust_2", OrderIDs: []string{"ord_1", "ord_2"},
+	OrderedByCustomerID: "cust_2", OrderIDs: []string{"ord_1", "ord_2"}, VATTreatment: core.TreatmentReverseCharge,
 	CreatedAt: time.Date(2026, 4, 1, 12, 0, 0, 0, stockholm),
 }
 
@@ -128,7 +132,7 @@ var listedInvoice = core.Invoice{ID: "inv_2", Number: 1002, Kind: core.KindCredi
 var fullInvoiceRequest = core.InvoiceRequest{
 	Draft: true, Route: true, ExternalRef: "idem-1", CustomerID: "cust_1", OrderedBy: "cust_2", InvoiceDate: "2026-04-01", Reference: "PO 77", Comment: "c",
 	Currency: "SEK", LocationID: "loc_1", ReceiptID: "rcpt_9", Lines: fullLines, VATBreakdown: fullBreakdown,
-	NetTotal: 42422, VATTotal: 4854, Total: 47276,
+	NetTotal: 42422, VATTotal: 4854, Total: 47276, VATTreatment: core.TreatmentExport,
 }
 
 var fullOrder = core.Order{
@@ -166,6 +170,8 @@ var fullPatch = core.CustomerPatch{
 	BillingAddress: &core.Address{Line1: "Karl Johans gate 1", Line2: "3. etg", PostalCode: "0154", City: "Oslo", Country: "NO"}, Active: boolPtr(false), InvoicingEnabled: boolPtr(true),
 	DueDays: intPtr(0), ParentCustomerID: strPtr("p"), PurchaseInstruction: strPtr("pi"),
 	CollectiveInvoicing: &core.CollectiveInvoicing{Enabled: true, DayOfMonth: 15, Threshold: 100000},
+	VATNumber:           strPtr(""), PeppolID: strPtr("0192:991825827"), BuyerReference: strPtr("ref"),
+	InvoiceDelivery: func() *core.InvoiceDelivery { d := core.DeliveryEmail; return &d }(),
 }
 
 var fullVoucher = core.Voucher{

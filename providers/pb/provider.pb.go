@@ -834,8 +834,16 @@ type Customer struct {
 	CollectiveInvoicing *CollectiveInvoicing   `protobuf:"bytes,13,opt,name=collective_invoicing,json=collectiveInvoicing,proto3" json:"collective_invoicing,omitempty"`
 	CreatedAt           *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt           *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// vat_number is the buyer's VAT number (SE556016068001, DE123456789).
+	VatNumber string `protobuf:"bytes,16,opt,name=vat_number,json=vatNumber,proto3" json:"vat_number,omitempty"`
+	// peppol_id is the Peppol participant id, scheme:value (0007:5560160680).
+	PeppolId string `protobuf:"bytes,17,opt,name=peppol_id,json=peppolId,proto3" json:"peppol_id,omitempty"`
+	// buyer_reference is EN 16931 BT-10.
+	BuyerReference string `protobuf:"bytes,18,opt,name=buyer_reference,json=buyerReference,proto3" json:"buyer_reference,omitempty"`
+	// invoice_delivery is email (also when empty) or peppol.
+	InvoiceDelivery string `protobuf:"bytes,19,opt,name=invoice_delivery,json=invoiceDelivery,proto3" json:"invoice_delivery,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -973,6 +981,34 @@ func (x *Customer) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Customer) GetVatNumber() string {
+	if x != nil {
+		return x.VatNumber
+	}
+	return ""
+}
+
+func (x *Customer) GetPeppolId() string {
+	if x != nil {
+		return x.PeppolId
+	}
+	return ""
+}
+
+func (x *Customer) GetBuyerReference() string {
+	if x != nil {
+		return x.BuyerReference
+	}
+	return ""
+}
+
+func (x *Customer) GetInvoiceDelivery() string {
+	if x != nil {
+		return x.InvoiceDelivery
+	}
+	return ""
+}
+
 // CustomerPatch sets exactly the fields that are present.
 type CustomerPatch struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
@@ -987,6 +1023,10 @@ type CustomerPatch struct {
 	ParentCustomerId    *string                `protobuf:"bytes,9,opt,name=parent_customer_id,json=parentCustomerId,proto3,oneof" json:"parent_customer_id,omitempty"`
 	PurchaseInstruction *string                `protobuf:"bytes,10,opt,name=purchase_instruction,json=purchaseInstruction,proto3,oneof" json:"purchase_instruction,omitempty"`
 	CollectiveInvoicing *CollectiveInvoicing   `protobuf:"bytes,11,opt,name=collective_invoicing,json=collectiveInvoicing,proto3" json:"collective_invoicing,omitempty"`
+	VatNumber           *string                `protobuf:"bytes,12,opt,name=vat_number,json=vatNumber,proto3,oneof" json:"vat_number,omitempty"`
+	PeppolId            *string                `protobuf:"bytes,13,opt,name=peppol_id,json=peppolId,proto3,oneof" json:"peppol_id,omitempty"`
+	BuyerReference      *string                `protobuf:"bytes,14,opt,name=buyer_reference,json=buyerReference,proto3,oneof" json:"buyer_reference,omitempty"`
+	InvoiceDelivery     *string                `protobuf:"bytes,15,opt,name=invoice_delivery,json=invoiceDelivery,proto3,oneof" json:"invoice_delivery,omitempty"`
 	unknownFields       protoimpl.UnknownFields
 	sizeCache           protoimpl.SizeCache
 }
@@ -1096,6 +1136,34 @@ func (x *CustomerPatch) GetCollectiveInvoicing() *CollectiveInvoicing {
 		return x.CollectiveInvoicing
 	}
 	return nil
+}
+
+func (x *CustomerPatch) GetVatNumber() string {
+	if x != nil && x.VatNumber != nil {
+		return *x.VatNumber
+	}
+	return ""
+}
+
+func (x *CustomerPatch) GetPeppolId() string {
+	if x != nil && x.PeppolId != nil {
+		return *x.PeppolId
+	}
+	return ""
+}
+
+func (x *CustomerPatch) GetBuyerReference() string {
+	if x != nil && x.BuyerReference != nil {
+		return *x.BuyerReference
+	}
+	return ""
+}
+
+func (x *CustomerPatch) GetInvoiceDelivery() string {
+	if x != nil && x.InvoiceDelivery != nil {
+		return *x.InvoiceDelivery
+	}
+	return ""
 }
 
 type CustomerQuery struct {
@@ -1463,8 +1531,11 @@ type Invoice struct {
 	// credit_invoice_ids are the credit invoices issued for this invoice.
 	CreditInvoiceIds        []string `protobuf:"bytes,37,rep,name=credit_invoice_ids,json=creditInvoiceIds,proto3" json:"credit_invoice_ids,omitempty"`
 	CreditInvoiceIdsPresent bool     `protobuf:"varint,38,opt,name=credit_invoice_ids_present,json=creditInvoiceIdsPresent,proto3" json:"credit_invoice_ids_present,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// vat_treatment is domestic (also when empty), reverse_charge,
+	// intra_community_supply or export.
+	VatTreatment  string `protobuf:"bytes,39,opt,name=vat_treatment,json=vatTreatment,proto3" json:"vat_treatment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Invoice) Reset() {
@@ -1763,6 +1834,13 @@ func (x *Invoice) GetCreditInvoiceIdsPresent() bool {
 	return false
 }
 
+func (x *Invoice) GetVatTreatment() string {
+	if x != nil {
+		return x.VatTreatment
+	}
+	return ""
+}
+
 type InvoiceRequest struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
 	ExternalRef         string                 `protobuf:"bytes,1,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
@@ -1785,7 +1863,10 @@ type InvoiceRequest struct {
 	// ordered_by is the buying customer when customer_id is its parent.
 	OrderedBy string `protobuf:"bytes,17,opt,name=ordered_by,json=orderedBy,proto3" json:"ordered_by,omitempty"`
 	// route: resolve customer_id as a register charge (Capabilities.routes_charges).
-	Route         bool `protobuf:"varint,18,opt,name=route,proto3" json:"route,omitempty"`
+	Route bool `protobuf:"varint,18,opt,name=route,proto3" json:"route,omitempty"`
+	// vat_treatment is domestic (also when empty), reverse_charge,
+	// intra_community_supply or export.
+	VatTreatment  string `protobuf:"bytes,19,opt,name=vat_treatment,json=vatTreatment,proto3" json:"vat_treatment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1944,6 +2025,13 @@ func (x *InvoiceRequest) GetRoute() bool {
 		return x.Route
 	}
 	return false
+}
+
+func (x *InvoiceRequest) GetVatTreatment() string {
+	if x != nil {
+		return x.VatTreatment
+	}
+	return ""
 }
 
 type CreditLine struct {
@@ -5528,7 +5616,7 @@ const file_provider_proto_rawDesc = "" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12 \n" +
 	"\fday_of_month\x18\x02 \x01(\x03R\n" +
 	"dayOfMonth\x12\x1c\n" +
-	"\tthreshold\x18\x03 \x01(\x03R\tthreshold\"\x88\x05\n" +
+	"\tthreshold\x18\x03 \x01(\x03R\tthreshold\"\x98\x06\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x12\x12\n" +
@@ -5547,7 +5635,12 @@ const file_provider_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xaf\x05\n" +
+	"updated_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1d\n" +
+	"\n" +
+	"vat_number\x18\x10 \x01(\tR\tvatNumber\x12\x1b\n" +
+	"\tpeppol_id\x18\x11 \x01(\tR\bpeppolId\x12'\n" +
+	"\x0fbuyer_reference\x18\x12 \x01(\tR\x0ebuyerReference\x12)\n" +
+	"\x10invoice_delivery\x18\x13 \x01(\tR\x0finvoiceDelivery\"\x99\a\n" +
 	"\rCustomerPatch\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tH\x00R\x04name\x88\x01\x01\x124\n" +
 	"\x13organization_number\x18\x02 \x01(\tH\x01R\x12organizationNumber\x88\x01\x01\x12\x19\n" +
@@ -5560,7 +5653,13 @@ const file_provider_proto_rawDesc = "" +
 	"\x12parent_customer_id\x18\t \x01(\tH\aR\x10parentCustomerId\x88\x01\x01\x126\n" +
 	"\x14purchase_instruction\x18\n" +
 	" \x01(\tH\bR\x13purchaseInstruction\x88\x01\x01\x12`\n" +
-	"\x14collective_invoicing\x18\v \x01(\v2-.ledgerbridge.provider.v1.CollectiveInvoicingR\x13collectiveInvoicingB\a\n" +
+	"\x14collective_invoicing\x18\v \x01(\v2-.ledgerbridge.provider.v1.CollectiveInvoicingR\x13collectiveInvoicing\x12\"\n" +
+	"\n" +
+	"vat_number\x18\f \x01(\tH\tR\tvatNumber\x88\x01\x01\x12 \n" +
+	"\tpeppol_id\x18\r \x01(\tH\n" +
+	"R\bpeppolId\x88\x01\x01\x12,\n" +
+	"\x0fbuyer_reference\x18\x0e \x01(\tH\vR\x0ebuyerReference\x88\x01\x01\x12.\n" +
+	"\x10invoice_delivery\x18\x0f \x01(\tH\fR\x0finvoiceDelivery\x88\x01\x01B\a\n" +
 	"\x05_nameB\x16\n" +
 	"\x14_organization_numberB\b\n" +
 	"\x06_emailB\b\n" +
@@ -5569,7 +5668,12 @@ const file_provider_proto_rawDesc = "" +
 	"\x12_invoicing_enabledB\v\n" +
 	"\t_due_daysB\x15\n" +
 	"\x13_parent_customer_idB\x17\n" +
-	"\x15_purchase_instruction\"e\n" +
+	"\x15_purchase_instructionB\r\n" +
+	"\v_vat_numberB\f\n" +
+	"\n" +
+	"_peppol_idB\x12\n" +
+	"\x10_buyer_referenceB\x13\n" +
+	"\x11_invoice_delivery\"e\n" +
 	"\rCustomerQuery\x12\f\n" +
 	"\x01q\x18\x01 \x01(\tR\x01q\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x03R\x05limit\x12\x16\n" +
@@ -5596,8 +5700,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x03vat\x18\b \x01(\x03R\x03vat\x12\x14\n" +
 	"\x05total\x18\t \x01(\x03R\x05total\x12\x19\n" +
 	"\border_id\x18\n" +
-	" \x01(\tR\aorderId\"\xea\n" +
-	"\n" +
+	" \x01(\tR\aorderId\"\x8f\v\n" +
 	"\aInvoice\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12\x12\n" +
@@ -5643,7 +5746,8 @@ const file_provider_proto_rawDesc = "" +
 	"paidAmount\x12-\n" +
 	"\x12outstanding_amount\x18$ \x01(\x03R\x11outstandingAmount\x12,\n" +
 	"\x12credit_invoice_ids\x18% \x03(\tR\x10creditInvoiceIds\x12;\n" +
-	"\x1acredit_invoice_ids_present\x18& \x01(\bR\x17creditInvoiceIdsPresent\"\x86\x05\n" +
+	"\x1acredit_invoice_ids_present\x18& \x01(\bR\x17creditInvoiceIdsPresent\x12#\n" +
+	"\rvat_treatment\x18' \x01(\tR\fvatTreatment\"\xab\x05\n" +
 	"\x0eInvoiceRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
@@ -5667,7 +5771,8 @@ const file_provider_proto_rawDesc = "" +
 	"\x05draft\x18\x10 \x01(\bR\x05draft\x12\x1d\n" +
 	"\n" +
 	"ordered_by\x18\x11 \x01(\tR\torderedBy\x12\x14\n" +
-	"\x05route\x18\x12 \x01(\bR\x05route\"<\n" +
+	"\x05route\x18\x12 \x01(\bR\x05route\x12#\n" +
+	"\rvat_treatment\x18\x13 \x01(\tR\fvatTreatment\"<\n" +
 	"\n" +
 	"CreditLine\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x03R\x04line\x12\x1a\n" +
