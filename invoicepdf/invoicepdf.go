@@ -4,7 +4,9 @@
 // 17 kap. 22 §, "Godkänd för F-skatt", öresavrundning) and the Norwegian
 // seller texts (org.nr followed by MVA when VAT registered,
 // Foretaksregisteret when registered there), no VAT at all from a seller
-// without a VAT number, plus the merchant's invoice settings:
+// without a VAT number, the buyer's VAT number and the legal text of a
+// reverse-charge, intra-community or export invoice (core.VATTreatment),
+// plus the merchant's invoice settings:
 // Bankgiro/Plusgiro, Norwegian account number, IBAN/BIC, payment reference
 // text, late-interest text and contact details.
 //
@@ -56,7 +58,9 @@ const ContentType = "application/pdf"
 // Errors: CodeInvalid naming each missing or malformed field (country,
 // invoice.kind, invoice.number, invoice.invoice_date, invoice.due_date,
 // invoice.currency, invoice.credits_invoice_number for a credit invoice,
-// seller.company.name, buyer.name); CodeInternal when the PDF library fails.
+// seller.company.name, buyer.name, invoice.vat_treatment when unknown or not
+// the seller country's, buyer.vat_number under reverse charge or on an
+// intra-community supply); CodeInternal when the PDF library fails.
 func Render(d Document) (out []byte, err error) {
 	if err := d.validate(); err != nil {
 		return nil, err
@@ -151,6 +155,14 @@ func (d Document) validate() error {
 	}
 	if strings.TrimSpace(d.Buyer.Name) == "" && strings.TrimSpace(inv.CustomerName) == "" {
 		add("buyer.name", "is required")
+	}
+	switch t := inv.VATTreatment; {
+	case !t.Valid():
+		add("invoice.vat_treatment", "must be domestic, reverse_charge, intra_community_supply or export")
+	case (t == core.TreatmentReverseCharge || t == core.TreatmentIntraCommunitySupply) && strings.TrimSpace(d.Buyer.VATNumber) == "":
+		add("buyer.vat_number", "is required: an invoice under "+string(t)+" must show the buyer's VAT number")
+	case t.OrDefault() != core.TreatmentDomestic && t.Statement(d.Country, core.LanguageEnglish) == "":
+		add("invoice.vat_treatment", string(t)+" is not a VAT treatment of a seller in "+string(d.Country))
 	}
 	return core.Invalid("invoice cannot be rendered", errs...)
 }
@@ -293,6 +305,7 @@ func (r *renderer) body() {
 	r.comment()
 	r.linesTable()
 	r.totals()
+	r.vatStatement()
 	if r.inv.Kind == core.KindCredit {
 		r.settlementBox()
 	} else {
@@ -376,6 +389,12 @@ func (r *renderer) header() {
 	}
 	if buyer.OrganizationNumber != "" {
 		y = r.para(marginL, y, 90, lineH, l.orgNumber+" "+orgNumber(buyer.OrganizationNumber, buyerCountry(buyer, r.d.Country)))
+	}
+	if buyer.VATNumber != "" {
+		// The buyer's VAT number: mandatory under reverse charge and on an
+		// intra-community supply (ML 17 kap. 24 § 4; validate refuses
+		// those invoices without it), printed whenever it is known.
+		y = r.para(marginL, y, 90, lineH, l.vatNumber+" "+buyer.VATNumber)
 	}
 	if inv.CustomerName != "" && buyer.Name != "" && inv.CustomerName != buyer.Name {
 		y = r.para(marginL, y, 90, lineH, l.orderedBy+": "+inv.CustomerName)
@@ -605,6 +624,27 @@ func (r *renderer) totals() {
 		y += h
 	}
 	r.pdf.SetY(max(specEnd, y) + 7)
+}
+
+// vatStatement prints, under the totals, the legal text of an invoice
+// without VAT because of its treatment (core.VATTreatment.Statement):
+// "Omvänd betalningsskyldighet", the exemption of an intra-community
+// supply or an export, "Omvendt avgiftsplikt", in the invoice's language.
+// A domestic invoice prints nothing.
+func (r *renderer) vatStatement() {
+	text := r.inv.VATTreatment.Statement(r.d.Country, r.l.language)
+	if text == "" {
+		return
+	}
+	r.font(true, 9.5)
+	lines := r.wrap(text, contentW)
+	r.ensure(float64(len(lines))*5 + 2)
+	y := r.pdf.GetY()
+	for _, s := range lines {
+		r.cell(marginL, y, contentW, 5, s, "L")
+		y += 5
+	}
+	r.pdf.SetY(y + 4)
 }
 
 // paymentBox prints how to pay: giro numbers, the Norwegian account number

@@ -4,11 +4,12 @@ import "github.com/ledgerbridge/ledgerbridge/core"
 
 // labels are the fixed texts of an invoice in one language.
 type labels struct {
-	lang            string // BCP 47 tag of the document
-	invoice         string // title of an invoice
-	credit          string // title of a credit invoice
-	fileInvoice     string // file name stem of an invoice
-	fileCredit      string // file name stem of a credit invoice
+	lang            string        // BCP 47 tag of the document
+	language        core.Language // the language of core's texts (VATTreatment.Statement)
+	invoice         string        // title of an invoice
+	credit          string        // title of a credit invoice
+	fileInvoice     string        // file name stem of an invoice
+	fileCredit      string        // file name stem of a credit invoice
 	invoiceNumber   string
 	invoiceDate     string
 	deliveryDate    string
@@ -64,6 +65,7 @@ type labels struct {
 
 var swedish = labels{
 	lang:            "sv-SE",
+	language:        core.LanguageSwedish,
 	invoice:         "Faktura",
 	credit:          "Kreditfaktura",
 	fileInvoice:     "faktura",
@@ -121,6 +123,7 @@ var swedish = labels{
 
 var norwegian = labels{
 	lang:            "nb-NO",
+	language:        core.LanguageNorwegian,
 	invoice:         "Faktura",
 	credit:          "Kreditnota",
 	fileInvoice:     "faktura",

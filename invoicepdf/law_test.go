@@ -303,3 +303,81 @@ func TestRenderSellerRegistrations(t *testing.T) {
 	got, _ := renderText(t, d)
 	requireText(t, got, []string{cells("MVA", "68,48"), "| Org.nr. 923609016 Foretaksregisteret |"}, []string{"923609016 MVA"})
 }
+
+// An invoice without VAT by its treatment (core.CheckVATTreatment) prints
+// its 0 % lines and breakdown, the buyer's VAT number and the legal text in
+// the invoice's language (ML 17 kap. 24 § 4, 13, 14; mval. § 11-1, § 6-21);
+// a credit invoice prints its original's; a domestic invoice prints none.
+func TestRenderVATTreatments(t *testing.T) {
+	zeroRated := func(country core.Country, tr core.VATTreatment, vat string, buyerCountry string) Document {
+		d := lawDoc(country, core.KindInvoice)
+		p := core.PriceLines([]core.LineInput{
+			{Description: "Konsulttjänst", Quantity: dec("2"), UnitPrice: 95000, VATRate: dec("0")},
+			{Description: "Resa", Quantity: dec("1"), UnitPrice: 12000, VATRate: dec("0")},
+		}, false)
+		inv := invoiceOf(d.Invoice.Number, p)
+		inv.Currency, inv.OCR, inv.VATTreatment = d.Invoice.Currency, d.Invoice.OCR, tr
+		d.Invoice = inv
+		d.Buyer.VATNumber = vat
+		d.Buyer.BillingAddress.Country = buyerCountry
+		return d
+	}
+	const (
+		seRC  = "Omvänd betalningsskyldighet"
+		seIC  = "Unionsintern leverans, undantagen från skatteplikt enligt artikel 138 i mervärdesskattedirektivet 2006/112/EG"
+		seEx  = "Export, undantaget från skatteplikt enligt 10 kap. ML"
+		noRC  = "Omvendt avgiftsplikt"
+		noEx  = "Utførsel, fritatt for merverdiavgift (mval. § 6-21)"
+		seRow = "| Konsulttjänst | 2 | 950,00 | 0 % | 1 900,00 | 1 900,00 |"
+	)
+	tests := []struct {
+		name            string
+		doc             func() Document
+		present, absent []string
+	}{
+		{"SE reverse charge", func() Document { return zeroRated(core.Sweden, core.TreatmentReverseCharge, "DE123456789", "DE") },
+			[]string{cells(seRC), cells("Momsreg.nr DE123456789"), seRow, cells("0 %", "2 020,00", "0,00", "2 020,00"), cells("Att betala SEK", "2 020,00")},
+			[]string{seIC, seEx}},
+		{"SE reverse charge credit", func() Document {
+			d := zeroRated(core.Sweden, core.TreatmentReverseCharge, "DE123456789", "DE")
+			d.Invoice = credit(d.Invoice, d.Invoice.Number+1)
+			return d
+		}, []string{cells(seRC), cells("Momsreg.nr DE123456789"), cells("Kreditfaktura")}, nil},
+		{"SE intra-community supply", func() Document {
+			return zeroRated(core.Sweden, core.TreatmentIntraCommunitySupply, "DK12345678", "DK")
+		}, []string{cells(seIC), cells("Momsreg.nr DK12345678")}, []string{seRC}},
+		{"SE export", func() Document { return zeroRated(core.Sweden, core.TreatmentExport, "", "NO") },
+			[]string{cells(seEx), seRow}, []string{seRC, "Momsreg.nr DE"}},
+		{"SE domestic with a buyer VAT number", func() Document {
+			d := lawDoc(core.Sweden, core.KindInvoice)
+			d.Buyer.VATNumber = "SE202100548901"
+			return d
+		}, []string{cells("Momsreg.nr SE202100548901")}, []string{seRC, seIC, seEx}},
+		{"NO reverse charge", func() Document { return zeroRated(core.Norway, core.TreatmentReverseCharge, "NO991825827MVA", "NO") },
+			[]string{cells(noRC), cells("MVA-nr. NO991825827MVA"), cells("0 %", "2 020,00", "0,00", "2 020,00")}, []string{noEx}},
+		{"NO export", func() Document { return zeroRated(core.Norway, core.TreatmentExport, "", "SE") },
+			[]string{cells(noEx)}, []string{noRC}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := renderText(t, tt.doc())
+			requireText(t, got, tt.present, tt.absent)
+		})
+	}
+
+	refused := []struct {
+		name, field string
+		doc         Document
+	}{
+		{"reverse charge without buyer VAT number", "buyer.vat_number", zeroRated(core.Sweden, core.TreatmentReverseCharge, "", "DE")},
+		{"intra-community supply without buyer VAT number", "buyer.vat_number", zeroRated(core.Sweden, core.TreatmentIntraCommunitySupply, "", "DK")},
+		{"Norwegian intra-community supply", "invoice.vat_treatment", zeroRated(core.Norway, core.TreatmentIntraCommunitySupply, "SE556016068001", "SE")},
+		{"unknown treatment", "invoice.vat_treatment", zeroRated(core.Sweden, "zero", "", "DE")},
+	}
+	for _, tt := range refused {
+		_, err := Render(tt.doc)
+		if e := core.AsError(err); e == nil || len(e.Fields) != 1 || e.Fields[0].Field != tt.field {
+			t.Errorf("%s: %v, want invalid %s", tt.name, err, tt.field)
+		}
+	}
+}

@@ -142,7 +142,10 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			ProviderRef:          strconv.FormatInt(n, 10),
 			ExternalRef:          req.ExternalRef,
 			LocationID:           orig.LocationID,
-			CreatedAt:            now,
+			// A credit invoice changes the original: same VAT treatment,
+			// same 0 rates and legal text.
+			VATTreatment: orig.VATTreatment,
+			CreatedAt:    now,
 		}
 		for _, l := range lines {
 			credit.NetTotal += l.Net

@@ -250,3 +250,54 @@ func TestCreditCommentLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestVATTreatmentIsStoredAndInherited: an invoice keeps its treatment
+// through posting and reading, a draft's treatment can change, an invoice
+// without one is domestic, and its credit invoices have the original's.
+func TestVATTreatmentIsStoredAndInherited(t *testing.T) {
+	p, _ := newProvider(t)
+	ctx := context.Background()
+	conn := withStart(connA, "1001")
+	c := mustCustomer(t, p, conn, invoiceable("GmbH"))
+
+	plain, err := p.CreateInvoice(ctx, conn, request("plain", c.ID, "2026-01-20", lineIn("Kaffe", "1", 3500, "6")))
+	if err != nil || plain.VATTreatment != core.TreatmentDomestic {
+		t.Fatalf("an invoice without treatment: %q, %v; want domestic", plain.VATTreatment, err)
+	}
+
+	for _, tr := range []core.VATTreatment{core.TreatmentReverseCharge, core.TreatmentIntraCommunitySupply, core.TreatmentExport} {
+		req := request("rc-"+string(tr), c.ID, "2026-01-20", lineIn("Consulting", "2", 100000, "0"))
+		req.VATTreatment = tr
+		inv, err := p.CreateInvoice(ctx, conn, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.GetInvoice(ctx, conn, inv.ID)
+		if err != nil || got.VATTreatment != tr || inv.VATTreatment != tr {
+			t.Fatalf("%s: created %q, read %q, %v", tr, inv.VATTreatment, got.VATTreatment, err)
+		}
+		credit, err := p.CreditInvoice(ctx, conn, core.CreditRequest{InvoiceID: inv.ID, ExternalRef: "cr-" + string(tr)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		readCredit, err := p.GetInvoice(ctx, conn, credit.ID)
+		if err != nil || credit.VATTreatment != tr || readCredit.VATTreatment != tr {
+			t.Errorf("%s: credit invoice %q, read %q, %v; want the original's", tr, credit.VATTreatment, readCredit.VATTreatment, err)
+		}
+	}
+
+	draftReq := request("", c.ID, "2026-01-20", lineIn("Consulting", "1", 100000, "0"))
+	draftReq.Draft = true
+	draft, err := p.CreateInvoice(ctx, conn, draftReq)
+	if err != nil || draft.VATTreatment != core.TreatmentDomestic {
+		t.Fatalf("draft: %q, %v", draft.VATTreatment, err)
+	}
+	draftReq.VATTreatment = core.TreatmentExport
+	if _, err := p.UpdateDraft(ctx, conn, draft.ID, draftReq); err != nil {
+		t.Fatal(err)
+	}
+	posted, err := p.PostInvoice(ctx, conn, draft.ID, "2026-01-21")
+	if err != nil || posted.VATTreatment != core.TreatmentExport {
+		t.Errorf("posted draft: %q, %v; want export", posted.VATTreatment, err)
+	}
+}

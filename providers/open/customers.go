@@ -37,6 +37,10 @@ type customerRow struct {
 	CollectiveEnabled    bool   `db:"collective_enabled"`
 	CollectiveDayOfMonth int    `db:"collective_day_of_month"`
 	CollectiveThreshold  int64  `db:"collective_threshold"`
+	VATNumber            string `db:"vat_number"`
+	PeppolID             string `db:"peppol_id"`
+	BuyerReference       string `db:"buyer_reference"`
+	InvoiceDelivery      string `db:"invoice_delivery"`
 	CreatedAt            string `db:"created_at"`
 	UpdatedAt            string `db:"updated_at"`
 }
@@ -44,7 +48,8 @@ type customerRow struct {
 const customerColumns = `id, merchant_id, number, name, name_lower, organization_number, org_digits,
 	email, phone, billing_line1, billing_line2, billing_postal_code, billing_city, billing_country,
 	active, invoicing_enabled, due_days, parent_customer_id, purchase_instruction,
-	collective_enabled, collective_day_of_month, collective_threshold, created_at, updated_at`
+	collective_enabled, collective_day_of_month, collective_threshold,
+	vat_number, peppol_id, buyer_reference, invoice_delivery, created_at, updated_at`
 
 func (r customerRow) customer() core.Customer {
 	return core.Customer{
@@ -66,8 +71,12 @@ func (r customerRow) customer() core.Customer {
 		CollectiveInvoicing: core.CollectiveInvoicing{
 			Enabled: r.CollectiveEnabled, DayOfMonth: r.CollectiveDayOfMonth, Threshold: r.CollectiveThreshold,
 		},
-		CreatedAt: parseTime(r.CreatedAt),
-		UpdatedAt: parseTime(r.UpdatedAt),
+		VATNumber:       r.VATNumber,
+		PeppolID:        r.PeppolID,
+		BuyerReference:  r.BuyerReference,
+		InvoiceDelivery: core.InvoiceDelivery(r.InvoiceDelivery),
+		CreatedAt:       parseTime(r.CreatedAt),
+		UpdatedAt:       parseTime(r.UpdatedAt),
 	}
 }
 
@@ -119,6 +128,7 @@ func (p *Provider) CreateCustomer(ctx context.Context, conn core.Connection, c c
 	c.Name = strings.TrimSpace(c.Name)
 	c.OrganizationNumber = strings.TrimSpace(c.OrganizationNumber)
 	c.ParentCustomerID = strings.TrimSpace(c.ParentCustomerID)
+	c = c.NormalizeEInvoiceFields()
 	if err := c.Validate(); err != nil {
 		return core.Customer{}, err
 	}
@@ -139,7 +149,8 @@ func (p *Provider) CreateCustomer(ctx context.Context, conn core.Connection, c c
 			:id, :merchant_id, :number, :name, :name_lower, :organization_number, :org_digits,
 			:email, :phone, :billing_line1, :billing_line2, :billing_postal_code, :billing_city, :billing_country,
 			:active, :invoicing_enabled, :due_days, :parent_customer_id, :purchase_instruction,
-			:collective_enabled, :collective_day_of_month, :collective_threshold, :created_at, :updated_at)`, row)
+			:collective_enabled, :collective_day_of_month, :collective_threshold,
+			:vat_number, :peppol_id, :buyer_reference, :invoice_delivery, :created_at, :updated_at)`, row)
 		if err != nil {
 			return err
 		}
@@ -175,6 +186,10 @@ func rowOf(merchantID string, number int64, c core.Customer) customerRow {
 		CollectiveEnabled:    c.CollectiveInvoicing.Enabled,
 		CollectiveDayOfMonth: c.CollectiveInvoicing.DayOfMonth,
 		CollectiveThreshold:  c.CollectiveInvoicing.Threshold,
+		VATNumber:            c.VATNumber,
+		PeppolID:             c.PeppolID,
+		BuyerReference:       c.BuyerReference,
+		InvoiceDelivery:      string(c.Delivery()),
 		CreatedAt:            formatTime(c.CreatedAt),
 		UpdatedAt:            formatTime(c.UpdatedAt),
 	}
@@ -234,6 +249,7 @@ func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id 
 		c.Name = strings.TrimSpace(c.Name)
 		c.OrganizationNumber = strings.TrimSpace(c.OrganizationNumber)
 		c.ParentCustomerID = strings.TrimSpace(c.ParentCustomerID)
+		c = c.NormalizeEInvoiceFields()
 		if err := c.ValidatePatched(patch); err != nil {
 			return err
 		}
@@ -254,7 +270,8 @@ func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id 
 			active = :active, invoicing_enabled = :invoicing_enabled, due_days = :due_days,
 			parent_customer_id = :parent_customer_id, purchase_instruction = :purchase_instruction,
 			collective_enabled = :collective_enabled, collective_day_of_month = :collective_day_of_month,
-			collective_threshold = :collective_threshold, updated_at = :updated_at
+			collective_threshold = :collective_threshold, vat_number = :vat_number, peppol_id = :peppol_id,
+			buyer_reference = :buyer_reference, invoice_delivery = :invoice_delivery, updated_at = :updated_at
 			WHERE id = :id AND merchant_id = :merchant_id`, row)
 		if err != nil {
 			return err

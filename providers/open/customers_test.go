@@ -19,6 +19,8 @@ func fullCustomer() core.Customer {
 		Active:         true, InvoicingEnabled: true, DueDays: 30,
 		PurchaseInstruction: "State your department",
 		CollectiveInvoicing: core.CollectiveInvoicing{Enabled: true, DayOfMonth: 25, Threshold: 500000},
+		VATNumber:           "SE556016068001", PeppolID: "0007:5560160680", BuyerReference: "Avd 12",
+		InvoiceDelivery: core.DeliveryPeppol,
 	}
 }
 
@@ -73,6 +75,9 @@ func TestCreateCustomerValidation(t *testing.T) {
 		{"bad email", connA, func(c *core.Customer) { c.Email = "not-an-email" }, "email"},
 		{"negative due days", connA, func(c *core.Customer) { c.DueDays = -1 }, "due_days"},
 		{"unknown parent", connA, func(c *core.Customer) { c.ParentCustomerID = "cus_nope" }, "parent_customer_id"},
+		{"peppol delivery without Peppol id", connA, func(c *core.Customer) { c.InvoiceDelivery = core.DeliveryPeppol }, "invoice_delivery"},
+		{"bad Peppol id", connA, func(c *core.Customer) { c.PeppolID = "0007:5560160681" }, "peppol_id"},
+		{"bad VAT number", connA, func(c *core.Customer) { c.VATNumber = "DE1234" }, "vat_number"},
 		{"other merchant's parent", connA, func(c *core.Customer) { c.ParentCustomerID = other.ID }, "parent_customer_id"},
 	}
 	for _, tt := range tests {

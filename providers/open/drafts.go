@@ -99,11 +99,11 @@ func (p *Provider) UpdateDraft(ctx context.Context, conn core.Connection, id str
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE invoices SET customer_id = ?, customer_name = ?, ordered_by_customer_id = ?,
 			invoice_date = ?, reference = ?, comment = ?, currency = ?, net_total = ?, vat_total = ?, total = ?,
-			rounding = ?, location_id = ?, receipt_id = ?
+			rounding = ?, location_id = ?, receipt_id = ?, vat_treatment = ?
 			WHERE id = ? AND merchant_id = ? AND status = 'draft'`,
 			inv.CustomerID, inv.CustomerName, inv.OrderedByCustomerID, string(inv.InvoiceDate), inv.Reference, inv.Comment,
 			string(inv.Currency), inv.NetTotal, inv.VATTotal, inv.Total, inv.Rounding, inv.LocationID, inv.ReceiptID,
-			inv.ID, conn.MerchantID)
+			string(inv.VATTreatment), inv.ID, conn.MerchantID)
 		if err != nil {
 			return err
 		}

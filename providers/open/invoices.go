@@ -47,13 +47,14 @@ type invoiceRow struct {
 	OrderIDs         string `db:"order_ids"`
 	PaidAmount       int64  `db:"paid_amount"`
 	CreditedAmount   int64  `db:"credited_amount"`
+	VATTreatment     string `db:"vat_treatment"`
 }
 
 const invoiceColumns = `id, number, kind, status, invoice_date, due_date, customer_id, customer_name,
 	reference, comment, currency, net_total, vat_total, total, paid_at,
 	COALESCE(credits_invoice_id, '') AS credits_invoice_id, COALESCE(external_ref, '') AS external_ref,
 	location_id, receipt_id, created_at, ocr, rounding, credits_invoice_number, ordered_by_customer_id, order_ids,
-	paid_amount, credited_amount`
+	paid_amount, credited_amount, vat_treatment`
 
 // invoice is the row as a core.Invoice. A draft (number 0) has no number
 // and no provider reference.
@@ -93,6 +94,7 @@ func (r invoiceRow) invoice() core.Invoice {
 		OrderIDs:             decodeOrderIDs(r.OrderIDs),
 		PaidAmount:           r.PaidAmount,
 		OutstandingAmount:    r.outstanding(),
+		VATTreatment:         core.VATTreatment(r.VATTreatment).OrDefault(),
 	}
 }
 
@@ -203,7 +205,8 @@ func parseDecimal(s string) decimal.Decimal {
 func canonical(d decimal.Decimal) decimal.Decimal { return parseDecimal(d.String()) }
 
 // validateInvoiceRequest checks what the provider relies on: a customer, a
-// date, a currency and priced lines whose amounts add up. It never
+// date, a currency, priced lines whose amounts add up, and a known VAT
+// treatment under which no line carries VAT unless it is domestic. It never
 // reprices: the amounts are stored as they came.
 func validateInvoiceRequest(req *core.InvoiceRequest, conn core.Connection, today func() core.Date) error {
 	var errs []core.FieldError
@@ -226,6 +229,17 @@ func validateInvoiceRequest(req *core.InvoiceRequest, conn core.Connection, toda
 	}
 	if len(req.Lines) == 0 {
 		add("lines", "needs at least one line")
+	}
+	if !req.VATTreatment.Valid() {
+		add("vat_treatment", "must be one of domestic, reverse_charge, intra_community_supply, export")
+	} else if req.VATTreatment.OrDefault() != core.TreatmentDomestic {
+		// The engine checked the treatment's rules (core.CheckVATTreatment);
+		// what the stored amounts rely on is that no line carries VAT.
+		for i, l := range req.Lines {
+			if !l.VATRate.IsZero() || l.VAT != 0 {
+				add(fmt.Sprintf("lines[%d].vat_rate", i), "must be 0 under %s", req.VATTreatment)
+			}
+		}
 	}
 	var net, vat, total int64
 	for i, l := range req.Lines {
@@ -333,6 +347,7 @@ func invoiceFromRequest(req core.InvoiceRequest, rules postingRules) core.Invoic
 		Provider:     Name,
 		LocationID:   req.LocationID,
 		ReceiptID:    req.ReceiptID,
+		VATTreatment: req.VATTreatment.OrDefault(),
 	}
 	if ob := strings.TrimSpace(req.OrderedBy); ob != req.CustomerID {
 		inv.OrderedByCustomerID = ob

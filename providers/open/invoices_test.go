@@ -143,6 +143,12 @@ func TestCreateInvoiceRefusals(t *testing.T) {
 		{"no lines", conn, func() core.InvoiceRequest { r := good(ok.ID); r.Lines = nil; return r }(), "lines"},
 		{"total mismatch", conn, func() core.InvoiceRequest { r := good(ok.ID); r.Total++; return r }(), "total"},
 		{"line mismatch", conn, func() core.InvoiceRequest { r := good(ok.ID); r.Lines[0].VAT++; return r }(), "lines[0].total"},
+		{"unknown VAT treatment", conn, func() core.InvoiceRequest { r := good(ok.ID); r.VATTreatment = "zero"; return r }(), "vat_treatment"},
+		{"VAT under reverse charge", conn, func() core.InvoiceRequest {
+			r := good(ok.ID)
+			r.VATTreatment = core.TreatmentReverseCharge
+			return r
+		}(), "lines[0].vat_rate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

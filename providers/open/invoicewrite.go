@@ -205,8 +205,8 @@ func prepareInvoiceStmts(ctx context.Context, db *sqlite.DB) (*invoiceStmts, err
 		{&st.invoice, `INSERT INTO invoices (id, merchant_id, number, kind, status, invoice_date, due_date,
 			customer_id, customer_name, reference, comment, currency, net_total, vat_total, total, paid_at,
 			credits_invoice_id, external_ref, location_id, receipt_id, created_at,
-			ocr, rounding, credits_invoice_number, ordered_by_customer_id, order_ids)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			ocr, rounding, credits_invoice_number, ordered_by_customer_id, order_ids, vat_treatment)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.line, `INSERT INTO invoice_lines (invoice_id, position, description, product_group, quantity,
 			unit_price, vat_rate, takeaway, net, vat, total, credits_line, order_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -250,7 +250,8 @@ func (st *invoiceStmts) insert(ctx context.Context, merchantID string, inv core.
 		inv.CustomerID, inv.CustomerName, inv.Reference, inv.Comment, string(inv.Currency),
 		inv.NetTotal, inv.VATTotal, inv.Total, string(inv.PaidAt),
 		nullIfEmpty(inv.CreditsInvoiceID), nullIfEmpty(inv.ExternalRef), inv.LocationID, inv.ReceiptID, formatTime(inv.CreatedAt),
-		inv.OCR, inv.Rounding, inv.CreditsInvoiceNumber, inv.OrderedByCustomerID, encodeOrderIDs(inv.OrderIDs))
+		inv.OCR, inv.Rounding, inv.CreditsInvoiceNumber, inv.OrderedByCustomerID, encodeOrderIDs(inv.OrderIDs),
+		string(inv.VATTreatment.OrDefault()))
 	if err != nil {
 		return err
 	}

@@ -513,6 +513,8 @@ func (p *Provider) collectiveInTx(ctx context.Context, tx *sqlx.Tx, merchantID s
 		ExternalRef:  req.ExternalRef,
 		Lines:        []core.InvoiceLine{},
 		OrderIDs:     make([]string, len(orders)),
+		// Collected register sales are domestic.
+		VATTreatment: core.TreatmentDomestic,
 	}
 	if req.BillToCustomerID != req.CustomerID {
 		inv.OrderedByCustomerID = req.CustomerID
