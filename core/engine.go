@@ -415,9 +415,13 @@ func (e *Engine) SearchCustomers(ctx context.Context, p Principal, q CustomerQue
 	if fe := TextError("q", q.Q, MaxSearchLength, false); fe != nil {
 		return CustomerPage{}, Invalid("invalid search", *fe)
 	}
-	return call(ctx, e, s, func(conn Connection) (CustomerPage, error) {
+	page, err := call(ctx, e, s, func(conn Connection) (CustomerPage, error) {
 		return s.provider.SearchCustomers(ctx, conn, q)
 	})
+	for i := range page.Customers {
+		page.Customers[i].InvoiceDelivery = page.Customers[i].Delivery()
+	}
+	return page, err
 }
 
 // CustomerSyncResult answers POST /v1/customers/sync: the invoicing
@@ -459,7 +463,9 @@ func (e *Engine) GetCustomer(ctx context.Context, p Principal, id string) (Custo
 	if err != nil {
 		return Customer{}, err
 	}
-	return call(ctx, e, s, func(conn Connection) (Customer, error) { return s.provider.GetCustomer(ctx, conn, id) })
+	c, err := call(ctx, e, s, func(conn Connection) (Customer, error) { return s.provider.GetCustomer(ctx, conn, id) })
+	c.InvoiceDelivery = c.Delivery()
+	return c, err
 }
 
 // CreateCustomer creates a customer in the merchant's provider. Errors:
@@ -498,6 +504,7 @@ func (e *Engine) CreateCustomer(ctx context.Context, p Principal, c Customer) (C
 		}
 		return Customer{}, Errorf(CodeUnavailable, "%s refused the connection's access token, which has now been renewed; create the customer again", s.desc.DisplayName)
 	}
+	created.InvoiceDelivery = created.Delivery()
 	return created, err
 }
 
@@ -607,9 +614,11 @@ func (e *Engine) UpdateCustomer(ctx context.Context, p Principal, id string, pat
 	if patch.InvoiceDelivery != nil {
 		patch.InvoiceDelivery = &patched.InvoiceDelivery
 	}
-	return call(ctx, e, s, func(conn Connection) (Customer, error) {
+	updated, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
 		return s.provider.UpdateCustomer(ctx, conn, id, patch)
 	})
+	updated.InvoiceDelivery = updated.Delivery()
+	return updated, err
 }
 
 // ListInvoices lists the merchant's invoices. Errors: CodeForbidden,

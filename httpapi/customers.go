@@ -24,6 +24,10 @@ type customerInput struct {
 	ParentCustomerID    string                   `json:"parent_customer_id"`
 	PurchaseInstruction string                   `json:"purchase_instruction"`
 	CollectiveInvoicing core.CollectiveInvoicing `json:"collective_invoicing"`
+	VATNumber           string                   `json:"vat_number"`
+	PeppolID            string                   `json:"peppol_id"`
+	BuyerReference      string                   `json:"buyer_reference"`
+	InvoiceDelivery     core.InvoiceDelivery     `json:"invoice_delivery"`
 }
 
 func (in customerInput) customer() core.Customer {
@@ -40,6 +44,10 @@ func (in customerInput) customer() core.Customer {
 		ParentCustomerID:    in.ParentCustomerID,
 		PurchaseInstruction: in.PurchaseInstruction,
 		CollectiveInvoicing: in.CollectiveInvoicing,
+		VATNumber:           in.VATNumber,
+		PeppolID:            in.PeppolID,
+		BuyerReference:      in.BuyerReference,
+		InvoiceDelivery:     in.InvoiceDelivery,
 	}
 }
 

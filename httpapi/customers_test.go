@@ -169,3 +169,47 @@ func TestCustomerSync(t *testing.T) {
 			wantBody: []string{`"code":"forbidden"`}},
 	})
 }
+
+// TestCustomerEInvoiceFields: the buyer VAT number, Peppol id, buyer
+// reference and invoice delivery are created, read, patched and refused
+// through the API, saved in canonical form.
+func TestCustomerEInvoiceFields(t *testing.T) {
+	s := newStack(t)
+	admin := s.a.key(core.RoleAdmin)
+	plain := s.createCustomer(s.a, `{"name":"Utan Fält AB"}`)
+	r := s.run(t, scenario{name: "create with e-invoice fields", method: "POST", path: "/v1/customers", key: admin,
+		body: `{"name":"Kommun Nord","vat_number":"se 2021 0054 8901","peppol_id":"0007:202100-5489",
+			"buyer_reference":"Avd 12, Anna","invoice_delivery":"peppol"}`,
+		wantStatus: 201,
+		wantBody: []string{`"vat_number":"SE202100548901"`, `"peppol_id":"0007:2021005489"`,
+			`"buyer_reference":"Avd 12, Anna"`, `"invoice_delivery":"peppol"`}})
+	var kommun core.Customer
+	r.decode(t, &kommun)
+	path := "/v1/customers/" + kommun.ID
+
+	runScenarios(t, s, []scenario{
+		{name: "a customer without the fields receives e-mail", method: "GET", path: "/v1/customers/" + plain.ID, key: admin,
+			wantStatus: 200, wantBody: []string{`"vat_number":""`, `"peppol_id":""`, `"buyer_reference":""`, `"invoice_delivery":"email"`}},
+		{name: "read back", method: "GET", path: path, key: admin, wantStatus: 200,
+			wantBody: []string{`"vat_number":"SE202100548901"`, `"peppol_id":"0007:2021005489"`, `"invoice_delivery":"peppol"`}},
+		{name: "peppol delivery needs a Peppol id", method: "POST", path: "/v1/customers", key: admin,
+			body: `{"name":"X","invoice_delivery":"peppol"}`, wantStatus: 422, wantBody: []string{`"field":"invoice_delivery"`}},
+		{name: "unknown delivery", method: "POST", path: "/v1/customers", key: admin,
+			body: `{"name":"X","invoice_delivery":"fax"}`, wantStatus: 422, wantBody: []string{`"field":"invoice_delivery"`}},
+		{name: "bad numbers", method: "POST", path: "/v1/customers", key: admin,
+			body:       `{"name":"X","vat_number":"SE556016068101","peppol_id":"0192:123456786"}`,
+			wantStatus: 422, wantBody: []string{`"field":"vat_number"`, `"field":"peppol_id"`}},
+		{name: "unknown Peppol scheme", method: "POST", path: "/v1/customers", key: admin,
+			body: `{"name":"X","peppol_id":"9999:1"}`, wantStatus: 422, wantBody: []string{`"field":"peppol_id"`}},
+		{name: "clearing the Peppol id of a Peppol customer", method: "PATCH", path: path, key: admin,
+			body: `{"peppol_id":""}`, wantStatus: 422, wantBody: []string{`"field":"peppol_id"`}},
+		{name: "nothing changed by the refusal", method: "GET", path: path, key: admin, wantStatus: 200,
+			wantBody: []string{`"peppol_id":"0007:2021005489"`}},
+		{name: "patch to e-mail and a German VAT number", method: "PATCH", path: path, key: admin,
+			body:       `{"invoice_delivery":"email","peppol_id":"","vat_number":"de 123456789","buyer_reference":"  "}`,
+			wantStatus: 200, wantBody: []string{`"invoice_delivery":"email"`, `"peppol_id":""`, `"vat_number":"DE123456789"`, `"buyer_reference":""`}},
+		{name: "a Norwegian customer's org number is Norwegian", method: "POST", path: "/v1/customers", key: admin,
+			body:       `{"name":"Fjord AS","organization_number":"991 825 827","billing_address":{"country":"NO"},"vat_number":"NO991825827MVA"}`,
+			wantStatus: 201, wantBody: []string{`"organization_number":"991825827"`, `"vat_number":"NO991825827MVA"`}},
+	})
+}

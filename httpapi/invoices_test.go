@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -585,4 +586,61 @@ func TestEmailWithoutMailer(t *testing.T) {
 		{name: "the invoice reads", method: "GET", path: "/v1/invoices/" + inv.ID, key: acct,
 			wantStatus: 200, notBody: []string{`"email_status"`}},
 	})
+}
+
+// TestDraftVATTreatment: POST /v1/invoices takes vat_treatment, stores and
+// returns it (a credit invoice has its original's), and refuses, naming the
+// field, what CheckVATTreatment refuses.
+func TestDraftVATTreatment(t *testing.T) {
+	s := newStack(t)
+	s.configureInvoicing(s.a, validSettings)
+	acct := s.a.key(core.RoleAccountant)
+	german := s.createCustomer(s.a, `{"name":"Kaffee GmbH","vat_number":"DE123456789",
+		"billing_address":{"line1":"Hauptstr. 1","postal_code":"10115","city":"Berlin","country":"DE"}}`)
+	swedish := s.createCustomer(s.a, `{"name":"Konsult AB"}`)
+	norwegian := s.createCustomer(s.a, `{"name":"Fjord AS","billing_address":{"country":"NO"}}`)
+	body := func(customerID, treatment, rate string) string {
+		b, _ := json.Marshal(map[string]any{"customer_id": customerID, "vat_treatment": treatment,
+			"lines": []map[string]any{{"description": "Rådgivning", "quantity": "2", "unit_price": 100000, "vat_rate": rate}}})
+		return string(b)
+	}
+	runScenarios(t, s, []scenario{
+		{name: "unknown treatment", method: "POST", path: "/v1/invoices", key: acct, body: body(german.ID, "zero_rated", "0"),
+			wantStatus: 422, wantBody: []string{`"field":"vat_treatment"`}},
+		{name: "reverse charge with VAT", method: "POST", path: "/v1/invoices", key: acct, body: body(german.ID, "reverse_charge", "25"),
+			wantStatus: 422, wantBody: []string{`"field":"lines[0].vat_rate"`}},
+		{name: "reverse charge to a Swedish buyer", method: "POST", path: "/v1/invoices", key: acct, body: body(swedish.ID, "reverse_charge", "0"),
+			wantStatus: 422, wantBody: []string{`"field":"customer.vat_number"`, `"field":"customer.billing_address.country"`}},
+		{name: "export to Germany", method: "POST", path: "/v1/invoices", key: acct, body: body(german.ID, "export", "0"),
+			wantStatus: 422, wantBody: []string{`"field":"customer.billing_address.country"`}},
+		{name: "export to Norway", method: "POST", path: "/v1/invoices", key: acct, body: body(norwegian.ID, "export", "0"),
+			wantStatus: 201, wantBody: []string{`"vat_treatment":"export"`, `"vat_total":0`}},
+		{name: "a draft without treatment is domestic", method: "POST", path: "/v1/invoices", key: acct, body: draftBody(swedish.ID, 100),
+			wantStatus: 201, wantBody: []string{`"vat_treatment":"domestic"`}},
+	})
+
+	r := s.run(t, scenario{name: "reverse charge", method: "POST", path: "/v1/invoices", key: acct, body: body(german.ID, "reverse_charge", "0"),
+		wantStatus: 201, wantBody: []string{`"vat_treatment":"reverse_charge"`, `"vat_total":0`, `"total":200000`}})
+	var draft core.Invoice
+	r.decode(t, &draft)
+	path := "/v1/invoices/" + draft.ID
+	runScenarios(t, s, []scenario{
+		{name: "an edit re-checks the treatment", method: "PATCH", path: path, key: acct, body: body(swedish.ID, "intra_community_supply", "0"),
+			wantStatus: 422, wantBody: []string{`"field":"customer.vat_number"`}},
+		{name: "intra-community supply", method: "PATCH", path: path, key: acct, body: body(german.ID, "intra_community_supply", "0"),
+			wantStatus: 200, wantBody: []string{`"vat_treatment":"intra_community_supply"`}},
+		{name: "post", method: "POST", path: path + "/post", key: acct, wantStatus: 200,
+			wantBody: []string{`"status":"posted"`, `"vat_treatment":"intra_community_supply"`}},
+		{name: "read", method: "GET", path: path, key: acct, wantStatus: 200, wantBody: []string{`"vat_treatment":"intra_community_supply"`}},
+	})
+	r = s.run(t, scenario{name: "void", method: "POST", path: path + "/void", key: acct, wantStatus: 201,
+		wantBody: []string{`"kind":"credit"`, `"vat_treatment":"intra_community_supply"`}})
+	var credit core.Invoice
+	r.decode(t, &credit)
+	for _, id := range []string{draft.ID, credit.ID} {
+		pdf := s.do("GET", "/v1/invoices/"+id+"/pdf", acct, "", nil)
+		if pdf.status != 200 || !strings.HasPrefix(pdf.body, "%PDF") {
+			t.Fatalf("pdf of %s: %d %.80q", id, pdf.status, pdf.body)
+		}
+	}
 }

@@ -23,7 +23,7 @@ var textLimits = map[string]map[string]int{
 		"vat_number": core.MaxVATNumberLength, "email": core.MaxEmailLength, "phone": core.MaxPhoneLength},
 	"InvoiceSettings": {"late_interest_text": core.MaxInvoiceTextLength, "payment_reference_text": core.MaxInvoiceTextLength,
 		"bankgiro": core.MaxGiroLength, "plusgiro": core.MaxGiroLength, "bank_account": core.MaxBankAccountLength,
-		"iban": core.MaxIBANLength, "bic": core.MaxBICLength},
+		"iban": core.MaxIBANLength, "bic": core.MaxBICLength, "peppol_id": core.MaxPeppolIDLength},
 	"DraftRequest":       {"customer_id": core.MaxIDLength, "reference": core.MaxReferenceLength, "comment": core.MaxCommentLength},
 	"RefundRequest":      {"invoice_id": core.MaxIDLength, "order_id": core.MaxIDLength},
 	"IntegrationRequest": {"provider": core.MaxIDLength},
@@ -38,7 +38,8 @@ var textLimits = map[string]map[string]int{
 
 var customerLimits = map[string]int{"name": core.MaxNameLength, "organization_number": core.MaxOrganizationNumberLength,
 	"email": core.MaxEmailLength, "phone": core.MaxPhoneLength, "parent_customer_id": core.MaxIDLength,
-	"purchase_instruction": core.MaxPurchaseInstructionLen}
+	"purchase_instruction": core.MaxPurchaseInstructionLen, "vat_number": core.MaxVATNumberLength,
+	"peppol_id": core.MaxPeppolIDLength, "buyer_reference": core.MaxBuyerReferenceLength}
 
 type schemaLimit struct {
 	Type      string            `json:"type"`

@@ -31,8 +31,16 @@ func TestInvoiceSettings(t *testing.T) {
 		{name: "a wrong type is 400", method: "PUT", path: "/v1/invoice-settings", key: admin,
 			body: `{"start_number":"1001","company":{"name":"A"}}`, wantStatus: 400,
 			wantBody: []string{`"field":"start_number"`}},
+		{name: "a bad Peppol id is named", method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body: `{"start_number":1001,"peppol_id":"0007:5560160681","company":{"name":"Kafé Alfa AB"}}`, wantStatus: 422,
+			wantBody: []string{`"field":"peppol_id"`}},
 		{name: "the refused settings were not saved", method: "GET", path: "/v1/invoice-settings", key: admin, wantStatus: 200,
-			notBody: []string{"5402-9682"}},
+			notBody: []string{"5402-9682", "5560160681"}},
+		{name: "the Peppol id is saved as scheme:value", method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body: `{"start_number":1001,"peppol_id":" 0007:556016-0680 ","company":{"name":"Kafé Alfa AB"}}`, wantStatus: 200,
+			wantBody: []string{`"peppol_id":"0007:5560160680"`}},
+		{name: "and read back", method: "GET", path: "/v1/invoice-settings", key: acct, wantStatus: 200,
+			wantBody: []string{`"peppol_id":"0007:5560160680"`}},
 	})
 
 	// Saved whole, numbers normalised.
