@@ -89,6 +89,8 @@ type customerForm struct {
 	ParentID, ParentName, ParentNumber      string
 	CollectiveEnabled                       bool
 	DayOfMonth, Threshold                   string
+	VATNumber, PeppolID, BuyerReference     string
+	InvoiceDelivery                         string
 }
 
 type customerData struct {
@@ -112,6 +114,8 @@ func customerFormOf(l *localizer, cu core.Customer) customerForm {
 		Active: cu.Active, InvoicingEnabled: cu.InvoicingEnabled, DueDays: strconv.Itoa(cu.DueDays),
 		PurchaseInstruction: cu.PurchaseInstruction, ParentID: cu.ParentCustomerID,
 		CollectiveEnabled: cu.CollectiveInvoicing.Enabled,
+		VATNumber:         cu.VATNumber, PeppolID: cu.PeppolID, BuyerReference: cu.BuyerReference,
+		InvoiceDelivery: string(cu.Delivery()),
 	}
 	if cu.CollectiveInvoicing.DayOfMonth > 0 {
 		f.DayOfMonth = strconv.Itoa(cu.CollectiveInvoicing.DayOfMonth)
@@ -137,6 +141,10 @@ func customerFormFrom(c *gin.Context) customerForm {
 		CollectiveEnabled:   on("collective_invoicing.enabled"),
 		DayOfMonth:          strings.TrimSpace(v("collective_invoicing.day_of_month")),
 		Threshold:           strings.TrimSpace(v("collective_invoicing.threshold")),
+		VATNumber:           strings.TrimSpace(v("vat_number")),
+		PeppolID:            strings.TrimSpace(v("peppol_id")),
+		BuyerReference:      strings.TrimSpace(v("buyer_reference")),
+		InvoiceDelivery:     strings.TrimSpace(v("invoice_delivery")),
 	}
 }
 
@@ -161,6 +169,8 @@ func (f customerForm) customer(l *localizer) (core.Customer, error) {
 		ParentCustomerID: f.ParentID, PurchaseInstruction: f.PurchaseInstruction,
 		CollectiveInvoicing: core.CollectiveInvoicing{Enabled: f.CollectiveEnabled,
 			DayOfMonth: num("collective_invoicing.day_of_month", f.DayOfMonth)},
+		VATNumber: f.VATNumber, PeppolID: f.PeppolID, BuyerReference: f.BuyerReference,
+		InvoiceDelivery: core.InvoiceDelivery(f.InvoiceDelivery),
 	}
 	if f.Threshold != "" {
 		t, ok := parseAmount(f.Threshold)
@@ -178,7 +188,8 @@ func (s *server) customerData(c *gin.Context, reg core.CustomerRegister, f custo
 		Readonly: map[string]string{}}
 	for _, field := range []string{core.FieldName, core.FieldOrganizationNumber, core.FieldEmail, core.FieldPhone,
 		core.FieldBillingAddress, core.FieldActive, core.FieldInvoicingEnabled, core.FieldDueDays,
-		core.FieldParentCustomerID, core.FieldPurchaseInstruction, core.FieldCollectiveInvoicing} {
+		core.FieldParentCustomerID, core.FieldPurchaseInstruction, core.FieldCollectiveInvoicing,
+		core.FieldVATNumber, core.FieldPeppolID, core.FieldBuyerReference, core.FieldInvoiceDelivery} {
 		if !reg.Writable(field) {
 			d.Readonly[field] = "customers.readonly_provider"
 		}
@@ -190,7 +201,12 @@ func (s *server) customerData(c *gin.Context, reg core.CustomerRegister, f custo
 // form f again.
 func (s *server) customerFailed(c *gin.Context, p *page, err error, reg core.CustomerRegister, f customerForm, isNew bool) {
 	s.formFailed(c, p, err, "customer", func() {
-		localizeNordic(p, core.FieldOrganizationNumber)
+		localizeNordic(p, core.FieldOrganizationNumber, core.FieldVATNumber, core.FieldPeppolID)
+		for _, field := range []string{core.FieldInvoiceDelivery, core.FieldPeppolID} {
+			if strings.HasPrefix(p.Fields[field], "peppol needs") {
+				p.Fields[field] = p.L.T("customers.peppol_needs_id")
+			}
+		}
 		s.parentName(c, &f)
 		p.Data = s.customerData(c, reg, f, isNew)
 	})
@@ -213,7 +229,8 @@ func (s *server) newCustomer(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p.Data = s.customerData(c, reg, customerForm{Active: true, InvoicingEnabled: true, DueDays: "30"}, true)
+	p.Data = s.customerData(c, reg, customerForm{Active: true, InvoicingEnabled: true, DueDays: "30",
+		InvoiceDelivery: string(core.DeliveryEmail)}, true)
 	s.render(c, http.StatusOK, "customer", p)
 }
 
@@ -345,6 +362,10 @@ func customerPatch(cur, in core.Customer, reg core.CustomerRegister, billing boo
 	patchField(&p.PurchaseInstruction, may(core.FieldPurchaseInstruction), in.PurchaseInstruction, cur.PurchaseInstruction)
 	patchField(&p.ParentCustomerID, billing && may(core.FieldParentCustomerID), in.ParentCustomerID, cur.ParentCustomerID)
 	patchField(&p.CollectiveInvoicing, billing && may(core.FieldCollectiveInvoicing), in.CollectiveInvoicing, cur.CollectiveInvoicing)
+	patchField(&p.VATNumber, may(core.FieldVATNumber), in.VATNumber, cur.VATNumber)
+	patchField(&p.PeppolID, may(core.FieldPeppolID), in.PeppolID, cur.PeppolID)
+	patchField(&p.BuyerReference, may(core.FieldBuyerReference), in.BuyerReference, cur.BuyerReference)
+	patchField(&p.InvoiceDelivery, may(core.FieldInvoiceDelivery), in.Delivery(), cur.Delivery())
 	return p
 }
 

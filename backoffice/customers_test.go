@@ -363,3 +363,72 @@ func TestParseAmount(t *testing.T) {
 		t.Errorf("amountValue = %q", v)
 	}
 }
+
+// TestCustomerEInvoiceForm: the VAT number, Peppol id, buyer reference and
+// invoice delivery are saved from the form in canonical form, shown again,
+// and refused beside their fields in the user's language.
+func TestCustomerEInvoiceForm(t *testing.T) {
+	s := newStack(t)
+	c := s.signedIn("admin@a.example")
+	a := c.must("/backoffice/customers/new", http.StatusOK)
+	mustContain(t, "new customer form", a.body, `name="vat_number"`, `name="peppol_id"`, `name="buyer_reference"`,
+		`name="invoice_delivery"`, `<option value="email" selected>E-post</option>`, "Moms och e-faktura")
+
+	form := validCustomerForm()
+	form.Set("vat_number", "se 5560 1606 8001")
+	form.Set("peppol_id", "0007:556016-0680")
+	form.Set("buyer_reference", "Avd 12")
+	form.Set("invoice_delivery", "peppol")
+	if a := c.post("/backoffice/customers", form); a.status != http.StatusSeeOther {
+		t.Fatalf("create = %d\n%s", a.status, a.body)
+	}
+	cu := s.searchA("Glasmästeriet")[0]
+	if cu.VATNumber != "SE556016068001" || cu.PeppolID != "0007:5560160680" || cu.BuyerReference != "Avd 12" || cu.InvoiceDelivery != core.DeliveryPeppol {
+		t.Fatalf("stored %+v", cu)
+	}
+	a = c.must("/backoffice/customers/"+cu.ID, http.StatusOK)
+	mustContain(t, "edit page", a.body, `value="SE556016068001"`, `value="0007:5560160680"`, `value="Avd 12"`,
+		`<option value="peppol" selected>`)
+
+	tests := []struct {
+		name   string
+		set    map[string]string
+		fields []string
+		texts  []string
+	}{
+		{"bad check digits", map[string]string{"vat_number": "SE556016068101", "peppol_id": "0192:123456786"},
+			[]string{"vat_number", "peppol_id"}, []string{"Kontrollsiffran stämmer inte."}},
+		{"unknown scheme", map[string]string{"peppol_id": "9999:1"}, []string{"peppol_id"}, []string{"Identifierartypen"}},
+		{"Peppol without id", map[string]string{"peppol_id": "", "invoice_delivery": "peppol"}, []string{"peppol_id"},
+			[]string{"E-faktura via Peppol kräver kundens Peppol-ID."}},
+	}
+	for _, tt := range tests {
+		form := validCustomerForm()
+		form.Set("vat_number", cu.VATNumber)
+		form.Set("peppol_id", cu.PeppolID)
+		form.Set("invoice_delivery", "peppol")
+		for k, v := range tt.set {
+			form.Set(k, v)
+		}
+		a := c.post("/backoffice/customers/"+cu.ID, form)
+		if a.status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422", tt.name, a.status)
+			continue
+		}
+		for _, f := range tt.fields {
+			mustContain(t, tt.name, a.body, `id="e-`+f+`"`)
+		}
+		mustContain(t, tt.name, a.body, tt.texts...)
+	}
+	if got, _ := s.engine.GetCustomer(t.Context(), s.admin(), cu.ID); got != cu {
+		t.Fatalf("a refused edit changed the customer:\n%+v\n%+v", got, cu)
+	}
+	form = validCustomerForm()
+	form.Set("invoice_delivery", "email")
+	if a := c.post("/backoffice/customers/"+cu.ID, form); a.status != http.StatusSeeOther {
+		t.Fatalf("back to e-mail = %d\n%s", a.status, a.body)
+	}
+	if got, _ := s.engine.GetCustomer(t.Context(), s.admin(), cu.ID); got.InvoiceDelivery != core.DeliveryEmail || got.PeppolID != "" || got.VATNumber != "" {
+		t.Fatalf("after clearing: %+v", got)
+	}
+}

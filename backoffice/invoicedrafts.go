@@ -39,6 +39,40 @@ type draftForm struct {
 	CustomersMore bool
 	CustomerQ     string
 	VATRates      []string
+	// VATTreatment is one of core.VATTreatments (domestic when empty).
+	VATTreatment string
+	Treatments   []string
+}
+
+// treatmentFields are the fields core.CheckVATTreatment names, shown with
+// the VAT treatment, and the catalogue key of what each means on the form.
+var treatmentFields = []struct{ field, key string }{
+	{"vat_treatment", "invoices.error.treatment_not_allowed"},
+	{"customer.vat_number", "invoices.error.treatment_buyer_vat"},
+	{"customer.billing_address.country", "invoices.error.treatment_buyer_country"},
+	{"company.vat_number", "invoices.error.treatment_seller_vat"},
+}
+
+// localizeTreatment writes the VAT treatment's refusals (English from the
+// engine) in the user's language: the fields core.CheckVATTreatment names
+// about the customer and the settings are said together beside the
+// treatment (vat_treatment), and a line's VAT rate that must be 0 beside
+// the rate.
+func localizeTreatment(p *page, lines int) {
+	var msgs []string
+	for _, tf := range treatmentFields {
+		if p.Fields[tf.field] != "" {
+			msgs = append(msgs, p.L.T(tf.key))
+		}
+	}
+	if len(msgs) > 0 {
+		p.Fields["vat_treatment"] = strings.Join(msgs, " ")
+	}
+	for i := range lines {
+		if f := lineField(i, "vat_rate"); strings.HasPrefix(p.Fields[f], "must be 0 under") {
+			p.Fields[f] = p.L.T("invoices.error.treatment_rate")
+		}
+	}
 }
 
 // newDraftForm is GET /backoffice/invoices/new (?customer_q= narrows the
@@ -68,7 +102,8 @@ func (s *server) editDraftForm(c *gin.Context) {
 	}
 	p := s.newPage(c, "invoices.edit_title", "nav.invoices")
 	f := &draftForm{ID: inv.ID, Action: invoiceHref(inv.ID) + "/edit", CustomerID: inv.CustomerID,
-		InvoiceDate: string(inv.InvoiceDate), Reference: inv.Reference, Comment: inv.Comment}
+		InvoiceDate: string(inv.InvoiceDate), Reference: inv.Reference, Comment: inv.Comment,
+		VATTreatment: string(inv.VATTreatment.OrDefault())}
 	if inv.OrderedByCustomerID != "" {
 		f.CustomerID = inv.OrderedByCustomerID
 	}
@@ -106,6 +141,7 @@ func (s *server) saveDraft(c *gin.Context, p *page, f *draftForm) {
 	f.Reference = c.PostForm("reference")
 	f.Comment = c.PostForm("comment")
 	f.PricesIncludeVAT = c.PostForm("prices_include_vat") == "1"
+	f.VATTreatment = strings.TrimSpace(c.PostForm("vat_treatment"))
 	rows, _ := strconv.Atoi(c.PostForm("rows"))
 	rows = min(max(rows, 0), core.MaxChargeLines)
 	for i := range rows {
@@ -127,7 +163,7 @@ func (s *server) saveDraft(c *gin.Context, p *page, f *draftForm) {
 		return
 	}
 	req := core.DraftRequest{CustomerID: f.CustomerID, InvoiceDate: core.Date(f.InvoiceDate), Reference: f.Reference,
-		Comment: f.Comment, PricesIncludeVAT: &f.PricesIncludeVAT}
+		Comment: f.Comment, PricesIncludeVAT: &f.PricesIncludeVAT, VATTreatment: core.VATTreatment(f.VATTreatment)}
 	var errs []core.FieldError
 	for i, l := range f.Lines {
 		in := core.LineInput{Description: l.Description, ProductGroup: l.ProductGroup}
@@ -157,6 +193,7 @@ func (s *server) saveDraft(c *gin.Context, p *page, f *draftForm) {
 	}
 	if err != nil {
 		if formErrors(p, err) {
+			localizeTreatment(p, len(f.Lines))
 			s.renderDraft(c, http.StatusUnprocessableEntity, p, f)
 			return
 		}
@@ -191,6 +228,15 @@ func (s *server) renderDraft(c *gin.Context, status int, p *page, f *draftForm) 
 	}
 	for _, r := range core.VATRates(p.Merchant.Country) {
 		f.VATRates = append(f.VATRates, r.String())
+	}
+	if f.VATTreatment == "" {
+		f.VATTreatment = string(core.TreatmentDomestic)
+	}
+	for _, t := range core.VATTreatments {
+		if t == core.TreatmentIntraCommunitySupply && p.Merchant.Country != core.Sweden {
+			continue // Norway is outside the EU (core.CheckVATTreatment)
+		}
+		f.Treatments = append(f.Treatments, string(t))
 	}
 	page, err := s.engine.SearchCustomers(ctx, pr, core.CustomerQuery{Q: f.CustomerQ, Limit: core.MaxListLimit})
 	if err != nil {

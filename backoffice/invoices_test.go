@@ -552,3 +552,61 @@ func TestParseMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftVATTreatmentForm: the draft form offers the VAT treatments,
+// shows the engine's refusals beside the treatment and the rates in the
+// user's language, stores the chosen one, and the invoice page names it.
+func TestDraftVATTreatmentForm(t *testing.T) {
+	s := newStack(t)
+	s.invSettings()
+	swedish := s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{})
+	german, err := s.engine.CreateCustomer(context.Background(), s.admin(), core.Customer{Name: "Kaffee GmbH", Active: true,
+		InvoicingEnabled: true, VATNumber: "DE123456789", BillingAddress: core.Address{City: "Berlin", Country: "DE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.signedIn("accountant@a.example")
+	a := c.must("/backoffice/invoices/new", http.StatusOK)
+	mustContain(t, "new draft form", a.body, `name="vat_treatment"`, `<option value="domestic" selected>`,
+		`<option value="reverse_charge">Omvänd betalningsskyldighet`, `<option value="intra_community_supply">`, `<option value="export">`)
+
+	form := func(customer, treatment, rate string) url.Values {
+		return url.Values{"customer_id": {customer}, "rows": {"1"}, "then": {"save"}, "vat_treatment": {treatment},
+			"lines[0].description": {"Rådgivning"}, "lines[0].quantity": {"2"}, "lines[0].unit_price": {"1 000,00"}, "lines[0].vat_rate": {rate}}
+	}
+	tests := []struct {
+		name  string
+		form  url.Values
+		texts []string
+	}{
+		{"VAT on a reverse-charge line", form(german.ID, "reverse_charge", "25"),
+			[]string{`id="l0-vat_rate-e"`, "Momssatsen ska vara 0 % när fakturan är utan moms."}},
+		{"reverse charge to a Swedish customer", form(swedish.ID, "reverse_charge", "0"),
+			[]string{`id="e-vat_treatment"`, "Kunden saknar ett giltigt momsregistreringsnummer", "Kundens fakturaadress ligger i fel land",
+				`<option value="reverse_charge" selected>`}},
+		{"export to Germany", form(german.ID, "export", "0"), []string{`id="e-vat_treatment"`, "Kundens fakturaadress ligger i fel land"}},
+	}
+	for _, tt := range tests {
+		a := c.post("/backoffice/invoices/new", tt.form)
+		if a.status != http.StatusUnprocessableEntity {
+			t.Errorf("%s = %d, want 422", tt.name, a.status)
+			continue
+		}
+		mustContain(t, tt.name, a.body, tt.texts...)
+	}
+	if page, err := s.engine.ListInvoices(context.Background(), s.admin(), core.InvoiceQuery{}); err != nil || len(page.Invoices) != 0 {
+		t.Fatalf("refused drafts were stored: %v %v", page.Invoices, err)
+	}
+
+	a = c.post("/backoffice/invoices/new", form(german.ID, "reverse_charge", "0"))
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("reverse-charge draft = %d\n%s", a.status, a.body)
+	}
+	path := strings.Split(a.location, "?")[0]
+	inv := s.invInvoice(strings.TrimPrefix(path, "/backoffice/invoices/"))
+	if inv.VATTreatment != core.TreatmentReverseCharge || inv.VATTotal != 0 {
+		t.Fatalf("draft = %+v", inv)
+	}
+	mustContain(t, "edit form", c.must(path+"/edit", http.StatusOK).body, `<option value="reverse_charge" selected>`)
+	mustContain(t, "invoice page", c.must(path, http.StatusOK).body, "Omvänd betalningsskyldighet")
+}

@@ -33,6 +33,7 @@ var checkedFields = map[string][2]string{
 	"iban":                        {"settings.iban", "settings.iban_hint"},
 	"company.organization_number": {"settings.organization_number", "settings.organization_number_hint"},
 	"company.vat_number":          {"settings.vat_number", "settings.vat_number_hint"},
+	"peppol_id":                   {"settings.peppol_id", "settings.peppol_id_hint"},
 }
 
 // settingsForm is the settings as the form shows them: numbers as typed,
@@ -87,6 +88,7 @@ func settingsFormFrom(c *gin.Context) settingsForm {
 	f.Bankgiro, f.Plusgiro, f.FTaxApproved = v("bankgiro"), v("plusgiro"), on("f_tax_approved")
 	f.BankAccount, f.IBAN, f.BIC = v("bank_account"), v("iban"), v("bic")
 	f.RegisteredInForetaksregisteret = on("registered_in_foretaksregisteret")
+	f.PeppolID = v("peppol_id")
 	f.Company = core.Company{Name: v("company.name"), OrganizationNumber: v("company.organization_number"),
 		VATNumber: v("company.vat_number"), Email: v("company.email"), Phone: v("company.phone"),
 		Address: core.Address{Line1: v("company.address.line1"), Line2: v("company.address.line2"),
@@ -155,7 +157,7 @@ func (s *server) saveInvoiceSettings(c *gin.Context) {
 	if err != nil {
 		var dataErr error
 		s.formFailed(c, p, collapseIndexed(err, "accountant_copy.emails", f.AccountantCopy.Emails), "settings", func() {
-			localizeNordic(p, "bankgiro", "plusgiro", "bank_account", "iban", "bic", "company.organization_number", "company.vat_number")
+			localizeNordic(p, "bankgiro", "plusgiro", "bank_account", "iban", "bic", "company.organization_number", "company.vat_number", "peppol_id")
 			p.Data, dataErr = s.settingsData(c, f)
 		})
 		if dataErr != nil {
@@ -236,6 +238,7 @@ var nordicTexts = []struct {
 	{nordic.ErrFormat, "settings.nordic.format"},
 	{nordic.ErrDate, "settings.nordic.date"},
 	{nordic.ErrCountry, "settings.nordic.country"},
+	{nordic.ErrScheme, "settings.nordic.scheme"},
 }
 
 // localizeNordic writes the messages of the named fields that are one of

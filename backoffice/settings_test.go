@@ -283,3 +283,36 @@ func TestInvoiceSettingsBankFields(t *testing.T) {
 		t.Errorf("Swedish save with a kontonummer = %d, want 422", a.status)
 	}
 }
+
+// TestInvoiceSettingsPeppolID: the seller's Peppol id is on the settings
+// page, checked as it is typed, refused beside the field in the user's
+// language, and saved as scheme:value.
+func TestInvoiceSettingsPeppolID(t *testing.T) {
+	s := newStack(t)
+	c := s.signedIn("admin@a.example")
+	mustContain(t, "settings page", c.must("/backoffice/invoice-settings", http.StatusOK).body, `name="peppol_id"`, "Peppol-ID")
+	for _, tt := range []struct{ value, text string }{
+		{"0007:5561034248", "Kontrollsiffran stämmer inte."},
+		{"9999:1", "Identifierartypen"},
+		{"5561034249", "Numret har inte rätt format."},
+	} {
+		form := validSettingsForm()
+		form.Set("peppol_id", tt.value)
+		a := c.post("/backoffice/invoice-settings/check?field=peppol_id", form)
+		mustContain(t, "check "+tt.value, a.body, `id="e-peppol_id"`, tt.text)
+		a = c.post("/backoffice/invoice-settings", form)
+		if a.status != http.StatusUnprocessableEntity {
+			t.Errorf("save %q = %d, want 422", tt.value, a.status)
+		}
+		mustContain(t, "save "+tt.value, a.body, `id="e-peppol_id"`, tt.text)
+	}
+	form := validSettingsForm()
+	form.Set("peppol_id", "0007:556103-4249")
+	if a := c.post("/backoffice/invoice-settings", form); a.status != http.StatusSeeOther {
+		t.Fatalf("save = %d\n%s", a.status, a.body)
+	}
+	if got := s.settingsA().PeppolID; got != "0007:5561034249" {
+		t.Fatalf("saved Peppol id %q", got)
+	}
+	mustContain(t, "settings page after saving", c.must("/backoffice/invoice-settings", http.StatusOK).body, `value="0007:5561034249"`)
+}
