@@ -307,35 +307,27 @@ func (c Customer) NormalizeEInvoiceFields() Customer {
 func (c Customer) textErrors(only []string) fieldErrors {
 	var errs fieldErrors
 	check := func(field string) bool { return only == nil || contains(only, field) }
-	if check(FieldName) {
-		errs.text(FieldName, c.Name, MaxNameLength, false)
-	}
-	if check(FieldOrganizationNumber) {
-		errs.text(FieldOrganizationNumber, c.OrganizationNumber, MaxOrganizationNumberLength, false)
-	}
-	if check(FieldEmail) {
-		errs.text(FieldEmail, c.Email, MaxEmailLength, false)
-	}
-	if check(FieldPhone) {
-		errs.text(FieldPhone, c.Phone, MaxPhoneLength, false)
+	for _, f := range []struct {
+		name, value string
+		max         int
+		multiline   bool
+	}{
+		{FieldName, c.Name, MaxNameLength, false},
+		{FieldOrganizationNumber, c.OrganizationNumber, MaxOrganizationNumberLength, false},
+		{FieldEmail, c.Email, MaxEmailLength, false},
+		{FieldPhone, c.Phone, MaxPhoneLength, false},
+		{FieldParentCustomerID, c.ParentCustomerID, MaxIDLength, false},
+		{FieldPurchaseInstruction, c.PurchaseInstruction, MaxPurchaseInstructionLen, true},
+		{FieldVATNumber, c.VATNumber, MaxVATNumberLength, false},
+		{FieldPeppolID, c.PeppolID, MaxPeppolIDLength, false},
+		{FieldBuyerReference, c.BuyerReference, MaxBuyerReferenceLength, false},
+	} {
+		if check(f.name) {
+			errs.text(f.name, f.value, f.max, f.multiline)
+		}
 	}
 	if check(FieldBillingAddress) {
 		errs = append(errs, c.BillingAddress.textErrors(FieldBillingAddress)...)
-	}
-	if check(FieldParentCustomerID) {
-		errs.text(FieldParentCustomerID, c.ParentCustomerID, MaxIDLength, false)
-	}
-	if check(FieldPurchaseInstruction) {
-		errs.text(FieldPurchaseInstruction, c.PurchaseInstruction, MaxPurchaseInstructionLen, true)
-	}
-	if check(FieldVATNumber) {
-		errs.text(FieldVATNumber, c.VATNumber, MaxVATNumberLength, false)
-	}
-	if check(FieldPeppolID) {
-		errs.text(FieldPeppolID, c.PeppolID, MaxPeppolIDLength, false)
-	}
-	if check(FieldBuyerReference) {
-		errs.text(FieldBuyerReference, c.BuyerReference, MaxBuyerReferenceLength, false)
 	}
 	return errs
 }
