@@ -58,6 +58,26 @@ func TestInvoiceUBL(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A reverse-charge sale to a Danish business, with both parties'
+	// Peppol ids, the buyer's VAT number and buyer reference (the
+	// customers' and settings' e-invoice fields).
+	rcConn := withSettings(withStart(core.Connection{MerchantID: "mer_rc", Country: core.Sweden, Currency: "SEK"}, "7001"),
+		func() core.InvoiceSettings { s := pdfSeller(); s.PeppolID = "0007:5560160680"; return s }())
+	dk := invoiceable("Kaffe ApS")
+	dk.VATNumber, dk.PeppolID, dk.BuyerReference = "DK12345678", "0184:12345678", "Indkøb 7"
+	dk.BillingAddress = core.Address{Line1: "Strøget 1", PostalCode: "1160", City: "København", Country: "DK"}
+	dkBuyer := mustCustomer(t, p, rcConn, dk)
+	rcReq := request("u3", dkBuyer.ID, "2026-12-01", lineIn("Rådgivning", "3", 95000, "0"))
+	rcReq.VATTreatment = core.TreatmentReverseCharge
+	rcInv, err := p.CreateInvoice(ctx, rcConn, rcReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcCredit, err := p.CreditInvoice(ctx, rcConn, core.CreditRequest{ExternalRef: "uc3", InvoiceID: rcInv.ID, Date: "2026-12-05"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	docs := map[string][]byte{}
 	for _, tc := range []struct {
 		conn     core.Connection
@@ -68,6 +88,8 @@ func TestInvoiceUBL(t *testing.T) {
 		{se, seCredit, "kreditfaktura-1002.xml"},
 		{no, noInv, "faktura-5001.xml"},
 		{no, noCredit, "kreditnota-5002.xml"},
+		{rcConn, rcInv, "faktura-7001.xml"},
+		{rcConn, rcCredit, "kreditfaktura-7002.xml"},
 	} {
 		doc, err := p.InvoiceUBL(ctx, tc.conn, tc.inv.ID)
 		if err != nil {
