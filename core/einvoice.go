@@ -1,6 +1,11 @@
 package core
 
-import "context"
+import (
+	"context"
+	"strings"
+
+	"github.com/ledgerbridge/ledgerbridge/nordic"
+)
 
 // E-invoice document types: the root element of the UBL 2.1 document
 // (PEPPOL BIS Billing 3.0 allows a credit invoice either as a CreditNote
@@ -66,4 +71,31 @@ type EInvoiceQueue interface {
 	// invoice; the zero value when none was queued. Errors:
 	// CodeUnavailable, CodeInternal.
 	InvoiceEInvoiceStatus(ctx context.Context, merchantID, invoiceID string) (EInvoiceStatus, error)
+}
+
+// ParticipantID is a party's PEPPOL electronic address ("scheme:value",
+// EN 16931 BT-34/BT-49): peppolID when set, else one derived from the
+// party's organization number where Peppol has a scheme for it: 0007 for
+// a Swedish (Luhn-valid) number, 0192 for a Norwegian (MOD11-valid) one;
+// country is the party's ISO 3166 country. It is "" when neither gives
+// one. The seller's and buyer's e-invoice endpoints and the delivery's
+// sender and receiver all come from here, so they always agree.
+func ParticipantID(peppolID, country, orgNumber string) string {
+	if id := strings.TrimSpace(peppolID); id != "" {
+		return id
+	}
+	if strings.TrimSpace(orgNumber) == "" {
+		return ""
+	}
+	n, err := nordic.ValidateOrganizationNumber(country, orgNumber)
+	if err != nil {
+		return ""
+	}
+	switch strings.ToUpper(strings.TrimSpace(country)) {
+	case "SE":
+		return "0007:" + n
+	case "NO":
+		return "0192:" + n
+	}
+	return ""
 }

@@ -28,46 +28,22 @@ import (
 const ContentType = "application/xml"
 
 // Document is what an e-invoice is written from: the posted invoice or
-// credit invoice and the parties as they stand.
+// credit invoice and the parties as they stand. The invoice's
+// VATTreatment decides the VAT categories; the parties' PeppolID (or
+// organization number, see core.ParticipantID) their electronic
+// addresses; the buyer's VATNumber and BuyerReference are carried as
+// BT-48 and BT-10.
 type Document struct {
 	Invoice core.Invoice
 	// OriginalDate is the issue date of the invoice a credit invoice
 	// credits (BT-26); optional.
 	OriginalDate core.Date
 	Seller       core.InvoiceSettings
-	// SellerPeppolID is the seller's electronic address (BT-34) as
-	// "scheme:value", e.g. "0007:5560160680"; empty derives it from the
-	// organization number (0007 in Sweden, 0192 in Norway).
-	SellerPeppolID string
-	Buyer          core.Customer
-	// BuyerPeppolID is the buyer's electronic address (BT-49); empty
-	// derives it from the buyer's organization number like the seller's.
-	BuyerPeppolID string
-	// BuyerVATNumber is the buyer's VAT number (BT-48).
-	BuyerVATNumber string
-	// BuyerReference is the reference the buyer asked invoices to carry
-	// (BT-10); empty falls back to the invoice's reference, then to the
-	// customer number, since Peppol requires one (PEPPOL-EN16931-R003).
-	BuyerReference string
-	// Treatment is the invoice's VAT treatment; empty is domestic.
-	Treatment Treatment
+	Buyer        core.Customer
 	// Country is the seller's country: it picks the national rules,
 	// identifier schemes and the language of the texts.
 	Country core.Country
 }
-
-// Treatment is how VAT applies to a sale, which decides the VAT category
-// (UNCL 5305) of every line.
-type Treatment string
-
-// The VAT treatments: domestic sales carry VAT (category S, or Z at 0 %);
-// the others carry none and say why.
-const (
-	Domestic             Treatment = "domestic"
-	ReverseCharge        Treatment = "reverse_charge"         // AE: the buyer accounts for the VAT
-	IntraCommunitySupply Treatment = "intra_community_supply" // K: exempt supply of goods to another EU country
-	Export               Treatment = "export"                 // G: outside the EU (Sweden) or Norway
-)
 
 // FileName is the name a document of inv is served under, e.g.
 // "faktura-1001.xml" or "kreditfaktura-1002.xml" in Sweden.
@@ -101,10 +77,7 @@ func Build(d Document) ([]byte, error) {
 	if inv.Status == core.StatusVoid {
 		return nil, core.Errorf(core.CodeConflict, "a void invoice was never issued, so it has no e-invoice")
 	}
-	if d.Treatment == "" {
-		d.Treatment = Domestic
-	}
-	w := writer{d: d, l: textsFor(d.Country), cur: string(inv.Currency)}
+	w := writer{d: d, l: textsFor(d.Country), cur: string(inv.Currency), t: inv.VATTreatment.OrDefault()}
 	if w.cur == "" {
 		w.cur = string(d.Country.Currency())
 	}
@@ -138,7 +111,9 @@ func Build(d Document) ([]byte, error) {
 		doc.InvoiceTypeCode = "380"
 		doc.DueDate = string(inv.DueDate)
 	}
-	doc.BuyerReference = firstNonEmpty(d.BuyerReference, inv.Reference, d.Buyer.Number, d.Buyer.ID)
+	// BT-10: the buyer's own reference, else the invoice's, else the
+	// customer number, since Peppol requires one (PEPPOL-EN16931-R003).
+	doc.BuyerReference = firstNonEmpty(d.Buyer.BuyerReference, inv.Reference, d.Buyer.Number, d.Buyer.ID)
 	if len(doc.BuyerReference) > 200 {
 		doc.BuyerReference = doc.BuyerReference[:200]
 	}
@@ -150,7 +125,7 @@ func Build(d Document) ([]byte, error) {
 		return nil, err
 	}
 	doc.Delivery = &delivery{Date: string(inv.InvoiceDate)}
-	if d.Treatment == IntraCommunitySupply {
+	if w.t == core.TreatmentIntraCommunitySupply {
 		// BR-IC-12: the deliver-to country is required; the goods go to
 		// the buyer's address.
 		a := doc.Customer.Address
@@ -192,6 +167,7 @@ func Build(d Document) ([]byte, error) {
 type writer struct {
 	d    Document
 	l    texts
+	t    core.VATTreatment
 	cur  string
 	sign int64
 }
@@ -215,7 +191,7 @@ func (w writer) seller() (party, error) {
 			Message: "is required on every invoice: fill in the company details in the invoice settings"})
 	}
 	org := legalNumber(string(w.d.Country), c.OrganizationNumber)
-	endpoint, err := electronicAddress(w.d.SellerPeppolID, string(w.d.Country), org, "invoice_settings.peppol_id",
+	endpoint, err := electronicAddress(core.ParticipantID(s.PeppolID, string(w.d.Country), c.OrganizationNumber), "invoice_settings.peppol_id",
 		"the seller's electronic address is needed: set it (peppol_id) or the organization number in the invoice settings")
 	if err != nil {
 		return party{}, err
@@ -254,7 +230,7 @@ func (w writer) buyer() (party, error) {
 		return party{}, err
 	}
 	org := legalNumber(country, b.OrganizationNumber)
-	endpoint, err := electronicAddress(w.d.BuyerPeppolID, country, org, "customer.peppol_id",
+	endpoint, err := electronicAddress(core.ParticipantID(b.PeppolID, country, b.OrganizationNumber), "customer.peppol_id",
 		"the customer's electronic address (Peppol participant id) is needed to send an e-invoice")
 	if err != nil {
 		return party{}, err
@@ -273,7 +249,7 @@ func (w writer) buyer() (party, error) {
 		p.LegalEntity.CompanyID = &identifier{Value: org}
 	}
 	// BR-O-02: a sale outside the scope of VAT names no buyer VAT number.
-	if vat := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(w.d.BuyerVATNumber), " ", "")); vat != "" && w.category(decimal.Zero).ID != "O" {
+	if vat := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(b.VATNumber), " ", "")); vat != "" && w.category(decimal.Zero).ID != "O" {
 		p.TaxSchemes = append(p.TaxSchemes, partyTax{CompanyID: vat, Scheme: "VAT"})
 	}
 	ct := contact{Name: oneLine(w.d.Invoice.Reference), Telephone: strings.TrimSpace(b.Phone), Email: strings.TrimSpace(b.Email)}
@@ -393,12 +369,8 @@ func (w writer) category(rate decimal.Decimal) taxCategory {
 	case strings.TrimSpace(w.d.Seller.Company.VATNumber) == "" && w.d.Invoice.VATTotal == 0:
 		c.ID = "O" // BR-O-05: no rate
 		return c
-	case w.d.Treatment == ReverseCharge:
-		c.ID = "AE"
-	case w.d.Treatment == IntraCommunitySupply:
-		c.ID = "K"
-	case w.d.Treatment == Export:
-		c.ID = "G"
+	case w.t.Category() != "":
+		c.ID = w.t.Category() // AE, K or G
 	case rate.IsZero():
 		c.ID = "Z"
 	default:
@@ -412,15 +384,13 @@ func (w writer) category(rate decimal.Decimal) taxCategory {
 // category must give (BR-AE-10, BR-IC-10, BR-G-10, BR-O-10), in the
 // invoice's language, with its VATEX code.
 func (w writer) withReason(c taxCategory) taxCategory {
-	switch c.ID {
-	case "AE":
-		c.ExemptionReasonCode, c.ExemptionReason = "VATEX-EU-AE", w.l.reverseCharge
-	case "K":
-		c.ExemptionReasonCode, c.ExemptionReason = "VATEX-EU-IC", w.l.intraCommunity
-	case "G":
-		c.ExemptionReasonCode, c.ExemptionReason = "VATEX-EU-G", w.l.export
-	case "O":
+	switch {
+	case c.ID == "O":
 		c.ExemptionReasonCode, c.ExemptionReason = "VATEX-EU-O", w.l.notSubject
+	case c.ID == w.t.Category():
+		// The statement the PDF prints too.
+		c.ExemptionReasonCode = w.t.ExemptionReasonCode()
+		c.ExemptionReason = w.t.Statement(w.d.Country, w.d.Country.Language())
 	}
 	return c
 }
@@ -479,27 +449,20 @@ func trimPrice(d decimal.Decimal) string {
 	return s
 }
 
-// electronicAddress is a party's EndpointID: the participant id it was
-// given ("scheme:value"), or one derived from its organization number in
-// Sweden (0007) or Norway (0192).
-func electronicAddress(peppolID, country, org, field, missing string) (identifier, error) {
-	if id := strings.TrimSpace(peppolID); id != "" {
-		scheme, value, ok := strings.Cut(id, ":")
-		if !ok || scheme == "" || value == "" {
-			return identifier{}, core.Invalid("the electronic address is malformed", core.FieldError{Field: field,
-				Message: "must be a Peppol participant id scheme:value, like 0007:5560160680"})
-		}
-		return identifier{Scheme: scheme, Value: value}, nil
+// electronicAddress is a party's EndpointID from its participant id
+// (core.ParticipantID). Errors: CodeInvalid naming field, with missing as
+// the message, when there is none; saying it is malformed when it has no
+// "scheme:value" shape.
+func electronicAddress(id, field, missing string) (identifier, error) {
+	if id == "" {
+		return identifier{}, core.Invalid("an e-invoice cannot be addressed", core.FieldError{Field: field, Message: missing})
 	}
-	if org != "" {
-		switch country {
-		case "SE":
-			return identifier{Scheme: "0007", Value: org}, nil
-		case "NO":
-			return identifier{Scheme: "0192", Value: org}, nil
-		}
+	scheme, value, ok := strings.Cut(id, ":")
+	if !ok || scheme == "" || value == "" {
+		return identifier{}, core.Invalid("the electronic address is malformed", core.FieldError{Field: field,
+			Message: "must be a Peppol participant id scheme:value, like 0007:5560160680"})
 	}
-	return identifier{}, core.Invalid("an e-invoice cannot be addressed", core.FieldError{Field: field, Message: missing})
+	return identifier{Scheme: scheme, Value: value}, nil
 }
 
 // legalNumber is a Swedish or Norwegian organization number as Peppol

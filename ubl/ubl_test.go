@@ -103,21 +103,30 @@ func documents(t *testing.T) map[string]ubl.Document {
 	}
 	unregistered := swedishSeller
 	unregistered.Company.VATNumber = ""
+	treated := func(inv core.Invoice, t core.VATTreatment) core.Invoice {
+		inv.VATTreatment = t
+		return inv
+	}
+	referenced := swedishBuyer
+	referenced.BuyerReference = "Avd 12"
+	bergen := norwegianBuyer
+	bergen.PeppolID = "0192:964338531"
+	bergen.VATNumber = "NO964338531MVA"
+	danish := danishBuyer
+	danish.VATNumber, danish.PeppolID = "DK12345674", "0184:12345674"
+	us := usBuyer
+	us.PeppolID = "0060:123456789"
 	return map[string]ubl.Document{
-		"se-invoice.xml":        {Invoice: se, Seller: swedishSeller, Buyer: swedishBuyer, Country: core.Sweden, BuyerReference: "Avd 12"},
-		"se-rounded.xml":        {Invoice: rounded, Seller: swedishSeller, Buyer: swedishBuyer, Country: core.Sweden},
-		"se-credit.xml":         {Invoice: credited(se, 1002), OriginalDate: se.InvoiceDate, Seller: swedishSeller, Buyer: swedishBuyer, Country: core.Sweden},
-		"se-credit-rounded.xml": {Invoice: credited(rounded, 1004), Seller: swedishSeller, Buyer: swedishBuyer, Country: core.Sweden},
-		"no-invoice.xml":        {Invoice: no, Seller: norwegianSeller, Buyer: norwegianBuyer, Country: core.Norway, BuyerPeppolID: "0192:964338531"},
-		"no-credit.xml":         {Invoice: credited(no, 5002), OriginalDate: no.InvoiceDate, Seller: norwegianSeller, Buyer: norwegianBuyer, Country: core.Norway},
-		"se-reverse-charge.xml": {Invoice: net(core.Sweden, 1005), Seller: swedishSeller, Buyer: danishBuyer, Country: core.Sweden,
-			Treatment: ubl.ReverseCharge, BuyerVATNumber: "DK12345674", BuyerPeppolID: "0184:12345674"},
-		"se-intra-community.xml": {Invoice: net(core.Sweden, 1006), Seller: swedishSeller, Buyer: danishBuyer, Country: core.Sweden,
-			Treatment: ubl.IntraCommunitySupply, BuyerVATNumber: "DK12345674", BuyerPeppolID: "0184:12345674"},
-		"se-export.xml": {Invoice: net(core.Sweden, 1007), Seller: swedishSeller, Buyer: usBuyer, Country: core.Sweden,
-			Treatment: ubl.Export, BuyerPeppolID: "0060:123456789"},
-		"no-reverse-charge.xml": {Invoice: net(core.Norway, 5003), Seller: norwegianSeller, Buyer: norwegianBuyer, Country: core.Norway,
-			Treatment: ubl.ReverseCharge, BuyerVATNumber: "NO964338531MVA"},
+		"se-invoice.xml":            {Invoice: se, Seller: swedishSeller, Buyer: referenced, Country: core.Sweden},
+		"se-rounded.xml":            {Invoice: rounded, Seller: swedishSeller, Buyer: swedishBuyer, Country: core.Sweden},
+		"se-credit.xml":             {Invoice: credited(se, 1002), OriginalDate: se.InvoiceDate, Seller: swedishSeller, Buyer: swedishBuyer, Country: core.Sweden},
+		"se-credit-rounded.xml":     {Invoice: credited(rounded, 1004), Seller: swedishSeller, Buyer: swedishBuyer, Country: core.Sweden},
+		"no-invoice.xml":            {Invoice: no, Seller: norwegianSeller, Buyer: bergen, Country: core.Norway},
+		"no-credit.xml":             {Invoice: credited(no, 5002), OriginalDate: no.InvoiceDate, Seller: norwegianSeller, Buyer: norwegianBuyer, Country: core.Norway},
+		"se-reverse-charge.xml":     {Invoice: treated(net(core.Sweden, 1005), core.TreatmentReverseCharge), Seller: swedishSeller, Buyer: danish, Country: core.Sweden},
+		"se-intra-community.xml":    {Invoice: treated(net(core.Sweden, 1006), core.TreatmentIntraCommunitySupply), Seller: swedishSeller, Buyer: danish, Country: core.Sweden},
+		"se-export.xml":             {Invoice: treated(net(core.Sweden, 1007), core.TreatmentExport), Seller: swedishSeller, Buyer: us, Country: core.Sweden},
+		"no-reverse-charge.xml":     {Invoice: treated(net(core.Norway, 5003), core.TreatmentReverseCharge), Seller: norwegianSeller, Buyer: bergen, Country: core.Norway},
 		"se-not-vat-registered.xml": {Invoice: net(core.Sweden, 1008), Seller: unregistered, Buyer: swedishBuyer, Country: core.Sweden},
 	}
 }
@@ -311,7 +320,7 @@ func TestRefusals(t *testing.T) {
 		{"no seller name", func(d *ubl.Document) { d.Seller.Company.Name = " " }, core.CodeInvalid, "invoice_settings.company.name"},
 		{"no seller address", func(d *ubl.Document) { d.Seller.Company.OrganizationNumber = "" }, core.CodeInvalid, "invoice_settings.peppol_id"},
 		{"no buyer address", func(d *ubl.Document) { d.Buyer.OrganizationNumber = "" }, core.CodeInvalid, "customer.peppol_id"},
-		{"malformed buyer address", func(d *ubl.Document) { d.BuyerPeppolID = "5560160680" }, core.CodeInvalid, "customer.peppol_id"},
+		{"malformed buyer address", func(d *ubl.Document) { d.Buyer.PeppolID = "5560160680" }, core.CodeInvalid, "customer.peppol_id"},
 		{"country name", func(d *ubl.Document) { d.Buyer.BillingAddress.Country = "Atlantis" }, core.CodeInvalid, "customer.billing_address.country"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -34,9 +34,7 @@ func (p *Provider) InvoiceUBL(ctx context.Context, conn core.Connection, id stri
 	if err != nil {
 		return core.Document{}, dbError("invoice ubl", err)
 	}
-	d := ubl.Document{Invoice: inv, Seller: seller, Buyer: buyer, Country: conn.Country,
-		SellerPeppolID: seller.PeppolID, BuyerPeppolID: buyer.PeppolID, BuyerVATNumber: buyer.VATNumber,
-		BuyerReference: buyer.BuyerReference, Treatment: ubl.Treatment(inv.VATTreatment)}
+	d := ubl.Document{Invoice: inv, Seller: seller, Buyer: buyer, Country: conn.Country}
 	if inv.CreditsInvoiceID != "" {
 		orig, err := p.GetInvoice(ctx, conn, inv.CreditsInvoiceID)
 		if err != nil {
