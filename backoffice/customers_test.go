@@ -399,8 +399,8 @@ func TestCustomerEInvoiceForm(t *testing.T) {
 		{"bad check digits", map[string]string{"vat_number": "SE556016068101", "peppol_id": "0192:123456786"},
 			[]string{"vat_number", "peppol_id"}, []string{"Kontrollsiffran stämmer inte."}},
 		{"unknown scheme", map[string]string{"peppol_id": "9999:1"}, []string{"peppol_id"}, []string{"Identifierartypen"}},
-		{"Peppol without id", map[string]string{"peppol_id": "", "invoice_delivery": "peppol"}, []string{"peppol_id"},
-			[]string{"E-faktura via Peppol kräver kundens Peppol-ID."}},
+		{"Peppol without id or organization number", map[string]string{"peppol_id": "", "organization_number": "", "invoice_delivery": "peppol"},
+			[]string{"peppol_id"}, []string{"E-faktura via Peppol kräver kundens Peppol-ID, eller ett svenskt eller norskt organisationsnummer"}},
 	}
 	for _, tt := range tests {
 		form := validCustomerForm()

@@ -97,6 +97,7 @@ func settingsFormFrom(c *gin.Context) settingsForm {
 	f.AccountantCopy.Enabled = on("accountant_copy.enabled")
 	f.AccountantCopy.Emails = append([]string{}, splitList(f.AccountantEmails)...)
 	f.AutoSend, f.RoundToWholeKronor = on("auto_send"), on("round_to_whole_kronor")
+	f.AttachUBL = on("attach_ubl")
 	return f
 }
 

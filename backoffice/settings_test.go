@@ -21,7 +21,7 @@ func validSettingsForm() url.Values {
 		"company.address.line1": {"Storgatan 1"}, "company.address.postal_code": {"111 22"},
 		"company.address.city": {"Stockholm"}, "company.address.country": {"se"},
 		"accountant_copy.enabled": {"on"}, "accountant_copy.emails": {"byra@revision.example, kopia@revision.example"},
-		"auto_send": {"on"}, "reminder_days_after_due": {"10"}, "round_to_whole_kronor": {"on"},
+		"auto_send": {"on"}, "attach_ubl": {"on"}, "reminder_days_after_due": {"10"}, "round_to_whole_kronor": {"on"},
 	}
 }
 
@@ -51,7 +51,7 @@ func TestInvoiceSettingsSave(t *testing.T) {
 	}
 	st := s.settingsA()
 	if st.Bankgiro != "5402-9681" || st.Plusgiro != "90 20 03-3" || !st.FTaxApproved || st.Company.OrganizationNumber != "5561034249" ||
-		st.Company.Address.Country != "SE" || len(st.AccountantCopy.Emails) != 2 || !st.AutoSend || st.ReminderDaysAfterDue != 10 ||
+		st.Company.Address.Country != "SE" || len(st.AccountantCopy.Emails) != 2 || !st.AutoSend || !st.AttachUBL || st.ReminderDaysAfterDue != 10 ||
 		!st.RoundToWholeKronor || st.LateInterestText != "8 % + referensränta" {
 		t.Fatalf("saved %+v", st)
 	}

@@ -269,13 +269,13 @@ func (c Customer) eInvoiceErrors(errs *fieldErrors, only []string) {
 	}
 	if !c.InvoiceDelivery.Valid() {
 		errs.add(FieldInvoiceDelivery, "must be email or peppol")
-	} else if c.InvoiceDelivery == DeliveryPeppol && strings.TrimSpace(c.PeppolID) == "" &&
+	} else if c.InvoiceDelivery == DeliveryPeppol && BuyerParticipantID(c, "") == "" &&
 		(only == nil || contains(only, FieldInvoiceDelivery) || contains(only, FieldPeppolID)) {
 		field := FieldInvoiceDelivery
 		if only != nil && !contains(only, FieldInvoiceDelivery) {
 			field = FieldPeppolID // the patch cleared the Peppol id
 		}
-		errs.add(field, "peppol needs the customer's Peppol participant id (peppol_id)")
+		errs.add(field, "peppol needs the customer's Peppol participant id (peppol_id), or a Swedish or Norwegian organization number and billing country to derive it from")
 	}
 }
 

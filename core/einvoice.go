@@ -99,3 +99,54 @@ func ParticipantID(peppolID, country, orgNumber string) string {
 	}
 	return ""
 }
+
+// CountryCode is an address's ISO 3166-1 alpha-2 country as an e-invoice
+// states it: home when empty, a two-letter code upper-cased, and the
+// Nordic countries' names as merchants write them ("Sverige", "Norge").
+// ok is false for anything else.
+func CountryCode(s, home string) (code string, ok bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return home, true
+	}
+	if len(s) == 2 && isASCIILetters(s) {
+		return strings.ToUpper(s), true
+	}
+	switch strings.ToLower(s) {
+	case "sverige", "sweden":
+		return "SE", true
+	case "norge", "noreg", "norway":
+		return "NO", true
+	case "danmark", "denmark":
+		return "DK", true
+	case "suomi", "finland":
+		return "FI", true
+	}
+	return "", false
+}
+
+func isASCIILetters(s string) bool {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// BuyerParticipantID is the customer's Peppol electronic address as its
+// e-invoice states it (ParticipantID by its billing country, the seller's
+// home country when it has none); "" when it has none.
+func BuyerParticipantID(c Customer, home Country) string {
+	country, ok := CountryCode(c.BillingAddress.Country, string(home))
+	if !ok {
+		country = ""
+	}
+	return ParticipantID(c.PeppolID, country, c.OrganizationNumber)
+}
+
+// SellerParticipantID is the merchant's Peppol electronic address as its
+// e-invoices state it; "" when it has none.
+func SellerParticipantID(s InvoiceSettings, home Country) string {
+	return ParticipantID(s.PeppolID, string(home), s.Company.OrganizationNumber)
+}

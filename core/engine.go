@@ -31,6 +31,7 @@ type Engine struct {
 	now       Clock
 	locks     keyedMutex
 	mailer    Mailer
+	einvoices EInvoiceQueue
 	conns     ConnectionSource
 	journal   func(Country) JournalAccounts
 	log       *slog.Logger
@@ -53,6 +54,10 @@ func NewEngine(store Store, providers ProviderRegistry, clock Clock) *Engine {
 // SetMailer gives the engine its e-mail outbox; without one, e-mailing an
 // invoice is CodeUnsupported. Call before serving.
 func (e *Engine) SetMailer(m Mailer) { e.mailer = m }
+
+// SetEInvoiceQueue makes the engine send invoices of customers who receive
+// e-invoices (Customer.Delivery) through q. Call before serving.
+func (e *Engine) SetEInvoiceQueue(q EInvoiceQueue) { e.einvoices = q }
 
 // SetConnectionSource makes the engine invoice through each merchant's
 // active invoicing integration (with its credentials) instead of the
@@ -676,6 +681,13 @@ func (e *Engine) GetInvoice(ctx context.Context, p Principal, id string) (Invoic
 			return Invoice{}, err
 		}
 		inv.EmailStatus, inv.EmailError = st.Status, st.LastError
+	}
+	if e.einvoices != nil {
+		st, err := e.einvoices.InvoiceEInvoiceStatus(ctx, s.merchant.ID, inv.ID)
+		if err != nil {
+			return Invoice{}, err
+		}
+		inv.EInvoiceStatus, inv.EInvoiceError = st.Status, st.LastError
 	}
 	return inv.WithDerivedStatus(s.today(e.now())), nil
 }

@@ -363,11 +363,16 @@ func (e *Engine) InvoiceUBL(ctx context.Context, p Principal, id string) (Docume
 	return call(ctx, e, s, func(conn Connection) (Document, error) { return s.provider.InvoiceUBL(ctx, conn, id) })
 }
 
-// EmailInvoice queues the invoice PDF to the customer's e-mail address,
-// with a copy to the accountant when the merchant asked for one. Delivery
-// is retried until it succeeds; its status shows on the invoice. Errors:
-// CodeForbidden, CodeNotFound, CodeInvalid (the customer has no e-mail
-// address), CodeUnsupported (no mailer or no PDF).
+// EmailInvoice sends the invoice the way its customer receives invoices
+// (Customer.Delivery): by e-mail, the PDF to the customer's address with
+// a copy to the accountant when the merchant asked for one (and the UBL
+// file with InvoiceSettings.AttachUBL); or as a Peppol e-invoice through
+// the e-invoice queue. Delivery is retried until it succeeds; its status
+// shows on the invoice and is returned. Sending again does not deliver an
+// e-invoice twice. Errors: CodeForbidden, CodeNotFound, CodeConflict (a
+// draft), CodeInvalid (the customer has no e-mail address, or what the
+// e-invoice lacks), CodeUnsupported (no mailer or e-invoice access point,
+// no PDF or UBL).
 func (e *Engine) EmailInvoice(ctx context.Context, p Principal, id string) (EmailStatus, error) {
 	s, err := e.invoicing(ctx, p, ActionWriteInvoices)
 	if err != nil {
@@ -377,18 +382,38 @@ func (e *Engine) EmailInvoice(ctx context.Context, p Principal, id string) (Emai
 	if err != nil {
 		return EmailStatus{}, err
 	}
-	if err := e.emailInvoice(ctx, s, inv, NewID("em"), false); err != nil {
+	cust, err := e.sendInvoice(ctx, s, inv, NewID("em"))
+	if err != nil {
 		return EmailStatus{}, err
 	}
+	if cust.Delivery() == DeliveryPeppol {
+		st, err := e.einvoices.InvoiceEInvoiceStatus(ctx, s.merchant.ID, inv.ID)
+		return EmailStatus{Status: st.Status, LastError: st.LastError}, err
+	}
 	return e.mailer.InvoiceEmailStatus(ctx, s.merchant.ID, inv.ID)
+}
+
+// sendInvoice sends inv the customer's way (see EmailInvoice); emailID
+// makes an e-mail idempotent. It returns the customer.
+func (e *Engine) sendInvoice(ctx context.Context, s session, inv Invoice, emailID string) (Customer, error) {
+	if inv.Status == StatusDraft {
+		return Customer{}, Errorf(CodeConflict, "a draft cannot be sent; post it first")
+	}
+	cust, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
+		return s.provider.GetCustomer(ctx, conn, inv.CustomerID)
+	})
+	if err != nil {
+		return Customer{}, err
+	}
+	if cust.Delivery() == DeliveryPeppol {
+		return cust, e.sendEInvoice(ctx, s, inv, cust)
+	}
+	return cust, e.emailInvoiceTo(ctx, s, inv, cust, emailID, false)
 }
 
 // emailInvoice queues inv's PDF to its customer (and the accountant copy);
 // reminder words it as a payment reminder.
 func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, emailID string, reminder bool) error {
-	if e.mailer == nil {
-		return Errorf(CodeUnsupported, "e-mail is not configured on this gateway")
-	}
 	if inv.Status == StatusDraft {
 		return Errorf(CodeConflict, "a draft cannot be e-mailed; post it first")
 	}
@@ -397,6 +422,18 @@ func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, email
 	})
 	if err != nil {
 		return err
+	}
+	return e.emailInvoiceTo(ctx, s, inv, cust, emailID, reminder)
+}
+
+// emailInvoiceTo queues inv's PDF (and, with AttachUBL, its e-invoice) to
+// cust's e-mail address and the accountant copy.
+func (e *Engine) emailInvoiceTo(ctx context.Context, s session, inv Invoice, cust Customer, emailID string, reminder bool) error {
+	if e.mailer == nil {
+		return Errorf(CodeUnsupported, "e-mail is not configured on this gateway")
+	}
+	if inv.Status == StatusDraft {
+		return Errorf(CodeConflict, "a draft cannot be e-mailed; post it first")
 	}
 	if cust.Email == "" {
 		return errNoEmailAddress(cust)
@@ -409,7 +446,18 @@ func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, email
 	}
 	msg := OutgoingEmail{
 		ID: emailID, MerchantID: s.merchant.ID, InvoiceID: inv.ID,
-		To: []string{cust.Email}, ReplyTo: s.settings.Company.Email, Attachment: doc,
+		To: []string{cust.Email}, ReplyTo: s.settings.Company.Email, Attachments: []Document{doc},
+	}
+	if s.settings.AttachUBL && s.desc.Capabilities.UBL && !reminder {
+		// The e-invoice rides along for the customer's bookkeeping; one
+		// that cannot be written (no electronic address) does not hold
+		// back the PDF.
+		x, err := call(ctx, e, s, func(conn Connection) (Document, error) { return s.provider.InvoiceUBL(ctx, conn, inv.ID) })
+		if err == nil {
+			msg.Attachments = append(msg.Attachments, x)
+		} else {
+			e.log.Warn("invoice e-mailed without its UBL file", "merchant", s.merchant.ID, "invoice", inv.ID, "error", err)
+		}
 	}
 	if s.settings.AccountantCopy.Enabled {
 		// A blind copy: the customer's e-mail does not show the
@@ -439,14 +487,14 @@ func isNoEmailAddress(err error) bool {
 // customer without an e-mail address gets none, and the invoice shows
 // email_status no_address.
 func (e *Engine) queueInvoiceEmail(ctx context.Context, s session, inv Invoice, id string) {
-	if e.mailer == nil {
+	if e.mailer == nil && e.einvoices == nil {
 		return
 	}
-	err := e.emailInvoice(ctx, s, inv, id, false)
+	_, err := e.sendInvoice(ctx, s, inv, id)
 	if err == nil {
 		return
 	}
-	if isNoEmailAddress(err) {
+	if isNoEmailAddress(err) && e.mailer != nil {
 		e.recordNoAddress(ctx, s, inv, id)
 		return
 	}

@@ -108,6 +108,11 @@ type Invoice struct {
 	Rounding    int64         `json:"rounding,omitempty"`
 	Lines       []InvoiceLine `json:"lines,omitempty"`
 	EmailStatus string        `json:"email_status,omitempty"`
+	// EInvoiceStatus and EInvoiceError are the delivery of the invoice's
+	// Peppol e-invoice, for customers who receive e-invoices: the e-mail
+	// statuses (queued, sending, sent, failed).
+	EInvoiceStatus string `json:"einvoice_status,omitempty"`
+	EInvoiceError  string `json:"einvoice_error,omitempty"`
 	// EmailError is the last delivery error of the latest e-mail, if any.
 	EmailError  string `json:"email_error,omitempty"`
 	Provider    string `json:"provider"`

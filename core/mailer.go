@@ -11,11 +11,13 @@ type OutgoingEmail struct {
 	To         []string
 	// Bcc receive a copy without the customer seeing them (the
 	// accountant copy).
-	Bcc        []string
-	ReplyTo    string
-	Subject    string
-	Text       string
-	Attachment Document
+	Bcc     []string
+	ReplyTo string
+	Subject string
+	Text    string
+	// Attachments are the invoice PDF, then its UBL e-invoice when the
+	// merchant attaches it.
+	Attachments []Document
 }
 
 // Email delivery statuses as shown on an invoice.

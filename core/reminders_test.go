@@ -89,8 +89,8 @@ func TestRemindersAreSentOnceAfterTheConfiguredDays(t *testing.T) {
 		t.Fatalf("reminders = %+v, want one, for the unpaid invoice", got)
 	}
 	if !strings.HasPrefix(got[0].Subject, "Påminnelse: faktura") || got[0].To[0] != "faktura@bygg.example" ||
-		!strings.HasPrefix(string(got[0].Attachment.Data), "%PDF") {
-		t.Errorf("reminder = subject %q to %v, %d bytes attached", got[0].Subject, got[0].To, len(got[0].Attachment.Data))
+		len(got[0].Attachments) != 1 || !strings.HasPrefix(string(got[0].Attachments[0].Data), "%PDF") {
+		t.Errorf("reminder = subject %q to %v, attachments %d, want the PDF only", got[0].Subject, got[0].To, len(got[0].Attachments))
 	}
 }
 

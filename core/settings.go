@@ -60,6 +60,10 @@ type InvoiceSettings struct {
 	Company        Company        `json:"company"`
 	AccountantCopy AccountantCopy `json:"accountant_copy"`
 	AutoSend       bool           `json:"auto_send"`
+	// AttachUBL attaches the invoice's Peppol e-invoice (UBL) to every
+	// invoice e-mail beside the PDF, for customers whose bookkeeping reads
+	// it, when the invoicing provider writes e-invoices.
+	AttachUBL bool `json:"attach_ubl"`
 	// ReminderDaysAfterDue sends a reminder e-mail this many days after
 	// the due date; 0 sends none.
 	ReminderDaysAfterDue int `json:"reminder_days_after_due"`

@@ -7,7 +7,7 @@ import (
 )
 
 // InvoiceMailer is the engine's core.Mailer over an Outbox: invoice e-mails
-// are stored with their PDF before Enqueue returns and delivered by Run.
+// are stored with their attachments before Enqueue returns and delivered by Run.
 type InvoiceMailer struct{ Outbox *Outbox }
 
 var _ core.Mailer = InvoiceMailer{}
@@ -16,8 +16,10 @@ var _ core.Mailer = InvoiceMailer{}
 // naming bad addresses, the store's errors.
 func (m InvoiceMailer) Enqueue(ctx context.Context, e core.OutgoingEmail) error {
 	msg := Message{To: e.To, Bcc: e.Bcc, ReplyTo: e.ReplyTo, Subject: e.Subject, Text: e.Text}
-	if len(e.Attachment.Data) > 0 {
-		msg.Attachments = []Attachment{{Filename: e.Attachment.Filename, ContentType: e.Attachment.ContentType, Data: e.Attachment.Data}}
+	for _, a := range e.Attachments {
+		if len(a.Data) > 0 {
+			msg.Attachments = append(msg.Attachments, Attachment{Filename: a.Filename, ContentType: a.ContentType, Data: a.Data})
+		}
 	}
 	_, _, err := m.Outbox.Enqueue(ctx, Email{ID: e.ID, MerchantID: e.MerchantID, InvoiceID: e.InvoiceID, Message: msg})
 	return err

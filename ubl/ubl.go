@@ -191,7 +191,7 @@ func (w writer) seller() (party, error) {
 			Message: "is required on every invoice: fill in the company details in the invoice settings"})
 	}
 	org := legalNumber(string(w.d.Country), c.OrganizationNumber)
-	endpoint, err := electronicAddress(core.ParticipantID(s.PeppolID, string(w.d.Country), c.OrganizationNumber), "invoice_settings.peppol_id",
+	endpoint, err := electronicAddress(core.SellerParticipantID(s, w.d.Country), "invoice_settings.peppol_id",
 		"the seller's electronic address is needed: set it (peppol_id) or the organization number in the invoice settings")
 	if err != nil {
 		return party{}, err
@@ -230,7 +230,7 @@ func (w writer) buyer() (party, error) {
 		return party{}, err
 	}
 	org := legalNumber(country, b.OrganizationNumber)
-	endpoint, err := electronicAddress(core.ParticipantID(b.PeppolID, country, b.OrganizationNumber), "customer.peppol_id",
+	endpoint, err := electronicAddress(core.BuyerParticipantID(b, w.d.Country), "customer.peppol_id",
 		"the customer's electronic address (Peppol participant id) is needed to send an e-invoice")
 	if err != nil {
 		return party{}, err
@@ -495,39 +495,16 @@ func postalAddress(a core.Address, home string) address {
 	}
 }
 
-// countryCode is an address's ISO 3166-1 alpha-2 country: home when
-// empty, the code upper-cased, and the Nordic names merchants write.
+// countryCode is an address's ISO 3166-1 alpha-2 country (core.CountryCode).
 //
-// Errors: CodeInvalid naming customer.billing_address.country otherwise.
+// Errors: CodeInvalid naming customer.billing_address.country when it is
+// neither empty, a code nor a Nordic name.
 func countryCode(s, home string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return home, nil
-	}
-	if len(s) == 2 && isLetters(s) {
-		return strings.ToUpper(s), nil
-	}
-	switch strings.ToLower(s) {
-	case "sverige", "sweden":
-		return "SE", nil
-	case "norge", "noreg", "norway":
-		return "NO", nil
-	case "danmark", "denmark":
-		return "DK", nil
-	case "suomi", "finland":
-		return "FI", nil
+	if c, ok := core.CountryCode(s, home); ok {
+		return c, nil
 	}
 	return "", core.Invalid("the customer's country is not a country code", core.FieldError{Field: "customer.billing_address.country",
 		Message: "must be a two-letter ISO 3166 code, like SE or NO, for an e-invoice"})
-}
-
-func isLetters(s string) bool {
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 func digits(s string) string {

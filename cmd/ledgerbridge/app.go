@@ -110,6 +110,9 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	}
 	a.closers = append(a.closers, einvoiceStore.Close)
 	a.einvoices, a.transmitting = einvoices, transmitting
+	// Like e-mails without SMTP, e-invoices queue until an access point
+	// is configured (peppol.access_point_url).
+	a.engine.SetEInvoiceQueue(einvoice.Queue{Outbox: einvoices})
 	a.engine.SetJournalAccounts(journalAccounts)
 	a.engine.SetLogger(logger)
 	// Integration credentials are sealed with a key kept beside, not in,
