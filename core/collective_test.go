@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
@@ -52,6 +53,9 @@ func newStack(t *testing.T) (*core.Engine, *clock, core.Principal, core.Principa
 	}
 	admin, _ := e.Authenticate(context.Background(), cm.APIKeys[core.RoleAdmin])
 	cashier, _ := e.Authenticate(context.Background(), cm.APIKeys[core.RoleCashier])
+	if err := coretest.CompleteSeller(context.Background(), e, admin, core.Sweden); err != nil {
+		t.Fatal(err)
+	}
 	return e, clk, admin, cashier
 }
 

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"time"
 )
@@ -182,6 +183,10 @@ func (e *Engine) RunCollectiveInvoicing(ctx context.Context) (int, error) {
 	return made, firstErr
 }
 
+// collectiveForMerchant makes m's due collective invoices. A customer whose
+// invoice is refused as invalid (a mandatory item missing: see
+// CheckInvoiceContent) is skipped, its orders left open, and the first such
+// refusal is returned once the other customers are invoiced.
 func (e *Engine) collectiveForMerchant(ctx context.Context, m Merchant) (int, error) {
 	s, err := e.invoicing(ctx, Principal{MerchantID: m.ID, Role: RoleAdmin}, ActionWriteInvoices)
 	if err != nil || !s.desc.Capabilities.CollectiveInvoices {
@@ -203,6 +208,7 @@ func (e *Engine) collectiveForMerchant(ctx context.Context, m Merchant) (int, er
 	}
 	today := s.today(e.now())
 	var made int
+	var invalid error
 	for _, id := range customers {
 		buyer, err := call(ctx, e, s, func(c Connection) (Customer, error) { return s.provider.GetCustomer(ctx, c, id) })
 		if err != nil {
@@ -215,6 +221,13 @@ func (e *Engine) collectiveForMerchant(ctx context.Context, m Merchant) (int, er
 			}
 		}
 		inv, err := e.invoiceCollectedIfDue(ctx, s, buyer, billTo, today, true, byCustomer[id])
+		if Code(err) == CodeInvalid {
+			// This customer's invoice cannot be posted yet (its
+			// address is missing, say): its orders stay open for the
+			// next run, and the other customers are invoiced.
+			invalid = cmp.Or(invalid, err)
+			continue
+		}
 		if err != nil {
 			return made, err
 		}
@@ -223,5 +236,5 @@ func (e *Engine) collectiveForMerchant(ctx context.Context, m Merchant) (int, er
 			e.log.Info("collective invoice", "merchant", m.ID, "customer", buyer.ID, "invoice", inv.ID, "number", inv.Number, "orders", len(inv.OrderIDs))
 		}
 	}
-	return made, nil
+	return made, invalid
 }

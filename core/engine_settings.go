@@ -41,8 +41,9 @@ func (e *Engine) InvoiceSettings(ctx context.Context, p Principal) (InvoiceSetti
 // Errors: CodeForbidden; CodeInvalid naming every bad field (Bankgiro,
 // Plusgiro, the Norwegian bank account, IBAN, BIC, the Peppol id
 // (nordic.ParseParticipantID, stored as scheme:value) and organization
-// numbers with their check digits or form, e-mail
-// addresses, ...); CodeConflict naming start_number.
+// numbers with their check digits or form, a VAT number of another country
+// or organization number, e-mail addresses, ...); CodeConflict naming
+// start_number. A refused update changes nothing stored.
 func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in InvoiceSettings) (InvoiceSettings, error) {
 	s, err := e.invoicing(ctx, p, ActionWriteSettings)
 	if err != nil {
@@ -70,7 +71,9 @@ func (e *Engine) UpdateInvoiceSettings(ctx context.Context, p Principal, in Invo
 
 // CheckInvoiceSettings validates settings as UpdateInvoiceSettings does
 // for a merchant in country (check digits of Bankgiro, Plusgiro,
-// organization and VAT numbers, e-mail addresses, lengths), without saving:
+// organization and VAT numbers, a VAT number of country that matches the
+// organization number (nordic.MatchVATNumber), e-mail addresses, lengths),
+// without saving:
 // BackOffice checks a field as it is typed with the same rule. It returns
 // the settings normalised, or CodeInvalid naming every bad field.
 func CheckInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings, error) {
@@ -148,7 +151,13 @@ func CheckInvoiceSettings(country Country, in InvoiceSettings) (InvoiceSettings,
 		}
 	}
 	if in.Company.VATNumber != "" && !errs.has("company.vat_number") {
-		if err := nordic.ValidateVATNumber(in.Company.VATNumber); err != nil {
+		// The VAT number is the merchant's country's and, with a valid
+		// organization number, the one derived from it.
+		org := out.Company.OrganizationNumber
+		if errs.has("company.organization_number") {
+			org = ""
+		}
+		if err := nordic.MatchVATNumber(string(country), org, in.Company.VATNumber); err != nil {
 			errs.add("company.vat_number", "%v", err)
 		}
 	}

@@ -880,20 +880,7 @@ func printedIBAN(s string) string {
 // with it whatever the settings say, so the printed amounts always
 // reconcile with the invoice's.
 func withoutVAT(d Document) bool {
-	if strings.TrimSpace(d.Seller.Company.VATNumber) != "" || d.Invoice.VATTotal != 0 {
-		return false
-	}
-	for _, ln := range d.Invoice.Lines {
-		if ln.VAT != 0 || !ln.VATRate.IsZero() {
-			return false
-		}
-	}
-	for _, v := range d.Invoice.VATBreakdown {
-		if v.VAT != 0 || !v.VATRate.IsZero() {
-			return false
-		}
-	}
-	return true
+	return strings.TrimSpace(d.Seller.Company.VATNumber) == "" && !d.Invoice.ChargesVAT()
 }
 
 // addressLines returns the printed lines of a: street lines, postal code

@@ -51,4 +51,10 @@ var (
 	// ErrScheme: a Peppol participant identifier names an identifier
 	// scheme (ICD) ParseParticipantID does not check.
 	ErrScheme = errors.New("identifier scheme not supported")
+	// ErrOtherCountry: a valid number of another country than the one
+	// asked for (a Norwegian VAT number of a Swedish company).
+	ErrOtherCountry = errors.New("belongs to another country")
+	// ErrMismatch: a valid number that is not derived from the number it
+	// must go with (a VAT number that is not the organization number's).
+	ErrMismatch = errors.New("does not match the organization number")
 )

@@ -71,3 +71,43 @@ func ValidateVATNumber(s string) error {
 		return fmt.Errorf("%w: a VAT number starts with SE or NO (upper case)", ErrCountry)
 	}
 }
+
+// MatchVATNumber checks that vat is the VAT number of a party in country
+// "SE" or "NO" (ISO 3166 alpha-2, case and surrounding space ignored)
+// whose organization number is orgnr: valid by ValidateVATNumber, of that
+// country, and, when orgnr is not "", equal to the VAT number derived from
+// it (SwedishVATNumber: SE + the 10 digits + 01; NorwegianVATNumber: NO +
+// the 9 digits + MVA). orgnr may be in any form
+// ValidateOrganizationNumber accepts.
+//
+// Errors wrap ValidateVATNumber's; ErrOtherCountry for a VAT number of the
+// other country; ErrMismatch (its message names the expected VAT number)
+// when it is not orgnr's; ErrCountry for a country other than SE or NO;
+// or the errors of ValidateOrganizationNumber for orgnr.
+func MatchVATNumber(country, orgnr, vat string) error {
+	c := strings.ToUpper(strings.TrimSpace(country))
+	if c != "SE" && c != "NO" {
+		return fmt.Errorf("%w: %q (want SE or NO)", ErrCountry, country)
+	}
+	if err := ValidateVATNumber(vat); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(vat, c) {
+		return fmt.Errorf("%w: the VAT number of a party in %s starts with %s", ErrOtherCountry, c, c)
+	}
+	if orgnr == "" {
+		return nil
+	}
+	n, err := ValidateOrganizationNumber(c, orgnr)
+	if err != nil {
+		return err
+	}
+	want := "NO" + n + "MVA"
+	if c == "SE" {
+		want = "SE" + n + "01"
+	}
+	if vat != want {
+		return fmt.Errorf("%w: the VAT number of organization number %s is %s", ErrMismatch, n, want)
+	}
+	return nil
+}

@@ -77,3 +77,30 @@ func TestValidateVATNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchVATNumber(t *testing.T) {
+	tests := []struct {
+		country, orgnr, vat string
+		wantErr             error
+	}{
+		{"SE", "5560160680", "SE556016068001", nil},
+		{"se", "556016-0680", "SE556016068001", nil},
+		{"SE", "", "SE556016068001", nil},
+		{"SE", "2021005489", "SE556016068001", ErrMismatch},
+		{"SE", "5560160680", "NO991825827MVA", ErrOtherCountry},
+		{"SE", "5560160680", "SE556016068101", ErrCheckDigit}, // not a VAT number at all
+		{"NO", "991825827", "NO991825827MVA", nil},
+		{"NO", "991 825 827", "NO991825827MVA", nil},
+		{"NO", "", "NO991825827MVA", nil},
+		{"NO", "123456785", "NO991825827MVA", ErrMismatch},
+		{"NO", "991825827", "SE556016068001", ErrOtherCountry},
+		{"NO", "123456786", "NO991825827MVA", ErrCheckDigit}, // the orgnr itself is wrong
+		{"DK", "", "SE556016068001", ErrCountry},
+	}
+	for _, tt := range tests {
+		err := MatchVATNumber(tt.country, tt.orgnr, tt.vat)
+		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			t.Errorf("MatchVATNumber(%q, %q, %q) = %v, want %v", tt.country, tt.orgnr, tt.vat, err, tt.wantErr)
+		}
+	}
+}

@@ -43,12 +43,18 @@ type lineBalance struct {
 //
 // Idempotent on req.ExternalRef like CreateInvoice.
 //
+// The credit invoice must carry what the law requires of its form (a
+// Swedish one is a simplified invoice, a Norwegian one full: see
+// core.FormOf and core.CheckInvoiceContent); otherwise nothing changes and
+// no number is taken.
+//
 // Errors: CodeNotFound (the invoice); CodeConflict (not a posted or paid
 // invoice of kind invoice, already fully credited, or external_ref used by
 // an invoice); CodeInvalid naming invoice_id, date, lines (a void with
 // lines), lines[i].line (no such
-// line) or lines[i].quantity (not positive, or more than remains of the
-// line counting earlier credits).
+// line), lines[i].quantity (not positive, or more than remains of the
+// line counting earlier credits) or each missing item
+// (invoice_settings.company.*, customer.name, customer.billing_address).
 func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req core.CreditRequest) (core.Invoice, error) {
 	if err := checkConn(conn); err != nil {
 		return core.Invoice{}, err
@@ -113,15 +119,9 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 		if len(lines) == 0 {
 			return core.Errorf(core.CodeConflict, "invoice %d is already fully credited", orig.Number)
 		}
-		st := p.stmts.in(ctx, tx)
-		n, err := st.nextNumber(ctx, conn.MerchantID, rules.start)
-		if err != nil {
-			return err
-		}
 		now := p.nowUTC()
 		credit = core.Invoice{
 			ID:     newInvoiceID(now),
-			Number: n,
 			Kind:   core.KindCredit,
 			Status: core.StatusPosted,
 			// A credit invoice is settled against the invoice it
@@ -139,7 +139,6 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			Lines:                lines,
 			VATBreakdown:         breakdown(lines),
 			Provider:             Name,
-			ProviderRef:          strconv.FormatInt(n, 10),
 			ExternalRef:          req.ExternalRef,
 			LocationID:           orig.LocationID,
 			// A credit invoice changes the original: same VAT treatment,
@@ -153,6 +152,19 @@ func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req 
 			credit.Total += l.Total
 		}
 		credit.Rounding = rounding(credit.Total, credit.Currency, rules.round)
+		buyer, err := getCustomerRow(ctx, tx, conn.MerchantID, orig.CustomerID)
+		if err != nil {
+			return err
+		}
+		if err := rules.lawful(buyer.customer(), credit); err != nil {
+			return err
+		}
+		st := p.stmts.in(ctx, tx)
+		n, err := st.nextNumber(ctx, conn.MerchantID, rules.start)
+		if err != nil {
+			return err
+		}
+		credit.Number, credit.ProviderRef = n, strconv.FormatInt(n, 10)
 		if err := st.insert(ctx, conn.MerchantID, credit, from); err != nil {
 			return err
 		}

@@ -230,7 +230,7 @@ func TestCreditCommentLanguage(t *testing.T) {
 		want string
 	}{
 		{withStart(connA, "1001"), "Kreditering av faktura 1001"},
-		{withStart(core.Connection{MerchantID: "mer_no", Country: core.Norway, Currency: "NOK"}, "1001"), "Kreditering av faktura 1001"},
+		{withStart(connNO, "1001"), "Kreditering av faktura 1001"},
 	} {
 		t.Run(string(tt.conn.Country), func(t *testing.T) {
 			p, _ := newProvider(t)

@@ -11,12 +11,29 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
-// customerTerms are what invoicing needs of a customer.
+// customerTerms are what invoicing needs of a customer: whether it may be
+// invoiced, its terms and what a full invoice prints of it.
 type customerTerms struct {
 	Name             string `db:"name"`
 	Active           bool   `db:"active"`
 	InvoicingEnabled bool   `db:"invoicing_enabled"`
 	DueDays          int    `db:"due_days"`
+	Line1            string `db:"billing_line1"`
+	Line2            string `db:"billing_line2"`
+	PostalCode       string `db:"billing_postal_code"`
+	City             string `db:"billing_city"`
+	Country          string `db:"billing_country"`
+}
+
+// customerTermsColumns are the customers columns of customerTerms.
+const customerTermsColumns = `name, active, invoicing_enabled, due_days,
+	billing_line1, billing_line2, billing_postal_code, billing_city, billing_country`
+
+// buyer is the customer as the law's check of an invoice sees it (see
+// postingRules.lawful).
+func (t customerTerms) buyer() core.Customer {
+	return core.Customer{Name: t.Name, BillingAddress: core.Address{Line1: t.Line1, Line2: t.Line2,
+		PostalCode: t.PostalCode, City: t.City, Country: t.Country}}
 }
 
 // invoiceableCustomer returns the terms of the merchant's customer id.
@@ -24,7 +41,7 @@ type customerTerms struct {
 // it may not be invoiced (inactive, invoicing disabled).
 func invoiceableCustomer(ctx context.Context, q sqlx.QueryerContext, merchantID, id string) (customerTerms, error) {
 	var t customerTerms
-	err := sqlx.GetContext(ctx, q, &t, `SELECT name, active, invoicing_enabled, due_days FROM customers
+	err := sqlx.GetContext(ctx, q, &t, `SELECT `+customerTermsColumns+` FROM customers
 		WHERE id = ? AND merchant_id = ?`, id, merchantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return customerTerms{}, customerRefusal(false, false, false)
@@ -134,9 +151,15 @@ func (p *Provider) UpdateDraft(ctx context.Context, conn core.Connection, id str
 // must still be invoiceable. Posting an invoice that is already posted or
 // paid returns it unchanged.
 //
+// The draft must carry what the law requires of its form, with the
+// current invoice settings and customer (core.CheckInvoiceContent);
+// otherwise nothing changes and no number is taken.
+//
 // Errors: CodeNotFound; CodeConflict for a credited invoice; CodeInvalid
 // naming date, customer_id (the customer was deactivated or may no longer
-// be invoiced), invoice_start_number or invoice_settings.
+// be invoiced), invoice_start_number, invoice_settings, or each missing
+// item (invoice_settings.company.*, customer.name,
+// customer.billing_address).
 func (p *Provider) PostInvoice(ctx context.Context, conn core.Connection, id string, date core.Date) (core.Invoice, error) {
 	if err := checkConn(conn); err != nil {
 		return core.Invoice{}, err
@@ -170,12 +193,15 @@ func (p *Provider) PostInvoice(ctx context.Context, conn core.Connection, id str
 		if err != nil {
 			return err
 		}
+		if err := rules.lawful(terms.buyer(), cur); err != nil {
+			return err
+		}
+		inv := cur
 		st := p.stmts.in(ctx, tx)
 		n, err := st.nextNumber(ctx, conn.MerchantID, rules.start)
 		if err != nil {
 			return err
 		}
-		inv := cur
 		inv.Status = core.StatusPosted
 		inv.Number = n
 		inv.ProviderRef = strconv.FormatInt(n, 10)

@@ -294,9 +294,16 @@ func validateInvoiceRequest(req *core.InvoiceRequest, conn core.Connection, toda
 // Concurrent calls are group-committed: several invoices share one write
 // transaction (see invoicewrite.go), each still numbered inside it.
 //
+// A posted invoice must carry what the law requires of its form, with the
+// merchant's invoice settings and the invoiced customer
+// (core.CheckInvoiceContent); otherwise nothing is stored and no number is
+// taken. A draft is checked when it is posted.
+//
 // Errors: CodeInvalid naming customer_id (no such customer, customer
 // inactive, invoicing disabled), ordered_by (no such customer),
-// invoice_start_number, invoice_settings or a request field; CodeConflict
+// invoice_start_number, invoice_settings, a request field or each missing
+// item (invoice_settings.company.*, customer.name,
+// customer.billing_address); CodeConflict
 // naming external_ref when a credit invoice or an order holds that
 // reference; CodeUnavailable when the database is busy.
 func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Invoice, error) {

@@ -76,6 +76,17 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 		ParentActive     bool   `db:"parent_active"`
 		ParentInvoicing  bool   `db:"parent_invoicing_enabled"`
 		ParentDueDays    int    `db:"parent_due_days"`
+		// The billing addresses of the customer and of its parent.
+		Line1            string `db:"billing_line1"`
+		Line2            string `db:"billing_line2"`
+		PostalCode       string `db:"billing_postal_code"`
+		City             string `db:"billing_city"`
+		Country          string `db:"billing_country"`
+		ParentLine1      string `db:"parent_billing_line1"`
+		ParentLine2      string `db:"parent_billing_line2"`
+		ParentPostalCode string `db:"parent_billing_postal_code"`
+		ParentCity       string `db:"parent_billing_city"`
+		ParentCountry    string `db:"parent_billing_country"`
 	}
 	if err := st.lookup.GetContext(ctx, &look, j.merchantID, ref, j.merchantID, ref,
 		j.inv.CustomerID, j.merchantID, j.inv.OrderedByCustomerID, j.merchantID); err != nil {
@@ -109,6 +120,8 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 			j.inv.OrderedByCustomerID = j.inv.CustomerID
 			j.inv.CustomerID = look.ParentID
 			look.Name, look.DueDays = look.ParentName, look.ParentDueDays
+			look.Line1, look.Line2, look.PostalCode = look.ParentLine1, look.ParentLine2, look.ParentPostalCode
+			look.City, look.Country = look.ParentCity, look.ParentCountry
 		}
 	}
 	inv := j.inv
@@ -116,6 +129,11 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 	if j.draft {
 		inv.Status = core.StatusDraft
 	} else {
+		buyer := core.Customer{Name: look.Name, BillingAddress: core.Address{Line1: look.Line1, Line2: look.Line2,
+			PostalCode: look.PostalCode, City: look.City, Country: look.Country}}
+		if err := j.rules.lawful(buyer, inv); err != nil {
+			return createResult{}, err
+		}
 		n, err := st.nextNumber(ctx, j.merchantID, j.rules.start)
 		if err != nil {
 			return createResult{}, err
@@ -192,7 +210,13 @@ func prepareInvoiceStmts(ctx context.Context, db *sqlite.DB) (*invoiceStmts, err
 			COALESCE(c.collective_enabled, 0) AS collective, COALESCE(c.parent_customer_id, '') AS parent_id,
 			pc.id IS NOT NULL AS parent_found, COALESCE(pc.name, '') AS parent_name,
 			COALESCE(pc.active, 0) AS parent_active, COALESCE(pc.invoicing_enabled, 0) AS parent_invoicing_enabled,
-			COALESCE(pc.due_days, 0) AS parent_due_days
+			COALESCE(pc.due_days, 0) AS parent_due_days,
+			COALESCE(c.billing_line1, '') AS billing_line1, COALESCE(c.billing_line2, '') AS billing_line2,
+			COALESCE(c.billing_postal_code, '') AS billing_postal_code, COALESCE(c.billing_city, '') AS billing_city,
+			COALESCE(c.billing_country, '') AS billing_country,
+			COALESCE(pc.billing_line1, '') AS parent_billing_line1, COALESCE(pc.billing_line2, '') AS parent_billing_line2,
+			COALESCE(pc.billing_postal_code, '') AS parent_billing_postal_code, COALESCE(pc.billing_city, '') AS parent_billing_city,
+			COALESCE(pc.billing_country, '') AS parent_billing_country
 			FROM (SELECT 1) AS one
 			LEFT JOIN invoices i ON i.merchant_id = ? AND i.external_ref = ?
 			LEFT JOIN orders o ON o.merchant_id = ? AND o.external_ref = ?

@@ -2,6 +2,7 @@ package open
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -11,12 +12,33 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 )
 
+// connA and connB are Swedish merchants whose invoice settings are
+// complete (coretest.Seller), so their invoices may be posted; bare(conn)
+// is one without settings.
 var (
-	connA = core.Connection{MerchantID: "mer_a", Country: core.Sweden, Currency: "SEK"}
-	connB = core.Connection{MerchantID: "mer_b", Country: core.Sweden, Currency: "SEK"}
+	connA  = withSettings(core.Connection{MerchantID: "mer_a", Country: core.Sweden, Currency: "SEK"}, seller(core.Sweden))
+	connB  = withSettings(core.Connection{MerchantID: "mer_b", Country: core.Sweden, Currency: "SEK"}, seller(core.Sweden))
+	connNO = withSettings(core.Connection{MerchantID: "mer_no", Country: core.Norway, Currency: "NOK"}, seller(core.Norway))
 )
+
+// seller is the complete invoice settings of the test merchants of
+// country, changed by each of mods.
+func seller(country core.Country, mods ...func(*core.InvoiceSettings)) core.InvoiceSettings {
+	s := coretest.Seller(country, "Kafé Test AB")
+	for _, m := range mods {
+		m(&s)
+	}
+	return s
+}
+
+// bare is conn without any settings.
+func bare(conn core.Connection) core.Connection {
+	conn.Settings = nil
+	return conn
+}
 
 // testClock is a settable clock.
 type testClock struct {
@@ -76,9 +98,10 @@ func mustCustomer(t testing.TB, p *Provider, conn core.Connection, c core.Custom
 	return out
 }
 
-// invoiceable is a customer that may be invoiced with 30 days to pay.
+// invoiceable is a customer that may be invoiced with 30 days to pay, with
+// the billing address a full invoice prints.
 func invoiceable(name string) core.Customer {
-	return core.Customer{Name: name, Active: true, InvoicingEnabled: true, DueDays: 30}
+	return core.Customer{Name: name, Active: true, InvoicingEnabled: true, DueDays: 30, BillingAddress: coretest.Address(core.Sweden)}
 }
 
 func lineIn(desc, qty string, unitPrice int64, rate string) core.LineInput {
@@ -96,8 +119,15 @@ func request(ref, customerID string, date core.Date, lines ...core.LineInput) co
 	}
 }
 
+// withStart is conn, keeping its other settings, with the series starting
+// at n.
 func withStart(conn core.Connection, n string) core.Connection {
-	conn.Settings = map[string]string{core.SettingInvoiceStartNumber: n}
+	settings := maps.Clone(conn.Settings)
+	if settings == nil {
+		settings = map[string]string{}
+	}
+	settings[core.SettingInvoiceStartNumber] = n
+	conn.Settings = settings
 	return conn
 }
 

@@ -388,7 +388,9 @@ func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.
 // Errors: CodeNotFound when the customer has no open orders (before
 // OrdersBefore); CodeInvalid naming customer_id, bill_to_customer_id (no
 // such customer), invoice_date, orders_before,
-// invoice_start_number or invoice_settings; CodeConflict naming
+// invoice_start_number, invoice_settings, or each item the law requires
+// that the invoice would lack (see postingRules.lawful: the orders stay
+// open); CodeConflict naming
 // external_ref when a credit invoice holds the reference, or when the open
 // orders are in different currencies.
 func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
@@ -474,7 +476,7 @@ func (p *Provider) collectiveInTx(ctx context.Context, tx *sqlx.Tx, merchantID s
 		return core.Invoice{}, invalidCustomer("no such customer")
 	}
 	var bill customerTerms
-	err = tx.GetContext(ctx, &bill, `SELECT name, active, invoicing_enabled, due_days FROM customers
+	err = tx.GetContext(ctx, &bill, `SELECT `+customerTermsColumns+` FROM customers
 		WHERE id = ? AND merchant_id = ?`, req.BillToCustomerID, merchantID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.Invoice{}, core.Invalid("no such bill-to customer", core.FieldError{Field: "bill_to_customer_id", Message: "no such customer"})
@@ -559,6 +561,9 @@ func (p *Provider) collectiveInTx(ctx context.Context, tx *sqlx.Tx, merchantID s
 	}
 	sort.Slice(inv.VATBreakdown, func(i, j int) bool { return inv.VATBreakdown[i].VATRate.LessThan(inv.VATBreakdown[j].VATRate) })
 	inv.Rounding = rounding(inv.Total, inv.Currency, rules.round)
+	if err := rules.lawful(bill.buyer(), inv); err != nil {
+		return core.Invoice{}, err
+	}
 
 	n, err := p.stmts.in(ctx, tx).nextNumber(ctx, merchantID, rules.start)
 	if err != nil {

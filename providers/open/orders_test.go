@@ -183,7 +183,7 @@ func TestListOrders(t *testing.T) {
 func TestInvoiceOrders(t *testing.T) {
 	p, _ := newProvider(t)
 	ctx := context.Background()
-	conn := withSettings(withStart(connA, "1001"), core.InvoiceSettings{RoundToWholeKronor: true})
+	conn := withSettings(withStart(connA, "1001"), seller(core.Sweden, func(s *core.InvoiceSettings) { s.RoundToWholeKronor = true }))
 	c := mustCustomer(t, p, conn, collective("Samlad AB"))
 	// Each order's 12 % VAT is 10.01 × 12/112 = 1.0725 kr → 1.07 kr; three
 	// orders sum to 3.21 kr, while 30.03 kr priced at once gives 3.22 kr.

@@ -111,7 +111,7 @@ func TestInvoicePDF(t *testing.T) {
 	}
 
 	// Without a company name the merchant is told to fill in the settings.
-	for _, c := range []core.Connection{connA, withSettings(connA, core.InvoiceSettings{Bankgiro: "5050-1055"})} {
+	for _, c := range []core.Connection{bare(connA), withSettings(connA, core.InvoiceSettings{Bankgiro: "5050-1055"})} {
 		_, err = p.InvoicePDF(ctx, c, inv.ID)
 		wantCode(t, err, core.CodeInvalid, "company.name")
 		if !strings.Contains(core.AsError(err).Error(), "invoice settings") {

@@ -26,12 +26,24 @@ func invoiceSettings(conn core.Connection) (core.InvoiceSettings, error) {
 }
 
 // postingRules are what the connection decides about every posted invoice:
-// where its series starts, the country of its payment reference and whether
-// its amount to pay is rounded to whole kronor.
+// where its series starts, the country of its payment reference and of the
+// law it must follow, the seller it names and whether its amount to pay is
+// rounded to whole kronor.
 type postingRules struct {
 	start   int64
 	country core.Country
+	seller  core.InvoiceSettings
 	round   bool
+}
+
+// lawful refuses to post inv to buyer (the invoiced customer) when it
+// lacks an item the law requires of it or charges VAT from a seller
+// without a VAT number (core.CheckInvoiceContent). Every path that numbers
+// an invoice calls it inside its write, after the customer is resolved and
+// before the number is taken, so a refusal stores nothing and consumes no
+// number. Errors: CodeInvalid naming each missing item.
+func (r postingRules) lawful(buyer core.Customer, inv core.Invoice) error {
+	return core.CheckInvoiceContent(r.country, r.seller, buyer, inv)
 }
 
 // rulesOf reads the posting rules from the connection. Errors: CodeInvalid
@@ -45,7 +57,7 @@ func rulesOf(conn core.Connection) (postingRules, error) {
 	if err != nil {
 		return postingRules{}, err
 	}
-	return postingRules{start: start, country: conn.Country, round: s.RoundToWholeKronor}, nil
+	return postingRules{start: start, country: conn.Country, seller: s, round: s.RoundToWholeKronor}, nil
 }
 
 // rounding is the öresavrundning of total in currency: when round is set and

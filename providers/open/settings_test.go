@@ -67,7 +67,7 @@ func TestRounding(t *testing.T) {
 func TestRoundingOnInvoices(t *testing.T) {
 	p, _ := newProvider(t)
 	ctx := context.Background()
-	conn := withSettings(connA, core.InvoiceSettings{RoundToWholeKronor: true})
+	conn := withSettings(connA, seller(core.Sweden, func(s *core.InvoiceSettings) { s.RoundToWholeKronor = true }))
 	c := mustCustomer(t, p, conn, invoiceable("Round AB"))
 
 	down, err := p.CreateInvoice(ctx, conn, request("ch_1", c.ID, "2026-01-20", lineIn("Cake", "1", 10049, "12")))
@@ -128,7 +128,6 @@ func TestRoundingOnInvoices(t *testing.T) {
 func TestOCR(t *testing.T) {
 	p, _ := newProvider(t)
 	ctx := context.Background()
-	connNO := core.Connection{MerchantID: "mer_no", Country: core.Norway, Currency: "NOK"}
 	tests := []struct {
 		name     string
 		conn     core.Connection
