@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/httpapi"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
@@ -92,6 +93,12 @@ func newStack(t testing.TB) *stack {
 		t.Fatal(err)
 	}
 	s.a, s.b, s.keysA = cmA.Merchant.ID, cmB.Merchant.ID, cmA.APIKeys
+	// The seller data a full invoice needs, so their invoices may be posted.
+	for id, country := range map[string]core.Country{s.a: core.Sweden, s.b: core.Norway} {
+		if err := coretest.CompleteSeller(ctx, engine, core.Principal{MerchantID: id, Role: core.RoleAdmin}, country); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, r := range core.Roles {
 		s.user(s.a, string(r)+"@a.example", r)
 	}

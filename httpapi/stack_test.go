@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
@@ -218,9 +219,18 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 
 func (s *testStack) merchant(name string) testMerchant {
 	s.t.Helper()
-	cm, err := s.engine.CreateMerchant(context.Background(), core.NewMerchant{Name: name, Country: core.Sweden, InvoiceStartNumber: 1001})
+	ctx := context.Background()
+	cm, err := s.engine.CreateMerchant(ctx, core.NewMerchant{Name: name, Country: core.Sweden, InvoiceStartNumber: 1001})
 	if err != nil {
 		s.t.Fatalf("CreateMerchant: %v", err)
+	}
+	// The seller data a full invoice needs, so its invoices may be posted.
+	admin, err := s.engine.Authenticate(ctx, cm.APIKeys[core.RoleAdmin])
+	if err == nil {
+		err = coretest.CompleteSeller(ctx, s.engine, admin, core.Sweden)
+	}
+	if err != nil {
+		s.t.Fatalf("complete the seller: %v", err)
 	}
 	return testMerchant{id: cm.Merchant.ID, keys: cm.APIKeys}
 }
