@@ -21,6 +21,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 )
 
 // binary is the ledgerbridge executable built once for the whole package.
@@ -88,6 +91,10 @@ type merchant struct {
 	Keys map[string]string `json:"api_keys"`
 }
 
+// createMerchant creates a Swedish merchant with `ledgerbridge merchants
+// create`. The command sets only the company name; the next gateway
+// started on dataDir completes the seller data a posted invoice needs (see
+// completeSellers).
 func createMerchant(t *testing.T, dataDir, name string, startNumber int) merchant {
 	t.Helper()
 	out := run(t, "merchants", "create", "--data-dir", dataDir, "--name", name, "--invoice-start-number", strconv.Itoa(startNumber))
@@ -95,7 +102,34 @@ func createMerchant(t *testing.T, dataDir, name string, startNumber int) merchan
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("merchants create printed %q: %v", out, err)
 	}
+	incomplete.Lock()
+	incomplete.byDir[dataDir] = append(incomplete.byDir[dataDir], m)
+	incomplete.Unlock()
 	return m
+}
+
+// incomplete are the merchants createMerchant made whose seller data no
+// gateway has completed yet, by data directory.
+var incomplete = struct {
+	sync.Mutex
+	byDir map[string][]merchant
+}{byDir: map[string][]merchant{}}
+
+// completeSellers gives the merchants createMerchant made in g's data
+// directory the organization number, VAT number and address a posted
+// invoice needs (coretest.Completed), through the API as their admin
+// would, keeping the rest of their settings.
+func (g *gateway) completeSellers() {
+	g.t.Helper()
+	incomplete.Lock()
+	ms := incomplete.byDir[g.DataDir]
+	delete(incomplete.byDir, g.DataDir)
+	incomplete.Unlock()
+	for _, m := range ms {
+		var s core.InvoiceSettings
+		g.must("GET", "/v1/invoice-settings", m.Keys["admin"], nil, "", 200).decode(g.t, &s)
+		g.must("PUT", "/v1/invoice-settings", m.Keys["admin"], coretest.Completed(core.Sweden, s), "", 200)
+	}
 }
 
 // startGateway starts `ledgerbridge serve` on a free loopback port with
@@ -145,6 +179,7 @@ func startGatewayAt(t *testing.T, dataDir, addr string, args ...string) *gateway
 			t.Logf("gateway log:\n%s", g.logs.String())
 		}
 	})
+	g.completeSellers()
 	return g
 }
 

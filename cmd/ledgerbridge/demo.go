@@ -131,7 +131,11 @@ func seedDemoNorway(ctx context.Context, a *app) (demoMerchant, error) {
 	if err != nil {
 		return demoMerchant{}, err
 	}
-	user, err := seedDemoUser(ctx, a, core.Principal{MerchantID: cm.Merchant.ID, Role: core.RoleAdmin}, demoNorwayEmail)
+	admin := core.Principal{MerchantID: cm.Merchant.ID, Role: core.RoleAdmin}
+	if _, err := a.engine.UpdateInvoiceSettings(ctx, admin, demoNorwayInvoiceSettings); err != nil {
+		return demoMerchant{}, fmt.Errorf("invoice settings: %w", err)
+	}
+	user, err := seedDemoUser(ctx, a, admin, demoNorwayEmail)
 	return demoMerchant{merchantKeys: keysOf(cm), BackOffice: user}, err
 }
 
@@ -177,6 +181,22 @@ var demoInvoiceSettings = core.InvoiceSettings{
 		Email:   "faktura@demokafe.example", Phone: "+46 8 555 123 45",
 	},
 	RoundToWholeKronor: true,
+}
+
+// demoNorwayInvoiceSettings are the Norwegian demo merchant's: everything
+// a Norwegian invoice needs of the seller (bokføringsforskriften § 5-1-1:
+// name, organization number, address; the VAT number of a seller in
+// Merverdiavgiftsregisteret), so its invoices can be posted.
+var demoNorwayInvoiceSettings = core.InvoiceSettings{
+	StartNumber:      1,
+	LateInterestText: "Forsinkelsesrente etter forsinkelsesrenteloven.",
+	BankAccount:      "12345678903",
+	Company: core.Company{
+		Name: "Demo Kafé Bryggen AS", OrganizationNumber: "991825827", VATNumber: "NO991825827MVA",
+		Address: core.Address{Line1: "Bryggen 5", PostalCode: "5003", City: "Bergen", Country: "NO"},
+		Email:   "faktura@bryggen.example", Phone: "+47 55 55 12 34",
+	},
+	RegisteredInForetaksregisteret: true,
 }
 
 var demoCustomers = []core.Customer{
