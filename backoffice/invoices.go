@@ -499,6 +499,9 @@ func (s *server) actionFailed(c *gin.Context, err error) {
 	case core.CodeConflict, core.CodeUnsupported, core.CodeProviderError, core.CodeUnavailable, core.CodeInvalid, core.CodeRateLimited:
 		p := s.newPage(c, "invoices.title", "nav.invoices")
 		p.Error = errorText(p.L, err)
+		if msg, ok := missingItemsText(p.L, err); ok {
+			p.Error = msg
+		}
 		s.showInvoice(c, statusOf(err), p, nil, nil)
 	default:
 		s.fail(c, err)
@@ -565,4 +568,35 @@ func parseDecimal(s string) (decimal.Decimal, bool) {
 	}
 	d, err := decimal.NewFromString(s)
 	return d, err == nil
+}
+
+// missingItemsText is, in the user's language, the refusal to post an
+// invoice that lacks items the law requires (core.CheckInvoiceContent):
+// each missing item and where to fill it in. ok is false for any other
+// error, or one naming a field this page does not know.
+func missingItemsText(l *localizer, err error) (msg string, ok bool) {
+	ce := core.AsError(err)
+	if ce == nil || ce.Code != core.CodeInvalid || len(ce.Fields) == 0 {
+		return "", false
+	}
+	var settings, customer []string
+	for _, f := range ce.Fields {
+		key := "invoices.missing." + f.Field
+		if !l.Has(key) {
+			return "", false
+		}
+		if strings.HasPrefix(f.Field, "customer.") {
+			customer = append(customer, l.T(key))
+		} else {
+			settings = append(settings, l.T(key))
+		}
+	}
+	parts := []string{l.T("invoices.missing.intro")}
+	if len(settings) > 0 {
+		parts = append(parts, l.T("invoices.missing.in_settings", strings.Join(settings, ", ")))
+	}
+	if len(customer) > 0 {
+		parts = append(parts, l.T("invoices.missing.in_customer", strings.Join(customer, ", ")))
+	}
+	return strings.Join(parts, " "), true
 }

@@ -610,3 +610,47 @@ func TestDraftVATTreatmentForm(t *testing.T) {
 	mustContain(t, "edit form", c.must(path+"/edit", http.StatusOK).body, `<option value="reverse_charge" selected>`)
 	mustContain(t, "invoice page", c.must(path, http.StatusOK).body, "Omvänd betalningsskyldighet")
 }
+
+// Issue 12 item 4: posting a draft that lacks what the law requires shows,
+// in the user's language, each missing item and where to fill it in; the
+// draft stays a draft and takes no number.
+func TestDraftPostNamesMissingItems(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	if _, err := s.engine.UpdateInvoiceSettings(ctx, s.admin(), core.InvoiceSettings{StartNumber: 1001,
+		Company: core.Company{Name: "Kafé Alfa AB"}}); err != nil {
+		t.Fatal(err)
+	}
+	cu, err := s.engine.CreateCustomer(ctx, s.admin(), core.Customer{Name: "Utan Adress AB", Active: true, InvoicingEnabled: true, DueDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.engine.CreateDraft(ctx, s.admin(), core.DraftRequest{CustomerID: cu.ID, Lines: []core.LineInput{
+		{Description: "Konferens", Quantity: decimal.NewFromInt(1), UnitPrice: 9000_00, VATRate: decimal.NewFromInt(25)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.signedIn("accountant@a.example")
+	path := invoiceHref(d.ID)
+	a := c.post(path+"/post", nil)
+	if a.status != http.StatusUnprocessableEntity {
+		t.Fatalf("post = %d %s", a.status, a.location)
+	}
+	mustContain(t, "refused post", a.body, "Fakturan bokfördes inte: uppgifter som lagen kräver på fakturan saknas.",
+		"Fyll i under Fakturainställningar: momsregistreringsnummer (utan det får fakturan inte ha moms), företagets adress (gata, postnummer och ort).",
+		"Fyll i på kunden: kundens fakturaadress (gata, postnummer och ort).")
+	if got := s.invInvoice(d.ID); got.Status != core.StatusDraft || got.Number != 0 {
+		t.Fatalf("refused post changed the draft: %+v", got)
+	}
+	s.invSettings()
+	addr := core.Address{Line1: "Storgatan 1", PostalCode: "111 22", City: "Stockholm"}
+	if _, err := s.engine.UpdateCustomer(ctx, s.admin(), cu.ID, core.CustomerPatch{BillingAddress: &addr}); err != nil {
+		t.Fatal(err)
+	}
+	if a := c.post(path+"/post", nil); a.status != http.StatusSeeOther {
+		t.Fatalf("post once complete = %d\n%s", a.status, a.body)
+	}
+	if got := s.invInvoice(d.ID); got.Status != core.StatusPosted || got.Number != 1001 {
+		t.Fatalf("posted = %+v; want number 1001, the refusal took none", got)
+	}
+}

@@ -3,6 +3,7 @@ package backoffice
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -315,4 +316,32 @@ func TestInvoiceSettingsPeppolID(t *testing.T) {
 		t.Fatalf("saved Peppol id %q", got)
 	}
 	mustContain(t, "settings page after saving", c.must("/backoffice/invoice-settings", http.StatusOK).body, `value="0007:5561034249"`)
+}
+
+// Issue 12 item 4: a VAT number of another company or country is refused
+// beside its field, in the user's language, with the number the
+// organization number has; nothing is saved.
+func TestInvoiceSettingsVATNumberMustMatch(t *testing.T) {
+	s := newStack(t)
+	c := s.signedIn("admin@a.example")
+	c.must("/backoffice/invoice-settings", http.StatusOK)
+	before := s.settingsA()
+	for value, want := range map[string]string{
+		"SE556016068001": "Momsregistreringsnumret hör inte till organisationsnumret; det ska vara SE556103424901.",
+		"NO991825827MVA": "Numret hör till ett annat land än företagets.",
+	} {
+		form := validSettingsForm()
+		form.Set("company.vat_number", value)
+		a := c.post("/backoffice/invoice-settings", form)
+		if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, `id="e-company.vat_number"`) {
+			t.Errorf("%s: %d, want 422 beside the VAT number", value, a.status)
+		}
+		mustContain(t, value, a.body, want)
+		if a := c.post("/backoffice/invoice-settings/check?field=company.vat_number", form); !strings.Contains(a.body, want) {
+			t.Errorf("inline check of %s:\n%s", value, a.body)
+		}
+	}
+	if st := s.settingsA(); !reflect.DeepEqual(st, before) {
+		t.Fatalf("a refused save changed the settings: %+v", st)
+	}
 }
