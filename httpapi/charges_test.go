@@ -238,3 +238,31 @@ func TestChargeReceiptOnce(t *testing.T) {
 		t.Errorf("%d invoices, want 4 (r-1, r-1 at loc-2, r-2, r-race): %s", len(page.Data), list.body)
 	}
 }
+
+// Issue 12 item 4: a register charge whose invoice would lack what the law
+// requires is refused, 422 naming each missing item (the seller's in the
+// invoice settings, the buyer's on the customer); it takes no invoice
+// number, so the first charge once the data is complete gets the first.
+func TestChargeNamesMissingInvoiceItems(t *testing.T) {
+	s := newStack(t)
+	admin := s.a.key(core.RoleAdmin)
+	s.run(t, scenario{name: "only a company name", method: "PUT", path: "/v1/invoice-settings", key: admin,
+		body: `{"start_number":1001,"company":{"name":"Kafé Alfa AB"}}`, wantStatus: 200})
+	cust := s.createCustomer(s.a, `{"name":"Bygg AB"}`)
+	s.run(t, scenario{name: "9 000 kr with VAT", method: "POST", path: "/v1/charges", key: s.a.key(core.RoleCashier),
+		body: chargeBody(cust.ID, 9000_00, "r1"), headers: map[string]string{"Idempotency-Key": "law-1"}, wantStatus: 422,
+		wantBody: []string{`"code":"invalid"`, `"field":"invoice_settings.company.vat_number"`,
+			`"field":"invoice_settings.company.address"`, `"field":"customer.billing_address"`}})
+	s.run(t, scenario{name: "35 kr with VAT", method: "POST", path: "/v1/charges", key: s.a.key(core.RoleCashier),
+		body: chargeBody(cust.ID, 35_00, "r2"), headers: map[string]string{"Idempotency-Key": "law-2"}, wantStatus: 422,
+		wantBody: []string{`"field":"invoice_settings.company.vat_number"`}, notBody: []string{"billing_address", "company.address"}})
+
+	s.run(t, scenario{name: "complete the seller", method: "PUT", path: "/v1/invoice-settings", key: admin,
+		body: `{"start_number":1001,"company":{"name":"Kafé Alfa AB","organization_number":"5560160680","vat_number":"SE556016068001",
+			"address":{"line1":"Storgatan 1","postal_code":"111 22","city":"Stockholm"}}}`, wantStatus: 200})
+	s.run(t, scenario{name: "complete the buyer", method: "PATCH", path: "/v1/customers/" + cust.ID, key: admin,
+		body: `{"billing_address":{"line1":"Hamngatan 5","postal_code":"411 14","city":"Göteborg"}}`, wantStatus: 200})
+	if inv := s.charge(s.a, "law-3", chargeBody(cust.ID, 9000_00, "r3")).Invoice; inv.Number != 1001 {
+		t.Fatalf("first invoice after the refusals is %d, want 1001", inv.Number)
+	}
+}

@@ -105,3 +105,19 @@ func TestInvoiceSettingsBankFields(t *testing.T) {
 			notBody: []string{`"field":"iban"`}},
 	})
 }
+
+// Issue 12 item 4: a VAT number that is not the organization number's, or
+// not of the merchant's country, is refused naming company.vat_number; the
+// saved settings stay as they were.
+func TestInvoiceSettingsVATNumberMustMatch(t *testing.T) {
+	s := newStack(t)
+	admin := s.a.key(core.RoleAdmin)
+	before := s.run(t, scenario{name: "saved", method: "GET", path: "/v1/invoice-settings", key: admin, wantStatus: 200})
+	for _, vat := range []string{"SE202100548901", "NO991825827MVA"} {
+		s.run(t, scenario{name: vat, method: "PUT", path: "/v1/invoice-settings", key: admin,
+			body:       `{"start_number":1001,"company":{"name":"Kafé Alfa AB","organization_number":"5560160680","vat_number":"` + vat + `"}}`,
+			wantStatus: 422, wantBody: []string{`"code":"invalid"`, `"field":"company.vat_number"`}})
+	}
+	s.run(t, scenario{name: "unchanged", method: "GET", path: "/v1/invoice-settings", key: admin, wantStatus: 200,
+		wantBody: []string{before.body}})
+}
