@@ -381,3 +381,54 @@ func TestRenderVATTreatments(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12 item 4: every item the law requires of an invoice of its form
+// (core.FormOf) is printed: a Swedish full invoice (ML 17 kap. 24 §), a
+// simplified one (date, seller, kind of goods, VAT amount; research notes
+// §1.2) from a seller with a name only to a customer without address, a
+// Swedish credit invoice (also the invoice it changes and what it
+// changes), and Norwegian invoices and credit notes, always full
+// (bokføringsforskriften § 5-1-1).
+func TestRenderPrintsWhatItsFormRequires(t *testing.T) {
+	simplified := swedishDoc()
+	small := priced(core.LineInput{Description: "Räksmörgås", Quantity: dec("2"), UnitPrice: 14900, VATRate: dec("12")})
+	simplified.Invoice = invoiceOf(1002, small)
+	simplified.Seller = core.InvoiceSettings{Company: core.Company{Name: "Kafé Åkerö AB", VATNumber: "SE556016068001"}}
+	simplified.Buyer = core.Customer{Name: "Anna Kund"}
+	seFull := []string{
+		cells("Fakturadatum", "2026-04-10"), cells("Fakturanummer", "1001"), "Momsreg.nr SE556016068001",
+		"| Kafé Åkerö AB |", "| Storgatan 1 |", "| 111 22 Stockholm |", "| Örjans Bygg & Måleri AB |", "| Box 42 |", "| 752 20 Uppsala |",
+		cells("Räksmörgås", "2"), cells("Leveransdatum", "2026-04-10"), cells("12 %", "266,07", "31,93", "298,00"),
+		cells("Moms", "2 504,75"),
+	}
+	noFull := []string{
+		"Fakturadato | 2026-04-", "Fakturanummer | 500", "| Fjordkafé AS |", "Org.nr. 923609016 MVA", "| Bryggen 3 |", "| 5003 Bergen |",
+		"| Bærum Åpen Barnehage SA |", "| Postboks 9 |", "| 1300 Sandvika |", "Leveringsdato | 2026-04-", "Smørbrød med røkelaks",
+		cells("MVA-sats", "Grunnlag", "MVA", "Sum inkl. mva"),
+	}
+	tests := []struct {
+		name    string
+		doc     Document
+		form    core.InvoiceForm
+		present []string
+	}{
+		{"SE full", lawDoc(core.Sweden, core.KindInvoice), core.FormFull, seFull},
+		{"SE simplified", simplified, core.FormSimplified, []string{
+			cells("Fakturadatum", "2026-04-10"), "| Kafé Åkerö AB |", cells("Räksmörgås", "2"), cells("Moms", "31,93"),
+			cells("12 %", "266,07", "31,93", "298,00")}},
+		{"SE credit", lawDoc(core.Sweden, core.KindCredit), core.FormSimplified, []string{
+			cells("Fakturadatum", "2026-04-12"), "| Kafé Åkerö AB |", "Avser faktura nr 1001", cells("Räksmörgås", "-2"),
+			cells("Moms", "-2 504,75"), "Krediteringen avser raderna ovan."}},
+		{"NO full", lawDoc(core.Norway, core.KindInvoice), core.FormFull, append([]string{"Forfallsdato"}, noFull...)},
+		{"NO credit", lawDoc(core.Norway, core.KindCredit), core.FormFull, append([]string{"Gjelder faktura nr 5001"}, noFull...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := core.FormOf(tt.doc.Country, tt.doc.Invoice); got != tt.form {
+				t.Fatalf("form %s, want %s", got, tt.form)
+			}
+			got, _ := renderText(t, tt.doc)
+			requireText(t, got, tt.present, nil)
+		})
+	}
+}
