@@ -92,28 +92,41 @@ type merchant struct {
 }
 
 // createMerchant creates a Swedish merchant with `ledgerbridge merchants
-// create`. The command sets only the company name; the next gateway
-// started on dataDir completes the seller data a posted invoice needs (see
-// completeSellers).
+// create` (see createMerchantIn).
 func createMerchant(t *testing.T, dataDir, name string, startNumber int) merchant {
 	t.Helper()
-	out := run(t, "merchants", "create", "--data-dir", dataDir, "--name", name, "--invoice-start-number", strconv.Itoa(startNumber))
+	return createMerchantIn(t, dataDir, name, core.Sweden, "--invoice-start-number", strconv.Itoa(startNumber))
+}
+
+// createMerchantIn creates a merchant in country with `ledgerbridge
+// merchants create` and args. The command sets only the company name; the
+// next gateway started on dataDir completes the seller data a posted
+// invoice needs (see completeSellers).
+func createMerchantIn(t *testing.T, dataDir, name string, country core.Country, args ...string) merchant {
+	t.Helper()
+	out := run(t, append([]string{"merchants", "create", "--data-dir", dataDir, "--name", name, "--country", string(country)}, args...)...)
 	var m merchant
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatalf("merchants create printed %q: %v", out, err)
 	}
 	incomplete.Lock()
-	incomplete.byDir[dataDir] = append(incomplete.byDir[dataDir], m)
+	incomplete.byDir[dataDir] = append(incomplete.byDir[dataDir], pendingSeller{m, country})
 	incomplete.Unlock()
 	return m
+}
+
+// pendingSeller is a merchant whose seller data is still to be completed.
+type pendingSeller struct {
+	m       merchant
+	country core.Country
 }
 
 // incomplete are the merchants createMerchant made whose seller data no
 // gateway has completed yet, by data directory.
 var incomplete = struct {
 	sync.Mutex
-	byDir map[string][]merchant
-}{byDir: map[string][]merchant{}}
+	byDir map[string][]pendingSeller
+}{byDir: map[string][]pendingSeller{}}
 
 // completeSellers gives the merchants createMerchant made in g's data
 // directory the organization number, VAT number and address a posted
@@ -125,10 +138,10 @@ func (g *gateway) completeSellers() {
 	ms := incomplete.byDir[g.DataDir]
 	delete(incomplete.byDir, g.DataDir)
 	incomplete.Unlock()
-	for _, m := range ms {
+	for _, p := range ms {
 		var s core.InvoiceSettings
-		g.must("GET", "/v1/invoice-settings", m.Keys["admin"], nil, "", 200).decode(g.t, &s)
-		g.must("PUT", "/v1/invoice-settings", m.Keys["admin"], coretest.Completed(core.Sweden, s), "", 200)
+		g.must("GET", "/v1/invoice-settings", p.m.Keys["admin"], nil, "", 200).decode(g.t, &s)
+		g.must("PUT", "/v1/invoice-settings", p.m.Keys["admin"], coretest.Completed(p.country, s), "", 200)
 	}
 }
 

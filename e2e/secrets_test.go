@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
 	"github.com/ledgerbridge/ledgerbridge/providers/tripletex/tripletextest"
 )
@@ -136,11 +137,7 @@ func TestTripletexCredentialsNeverInAnswersOrLogs(t *testing.T) {
 	cfg := filepath.Join(dir, "ledgerbridge.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("tripletex:\n  base_url: %s/v2\n  consumer_token: %s\nplugins:\n  call_timeout: 3s\n",
 		up.URL, consumer)), 0o600)
-	out := run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")
-	var m merchant
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatal(err)
-	}
+	m := createMerchantIn(t, dir, "Kafé Bryggen AS", core.Norway)
 	g := startGateway(t, dir, "--config", cfg, "--log-level", "debug")
 	admin, cashier := m.Keys["admin"], m.Keys["cashier"]
 

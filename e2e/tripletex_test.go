@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/providers/tripletex/tripletextest"
 )
 
@@ -187,7 +188,7 @@ func TestTripletexDisableAndResume(t *testing.T) {
 		ID string `json:"id"`
 	}
 	g.must("POST", "/v1/customers", cashier, map[string]any{"name": "Bryggen Bakeri AS", "organization_number": "991825827",
-		"active": true, "invoicing_enabled": true, "due_days": 14}, "", 201).decode(t, &local)
+		"active": true, "invoicing_enabled": true, "due_days": 14, "billing_address": coretest.Address(core.Norway)}, "", 201).decode(t, &local)
 	if p := chargeAs(local.ID, "r-2"); p != "open" {
 		t.Fatalf("charge while disabled invoiced by %q, want open", p)
 	}
@@ -226,10 +227,6 @@ func startTripletexGateway(t *testing.T) (*tripletextest.Server, *gateway, merch
 		mock.BaseURL(), mock.ConsumerToken())), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := run(t, "merchants", "create", "--data-dir", dir, "--name", "Kafé Bryggen AS", "--country", "NO")
-	var m merchant
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatal(err)
-	}
+	m := createMerchantIn(t, dir, "Kafé Bryggen AS", core.Norway)
 	return mock, startGateway(t, dir, "--config", cfg), m
 }
