@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -240,13 +241,23 @@ var nordicTexts = []struct {
 	{nordic.ErrDate, "settings.nordic.date"},
 	{nordic.ErrCountry, "settings.nordic.country"},
 	{nordic.ErrScheme, "settings.nordic.scheme"},
+	{nordic.ErrOtherCountry, "settings.nordic.other_country"},
 }
 
+// mismatchedVAT is nordic.MatchVATNumber's ErrMismatch refusal; its
+// submatch is the VAT number the organization number has.
+var mismatchedVAT = regexp.MustCompile(regexp.QuoteMeta(nordic.ErrMismatch.Error()) + `: .* is ([A-Z]{2}[0-9]+(?:01|MVA))$`)
+
 // localizeNordic writes the messages of the named fields that are one of
-// package nordic's refusals in the user's language.
+// package nordic's refusals in the user's language; a VAT number that is
+// not the organization number's says which it should be.
 func localizeNordic(p *page, names ...string) {
 	for _, name := range names {
 		msg := p.Fields[name]
+		if m := mismatchedVAT.FindStringSubmatch(msg); m != nil {
+			p.Fields[name] = p.L.T("settings.nordic.mismatch", m[1])
+			continue
+		}
 		for _, t := range nordicTexts {
 			if msg != "" && strings.Contains(msg, t.err.Error()) {
 				p.Fields[name] = p.L.T(t.key)
