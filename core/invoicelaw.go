@@ -37,10 +37,15 @@ const SimplifiedInvoiceLimit int64 = 4000_00
 //   - Norway, and any other country: full. Norwegian law has no
 //     simplified invoice, for credit notes either.
 //
-// Reverse-charge and intra-EU supplies may never be simplified; invoices
-// do not carry a VAT treatment yet, so none is told apart here.
+// A reverse-charge or intra-EU supply (and so its credit invoice) is
+// always full: the simplified invoice may not be used for cross-border
+// intra-EU transactions (research notes §1.2).
 func FormOf(country Country, inv Invoice) InvoiceForm {
 	if country != Sweden {
+		return FormFull
+	}
+	switch inv.VATTreatment.OrDefault() {
+	case TreatmentReverseCharge, TreatmentIntraCommunitySupply:
 		return FormFull
 	}
 	if inv.Kind == KindCredit {

@@ -28,6 +28,9 @@ func TestFormOf(t *testing.T) {
 		{"SE small", Sweden, lawInvoice(KindInvoice, "SEK", 35_00, "12"), FormSimplified},
 		{"SE credit of 9 000", Sweden, lawInvoice(KindCredit, "SEK", -9000_00, "25"), FormSimplified},
 		{"SE 100 EUR", Sweden, lawInvoice(KindInvoice, "EUR", 100_00, "25"), FormFull},
+		{"SE small reverse charge", Sweden, treated(lawInvoice(KindInvoice, "SEK", 35_00, "0"), TreatmentReverseCharge), FormFull},
+		{"SE credit of intra-EU supply", Sweden, treated(lawInvoice(KindCredit, "SEK", -35_00, "0"), TreatmentIntraCommunitySupply), FormFull},
+		{"SE small export", Sweden, treated(lawInvoice(KindInvoice, "SEK", 35_00, "0"), TreatmentExport), FormSimplified},
 		{"NO small", Norway, lawInvoice(KindInvoice, "NOK", 35_00, "15"), FormFull},
 		{"NO credit", Norway, lawInvoice(KindCredit, "NOK", -35_00, "15"), FormFull},
 	}
@@ -36,6 +39,11 @@ func TestFormOf(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
 		}
 	}
+}
+
+func treated(inv Invoice, t VATTreatment) Invoice {
+	inv.VATTreatment = t
+	return inv
 }
 
 func TestChargesVAT(t *testing.T) {
