@@ -23,27 +23,13 @@ import (
 // company.name when the invoice settings have no company name,
 // invoice_settings when they are malformed, or what invoicepdf names.
 func (p *Provider) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
-	if err := checkConn(conn); err != nil {
-		return core.Document{}, err
-	}
-	seller, err := invoiceSettings(conn)
+	seller, inv, buyer, err := p.issued(ctx, conn, id, "rendered as a PDF")
 	if err != nil {
 		return core.Document{}, err
-	}
-	inv, err := p.GetInvoice(ctx, conn, id)
-	if err != nil {
-		return core.Document{}, err
-	}
-	if inv.Status == core.StatusDraft {
-		return core.Document{}, core.Errorf(core.CodeConflict, "a draft has no invoice number yet; post it before rendering its PDF")
 	}
 	if strings.TrimSpace(seller.Company.Name) == "" {
 		return core.Document{}, core.Invalid("the invoice settings are incomplete", core.FieldError{Field: "company.name",
 			Message: "is required on every invoice: fill in the company details in the invoice settings"})
-	}
-	buyer, err := p.GetCustomer(ctx, conn, inv.CustomerID)
-	if err != nil {
-		return core.Document{}, dbError("invoice pdf", err)
 	}
 	if inv.OrderedByCustomerID != "" {
 		// invoicepdf prints the invoice's customer name as the ordering
@@ -55,4 +41,33 @@ func (p *Provider) InvoicePDF(ctx context.Context, conn core.Connection, id stri
 		}
 	}
 	return invoicepdf.File(invoicepdf.Document{Invoice: inv, Seller: seller, Buyer: buyer, Country: conn.Country})
+}
+
+// issued loads what a document of the issued invoice id is made from: the
+// seller's invoice settings, the invoice and its buyer. what names the
+// document in the refusal of a draft.
+//
+// Errors: CodeInvalid (malformed settings), CodeNotFound, CodeConflict for
+// a draft (it has no number yet).
+func (p *Provider) issued(ctx context.Context, conn core.Connection, id, what string) (core.InvoiceSettings, core.Invoice, core.Customer, error) {
+	if err := checkConn(conn); err != nil {
+		return core.InvoiceSettings{}, core.Invoice{}, core.Customer{}, err
+	}
+	seller, err := invoiceSettings(conn)
+	if err != nil {
+		return core.InvoiceSettings{}, core.Invoice{}, core.Customer{}, err
+	}
+	inv, err := p.GetInvoice(ctx, conn, id)
+	if err != nil {
+		return core.InvoiceSettings{}, core.Invoice{}, core.Customer{}, err
+	}
+	if inv.Status == core.StatusDraft {
+		return core.InvoiceSettings{}, core.Invoice{}, core.Customer{}, core.Errorf(core.CodeConflict,
+			"a draft has no invoice number yet; post it before it can be %s", what)
+	}
+	buyer, err := p.GetCustomer(ctx, conn, inv.CustomerID)
+	if err != nil {
+		return core.InvoiceSettings{}, core.Invoice{}, core.Customer{}, dbError("invoice document", err)
+	}
+	return seller, inv, buyer, nil
 }

@@ -16,23 +16,9 @@ import (
 // Errors: CodeNotFound; CodeConflict for a draft or void invoice;
 // CodeInvalid for malformed invoice settings or what ubl.Build names.
 func (p *Provider) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
-	if err := checkConn(conn); err != nil {
-		return core.Document{}, err
-	}
-	seller, err := invoiceSettings(conn)
+	seller, inv, buyer, err := p.issued(ctx, conn, id, "sent as an e-invoice")
 	if err != nil {
 		return core.Document{}, err
-	}
-	inv, err := p.GetInvoice(ctx, conn, id)
-	if err != nil {
-		return core.Document{}, err
-	}
-	if inv.Status == core.StatusDraft {
-		return core.Document{}, core.Errorf(core.CodeConflict, "a draft has no invoice number yet; post it before it can be sent as an e-invoice")
-	}
-	buyer, err := p.GetCustomer(ctx, conn, inv.CustomerID)
-	if err != nil {
-		return core.Document{}, dbError("invoice ubl", err)
 	}
 	d := ubl.Document{Invoice: inv, Seller: seller, Buyer: buyer, Country: conn.Country}
 	if inv.CreditsInvoiceID != "" {
