@@ -118,7 +118,7 @@ var fullInvoice = core.Invoice{
 	Currency: "SEK", NetTotal: 42422, VATTotal: 4854, Total: 47276,
 	VATBreakdown: fullBreakdown, OCR: "100100", PaidAt: "2026-04-20", CreditsInvoiceID: "inv_0", CreditsInvoiceNumber: 1000, Rounding: -25,
 	PaidAmount: 5000, OutstandingAmount: 7475, CreditInvoiceIDs: []string{"inv_5", "inv_6"},
-	Lines: fullLines, EmailStatus: "sent", EmailError: "mailbox full", Provider: "open", ProviderRef: "P-1001",
+	Lines: fullLines, EmailStatus: "sent", EmailError: "mailbox full", EInvoiceStatus: "failed", EInvoiceError: "receiver unknown", Provider: "open", ProviderRef: "P-1001",
 	ExternalRef: "idem-1", LocationID: "loc_1", ReceiptID: "rcpt_9",
 	OrderedByCustomerID: "cust_2", OrderIDs: []string{"ord_1", "ord_2"}, VATTreatment: core.TreatmentReverseCharge,
 	CreatedAt: time.Date(2026, 4, 1, 12, 0, 0, 0, stockholm),

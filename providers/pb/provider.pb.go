@@ -1533,9 +1533,13 @@ type Invoice struct {
 	CreditInvoiceIdsPresent bool     `protobuf:"varint,38,opt,name=credit_invoice_ids_present,json=creditInvoiceIdsPresent,proto3" json:"credit_invoice_ids_present,omitempty"`
 	// vat_treatment is domestic (also when empty), reverse_charge,
 	// intra_community_supply or export.
-	VatTreatment  string `protobuf:"bytes,39,opt,name=vat_treatment,json=vatTreatment,proto3" json:"vat_treatment,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	VatTreatment string `protobuf:"bytes,39,opt,name=vat_treatment,json=vatTreatment,proto3" json:"vat_treatment,omitempty"`
+	// einvoice_status and einvoice_error are the delivery of its Peppol
+	// e-invoice, as email_status is of its e-mail.
+	EinvoiceStatus string `protobuf:"bytes,40,opt,name=einvoice_status,json=einvoiceStatus,proto3" json:"einvoice_status,omitempty"`
+	EinvoiceError  string `protobuf:"bytes,41,opt,name=einvoice_error,json=einvoiceError,proto3" json:"einvoice_error,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Invoice) Reset() {
@@ -1837,6 +1841,20 @@ func (x *Invoice) GetCreditInvoiceIdsPresent() bool {
 func (x *Invoice) GetVatTreatment() string {
 	if x != nil {
 		return x.VatTreatment
+	}
+	return ""
+}
+
+func (x *Invoice) GetEinvoiceStatus() string {
+	if x != nil {
+		return x.EinvoiceStatus
+	}
+	return ""
+}
+
+func (x *Invoice) GetEinvoiceError() string {
+	if x != nil {
+		return x.EinvoiceError
 	}
 	return ""
 }
@@ -5700,7 +5718,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x03vat\x18\b \x01(\x03R\x03vat\x12\x14\n" +
 	"\x05total\x18\t \x01(\x03R\x05total\x12\x19\n" +
 	"\border_id\x18\n" +
-	" \x01(\tR\aorderId\"\x8f\v\n" +
+	" \x01(\tR\aorderId\"\xdf\v\n" +
 	"\aInvoice\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12\x12\n" +
@@ -5747,7 +5765,9 @@ const file_provider_proto_rawDesc = "" +
 	"\x12outstanding_amount\x18$ \x01(\x03R\x11outstandingAmount\x12,\n" +
 	"\x12credit_invoice_ids\x18% \x03(\tR\x10creditInvoiceIds\x12;\n" +
 	"\x1acredit_invoice_ids_present\x18& \x01(\bR\x17creditInvoiceIdsPresent\x12#\n" +
-	"\rvat_treatment\x18' \x01(\tR\fvatTreatment\"\xab\x05\n" +
+	"\rvat_treatment\x18' \x01(\tR\fvatTreatment\x12'\n" +
+	"\x0feinvoice_status\x18( \x01(\tR\x0eeinvoiceStatus\x12%\n" +
+	"\x0eeinvoice_error\x18) \x01(\tR\reinvoiceError\"\xab\x05\n" +
 	"\x0eInvoiceRequest\x12!\n" +
 	"\fexternal_ref\x18\x01 \x01(\tR\vexternalRef\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
