@@ -249,3 +249,24 @@ type Document struct {
 	Filename    string
 	Data        []byte
 }
+
+// NetUnitPrice is the line's unit price excluding VAT, in minor units, as
+// the PDF and the BackOffice print it. The line amounts stay the engine's (core.PriceLines, or a credit's
+// share of them); the unit price is derived so that it reconciles with them:
+//
+//   - when quantity × UnitPrice, rounded half away from zero, is the line's
+//     net amount, UnitPrice is already net (an invoice priced excluding VAT,
+//     or VAT 0 %) and is printed as it is;
+//   - otherwise UnitPrice is the VAT-inclusive shelf price, and the net unit
+//     price is the line's net amount ÷ quantity, rounded half away from zero
+//     to whole öre/øre. Quantity × it then differs from the printed net
+//     amount by at most |quantity| × ½ öre (2 × 133,04 = 266,08 against a
+//     net of 266,07);
+//   - a quantity of zero has no net amount to derive from: UnitPrice is
+//     printed as it is.
+func (ln InvoiceLine) NetUnitPrice() int64 {
+	if ln.Quantity.IsZero() || RoundHalfAwayFromZero(ln.Quantity.Mul(decimal.NewFromInt(ln.UnitPrice))) == ln.Net {
+		return ln.UnitPrice
+	}
+	return RoundHalfAwayFromZero(decimal.NewFromInt(ln.Net).Div(ln.Quantity))
+}

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
-	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/nordic"
@@ -486,13 +485,13 @@ func (r *renderer) linesTable() {
 		}
 		cells := []string{
 			formatQuantity(ln.Quantity),
-			formatAmount(netUnitPrice(ln)),
+			formatAmount(ln.NetUnitPrice()),
 			formatRate(ln.VATRate),
 			formatAmount(ln.Net),
 			formatAmount(ln.Total),
 		}
 		if r.plain {
-			cells = []string{formatQuantity(ln.Quantity), formatAmount(netUnitPrice(ln)), formatAmount(ln.Total)}
+			cells = []string{formatQuantity(ln.Quantity), formatAmount(ln.NetUnitPrice()), formatAmount(ln.Total)}
 		}
 		x := marginL + lineCols[0].w
 		for i, s := range cells {
@@ -896,27 +895,6 @@ func addressLines(a core.Address, home core.Country) []string {
 		out = append(out, c)
 	}
 	return out
-}
-
-// netUnitPrice returns the unit price excluding VAT printed on ln, in minor
-// units. The line amounts stay the engine's (core.PriceLines, or a credit's
-// share of them); the unit price is derived so that it reconciles with them:
-//
-//   - when quantity × UnitPrice, rounded half away from zero, is the line's
-//     net amount, UnitPrice is already net (an invoice priced excluding VAT,
-//     or VAT 0 %) and is printed as it is;
-//   - otherwise UnitPrice is the VAT-inclusive shelf price, and the net unit
-//     price is the line's net amount ÷ quantity, rounded half away from zero
-//     to whole öre/øre. Quantity × it then differs from the printed net
-//     amount by at most |quantity| × ½ öre (2 × 133,04 = 266,08 against a
-//     net of 266,07);
-//   - a quantity of zero has no net amount to derive from: UnitPrice is
-//     printed as it is.
-func netUnitPrice(ln core.InvoiceLine) int64 {
-	if ln.Quantity.IsZero() || core.RoundHalfAwayFromZero(ln.Quantity.Mul(decimal.NewFromInt(ln.UnitPrice))) == ln.Net {
-		return ln.UnitPrice
-	}
-	return core.RoundHalfAwayFromZero(decimal.NewFromInt(ln.Net).Div(ln.Quantity))
 }
 
 // CreditComment is the comment a credit invoice of invoice number is issued

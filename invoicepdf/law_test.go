@@ -134,7 +134,7 @@ func TestRenderLaw(t *testing.T) {
 
 // reconcile checks that every line's printed net unit price times its
 // quantity is its printed net amount within half an öre per unit: the rule
-// netUnitPrice documents.
+// NetUnitPrice documents.
 func reconcile(t *testing.T, got string, lines []core.InvoiceLine) {
 	t.Helper()
 	for _, ln := range lines {
@@ -197,8 +197,8 @@ func TestNetUnitPrice(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			if got := netUnitPrice(tt.line); got != tt.want {
-				t.Errorf("netUnitPrice(%+v) = %d, want %d", tt.line, got, tt.want)
+			if got := tt.line.NetUnitPrice(); got != tt.want {
+				t.Errorf("NetUnitPrice(%+v) = %d, want %d", tt.line, got, tt.want)
 			}
 		})
 	}
