@@ -125,6 +125,14 @@ type Provider interface {
 	// credentials, CodeUnavailable.
 	VerifyConnection(ctx context.Context, conn Connection) error
 
+	Invoicing
+	Bookkeeping
+}
+
+// Invoicing is the invoicing role of a provider: its customer register,
+// invoices and collective-invoice orders. A provider that only books (the
+// SIE file) embeds UnsupportedInvoicing.
+type Invoicing interface {
 	// SearchCustomers finds customers by name, organization number or
 	// customer number. Errors: CodeInvalid for a bad cursor.
 	SearchCustomers(ctx context.Context, conn Connection, q CustomerQuery) (CustomerPage, error)
@@ -192,7 +200,12 @@ type Provider interface {
 	// req.CustomerID, idempotent on req.ExternalRef. Errors: CodeNotFound
 	// when there is nothing to invoice, CodeUnsupported.
 	InvoiceOrders(ctx context.Context, conn Connection, req CollectiveRequest) (Invoice, error)
+}
 
+// Bookkeeping is the bookkeeping role of a provider: its chart of
+// accounts, VAT codes and payment types, and the daily sales vouchers. A
+// provider that only invoices embeds UnsupportedBookkeeping.
+type Bookkeeping interface {
 	// ListLedgerAccounts returns the chart of accounts. Errors:
 	// CodeUnsupported for providers without a ledger.
 	ListLedgerAccounts(ctx context.Context, conn Connection) ([]LedgerAccount, error)

@@ -48,6 +48,10 @@ var migrationFiles embed.FS
 
 // Provider books day vouchers into sie.db. It is safe for concurrent use.
 type Provider struct {
+	// The SIE file only books sales: every invoicing call is
+	// CodeUnsupported.
+	core.UnsupportedInvoicing
+
 	db                 *sqlite.DB
 	find, next, insert *sqlx.Stmt // on the writer
 	listByDate         *sqlx.Stmt // on the readers
@@ -232,96 +236,7 @@ func (p *Provider) Vouchers(ctx context.Context, merchantID string, from, to cor
 	return out, nil
 }
 
-const noInvoicing = "the SIE file provider only books sales; connect an invoicing provider for customers and invoices"
-
-func unsupported() *core.Error { return core.Errorf(core.CodeUnsupported, noInvoicing) }
-
 // ListPaymentTypes returns CodeUnsupported.
 func (p *Provider) ListPaymentTypes(ctx context.Context, conn core.Connection) ([]core.PaymentType, error) {
 	return nil, core.Errorf(core.CodeUnsupported, "the SIE file provider has no payment types")
-}
-
-// SearchCustomers returns CodeUnsupported.
-func (p *Provider) SearchCustomers(ctx context.Context, conn core.Connection, q core.CustomerQuery) (core.CustomerPage, error) {
-	return core.CustomerPage{}, unsupported()
-}
-
-// GetCustomer returns CodeUnsupported.
-func (p *Provider) GetCustomer(ctx context.Context, conn core.Connection, id string) (core.Customer, error) {
-	return core.Customer{}, unsupported()
-}
-
-// CreateCustomer returns CodeUnsupported.
-func (p *Provider) CreateCustomer(ctx context.Context, conn core.Connection, c core.Customer) (core.Customer, error) {
-	return core.Customer{}, unsupported()
-}
-
-// UpdateCustomer returns CodeUnsupported.
-func (p *Provider) UpdateCustomer(ctx context.Context, conn core.Connection, id string, patch core.CustomerPatch) (core.Customer, error) {
-	return core.Customer{}, unsupported()
-}
-
-// CreateInvoice returns CodeUnsupported.
-func (p *Provider) CreateInvoice(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Invoice, error) {
-	return core.Invoice{}, unsupported()
-}
-
-// UpdateDraft returns CodeUnsupported.
-func (p *Provider) UpdateDraft(ctx context.Context, conn core.Connection, id string, req core.InvoiceRequest) (core.Invoice, error) {
-	return core.Invoice{}, unsupported()
-}
-
-// PostInvoice returns CodeUnsupported.
-func (p *Provider) PostInvoice(ctx context.Context, conn core.Connection, id string, date core.Date) (core.Invoice, error) {
-	return core.Invoice{}, unsupported()
-}
-
-// GetInvoice returns CodeUnsupported.
-func (p *Provider) GetInvoice(ctx context.Context, conn core.Connection, id string) (core.Invoice, error) {
-	return core.Invoice{}, unsupported()
-}
-
-// ListInvoices returns CodeUnsupported.
-func (p *Provider) ListInvoices(ctx context.Context, conn core.Connection, q core.InvoiceQuery) (core.InvoicePage, error) {
-	return core.InvoicePage{}, unsupported()
-}
-
-// CreditInvoice returns CodeUnsupported.
-func (p *Provider) CreditInvoice(ctx context.Context, conn core.Connection, req core.CreditRequest) (core.Invoice, error) {
-	return core.Invoice{}, unsupported()
-}
-
-// MarkInvoicePaid returns CodeUnsupported.
-func (p *Provider) MarkInvoicePaid(ctx context.Context, conn core.Connection, req core.PaymentRequest) (core.Invoice, error) {
-	return core.Invoice{}, unsupported()
-}
-
-// InvoicePDF returns CodeUnsupported.
-func (p *Provider) InvoicePDF(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
-	return core.Document{}, unsupported()
-}
-
-// InvoiceUBL returns CodeUnsupported.
-func (p *Provider) InvoiceUBL(ctx context.Context, conn core.Connection, id string) (core.Document, error) {
-	return core.Document{}, unsupported()
-}
-
-// CreateOrder returns CodeUnsupported.
-func (p *Provider) CreateOrder(ctx context.Context, conn core.Connection, req core.InvoiceRequest) (core.Order, error) {
-	return core.Order{}, unsupported()
-}
-
-// ListOrders returns CodeUnsupported.
-func (p *Provider) ListOrders(ctx context.Context, conn core.Connection, q core.OrderQuery) (core.OrderPage, error) {
-	return core.OrderPage{}, unsupported()
-}
-
-// RefundOrder returns CodeUnsupported.
-func (p *Provider) RefundOrder(ctx context.Context, conn core.Connection, req core.OrderRefundRequest) (core.Order, error) {
-	return core.Order{}, unsupported()
-}
-
-// InvoiceOrders returns CodeUnsupported.
-func (p *Provider) InvoiceOrders(ctx context.Context, conn core.Connection, req core.CollectiveRequest) (core.Invoice, error) {
-	return core.Invoice{}, unsupported()
 }
