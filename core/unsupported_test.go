@@ -10,7 +10,9 @@ import (
 // methods of its own and one capability.
 type journalOnly struct{ Unsupported }
 
-func (journalOnly) Describe(context.Context) (Descriptor, error)       { return Descriptor{Name: "journal"}, nil }
+func (journalOnly) Describe(context.Context) (Descriptor, error) {
+	return Descriptor{Name: "journal"}, nil
+}
 func (journalOnly) VerifyConnection(context.Context, Connection) error { return nil }
 func (journalOnly) ExportSales(context.Context, Connection, Voucher) (ExportResult, error) {
 	return ExportResult{ProviderRef: "J-1"}, nil
