@@ -26,6 +26,7 @@ import (
 // with their environment variable and default:
 //
 //	addr                         LEDGERBRIDGE_ADDR                         ":8080"  listen address, host:port (port 0 picks a free one)
+//	ops_addr                     LEDGERBRIDGE_OPS_ADDR                     "127.0.0.1:9090"  operations listener (/metrics, /debug/pprof/), host:port (port 0 picks a free one); never the public port
 //	data_dir                     LEDGERBRIDGE_DATA_DIR                     "./data" directory of the gateway database (ledgerbridge.db)
 //	log_level                    LEDGERBRIDGE_LOG_LEVEL                    "info"   debug, info, warn or error
 //	plugins.dir                  LEDGERBRIDGE_PLUGINS_DIR                  ""       directory of external provider binaries; "" means none
@@ -72,7 +73,10 @@ import (
 //
 // Durations are Go durations ("30s", "1m30s"). See example.yaml.
 type Config struct {
-	Addr      string          `mapstructure:"addr"`
+	Addr string `mapstructure:"addr"`
+	// OpsAddr is the operations listener: Prometheus metrics and pprof,
+	// kept off the public port.
+	OpsAddr   string          `mapstructure:"ops_addr"`
 	DataDir   string          `mapstructure:"data_dir"`
 	LogLevel  string          `mapstructure:"log_level"`
 	Plugins   PluginsConfig   `mapstructure:"plugins"`
@@ -234,6 +238,7 @@ func (c PluginsConfig) Path(p ExternalPlugin) string { return filepath.Join(c.Di
 // Defaults.
 const (
 	DefaultAddr              = ":8080"
+	DefaultOpsAddr           = "127.0.0.1:9090"
 	DefaultDataDir           = "./data"
 	DefaultLogLevel          = "info"
 	DefaultCallTimeout       = 30 * time.Second
@@ -284,7 +289,7 @@ const EnvPrefix = "LEDGERBRIDGE"
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
-		Addr: DefaultAddr, DataDir: DefaultDataDir, LogLevel: DefaultLogLevel,
+		Addr: DefaultAddr, OpsAddr: DefaultOpsAddr, DataDir: DefaultDataDir, LogLevel: DefaultLogLevel,
 		Plugins: PluginsConfig{
 			CallTimeout: DefaultCallTimeout, StartTimeout: DefaultStartTimeout,
 			RestartBackoffMin: DefaultRestartBackoffMin, RestartBackoffMax: DefaultRestartBackoffMax,
@@ -311,6 +316,7 @@ func Default() Config {
 // scalar keys: everything settable from the environment, with defaults.
 var defaults = map[string]any{
 	"addr":                          DefaultAddr,
+	"ops_addr":                      DefaultOpsAddr,
 	"data_dir":                      DefaultDataDir,
 	"log_level":                     DefaultLogLevel,
 	"plugins.dir":                   "",
@@ -363,17 +369,19 @@ func EnvVar(key string) string {
 // Flag names and the keys they set.
 var flagKeys = map[string]string{
 	"addr":                "addr",
+	"ops-addr":            "ops_addr",
 	"data-dir":            "data_dir",
 	"log-level":           "log_level",
 	"plugins-dir":         "plugins.dir",
 	"plugin-call-timeout": "plugins.call_timeout",
 }
 
-// AddFlags registers --addr, --data-dir, --log-level, --plugins-dir and
+// AddFlags registers --addr, --ops-addr, --data-dir, --log-level, --plugins-dir and
 // --plugin-call-timeout on fs, with the defaults and environment variables
 // in their help.
 func AddFlags(fs *pflag.FlagSet) {
 	fs.String("addr", DefaultAddr, "listen address host:port (env "+EnvVar("addr")+")")
+	fs.String("ops-addr", DefaultOpsAddr, "operations listener host:port for /metrics and /debug/pprof/ (env "+EnvVar("ops_addr")+")")
 	fs.String("data-dir", DefaultDataDir, "directory of the gateway database (env "+EnvVar("data_dir")+")")
 	fs.String("log-level", DefaultLogLevel, "log level: debug, info, warn or error (env "+EnvVar("log_level")+")")
 	fs.String("plugins-dir", "", "directory of external provider binaries (default none) (env "+EnvVar("plugins.dir")+")")
@@ -487,6 +495,12 @@ func (c Config) Validate() error {
 
 	if msg := checkAddr(c.Addr); msg != "" {
 		add("addr", "%q %s", c.Addr, msg)
+	}
+	if msg := checkAddr(c.OpsAddr); msg != "" {
+		add("ops_addr", "%q %s", c.OpsAddr, msg)
+	} else if c.OpsAddr == c.Addr && !strings.HasSuffix(c.OpsAddr, ":0") {
+		// Metrics and profiles never share the public port.
+		add("ops_addr", "%q must differ from addr", c.OpsAddr)
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		add("data_dir", "is required")

@@ -88,7 +88,7 @@ call_timeout = "1m"
 
 // fromFile is what yamlFile and tomlFile say.
 var fromFile = Config{
-	Addr: "127.0.0.1:9000", DataDir: "/srv/lb", LogLevel: "debug",
+	Addr: "127.0.0.1:9000", OpsAddr: DefaultOpsAddr, DataDir: "/srv/lb", LogLevel: "debug",
 	Plugins: PluginsConfig{
 		Dir: "/opt/plugins", CallTimeout: 45 * time.Second, StartTimeout: 20 * time.Second,
 		RestartBackoffMin: time.Second, RestartBackoffMax: time.Minute,
@@ -262,7 +262,7 @@ func TestExampleLoads(t *testing.T) {
 		t.Fatalf("example.yaml is invalid: %v", err)
 	}
 	want := Config{
-		Addr: "127.0.0.1:8080", DataDir: "/var/lib/ledgerbridge", LogLevel: "info",
+		Addr: "127.0.0.1:8080", OpsAddr: "127.0.0.1:9090", DataDir: "/var/lib/ledgerbridge", LogLevel: "info",
 		Plugins: PluginsConfig{
 			Dir: "/usr/lib/ledgerbridge/plugins", CallTimeout: DefaultCallTimeout, StartTimeout: DefaultStartTimeout,
 			RestartBackoffMin: DefaultRestartBackoffMin, RestartBackoffMax: DefaultRestartBackoffMax,
@@ -325,6 +325,8 @@ func TestValidate(t *testing.T) {
 		{"spiris token url empty", func(c *Config) { c.Spiris.TokenURL = "" }, "spiris.token_url", "must be an http(s) URL"},
 		{"spiris client without redirect", func(c *Config) { c.Spiris.ClientID = "lb" }, "oauth.redirect_url", "is required when spiris.client_id is set"},
 		{"addr empty", func(c *Config) { c.Addr = "" }, "addr", "must be host:port"},
+		{"ops_addr without port", func(c *Config) { c.OpsAddr = "localhost" }, "ops_addr", "must be host:port"},
+		{"ops_addr is the public port", func(c *Config) { c.Addr, c.OpsAddr = ":8080", ":8080" }, "ops_addr", "must differ from addr"},
 		{"addr port not a number", func(c *Config) { c.Addr = ":http" }, "addr", "port number"},
 		{"addr port too big", func(c *Config) { c.Addr = ":70000" }, "addr", "port number"},
 		{"data_dir empty", func(c *Config) { c.DataDir = " " }, "data_dir", "is required"},
