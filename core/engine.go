@@ -39,6 +39,7 @@ type Engine struct {
 
 	descMu      sync.Mutex
 	descriptors map[string]Descriptor
+	metrics     Metrics
 }
 
 // NewEngine returns an engine over store and providers. A nil clock means
@@ -48,7 +49,7 @@ func NewEngine(store Store, providers ProviderRegistry, clock Clock) *Engine {
 		clock = time.Now
 	}
 	return &Engine{store: store, providers: providers, now: clock, descriptors: map[string]Descriptor{},
-		log: slog.New(slog.DiscardHandler), journal: func(Country) JournalAccounts { return JournalAccounts{} }}
+		log: slog.New(slog.DiscardHandler), metrics: noMetrics{}, journal: func(Country) JournalAccounts { return JournalAccounts{} }}
 }
 
 // SetMailer gives the engine its e-mail outbox; without one, e-mailing an
@@ -260,7 +261,10 @@ type session struct {
 	merchant Merchant
 	settings InvoiceSettings
 	provider Provider
-	desc     Descriptor
+	// providerName is the registry's name of provider; set also on the
+	// session invoicing returns with an error once the name is known.
+	providerName string
+	desc         Descriptor
 	// integrationID is the invoicing integration the session goes
 	// through; "" for the merchant's built-in provider.
 	integrationID string
@@ -282,6 +286,9 @@ func (s session) connection() Connection {
 	return s.conn.c
 }
 
+// invoicing opens a session with the merchant's invoicing provider for a
+// principal allowed a. On error the returned session is empty but for
+// providerName when that was known.
 func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session, error) {
 	if err := p.Authorize(a); err != nil {
 		return session{}, err
@@ -298,26 +305,28 @@ func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session,
 			return session{}, err
 		}
 		if found && ac.Status == IntegrationNeedsReauth {
-			return session{}, needsReauth(ac)
+			return session{providerName: ac.Provider}, needsReauth(ac)
 		} else if found {
 			providerName = ac.Provider
 		}
 	}
+	// From here on a failed session still names its provider, for metrics.
+	failed := session{providerName: providerName}
 	prov, err := e.providers.Provider(ctx, providerName)
 	if err != nil {
-		return session{}, err
+		return failed, err
 	}
 	d, err := e.describe(ctx, providerName)
 	if err != nil {
-		return session{}, err
+		return failed, err
 	}
 	settings, err := e.invoiceSettings(ctx, m)
 	if err != nil {
-		return session{}, err
+		return failed, err
 	}
 	settingsJSON, err := json.Marshal(settings)
 	if err != nil {
-		return session{}, Errorf(CodeInternal, "encode invoice settings: %v", err)
+		return failed, Errorf(CodeInternal, "encode invoice settings: %v", err)
 	}
 	conn := Connection{
 		MerchantID: m.ID, Country: m.Country, Currency: m.Currency,
@@ -326,7 +335,7 @@ func (e *Engine) invoicing(ctx context.Context, p Principal, a Action) (session,
 			SettingInvoiceSettings:    string(settingsJSON),
 		},
 	}
-	return session{merchant: m, settings: settings, provider: prov, desc: d, integrationID: ac.IntegrationID,
+	return session{merchant: m, settings: settings, provider: prov, providerName: providerName, desc: d, integrationID: ac.IntegrationID,
 		conn: &liveConnection{c: withIntegration(conn, ac)}}, nil
 }
 
@@ -707,13 +716,15 @@ const chargeScope = "charges"
 // provider's errors (CodeUnavailable when its process is down: safe to retry
 // with the same key).
 func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string, req ChargeRequest) (res ChargeResult, replayed bool, err error) {
+	var s session
+	defer func() { e.metrics.Charged(s.providerName, Outcome(replayed, err)) }()
 	if err := p.Authorize(ActionCharge); err != nil {
 		return ChargeResult{}, false, err
 	}
 	if err := validateIdempotencyKey(idempotencyKey); err != nil {
 		return ChargeResult{}, false, err
 	}
-	s, err := e.invoicing(ctx, p, ActionCharge)
+	s, err = e.invoicing(ctx, p, ActionCharge)
 	if err != nil {
 		return ChargeResult{}, false, err
 	}

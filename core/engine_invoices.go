@@ -195,7 +195,9 @@ const refundScope = "refunds"
 // idempotency key (as Charge). Errors: CodeForbidden, CodeInvalid
 // (over-crediting names lines[i].quantity), CodeNotFound, CodeConflict.
 func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string, req RefundRequest) (credit Invoice, replayed bool, err error) {
-	s, err := e.invoicing(ctx, p, ActionRefund)
+	var s session
+	defer func() { e.metrics.Refunded(s.providerName, Outcome(replayed, err)) }()
+	s, err = e.invoicing(ctx, p, ActionRefund)
 	if err != nil {
 		return Invoice{}, false, err
 	}
@@ -231,7 +233,9 @@ func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string,
 // invoiced: refund its invoice; or cancelled), CodeUnsupported (providers
 // that cannot change an order).
 func (e *Engine) RefundOrder(ctx context.Context, p Principal, idempotencyKey string, req RefundRequest) (order Order, replayed bool, err error) {
-	s, err := e.invoicing(ctx, p, ActionRefund)
+	var s session
+	defer func() { e.metrics.Refunded(s.providerName, Outcome(replayed, err)) }()
+	s, err = e.invoicing(ctx, p, ActionRefund)
 	if err != nil {
 		return Order{}, false, err
 	}
