@@ -53,11 +53,38 @@ type Options struct {
 	// the call's errors and in plugin output. Nil: NewRegistry makes one
 	// that knows only the calls' credentials.
 	Redactor *core.Redactor
+	// Observer, when set, is told of every call to an out-of-process
+	// provider and every restart of a plugin process (for metrics).
+	Observer Observer
 }
+
+// Observer receives what the supervisors see, for monitoring. Methods must
+// be safe for concurrent use and quick: they run on the call path.
+type Observer interface {
+	// ProviderCall reports one call to a plugin's method, retries included:
+	// outcome is core.OutcomeOK or the error's code ("unavailable" for a
+	// plugin that could not start, died or timed out), elapsed the time
+	// from the call to its answer.
+	ProviderCall(provider, method, outcome string, elapsed time.Duration)
+	// PluginRestarted reports that a plugin process that had started died
+	// or hung and was stopped; the next call starts a new one.
+	PluginRestarted(provider string)
+	// PluginStartFailed reports a failed attempt to start a plugin process.
+	PluginStartFailed(provider string)
+}
+
+type noObserver struct{}
+
+func (noObserver) ProviderCall(string, string, string, time.Duration) {}
+func (noObserver) PluginRestarted(string)                             {}
+func (noObserver) PluginStartFailed(string)                           {}
 
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	if o.Redactor == nil {
 		o.Redactor = core.NewRedactor()

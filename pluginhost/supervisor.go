@@ -183,6 +183,7 @@ func (s *supervisor) start(op *startOp) {
 			delay := s.backoff(s.failures)
 			s.retryAt = s.now().Add(delay)
 			s.lastCause = ce.Message
+			s.opts.Observer.PluginStartFailed(s.name)
 			s.log.Error("plugin failed to start", "error", ce.Message, "failures", s.failures, "retry_in", delay)
 		}
 		op.err = err
@@ -233,6 +234,7 @@ func (s *supervisor) retireLocked(inst *instance, cause string, force bool) {
 	delay := s.backoff(s.failures)
 	s.retryAt = now.Add(delay)
 	s.lastCause = cause
+	s.opts.Observer.PluginRestarted(s.name)
 	s.log.Warn("plugin stopped; will restart on next call", "pid", inst.pid, "cause", cause,
 		"uptime", uptime.Round(time.Millisecond), "failures", s.failures, "restart_in", delay)
 	s.wg.Add(1)
@@ -391,7 +393,14 @@ func retrySafe(method string) bool {
 // is restarted, and the call is repeated once if retrySafe(method). Errors
 // are the provider's own *core.Error, or CodeUnavailable when the plugin
 // cannot be started, died, timed out, or the caller cancelled.
-func call[T any](s *supervisor, ctx context.Context, method string, fn func(context.Context, core.Provider) (T, error)) (T, error) {
+func call[T any](s *supervisor, ctx context.Context, method string, fn func(context.Context, core.Provider) (T, error)) (v T, err error) {
+	start := s.now()
+	defer func() { s.opts.Observer.ProviderCall(s.name, method, core.Outcome(false, err), s.now().Sub(start)) }()
+	return callOnce(s, ctx, method, fn)
+}
+
+// callOnce is call without the observation.
+func callOnce[T any](s *supervisor, ctx context.Context, method string, fn func(context.Context, core.Provider) (T, error)) (T, error) {
 	var zero T
 	for attempt := 0; ; attempt++ {
 		inst, err := s.acquire(ctx)
