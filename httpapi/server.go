@@ -62,7 +62,25 @@ type Options struct {
 	// BackOffice, when set, serves the web pages under /backoffice/ (see
 	// package backoffice), and GET / leads there.
 	BackOffice http.Handler
+	// Metrics, when set, is told of every request (see Observer).
+	Metrics Observer
 }
+
+// Observer receives every request the handler answered, for metrics. Its
+// methods must be safe for concurrent use and quick.
+type Observer interface {
+	// ObserveRequest reports one answered request. route is the matched
+	// route's template ("/v1/invoices/:id"), or RouteUnmatched: never the
+	// raw path, which would let clients mint label values. method is the
+	// request's method when standard, otherwise "OTHER".
+	ObserveRequest(method, route string, status int, elapsed time.Duration)
+	// IdempotentReplay reports an answer that replayed the stored result of
+	// an earlier request with the same Idempotency-Key.
+	IdempotentReplay(route string)
+}
+
+// RouteUnmatched is the route of requests no route matched.
+const RouteUnmatched = "unmatched"
 
 // server holds what every handler needs.
 type server struct {
@@ -75,6 +93,7 @@ type server struct {
 	maxBody      int64
 	cursors      *cursorSealer
 	redactor     *core.Redactor
+	metrics      Observer
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
@@ -97,7 +116,7 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	}
 	s := &server{engine: engine, integrations: opts.Integrations, oauthDone: opts.OAuthDoneURL,
 		exports: opts.Exports, log: logger, authLimit: newAuthLimiter(opts.AuthLimit, maxAuthClients),
-		maxBody: opts.MaxBodyBytes, cursors: cursors, redactor: opts.Redactor}
+		maxBody: opts.MaxBodyBytes, cursors: cursors, redactor: opts.Redactor, metrics: opts.Metrics}
 	if s.maxBody <= 0 {
 		s.maxBody = maxBodyBytes
 	}
@@ -112,6 +131,10 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
+	if s.metrics != nil {
+		// First, so it sees the status of every answer, panics included.
+		r.Use(s.observe)
+	}
 	r.Use(s.requestID, s.accessLog, s.recoverPanic, s.validUTF8)
 	r.NoRoute(func(c *gin.Context) {
 		s.writeError(c, core.Errorf(core.CodeNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path))
@@ -219,6 +242,31 @@ func (s *server) accessLog(c *gin.Context) {
 		attrs = append(attrs, slog.String("merchant_id", p.MerchantID), slog.String("key_id", p.KeyID))
 	}
 	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "http request", attrs...)
+}
+
+// observe reports each request to s.metrics once it is answered.
+func (s *server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = RouteUnmatched
+	}
+	s.metrics.ObserveRequest(metricMethod(c.Request.Method), route, c.Writer.Status(), time.Since(start))
+	if c.Writer.Header().Get(headerReplayed) == "true" {
+		s.metrics.IdempotentReplay(route)
+	}
+}
+
+// metricMethod is method when it is a standard one, else "OTHER", so
+// clients cannot mint label values.
+func metricMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "OTHER"
 }
 
 // recoverPanic turns a handler panic into a logged 500 internal answer.
