@@ -43,6 +43,12 @@ func OpenSQLiteStore(ctx context.Context, dataDir string) (*SQLiteStore, error) 
 // Close closes the database. The store must not be used afterwards.
 func (s *SQLiteStore) Close() error { return s.deliveries.Close() }
 
+// Depth counts the e-invoices not yet sent by status (queued, sending, failed),
+// for metrics; see outbox.Table.Depth.
+func (s *SQLiteStore) Depth(ctx context.Context) (map[string]int, error) {
+	return s.deliveries.Depth(ctx)
+}
+
 func dbError(op string, err error) error { return sqlite.Error("einvoice", op, err) }
 
 // row is an einvoices row; Document is nil when not selected.

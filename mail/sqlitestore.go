@@ -50,6 +50,10 @@ func (s *SQLiteStore) Path() string { return s.db.Path() }
 
 // dbError turns a database error into a *core.Error; *core.Errors pass
 // through unchanged.
+// Depth counts the e-mails not yet sent by status (queued, sending, failed),
+// for metrics; see outbox.Table.Depth.
+func (s *SQLiteStore) Depth(ctx context.Context) (map[string]int, error) { return s.emails.Depth(ctx) }
+
 func dbError(op string, err error) error { return sqlite.Error("mail", op, err) }
 
 // row is an emails row.

@@ -192,3 +192,23 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	return sqlite.ParseTime(s)
 }
+
+// Depth counts the rows not yet sent, by status: queued (waiting, or
+// waiting to be retried), sending (claimed by a worker) and failed (given
+// up); all three are always present. It scans the unsent rows: meant for a
+// metrics scrape. Errors: the database's.
+func (t Table) Depth(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string `db:"status"`
+		Count  int    `db:"n"`
+	}
+	if err := t.DB.Reader().SelectContext(ctx, &rows, `SELECT status, COUNT(*) AS n FROM `+t.Name+`
+		WHERE status <> 'sent' GROUP BY status`); err != nil {
+		return nil, sqlite.Error(t.Component, "count unsent", err)
+	}
+	depth := map[string]int{"queued": 0, "sending": 0, "failed": 0}
+	for _, r := range rows {
+		depth[r.Status] = r.Count
+	}
+	return depth, nil
+}

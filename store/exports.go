@@ -431,3 +431,44 @@ func (s *Store) ExportedVouchers(ctx context.Context, merchantID string, from, t
 	}
 	return out, nil
 }
+
+// ExportJobStats is the export queue at one moment, for metrics.
+type ExportJobStats struct {
+	// ByStatus counts the jobs of each status; pending, processing,
+	// succeeded and failed are always present.
+	ByStatus map[string]int
+	// OldestPending is when the oldest job still to book (pending or
+	// processing) was created; zero when there is none.
+	OldestPending time.Time
+}
+
+// ExportJobStats counts the export jobs of every merchant by status and
+// finds the oldest unfinished one, in one read (a scan of the jobs, meant
+// for a scrape every few seconds, not for every request). Errors: the
+// database's (CodeInternal, CodeUnavailable).
+func (s *Store) ExportJobStats(ctx context.Context) (ExportJobStats, error) {
+	var rows []struct {
+		Status string `db:"status"`
+		Count  int    `db:"n"`
+		Oldest string `db:"oldest"`
+	}
+	if err := s.db.Reader().SelectContext(ctx, &rows, `SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest
+		FROM export_jobs GROUP BY status`); err != nil {
+		return ExportJobStats{}, dbError("count export jobs", err)
+	}
+	st := ExportJobStats{ByStatus: map[string]int{"pending": 0, "processing": 0, "succeeded": 0, "failed": 0}}
+	for _, r := range rows {
+		st.ByStatus[r.Status] = r.Count
+		if r.Status != "pending" && r.Status != "processing" {
+			continue
+		}
+		created, err := parseTime(r.Oldest)
+		if err != nil {
+			return ExportJobStats{}, core.Errorf(core.CodeInternal, "export job created_at %q: %v", r.Oldest, err)
+		}
+		if st.OldestPending.IsZero() || created.Before(st.OldestPending) {
+			st.OldestPending = created
+		}
+	}
+	return st, nil
+}

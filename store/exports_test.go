@@ -293,3 +293,45 @@ func TestRequeueExportJobs(t *testing.T) {
 		t.Fatalf("re-run of a booked day %+v", d)
 	}
 }
+
+// TestExportJobStats: jobs are counted by status, every status present,
+// and the oldest unfinished job (pending or processing) is found; finished
+// ones do not count as waiting.
+func TestExportJobStats(t *testing.T) {
+	ctx := context.Background()
+	s := salesStore(t)
+	st, err := s.ExportJobStats(ctx)
+	if err != nil || !st.OldestPending.IsZero() ||
+		fmt.Sprint(st.ByStatus) != "map[failed:0 pending:0 processing:0 succeeded:0]" {
+		t.Fatalf("empty: %+v, %v", st, err)
+	}
+	// Two jobs at salesT0, a third an hour later; the first is booked,
+	// the second is being booked.
+	closeDays(t, s, true, day("loc_1", "2026-04-01"), day("loc_2", "2026-04-01"))
+	closeDays(t, s, false, day("loc_1", "2026-04-02"))
+	if _, err := s.QueueClosedDays(ctx, "mer_1", "2026-04-01", salesT0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	lease := salesT0.Add(5 * time.Minute)
+	j, _, err := s.ClaimExportJob(ctx, "mer_1", salesT0, lease, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FinishExportJob(ctx, exports.JobUpdate{MerchantID: "mer_1", LocationID: j.LocationID,
+		BusinessDate: j.BusinessDate, LeaseToken: "a", Status: exports.StatusSucceeded, Now: salesT0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.ClaimExportJob(ctx, "mer_1", salesT0, lease, "b"); err != nil {
+		t.Fatal(err)
+	}
+	st, err = s.ExportJobStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(st.ByStatus); got != "map[failed:0 pending:1 processing:1 succeeded:1]" {
+		t.Errorf("by status %s", got)
+	}
+	if !st.OldestPending.Equal(salesT0) {
+		t.Errorf("oldest pending created %s, want %s (the processing job)", st.OldestPending, salesT0)
+	}
+}
