@@ -48,9 +48,11 @@ func TestMain(m *testing.M) {
 
 // gateway is a running `ledgerbridge serve`.
 type gateway struct {
-	t       *testing.T
-	cmd     *exec.Cmd
-	URL     string
+	t   *testing.T
+	cmd *exec.Cmd
+	URL string
+	// OpsURL is the operations listener (/metrics, /debug/pprof/).
+	OpsURL  string
 	DataDir string
 	logs    *syncBuffer
 	done    chan error
@@ -157,30 +159,33 @@ func startGatewayAt(t *testing.T, dataDir, addr string, args ...string) *gateway
 	t.Helper()
 	g := &gateway{t: t, DataDir: dataDir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
-	g.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--data-dir", dataDir}, args...)...)
+	// The ops listener on a free port too, so gateways run side by side.
+	g.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--ops-addr", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
 	g.cmd.Stdout = g.logs
 	g.cmd.Stderr = io.MultiWriter(g.logs, pw)
 	if err := g.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { g.done <- g.cmd.Wait(); pw.Close() }()
-	served := make(chan string, 1)
+	type addrs struct {
+		Msg     string `json:"msg"`
+		Addr    string `json:"addr"`
+		OpsAddr string `json:"ops_addr"`
+	}
+	served := make(chan addrs, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
+			var line addrs
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "ledgerbridge serving" {
-				served <- line.Addr
+				served <- line
 			}
 		}
 		io.Copy(io.Discard, pr)
 	}()
 	select {
 	case a := <-served:
-		g.URL = "http://" + a
+		g.URL, g.OpsURL = "http://"+a.Addr, "http://"+a.OpsAddr
 	case err := <-g.done:
 		t.Fatalf("gateway exited before serving: %v\n%s", err, g.logs.String())
 	case <-time.After(30 * time.Second):

@@ -113,7 +113,7 @@ func runMode(bin, dataDir, mode string, clients int, duration, warmup time.Durat
 	if err != nil {
 		return result{}, err
 	}
-	args := []string{"serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "warn"}
+	args := []string{"serve", "--addr", addr, "--ops-addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"}
 	if mode == "in-process" {
 		args = append(args, "--in-process-providers")
 	}

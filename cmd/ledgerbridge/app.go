@@ -15,6 +15,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
+	"github.com/ledgerbridge/ledgerbridge/metrics"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/providers/sie"
@@ -38,6 +39,7 @@ type app struct {
 	einvoices    *einvoice.Outbox
 	integrations *integrations.Service
 	exports      *exports.Service
+	metrics      *metrics.Registry
 	sending      bool           // an SMTP server is configured
 	transmitting bool           // a PEPPOL access point is configured
 	closers      []func() error // in-process providers, the mail and e-invoice stores
@@ -86,7 +88,10 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		unlock()
 		return nil, err
 	}
+	// One registry per gateway, not Prometheus's global one.
+	m := metrics.New(logger)
 	reg := pluginhost.NewRegistry(pluginhost.Options{
+		Observer:     m,
 		Logger:       pluginhost.SlogLogger(logger),
 		CallTimeout:  cfg.Plugins.CallTimeout,
 		StartTimeout: cfg.Plugins.StartTimeout,
@@ -94,13 +99,20 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		BackoffMax:   cfg.Plugins.RestartBackoffMax,
 		Redactor:     redactor,
 	})
-	a := &app{cfg: cfg, log: logger, redactor: redactor, store: st, registry: reg, engine: core.NewEngine(st, reg, nil), unlock: unlock}
+	a := &app{cfg: cfg, log: logger, redactor: redactor, store: st, registry: reg, engine: core.NewEngine(st, reg, nil),
+		metrics: m, unlock: unlock}
+	a.engine.SetMetrics(m)
+	m.WatchExportJobs(func(ctx context.Context) (metrics.ExportJobStats, error) {
+		stats, err := st.ExportJobStats(ctx)
+		return metrics.ExportJobStats{ByStatus: stats.ByStatus, OldestPending: stats.OldestPending}, err
+	}, nil)
 	mailStore, outbox, sending, err := newOutbox(ctx, cfg, logger, redactor)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
 	a.closers = append(a.closers, mailStore.Close)
+	m.WatchOutbox("email", mailStore.Depth)
 	a.outbox, a.sending = outbox, sending
 	a.engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
 	einvoiceStore, einvoices, transmitting, err := newEInvoiceOutbox(ctx, cfg, logger, redactor)
@@ -109,6 +121,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		return nil, err
 	}
 	a.closers = append(a.closers, einvoiceStore.Close)
+	m.WatchOutbox("einvoice", einvoiceStore.Depth)
 	a.einvoices, a.transmitting = einvoices, transmitting
 	// Like e-mails without SMTP, e-invoices queue until an access point
 	// is configured (peppol.access_point_url).

@@ -62,22 +62,32 @@ func newServeCommand() *cobra.Command {
 	return cmd
 }
 
-// serveHTTP serves until ctx is cancelled (SIGINT/SIGTERM), then drains
-// in-flight requests for up to 15 s. Plugins are stopped by the caller.
-// announce, when set, is told the listener's address once it listens.
+// serveHTTP serves the public listener (cfg.Addr) and the operations
+// listener (cfg.OpsAddr: /metrics, /debug/pprof/) until ctx is cancelled
+// (SIGINT/SIGTERM), then drains in-flight requests for up to 15 s. Plugins
+// are stopped by the caller. announce, when set, is told the public
+// listener's address once both listen.
 func serveHTTP(ctx context.Context, a *app, announce func(addr string)) error {
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
 	}
+	opsLn, err := net.Listen("tcp", a.cfg.OpsAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen on ops_addr %s: %w", a.cfg.OpsAddr, err)
+	}
 	opts := httpOptions(a.cfg, a)
 	if opts.Cursors, err = seal.LoadOrCreateKeyFile("cursor key", filepath.Join(a.cfg.DataDir, backup.CursorKeyFile)); err != nil {
 		ln.Close()
+		opsLn.Close()
 		return err
 	}
 	srv := newHTTPServer(a.cfg, httpapi.New(a.engine, opts))
-	errc := make(chan error, 1)
+	opsSrv := newOpsServer(a.metrics.OpsHandler())
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- opsSrv.Serve(opsLn) }()
 	background, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	if a.sending {
@@ -94,7 +104,7 @@ func serveHTTP(ctx context.Context, a *app, announce func(addr string)) error {
 	if announce != nil {
 		announce(ln.Addr().String())
 	}
-	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
+	a.log.Info("ledgerbridge serving", "addr", ln.Addr().String(), "ops_addr", opsLn.Addr().String(), "data_dir", a.cfg.DataDir, "providers", a.registry.Names())
 	select {
 	case err := <-errc:
 		return err
@@ -104,6 +114,9 @@ func serveHTTP(ctx context.Context, a *app, announce func(addr string)) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	if oerr := opsSrv.Shutdown(shutdownCtx); oerr != nil && !errors.Is(oerr, http.ErrServerClosed) {
+		a.log.Warn("stop the ops listener", "error", oerr)
+	}
 	// The last requests' key use, after the last request was answered.
 	if ferr := a.engine.FlushKeyUsage(shutdownCtx); ferr != nil {
 		a.log.Warn("record API key use", "error", ferr)
@@ -125,6 +138,7 @@ func httpOptions(cfg config.Config, a *app) httpapi.Options {
 		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
 	}
 	if a != nil {
+		opts.Metrics = a.metrics
 		opts.Logger, opts.Integrations, opts.Exports, opts.Redactor = a.log, a.integrations, a.exports, a.redactor
 		opts.BackOffice = backoffice.New(a.engine, backoffice.Options{
 			Integrations: a.integrations, Exports: a.exports, Logger: a.log,
@@ -144,6 +158,12 @@ func newHTTPServer(cfg config.Config, h http.Handler) *http.Server {
 		WriteTimeout:      cfg.Server.WriteTimeout,
 		IdleTimeout:       cfg.Server.IdleTimeout,
 	}
+}
+
+// newOpsServer is the operations listener's server. No write timeout:
+// /debug/pprof/profile and /trace stream for the seconds they are asked.
+func newOpsServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 }
 
 // runIdempotencyPurge deletes expired idempotency records at start and then
