@@ -60,39 +60,45 @@ func New(log *slog.Logger) *Registry {
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Registry{reg: prometheus.NewRegistry(), log: log}
-	r.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "http_requests_total",
-		Help: "HTTP requests answered on the public listener, by method, route template and status code."},
-		[]string{"method", "route", "status"})
-	r.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "http_request_duration_seconds",
-		Help:    "Time from receiving an HTTP request to its answer, by method and route template.",
-		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}},
-		[]string{"method", "route"})
-	r.replays = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "idempotency_replays_total",
-		Help: "Answers that replayed the stored result of an earlier request with the same Idempotency-Key, by route template."},
-		[]string{"route"})
-	r.charges = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "charges_total",
-		Help: "Charges (POST /v1/charges) by invoicing provider and outcome: ok, replayed or the error code."},
-		[]string{"provider", "outcome"})
-	r.refunds = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "refunds_total",
-		Help: "Refunds (POST /v1/refunds) by invoicing provider and outcome: ok, replayed or the error code."},
-		[]string{"provider", "outcome"})
-	r.providerCalls = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "provider_calls_total",
-		Help: "Calls to provider plugins by provider, method and outcome: ok or the error code."},
-		[]string{"provider", "method", "outcome"})
-	r.providerTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: "provider_call_duration_seconds",
-		Help:    "Time of a call to a provider plugin, plugin start and one retry included, by provider and method.",
-		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}},
-		[]string{"provider", "method"})
-	r.restarts = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "plugin_restarts_total",
-		Help: "Plugin processes that died or hung and were stopped, to be started again on the next call, by provider."},
-		[]string{"provider"})
-	r.startFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: "plugin_start_failures_total",
-		Help: "Failed attempts to start a plugin process, by provider."},
-		[]string{"provider"})
+	r.httpRequests = counter("http_requests_total",
+		"HTTP requests answered on the public listener, by method, route template and status code.",
+		"method", "route", "status")
+	r.httpDuration = histogram("http_request_duration_seconds",
+		"Time from receiving an HTTP request to its answer, by method and route template.",
+		[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}, "method", "route")
+	r.replays = counter("idempotency_replays_total",
+		"Answers that replayed the stored result of an earlier request with the same Idempotency-Key, by route template.",
+		"route")
+	r.charges = counter("charges_total",
+		"Charges (POST /v1/charges) by invoicing provider and outcome: ok, replayed or the error code.",
+		"provider", "outcome")
+	r.refunds = counter("refunds_total",
+		"Refunds (POST /v1/refunds) by invoicing provider and outcome: ok, replayed or the error code.",
+		"provider", "outcome")
+	r.providerCalls = counter("provider_calls_total",
+		"Calls to provider plugins by provider, method and outcome: ok or the error code.",
+		"provider", "method", "outcome")
+	r.providerTime = histogram("provider_call_duration_seconds",
+		"Time of a call to a provider plugin, plugin start and one retry included, by provider and method.",
+		[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}, "provider", "method")
+	r.restarts = counter("plugin_restarts_total",
+		"Plugin processes that died or hung and were stopped, to be started again on the next call, by provider.",
+		"provider")
+	r.startFailures = counter("plugin_start_failures_total", "Failed attempts to start a plugin process, by provider.",
+		"provider")
 	r.reg.MustRegister(r.httpRequests, r.httpDuration, r.replays, r.charges, r.refunds, r.providerCalls,
 		r.providerTime, r.restarts, r.startFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
+}
+
+func counter(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
+}
+
+func histogram(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: name, Help: help,
+		Buckets: buckets}, labels)
 }
 
 // Gatherer is the registry, for tests and custom handlers.
