@@ -66,7 +66,7 @@ func newPluginsCommand() *cobra.Command {
 			return w.Flush()
 		},
 	}
-	plugins.AddCommand(list)
+	plugins.AddCommand(list, newPluginsCheckCommand())
 	return plugins
 }
 
