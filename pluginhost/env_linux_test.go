@@ -39,11 +39,11 @@ func TestPluginsStartWithMinimalEnvironment(t *testing.T) {
 	}
 	r, _ := newRegistry(t, Options{})
 	r.RegisterBuiltinEnv("builtin", fakeBin, []string{"FAKE_VERSION=1.0.0"})
-	if err := r.RegisterExternal("external", fakeBin, sum); err != nil {
+	if err := r.RegisterExternal("fake", fakeBin, sum); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, name := range []string{"builtin", "external"} {
+	for _, name := range []string{"builtin", "fake"} {
 		p, err := r.Provider(ctx, name)
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package pluginhost
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,7 +20,11 @@ import (
 // client is never reused after a failed start or an exit, go-plugin #306)
 // and dispenses its provider. External plugins are checked against their
 // pinned SHA-256 first, and again by go-plugin's SecureConfig right before
-// exec. Errors are *core.Error with CodeUnavailable.
+// exec. An external plugin must also report, through Describe, the name it
+// is configured under: the gateway stores integrations under the configured
+// name, so one reporting another name would be listed under a name that
+// then cannot be found. Errors are *core.Error with CodeUnavailable; a name
+// mismatch names both names.
 func (s *supervisor) launchPlugin() (*instance, error) {
 	var secure *plugin.SecureConfig
 	if s.sha256 != "" {
@@ -77,6 +82,12 @@ func (s *supervisor) launchPlugin() (*instance, error) {
 	if !ok {
 		return fail(fmt.Errorf("plugin %q dispensed %T, not a core.Provider", providers.PluginName, raw))
 	}
+	if s.kind == KindExternal {
+		if err := s.checkName(prov); err != nil {
+			client.Kill()
+			return nil, err
+		}
+	}
 	pid := 0
 	if rc := client.ReattachConfig(); rc != nil {
 		pid = rc.Pid
@@ -94,4 +105,23 @@ func (s *supervisor) launchPlugin() (*instance, error) {
 			}
 		},
 	}, nil
+}
+
+// checkName asks prov, just started, for its name and refuses it unless it
+// is the configured one. Errors: CodeUnavailable naming both names, or
+// saying that Describe failed.
+func (s *supervisor) checkName(prov core.Provider) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CallTimeout)
+	defer cancel()
+	d, err := prov.Describe(ctx)
+	if err != nil {
+		return core.Errorf(core.CodeUnavailable, "provider %q: plugin %s started but Describe failed: %s",
+			s.name, s.path, core.AsError(err).Message)
+	}
+	if d.Name != s.name {
+		return core.Errorf(core.CodeUnavailable,
+			"provider %q: plugin %s reports its name as %q, not %q: set name: %s in plugins.external (or install the plugin meant for %q)",
+			s.name, s.path, d.Name, s.name, d.Name, s.name)
+	}
+	return nil
 }

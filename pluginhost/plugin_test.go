@@ -473,7 +473,7 @@ func TestExternalPluginChecksum(t *testing.T) {
 
 	t.Run("mismatch is refused naming file and checksums", func(t *testing.T) {
 		r, _ := newRegistry(t, Options{})
-		err := r.RegisterExternal("ext", fakeBin, wrong)
+		err := r.RegisterExternal("fake", fakeBin, wrong)
 		if core.Code(err) != core.CodeUnavailable {
 			t.Fatalf("RegisterExternal = %v, want unavailable", err)
 		}
@@ -483,20 +483,20 @@ func TestExternalPluginChecksum(t *testing.T) {
 			}
 		}
 		// Registered anyway, but it never runs.
-		if _, err := r.Provider(ctx, "ext"); core.Code(err) != core.CodeUnavailable || !strings.Contains(err.Error(), "actual "+sum) {
+		if _, err := r.Provider(ctx, "fake"); core.Code(err) != core.CodeUnavailable || !strings.Contains(err.Error(), "actual "+sum) {
 			t.Errorf("Provider = %v, want the checksum refusal", err)
 		}
-		if pid := pidOf(r, "ext"); pid != 0 {
+		if pid := pidOf(r, "fake"); pid != 0 {
 			t.Errorf("mismatching plugin runs as pid %d", pid)
 		}
 	})
 
 	t.Run("match serves", func(t *testing.T) {
 		r, _ := newRegistry(t, Options{})
-		if err := r.RegisterExternal("ext", fakeBin, strings.ToUpper(sum)); err != nil {
+		if err := r.RegisterExternal("fake", fakeBin, strings.ToUpper(sum)); err != nil {
 			t.Fatal(err)
 		}
-		p, err := r.Provider(ctx, "ext")
+		p, err := r.Provider(ctx, "fake")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -508,7 +508,7 @@ func TestExternalPluginChecksum(t *testing.T) {
 	t.Run("checked again before every start", func(t *testing.T) {
 		path := copyFile(t, fakeBin)
 		r, _ := newRegistry(t, Options{})
-		if err := r.RegisterExternal("ext", path, sum); err != nil {
+		if err := r.RegisterExternal("fake", path, sum); err != nil {
 			t.Fatal(err)
 		}
 		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
@@ -517,7 +517,7 @@ func TestExternalPluginChecksum(t *testing.T) {
 		}
 		f.Write([]byte("tampered"))
 		f.Close()
-		_, err = r.Provider(ctx, "ext")
+		_, err = r.Provider(ctx, "fake")
 		if core.Code(err) != core.CodeUnavailable || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "mismatch") {
 			t.Fatalf("Provider after tampering = %v, want refusal naming %s", err, path)
 		}
@@ -542,6 +542,38 @@ func TestExternalPluginChecksum(t *testing.T) {
 			t.Errorf("Names = %v, want only the registered one", got)
 		}
 	})
+}
+
+// An external plugin is known by the name it is configured under; one that
+// reports another name through Describe is refused (never served), with an
+// error naming both names, in calls and in the listing.
+func TestExternalPluginMustReportItsConfiguredName(t *testing.T) {
+	sum, err := fileSHA256(fakeBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r, _ := newRegistry(t, Options{BackoffMin: time.Minute})
+	if err := r.RegisterExternal("fortnox", fakeBin, sum); err != nil {
+		t.Fatal(err) // the checksum matches: nothing is known yet
+	}
+	wants := []string{`"fortnox"`, `"fake"`, fakeBin, "plugins.external"}
+	_, err = r.Provider(ctx, "fortnox")
+	if core.Code(err) != core.CodeUnavailable {
+		t.Fatalf("Provider = %v, want unavailable", err)
+	}
+	for _, want := range wants {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if pid := pidOf(r, "fortnox"); pid != 0 {
+		t.Errorf("misnamed plugin still runs as pid %d", pid)
+	}
+	pi := r.Plugins(ctx)[0]
+	if pi.Status != StatusFailed || !strings.Contains(pi.Error, `reports its name as "fake"`) {
+		t.Errorf("listing = %+v, want failed with the mismatch", pi)
+	}
 }
 
 func TestCloseLeavesNoProcess(t *testing.T) {
@@ -580,7 +612,7 @@ func TestPluginsListing(t *testing.T) {
 	}
 	r, _ := newRegistry(t, Options{BackoffMin: time.Minute})
 	r.RegisterBuiltinEnv("open", fakeBin, []string{"FAKE_VERSION=2.0.0"})
-	if err := r.RegisterExternal("ext", fakeBin, sum); err != nil {
+	if err := r.RegisterExternal("fake", fakeBin, sum); err != nil {
 		t.Fatal(err)
 	}
 	r.RegisterInProcess("mem", &stubProvider{describe: func(context.Context) (core.Descriptor, error) {
@@ -595,7 +627,7 @@ func TestPluginsListing(t *testing.T) {
 		byName[pi.Name] = pi
 		names = append(names, pi.Name)
 	}
-	if strings.Join(names, ",") != "broken,ext,mem,open" {
+	if strings.Join(names, ",") != "broken,fake,mem,open" {
 		t.Fatalf("names = %v, want sorted", names)
 	}
 	check := func(pi PluginInfo, kind, version, path, sha, status string) {
@@ -605,10 +637,10 @@ func TestPluginsListing(t *testing.T) {
 		}
 	}
 	check(byName["open"], KindBuiltin, "2.0.0", fakeBin, sum, StatusRunning)
-	check(byName["ext"], KindExternal, "1.0.0", fakeBin, sum, StatusRunning)
+	check(byName["fake"], KindExternal, "1.0.0", fakeBin, sum, StatusRunning)
 	check(byName["mem"], KindInProcess, "0.9", "", "", StatusRunning)
 	check(byName["broken"], KindBuiltin, "", fakeBin, sum, StatusFailed)
-	for _, name := range []string{"open", "ext"} {
+	for _, name := range []string{"open", "fake"} {
 		if pi := byName[name]; pi.PID == 0 || !alive(pi.PID) || pi.Error != "" {
 			t.Errorf("%s: pid %d error %q, want a live process and no error", name, pi.PID, pi.Error)
 		}
@@ -619,7 +651,7 @@ func TestPluginsListing(t *testing.T) {
 	if pi := byName["broken"]; pi.PID != 0 || !strings.Contains(pi.Error, "failed to start") {
 		t.Errorf("broken = %+v, want an error saying it failed to start", pi)
 	}
-	if got := r.Names(); strings.Join(got, ",") != "broken,ext,mem,open" {
+	if got := r.Names(); strings.Join(got, ",") != "broken,fake,mem,open" {
 		t.Errorf("Names = %v", got)
 	}
 }
