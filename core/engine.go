@@ -217,22 +217,73 @@ func (e *Engine) Providers(ctx context.Context, p Principal) ([]ProviderInfo, er
 	return out, nil
 }
 
-// Ready reports whether the database answers and every provider can be
-// reached. Errors: CodeUnavailable naming what is down.
-func (e *Engine) Ready(ctx context.Context) error {
+// Readiness is the gateway's state as Ready sees it.
+type Readiness struct {
+	// Providers is every installed provider, sorted by name.
+	Providers []ProviderHealth `json:"providers"`
+}
+
+// ProviderHealth is one provider's state for Ready.
+type ProviderHealth struct {
+	Name string `json:"name"`
+	// Status is ProviderAvailable or ProviderUnavailable.
+	Status string `json:"status"`
+	// InUse says an active (or needs_reauth) integration or a merchant's
+	// built-in invoicing uses the provider: while it is unavailable the
+	// gateway is not ready.
+	InUse bool `json:"in_use"`
+	// Error says why an unavailable provider is down.
+	Error string `json:"error,omitempty"`
+}
+
+// Ready reports whether the gateway can serve: the database answers and
+// every provider in use (Store.ProvidersInUse) answers Describe. A provider
+// nobody uses (an optional plugin installed but not chosen, or broken) is
+// reported in Readiness and does not make the gateway unready. The
+// Readiness is filled in whatever the error, except when the database is
+// down. Errors: CodeUnavailable naming the database, or each provider in
+// use that is down and why.
+func (e *Engine) Ready(ctx context.Context) (Readiness, error) {
 	if err := e.store.Ping(ctx); err != nil {
-		return Errorf(CodeUnavailable, "database: %v", err)
+		return Readiness{}, Errorf(CodeUnavailable, "database: %v", err)
 	}
-	for _, name := range e.providers.Names() {
-		prov, err := e.providers.Provider(ctx, name)
-		if err == nil {
-			_, err = prov.Describe(ctx)
-		}
-		if err != nil {
-			return Errorf(CodeUnavailable, "provider %s: %s", name, AsError(err).Message)
+	used, err := e.store.ProvidersInUse(ctx)
+	if err != nil {
+		return Readiness{}, Errorf(CodeUnavailable, "database: %v", AsError(err).Message)
+	}
+	inUse := map[string]bool{}
+	for _, n := range used {
+		inUse[n] = true
+	}
+	names := e.providers.Names()
+	out := Readiness{Providers: make([]ProviderHealth, len(names))}
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := ProviderHealth{Name: name, Status: ProviderAvailable, InUse: inUse[name]}
+			prov, err := e.providers.Provider(ctx, name)
+			if err == nil {
+				_, err = prov.Describe(ctx)
+			}
+			if err != nil {
+				h.Status, h.Error = ProviderUnavailable, AsError(err).Message
+			}
+			out.Providers[i] = h
+		}()
+	}
+	wg.Wait()
+	var down []string
+	for _, h := range out.Providers {
+		if h.InUse && h.Status != ProviderAvailable {
+			down = append(down, fmt.Sprintf("provider %s: %s", h.Name, h.Error))
 		}
 	}
-	return nil
+	if len(down) > 0 {
+		return out, Errorf(CodeUnavailable, "%s", strings.Join(down, "; "))
+	}
+	return out, nil
 }
 
 func (e *Engine) describe(ctx context.Context, name string) (Descriptor, error) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 type memStore struct {
 	mu        sync.Mutex
 	merchants map[string]Merchant
+	inUse     []string // providers of active integrations
 	keys      map[string]APIKey
 	idem      map[string]IdempotencyRecord
 	settings  map[string]InvoiceSettings
@@ -125,6 +128,18 @@ func (s *memStore) AbandonIdempotent(_ context.Context, m, scope, key string) er
 	return nil
 }
 func (s *memStore) Ping(context.Context) error { return nil }
+func (s *memStore) ProvidersInUse(context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	for _, m := range s.merchants {
+		seen[m.InvoicingProvider] = true
+	}
+	for _, n := range s.inUse {
+		seen[n] = true
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
+}
 func (s *memStore) GetInvoiceSettings(_ context.Context, m string) (InvoiceSettings, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -64,6 +64,11 @@ type Store interface {
 	// Errors: CodeNotFound for an unknown merchant.
 	PutPaymentMethods(ctx context.Context, merchantID string, methods []PaymentMethod, at time.Time) error
 
+	// ProvidersInUse names, sorted and once each, the providers that a
+	// merchant invoices with (Merchant.InvoicingProvider) or that an active
+	// or needs_reauth integration uses.
+	ProvidersInUse(ctx context.Context) ([]string, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

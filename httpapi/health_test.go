@@ -9,20 +9,24 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
-// downRegistry names a provider that cannot be started.
-type downRegistry struct{}
+// downRegistry serves open and names a tripletex provider that cannot be
+// started.
+type downRegistry struct{ open core.Provider }
 
-func (downRegistry) Provider(context.Context, string) (core.Provider, error) {
+func (r downRegistry) Provider(_ context.Context, name string) (core.Provider, error) {
+	if name == open.Name {
+		return r.open, nil
+	}
 	return nil, core.Errorf(core.CodeUnavailable, "plugin process exited")
 }
 
-func (downRegistry) Names() []string { return []string{"tripletex"} }
+func (downRegistry) Names() []string { return []string{open.Name, "tripletex"} }
 
 func TestHealth(t *testing.T) {
 	s := newStack(t)
 	runScenarios(t, s, []scenario{
 		{name: "healthz", method: "GET", path: "/healthz", wantStatus: 200, wantBody: []string{`{"status":"ok"}`}},
-		{name: "readyz", method: "GET", path: "/readyz", wantStatus: 200, wantBody: []string{`{"status":"ready"}`}},
+		{name: "readyz", method: "GET", path: "/readyz", wantStatus: 200, wantBody: []string{`"status":"ready"`, `{"name":"open","status":"available","in_use":true}`}},
 	})
 
 	ctx := context.Background()
@@ -31,15 +35,25 @@ func TestHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := &testStack{t: t, handler: New(core.NewEngine(st, downRegistry{}, nil), Options{})}
-	down.run(t, scenario{name: "provider down", method: "GET", path: "/readyz", wantStatus: 503,
-		wantBody: []string{`"code":"unavailable"`, "tripletex", "plugin process exited"}})
-
 	prov, err := open.Open(ctx, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer prov.Close()
+
+	// A broken provider nobody uses is reported, and the gateway is ready.
+	engine := core.NewEngine(st, downRegistry{open: prov}, nil)
+	down := &testStack{t: t, handler: New(engine, Options{})}
+	down.run(t, scenario{name: "unused provider down", method: "GET", path: "/readyz", wantStatus: 200,
+		wantBody: []string{`"status":"ready"`, `{"name":"open","status":"available","in_use":false}`,
+			`{"name":"tripletex","status":"unavailable","in_use":false,"error":"plugin process exited"}`}})
+	// Once a merchant invoices through it, the gateway is not ready.
+	if _, err := engine.CreateMerchant(ctx, core.NewMerchant{Name: "Kafé Bryggen AS", Country: core.Norway, InvoicingProvider: "tripletex"}); err != nil {
+		t.Fatal(err)
+	}
+	down.run(t, scenario{name: "provider in use down", method: "GET", path: "/readyz", wantStatus: 503,
+		wantBody: []string{`"code":"unavailable"`, "provider tripletex: plugin process exited"}})
+
 	closed := &testStack{t: t, handler: New(core.NewEngine(st, testRegistry{open: prov}, nil), Options{})}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)

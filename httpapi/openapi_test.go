@@ -129,6 +129,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"FieldError":          reflect.TypeFor[core.FieldError](),
 		"Error":               reflect.TypeFor[errorBody](),
 		"Status":              reflect.TypeFor[statusBody](),
+		"Readiness":           reflect.TypeFor[readyBody](),
+		"ProviderHealth":      reflect.TypeFor[core.ProviderHealth](),
 		"CustomerList":        reflect.TypeFor[listBody[core.Customer]](),
 		"InvoiceList":         reflect.TypeFor[listBody[core.Invoice]](),
 		"Order":               reflect.TypeFor[core.Order](),

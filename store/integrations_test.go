@@ -281,3 +281,40 @@ func TestInvoicingGoesWithItsBookkeeping(t *testing.T) {
 		t.Fatalf("disabling an unknown one: %v, want not found", err)
 	}
 }
+
+// ProvidersInUse: merchants' invoicing providers and the providers of
+// active integrations, not those of integrations in setup or disabled.
+func TestProvidersInUse(t *testing.T) {
+	ctx := context.Background()
+	s := integrationsStore(t)
+	rec := func(id, merchant, provider string) integrations.Record {
+		r := newRecord(id, merchant, core.ModeBookkeeping)
+		r.Provider = provider
+		return mustCreate(t, s, r)
+	}
+	rec("int_setup", "m1", "acme")
+	active := rec("int_active", "m1", "tripletex")
+	at := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+	if _, _, err := s.ActivateIntegration(ctx, active, at, false); err != nil {
+		t.Fatal(err)
+	}
+	disabled := rec("int_disabled", "m2", "spiris")
+	if _, _, err := s.ActivateIntegration(ctx, disabled, at, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.DisableIntegration(ctx, "int_disabled", "stopped", at); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ProvidersInUse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMerchant(ctx, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{m.InvoicingProvider, "tripletex"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ProvidersInUse = %v, want %v", got, want)
+	}
+}

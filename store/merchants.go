@@ -181,6 +181,22 @@ func (s *Store) MerchantCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// ProvidersInUse names, sorted and once each, the providers that a merchant
+// invoices with or that an active or needs_reauth integration uses: the
+// providers that must answer for the gateway to be ready. Errors:
+// CodeInternal.
+func (s *Store) ProvidersInUse(ctx context.Context) ([]string, error) {
+	names := []string{}
+	if err := s.db.Reader().SelectContext(ctx, &names, `
+		SELECT invoicing_provider FROM merchants
+		UNION
+		SELECT provider FROM integrations WHERE status IN ('active', 'needs_reauth')
+		ORDER BY 1`); err != nil {
+		return nil, dbError("list providers in use", err)
+	}
+	return names, nil
+}
+
 // CreateAPIKey stores k (its hash only; the secret never reaches the store).
 // A zero CreatedAt means now. Errors: CodeInvalid for an empty ID or hash or
 // an unknown role; CodeNotFound for an unknown merchant; CodeConflict if the
