@@ -7,6 +7,7 @@
 //	ledgerbridge plugin NAME             serve a built-in provider (started by the gateway)
 //	ledgerbridge backup DIR --key-out K  copy every database consistently, the key apart
 //	ledgerbridge restore DIR --key K/credentials.key   restore a backup (gateway stopped)
+//	ledgerbridge version                 print the version (also --version)
 //
 // Wiring happens here and only here: config → logger → stores → provider
 // registry → engine → HTTP.
@@ -38,13 +39,15 @@ func newRootCommand() *cobra.Command {
 		Short:         "Invoicing and bookkeeping gateway for point-of-sale merchants",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("ledgerbridge {{.Version}}\n")
 	root.PersistentFlags().String("config", "", "config file (YAML or TOML); see config/example.yaml")
 	config.AddFlags(root.PersistentFlags())
 
 	serve := newServeCommand()
 	root.AddCommand(serve, newMerchantsCommand(), newAPIKeysCommand(), newUsersCommand(), newPluginCommand(), newPluginsCommand(),
-		newBackupCommand(), newRestoreCommand())
+		newBackupCommand(), newRestoreCommand(), newVersionCommand())
 	// With no arguments, serve.
 	root.RunE = serve.RunE
 	root.Flags().AddFlagSet(serve.Flags())
