@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 	"github.com/ledgerbridge/ledgerbridge/providers"
 )
 
@@ -42,7 +45,7 @@ func newPluginsCommand() *cobra.Command {
 	plugins := &cobra.Command{Use: "plugins", Short: "Inspect provider plugins"}
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List providers: name, kind, version, path, checksum, status",
+		Short: "List providers: name, kind, version, path, checksum, status; exits 1 when one failed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd)
@@ -54,20 +57,38 @@ func newPluginsCommand() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tKIND\tVERSION\tPATH\tSHA256\tSTATUS")
-			for _, p := range a.registry.Plugins(cmd.Context()) {
-				status := p.Status
-				if p.Error != "" {
-					status += ": " + p.Error
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Kind, dash(p.Version), dash(p.Path), dash(p.SHA256), status)
-			}
-			return w.Flush()
+			return writePlugins(cmd.OutOrStdout(), a.registry.Plugins(cmd.Context()))
 		},
 	}
 	plugins.AddCommand(list, newPluginsCheckCommand())
 	return plugins
+}
+
+// writePlugins prints the table of `plugins list`: one line per provider
+// with its status and, when failed, why. It returns an error naming the
+// failed providers when there are any, so that the command exits non-zero
+// (scripts and deployment checks see a broken plugin).
+func writePlugins(out io.Writer, plugins []pluginhost.PluginInfo) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tKIND\tVERSION\tPATH\tSHA256\tSTATUS")
+	var failed []string
+	for _, p := range plugins {
+		status := p.Status
+		if p.Error != "" {
+			status += ": " + p.Error
+		}
+		if p.Status == pluginhost.StatusFailed {
+			failed = append(failed, p.Name)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Kind, dash(p.Version), dash(p.Path), dash(p.SHA256), status)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d providers failed: %s", len(failed), len(plugins), strings.Join(failed, ", "))
+	}
+	return nil
 }
 
 func dash(s string) string {
