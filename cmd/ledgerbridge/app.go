@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ledgerbridge/ledgerbridge/backup"
 	"github.com/ledgerbridge/ledgerbridge/config"
@@ -43,6 +44,7 @@ type app struct {
 	sending      bool           // an SMTP server is configured
 	transmitting bool           // a PEPPOL access point is configured
 	closers      []func() error // in-process providers, the mail and e-invoice stores
+	external     []string       // external plugins registered (their files matched their pins)
 	unlock       func()         // releases the data dir's shared lock
 }
 
@@ -174,9 +176,31 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 			// A bad plugin must not take the gateway down: it is refused and
 			// reported by /readyz and `plugins list`.
 			logger.Error("external plugin refused", "plugin", p.Name, "path", path, "error", err)
+			continue
 		}
+		a.external = append(a.external, p.Name)
 	}
 	return a, nil
+}
+
+// checkExternalPlugins starts every registered external plugin now, so that one that
+// cannot run (a checksum that does not match, a crash, a name other than the
+// one configured) is reported when the gateway starts rather than at the
+// first merchant's call. A refused plugin is logged and reported by /readyz
+// and `plugins list`; it does not stop the gateway, whose other providers
+// serve on. The plugins start in parallel, each within plugins.start_timeout.
+func (a *app) checkExternalPlugins(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, name := range a.external {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := a.registry.Provider(ctx, name); err != nil {
+				a.log.Error("external plugin refused", "plugin", name, "error", core.AsError(err).Message)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // builtinEnv is the configuration of built-in provider name as the

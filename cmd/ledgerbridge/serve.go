@@ -38,11 +38,26 @@ func newServeCommand() *cobra.Command {
 			inProcess, _ := cmd.Flags().GetBool("in-process-providers")
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// Bind first: a busy port must fail before anything is created
+			// or written (the data directory, the databases, demo data).
+			// serveHTTP's servers close the listeners too; a second Close is
+			// harmless.
+			ln, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			}
+			defer ln.Close()
+			opsLn, err := net.Listen("tcp", cfg.OpsAddr)
+			if err != nil {
+				return fmt.Errorf("listen on ops_addr %s: %w", cfg.OpsAddr, err)
+			}
+			defer opsLn.Close()
 			a, err := newApp(ctx, cfg, os.Stderr, appOptions{inProcess: inProcess})
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			a.checkExternalPlugins(ctx)
 			var announce func(addr string)
 			if demo {
 				users, err := seedDemo(ctx, a, cmd.OutOrStdout())
@@ -54,7 +69,7 @@ func newServeCommand() *cobra.Command {
 					announce = func(addr string) { printBackOffice(out, addr, users) }
 				}
 			}
-			return serveHTTP(ctx, a, announce)
+			return serveHTTP(ctx, a, ln, opsLn, announce)
 		},
 	}
 	cmd.Flags().Bool("demo", false, "seed a demo merchant with customers on an empty database and print its API keys")
@@ -62,21 +77,13 @@ func newServeCommand() *cobra.Command {
 	return cmd
 }
 
-// serveHTTP serves the public listener (cfg.Addr) and the operations
-// listener (cfg.OpsAddr: /metrics, /debug/pprof/) until ctx is cancelled
-// (SIGINT/SIGTERM), then drains in-flight requests for up to 15 s. Plugins
-// are stopped by the caller. announce, when set, is told the public
-// listener's address once both listen.
-func serveHTTP(ctx context.Context, a *app, announce func(addr string)) error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
-	}
-	opsLn, err := net.Listen("tcp", a.cfg.OpsAddr)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("listen on ops_addr %s: %w", a.cfg.OpsAddr, err)
-	}
+// serveHTTP serves the public listener ln (cfg.Addr) and the operations
+// listener opsLn (cfg.OpsAddr: /metrics, /debug/pprof/) until ctx is
+// cancelled (SIGINT/SIGTERM), then drains in-flight requests for up to 15 s.
+// Plugins are stopped by the caller. announce, when set, is told the public
+// listener's address once both serve.
+func serveHTTP(ctx context.Context, a *app, ln, opsLn net.Listener, announce func(addr string)) error {
+	var err error
 	opts := httpOptions(a.cfg, a)
 	if opts.Cursors, err = seal.LoadOrCreateKeyFile("cursor key", filepath.Join(a.cfg.DataDir, backup.CursorKeyFile)); err != nil {
 		ln.Close()

@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +126,27 @@ func TestServerTimeoutsFromConfig(t *testing.T) {
 		srv.WriteTimeout != 3*time.Second || srv.IdleTimeout != 4*time.Second {
 		t.Fatalf("http.Server timeouts %v %v %v %v, want 1s 2s 3s 4s",
 			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
+	}
+}
+
+// serve --demo on a port in use fails naming the address before anything
+// is written: no data directory, no database, no demo merchant.
+func TestServeOnBusyPortWritesNothing(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	root := newRootCommand()
+	root.SetOut(io.Discard)
+	root.SetArgs([]string{"serve", "--demo", "--in-process-providers", "--log-level", "error",
+		"--addr", busy.Addr().String(), "--data-dir", dataDir})
+	err = root.Execute()
+	if err == nil || !strings.Contains(err.Error(), "listen on "+busy.Addr().String()) {
+		t.Fatalf("serve = %v, want the listen error", err)
+	}
+	if _, err := os.Lstat(dataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("data dir after the failed bind: %v, want it never created", err)
 	}
 }
