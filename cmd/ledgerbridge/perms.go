@@ -17,6 +17,10 @@ import (
 // group, say), and a silent chmod would hide that; the warning says what to
 // run instead. Everything ledgerbridge creates there is 0600 (files) or
 // 0700 (directories).
+//
+// An existing directory must be one this user can write: otherwise the
+// error says so, naming the directory, the user and "permission denied",
+// instead of whatever the first store to open it would make of it.
 func prepareDataDir(dir string, log *slog.Logger) error {
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -26,11 +30,31 @@ func prepareDataDir(dir string, log *slog.Logger) error {
 	} else if err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	if fi, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("data dir %s is not a directory", dir)
+	}
+	if err := checkWritable(dir); err != nil {
+		return fmt.Errorf("data dir %s is not writable by uid %d: %w", dir, os.Geteuid(), err)
+	}
 	for _, l := range loosePermissions(dir) {
 		log.Warn("data directory entry is accessible by group or others; run chmod "+l.want+" on it",
 			"path", l.path, "mode", fmt.Sprintf("%04o", l.mode))
 	}
 	return nil
+}
+
+// checkWritable creates and removes a file in dir: the one test of
+// writability that also holds for ACLs, read-only mounts and root.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".ledgerbridge-write-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 type loose struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -107,5 +108,91 @@ func TestNewAppWarnsAboutLooseDataDir(t *testing.T) {
 		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
 			t.Errorf("%s changed: %v %v", path, fi.Mode(), err)
 		}
+	}
+}
+
+// asNobodyEnv marks the test process run again as an unprivileged user.
+const asNobodyEnv = "LEDGERBRIDGE_TEST_AS_NOBODY"
+
+// runAsNobody runs the test named name again in a copy of this test binary
+// as uid/gid 65534 (root may write any directory, so a permission test as
+// root proves nothing) and fails t with its output when it fails.
+func runAsNobody(t *testing.T, name string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "ledgerbridge-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "test.bin")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^"+name+"$", "-test.count=1", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), asNobodyEnv+"=1", "TMPDIR="+os.TempDir(), "HOME="+dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s as uid 65534: %v\n%s", name, err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: "+name) {
+		t.Fatalf("%s did not run as uid 65534:\n%s", name, out)
+	}
+}
+
+// A data directory the gateway's user cannot write is reported as
+// "permission denied", naming the directory: whether it is empty or holds
+// the databases of an earlier run (which SQLite would call a "readonly
+// database").
+func TestUnwritableDataDirSaysPermissionDenied(t *testing.T) {
+	if os.Geteuid() == 0 && os.Getenv(asNobodyEnv) == "" {
+		runAsNobody(t, "TestUnwritableDataDirSaysPermissionDenied")
+		return
+	}
+	for _, tc := range []struct {
+		name     string
+		populate bool // run the gateway once before taking write access away
+	}{{name: "empty", populate: false}, {name: "earlier run", populate: true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.DataDir = filepath.Join(t.TempDir(), "data")
+			cfg.LogLevel = "error"
+			ctx := context.Background()
+			if tc.populate {
+				a, err := newApp(ctx, cfg, io.Discard, appOptions{inProcess: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.Close()
+			} else if err := os.Mkdir(cfg.DataDir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(cfg.DataDir, 0o500); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.Chmod(cfg.DataDir, 0o700) })
+			a, err := newApp(ctx, cfg, io.Discard, appOptions{inProcess: true})
+			if err == nil {
+				a.Close()
+				t.Fatal("newApp on an unwritable data dir succeeded")
+			}
+			for _, want := range []string{cfg.DataDir, "permission denied"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
 	}
 }
