@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,6 +231,23 @@ type ExternalPlugin struct {
 	// SHA256 is the binary's expected digest, 64 lowercase hex characters;
 	// a binary that does not match is never started.
 	SHA256 string `mapstructure:"sha256"`
+	// Env is the plugin's own configuration, as environment variables of
+	// its process (a plugin inherits nothing else of the gateway's
+	// environment but PATH, TZ, TMPDIR, the locale, TLS roots and proxies).
+	// Names are [A-Za-z_][A-Za-z0-9_]* and reach the plugin upper-cased
+	// (the configuration reader lower-cases map keys); go-plugin's own
+	// (PLUGIN_*) are refused.
+	Env map[string]string `mapstructure:"env"`
+}
+
+// EnvList is p.Env as KEY=VALUE pairs, names upper-cased, sorted.
+func (p ExternalPlugin) EnvList() []string {
+	out := make([]string, 0, len(p.Env))
+	for k, v := range p.Env {
+		out = append(out, strings.ToUpper(k)+"="+v)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Path is the binary of p inside c.Dir.
@@ -480,6 +498,7 @@ func (c Config) SlogLevel() slog.Level { return logLevels[c.LogLevel] }
 var (
 	pluginNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 	sha256Pattern     = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	envNamePattern    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // maxPluginNameLength bounds a provider name, which appears in URLs and logs.
@@ -548,6 +567,14 @@ func (c Config) Validate() error {
 		}
 		if !sha256Pattern.MatchString(e.SHA256) {
 			add(key+".sha256", "must be 64 lowercase hex characters")
+		}
+		for name := range e.Env {
+			switch {
+			case !envNamePattern.MatchString(name):
+				add(key+".env."+name, "must match [A-Z_][A-Z0-9_]*")
+			case strings.HasPrefix(strings.ToUpper(name), "PLUGIN_"):
+				add(key+".env."+name, "PLUGIN_* belong to go-plugin's handshake")
+			}
 		}
 	}
 

@@ -345,6 +345,8 @@ func TestValidate(t *testing.T) {
 		{"backoff max too long", func(c *Config) { c.Plugins.RestartBackoffMax = 2 * time.Hour }, "plugins.restart_backoff_max", "and 1h0m0s"},
 		{"external without dir", func(c *Config) { c.Plugins.Dir = "" }, "plugins.dir", "is required when plugins.external lists plugins"},
 		{"plugin name empty", func(c *Config) { c.Plugins.External[1].Name = "" }, "plugins.external[1].name", "is required"},
+		{"plugin env name", func(c *Config) { c.Plugins.External[0].Env = map[string]string{"ACME-DIR": "/x"} }, "plugins.external[0].env.ACME-DIR", "must match [A-Z_][A-Z0-9_]*"},
+		{"plugin env of go-plugin", func(c *Config) { c.Plugins.External[0].Env = map[string]string{"plugin_min_port": "1"} }, "plugins.external[0].env.plugin_min_port", "go-plugin"},
 		{"plugin name upper case", func(c *Config) { c.Plugins.External[1].Name = "Acme" }, "plugins.external[1].name", "must match [a-z][a-z0-9_-]*"},
 		{"plugin name starts with digit", func(c *Config) { c.Plugins.External[0].Name = "1acme" }, "plugins.external[0].name", "must match"},
 		{"plugin name too long", func(c *Config) { c.Plugins.External[0].Name = strings.Repeat("a", 65) }, "plugins.external[0].name", "at most 64"},
@@ -486,5 +488,12 @@ func TestExportsDefaultsAreTheEngines(t *testing.T) {
 	if DefaultExportsLease != exports.DefaultLease || DefaultExportsCallTimeout != exports.DefaultCallTimeout {
 		t.Fatalf("config defaults lease %s, call timeout %s; exports.Options defaults %s, %s",
 			DefaultExportsLease, DefaultExportsCallTimeout, exports.DefaultLease, exports.DefaultCallTimeout)
+	}
+}
+
+func TestExternalPluginEnvList(t *testing.T) {
+	p := ExternalPlugin{Env: map[string]string{"journal_dir": "/var/lib/j", "acme_url": "https://acme.example"}}
+	if got := strings.Join(p.EnvList(), " "); got != "ACME_URL=https://acme.example JOURNAL_DIR=/var/lib/j" {
+		t.Errorf("EnvList = %s", got)
 	}
 }

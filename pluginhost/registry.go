@@ -220,7 +220,10 @@ func (r *Registry) RegisterBuiltinEnv(name, executable string, env []string, arg
 // registered, so Plugins reports it as failed and calls to it fail with the
 // same message; a caller that prefers to refuse to run treats the error as
 // fatal.
-func (r *Registry) RegisterExternal(name, path, sha256hex string) error {
+//
+// env (KEY=VALUE) is the plugin's own configuration, added to the few
+// neutral variables every plugin inherits.
+func (r *Registry) RegisterExternal(name, path, sha256hex string, env ...string) error {
 	sum, err := parseSHA256(sha256hex)
 	if err != nil {
 		return core.Invalid(fmt.Sprintf("invalid registration of external provider %q", name),
@@ -236,7 +239,7 @@ func (r *Registry) RegisterExternal(name, path, sha256hex string) error {
 			core.FieldError{Field: "path", Message: err.Error()})
 	}
 	if err := r.add(&entry{name: name, kind: KindExternal,
-		sup: newSupervisor(name, KindExternal, abs, nil, nil, sum, r.opts)}); err != nil {
+		sup: newSupervisor(name, KindExternal, abs, nil, env, sum, r.opts)}); err != nil {
 		return err
 	}
 	if err := verifyChecksum(abs, sum); err != nil {

@@ -172,7 +172,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	}
 	for _, p := range cfg.Plugins.External {
 		path := filepath.Join(cfg.Plugins.Dir, p.File)
-		if err := reg.RegisterExternal(p.Name, path, p.SHA256); err != nil {
+		if err := reg.RegisterExternal(p.Name, path, p.SHA256, p.EnvList()...); err != nil {
 			// A bad plugin must not take the gateway down: it is refused and
 			// reported by /readyz and `plugins list`.
 			logger.Error("external plugin refused", "plugin", p.Name, "path", path, "error", err)
