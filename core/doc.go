@@ -5,7 +5,7 @@
 // transport reports.
 //
 // core imports no transport or storage package. Storage (package store),
-// HTTP (package httpapi), the plugin protocol (package providers) and the
+// HTTP (package httpapi), the plugin protocol (package plugin) and the
 // providers themselves depend on core, never the other way round; wiring
 // happens once, in cmd/ledgerbridge.
 //

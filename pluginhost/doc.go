@@ -29,5 +29,5 @@
 //
 // Orphans: Registry.Close stops and reaps every plugin. On Linux each plugin
 // also gets SIGKILL from the kernel when the gateway dies (Pdeathsig), and
-// providers.Serve exits when its parent changes.
+// plugin.Serve exits when its parent changes.
 package pluginhost

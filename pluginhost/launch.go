@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers"
+	"github.com/ledgerbridge/ledgerbridge/plugin"
 )
 
-// launchPlugin starts a new plugin process with a fresh *plugin.Client (a
+// launchPlugin starts a new plugin process with a fresh *goplugin.Client (a
 // client is never reused after a failed start or an exit, go-plugin #306)
 // and dispenses its provider. External plugins are checked against their
 // pinned SHA-256 first, and again by go-plugin's SecureConfig right before
@@ -26,13 +26,13 @@ import (
 // then cannot be found. Errors are *core.Error with CodeUnavailable; a name
 // mismatch names both names.
 func (s *supervisor) launchPlugin() (*instance, error) {
-	var secure *plugin.SecureConfig
+	var secure *goplugin.SecureConfig
 	if s.sha256 != "" {
 		if err := verifyChecksum(s.path, s.sha256); err != nil {
 			return nil, core.Errorf(core.CodeUnavailable, "provider %q: %v", s.name, err)
 		}
 		sum, _ := hex.DecodeString(s.sha256) // validated at registration
-		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+		secure = &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
 
 	cmd := exec.Command(s.path, s.args...)
@@ -45,13 +45,13 @@ func (s *supervisor) launchPlugin() (*instance, error) {
 
 	pluginLog := s.opts.Logger.Named("plugin." + s.name)
 	stdio := redactWriter{r: s.opts.Redactor, w: pluginLog.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})}
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  providers.Handshake,
-		VersionedPlugins: providers.VersionedPlugins(nil),
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  plugin.Handshake,
+		VersionedPlugins: plugin.VersionedPlugins(nil),
 		Cmd:              cmd,
 		SkipHostEnv:      true,
 		SecureConfig:     secure,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		Managed:          true,
 		StartTimeout:     s.opts.StartTimeout,
@@ -61,7 +61,7 @@ func (s *supervisor) launchPlugin() (*instance, error) {
 	})
 	fail := func(err error) (*instance, error) {
 		client.Kill()
-		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
+		if errors.Is(err, goplugin.ErrChecksumsDoNotMatch) {
 			// The file changed between our check and go-plugin's.
 			if cerr := verifyChecksum(s.path, s.sha256); cerr != nil {
 				err = cerr
@@ -74,13 +74,13 @@ func (s *supervisor) launchPlugin() (*instance, error) {
 	if err != nil {
 		return fail(err)
 	}
-	raw, err := rpc.Dispense(providers.PluginName)
+	raw, err := rpc.Dispense(plugin.PluginName)
 	if err != nil {
 		return fail(err)
 	}
 	prov, ok := raw.(core.Provider)
 	if !ok {
-		return fail(fmt.Errorf("plugin %q dispensed %T, not a core.Provider", providers.PluginName, raw))
+		return fail(fmt.Errorf("plugin %q dispensed %T, not a core.Provider", plugin.PluginName, raw))
 	}
 	if s.kind == KindExternal {
 		if err := s.checkName(prov); err != nil {

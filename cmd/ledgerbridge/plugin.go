@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ledgerbridge/ledgerbridge/plugin"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
-	"github.com/ledgerbridge/ledgerbridge/providers"
 )
 
 // newPluginCommand serves a built-in provider over the plugin protocol. The
@@ -35,7 +35,7 @@ func newPluginCommand() *cobra.Command {
 				return err
 			}
 			defer closeFn()
-			providers.Serve(p, providers.NewPluginLogger(args[0]))
+			plugin.Serve(p, plugin.NewPluginLogger(args[0]))
 			return nil
 		},
 	}

@@ -25,9 +25,9 @@ package main
 import (
 	"os"
 
-	"github.com/ledgerbridge/ledgerbridge/providers"
+	"github.com/ledgerbridge/ledgerbridge/plugin"
 )
 
 func main() {
-	providers.Serve(newJournal(os.Getenv("JOURNAL_DIR")), providers.NewPluginLogger("journal"))
+	plugin.Serve(newJournal(os.Getenv("JOURNAL_DIR")), plugin.NewPluginLogger("journal"))
 }

@@ -21,10 +21,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers"
+	"github.com/ledgerbridge/ledgerbridge/plugin"
 )
 
 // Target is the plugin to check and the connection its calls carry.
@@ -113,7 +113,7 @@ func Run(ctx context.Context, t Target) Report {
 type check struct {
 	t      Target
 	run    string // makes external references unique per run
-	client *plugin.Client
+	client *goplugin.Client
 	p      core.Provider
 	desc   core.Descriptor
 	stdout syncBuffer
@@ -145,12 +145,12 @@ func (c *check) start(ctx context.Context) {
 	}
 	cmd.Env = append(cmd.Env, c.t.Env...)
 	var stderr syncBuffer
-	c.client = plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  providers.Handshake,
-		VersionedPlugins: providers.VersionedPlugins(nil),
+	c.client = goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  plugin.Handshake,
+		VersionedPlugins: plugin.VersionedPlugins(nil),
 		Cmd:              cmd,
 		SkipHostEnv:      true,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		StartTimeout:     c.t.Timeout,
 		Logger:           hclog.New(&hclog.LoggerOptions{Output: &stderr, Level: hclog.Debug}),
@@ -159,12 +159,12 @@ func (c *check) start(ctx context.Context) {
 	})
 	rpc, err := c.client.Client()
 	if err != nil {
-		c.fail(name, "the plugin did not complete go-plugin's handshake: %v (is it built with providers.Serve?)", err)
+		c.fail(name, "the plugin did not complete go-plugin's handshake: %v (is it built with plugin.Serve?)", err)
 		return
 	}
-	raw, err := rpc.Dispense(providers.PluginName)
+	raw, err := rpc.Dispense(plugin.PluginName)
 	if err != nil {
-		c.fail(name, "dispensing %q: %v", providers.PluginName, err)
+		c.fail(name, "dispensing %q: %v", plugin.PluginName, err)
 		return
 	}
 	p, ok := raw.(core.Provider)
@@ -173,8 +173,8 @@ func (c *check) start(ctx context.Context) {
 		return
 	}
 	c.p = p
-	if v := c.client.NegotiatedVersion(); v < providers.ProtocolVersion {
-		c.pass(name, "protocol version %d (the host speaks %d: calls added since answer 501 without asking the plugin)", v, providers.ProtocolVersion)
+	if v := c.client.NegotiatedVersion(); v < plugin.ProtocolVersion {
+		c.pass(name, "protocol version %d (the host speaks %d: calls added since answer 501 without asking the plugin)", v, plugin.ProtocolVersion)
 		return
 	}
 	c.pass(name, "protocol version %d", c.client.NegotiatedVersion())

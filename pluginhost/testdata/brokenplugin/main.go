@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers"
+	"github.com/ledgerbridge/ledgerbridge/plugin"
 )
 
 type broken struct {
@@ -40,4 +40,4 @@ func (b *broken) ExportSales(_ context.Context, _ core.Connection, v core.Vouche
 	return core.ExportResult{ProviderRef: strconv.FormatInt(b.n.Add(1), 10)}, nil
 }
 
-func main() { providers.Serve(&broken{}, providers.NewPluginLogger("broken")) }
+func main() { plugin.Serve(&broken{}, plugin.NewPluginLogger("broken")) }

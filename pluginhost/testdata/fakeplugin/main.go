@@ -30,7 +30,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers"
+	"github.com/ledgerbridge/ledgerbridge/plugin"
 )
 
 func main() {
@@ -53,7 +53,7 @@ func main() {
 		orders:    map[string]core.Order{},
 		orderRef:  map[string]string{},
 	}
-	providers.Serve(f, providers.NewPluginLogger("fakeplugin"))
+	plugin.Serve(f, plugin.NewPluginLogger("fakeplugin"))
 }
 
 func envOr(k, def string) string {

@@ -1,4 +1,4 @@
-package providers
+package plugin
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -60,14 +60,14 @@ func runTestPlugin() {
 	}
 	if v, err := strconv.Atoi(os.Getenv(protocolEnv)); err == nil {
 		// A plugin built when protocol version v was the newest.
-		sets := map[int]plugin.PluginSet{}
+		sets := map[int]goplugin.PluginSet{}
 		for old := 1; old <= v; old++ {
-			sets[old] = plugin.PluginSet{PluginName: &GRPCPlugin{Impl: fake, Version: old}}
+			sets[old] = goplugin.PluginSet{PluginName: &GRPCPlugin{Impl: fake, Version: old}}
 		}
-		plugin.Serve(&plugin.ServeConfig{
+		goplugin.Serve(&goplugin.ServeConfig{
 			HandshakeConfig:  Handshake,
 			VersionedPlugins: sets,
-			GRPCServer:       plugin.DefaultGRPCServer,
+			GRPCServer:       goplugin.DefaultGRPCServer,
 			Logger:           logger,
 		})
 		return
@@ -76,7 +76,7 @@ func runTestPlugin() {
 }
 
 // pluginClient starts the test binary as a plugin.
-func pluginClient(logger hclog.Logger, extraEnv ...string) *plugin.Client {
+func pluginClient(logger hclog.Logger, extraEnv ...string) *goplugin.Client {
 	cmd := exec.Command(os.Args[0])
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, roleEnv+"=") {
@@ -85,19 +85,19 @@ func pluginClient(logger hclog.Logger, extraEnv ...string) *plugin.Client {
 	}
 	cmd.Env = append(cmd.Env, roleEnv+"="+rolePlugin)
 	cmd.Env = append(cmd.Env, extraEnv...)
-	return plugin.NewClient(&plugin.ClientConfig{
+	return goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: VersionedPlugins(nil),
 		Cmd:              cmd,
 		SkipHostEnv:      true,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		StartTimeout:     30 * time.Second,
 		Logger:           logger,
 	})
 }
 
-func dispense(c *plugin.Client) (core.Provider, error) {
+func dispense(c *goplugin.Client) (core.Provider, error) {
 	rpc, err := c.Client()
 	if err != nil {
 		return nil, err

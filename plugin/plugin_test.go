@@ -1,4 +1,4 @@
-package providers
+package plugin
 
 import (
 	"context"
@@ -8,20 +8,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+	"github.com/ledgerbridge/ledgerbridge/plugin/pb"
 )
 
 // connect serves fake through go-plugin's in-memory gRPC plumbing and
 // returns the host-side provider.
 func connect(t *testing.T, fake core.Provider) core.Provider {
 	t.Helper()
-	client, _ := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{
+	client, _ := goplugin.TestPluginGRPCConn(t, false, map[string]goplugin.Plugin{
 		PluginName: &GRPCPlugin{Impl: fake},
 	})
 	// Close also stops the server, through go-plugin's controller service;
@@ -353,7 +353,7 @@ func (s *rawServer) ListVATCodes(context.Context, *pb.ListVATCodesRequest) (*pb.
 
 func rawConnect(t *testing.T, s *rawServer) core.Provider {
 	t.Helper()
-	conn, server := plugin.TestGRPCConn(t, func(g *grpc.Server) { pb.RegisterProviderServer(g, s) })
+	conn, server := goplugin.TestGRPCConn(t, func(g *grpc.Server) { pb.RegisterProviderServer(g, s) })
 	t.Cleanup(func() {
 		conn.Close()
 		server.Stop()

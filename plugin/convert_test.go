@@ -1,4 +1,4 @@
-package providers
+package plugin
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+	"github.com/ledgerbridge/ledgerbridge/plugin/pb"
 )
 
 // Fixtures shared by the conversion and the end-to-end tests. They fill

@@ -1,4 +1,4 @@
-package providers
+package plugin
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+	"github.com/ledgerbridge/ledgerbridge/plugin/pb"
 )
 
 // MaxResponseSize bounds one answer from a plugin (an invoice PDF is the

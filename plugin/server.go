@@ -1,4 +1,4 @@
-package providers
+package plugin
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+	"github.com/ledgerbridge/ledgerbridge/plugin/pb"
 )
 
 // server is the plugin-side adapter: the generated gRPC service over a

@@ -6107,7 +6107,7 @@ const file_provider_proto_rawDesc = "" +
 	"\x13CreateLedgerAccount\x124.ledgerbridge.provider.v1.CreateLedgerAccountRequest\x1a5.ledgerbridge.provider.v1.CreateLedgerAccountResponse\x12m\n" +
 	"\fListVATCodes\x12-.ledgerbridge.provider.v1.ListVATCodesRequest\x1a..ledgerbridge.provider.v1.ListVATCodesResponse\x12y\n" +
 	"\x10ListPaymentTypes\x121.ledgerbridge.provider.v1.ListPaymentTypesRequest\x1a2.ledgerbridge.provider.v1.ListPaymentTypesResponse\x12j\n" +
-	"\vExportSales\x12,.ledgerbridge.provider.v1.ExportSalesRequest\x1a-.ledgerbridge.provider.v1.ExportSalesResponseB3Z1github.com/ledgerbridge/ledgerbridge/providers/pbb\x06proto3"
+	"\vExportSales\x12,.ledgerbridge.provider.v1.ExportSalesRequest\x1a-.ledgerbridge.provider.v1.ExportSalesResponseB0Z.github.com/ledgerbridge/ledgerbridge/plugin/pbb\x06proto3"
 
 var (
 	file_provider_proto_rawDescOnce sync.Once

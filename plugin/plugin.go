@@ -7,16 +7,16 @@
 // Every error that crosses the process boundary is a *core.Error: the plugin
 // sends it as a gRPC status detail, the host rebuilds it exactly. A plugin
 // that is gone or a call that timed out is core.CodeUnavailable.
-package providers
+package plugin
 
 import (
 	"context"
 
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
-	"github.com/ledgerbridge/ledgerbridge/providers/pb"
+	"github.com/ledgerbridge/ledgerbridge/plugin/pb"
 )
 
 // ProtocolVersion is the application protocol version. Bump it when
@@ -41,7 +41,7 @@ const PluginName = "provider"
 // person who runs a plugin binary by hand from staring at a hung process
 // (the binary says it is a plugin and exits). Which binaries the gateway
 // trusts is decided by their SHA-256 pin, not by this cookie.
-var Handshake = plugin.HandshakeConfig{
+var Handshake = goplugin.HandshakeConfig{
 	ProtocolVersion:  ProtocolVersion,
 	MagicCookieKey:   "LEDGERBRIDGE_PROVIDER_PLUGIN",
 	MagicCookieValue: "d02717a49d2a77bb45bb095c26a9112686ddff5ba4de24ad05ef04b7c489ff8a",
@@ -51,17 +51,17 @@ var Handshake = plugin.HandshakeConfig{
 // Impl is the provider being served; on the host side Impl is nil and
 // Dispense returns a core.Provider that calls the plugin.
 type GRPCPlugin struct {
-	plugin.NetRPCUnsupportedPlugin
+	goplugin.NetRPCUnsupportedPlugin
 	Impl core.Provider
 	// Version is the protocol version this plugin set serves; 0 means
 	// ProtocolVersion.
 	Version int
 }
 
-var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
+var _ goplugin.GRPCPlugin = (*GRPCPlugin)(nil)
 
 // GRPCServer registers the provider service serving p.Impl.
-func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+func (p *GRPCPlugin) GRPCServer(_ *goplugin.GRPCBroker, s *grpc.Server) error {
 	pb.RegisterProviderServer(s, NewServer(p.Impl))
 	return nil
 }
@@ -69,17 +69,17 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 // GRPCClient returns a core.Provider over c. ctx is canceled by go-plugin
 // when the plugin process exits; from then on every call fails fast with
 // core.CodeUnavailable.
-func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
+func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *goplugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
 	return &client{rpc: pb.NewProviderClient(c), done: ctx.Done(), version: p.Version}, nil
 }
 
 // VersionedPlugins returns the plugin sets by protocol version, for
-// plugin.ServeConfig (impl is the provider) and plugin.ClientConfig (impl is
+// goplugin.ServeConfig (impl is the provider) and goplugin.ClientConfig (impl is
 // nil).
-func VersionedPlugins(impl core.Provider) map[int]plugin.PluginSet {
-	sets := map[int]plugin.PluginSet{}
+func VersionedPlugins(impl core.Provider) map[int]goplugin.PluginSet {
+	sets := map[int]goplugin.PluginSet{}
 	for v := minProtocolVersion; v <= ProtocolVersion; v++ {
-		sets[v] = plugin.PluginSet{PluginName: &GRPCPlugin{Impl: impl, Version: v}}
+		sets[v] = goplugin.PluginSet{PluginName: &GRPCPlugin{Impl: impl, Version: v}}
 	}
 	return sets
 }

@@ -1,11 +1,11 @@
-package providers
+package plugin
 
 import (
 	"os"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -35,10 +35,10 @@ func Serve(impl core.Provider, logger hclog.Logger) {
 		logger.Info("gateway process is gone; exiting", "parent_pid", before, "new_parent_pid", now)
 		os.Exit(0)
 	})
-	plugin.Serve(&plugin.ServeConfig{
+	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: VersionedPlugins(impl),
-		GRPCServer:       plugin.DefaultGRPCServer,
+		GRPCServer:       goplugin.DefaultGRPCServer,
 		Logger:           logger,
 	})
 }
