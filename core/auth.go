@@ -59,6 +59,8 @@ const (
 	// Refreshing the copy of customers kept by a provider (BackOffice).
 	ActionSyncCustomers       Action = "customers.sync"
 	ActionWritePaymentMethods Action = "payment_methods.write"
+	// Webhook endpoints: create, list, delete, read their deliveries.
+	ActionManageWebhooks Action = "webhooks.manage"
 )
 
 // permissions is the role matrix of the HTTP contract, in one place.
@@ -85,6 +87,7 @@ var permissions = map[Action][]Role{
 	ActionReadPaymentMethods:  {RoleAdmin, RoleAccountant, RoleCashier},
 	ActionSyncCustomers:       {RoleAdmin, RoleAccountant},
 	ActionWritePaymentMethods: {RoleAdmin},
+	ActionManageWebhooks:      {RoleAdmin},
 }
 
 // Allows reports whether role r may perform a.

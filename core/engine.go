@@ -32,6 +32,7 @@ type Engine struct {
 	locks     keyedMutex
 	mailer    Mailer
 	einvoices EInvoiceQueue
+	events    EventPublisher
 	conns     ConnectionSource
 	journal   func(Country) JournalAccounts
 	log       *slog.Logger
@@ -59,6 +60,11 @@ func (e *Engine) SetMailer(m Mailer) { e.mailer = m }
 // SetEInvoiceQueue makes the engine send invoices of customers who receive
 // e-invoices (Customer.Delivery) through q. Call before serving.
 func (e *Engine) SetEInvoiceQueue(q EInvoiceQueue) { e.einvoices = q }
+
+// SetEventPublisher makes the engine publish invoice events (posted,
+// paid, overdue) to the merchants' webhook endpoints through p. Call
+// before serving.
+func (e *Engine) SetEventPublisher(p EventPublisher) { e.events = p }
 
 // SetConnectionSource makes the engine invoice through each merchant's
 // active invoicing integration (with its credentials) instead of the

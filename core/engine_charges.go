@@ -93,6 +93,7 @@ func (e *Engine) invoiced(ctx context.Context, s session, inv Invoice, buyer, bi
 	if res.ID == "" {
 		res.ID = inv.ID
 	}
+	e.invoicePosted(ctx, s, inv)
 	if s.settings.AutoSend {
 		e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
 	}

@@ -105,6 +105,7 @@ func (e *Engine) invoiceCollectedIfDue(ctx context.Context, s session, buyer, bi
 		// day has been handled); these orders wait for the next trigger.
 		return nil, nil
 	}
+	e.invoicePosted(ctx, s, inv)
 	if s.settings.AutoSend {
 		e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
 	}

@@ -123,6 +123,7 @@ func (e *Engine) PostInvoice(ctx context.Context, p Principal, id string) (Invoi
 	if err != nil {
 		return Invoice{}, err
 	}
+	e.invoicePosted(ctx, s, inv)
 	if s.settings.AutoSend {
 		e.queueInvoiceEmail(ctx, s, inv, "auto:"+inv.ID)
 	}
@@ -147,6 +148,7 @@ func (e *Engine) VoidInvoice(ctx context.Context, p Principal, id string) (Invoi
 	if err != nil {
 		return Invoice{}, err
 	}
+	e.invoicePosted(ctx, s, credit)
 	// Tell the customer the invoice is void: send them the credit invoice
 	// (once: the e-mail id names the voided invoice).
 	e.queueInvoiceEmail(ctx, s, credit, "void:"+id)
@@ -220,6 +222,9 @@ func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string,
 			}
 			return inv, err
 		})
+	if err == nil {
+		e.invoicePosted(ctx, s, credit)
+	}
 	return credit, replayed, err
 }
 
@@ -323,6 +328,9 @@ func (e *Engine) MarkPaid(ctx context.Context, p Principal, idempotencyKey, id s
 		// A reference of its own still makes the call safe to retry
 		// after a plugin crash (pluginhost's retryClass).
 		inv, err = pay(NewID("pay"))
+		if err == nil {
+			e.invoicePaid(ctx, s, inv)
+		}
 		return inv, false, err
 	}
 	body := struct {
@@ -331,6 +339,9 @@ func (e *Engine) MarkPaid(ctx context.Context, p Principal, idempotencyKey, id s
 	}{id, in}
 	replayed, err = e.Idempotent(ctx, s.merchant.ID, paymentScope, "pay", idempotencyKey, body, &inv,
 		func(ref string) (any, error) { return pay(ref) })
+	if err == nil {
+		e.invoicePaid(ctx, s, inv)
+	}
 	return inv, replayed, err
 }
 

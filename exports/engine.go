@@ -291,6 +291,9 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 			r.fail(err)
 			return
 		}
+		if applied && !paused {
+			r.s.published(ctx, u)
+		}
 		r.count(func(res *Result) {
 			switch {
 			case !applied:
@@ -305,6 +308,39 @@ func (r *runner) work(ctx context.Context, q *workQueue) {
 				res.Retrying++
 			}
 		})
+	}
+}
+
+// Event is the data of an export.succeeded or export.failed webhook
+// event: the day's job as it ended.
+type Event struct {
+	LocationID    string         `json:"location_id"`
+	BusinessDate  core.Date      `json:"business_date"`
+	Status        string         `json:"status"`
+	Message       string         `json:"message"`
+	ErrorCode     core.ErrorCode `json:"error_code,omitempty"`
+	Provider      string         `json:"provider,omitempty"`
+	IntegrationID string         `json:"integration_id,omitempty"`
+	ProviderRef   string         `json:"provider_ref,omitempty"`
+	FinishedAt    time.Time      `json:"finished_at"`
+}
+
+// published tells the event publisher, if any, of a job that ended
+// (succeeded or failed; a retry later is no event). The event's key is the
+// job's lease token, which FinishExportJob applies once, so a day run again
+// (POST /v1/exports/run) is a new event. A failure to publish is logged.
+func (s *Service) published(ctx context.Context, u JobUpdate) {
+	typ := map[string]string{StatusSucceeded: core.EventExportSucceeded, StatusFailed: core.EventExportFailed}[u.Status]
+	if s.opts.Events == nil || typ == "" {
+		return
+	}
+	ev := core.Event{MerchantID: u.MerchantID, Type: typ, Key: typ + ":" + u.LeaseToken, OccurredAt: u.Now,
+		Data: Event{LocationID: u.LocationID, BusinessDate: u.BusinessDate, Status: u.Status, Message: u.Message,
+			ErrorCode: u.ErrorCode, Provider: u.Provider, IntegrationID: u.IntegrationID, ProviderRef: u.ProviderRef,
+			FinishedAt: u.Now}}
+	if err := s.opts.Events.Publish(context.WithoutCancel(ctx), ev); err != nil {
+		s.opts.Logger.Warn("export event not published", "merchant", u.MerchantID, "location", u.LocationID,
+			"business_date", u.BusinessDate, "status", u.Status, "error", err)
 	}
 }
 

@@ -270,6 +270,9 @@ type Options struct {
 	Workers int
 	// Logger reports what the engine does on its own; nil discards.
 	Logger *slog.Logger
+	// Events, when set, is told of every job that succeeded or failed
+	// (export.succeeded, export.failed) for the merchants' webhooks.
+	Events core.EventPublisher
 }
 
 // Defaults of Options.

@@ -393,12 +393,17 @@ func (s *Service) ReportUnauthorized(ctx context.Context, integrationID string) 
 // the reason. Errors: CodeNotFound; CodeConflict for an integration in
 // setup or disabled.
 func (s *Service) MarkNeedsReauth(ctx context.Context, integrationID, reason string) error {
-	_, err := s.update(ctx, integrationID, func(r *Record) error {
+	wasActive := false
+	saved, err := s.update(ctx, integrationID, func(r *Record) error {
 		if r.Status != core.IntegrationActive && r.Status != core.IntegrationNeedsReauth {
 			return core.Errorf(core.CodeConflict, "integration %s is %s, not active", r.ID, r.Status)
 		}
+		wasActive = r.Status == core.IntegrationActive
 		r.Status, r.StatusReason = core.IntegrationNeedsReauth, reason
 		return nil
 	})
+	if err == nil && wasActive {
+		s.needsReauth(ctx, saved)
+	}
 	return err
 }

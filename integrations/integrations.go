@@ -25,6 +25,7 @@ package integrations
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -184,6 +185,9 @@ type Service struct {
 	oauthMu sync.RWMutex
 	oauth   OAuthConfig // see SetOAuthConfig
 	tokens  tokenLocks  // oauth.go: one refresh at a time per integration
+
+	events    core.EventPublisher // see SetEventPublisher
+	eventsLog *slog.Logger
 }
 
 // NewService returns a Service over store and providers that seals

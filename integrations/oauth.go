@@ -645,7 +645,7 @@ func (s *Service) saveRefreshed(ctx context.Context, id string, p pendingTokens)
 func (s *Service) revoked(ctx context.Context, r Record, d core.Descriptor, spent, why string) (Record, error) {
 	reason := why + " on " + s.now().UTC().Format("2006-01-02 15:04 MST") +
 		": an administrator must reconnect " + displayName(d) + " in BackOffice; invoicing and exports through it are paused until then, nothing queued is lost"
-	wasActive := false
+	wasActive, becameNeedsReauth := false, false
 	saved, err := s.update(ctx, r.ID, func(r *Record) error {
 		creds, err := s.openCredentials(*r)
 		if err != nil {
@@ -656,10 +656,10 @@ func (s *Service) revoked(ctx context.Context, r Record, d core.Descriptor, spen
 		}
 		switch r.Status {
 		case core.IntegrationActive, core.IntegrationNeedsReauth:
-			wasActive = true
+			wasActive, becameNeedsReauth = true, r.Status == core.IntegrationActive
 			r.Status, r.StatusReason = core.IntegrationNeedsReauth, reason
 		default:
-			wasActive = false
+			wasActive, becameNeedsReauth = false, false
 			r.Credentials = nil
 			r.Problems = append(dropProblems(r.Problems, StepCredentials), core.FieldError{Field: "credentials", Message: reason})
 		}
@@ -672,6 +672,9 @@ func (s *Service) revoked(ctx context.Context, r Record, d core.Descriptor, spen
 		return Record{}, err
 	case !wasActive:
 		return saved, core.Invalid("the connection's authorisation was revoked", core.FieldError{Field: "credentials", Message: reason})
+	}
+	if becameNeedsReauth {
+		s.needsReauth(ctx, saved)
 	}
 	return saved, nil
 }
