@@ -16,6 +16,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
+	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
 // booksName is the registry name of fakeBooks; booksToken the one employee
@@ -126,7 +127,7 @@ func (f *fakeBooks) ListPaymentTypes(_ context.Context, conn core.Connection) ([
 // matrix. The services are never called.
 func allRoutes() gin.RoutesInfo {
 	return newRouter(nil, Options{Integrations: integrations.NewService(nil, nil, nil, nil),
-		Exports: exports.New(nil, nil, nil, nil, exports.Options{})}).Routes()
+		Exports: exports.New(nil, nil, nil, nil, exports.Options{}), Webhooks: webhooks.New(nil, nil, webhooks.Config{})}).Routes()
 }
 
 // validMapping is a complete mapping of fakeBooks' chart for a Swedish

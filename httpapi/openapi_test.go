@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -179,6 +180,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"RunRequest":          reflect.TypeFor[exports.RunRequest](),
 		"RunResult":           reflect.TypeFor[exports.RunResult](),
 	}
+	maps.Copy(types, webhookSchemaTypes)
 	// Every documented schema is checked, so a new one cannot drift.
 	for name := range doc.Components.Schemas {
 		if _, ok := types[name]; !ok {

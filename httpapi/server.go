@@ -18,6 +18,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/ratelimit"
 	"github.com/ledgerbridge/ledgerbridge/seal"
+	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
 // Options configures the HTTP handler.
@@ -59,6 +60,9 @@ type Options struct {
 	// errors are already redacted by the provider registry, this also
 	// covers the gateway's own (an OAuth2 token endpoint's failure).
 	Redactor *core.Redactor
+	// Webhooks serves /v1/webhook-endpoints and their delivery logs; when
+	// nil those routes are not registered.
+	Webhooks *webhooks.Service
 	// BackOffice, when set, serves the web pages under /backoffice/ (see
 	// package backoffice), and GET / leads there.
 	BackOffice http.Handler
@@ -94,6 +98,7 @@ type server struct {
 	cursors      *cursorSealer
 	redactor     *core.Redactor
 	metrics      Observer
+	webhooks     *webhooks.Service
 }
 
 // New returns the HTTP handler of the v1 API over engine. It is safe for
@@ -116,7 +121,8 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	}
 	s := &server{engine: engine, integrations: opts.Integrations, oauthDone: opts.OAuthDoneURL,
 		exports: opts.Exports, log: logger, authLimit: newAuthLimiter(opts.AuthLimit, maxAuthClients),
-		maxBody: opts.MaxBodyBytes, cursors: cursors, redactor: opts.Redactor, metrics: opts.Metrics}
+		maxBody: opts.MaxBodyBytes, cursors: cursors, redactor: opts.Redactor, metrics: opts.Metrics,
+		webhooks: opts.Webhooks}
 	if s.maxBody <= 0 {
 		s.maxBody = maxBodyBytes
 	}
@@ -191,6 +197,9 @@ func newRouter(engine *core.Engine, opts Options) *gin.Engine {
 	}
 	if s.exports != nil {
 		s.routeExports(v1)
+	}
+	if s.webhooks != nil {
+		s.routeWebhooks(v1)
 	}
 	return r
 }

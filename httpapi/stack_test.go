@@ -17,10 +17,12 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mail"
+	outboxpkg "github.com/ledgerbridge/ledgerbridge/outbox"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/providers/sie"
 	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
 	"github.com/ledgerbridge/ledgerbridge/store"
+	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
 // testClock is the one clock of a test stack; tests move it to invoice on
@@ -112,6 +114,7 @@ type testStack struct {
 	clock        *testClock
 	outbox       *mail.Outbox
 	sent         *fakeSender
+	webhooks     *webhooks.Service // delivered with Drain (webhooks_test.go)
 	a, b         testMerchant
 }
 
@@ -208,10 +211,18 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 			t.Fatalf("SetOAuthConfig: %v", err)
 		}
 	}
-	ex := exports.New(st, st, svc, registry, exports.Options{Clock: clock.Now})
-	opts := Options{Integrations: svc, Exports: ex}
+	hookStore, err := webhooks.OpenSQLiteStore(ctx, dir)
+	if err != nil {
+		t.Fatalf("webhooks.OpenSQLiteStore: %v", err)
+	}
+	t.Cleanup(func() { hookStore.Close() })
+	hooks := webhooks.New(hookStore, sealer, webhooks.Config{Outbox: outboxpkg.Config{Now: clock.Now}})
+	engine.SetEventPublisher(hooks)
+	svc.SetEventPublisher(hooks, nil)
+	ex := exports.New(st, st, svc, registry, exports.Options{Clock: clock.Now, Events: hooks})
+	opts := Options{Integrations: svc, Exports: ex, Webhooks: hooks}
 	s := &testStack{t: t, engine: engine, store: st, integrations: svc, exports: ex, sie: sieProv, books: books,
-		oauthMock: mock, clock: clock, outbox: outbox, sent: sent, opts: opts, handler: New(engine, opts)}
+		oauthMock: mock, clock: clock, outbox: outbox, sent: sent, webhooks: hooks, opts: opts, handler: New(engine, opts)}
 	s.a = s.merchant("Kafé Alfa AB")
 	s.b = s.merchant("Bageri Beta AB")
 	return s

@@ -222,6 +222,7 @@ type job struct {
 	Secret     []byte `db:"secret"`
 	Payload    []byte `db:"payload"`
 	CreatedAt  string `db:"created_at"`
+	Seq        int64  `db:"seq"` // the row's rowid: publishing order
 }
 
 // Claim implements outbox.Store.Claim.
@@ -231,9 +232,9 @@ func (s *SQLiteStore) Claim(ctx context.Context, now time.Time, limit int, lease
 			var jobs []job
 			err := tx.SelectContext(ctx, &jobs, `SELECT * FROM (
 				SELECT d.id, d.merchant_id, d.endpoint_id, d.event_id, d.event_type, d.attempts, d.created_at,
-				       p.url, p.secret, e.payload
+				       d.rowid AS seq, p.url, p.secret, e.payload
 				FROM deliveries d JOIN endpoints p ON p.id = d.endpoint_id JOIN events e ON e.id = d.event_id
-			) `+where+` ORDER BY created_at, id`, args...)
+			) `+where+` ORDER BY created_at, seq`, args...)
 			return jobs, err
 		})
 }
@@ -253,6 +254,7 @@ func (s *SQLiteStore) MarkFailed(ctx context.Context, id string, attempt int, ne
 }
 
 type deliveryRow struct {
+	Seq            int64  `db:"seq"`
 	ID             string `db:"id"`
 	EndpointID     string `db:"endpoint_id"`
 	EventID        string `db:"event_id"`
@@ -269,20 +271,20 @@ type deliveryRow struct {
 // deliveryCursor is the position after a page's last delivery.
 type deliveryCursor struct {
 	CreatedAt string `json:"c"`
-	ID        string `json:"i"`
+	Seq       int64  `json:"s"`
 }
 
 // listDeliveries returns up to limit of an endpoint's deliveries, newest
-// first, after the cursor's, and the cursor after the last ("" at the end).
+// (last published) first, after the cursor's, and the cursor after the last ("" at the end).
 func (s *SQLiteStore) listDeliveries(ctx context.Context, endpointID string, after *deliveryCursor, limit int) ([]Delivery, string, error) {
-	q := `SELECT id, endpoint_id, event_id, event_type, status, attempts, last_error, response_status,
+	q := `SELECT rowid AS seq, id, endpoint_id, event_id, event_type, status, attempts, last_error, response_status,
 		next_attempt_at, created_at, sent_at FROM deliveries WHERE endpoint_id = ?`
 	args := []any{endpointID}
 	if after != nil {
-		q += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
-		args = append(args, after.CreatedAt, after.CreatedAt, after.ID)
+		q += ` AND (created_at < ? OR (created_at = ? AND rowid < ?))`
+		args = append(args, after.CreatedAt, after.CreatedAt, after.Seq)
 	}
-	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	q += ` ORDER BY created_at DESC, rowid DESC LIMIT ?`
 	args = append(args, limit+1)
 	var rows []deliveryRow
 	if err := s.db.Reader().SelectContext(ctx, &rows, q, args...); err != nil {
@@ -292,7 +294,7 @@ func (s *SQLiteStore) listDeliveries(ctx context.Context, endpointID string, aft
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[len(rows)-1]
-		next = core.EncodeCursor(deliveryCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		next = core.EncodeCursor(deliveryCursor{CreatedAt: last.CreatedAt, Seq: last.Seq})
 	}
 	out := make([]Delivery, 0, len(rows))
 	for _, r := range rows {

@@ -296,7 +296,7 @@ func (s *Service) Deliveries(ctx context.Context, p core.Principal, endpointID s
 	var after *deliveryCursor
 	if cursor != "" {
 		var c deliveryCursor
-		if err := core.DecodeCursor(cursor, &c); err != nil || c.ID == "" || c.CreatedAt == "" {
+		if err := core.DecodeCursor(cursor, &c); err != nil || c.Seq <= 0 || c.CreatedAt == "" {
 			return DeliveryPage{}, core.ErrInvalidCursor()
 		}
 		after = &c
