@@ -36,6 +36,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/einvoice"
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/store"
+	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
 // Well-known names in a data directory.
@@ -44,6 +45,8 @@ const (
 	MailDB    = mail.FileName
 	// EInvoiceDB is the e-invoice outbox.
 	EInvoiceDB = einvoice.FileName
+	// WebhooksDB holds the webhook endpoints, events and deliveries.
+	WebhooksDB = webhooks.FileName
 	KeyFile    = "credentials.key" // integrations' sealing key; the gateway creates it by this name
 	// CursorKeyFile seals the HTTP API's list cursors; the gateway creates
 	// it beside the database, so every gateway sharing the directory shares
@@ -90,7 +93,8 @@ type File struct {
 }
 
 // Order returns the database file names in the order Backup copies them:
-// the gateway database first, the outboxes (e-invoice, then mail) second,
+// the gateway database first, the outboxes (e-invoice, mail, webhooks)
+// second,
 // then every other database (the providers': open.db, sie.db, tripletex.db, spiris.db and
 // any an external plugin keeps there) by name.
 //
@@ -107,7 +111,8 @@ type File struct {
 //   - An invoice e-mail is queued in mail.db before the charge completes,
 //     and after its invoice exists: gateway, then mail, then providers.
 //     An e-invoice in einvoice.db likewise: it is queued after its invoice
-//     exists (and its document is a copy of it).
+//     exists (and its document is a copy of it); and a webhook event in
+//     webhooks.db, published after what it reports was committed.
 //
 // The states a backup can hold the other way round are the ones a crash
 // leaves, and are repaired as after a crash: an invoice whose charge is
@@ -120,7 +125,7 @@ func Order(names []string) []string {
 		switch n {
 		case GatewayDB:
 			return 0
-		case MailDB, EInvoiceDB:
+		case MailDB, EInvoiceDB, WebhooksDB:
 			return 1
 		}
 		return 2

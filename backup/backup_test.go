@@ -16,8 +16,8 @@ import (
 )
 
 func TestOrder(t *testing.T) {
-	got := Order([]string{"spiris.db", "open.db", MailDB, "acme.db", GatewayDB, EInvoiceDB, "sie.db"})
-	want := []string{GatewayDB, EInvoiceDB, MailDB, "acme.db", "open.db", "sie.db", "spiris.db"}
+	got := Order([]string{"spiris.db", WebhooksDB, "open.db", MailDB, "acme.db", GatewayDB, EInvoiceDB, "sie.db"})
+	want := []string{GatewayDB, EInvoiceDB, MailDB, WebhooksDB, "acme.db", "open.db", "sie.db", "spiris.db"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Order = %v, want %v", got, want)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/providers/spiris"
 	"github.com/ledgerbridge/ledgerbridge/providers/tripletex"
 	"github.com/ledgerbridge/ledgerbridge/store"
+	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
 // builtinProviders are served by this binary as `ledgerbridge plugin NAME`.
@@ -41,9 +42,10 @@ type app struct {
 	integrations *integrations.Service
 	exports      *exports.Service
 	metrics      *metrics.Registry
+	webhooks     *webhooks.Service
 	sending      bool           // an SMTP server is configured
 	transmitting bool           // a PEPPOL access point is configured
-	closers      []func() error // in-process providers, the mail and e-invoice stores
+	closers      []func() error // in-process providers, the mail, e-invoice and webhook stores
 	external     []string       // external plugins registered (their files matched their pins)
 	unlock       func()         // releases the data dir's shared lock
 }
@@ -138,7 +140,17 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		a.Close()
 		return nil, err
 	}
+	// Webhook signing secrets are sealed with the same key.
+	hookStore, hooks, err := newWebhooks(ctx, cfg, logger, redactor, sealer)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.closers = append(a.closers, hookStore.Close)
+	a.webhooks = hooks
+	a.engine.SetEventPublisher(a.webhooks)
 	a.integrations = integrations.NewService(st, reg, sealer, nil)
+	a.integrations.SetEventPublisher(a.webhooks, logger.With("component", "integrations"))
 	if cfg.Spiris.ClientID != "" {
 		if err := a.integrations.SetOAuthConfig(integrations.OAuthConfig{
 			RedirectURL: cfg.OAuth.RedirectURL,
@@ -153,6 +165,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	a.engine.SetConnectionSource(a.integrations)
 	a.exports = exports.New(st, st, a.integrations, reg, exports.Options{
 		Lease: cfg.Exports.Lease, CallTimeout: cfg.Exports.CallTimeout, Logger: logger.With("component", "exports"),
+		Events: a.webhooks,
 	})
 	for _, name := range builtinProviders {
 		if !opts.inProcess {

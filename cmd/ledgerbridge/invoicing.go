@@ -13,6 +13,8 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/mapping"
 	"github.com/ledgerbridge/ledgerbridge/outbox"
 	"github.com/ledgerbridge/ledgerbridge/pluginhost"
+	"github.com/ledgerbridge/ledgerbridge/seal"
+	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
 // newOutbox opens the e-mail outbox. Without an SMTP host e-mails are
@@ -67,6 +69,18 @@ func newEInvoiceOutbox(ctx context.Context, cfg config.Config, logger *slog.Logg
 	return store, box, ap != nil, nil
 }
 
+// newWebhooks opens the webhook store, <data dir>/webhooks.db, and the
+// service that delivers to the merchants' endpoints; endpoint secrets are
+// sealed with sealer (the credentials key). Deliveries start with Run.
+func newWebhooks(ctx context.Context, cfg config.Config, logger *slog.Logger, redactor *core.Redactor, sealer *seal.Sealer) (*webhooks.SQLiteStore, *webhooks.Service, error) {
+	store, err := webhooks.OpenSQLiteStore(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, webhooks.New(store, sealer, webhooks.Config{Outbox: outbox.Config{
+		Logger: pluginhost.SlogLogger(logger.With("component", "webhooks")), Redact: redactor.String}}), nil
+}
+
 // journalAccounts books invoices on the country's standard chart (BAS in
 // Sweden, NS 4102 in Norway).
 func journalAccounts(c core.Country) core.JournalAccounts {
@@ -79,9 +93,10 @@ func journalAccounts(c core.Country) core.JournalAccounts {
 	}
 }
 
-// runScheduler makes due collective invoices and queues reminders every
-// interval until ctx ends. Both are idempotent, so a restart or an overlap
-// never invoices an order or reminds a customer twice.
+// runScheduler makes due collective invoices, queues reminders and
+// publishes invoice.overdue webhook events every interval until ctx ends.
+// All are idempotent, so a restart or an overlap never invoices an order,
+// reminds a customer or announces an overdue invoice twice.
 func runScheduler(ctx context.Context, e *core.Engine, interval time.Duration, logger *slog.Logger) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -95,6 +110,9 @@ func runScheduler(ctx context.Context, e *core.Engine, interval time.Duration, l
 			logger.Error("scheduled reminders", "error", err, "queued", n)
 		} else if n > 0 {
 			logger.Info("reminders queued", "reminders", n)
+		}
+		if n, err := e.RunOverdueEvents(ctx); err != nil {
+			logger.Error("scheduled overdue events", "error", err, "invoices", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -56,7 +56,7 @@ func TestNewAppCreatesPrivateDataDir(t *testing.T) {
 			t.Errorf("%s: mode %#o, want 0600", e.Name(), info.Mode().Perm())
 		}
 	}
-	for _, want := range []string{"ledgerbridge.db", "ledgerbridge.db-wal", "ledgerbridge.db-shm", "mail.db", "einvoice.db", "open.db", "sie.db", "tripletex.db", "spiris.db", "credentials.key", demoKeysFile} {
+	for _, want := range []string{"ledgerbridge.db", "ledgerbridge.db-wal", "ledgerbridge.db-shm", "mail.db", "einvoice.db", "webhooks.db", "open.db", "sie.db", "tripletex.db", "spiris.db", "credentials.key", demoKeysFile} {
 		if !seen[want] {
 			t.Errorf("%s not created (have %v)", want, seen)
 		}

@@ -103,6 +103,7 @@ func serveHTTP(ctx context.Context, a *app, ln, opsLn net.Listener, announce fun
 	if a.transmitting {
 		go a.einvoices.Run(background)
 	}
+	go a.webhooks.Run(background)
 	go runScheduler(background, a.engine, a.cfg.Scheduler.Interval, a.log)
 	go a.exports.Loop(background, a.cfg.Scheduler.Interval)
 	go a.engine.RunKeyUsageFlusher(background, a.cfg.Auth.KeyUsageFlushInterval)
@@ -147,6 +148,7 @@ func httpOptions(cfg config.Config, a *app) httpapi.Options {
 	if a != nil {
 		opts.Metrics = a.metrics
 		opts.Logger, opts.Integrations, opts.Exports, opts.Redactor = a.log, a.integrations, a.exports, a.redactor
+		opts.Webhooks = a.webhooks
 		opts.BackOffice = backoffice.New(a.engine, backoffice.Options{
 			Integrations: a.integrations, Exports: a.exports, Logger: a.log,
 			SecureCookies: cfg.BackOffice.SecureCookies, TrustedProxies: cfg.Server.TrustedProxies,
