@@ -165,7 +165,7 @@ func (r *Registry) WatchExportJobs(stats func(context.Context) (ExportJobStats, 
 	r.reg.MustRegister(&exportCollector{stats: stats, now: now, log: r.log})
 }
 
-// WatchOutbox adds the queue named name ("email", "einvoice") to
+// WatchOutbox adds the queue named name ("email", "einvoice", "webhook") to
 // ledgerbridge_outbox_messages{outbox,status}, read through depth (unsent
 // messages by status) at every scrape. Call once per name.
 func (r *Registry) WatchOutbox(name string, depth func(context.Context) (map[string]int, error)) {
@@ -178,7 +178,7 @@ var (
 	exportAgeDesc = prometheus.NewDesc(Namespace+"_export_oldest_pending_age_seconds",
 		"Age of the oldest export job not yet booked (pending or processing), since it was created; 0 when none.", nil, nil)
 	outboxDesc = prometheus.NewDesc(Namespace+"_outbox_messages",
-		"Messages not yet sent by outbox (email, einvoice) and status (queued, sending, failed).", []string{"outbox", "status"}, nil)
+		"Messages not yet sent by outbox (email, einvoice, webhook) and status (queued, sending, failed).", []string{"outbox", "status"}, nil)
 )
 
 // exportCollector queries the export jobs at scrape time.

@@ -48,6 +48,12 @@ func OpenSQLiteStore(ctx context.Context, dataDir string) (*SQLiteStore, error) 
 // Close closes the database. The store must not be used afterwards.
 func (s *SQLiteStore) Close() error { return s.deliveries.Close() }
 
+// Depth counts the deliveries not yet made by status (queued, sending,
+// failed), for metrics; see outbox.Table.Depth.
+func (s *SQLiteStore) Depth(ctx context.Context) (map[string]int, error) {
+	return s.deliveries.Depth(ctx)
+}
+
 func dbError(op string, err error) error { return sqlite.Error("webhooks", op, err) }
 
 // storedEndpoint is an endpoint with its sealed secret.

@@ -147,6 +147,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		return nil, err
 	}
 	a.closers = append(a.closers, hookStore.Close)
+	m.WatchOutbox("webhook", hookStore.Depth)
 	a.webhooks = hooks
 	a.engine.SetEventPublisher(a.webhooks)
 	a.integrations = integrations.NewService(st, reg, sealer, nil)
