@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,73 +18,8 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/webhooks"
+	"github.com/ledgerbridge/ledgerbridge/webhooks/webhookstest"
 )
-
-// hookReceiver is a loopback webhook receiver that verifies every
-// delivery's signature with the endpoint's secret (within the 5-minute
-// tolerance of the stack's clock), dedupes on the event id as receivers
-// are told to, and answers 503 while down > 0.
-type hookReceiver struct {
-	srv   *httptest.Server
-	clock func() time.Time
-
-	mu       sync.Mutex
-	secret   string
-	down     int
-	requests int
-	refused  []string
-	events   []webhooks.Payload
-	seen     map[string]int // event id → deliveries received
-}
-
-func newHookReceiver(t *testing.T, clock func() time.Time) *hookReceiver {
-	r := &hookReceiver{clock: clock, seen: map[string]int{}}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.requests++
-		if r.down > 0 {
-			r.down--
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		if err := webhooks.Verify(req.Header.Get(webhooks.SignatureHeader), body, r.secret, 0, r.clock()); err != nil {
-			r.refused = append(r.refused, err.Error())
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var p webhooks.Payload
-		if err := json.Unmarshal(body, &p); err != nil {
-			r.refused = append(r.refused, err.Error())
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		if r.seen[p.ID]++; r.seen[p.ID] == 1 {
-			r.events = append(r.events, p)
-		}
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-// received returns the distinct events received, failing t on any
-// refused signature or any event received twice.
-func (r *hookReceiver) received(t *testing.T) []webhooks.Payload {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.refused) > 0 {
-		t.Errorf("receiver refused deliveries: %v", r.refused)
-	}
-	for id, n := range r.seen {
-		if n > 1 {
-			t.Errorf("event %s delivered %d times", id, n)
-		}
-	}
-	return append([]webhooks.Payload(nil), r.events...)
-}
 
 // webhookSchemaTypes are the Go types of the webhook schemas in
 // openapi.json, for TestOpenAPISchemasMatchTypes.
@@ -140,8 +74,8 @@ func checkOpenAPI(t *testing.T, method, path string, r response) {
 func TestWebhookEndpoints(t *testing.T) {
 	s := newStack(t)
 	admin, acct, cashier := s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant), s.a.key(core.RoleCashier)
-	rec := newHookReceiver(t, s.clock.Now)
-	good := `{"url":"` + rec.srv.URL + `/hooks","events":["invoice.posted","invoice.paid"]}`
+	rec := webhookstest.Start(t, s.clock.Now)
+	good := `{"url":"` + rec.URL + `/hooks","events":["invoice.posted","invoice.paid"]}`
 	runScenarios(t, s, []scenario{
 		{name: "accountant may not", method: "POST", path: "/v1/webhook-endpoints", key: acct, body: good, wantStatus: 403},
 		{name: "cashier may not list", method: "GET", path: "/v1/webhook-endpoints", key: cashier, wantStatus: 403},
@@ -191,14 +125,14 @@ func TestWebhookInvoiceEvents(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
 	admin := s.a.key(core.RoleAdmin)
-	rec := newHookReceiver(t, s.clock.Now)
-	r := s.do("POST", "/v1/webhook-endpoints", admin, `{"url":"`+rec.srv.URL+`","events":["invoice.posted","invoice.paid","invoice.overdue"]}`, nil)
+	rec := webhookstest.Start(t, s.clock.Now)
+	r := s.do("POST", "/v1/webhook-endpoints", admin, `{"url":"`+rec.URL+`","events":["invoice.posted","invoice.paid","invoice.overdue"]}`, nil)
 	if r.status != http.StatusCreated {
 		t.Fatalf("create endpoint: %d %s", r.status, r.body)
 	}
 	var ep webhooks.CreatedEndpoint
 	r.decode(t, &ep)
-	rec.secret = ep.Secret
+	rec.SetSecret(ep.Secret)
 	// Merchant b's events never reach a's endpoint.
 	bc := s.createCustomer(s.b, `{"name":"Kund B","email":"b@example.com"}`)
 	s.charge(s.b, "b-1", chargeBody(bc.ID, 10000, "rb-1"))
@@ -214,7 +148,7 @@ func TestWebhookInvoiceEvents(t *testing.T) {
 	if n := s.webhooks.Drain(ctx); n != 3 {
 		t.Fatalf("drained %d deliveries, want 3 (two posted, one paid)", n)
 	}
-	got := rec.received(t)
+	got := rec.Events(t)
 	if eventTypes(got) != "invoice.posted invoice.posted invoice.paid" {
 		t.Fatalf("received %s", eventTypes(got))
 	}
@@ -225,9 +159,7 @@ func TestWebhookInvoiceEvents(t *testing.T) {
 
 	// Due after 10 days; on day 12 the scheduler finds it overdue while
 	// the receiver is down for two attempts.
-	rec.mu.Lock()
-	rec.down = 2
-	rec.mu.Unlock()
+	rec.Down(2)
 	s.clock.onDate(t, "2026-03-14")
 	for range 2 { // a second run publishes nothing again
 		if _, err := s.engine.RunOverdueEvents(ctx); err != nil {
@@ -245,7 +177,7 @@ func TestWebhookInvoiceEvents(t *testing.T) {
 	s.webhooks.Drain(ctx)
 	s.clock.Set(s.clock.Now().Add(2 * time.Minute))
 	s.webhooks.Drain(ctx)
-	got = rec.received(t)
+	got = rec.Events(t)
 	if eventTypes(got) != "invoice.posted invoice.posted invoice.paid invoice.overdue" {
 		t.Fatalf("received %s", eventTypes(got))
 	}
@@ -257,11 +189,11 @@ func TestWebhookInvoiceEvents(t *testing.T) {
 	var log listBody[webhooks.Delivery]
 	r.decode(t, &log)
 	if len(log.Data) != 4 || log.Data[0].EventType != core.EventInvoiceOverdue || log.Data[0].Status != "sent" ||
-		log.Data[0].Attempts != 3 || log.Data[0].ResponseStatus != 200 {
+		log.Data[0].Attempts != 3 || log.Data[0].ResponseStatus != 204 {
 		t.Errorf("delivery log %+v", log.Data)
 	}
-	if rec.requests != 6 {
-		t.Errorf("receiver saw %d requests, want 6 (4 events, 2 refused attempts)", rec.requests)
+	if n := rec.Requests(); n != 6 {
+		t.Errorf("receiver saw %d requests, want 6 (4 events, 2 refused attempts)", n)
 	}
 }
 
@@ -269,13 +201,13 @@ func TestWebhookInvoiceEvents(t *testing.T) {
 // export.succeeded.
 func TestWebhookExportEvents(t *testing.T) {
 	s := newStack(t)
-	rec := newHookReceiver(t, s.clock.Now)
+	rec := webhookstest.Start(t, s.clock.Now)
 	ep, err := s.webhooks.CreateEndpoint(context.Background(), core.Principal{MerchantID: s.a.id, Role: core.RoleAdmin},
-		webhooks.EndpointInput{URL: rec.srv.URL, Events: []string{core.EventExportSucceeded, core.EventExportFailed}})
+		webhooks.EndpointInput{URL: rec.URL, Events: []string{core.EventExportSucceeded, core.EventExportFailed}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec.secret = ep.Secret
+	rec.SetSecret(ep.Secret)
 	s.activateSIE(s.a)
 	s.sell(s.a, saleBody("r-1", "loc-1", "2026-03-01", 11200))
 	if r := s.do("POST", "/v1/locations/loc-1/days/2026-03-01/close", s.a.key(core.RoleCashier), "", nil); r.status != http.StatusOK {
@@ -285,7 +217,7 @@ func TestWebhookExportEvents(t *testing.T) {
 		t.Fatalf("RunOnce: %+v", res)
 	}
 	s.webhooks.Drain(context.Background())
-	got := rec.received(t)
+	got := rec.Events(t)
 	if eventTypes(got) != "export.succeeded" {
 		t.Fatalf("received %s", eventTypes(got))
 	}

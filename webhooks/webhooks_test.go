@@ -6,12 +6,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +17,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/outbox"
 	"github.com/ledgerbridge/ledgerbridge/seal"
 	"github.com/ledgerbridge/ledgerbridge/webhooks"
+	"github.com/ledgerbridge/ledgerbridge/webhooks/webhookstest"
 )
 
 var (
@@ -28,65 +25,6 @@ var (
 	otherM  = core.Principal{MerchantID: "mer_b", Role: core.RoleAdmin, KeyID: "key_b"}
 	cashier = core.Principal{MerchantID: "mer_a", Role: core.RoleCashier, KeyID: "key_c"}
 )
-
-// receiver is a loopback webhook receiver that checks every delivery's
-// signature against the endpoint's secret, as docs/webhooks.md tells
-// receivers to, and answers fail (e.g. 503) while down > 0.
-type receiver struct {
-	t     *testing.T
-	srv   *httptest.Server
-	clock func() time.Time
-
-	mu       sync.Mutex
-	secret   string
-	down     int // answer 503 to this many more requests
-	requests int
-	bad      []string // signature failures
-	got      []webhooks.Payload
-	headers  []http.Header
-}
-
-func newReceiver(t *testing.T, clock func() time.Time) *receiver {
-	r := &receiver{t: t, clock: clock}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.requests++
-	if r.down > 0 {
-		r.down--
-		http.Error(w, "maintenance", http.StatusServiceUnavailable)
-		return
-	}
-	if err := webhooks.Verify(req.Header.Get(webhooks.SignatureHeader), body, r.secret, 0, r.clock()); err != nil {
-		r.bad = append(r.bad, err.Error())
-		http.Error(w, "bad signature", http.StatusBadRequest)
-		return
-	}
-	var p webhooks.Payload
-	if err := json.Unmarshal(body, &p); err != nil {
-		r.bad = append(r.bad, "body: "+err.Error())
-		http.Error(w, "bad body", http.StatusBadRequest)
-		return
-	}
-	r.got = append(r.got, p)
-	r.headers = append(r.headers, req.Header.Clone())
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (r *receiver) delivered() []webhooks.Payload {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.bad) > 0 {
-		r.t.Errorf("receiver refused signatures: %v", r.bad)
-	}
-	return append([]webhooks.Payload(nil), r.got...)
-}
 
 // harness is a service over a real SQLite file; tests drive delivery with
 // Drain and move the clock only while no worker runs.
@@ -124,15 +62,13 @@ func (h *harness) drain(want int) {
 }
 
 // endpoint registers r for events as admin and gives r the secret.
-func (h *harness) endpoint(r *receiver, events ...string) webhooks.CreatedEndpoint {
+func (h *harness) endpoint(r *webhookstest.Receiver, events ...string) webhooks.CreatedEndpoint {
 	h.t.Helper()
-	e, err := h.svc.CreateEndpoint(context.Background(), admin, webhooks.EndpointInput{URL: r.srv.URL + "/hook", Events: events})
+	e, err := h.svc.CreateEndpoint(context.Background(), admin, webhooks.EndpointInput{URL: r.URL + "/hook", Events: events})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	r.mu.Lock()
-	r.secret = e.Secret
-	r.mu.Unlock()
+	r.SetSecret(e.Secret)
 	return e
 }
 
@@ -154,13 +90,13 @@ func (h *harness) log(endpointID string) []webhooks.Delivery {
 
 func TestDeliversSignedEventOnce(t *testing.T) {
 	h := newHarness(t)
-	r := newReceiver(t, h.clock)
+	r := webhookstest.Start(t, h.clock)
 	e := h.endpoint(r, core.EventInvoicePosted, core.EventInvoicePaid)
 	inv := core.Invoice{ID: "inv_1", Number: 1001, Status: core.StatusPosted, Total: 12500, Currency: "SEK"}
 	h.publish(core.EventInvoicePosted, "invoice.posted:inv_1", inv)
 	h.publish(core.EventExportFailed, "export.failed:x", map[string]string{"a": "b"}) // not subscribed
 	h.drain(1)
-	got := r.delivered()
+	got := r.Events(t)
 	if len(got) != 1 {
 		t.Fatalf("delivered %d, want 1", len(got))
 	}
@@ -172,7 +108,7 @@ func TestDeliversSignedEventOnce(t *testing.T) {
 	if !strings.HasPrefix(p.ID, "evt_") || p.Type != core.EventInvoicePosted || p.MerchantID != admin.MerchantID || !p.CreatedAt.Equal(h.now) {
 		t.Errorf("payload %+v", p)
 	}
-	hd := r.headers[0]
+	hd := r.Headers()[0]
 	if hd.Get(webhooks.EventIDHeader) != p.ID || hd.Get(webhooks.EventTypeHeader) != p.Type || hd.Get("Content-Type") != "application/json" {
 		t.Errorf("headers %v", hd)
 	}
@@ -189,9 +125,9 @@ func TestDeliversSignedEventOnce(t *testing.T) {
 // the event once, after retries with backoff, each attempt freshly signed.
 func TestReceiverDownThenUp(t *testing.T) {
 	h := newHarness(t)
-	r := newReceiver(t, h.clock)
+	r := webhookstest.Start(t, h.clock)
 	e := h.endpoint(r, core.EventExportFailed)
-	r.down = 2
+	r.Down(2)
 	h.publish(core.EventExportFailed, "export.failed:lease_1", map[string]string{"location_id": "loc-1"})
 
 	h.drain(1)
@@ -212,8 +148,8 @@ func TestReceiverDownThenUp(t *testing.T) {
 	if d := h.log(e.ID)[0]; d.Status != outbox.StatusSent || d.Attempts != 3 || d.LastError != "" || d.ResponseStatus != 204 {
 		t.Fatalf("after delivery: %+v", d)
 	}
-	if n := len(r.delivered()); n != 1 || r.requests != 3 {
-		t.Errorf("delivered %d in %d requests, want 1 in 3", n, r.requests)
+	if n := len(r.Events(t)); n != 1 || r.Requests() != 3 {
+		t.Errorf("delivered %d in %d requests, want 1 in 3", n, r.Requests())
 	}
 	h.advance(time.Hour)
 	h.drain(0)
@@ -223,9 +159,9 @@ func TestReceiverDownThenUp(t *testing.T) {
 // delivery for good after MaxAttempts (4 here).
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	h := newHarness(t)
-	r := newReceiver(t, h.clock)
+	r := webhookstest.Start(t, h.clock)
 	e := h.endpoint(r, core.EventInvoicePaid)
-	r.down = 100
+	r.Down(100)
 	h.publish(core.EventInvoicePaid, "invoice.paid:inv_1", map[string]string{})
 	for range 4 {
 		h.drain(1)
@@ -243,7 +179,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 // to two endpoints carries the same event id.
 func TestReplayedEventIsNotDeliveredTwice(t *testing.T) {
 	h := newHarness(t)
-	r1, r2 := newReceiver(t, h.clock), newReceiver(t, h.clock)
+	r1, r2 := webhookstest.Start(t, h.clock), webhookstest.Start(t, h.clock)
 	h.endpoint(r1, core.EventInvoiceOverdue)
 	h.endpoint(r2, core.EventInvoiceOverdue)
 	h.publish(core.EventInvoiceOverdue, "invoice.overdue:inv_1", map[string]string{"id": "inv_1"})
@@ -251,7 +187,7 @@ func TestReplayedEventIsNotDeliveredTwice(t *testing.T) {
 	h.publish(core.EventInvoiceOverdue, "invoice.overdue:inv_1", map[string]string{"id": "inv_1"})
 	h.advance(time.Hour)
 	h.drain(0)
-	a, b := r1.delivered(), r2.delivered()
+	a, b := r1.Events(t), r2.Events(t)
 	if len(a) != 1 || len(b) != 1 || a[0].ID != b[0].ID {
 		t.Fatalf("delivered %v and %v, want one event each with the same id", a, b)
 	}
@@ -302,7 +238,7 @@ func TestEndpointInputErrorsNameTheField(t *testing.T) {
 func TestEndpointsBelongToTheirMerchant(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	r := newReceiver(t, h.clock)
+	r := webhookstest.Start(t, h.clock)
 	e := h.endpoint(r, core.EventInvoicePaid)
 	if _, err := h.svc.DeleteEndpoint(ctx, otherM, e.ID); core.Code(err) != core.CodeNotFound {
 		t.Errorf("delete by another merchant: %v, want not found", err)
@@ -335,7 +271,7 @@ func TestEndpointsBelongToTheirMerchant(t *testing.T) {
 // TestSecretIsStoredSealed: the database file never holds the secret.
 func TestSecretIsStoredSealed(t *testing.T) {
 	h := newHarness(t)
-	e := h.endpoint(newReceiver(t, h.clock), core.EventInvoicePaid)
+	e := h.endpoint(webhookstest.Start(t, h.clock), core.EventInvoicePaid)
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(h.dir, webhooks.FileName)+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -360,7 +296,7 @@ func TestSecretIsStoredSealed(t *testing.T) {
 
 func TestDeliveryLogPages(t *testing.T) {
 	h := newHarness(t)
-	r := newReceiver(t, h.clock)
+	r := webhookstest.Start(t, h.clock)
 	e := h.endpoint(r, core.EventInvoicePosted)
 	for _, id := range []string{"a", "b", "c"} {
 		h.publish(core.EventInvoicePosted, "invoice.posted:"+id, id)
