@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
 // TestRoleMatrix sends every route as admin, accountant, cashier and without
@@ -32,6 +33,15 @@ func TestRoleMatrix(t *testing.T) {
 	spare, _, err := s.engine.CreateAPIKey(context.Background(), core.Principal{MerchantID: s.a.id, Role: core.RoleAdmin}, "spare", core.RoleCashier)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var hooks [2]string // one to list the deliveries of, one to delete
+	for i := range hooks {
+		e, err := s.webhooks.CreateEndpoint(context.Background(), core.Principal{MerchantID: s.a.id, Role: core.RoleAdmin},
+			webhooks.EndpointInput{URL: "https://erp.example.com/hooks", Events: []string{core.EventInvoicePaid}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks[i] = e.ID
 	}
 
 	const (
@@ -113,11 +123,15 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/v1/exports/run", `{"from":"2026-03-01","to":"2026-03-02"}`, 202, roles(admin, accountant)},
 		{"GET", "/v1/exports/sie?from=2026-03-01&to=2026-03-02", "", 200, roles(admin, accountant)},
 		{"POST", integ + "/disable", "", 200, roles(admin)},
+		{"POST", "/v1/webhook-endpoints", `{"url":"https://erp.example.com/hooks","events":["invoice.posted"]}`, 201, roles(admin)},
+		{"GET", "/v1/webhook-endpoints", "", 200, roles(admin)},
+		{"GET", "/v1/webhook-endpoints/" + hooks[0] + "/deliveries", "", 200, roles(admin)},
+		{"DELETE", "/v1/webhook-endpoints/" + hooks[1], "", 200, roles(admin)},
 	}
 
 	// Every served route is in the matrix, so a new route cannot skip it.
 	covered := map[string]bool{}
-	idPath := regexp.MustCompile(`^/v1/(customers|invoices|integrations|api-keys)/[^/]+`)
+	idPath := regexp.MustCompile(`^/v1/(customers|invoices|integrations|api-keys|webhook-endpoints)/[^/]+`)
 	dayPath := regexp.MustCompile(`^/v1/locations/[^/]+/days/[^/]+/`)
 	for _, e := range endpoints {
 		p, _, _ := strings.Cut(e.path, "?")
