@@ -334,6 +334,11 @@ func (s *Service) Publish(ctx context.Context, ev core.Event) error {
 	if err := core.Invalid("invalid event", fields...); err != nil {
 		return err
 	}
+	// Most merchants have no endpoint: a read spares the charge that
+	// publishes a write transaction. The write checks again.
+	if ok, err := s.store.subscribed(ctx, ev.MerchantID, ev.Type); err != nil || !ok {
+		return err
+	}
 	at := ev.OccurredAt
 	if at.IsZero() {
 		at = s.now()
