@@ -2,11 +2,8 @@ package plugin
 
 import (
 	"context"
-	"errors"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/plugin/pb"
@@ -34,64 +31,6 @@ type client struct {
 // deadline and cancellation reach the plugin.
 func NewClient(cc grpc.ClientConnInterface) core.Provider {
 	return &client{rpc: pb.NewProviderClient(cc)}
-}
-
-// knownCodes are the codes a plugin may report.
-var knownCodes = map[core.ErrorCode]bool{
-	core.CodeInvalid: true, core.CodeUnauthorized: true, core.CodeForbidden: true,
-	core.CodeNotFound: true, core.CodeConflict: true, core.CodeRateLimited: true,
-	core.CodeProviderError: true, core.CodeUnavailable: true, core.CodeUnsupported: true,
-	core.CodeInternal: true,
-}
-
-// ErrorFromStatus converts an error from a plugin call into a *core.Error:
-//   - a status carrying a pb.Error detail becomes that error exactly (an
-//     empty or unknown code in it becomes CodeInternal);
-//   - a status without the detail with code Unavailable, DeadlineExceeded or
-//     Canceled (the plugin process is gone, or the call timed out or was
-//     canceled on the host side) becomes CodeUnavailable;
-//   - Unimplemented without the detail (a plugin built against an older
-//     protocol that lacks the RPC) becomes CodeUnsupported;
-//   - anything else becomes CodeInternal.
-//
-// A *core.Error passes through unchanged, and nil stays nil.
-func ErrorFromStatus(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *core.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	st, ok := status.FromError(err)
-	if !ok {
-		switch {
-		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			return core.Errorf(core.CodeUnavailable, "provider call timed out or was canceled: %v", err)
-		}
-		return core.Errorf(core.CodeInternal, "provider plugin call failed: %v", err)
-	}
-	for _, d := range st.Details() {
-		if pe, ok := d.(*pb.Error); ok {
-			e := errorFromPB(pe)
-			if !knownCodes[e.Code] {
-				e.Message = "provider reported unknown error code " + string(e.Code) + ": " + e.Message
-				e.Code = core.CodeInternal
-			}
-			return e
-		}
-	}
-	switch st.Code() {
-	case codes.Unavailable:
-		return core.Errorf(core.CodeUnavailable, "provider process is unreachable: %s", st.Message())
-	case codes.DeadlineExceeded:
-		return core.Errorf(core.CodeUnavailable, "provider call timed out: %s", st.Message())
-	case codes.Canceled:
-		return core.Errorf(core.CodeUnavailable, "provider call was canceled: %s", st.Message())
-	case codes.Unimplemented:
-		return core.Errorf(core.CodeUnsupported, "provider plugin does not implement this call: %s", st.Message())
-	}
-	return core.Errorf(core.CodeInternal, "provider plugin failed (%s): %s", st.Code(), st.Message())
 }
 
 // callOptions apply to every call.

@@ -1,12 +1,36 @@
-// Package providers is the plugin protocol between the ledgerbridge gateway
-// and its provider plugins: a gRPC service (package pb) carried by
-// hashicorp/go-plugin, a host-side core.Provider that calls it (NewClient),
-// a plugin-side service that serves a core.Provider (NewServer), and Serve
-// for a plugin binary's main.
+// Package plugin is the SDK of ledgerbridge provider plugins: the protocol
+// between the gateway and its providers, a gRPC service (package pb)
+// carried by hashicorp/go-plugin; a host-side core.Provider that calls it
+// (NewClient); a plugin-side service that serves a core.Provider
+// (NewServer); and Serve for a plugin binary's main. A provider embeds
+// core.Unsupported and implements the core.Invoicing and core.Bookkeeping
+// calls of the capabilities it declares (examples/journal is complete);
+// `ledgerbridge plugins check` runs it through the scenarios the built-in
+// providers obey.
 //
 // Every error that crosses the process boundary is a *core.Error: the plugin
 // sends it as a gRPC status detail, the host rebuilds it exactly. A plugin
 // that is gone or a call that timed out is core.CodeUnavailable.
+//
+// # Versions and compatibility
+//
+// The wire protocol is one service, ledgerbridge.provider.v1.Provider.
+// ProtocolVersion (go-plugin's application protocol version) is raised by
+// one whenever the service gains a call; the host and every plugin built
+// with this package serve every version from 1 up, and go-plugin
+// negotiates the highest both sides know. What that promises:
+//
+//   - A plugin built against an older version keeps starting and serving
+//     under a newer gateway. The calls its version lacks are never sent to
+//     it: the host answers them CodeUnsupported (HTTP 501) itself
+//     (CreateLedgerAccount came with version 2, InvoiceUBL with 3).
+//   - Within v1, messages and calls are only added: no field or call is
+//     renamed, renumbered, removed or given another meaning, and no field
+//     number is reused. A new field's zero value means what the absence
+//     meant before, so an older plugin's answers stay valid.
+//   - A change that cannot keep those promises would be a new proto package
+//     (v2) under a new protocol version, served beside v1 by the host for
+//     at least one release.
 package plugin
 
 import (

@@ -2,13 +2,10 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 
 	"github.com/hashicorp/go-hclog"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/plugin/pb"
@@ -30,62 +27,6 @@ type server struct {
 // naming each such field.
 func NewServer(impl core.Provider) pb.ProviderServer {
 	return &server{impl: impl}
-}
-
-// StatusFromError converts err into the gRPC status the plugin answers with:
-// the gRPC code is chosen from the core code for the benefit of generic gRPC
-// tooling, and the status carries the full *core.Error as a pb.Error detail,
-// which is what the host reads. Foreign errors become CodeInternal, except
-// context.Canceled and context.DeadlineExceeded, which become
-// CodeUnavailable. A nil err yields nil.
-func StatusFromError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *core.Error
-	if !errors.As(err, &e) {
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
-			e = core.Errorf(core.CodeUnavailable, "provider call timed out: %v", err)
-		case errors.Is(err, context.Canceled):
-			e = core.Errorf(core.CodeUnavailable, "provider call was canceled: %v", err)
-		default:
-			e = core.AsError(err)
-		}
-	}
-	st := status.New(grpcCode(e.Code), e.Message)
-	if withDetail, derr := st.WithDetails(errorToPB(e)); derr == nil {
-		st = withDetail
-	}
-	return st.Err()
-}
-
-// grpcCode picks the closest gRPC code for a core code.
-func grpcCode(c core.ErrorCode) codes.Code {
-	switch c {
-	case core.CodeInvalid:
-		return codes.InvalidArgument
-	case core.CodeUnauthorized:
-		return codes.Unauthenticated
-	case core.CodeForbidden:
-		return codes.PermissionDenied
-	case core.CodeNotFound:
-		return codes.NotFound
-	case core.CodeConflict:
-		return codes.FailedPrecondition
-	case core.CodeRateLimited:
-		return codes.ResourceExhausted
-	case core.CodeProviderError:
-		// The accounting system's own failure: an error from another
-		// address space, which is what Unknown is for.
-		return codes.Unknown
-	case core.CodeUnavailable:
-		return codes.Unavailable
-	case core.CodeUnsupported:
-		return codes.Unimplemented
-	default:
-		return codes.Internal
-	}
 }
 
 // guard turns a panic in impl into a CodeInternal status in *err.
