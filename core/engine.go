@@ -2,14 +2,11 @@ package core
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +26,7 @@ type Engine struct {
 	store     Store
 	providers ProviderRegistry
 	now       Clock
-	locks     keyedMutex
+	idem      *Idempotency
 	mailer    Mailer
 	einvoices EInvoiceQueue
 	events    EventPublisher
@@ -49,7 +46,7 @@ func NewEngine(store Store, providers ProviderRegistry, clock Clock) *Engine {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Engine{store: store, providers: providers, now: clock, descriptors: map[string]Descriptor{},
+	return &Engine{store: store, providers: providers, now: clock, idem: NewIdempotency(store, clock), descriptors: map[string]Descriptor{},
 		log: slog.New(slog.DiscardHandler), metrics: noMetrics{}, journal: func(Country) JournalAccounts { return JournalAccounts{} }}
 }
 
@@ -795,126 +792,19 @@ func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string,
 	if err != nil {
 		return ChargeResult{}, false, Errorf(CodeInternal, "encode receipt claim: %v", err)
 	}
-	replayed, err = e.idempotent(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, string(claim), req, &res,
+	replayed, err = e.idem.DoClaimed(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, string(claim), req, &res,
 		func(ref string) (any, error) {
 			if err := e.checkInvoiceMethodAt(ctx, s.merchant.ID, req.LocationID); err != nil {
 				return nil, err
 			}
 			return e.chargeOnce(ctx, s, ref, req)
 		})
-	if err != nil && errors.Is(err, errClaimed) {
+	if err != nil && errors.Is(err, ErrClaimed) {
 		return ChargeResult{}, false, &Error{Code: CodeConflict,
 			Message: "receipt " + req.ReceiptID + " was already charged at location " + req.LocationID + " under another Idempotency-Key",
 			Fields:  []FieldError{{Field: "receipt_id", Message: "already charged at this location"}}}
 	}
 	return res, replayed, err
-}
-
-// errClaimed marks the store's refusal of a claim another key took.
-var errClaimed = errors.New("claimed by another key")
-
-// Idempotent runs an operation that creates something at most once per
-// (merchant, scope, key): the one mechanism behind every Idempotency-Key
-// (charges, refunds, sales receipts). On first use the key gets a resource id (prefix
-// "ch", "cr", ...) that run receives as the provider's external reference,
-// so a run interrupted by a crash or a lost response is completed by the
-// next request with the key instead of creating again. The first result is
-// stored and decoded into out for every later request (replayed=true).
-//
-// Errors: CodeConflict when the key was used with a different request;
-// run's errors. A run refused on its first attempt (invalid, not found,
-// conflict, unsupported: nothing was created) frees the key for a
-// corrected request; a refused re-run keeps it, because its first attempt
-// may have created.
-func (e *Engine) Idempotent(ctx context.Context, merchantID, scope, prefix, key string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
-	return e.idempotent(ctx, merchantID, scope, prefix, key, "", req, out, run)
-}
-
-// idempotent is Idempotent with a claim (IdempotencyRecord.Claim): a new key
-// whose claim another key took returns an error wrapping errClaimed, and
-// nothing runs.
-func (e *Engine) idempotent(ctx context.Context, merchantID, scope, prefix, key, claim string, req, out any, run func(ref string) (any, error)) (replayed bool, err error) {
-	if err := validateIdempotencyKey(key); err != nil {
-		return false, err
-	}
-	hash, err := requestHash(req)
-	if err != nil {
-		return false, err
-	}
-	unlock := e.locks.lock(merchantID + "\x00" + scope + "\x00" + key)
-	defer unlock()
-	rec, created, err := e.store.BeginIdempotent(ctx, IdempotencyRecord{
-		MerchantID: merchantID, Scope: scope, Key: key, RequestHash: hash,
-		ResourceID: NewID(prefix), Status: IdempotencyPending, CreatedAt: e.now().UTC(), Claim: claim,
-	})
-	if err != nil {
-		if claim != "" && Code(err) == CodeConflict {
-			return false, fmt.Errorf("%w: %w", errClaimed, err)
-		}
-		return false, err
-	}
-	if !created {
-		if rec.RequestHash != hash {
-			return false, &Error{Code: CodeConflict, Message: "this Idempotency-Key was used with a different request",
-				Fields: []FieldError{{Field: "Idempotency-Key", Message: "already used with a different body"}}}
-		}
-		if rec.Status == IdempotencyCompleted {
-			if err := json.Unmarshal(rec.Response, out); err != nil {
-				return false, Errorf(CodeInternal, "stored %s response: %v", scope, err)
-			}
-			return true, nil
-		}
-		// Pending: an earlier attempt did not finish. Run it again under the
-		// same external reference; the provider returns what it created.
-	}
-	result, err := run(rec.ResourceID)
-	if err != nil {
-		switch Code(err) {
-		case CodeInvalid, CodeNotFound, CodeConflict, CodeUnsupported:
-			if created {
-				if aerr := e.store.AbandonIdempotent(context.WithoutCancel(ctx), merchantID, scope, key); aerr != nil {
-					return false, aerr
-				}
-			}
-		}
-		return false, err
-	}
-	body, err := json.Marshal(result)
-	if err != nil {
-		return false, Errorf(CodeInternal, "encode %s: %v", scope, err)
-	}
-	// The provider has created it: record that even if the caller has gone.
-	if err := e.store.CompleteIdempotent(context.WithoutCancel(ctx), merchantID, scope, key, body); err != nil {
-		return false, err
-	}
-	reflect.ValueOf(out).Elem().Set(reflect.ValueOf(result))
-	return false, nil
-}
-
-// MaxIdempotencyKeyLength bounds the Idempotency-Key header.
-const MaxIdempotencyKeyLength = 255
-
-func validateIdempotencyKey(key string) error {
-	switch {
-	case strings.TrimSpace(key) == "":
-		return &Error{Code: CodeInvalid, Syntax: true, Message: "money-moving writes need an Idempotency-Key header",
-			Fields: []FieldError{{Field: "Idempotency-Key", Message: "header is required"}}}
-	case len(key) > MaxIdempotencyKeyLength:
-		return &Error{Code: CodeInvalid, Syntax: true, Message: "Idempotency-Key too long",
-			Fields: []FieldError{{Field: "Idempotency-Key", Message: "must be at most 255 characters"}}}
-	}
-	return nil
-}
-
-// requestHash fingerprints the parsed request, so formatting differences in
-// the JSON body do not count as a different request.
-func requestHash(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", Errorf(CodeInternal, "hash request: %v", err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
 }
 
 func contains(list []string, s string) bool {
@@ -924,40 +814,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// keyedMutex serialises work per key, so two concurrent requests with one
-// idempotency key run one after the other and the second replays the first.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyedLock
-}
-
-type keyedLock struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyedLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyedLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
 }

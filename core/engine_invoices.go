@@ -212,7 +212,7 @@ func (e *Engine) Refund(ctx context.Context, p Principal, idempotencyKey string,
 	if req.OrderID != "" {
 		return Invoice{}, false, Invalid("invalid refund", FieldError{Field: "order_id", Message: "an order is refunded with RefundOrder"})
 	}
-	replayed, err = e.Idempotent(ctx, s.merchant.ID, refundScope, "cr", idempotencyKey, req, &credit,
+	replayed, err = e.idem.Do(ctx, s.merchant.ID, refundScope, "cr", idempotencyKey, req, &credit,
 		func(ref string) (any, error) {
 			inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) {
 				return s.provider.CreditInvoice(ctx, conn, CreditRequest{ExternalRef: ref, InvoiceID: req.InvoiceID, Date: s.today(e.now()), Lines: req.Lines})
@@ -253,7 +253,7 @@ func (e *Engine) RefundOrder(ctx context.Context, p Principal, idempotencyKey st
 	if strings.TrimSpace(req.OrderID) == "" {
 		return Order{}, false, Invalid("invalid refund", FieldError{Field: "order_id", Message: "is required"})
 	}
-	replayed, err = e.Idempotent(ctx, s.merchant.ID, refundScope, "or", idempotencyKey, req, &order,
+	replayed, err = e.idem.Do(ctx, s.merchant.ID, refundScope, "or", idempotencyKey, req, &order,
 		func(ref string) (any, error) {
 			o, err := call(ctx, e, s, func(conn Connection) (Order, error) {
 				return s.provider.RefundOrder(ctx, conn, OrderRefundRequest{ExternalRef: ref, OrderID: req.OrderID, Lines: req.Lines})
@@ -337,7 +337,7 @@ func (e *Engine) MarkPaid(ctx context.Context, p Principal, idempotencyKey, id s
 		InvoiceID string `json:"invoice_id"`
 		PaymentInput
 	}{id, in}
-	replayed, err = e.Idempotent(ctx, s.merchant.ID, paymentScope, "pay", idempotencyKey, body, &inv,
+	replayed, err = e.idem.Do(ctx, s.merchant.ID, paymentScope, "pay", idempotencyKey, body, &inv,
 		func(ref string) (any, error) { return pay(ref) })
 	if err == nil {
 		e.invoicePaid(ctx, s, inv)

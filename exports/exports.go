@@ -202,6 +202,9 @@ type Requeue struct {
 // CodeUnavailable when the database is busy or the context ended,
 // CodeInternal otherwise, plus the codes named below.
 type Store interface {
+	// The Idempotency-Key records of POST /v1/sales (core.Idempotency).
+	core.IdempotencyStore
+
 	// SaveSalesReceipt stores r and counts it in its day, unless the
 	// merchant already has a receipt with r's ReceiptID: then it returns
 	// that one and created=false, whatever r holds. Errors: CodeConflict
@@ -329,13 +332,16 @@ type Service struct {
 	providers core.ProviderRegistry
 	opts      Options
 	wake      chan struct{}
+	// idem runs POST /v1/sales at most once per Idempotency-Key.
+	idem *core.Idempotency
 }
 
 // New returns a service over its store, the merchants, the bookkeeping
 // integrations and the provider registry.
 func New(store Store, merchants Merchants, books Bookkeeping, providers core.ProviderRegistry, opts Options) *Service {
+	opts = opts.withDefaults()
 	return &Service{store: store, merchants: merchants, books: books, providers: providers,
-		opts: opts.withDefaults(), wake: make(chan struct{}, 1)}
+		opts: opts, wake: make(chan struct{}, 1), idem: core.NewIdempotency(store, opts.Clock)}
 }
 
 // Wake delivers a value when new export work was queued (a day closed with

@@ -28,6 +28,29 @@ const (
 	MaxRounding = 100
 )
 
+// SalesScope is the idempotency scope of POST /v1/sales.
+const SalesScope = "sales"
+
+// RecordSaleOnce is RecordSale at most once per (merchant, Idempotency-Key):
+// a request repeated with its key replays the first answer, and RecordSale
+// is itself idempotent on the receipt, so a re-run after a crash stores
+// nothing twice. replayed is true when the key or the receipt_id had
+// recorded it before. Errors: CodeInvalid naming Idempotency-Key (missing,
+// too long); CodeConflict naming Idempotency-Key (used with another
+// receipt); RecordSale's.
+func (s *Service) RecordSaleOnce(ctx context.Context, p core.Principal, key string, receipt core.SalesReceipt) (sale Sale, replayed bool, err error) {
+	if err := p.Authorize(core.ActionRecordSales); err != nil {
+		return Sale{}, false, err
+	}
+	var sameReceipt bool
+	replayed, err = s.idem.Do(ctx, p.MerchantID, SalesScope, "sale", key, receipt, &sale, func(string) (any, error) {
+		out, again, err := s.RecordSale(ctx, p, receipt)
+		sameReceipt = again
+		return out, err
+	})
+	return sale, replayed || sameReceipt, err
+}
+
 // RecordSale stores one register receipt, exactly once per receipt_id and
 // merchant: the same receipt again returns the first answer with
 // replayed=true and stores nothing; a different receipt under a used

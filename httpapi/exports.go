@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 
@@ -21,9 +20,6 @@ func (s *server) routeExports(v1 *gin.RouterGroup) {
 	v1.POST("/exports/run", s.require(core.ActionRunExports), s.runExports)
 	v1.GET("/exports/sie", s.require(core.ActionReadExports), s.exportSIE)
 }
-
-// salesScope is the idempotency scope of POST /v1/sales.
-const salesScope = "sales"
 
 // recordSale answers POST /v1/sales: one register receipt, 201 with the
 // stored sale (the receipt with its currency filled in, total and
@@ -47,7 +43,7 @@ func (s *server) recordSale(c *gin.Context) {
 		return
 	}
 	key := c.GetHeader(headerIdempotencyKey)
-	sale, replayed, err := s.recordSaleOnce(c.Request.Context(), principal(c), key, receipt)
+	sale, replayed, err := s.exports.RecordSaleOnce(c.Request.Context(), principal(c), key, receipt)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -56,25 +52,6 @@ func (s *server) recordSale(c *gin.Context) {
 		c.Header(headerReplayed, "true")
 	}
 	c.PureJSON(http.StatusCreated, sale)
-}
-
-// recordSaleOnce records receipt at most once per (merchant, key) with
-// the engine's idempotency mechanism; RecordSale is itself idempotent on the
-// receipt, so a re-run after a crash stores nothing twice. replayed is true
-// when the key or the receipt_id had recorded it before. Errors:
-// CodeConflict naming Idempotency-Key; RecordSale's; the store's.
-func (s *server) recordSaleOnce(ctx context.Context, p core.Principal, key string, receipt core.SalesReceipt) (exports.Sale, bool, error) {
-	if err := p.Authorize(core.ActionRecordSales); err != nil {
-		return exports.Sale{}, false, err
-	}
-	var sale exports.Sale
-	var sameReceipt bool
-	replayed, err := s.engine.Idempotent(ctx, p.MerchantID, salesScope, "sale", key, receipt, &sale, func(string) (any, error) {
-		out, again, err := s.exports.RecordSale(ctx, p, receipt)
-		sameReceipt = again
-		return out, err
-	})
-	return sale, replayed || sameReceipt, err
 }
 
 // closeDay answers POST /v1/locations/{location_id}/days/{date}/close: 200
