@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 )
 
@@ -142,4 +144,57 @@ func (e *Engine) invoiceable(ctx context.Context, s session, id, field, what str
 		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: "invoicing is not enabled for " + what + " " + c.Name})
 	}
 	return c, nil
+}
+
+// chargeScope is the idempotency scope of register charges.
+const chargeScope = "charges"
+
+// Charge invoices a customer for a register sale through the merchant's
+// invoicing provider, exactly once per idempotency key: the same key with the
+// same request returns the first result (replayed=true) and creates nothing;
+// with a different request it is CodeConflict. A charge interrupted by a
+// crash or a lost response is completed by the next request with its key,
+// because the provider finds the invoice by the external reference the key
+// was given on first use.
+//
+// Errors: CodeForbidden; CodeInvalid naming each bad field (including the
+// Idempotency-Key header); CodeConflict; CodeNotFound for the customer; the
+// provider's errors (CodeUnavailable when its process is down: safe to retry
+// with the same key).
+func (e *Engine) Charge(ctx context.Context, p Principal, idempotencyKey string, req ChargeRequest) (res ChargeResult, replayed bool, err error) {
+	var s session
+	defer func() { e.metrics.Charged(s.providerName, Outcome(replayed, err)) }()
+	if err := p.Authorize(ActionCharge); err != nil {
+		return ChargeResult{}, false, err
+	}
+	if err := validateIdempotencyKey(idempotencyKey); err != nil {
+		return ChargeResult{}, false, err
+	}
+	s, err = e.invoicing(ctx, p, ActionCharge)
+	if err != nil {
+		return ChargeResult{}, false, err
+	}
+	if err := req.Validate(s.merchant.Country); err != nil {
+		return ChargeResult{}, false, err
+	}
+	// One receipt, one charge: the receipt is claimed at its location in
+	// the same write as the key, so another key is refused even when both
+	// arrive at once, and a refused charge frees the receipt with its key.
+	claim, err := json.Marshal([]string{req.LocationID, req.ReceiptID})
+	if err != nil {
+		return ChargeResult{}, false, Errorf(CodeInternal, "encode receipt claim: %v", err)
+	}
+	replayed, err = e.idem.DoClaimed(ctx, s.merchant.ID, chargeScope, "ch", idempotencyKey, string(claim), req, &res,
+		func(ref string) (any, error) {
+			if err := e.checkInvoiceMethodAt(ctx, s.merchant.ID, req.LocationID); err != nil {
+				return nil, err
+			}
+			return e.chargeOnce(ctx, s, ref, req)
+		})
+	if err != nil && errors.Is(err, ErrClaimed) {
+		return ChargeResult{}, false, &Error{Code: CodeConflict,
+			Message: "receipt " + req.ReceiptID + " was already charged at location " + req.LocationID + " under another Idempotency-Key",
+			Fields:  []FieldError{{Field: "receipt_id", Message: "already charged at this location"}}}
+	}
+	return res, replayed, err
 }

@@ -634,3 +634,69 @@ func (e *Engine) JournalEntries(ctx context.Context, p Principal, id string) (Vo
 	}
 	return InvoiceJournal(inv, e.journal(s.merchant.Country), s.merchant.Country)
 }
+
+// ListInvoices lists the merchant's invoices. Errors: CodeForbidden,
+// CodeInvalid naming sort, order, status, from, to, limit or cursor.
+func (e *Engine) ListInvoices(ctx context.Context, p Principal, q InvoiceQuery) (InvoicePage, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return InvoicePage{}, err
+	}
+	var errs fieldErrors
+	if q.Sort == "" {
+		q.Sort = SortNumber
+	} else if !contains(InvoiceSortColumns, q.Sort) {
+		errs.add("sort", "must be one of %s", strings.Join(InvoiceSortColumns, ", "))
+	}
+	if q.Status != "" && !q.Status.Valid() {
+		errs.add("status", "must be one of draft, posted, paid, overdue, credited, void")
+	}
+	if q.From != "" && q.To != "" && q.To < q.From {
+		errs.add("to", "must not be before from")
+	}
+	if q.Limit, err = NormalizeLimit(q.Limit); err != nil {
+		errs = append(errs, AsError(err).Fields...)
+	}
+	if err := Invalid("invalid invoice query", errs...); err != nil {
+		return InvoicePage{}, err
+	}
+	q.Today = s.today(e.now())
+	page, err := call(ctx, e, s, func(conn Connection) (InvoicePage, error) {
+		return s.provider.ListInvoices(ctx, conn, q)
+	})
+	if err != nil {
+		return InvoicePage{}, err
+	}
+	for i := range page.Invoices {
+		page.Invoices[i] = page.Invoices[i].WithDerivedStatus(q.Today)
+	}
+	return page, nil
+}
+
+// GetInvoice returns one invoice with its lines and e-mail delivery status.
+// Errors: CodeForbidden, CodeNotFound.
+func (e *Engine) GetInvoice(ctx context.Context, p Principal, id string) (Invoice, error) {
+	s, err := e.invoicing(ctx, p, ActionReadInvoices)
+	if err != nil {
+		return Invoice{}, err
+	}
+	inv, err := call(ctx, e, s, func(conn Connection) (Invoice, error) { return s.provider.GetInvoice(ctx, conn, id) })
+	if err != nil {
+		return Invoice{}, err
+	}
+	if e.mailer != nil {
+		st, err := e.mailer.InvoiceEmailStatus(ctx, s.merchant.ID, inv.ID)
+		if err != nil {
+			return Invoice{}, err
+		}
+		inv.EmailStatus, inv.EmailError = st.Status, st.LastError
+	}
+	if e.einvoices != nil {
+		st, err := e.einvoices.InvoiceEInvoiceStatus(ctx, s.merchant.ID, inv.ID)
+		if err != nil {
+			return Invoice{}, err
+		}
+		inv.EInvoiceStatus, inv.EInvoiceError = st.Status, st.LastError
+	}
+	return inv.WithDerivedStatus(s.today(e.now())), nil
+}
