@@ -30,8 +30,7 @@ type Engine struct {
 	log       *slog.Logger
 	usage     keyUsage
 
-	descMu      sync.Mutex
-	descriptors map[string]Descriptor
+	descriptors *Descriptors
 	metrics     Metrics
 }
 
@@ -41,7 +40,7 @@ func NewEngine(store Store, providers ProviderRegistry, clock Clock) *Engine {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Engine{store: store, providers: providers, now: clock, idem: NewIdempotency(store, clock), descriptors: map[string]Descriptor{},
+	return &Engine{store: store, providers: providers, now: clock, idem: NewIdempotency(store, clock), descriptors: NewDescriptors(providers),
 		log: slog.New(slog.DiscardHandler), metrics: noMetrics{}, journal: func(Country) JournalAccounts { return JournalAccounts{} }}
 }
 
@@ -124,24 +123,7 @@ type ProviderHealth struct {
 }
 
 func (e *Engine) describe(ctx context.Context, name string) (Descriptor, error) {
-	e.descMu.Lock()
-	d, ok := e.descriptors[name]
-	e.descMu.Unlock()
-	if ok {
-		return d, nil
-	}
-	prov, err := e.providers.Provider(ctx, name)
-	if err != nil {
-		return Descriptor{}, err
-	}
-	d, err = prov.Describe(ctx)
-	if err != nil {
-		return Descriptor{}, err
-	}
-	e.descMu.Lock()
-	e.descriptors[name] = d
-	e.descMu.Unlock()
-	return d, nil
+	return e.descriptors.Get(ctx, name)
 }
 
 // session is one merchant's resolved invoicing provider.

@@ -178,8 +178,7 @@ type Service struct {
 	sealer    *Sealer
 	now       core.Clock
 
-	descMu      sync.Mutex
-	descriptors map[string]core.Descriptor
+	descriptors *core.Descriptors
 	conns       *connCache
 
 	oauthMu sync.RWMutex
@@ -197,7 +196,7 @@ func NewService(store Store, providers core.ProviderRegistry, sealer *Sealer, cl
 		clock = time.Now
 	}
 	return &Service{store: store, providers: providers, sealer: sealer, now: clock,
-		descriptors: map[string]core.Descriptor{}, conns: newConnCache(), tokens: tokenLocks{m: map[string]*tokenLock{}}}
+		descriptors: core.NewDescriptors(providers), conns: newConnCache(), tokens: tokenLocks{m: map[string]*tokenLock{}}}
 }
 
 var _ core.ConnectionSource = (*Service)(nil)
@@ -449,27 +448,7 @@ func displayName(d core.Descriptor) string {
 // do not change while it is installed). Errors: CodeNotFound for an unknown
 // provider, CodeUnavailable.
 func (s *Service) describe(ctx context.Context, name string) (core.Descriptor, error) {
-	s.descMu.Lock()
-	d, ok := s.descriptors[name]
-	s.descMu.Unlock()
-	if ok {
-		return d, nil
-	}
-	prov, err := s.providers.Provider(ctx, name)
-	if err != nil {
-		return core.Descriptor{}, core.AsError(err)
-	}
-	d, err = prov.Describe(ctx)
-	if err != nil {
-		return core.Descriptor{}, core.AsError(err)
-	}
-	if d.Name == "" {
-		d.Name = name
-	}
-	s.descMu.Lock()
-	s.descriptors[name] = d
-	s.descMu.Unlock()
-	return d, nil
+	return s.descriptors.Get(ctx, name)
 }
 
 // connection returns the provider with a connection for r's merchant
