@@ -478,10 +478,11 @@ func (p *Provider) GetCustomer(ctx context.Context, conn core.Connection, id str
 	return fresh, err
 }
 
-// CreateCustomer always returns CodeConflict: customers are created in Visma
-// Spiris and appear here with the next sync.
+// CreateCustomer always returns CodeUnsupported, as the Provider contract
+// says for a provider that owns the customer register: customers are
+// created in Visma Spiris and appear here with the next sync.
 func (p *Provider) CreateCustomer(ctx context.Context, conn core.Connection, c core.Customer) (core.Customer, error) {
-	return core.Customer{}, core.Errorf(core.CodeConflict, "%s; create the customer in Visma Spiris, it appears here within %s",
+	return core.Customer{}, core.Errorf(core.CodeUnsupported, "%s; create the customer in Visma Spiris, it appears here within %s",
 		msgCustomersInSpiris, p.opts.CustomerSyncInterval)
 }
 

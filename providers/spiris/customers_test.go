@@ -202,10 +202,13 @@ func TestGetCustomer(t *testing.T) {
 	}
 }
 
-func TestCreateCustomerConflict(t *testing.T) {
+// TestCreateCustomerUnsupported: the register is Spiris's, so creating
+// answers unsupported as the Provider contract says (the engine refuses
+// with conflict before it gets here) and writes nothing.
+func TestCreateCustomerUnsupported(t *testing.T) {
 	e := setup(t)
 	_, err := e.p.CreateCustomer(ctx(), e.conn, core.Customer{Name: "New AB"})
-	ce := wantCode(t, err, core.CodeConflict)
+	ce := wantCode(t, err, core.CodeUnsupported)
 	if !strings.Contains(ce.Message, "customers are managed in Visma Spiris") {
 		t.Fatalf("message %q", ce.Message)
 	}

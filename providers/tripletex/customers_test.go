@@ -108,8 +108,10 @@ func TestUpdateCustomer(t *testing.T) {
 	if len(ce.Fields) != 1 || ce.Fields[0].Field != core.FieldName || ce.Message != "customers are managed in Tripletex; only the billing address can be changed here" {
 		t.Fatalf("error = %+v", ce)
 	}
+	// The register is Tripletex's: creating answers unsupported, as the
+	// Provider contract says (the engine refuses with conflict before).
 	_, err = e.p.CreateCustomer(e.ctx, e.conn, core.Customer{Name: "New"})
-	wantCode(t, err, core.CodeConflict)
+	wantCode(t, err, core.CodeUnsupported)
 
 	addr := core.Address{Line1: "Strandkaien 2", Line2: "3. etasje", PostalCode: "5013", City: "Bergen", Country: "NO"}
 	c := must[core.Customer](t)(e.p.UpdateCustomer(e.ctx, e.conn, id, core.CustomerPatch{BillingAddress: &addr}))

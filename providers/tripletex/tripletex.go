@@ -258,10 +258,11 @@ func (p *Provider) VerifyConnection(ctx context.Context, conn core.Connection) e
 	return nil
 }
 
-// CreateCustomer always returns CodeConflict: customers are created in
-// Tripletex.
+// CreateCustomer always returns CodeUnsupported, as the Provider contract
+// says for a provider that owns the customer register: customers are
+// created in Tripletex.
 func (p *Provider) CreateCustomer(ctx context.Context, conn core.Connection, c core.Customer) (core.Customer, error) {
-	return core.Customer{}, core.Errorf(core.CodeConflict, "customers are managed in Tripletex; create the customer there")
+	return core.Customer{}, core.Errorf(core.CodeUnsupported, "customers are managed in Tripletex; create the customer there")
 }
 
 // UpdateDraft always returns CodeUnsupported: Tripletex invoices are made
