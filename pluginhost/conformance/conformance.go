@@ -37,9 +37,16 @@ type Target struct {
 	// locale are passed on; nothing else of the caller's is).
 	Env []string
 	// Conn is the connection of the first merchant: its country,
-	// currency, settings and credentials (an API token, say). The second
-	// merchant is the same with MerchantID + "-other".
+	// currency, settings and credentials (an API token, say).
 	Conn core.Connection
+	// Other is the second merchant's connection, for merchant isolation;
+	// nil means Conn with MerchantID + "-other" and the same credentials.
+	// A provider whose auth is not "none" keeps its data in the account
+	// the credentials open, so two merchants sharing credentials share
+	// that account by design: its isolation is checked only with an Other
+	// carrying another account's credentials, and skipped otherwise.
+	// An empty Other.MerchantID is Conn's + "-other".
+	Other *core.Connection
 	// Timeout bounds each call (default 30 s) and the start.
 	Timeout time.Duration
 }
@@ -298,7 +305,15 @@ func (c *check) unsupported(ctx context.Context) {
 
 func (c *check) ref(what string) string { return "conformance-" + what + "-" + c.run }
 
+// other is the second merchant's connection (Target.Other).
 func (c *check) other() core.Connection {
+	if c.t.Other != nil {
+		o := *c.t.Other
+		if o.MerchantID == "" {
+			o.MerchantID = c.t.Conn.MerchantID + "-other"
+		}
+		return o
+	}
 	o := c.t.Conn
 	o.MerchantID += "-other"
 	return o

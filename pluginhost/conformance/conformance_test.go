@@ -10,6 +10,10 @@ import (
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 	"github.com/ledgerbridge/ledgerbridge/core/coretest"
+	"github.com/ledgerbridge/ledgerbridge/providers/spiris"
+	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
+	"github.com/ledgerbridge/ledgerbridge/providers/tripletex"
+	"github.com/ledgerbridge/ledgerbridge/providers/tripletex/tripletextest"
 )
 
 // build compiles a package of this module into dir and returns the binary.
@@ -54,17 +58,48 @@ func TestPluginsPass(t *testing.T) {
 	}
 	openConn := core.Connection{MerchantID: "mer_check", Country: core.Sweden, Currency: "SEK",
 		Settings: map[string]string{core.SettingInvoiceStartNumber: "1001", core.SettingInvoiceSettings: string(settings)}}
+	// Tripletex and Spiris run against their loopback mocks, configured
+	// as the gateway configures a built-in (builtinEnv) and connected as an
+	// integration is: the employee token, an OAuth2 access token.
+	// Both own their customer register: the check invoices a customer
+	// found there.
+	tx := tripletextest.Start(t, tripletextest.Options{})
+	tx.AddCustomer(tripletextest.Customer{Name: "Fjordbygg AS", OrganizationNumber: "991825827",
+		Email: "faktura@fjordbygg.example", InvoicesDueIn: 14})
+	txConn := core.Connection{MerchantID: "mer_check", Country: core.Norway, Currency: "NOK",
+		Credentials: map[string]string{tripletex.FieldEmployeeToken: tx.EmployeeToken()}}
+	txEnv := []string{"LEDGERBRIDGE_TRIPLETEX_BASE_URL=" + tx.BaseURL(), "LEDGERBRIDGE_TRIPLETEX_CONSUMER_TOKEN=" + tx.ConsumerToken()}
+	sp := spiristest.Start(t, spiristest.Options{})
+	org, email := "556016-0680", "faktura@bygg.example"
+	sp.AddCustomer(spiristest.Customer{Name: "Byggbolaget i Norden AB", CorporateIdentityNumber: &org,
+		InvoicePostalCode: "111 22", InvoiceCity: "Stockholm", EmailAddress: &email, IsActive: true})
+	spConn := core.Connection{MerchantID: "mer_check", Country: core.Sweden, Currency: "SEK",
+		Credentials: map[string]string{spiris.CredentialAccessToken: sp.IssueToken(spiris.DefaultScopes...).AccessToken}}
+	// Spiris isolation: the second merchant connects another company of
+	// the mock. The Tripletex mock is one company, so its isolation is
+	// skipped (both merchants would share the account) and says so.
+	spOther := core.Connection{MerchantID: "mer_check-other", Country: core.Sweden, Currency: "SEK",
+		Credentials: map[string]string{spiris.CredentialAccessToken: sp.AddCompany("Annan AB").IssueToken(spiris.DefaultScopes...).AccessToken}}
+	spEnv := []string{"LEDGERBRIDGE_SPIRIS_API_URL=" + sp.APIBaseURL(), "LEDGERBRIDGE_SPIRIS_AUTHORIZE_URL=" + sp.AuthorizeURL(),
+		"LEDGERBRIDGE_SPIRIS_TOKEN_URL=" + sp.TokenURL()}
 	for _, tc := range []struct {
 		name   string
 		target Target
 		ran    []string // scenarios that must have run (not skipped)
+		// scenarios that must be skipped, with a reason containing the text
+		skipped map[string]string
 	}{
 		{"example journal", Target{Path: journal, Env: []string{"JOURNAL_DIR=" + t.TempDir()}},
-			[]string{"merchant isolation", "idempotent ExportSales"}},
+			[]string{"merchant isolation", "idempotent ExportSales"}, nil},
 		{"built-in sie", Target{Path: gateway, Args: []string{"plugin", "sie", "--data-dir", t.TempDir()}},
-			[]string{"merchant isolation", "idempotent ExportSales"}},
+			[]string{"merchant isolation", "idempotent ExportSales"}, nil},
 		{"built-in open", Target{Path: gateway, Args: []string{"plugin", "open", "--data-dir", t.TempDir()}, Conn: openConn},
-			[]string{"merchant isolation", "idempotent CreateInvoice", "idempotent CreditInvoice"}},
+			[]string{"merchant isolation", "idempotent CreateInvoice", "idempotent CreditInvoice"}, nil},
+		{"built-in tripletex", Target{Path: gateway, Args: []string{"plugin", "tripletex", "--data-dir", t.TempDir()}, Env: txEnv, Conn: txConn},
+			[]string{"idempotent ExportSales", "idempotent CreateInvoice", "idempotent CreditInvoice"},
+			map[string]string{"merchant isolation": "auth api_token"}},
+		{"built-in spiris", Target{Path: gateway, Args: []string{"plugin", "spiris", "--data-dir", t.TempDir()}, Env: spEnv, Conn: spConn, Other: &spOther},
+			[]string{"merchant isolation", "idempotent ExportSales", "idempotent CreateInvoice", "idempotent CreditInvoice"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Run(context.Background(), tc.target)
@@ -75,6 +110,11 @@ func TestPluginsPass(t *testing.T) {
 			for _, name := range tc.ran {
 				if got := row(r, name); got.Status != Passed {
 					t.Errorf("%s: %s, want it run and passed", name, got.Status)
+				}
+			}
+			for name, why := range tc.skipped {
+				if got := row(r, name); got.Status != Skipped || !strings.Contains(got.Details, why) {
+					t.Errorf("%s: %s %q, want it skipped saying %q", name, got.Status, got.Details, why)
 				}
 			}
 		})
