@@ -383,3 +383,24 @@ func TestErrorHTTPStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateCustomerInAProvidersRegister: when the provider owns the
+// customer register (Visma Spiris, Tripletex), POST /v1/customers answers
+// conflict naming the provider, from the engine: the provider is not asked
+// (its own answer, unsupported, is the plugin contract's).
+func TestCreateCustomerInAProvidersRegister(t *testing.T) {
+	prov := accountingProvider{fakeProvider: &fakeProvider{byRef: map[string]Invoice{}}, name: "Visma Spiris"} // CreateCustomer panics
+	e := NewEngine(newMemStore(), oneRegistry{prov}, nil)
+	cm, err := e.CreateMerchant(context.Background(), NewMerchant{Name: "Kafé Test", Country: Sweden})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := e.Authenticate(context.Background(), cm.APIKeys[RoleAdmin])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.CreateCustomer(context.Background(), admin, Customer{Name: "Ny Kund AB", Active: true, InvoicingEnabled: true, DueDays: 30})
+	if Code(err) != CodeConflict || AsError(err).Message != "customers are managed in Visma Spiris; create the customer there" {
+		t.Fatalf("CreateCustomer: %v, want conflict naming Visma Spiris", err)
+	}
+}
