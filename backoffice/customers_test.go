@@ -258,7 +258,7 @@ func (o owningProvider) Describe(ctx context.Context) (core.Descriptor, error) {
 func TestCustomerOwnedByProvider(t *testing.T) {
 	ctx := context.Background()
 	_, st, prov := openStore(t, nil)
-	engine := core.NewEngine(st, registry{"owner": owningProvider{prov}}, nil)
+	engine := core.NewEngine(st, registry{"owner": owningProvider{prov}}, core.EngineOptions{})
 	s := &stack{t: t, engine: engine, store: st}
 	s.srv = httptest.NewServer(New(engine, Options{}))
 	t.Cleanup(s.srv.Close)

@@ -220,10 +220,12 @@ func TestInvoiceAccess(t *testing.T) {
 func TestInvoiceDetailAndPDF(t *testing.T) {
 	s := newStack(t)
 	s.invSettings()
-	s.engine.SetJournalAccounts(func(c core.Country) core.JournalAccounts { // as serve does
-		m := mapping.StandardSuggestion(c, nil, nil)
-		return core.JournalAccounts{Receivables: m.Events[mapping.EventReceivables], Sales: m.VATRates,
-			OutputVAT: m.VATAccounts, Rounding: m.Events[mapping.EventRounding]}
+	s.reconfigure(func(o *core.EngineOptions) {
+		o.Journal = func(c core.Country) core.JournalAccounts { // as serve does
+			m := mapping.StandardSuggestion(c, nil, nil)
+			return core.JournalAccounts{Receivables: m.Events[mapping.EventReceivables], Sales: m.VATRates,
+				OutputVAT: m.VATAccounts, Rounding: m.Events[mapping.EventRounding]}
+		}
 	})
 	inv := s.invCharge(s.invCustomer("Alfa Bygg AB", core.CollectiveInvoicing{}), "r1", 22400).Invoice
 	c := s.signedIn("admin@a.example")
@@ -507,7 +509,7 @@ func TestEmailInvoice(t *testing.T) {
 	}
 	s.invSettings()
 	m := &invMailer{}
-	s.engine.SetMailer(m)
+	s.reconfigure(func(o *core.EngineOptions) { o.Mailer = m })
 	if a := c.post(path+"/email", nil); a.status != http.StatusSeeOther || a.location != path+"?done=invoice_emailed" {
 		t.Fatalf("e-mail = %d %s\n%s", a.status, a.location, a.body)
 	}

@@ -20,7 +20,7 @@ import (
 func TestOverviewNeedsReauth(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
-	s.engine.SetConnectionSource(s.integrations)
+	s.reconfigure(func(o *core.EngineOptions) { o.Connections = s.integrations })
 	admin := s.admin()
 	in, err := s.integrations.Create(ctx, admin, "open", []core.IntegrationMode{core.ModeInvoicing})
 	if err != nil {

@@ -51,6 +51,9 @@ type stack struct {
 	t            testing.TB
 	srv          *httptest.Server
 	engine       *core.Engine
+	engineOpts   core.EngineOptions
+	reg          registry
+	handler      http.Handler // swapped by reconfigure
 	store        *store.Store
 	integrations *integrations.Service
 	exports      *exports.Service
@@ -73,16 +76,16 @@ func newStack(t testing.TB) *stack {
 	}
 	t.Cleanup(func() { sieProv.Close() })
 	reg := registry{open.Name: prov, sie.Name: sieProv}
-	engine := core.NewEngine(st, reg, clock)
+	engine := core.NewEngine(st, reg, core.EngineOptions{Clock: clock})
 	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := integrations.NewService(st, reg, sealer, nil)
 	ex := exports.New(st, st, svc, reg, exports.Options{})
-	pages := New(engine, Options{Integrations: svc, Exports: ex, SignInBurst: 5, SignInRefill: time.Hour})
-	h := httpapi.New(engine, httpapi.Options{Integrations: svc, Exports: ex, BackOffice: pages})
-	s := &stack{t: t, srv: httptest.NewServer(h), engine: engine, store: st, integrations: svc, exports: ex, shift: shift}
+	s := &stack{t: t, engine: engine, engineOpts: core.EngineOptions{Clock: clock}, reg: reg, store: st, integrations: svc, exports: ex, shift: shift}
+	s.handler = s.handlerOver(engine)
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }))
 	t.Cleanup(s.srv.Close)
 	cmA, err := engine.CreateMerchant(ctx, core.NewMerchant{Name: "Kafé Alfa AB", Country: core.Sweden, InvoiceStartNumber: 1001})
 	if err != nil {
@@ -247,4 +250,18 @@ func (c *client) must(path string, want int) answer {
 		c.t.Fatalf("GET %s: %d, want %d\n%s", path, a.status, want, a.body)
 	}
 	return a
+}
+
+// handlerOver is the gateway's handler with the BackOffice over engine.
+func (s *stack) handlerOver(engine *core.Engine) http.Handler {
+	pages := New(engine, Options{Integrations: s.integrations, Exports: s.exports, SignInBurst: 5, SignInRefill: time.Hour})
+	return httpapi.New(engine, httpapi.Options{Integrations: s.integrations, Exports: s.exports, BackOffice: pages})
+}
+
+// reconfigure rebuilds the engine with its options edited, and the pages
+// over it; what is stored (merchants, users, sessions) stays.
+func (s *stack) reconfigure(edit func(*core.EngineOptions)) {
+	edit(&s.engineOpts)
+	s.engine = core.NewEngine(s.store, s.reg, s.engineOpts)
+	s.handler = s.handlerOver(s.engine)
 }

@@ -13,7 +13,7 @@ func TestRevokedKeyAndCoalescedUse(t *testing.T) {
 	ctx := context.Background()
 	st := newMemStore()
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	e := NewEngine(st, oneRegistry{}, func() time.Time { return now })
+	e := NewEngine(st, oneRegistry{}, EngineOptions{Clock: func() time.Time { return now }})
 	cm, err := e.CreateMerchant(ctx, NewMerchant{Name: "Kafé", Country: Sweden})
 	if err != nil {
 		t.Fatal(err)

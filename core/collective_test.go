@@ -32,7 +32,7 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // newStack is the engine over the real store and open provider, with a
 // clock the test moves.
-func newStack(t *testing.T) (*core.Engine, *clock, core.Principal, core.Principal) {
+func newStack(t *testing.T, opts ...func(*core.EngineOptions)) (*core.Engine, *clock, core.Principal, core.Principal) {
 	t.Helper()
 	dir := t.TempDir()
 	clk := &clock{now: time.Date(2026, 11, 10, 10, 0, 0, 0, time.UTC)}
@@ -46,7 +46,11 @@ func newStack(t *testing.T) (*core.Engine, *clock, core.Principal, core.Principa
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { prov.Close() })
-	e := core.NewEngine(st, registry{prov}, clk.Now)
+	o := core.EngineOptions{Clock: clk.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	e := core.NewEngine(st, registry{prov}, o)
 	cm, err := e.CreateMerchant(context.Background(), core.NewMerchant{Name: "Kafé Linnea AB", Country: core.Sweden, InvoiceStartNumber: 1})
 	if err != nil {
 		t.Fatal(err)

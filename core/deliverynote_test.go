@@ -65,7 +65,7 @@ func TestChargeNoteIsAProFormaFromTheProvidersInvoice(t *testing.T) {
 			if tt.provider != "" {
 				prov = accountingProvider{fakeProvider: fake, name: tt.provider}
 			}
-			e := NewEngine(newMemStore(), oneRegistry{prov}, func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) })
+			e := NewEngine(newMemStore(), oneRegistry{prov}, EngineOptions{Clock: func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }})
 			cm, err := e.CreateMerchant(context.Background(), NewMerchant{Name: "Kafé Test", Country: tt.country})
 			if err != nil {
 				t.Fatal(err)

@@ -34,41 +34,54 @@ type Engine struct {
 	metrics     Metrics
 }
 
-// NewEngine returns an engine over store and providers. A nil clock means
-// time.Now.
-func NewEngine(store Store, providers ProviderRegistry, clock Clock) *Engine {
-	if clock == nil {
-		clock = time.Now
-	}
-	return &Engine{store: store, providers: providers, now: clock, idem: NewIdempotency(store, clock), descriptors: NewDescriptors(providers),
-		log: slog.New(slog.DiscardHandler), metrics: noMetrics{}, journal: func(Country) JournalAccounts { return JournalAccounts{} }}
+// EngineOptions are the engine's collaborators besides its store and
+// providers; every field is optional.
+type EngineOptions struct {
+	// Clock tells the time; nil means time.Now.
+	Clock Clock
+	// Mailer is the e-mail outbox; without one, e-mailing an invoice is
+	// CodeUnsupported.
+	Mailer Mailer
+	// EInvoices sends invoices of customers who receive e-invoices
+	// (Customer.Delivery); without it, sending one is CodeUnsupported.
+	EInvoices EInvoiceQueue
+	// Events receives invoice events (posted, paid, overdue) for the
+	// merchants' webhook endpoints.
+	Events EventPublisher
+	// Connections makes the engine invoice through each merchant's active
+	// invoicing integration (with its credentials) instead of the
+	// merchant's built-in provider.
+	Connections ConnectionSource
+	// Journal is the chart used for invoices' journal entries (e.g. BAS for
+	// Sweden); nil gives entries without accounts.
+	Journal func(Country) JournalAccounts
+	// Logger receives what the engine does on its own (scheduled
+	// collective invoices, queued e-mails); nil discards it.
+	Logger *slog.Logger
+	// Metrics counts charges and refunds; nil counts nothing.
+	Metrics Metrics
 }
 
-// SetMailer gives the engine its e-mail outbox; without one, e-mailing an
-// invoice is CodeUnsupported. Call before serving.
-func (e *Engine) SetMailer(m Mailer) { e.mailer = m }
-
-// SetEInvoiceQueue makes the engine send invoices of customers who receive
-// e-invoices (Customer.Delivery) through q. Call before serving.
-func (e *Engine) SetEInvoiceQueue(q EInvoiceQueue) { e.einvoices = q }
-
-// SetEventPublisher makes the engine publish invoice events (posted,
-// paid, overdue) to the merchants' webhook endpoints through p. Call
-// before serving.
-func (e *Engine) SetEventPublisher(p EventPublisher) { e.events = p }
-
-// SetConnectionSource makes the engine invoice through each merchant's
-// active invoicing integration (with its credentials) instead of the
-// merchant's built-in provider. Call before serving.
-func (e *Engine) SetConnectionSource(c ConnectionSource) { e.conns = c }
-
-// SetJournalAccounts sets the chart used for invoices' journal entries
-// (e.g. BAS for Sweden). Call before serving.
-func (e *Engine) SetJournalAccounts(f func(Country) JournalAccounts) { e.journal = f }
-
-// SetLogger sets where the engine reports work it does on its own
-// (scheduled collective invoices, queued e-mails). Call before serving.
-func (e *Engine) SetLogger(l *slog.Logger) { e.log = l }
+// NewEngine returns an engine over store and providers with opts.
+func NewEngine(store Store, providers ProviderRegistry, opts EngineOptions) *Engine {
+	e := &Engine{store: store, providers: providers, now: opts.Clock, mailer: opts.Mailer, einvoices: opts.EInvoices,
+		events: opts.Events, conns: opts.Connections, journal: opts.Journal, log: opts.Logger, metrics: opts.Metrics,
+		descriptors: NewDescriptors(providers)}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.journal == nil {
+		e.journal = func(Country) JournalAccounts { return JournalAccounts{} }
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.metrics == nil {
+		e.metrics = noMetrics{}
+	}
+	e.idem = NewIdempotency(store, e.now)
+	return e
+}
 
 // List limits of the HTTP contract.
 const (

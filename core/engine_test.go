@@ -227,7 +227,7 @@ func (r oneRegistry) Names() []string { return []string{"open"} }
 func newTestEngine(t *testing.T) (*Engine, *fakeProvider, map[Role]Principal) {
 	t.Helper()
 	prov := &fakeProvider{byRef: map[string]Invoice{}}
-	e := NewEngine(newMemStore(), oneRegistry{prov}, func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) })
+	e := NewEngine(newMemStore(), oneRegistry{prov}, EngineOptions{Clock: func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }})
 	cm, err := e.CreateMerchant(context.Background(), NewMerchant{Name: "Kafé Test", Country: Sweden})
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +390,7 @@ func TestErrorHTTPStatus(t *testing.T) {
 // (its own answer, unsupported, is the plugin contract's).
 func TestCreateCustomerInAProvidersRegister(t *testing.T) {
 	prov := accountingProvider{fakeProvider: &fakeProvider{byRef: map[string]Invoice{}}, name: "Visma Spiris"} // CreateCustomer panics
-	e := NewEngine(newMemStore(), oneRegistry{prov}, nil)
+	e := NewEngine(newMemStore(), oneRegistry{prov}, EngineOptions{})
 	cm, err := e.CreateMerchant(context.Background(), NewMerchant{Name: "Kafé Test", Country: Sweden})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,7 @@ package core
 
 // Metrics receives what the engine did with money, for monitoring. Core
 // knows no metrics library: the gateway passes an implementation (package
-// metrics) with SetMetrics; without one nothing is recorded. Methods are
+// metrics) with EngineOptions.Metrics; without one nothing is recorded. Methods are
 // called once per request, after the outcome is known, and must be safe
 // for concurrent use and quick.
 type Metrics interface {
@@ -40,12 +40,3 @@ type noMetrics struct{}
 
 func (noMetrics) Charged(string, string)  {}
 func (noMetrics) Refunded(string, string) {}
-
-// SetMetrics makes the engine report charges and refunds to m; nil stops
-// reporting. Call before serving.
-func (e *Engine) SetMetrics(m Metrics) {
-	if m == nil {
-		m = noMetrics{}
-	}
-	e.metrics = m
-}

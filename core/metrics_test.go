@@ -49,7 +49,7 @@ func TestOutcome(t *testing.T) {
 func TestChargeMetrics(t *testing.T) {
 	e, prov, ps := newTestEngine(t)
 	m := &recordingMetrics{}
-	e.SetMetrics(m)
+	e.metrics = m
 	ctx := context.Background()
 	steps := []struct {
 		name string

@@ -62,7 +62,7 @@ func TestReady(t *testing.T) {
 			st := newMemStore()
 			st.merchants["mer_1"] = Merchant{ID: "mer_1", InvoicingProvider: "open"}
 			st.inUse = tc.inUse
-			got, err := NewEngine(st, reg, nil).Ready(context.Background())
+			got, err := NewEngine(st, reg, EngineOptions{}).Ready(context.Background())
 			if len(tc.wantErr) == 0 && err != nil {
 				t.Fatalf("Ready = %v, want ready", err)
 			}

@@ -109,7 +109,7 @@ func newReauthEngine(t *testing.T) (*Engine, *tokenProvider, *fakeConns, map[Rol
 	e.providers = oneRegistry{prov}
 	conns := &fakeConns{ac: ActiveConnection{IntegrationID: "int_1", Provider: "open", Status: IntegrationActive,
 		Credentials: map[string]string{"access_token": "old"}}}
-	e.SetConnectionSource(conns)
+	e.conns = conns
 	return e, prov, conns, ps
 }
 
@@ -206,7 +206,7 @@ func TestCreateCustomerIsNotRetriedAfterARefusedToken(t *testing.T) {
 func TestBuiltInProviderRefusalIsNotReported(t *testing.T) {
 	e, prov, _, ps := newReauthEngine(t)
 	conns := &fakeConns{} // no integration: the merchant's built-in provider
-	e.SetConnectionSource(noInvoicing{conns})
+	e.conns = noInvoicing{conns}
 	_, err := e.GetCustomer(context.Background(), ps[RoleAdmin], "cus_1")
 	if Code(err) != CodeProviderError {
 		t.Fatalf("error %v, want provider_error (never 401: that is the register's own key)", err)

@@ -53,9 +53,8 @@ func (m *recordingMailer) withPrefix(p string) []core.OutgoingEmail {
 }
 
 func TestRemindersAreSentOnceAfterTheConfiguredDays(t *testing.T) {
-	e, clk, admin, cashier := newStack(t)
 	mailer := &recordingMailer{byID: map[string]core.OutgoingEmail{}}
-	e.SetMailer(mailer)
+	e, clk, admin, cashier := newStack(t, func(o *core.EngineOptions) { o.Mailer = mailer })
 	settings, _ := e.InvoiceSettings(context.Background(), admin)
 	settings.ReminderDaysAfterDue = 15
 	settings.Company.Name = "Kafé Linnea AB"
@@ -95,9 +94,8 @@ func TestRemindersAreSentOnceAfterTheConfiguredDays(t *testing.T) {
 }
 
 func TestVoidNotifiesTheCustomerOnce(t *testing.T) {
-	e, _, admin, cashier := newStack(t)
 	mailer := &recordingMailer{byID: map[string]core.OutgoingEmail{}}
-	e.SetMailer(mailer)
+	e, _, admin, cashier := newStack(t, func(o *core.EngineOptions) { o.Mailer = mailer })
 	cust, _ := e.CreateCustomer(context.Background(), admin, core.Customer{
 		Name: "Byggbolaget AB", Email: "faktura@bygg.example", Active: true, InvoicingEnabled: true, DueDays: 10,
 	})

@@ -29,7 +29,7 @@ func (s *testStack) withEInvoices(t *testing.T) (*einvoice.Outbox, *accesspointt
 	}
 	t.Cleanup(func() { st.Close() })
 	box := einvoice.NewOutbox(st, client, outbox.Config{Now: s.clock.Now})
-	s.engine.SetEInvoiceQueue(einvoice.Queue{Outbox: box})
+	s.reconfigure(func(o *core.EngineOptions) { o.EInvoices = einvoice.Queue{Outbox: box} })
 	return box, ap
 }
 

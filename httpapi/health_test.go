@@ -42,7 +42,7 @@ func TestHealth(t *testing.T) {
 	defer prov.Close()
 
 	// A broken provider nobody uses is reported, and the gateway is ready.
-	engine := core.NewEngine(st, downRegistry{open: prov}, nil)
+	engine := core.NewEngine(st, downRegistry{open: prov}, core.EngineOptions{})
 	down := &testStack{t: t, handler: New(engine, Options{})}
 	down.run(t, scenario{name: "unused provider down", method: "GET", path: "/readyz", wantStatus: 200,
 		wantBody: []string{`"status":"ready"`, `{"name":"open","status":"available","in_use":false}`,
@@ -54,7 +54,7 @@ func TestHealth(t *testing.T) {
 	down.run(t, scenario{name: "provider in use down", method: "GET", path: "/readyz", wantStatus: 503,
 		wantBody: []string{`"code":"unavailable"`, "provider tripletex: plugin process exited"}})
 
-	closed := &testStack{t: t, handler: New(core.NewEngine(st, testRegistry{open: prov}, nil), Options{})}
+	closed := &testStack{t: t, handler: New(core.NewEngine(st, testRegistry{open: prov}, core.EngineOptions{}), Options{})}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -575,8 +575,7 @@ func TestContentDisposition(t *testing.T) {
 // TestEmailWithoutMailer: a gateway without e-mail says so (501), and
 // invoices still read without an e-mail status.
 func TestEmailWithoutMailer(t *testing.T) {
-	s := newStack(t)
-	s.engine.SetMailer(nil)
+	s := newStackWith(t, stackOptions{noMailer: true})
 	cust := s.createCustomer(s.a, `{"name":"Post AB","email":"post@example.se"}`)
 	inv := s.charge(s.a, "nomailer-1", chargeBody(cust.ID, 1000, "r1")).Invoice
 	acct := s.a.key(core.RoleAccountant)

@@ -105,6 +105,8 @@ type testStack struct {
 	handler      http.Handler
 	opts         Options // the handler's
 	engine       *core.Engine
+	engineOpts   core.EngineOptions
+	registry     core.ProviderRegistry
 	store        *store.Store
 	integrations *integrations.Service
 	exports      *exports.Service
@@ -124,6 +126,8 @@ type stackOptions struct {
 	// authorization server is a Spiris identity mock (oauthMock), and
 	// configures the operator's OAuth2 client for it.
 	oauth bool
+	// noMailer leaves the engine without an e-mail outbox.
+	noMailer bool
 }
 
 // fakeSender is the outbox's SMTP side: it records every message.
@@ -196,9 +200,6 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 		mock = spiristest.Start(t, spiristest.Options{Now: clock.Now})
 		registry.oauth = &fakeOAuth{mock: mock}
 	}
-	engine := core.NewEngine(st, registry, clock.Now)
-	engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
-	engine.SetJournalAccounts(basAccounts)
 	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
 	if err != nil {
 		t.Fatalf("NewSealer: %v", err)
@@ -217,11 +218,15 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 	}
 	t.Cleanup(func() { hookStore.Close() })
 	hooks := webhooks.New(hookStore, sealer, webhooks.Config{Outbox: outboxpkg.Config{Now: clock.Now}})
-	engine.SetEventPublisher(hooks)
 	svc.SetEventPublisher(hooks, nil)
+	engineOpts := core.EngineOptions{Clock: clock.Now, Mailer: mail.InvoiceMailer{Outbox: outbox}, Journal: basAccounts, Events: hooks}
+	if so.noMailer {
+		engineOpts.Mailer = nil
+	}
+	engine := core.NewEngine(st, registry, engineOpts)
 	ex := exports.New(st, st, svc, registry, exports.Options{Clock: clock.Now, Events: hooks})
 	opts := Options{Integrations: svc, Exports: ex, Webhooks: hooks}
-	s := &testStack{t: t, engine: engine, store: st, integrations: svc, exports: ex, sie: sieProv, books: books,
+	s := &testStack{t: t, engine: engine, engineOpts: engineOpts, registry: registry, store: st, integrations: svc, exports: ex, sie: sieProv, books: books,
 		oauthMock: mock, clock: clock, outbox: outbox, sent: sent, webhooks: hooks, opts: opts, handler: New(engine, opts)}
 	s.a = s.merchant("Kafé Alfa AB")
 	s.b = s.merchant("Bageri Beta AB")
@@ -453,4 +458,12 @@ func (s *testStack) chargeRaw(m testMerchant, idemKey, body string) (core.Charge
 	var res core.ChargeResult
 	r.decode(s.t, &res)
 	return res, r
+}
+
+// reconfigure rebuilds the engine with its options edited, and the handler
+// over it; what is stored stays.
+func (s *testStack) reconfigure(edit func(*core.EngineOptions)) {
+	edit(&s.engineOpts)
+	s.engine = core.NewEngine(s.store, s.registry, s.engineOpts)
+	s.handler = New(s.engine, s.opts)
 }

@@ -21,7 +21,7 @@ func TestUsersAndSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := core.NewEngine(s, nil, func() time.Time { return now })
+	e := core.NewEngine(s, nil, core.EngineOptions{Clock: func() time.Time { return now }})
 	operator := core.Principal{MerchantID: "mer_a", Role: core.RoleAdmin}
 
 	admin, tok, err := e.CreateUser(ctx, operator, core.NewUser{Email: " Anna@Example.se ", Role: core.RoleAdmin, Password: "correct horse"})

@@ -68,7 +68,7 @@ func TestAPIKeysCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e := core.NewEngine(st, nil, nil)
+	e := core.NewEngine(st, nil, core.EngineOptions{})
 	if _, err := e.Authenticate(context.Background(), mk.APIKeys["cashier"]); err != nil {
 		t.Fatalf("cashier key before revocation: %v", err)
 	}

@@ -103,9 +103,7 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 		BackoffMax:   cfg.Plugins.RestartBackoffMax,
 		Redactor:     redactor,
 	})
-	a := &app{cfg: cfg, log: logger, redactor: redactor, store: st, registry: reg, engine: core.NewEngine(st, reg, nil),
-		metrics: m, unlock: unlock}
-	a.engine.SetMetrics(m)
+	a := &app{cfg: cfg, log: logger, redactor: redactor, store: st, registry: reg, metrics: m, unlock: unlock}
 	m.WatchExportJobs(func(ctx context.Context) (metrics.ExportJobStats, error) {
 		stats, err := st.ExportJobStats(ctx)
 		return metrics.ExportJobStats{ByStatus: stats.ByStatus, OldestPending: stats.OldestPending}, err
@@ -118,7 +116,6 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	a.closers = append(a.closers, mailStore.Close)
 	m.WatchOutbox("email", mailStore.Depth)
 	a.outbox, a.sending = outbox, sending
-	a.engine.SetMailer(mail.InvoiceMailer{Outbox: outbox})
 	einvoiceStore, einvoices, transmitting, err := newEInvoiceOutbox(ctx, cfg, logger, redactor)
 	if err != nil {
 		a.Close()
@@ -127,11 +124,6 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	a.closers = append(a.closers, einvoiceStore.Close)
 	m.WatchOutbox("einvoice", einvoiceStore.Depth)
 	a.einvoices, a.transmitting = einvoices, transmitting
-	// Like e-mails without SMTP, e-invoices queue until an access point
-	// is configured (peppol.access_point_url).
-	a.engine.SetEInvoiceQueue(einvoice.Queue{Outbox: einvoices})
-	a.engine.SetJournalAccounts(journalAccounts)
-	a.engine.SetLogger(logger)
 	// Integration credentials are sealed with a key kept beside, not in,
 	// the database; `ledgerbridge backup` stores it apart from the
 	// database copies.
@@ -149,7 +141,6 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 	a.closers = append(a.closers, hookStore.Close)
 	m.WatchOutbox("webhook", hookStore.Depth)
 	a.webhooks = hooks
-	a.engine.SetEventPublisher(a.webhooks)
 	a.integrations = integrations.NewService(st, reg, sealer, nil)
 	a.integrations.SetEventPublisher(a.webhooks, logger.With("component", "integrations"))
 	if cfg.Spiris.ClientID != "" {
@@ -163,7 +154,17 @@ func newApp(ctx context.Context, cfg config.Config, logOut io.Writer, opts appOp
 			return nil, err
 		}
 	}
-	a.engine.SetConnectionSource(a.integrations)
+	a.engine = core.NewEngine(st, reg, core.EngineOptions{
+		Mailer: mail.InvoiceMailer{Outbox: outbox},
+		// Like e-mails without SMTP, e-invoices queue until an access
+		// point is configured (peppol.access_point_url).
+		EInvoices:   einvoice.Queue{Outbox: einvoices},
+		Events:      a.webhooks,
+		Connections: a.integrations,
+		Journal:     journalAccounts,
+		Logger:      logger,
+		Metrics:     m,
+	})
 	a.exports = exports.New(st, st, a.integrations, reg, exports.Options{
 		Lease: cfg.Exports.Lease, CallTimeout: cfg.Exports.CallTimeout, Logger: logger.With("component", "exports"),
 		Events: a.webhooks,

@@ -29,7 +29,7 @@ func startTestServer(t *testing.T, cfg config.Config) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	engine := core.NewEngine(st, nil, nil)
+	engine := core.NewEngine(st, nil, core.EngineOptions{})
 	srv := newHTTPServer(cfg, httpapi.New(engine, httpOptions(cfg, nil)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -43,7 +43,7 @@ func newUsersCommand() *cobra.Command {
 				return err
 			}
 			defer closeStore()
-			engine := core.NewEngine(st, nil, nil)
+			engine := core.NewEngine(st, nil, core.EngineOptions{})
 			// The operator acts as the merchant's admin.
 			operator := core.Principal{MerchantID: merchant, Role: core.RoleAdmin}
 			u, invite, err := engine.CreateUser(cmd.Context(), operator,
