@@ -249,17 +249,16 @@ func needsReauth(ac ActiveConnection) error {
 // Errors: f's; CodeUnavailable saying to reconnect in BackOffice when the
 // integration needs re-authorisation; reconnect's.
 func call[T any](ctx context.Context, e *Engine, s session, f func(conn Connection) (T, error)) (T, error) {
-	out, err := f(s.connection())
-	if Code(err) != CodeUnauthorized {
-		return out, err
-	}
+	var reconnect func(error) (Connection, error)
 	if s.integrationID != "" && e.conns != nil {
-		if err := e.reconnect(ctx, s); err != nil {
-			var zero T
-			return zero, err
+		reconnect = func(error) (Connection, error) {
+			if err := e.reconnect(ctx, s); err != nil {
+				return Connection{}, err
+			}
+			return s.connection(), nil
 		}
-		out, err = f(s.connection())
 	}
+	out, err := RetryReconnected(s.connection(), f, reconnect)
 	if Code(err) == CodeUnauthorized {
 		// The provider refused the merchant's connection, not the caller's
 		// API key: never answer 401, which a register reads as its own key.

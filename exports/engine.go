@@ -450,36 +450,44 @@ func (s *Service) export(ctx context.Context, w *merchantWork, v core.Voucher) (
 		defer cancel()
 		return w.provider.ExportSales(callCtx, conn, v)
 	}
-	res, err = send(w.connection())
-	if core.Code(err) != core.CodeUnauthorized {
-		return res, "", err
+	reconnect := func(refused error) (core.Connection, error) {
+		id := w.target.Connection.IntegrationID
+		if err := s.books.ReportUnauthorized(ctx, id); err != nil {
+			return core.Connection{}, err
+		}
+		t, found, err := s.books.ActiveBookkeeping(ctx, w.merchant.ID)
+		if err != nil {
+			return core.Connection{}, err
+		}
+		if found && t.Connection.IntegrationID == id && t.Connection.Status == core.IntegrationActive {
+			conn := connectionOf(w.merchant, t.Connection)
+			w.mu.Lock()
+			w.conn = conn
+			w.mu.Unlock()
+			return conn, nil
+		}
+		reason := pauseReason(resolved{target: t, found: found})
+		if reason == "" {
+			reason = "waiting: the merchant's bookkeeping integration changed during the export; the day is booked with the next run"
+		}
+		return core.Connection{}, paused{reason + " (" + describe(core.AsError(refused)) + ")"}
 	}
-	refusal := describe(core.AsError(err))
-	id := w.target.Connection.IntegrationID
-	if err := s.books.ReportUnauthorized(ctx, id); err != nil {
-		return core.ExportResult{}, "", err
-	}
-	t, found, err := s.books.ActiveBookkeeping(ctx, w.merchant.ID)
-	if err != nil {
-		return core.ExportResult{}, "", err
-	}
-	if found && t.Connection.IntegrationID == id && t.Connection.Status == core.IntegrationActive {
-		conn := connectionOf(w.merchant, t.Connection)
+	res, err = core.RetryReconnected(w.connection(), send, reconnect)
+	var p paused
+	if errors.As(err, &p) {
 		w.mu.Lock()
-		w.conn = conn
+		w.paused = true
 		w.mu.Unlock()
-		res, err = send(conn)
-		return res, "", err
+		return core.ExportResult{}, p.reason, nil
 	}
-	pause = pauseReason(resolved{target: t, found: found})
-	if pause == "" {
-		pause = "waiting: the merchant's bookkeeping integration changed during the export; the day is booked with the next run"
-	}
-	w.mu.Lock()
-	w.paused = true
-	w.mu.Unlock()
-	return core.ExportResult{}, pause + " (" + refusal + ")", nil
+	return res, "", err
 }
+
+// paused is the reconnection's answer when the merchant's exports must wait
+// (the integration needs re-authorisation, or changed): why, for the job.
+type paused struct{ reason string }
+
+func (p paused) Error() string { return p.reason }
 
 // refused are the codes with which a provider declines a voucher without
 // booking anything: the voucher is not kept, so a re-run builds it afresh
