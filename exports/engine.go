@@ -529,12 +529,7 @@ func (s *Service) failed(ctx context.Context, u JobUpdate, job Job, err error) J
 // backoff is the wait after the attempt-th failed run: RetryBase doubled per
 // earlier attempt, at most RetryMax, at least retryAfter.
 func (s *Service) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	d := s.opts.RetryBase
-	for i := 1; i < attempt && d < s.opts.RetryMax; i++ {
-		d *= 2
-	}
-	d = min(d, s.opts.RetryMax)
-	return max(d, retryAfter)
+	return max(core.Backoff(attempt, s.opts.RetryBase, s.opts.RetryMax), retryAfter)
 }
 
 // maxMessage bounds a stored message.

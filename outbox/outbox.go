@@ -250,11 +250,7 @@ func (w *Worker[T]) deliver(ctx context.Context, item T) {
 // Backoff is the delay after the attempt-th failed attempt (1-based):
 // MinBackoff doubled attempt-1 times, at most MaxBackoff.
 func (w *Worker[T]) Backoff(attempt int) time.Duration {
-	d := w.cfg.MinBackoff
-	for i := 1; i < attempt && d < w.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, w.cfg.MaxBackoff)
+	return core.Backoff(attempt, w.cfg.MinBackoff, w.cfg.MaxBackoff)
 }
 
 // IsPermanent reports whether a send error means the item can never be

@@ -206,14 +206,7 @@ func (s *supervisor) backoff(n int) time.Duration {
 	if n <= 1 {
 		return 0
 	}
-	d := s.opts.BackoffMin
-	for i := 2; i < n; i++ {
-		d *= 2
-		if d >= s.opts.BackoffMax {
-			return s.opts.BackoffMax
-		}
-	}
-	return min(d, s.opts.BackoffMax)
+	return core.Backoff(n-1, s.opts.BackoffMin, s.opts.BackoffMax)
 }
 
 // retireLocked forgets inst after it died or hung, counts the failure,

@@ -168,7 +168,7 @@ func escapePath(p string) string { return strings.ReplaceAll(p, ">", "%3E") }
 
 // backoff is the wait before the n-th retry of a failed idempotent call.
 func backoff(n int) time.Duration {
-	return time.Duration(200<<min(n-1, 5)) * time.Millisecond
+	return core.Backoff(n, 200*time.Millisecond, 6400*time.Millisecond)
 }
 
 // rateLimitWait is how long to wait after the n-th (0-based) 429:
