@@ -4,57 +4,31 @@ package textpdf
 
 import (
 	"bytes"
-	"fmt"
-	"strings"
+	"time"
+
+	"github.com/go-pdf/fpdf"
 )
 
-// Render renders lines of text as a valid one-page PDF 1.4 with
-// Helvetica; characters outside Latin-1 print as "?".
+// Render renders lines of text as a one-page A4 PDF in Helvetica with
+// fpdf (the library invoicepdf uses); characters outside Windows-1252
+// print as "?". It is deterministic: the same lines give the same bytes.
 func Render(lines []string) []byte {
-	var content bytes.Buffer
-	content.WriteString("BT /F1 11 Tf 56 780 Td 14 TL\n")
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	pdf.SetCatalogSort(true)
+	// Uncompressed, so a test can find a line in the bytes.
+	pdf.SetCompression(false)
+	pdf.AddPage()
+	pdf.SetFont("Helvetica", "", 11)
+	tr := pdf.UnicodeTranslatorFromDescriptor("")
 	for _, l := range lines {
-		content.WriteString("(" + pdfEscape(l) + ") Tj T*\n")
-	}
-	content.WriteString("ET\n")
-
-	objects := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
+		pdf.CellFormat(0, 5, tr(l), "", 1, "L", false, 0, "")
 	}
 	var out bytes.Buffer
-	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	if err := pdf.Output(&out); err != nil {
+		// Only a font or layout error can stop fpdf here, which a fixed
+		// core font and plain cells never give: a broken build.
+		panic("textpdf: " + err.Error())
 	}
-	xref := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&out, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
 	return out.Bytes()
-}
-
-func pdfEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '(' || r == ')' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r >= 32 && r < 127:
-			b.WriteRune(r)
-		case r >= 160 && r <= 255:
-			fmt.Fprintf(&b, "\\%03o", r)
-		default:
-			b.WriteByte('?')
-		}
-	}
-	return b.String()
 }
