@@ -429,3 +429,24 @@ func FitPage[T any](rows []T, limit int, size func(T) int) int {
 	}
 	return len(rows)
 }
+
+// InvoiceableRefusal is the one statement of who may be invoiced: why the
+// customer named name (what is "customer" or "parent company") may not be,
+// or "" when it may. A customer that does not exist, is not active, or is
+// not enabled for invoicing is refused. The engine checks it before a
+// charge; the built-in provider checks it again inside its write, where
+// the customer cannot change underneath.
+func InvoiceableRefusal(what, name string, found, active, invoicingEnabled bool) string {
+	if name != "" {
+		name = " " + name
+	}
+	switch {
+	case !found:
+		return "no such " + what
+	case !active:
+		return what + name + " is not active"
+	case !invoicingEnabled:
+		return "invoicing is not enabled for " + what + name
+	}
+	return ""
+}

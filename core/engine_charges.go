@@ -133,15 +133,11 @@ func (e *Engine) billing(ctx context.Context, s session, customerID, field strin
 
 func (e *Engine) invoiceable(ctx context.Context, s session, id, field, what string) (Customer, error) {
 	c, err := call(ctx, e, s, func(conn Connection) (Customer, error) { return s.provider.GetCustomer(ctx, conn, id) })
-	switch {
-	case Code(err) == CodeNotFound:
-		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: "no such " + what})
-	case err != nil:
+	if err != nil && Code(err) != CodeNotFound {
 		return Customer{}, err
-	case !c.Active:
-		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: what + " " + c.Name + " is not active"})
-	case !c.InvoicingEnabled:
-		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: "invoicing is not enabled for " + what + " " + c.Name})
+	}
+	if why := InvoiceableRefusal(what, c.Name, err == nil, c.Active, c.InvoicingEnabled); why != "" {
+		return Customer{}, Invalid("cannot invoice", FieldError{Field: field, Message: why})
 	}
 	return c, nil
 }

@@ -154,13 +154,8 @@ func (p *Provider) createInTx(ctx context.Context, st *invoiceStmts, j createJob
 // customerRefusal is why a customer may not be invoiced (CodeInvalid naming
 // customer_id), or nil.
 func customerRefusal(found, active, invoicingEnabled bool) error {
-	switch {
-	case !found:
-		return invalidCustomer("no such customer")
-	case !active:
-		return invalidCustomer("customer is not active")
-	case !invoicingEnabled:
-		return invalidCustomer("invoicing is not enabled for this customer")
+	if why := core.InvoiceableRefusal("customer", "", found, active, invoicingEnabled); why != "" {
+		return invalidCustomer(why)
 	}
 	return nil
 }
@@ -168,13 +163,8 @@ func customerRefusal(found, active, invoicingEnabled bool) error {
 // parentRefusal is why a customer's parent company may not be invoiced
 // (CodeInvalid naming customer_id), or nil.
 func parentRefusal(found, active, invoicingEnabled bool, name string) error {
-	switch {
-	case !found:
-		return invalidCustomer("its parent company does not exist")
-	case !active:
-		return invalidCustomer("parent company " + name + " is not active")
-	case !invoicingEnabled:
-		return invalidCustomer("invoicing is not enabled for parent company " + name)
+	if why := core.InvoiceableRefusal("parent company", name, found, active, invoicingEnabled); why != "" {
+		return invalidCustomer(why)
 	}
 	return nil
 }
