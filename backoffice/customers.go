@@ -393,9 +393,6 @@ func (s *server) formFailed(c *gin.Context, p *page, err error, tmpl string, fil
 			return
 		}
 		status = statusOf(err)
-		if core.Code(err) == core.CodeForbidden {
-			status = http.StatusForbidden
-		}
 		for _, fe := range ce.Fields {
 			p.Fields[fe.Field] = fe.Message
 		}

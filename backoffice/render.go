@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/httpapi"
 )
 
 // views are the parsed templates: templates/layout.html and
@@ -301,25 +302,9 @@ func formErrors(p *page, err error) bool {
 	return true
 }
 
-func statusOf(err error) int {
-	switch core.Code(err) {
-	case core.CodeInvalid:
-		return http.StatusUnprocessableEntity
-	case core.CodeConflict:
-		return http.StatusConflict
-	case core.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case core.CodeProviderError:
-		return http.StatusBadGateway
-	case core.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case core.CodeUnsupported:
-		return http.StatusNotImplemented
-	case core.CodeUnauthorized:
-		return http.StatusUnauthorized
-	}
-	return http.StatusInternalServerError
-}
+// statusOf is err's HTTP status by httpapi's table, the one the API answers
+// with too.
+func statusOf(err error) int { return httpapi.StatusOf(core.Code(err)) }
 
 // done answers a successful form post: 303 to target with the flash key
 // that says what happened (done.<key> in the catalogue). htmx requests get

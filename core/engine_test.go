@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -318,11 +317,11 @@ func TestChargeValidationNamesEveryField(t *testing.T) {
 			t.Errorf("no error for %s in %v", f, err)
 		}
 	}
-	if AsError(err).HTTPStatus() != 422 {
-		t.Errorf("status %d, want 422", AsError(err).HTTPStatus())
+	if ce := AsError(err); ce.Code != CodeInvalid || ce.Syntax {
+		t.Errorf("%v: want invalid, not a syntax error (422)", err)
 	}
-	if _, _, err := e.Charge(context.Background(), ps[RoleCashier], "", validCharge()); AsError(err).HTTPStatus() != 400 {
-		t.Errorf("missing Idempotency-Key: %v, want 400", err)
+	if _, _, err := e.Charge(context.Background(), ps[RoleCashier], "", validCharge()); Code(err) != CodeInvalid || !AsError(err).Syntax {
+		t.Errorf("missing Idempotency-Key: %v, want an invalid syntax error (400)", err)
 	}
 }
 
@@ -368,18 +367,6 @@ func TestAuthenticate(t *testing.T) {
 	for _, secret := range []string{"", "lb_admin_nope"} {
 		if _, err := e.Authenticate(context.Background(), secret); Code(err) != CodeUnauthorized {
 			t.Errorf("%q: %v, want unauthorized", secret, err)
-		}
-	}
-}
-
-func TestErrorHTTPStatus(t *testing.T) {
-	if got := AsError(errors.New("x")).HTTPStatus(); got != 500 {
-		t.Errorf("foreign error → %d", got)
-	}
-	for code, want := range map[ErrorCode]int{CodeInvalid: 422, CodeUnauthorized: 401, CodeForbidden: 403, CodeNotFound: 404,
-		CodeConflict: 409, CodeRateLimited: 429, CodeProviderError: 502, CodeUnavailable: 503, CodeInternal: 500} {
-		if got := code.HTTPStatus(); got != want {
-			t.Errorf("%s → %d, want %d", code, got, want)
 		}
 	}
 }

@@ -36,7 +36,7 @@ type FieldError struct {
 
 // Error is the one error type that crosses package and process boundaries.
 // Syntax marks an invalid request that could not even be parsed (HTTP 400
-// rather than 422).
+// rather than 422). The HTTP status of each code is httpapi's (StatusOf).
 type Error struct {
 	Code       ErrorCode
 	Message    string
@@ -54,42 +54,6 @@ func (e *Error) Error() string {
 		parts[i] = f.Field + ": " + f.Message
 	}
 	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
-}
-
-// HTTPStatus is the single translation of error codes to HTTP status codes.
-func (e *Error) HTTPStatus() int {
-	if e.Code == CodeInvalid && e.Syntax {
-		return 400
-	}
-	return e.Code.HTTPStatus()
-}
-
-// HTTPStatus returns the HTTP status for a code; unknown codes are 500.
-func (c ErrorCode) HTTPStatus() int {
-	switch c {
-	case CodeInvalid:
-		return 422
-	case CodeUnauthorized:
-		return 401
-	case CodeForbidden:
-		return 403
-	case CodeNotFound:
-		return 404
-	case CodeConflict:
-		return 409
-	case CodeRateLimited:
-		return 429
-	case CodeProviderError:
-		return 502
-	case CodeUnavailable:
-		return 503
-	case CodeUnsupported:
-		return 501
-	case CodeMethodNotAllowed:
-		return 405
-	default:
-		return 500
-	}
 }
 
 // Errorf returns an *Error with the code and a formatted message.

@@ -85,8 +85,8 @@ func TestDecodeStrict(t *testing.T) {
 			if e == nil {
 				t.Fatalf("no error, decoded %+v", got)
 			}
-			if e.HTTPStatus() != 400 || e.Code != core.CodeInvalid {
-				t.Errorf("status %d code %s, want 400 invalid", e.HTTPStatus(), e.Code)
+			if errorStatus(e) != 400 || e.Code != core.CodeInvalid {
+				t.Errorf("status %d code %s, want 400 invalid", errorStatus(e), e.Code)
 			}
 			if tt.wantMsg != "" && !strings.Contains(e.Message, tt.wantMsg) {
 				t.Errorf("message %q does not contain %q", e.Message, tt.wantMsg)
@@ -130,7 +130,7 @@ func TestDecodeBodyLimit(t *testing.T) {
 	var got core.ChargeRequest
 	err := decodeBody(httptest.NewRecorder(), req, &got, maxBodyBytes)
 	e := core.AsError(err)
-	if e == nil || e.HTTPStatus() != 400 || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
+	if e == nil || errorStatus(e) != 400 || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
 		t.Fatalf("oversized body: %v", err)
 	}
 

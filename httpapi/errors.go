@@ -3,6 +3,7 @@ package httpapi
 import (
 	"log/slog"
 	"math"
+	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -22,7 +23,7 @@ type errorDetail struct {
 }
 
 // writeError is the one place errors become HTTP answers: the status comes
-// from (*core.Error).HTTPStatus, rate limits carry Retry-After in whole
+// from errorStatus, rate limits carry Retry-After in whole
 // seconds (rounded up), and internal errors are logged with the request id
 // while the caller sees only that id, never the error's text. It aborts the
 // gin chain.
@@ -46,7 +47,7 @@ func (s *server) publicError(c *gin.Context, err error) (*core.Error, int, error
 		e = core.Errorf(core.CodeInternal, "writeError called without an error")
 	}
 	e = core.AsError(s.redactor.Error(e))
-	status := e.HTTPStatus()
+	status := errorStatus(e)
 	body := errorDetail{Code: e.Code, Message: e.Message, Fields: e.Fields}
 	if status >= 500 && e.Code != core.CodeUnavailable && e.Code != core.CodeProviderError && e.Code != core.CodeUnsupported {
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "internal error",
@@ -55,4 +56,37 @@ func (s *server) publicError(c *gin.Context, err error) (*core.Error, int, error
 		body = errorDetail{Code: core.CodeInternal, Message: "internal error (request id " + requestIDOf(c) + ")"}
 	}
 	return e, status, body
+}
+
+// statusByCode is the one translation of error codes to HTTP status codes.
+var statusByCode = map[core.ErrorCode]int{
+	core.CodeInvalid:          http.StatusUnprocessableEntity,
+	core.CodeUnauthorized:     http.StatusUnauthorized,
+	core.CodeForbidden:        http.StatusForbidden,
+	core.CodeNotFound:         http.StatusNotFound,
+	core.CodeConflict:         http.StatusConflict,
+	core.CodeRateLimited:      http.StatusTooManyRequests,
+	core.CodeProviderError:    http.StatusBadGateway,
+	core.CodeUnavailable:      http.StatusServiceUnavailable,
+	core.CodeUnsupported:      http.StatusNotImplemented,
+	core.CodeInternal:         http.StatusInternalServerError,
+	core.CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+}
+
+// StatusOf is code's HTTP status, for this API and the BackOffice pages
+// alike. An unknown code is 500.
+func StatusOf(code core.ErrorCode) int {
+	if status, ok := statusByCode[code]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// errorStatus is e's HTTP status: StatusOf its code, except that an invalid
+// request that could not even be parsed (e.Syntax) is 400.
+func errorStatus(e *core.Error) int {
+	if e.Code == core.CodeInvalid && e.Syntax {
+		return http.StatusBadRequest
+	}
+	return StatusOf(e.Code)
 }
