@@ -2,11 +2,8 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
-	"strings"
 	"time"
 )
 
@@ -145,19 +142,6 @@ func NewAPIKeySecret(role Role) (secret, hash string) {
 func HashAPIKey(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
-}
-
-// NewID returns a random identifier with a type prefix, e.g. "ch_…".
-func NewID(prefix string) string { return prefix + "_" + randomToken(16) }
-
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-func randomToken(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("core: no randomness: " + err.Error())
-	}
-	return strings.ToLower(idEncoding.EncodeToString(b))
 }
 
 type principalKey struct{}

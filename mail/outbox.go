@@ -2,8 +2,6 @@ package mail
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strings"
 	"time"
 
@@ -156,7 +154,7 @@ func (o *Outbox) Enqueue(ctx context.Context, e Email) (stored Email, created bo
 		return Email{}, false, err
 	}
 	if e.ID == "" {
-		e.ID = newID()
+		e.ID = core.NewID("em")
 	}
 	now := o.cfg.Now().UTC()
 	e.Status = StatusQueued
@@ -216,9 +214,3 @@ func (o *Outbox) Run(ctx context.Context) { o.worker.Run(ctx) }
 // Backoff is the delay after the attempt-th failed attempt (1-based):
 // MinBackoff doubled attempt-1 times, at most MaxBackoff.
 func (o *Outbox) Backoff(attempt int) time.Duration { return o.worker.Backoff(attempt) }
-
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}

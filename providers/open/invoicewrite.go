@@ -2,12 +2,8 @@ package open
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base32"
-	"encoding/binary"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -299,25 +295,14 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
-// idEncoding is base32 with digits first, so encoded ids sort like the bytes.
-var idEncoding = base32.HexEncoding.WithPadding(base32.NoPadding)
-
 // fresh is the outstanding amount of an invoice just written, with no
 // credits or payments yet: all of its amount due when it is a posted
 // invoice.
 func fresh(inv core.Invoice) int64 { return owed(inv.Kind, inv.Status, inv.AmountDue(), 0, 0) }
 
-// newPaymentID returns "pay_" and a time-ordered id like newInvoiceID's.
-func newPaymentID(t time.Time) string { return "pay_" + strings.TrimPrefix(newInvoiceID(t), "inv_") }
+// newPaymentID returns "pay_" and a time-ordered id (core.NewOrderedID).
+func newPaymentID(t time.Time) string { return core.NewOrderedID("pay", t) }
 
-// newInvoiceID returns "inv_" followed by the creation time in milliseconds
-// and 80 random bits. Ids that grow with time keep inserts at the right edge
-// of the invoice and line indexes instead of on random pages.
-func newInvoiceID(t time.Time) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic("open: no randomness: " + err.Error())
-	}
-	return "inv_" + strings.ToLower(idEncoding.EncodeToString(b[:]))
-}
+// newInvoiceID returns "inv_" and a time-ordered id (core.NewOrderedID), so
+// inserts land at the right edge of the invoice and line indexes.
+func newInvoiceID(t time.Time) string { return core.NewOrderedID("inv", t) }

@@ -69,7 +69,7 @@ func (st *orderStmts) in(ctx context.Context, tx *sqlx.Tx) *orderStmts {
 
 // newOrderID is like newInvoiceID with the prefix "ord_": ids grow with
 // time, so the order indexes are appended to.
-func newOrderID(t time.Time) string { return "ord_" + strings.TrimPrefix(newInvoiceID(t), "inv_") }
+func newOrderID(t time.Time) string { return core.NewOrderedID("ord", t) }
 
 // CreateOrder collects a purchase of the merchant's customer req.CustomerID
 // as an open order instead of invoicing it. The request is checked like
