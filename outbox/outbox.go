@@ -16,9 +16,8 @@ package outbox
 
 import (
 	"context"
+	"log/slog"
 	"time"
-
-	"github.com/hashicorp/go-hclog"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
@@ -99,7 +98,7 @@ type Config struct {
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
 	// Logger receives send failures and store errors (default: discarded).
-	Logger hclog.Logger
+	Logger *slog.Logger
 	// Redact cleans a failed send's error before it is stored as the
 	// item's last error (and shown on the invoice): a server's answer may
 	// echo what it was sent, a password or token included. Nil stores it
@@ -131,7 +130,7 @@ func (c Config) WithDefaults() Config {
 		c.MaxBackoff = c.MinBackoff
 	}
 	if c.Logger == nil {
-		c.Logger = hclog.NewNullLogger()
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }

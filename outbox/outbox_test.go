@@ -1,8 +1,11 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +100,24 @@ func TestDrainRecordsEachOutcome(t *testing.T) {
 	}
 	if permanent, ok := st.failed["down"]; !ok || permanent || !st.next["down"].Equal(now.Add(4*time.Minute)) {
 		t.Errorf("down: permanent %v, next %v, want a retry after the third attempt's 4 min", permanent, st.next["down"])
+	}
+}
+
+// TestFailedSendIsLogged: a failed send reaches the configured slog logger as
+// a warning with the item's id, its attempt and whether it is permanent.
+func TestFailedSendIsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	st := &recording{due: []string{"down"}, sent: map[string]string{}, failed: map[string]bool{}, next: map[string]time.Time{}}
+	w := NewWorker(Queue[string]{
+		Name: "test", Store: st,
+		Key:  func(s string) Key { return Key{ID: s, Attempt: 1, LogAttrs: []any{"invoice_id", "inv_1"}} },
+		Send: func(context.Context, string) (string, error) { return "", core.Errorf(core.CodeUnavailable, "down") },
+	}, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	w.Drain(context.Background())
+	line := logs.String()
+	for _, want := range []string{"level=WARN", `msg="test: sending failed"`, "id=down", "invoice_id=inv_1", "attempt=1", "permanent=false"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log %q lacks %s", line, want)
+		}
 	}
 }

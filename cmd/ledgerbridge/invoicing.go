@@ -12,7 +12,6 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/mail"
 	"github.com/ledgerbridge/ledgerbridge/mapping"
 	"github.com/ledgerbridge/ledgerbridge/outbox"
-	"github.com/ledgerbridge/ledgerbridge/pluginhost"
 	"github.com/ledgerbridge/ledgerbridge/seal"
 	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
@@ -39,7 +38,7 @@ func newOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, reda
 	} else {
 		logger.Warn("smtp.host is not set: invoice e-mails are queued but not sent")
 	}
-	box = mail.NewOutbox(store, sender, mail.OutboxConfig{Logger: pluginhost.SlogLogger(logger.With("component", "mail")),
+	box = mail.NewOutbox(store, sender, mail.OutboxConfig{Logger: logger.With("component", "mail"),
 		Redact: redactor.String})
 	return store, box, sender != nil, nil
 }
@@ -64,7 +63,7 @@ func newEInvoiceOutbox(ctx context.Context, cfg config.Config, logger *slog.Logg
 	} else {
 		logger.Warn("peppol.access_point_url is not set: e-invoices are queued but not sent")
 	}
-	box = einvoice.NewOutbox(store, ap, outbox.Config{Logger: pluginhost.SlogLogger(logger.With("component", "einvoice")),
+	box = einvoice.NewOutbox(store, ap, outbox.Config{Logger: logger.With("component", "einvoice"),
 		Redact: redactor.String})
 	return store, box, ap != nil, nil
 }
@@ -78,7 +77,7 @@ func newWebhooks(ctx context.Context, cfg config.Config, logger *slog.Logger, re
 		return nil, nil, err
 	}
 	return store, webhooks.New(store, sealer, webhooks.Config{Outbox: outbox.Config{
-		Logger: pluginhost.SlogLogger(logger.With("component", "webhooks")), Redact: redactor.String}}), nil
+		Logger: logger.With("component", "webhooks"), Redact: redactor.String}}), nil
 }
 
 // journalAccounts books invoices on the country's standard chart (BAS in

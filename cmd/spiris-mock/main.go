@@ -13,7 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -54,9 +54,9 @@ func run(args []string) error {
 	if *redirects != "" {
 		opts.RedirectURIs = strings.Split(*redirects, ",")
 	}
-	logger := log.New(os.Stderr, "", 0)
 	if !*quiet {
-		opts.Logf = logger.Printf
+		logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+		opts.Logf = func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) }
 	}
 	srv, err := spiristest.NewServer(opts)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -42,8 +42,9 @@ func run(args []string) error {
 		return err
 	}
 	opts := tripletextest.Options{SpecPath: *spec, ConsumerToken: *consumer, EmployeeToken: *employee, NoBankAccount: *noBank}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if !*quiet {
-		opts.Logf = log.Printf
+		opts.Logf = func(format string, args ...any) { logger.Info(fmt.Sprintf(format, args...)) }
 	}
 	srv, err := tripletextest.New(opts)
 	if err != nil {
@@ -65,7 +66,7 @@ func run(args []string) error {
 		*addr, srv.ConsumerToken(), srv.EmployeeToken())
 	err = <-errc
 	if n := len(srv.SpecViolations()); n > 0 {
-		log.Printf("%d requests departed from the published Tripletex API", n)
+		logger.Warn("requests departed from the published Tripletex API", "count", n)
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
