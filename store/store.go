@@ -1,6 +1,11 @@
-// Package store is the gateway's own persistence on SQLite: merchants, their
-// API keys (hashes only), idempotency records and invoice settings. It implements core.Store.
-// Provider data (customers, invoices, ...) lives with each provider.
+// Package store is the gateway's own persistence on SQLite
+// (<dataDir>/ledgerbridge.db): merchants, their API keys (hashes only),
+// idempotency records, invoice settings and payment methods (core.Store);
+// BackOffice users and sessions (core.UserStore); integrations with their
+// sealed credentials and pending OAuth2 authorizations (integrations.Store);
+// and sales receipts, export jobs and the vouchers they booked
+// (exports.Store). Provider data (customers, invoices, ...) lives with each
+// provider; e-mail, e-invoice and webhook queues in their own files.
 //
 // Every error it returns is a *core.Error: CodeInvalid for arguments that can
 // never be stored, CodeNotFound, CodeConflict, CodeUnavailable when the

@@ -1,14 +1,18 @@
 // Package sie is the built-in "SIE file" bookkeeping provider, for merchants
 // whose accounting program ledgerbridge does not integrate: it books each
-// day voucher into its own SQLite database (<dataDir>/sie.db), from which
-// the gateway serves the exported vouchers as a SIE 4 file
-// (GET /v1/exports/sie) that any Swedish accounting program imports.
+// day voucher, once per merchant and reference, into its own SQLite
+// database (<dataDir>/sie.db) and numbers it in the merchant's series. The
+// SIE 4 file that any Swedish accounting program imports
+// (GET /v1/exports/sie) is not read from here: package exports writes it
+// from the gateway's record of booked export jobs (package store), as it
+// does for every bookkeeping provider.
 //
 // Its chart of accounts is the country's standard chart as far as the
 // mapping package's suggestions use it (BAS for Sweden, NS 4102 for Norway)
 // and its VAT codes are the country's rates, so the setup wizard can map
 // and validate against them. It is a bookkeeping provider only: customers,
-// invoices, orders and payment types are CodeUnsupported.
+// invoices, orders and payment types are CodeUnsupported (it embeds
+// core.UnsupportedInvoicing).
 package sie
 
 import (
