@@ -613,7 +613,7 @@ func TestDraftVATTreatmentForm(t *testing.T) {
 	mustContain(t, "invoice page", c.must(path, http.StatusOK).body, "Omvänd betalningsskyldighet")
 }
 
-// Issue 12 item 4: posting a draft that lacks what the law requires shows,
+// Posting a draft that lacks what the law requires shows,
 // in the user's language, each missing item and where to fill it in; the
 // draft stays a draft and takes no number.
 func TestDraftPostNamesMissingItems(t *testing.T) {

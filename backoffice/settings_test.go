@@ -195,7 +195,7 @@ func TestInvoiceSettingsRoles(t *testing.T) {
 }
 
 // norwegianSettingsForm is a complete, valid settings form for merchant B
-// (Norwegian), with the bank fields of issue 12 item 3.
+// (Norwegian), with its bank fields (kontonummer, IBAN, BIC).
 func norwegianSettingsForm() url.Values {
 	return url.Values{
 		"start_number": {"1"}, "company.name": {"Bakeri Beta AS"}, "company.organization_number": {"923609016"},
@@ -318,7 +318,7 @@ func TestInvoiceSettingsPeppolID(t *testing.T) {
 	mustContain(t, "settings page after saving", c.must("/backoffice/invoice-settings", http.StatusOK).body, `value="0007:5561034249"`)
 }
 
-// Issue 12 item 4: a VAT number of another company or country is refused
+// A VAT number of another company or country is refused
 // beside its field, in the user's language, with the number the
 // organization number has; nothing is saved.
 func TestInvoiceSettingsVATNumberMustMatch(t *testing.T) {

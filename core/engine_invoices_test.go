@@ -132,7 +132,7 @@ func TestValidateInvoiceSettingsNamesEveryField(t *testing.T) {
 	}
 }
 
-// Issue 12 item 3: the Norwegian account number, IBAN and BIC are checked
+// The Norwegian account number, IBAN and BIC are checked
 // and normalised, each bad one named; Foretaksregisteret and the
 // kontonummer are Norwegian only; Swedish settings without them still save.
 func TestValidateInvoiceSettingsBankFields(t *testing.T) {

@@ -14,7 +14,7 @@ func lawInvoice(kind InvoiceKind, currency Currency, total int64, rate string) I
 		NetTotal: priced.Net, VATTotal: priced.VAT, Total: priced.Total}
 }
 
-// Issue 12 item 4: which invoices may be simplified (research notes §1.2).
+// Which invoices may be simplified.
 func TestFormOf(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -67,7 +67,7 @@ func sellerOf(country Country) InvoiceSettings {
 
 var lawBuyer = Customer{Name: "Kunden AB", BillingAddress: Address{Line1: "Hamngatan 5", PostalCode: "411 14", City: "Göteborg"}}
 
-// Issue 12 items 3 and 4: every mandatory item of the seller and the
+// Every mandatory item of the seller and the
 // buyer, per country and form, is named when it is missing.
 func TestCheckInvoiceContent(t *testing.T) {
 	big := func(c Country) Invoice {
@@ -148,7 +148,7 @@ func TestCheckInvoiceContent(t *testing.T) {
 	}
 }
 
-// Issue 12 item 4: the VAT number must be the merchant's country's and
+// The VAT number must be the merchant's country's and
 // the organization number's; a refused update leaves the saved settings.
 func TestInvoiceSettingsRefuseAMismatchedVATNumber(t *testing.T) {
 	tests := []struct {

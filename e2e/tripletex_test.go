@@ -120,7 +120,7 @@ func TestTripletexEndToEnd(t *testing.T) {
 // bookkeeping (seed 002), and a stopped integration (POST
 // /v1/integrations/{id}/disable) hands invoicing back to the built-in open
 // provider and pauses exports; activated again, the day closed meanwhile
-// is booked in Tripletex once (issue 10 items 2 and 3).
+// is booked in Tripletex once.
 func TestTripletexDisableAndResume(t *testing.T) {
 	mock, g, m := startTripletexGateway(t)
 	admin, cashier := m.Keys["admin"], m.Keys["cashier"]

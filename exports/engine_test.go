@@ -593,8 +593,7 @@ func TestLoopWakesOnClose(t *testing.T) {
 
 // An integration disabled while a run books the merchant's backlog stops
 // the run after the day in flight; the other days wait, days closed
-// meanwhile too, and re-activation books each of them exactly once
-// (issue 10 item 3).
+// meanwhile too, and re-activation books each of them exactly once.
 func TestDisabledIntegrationPausesTheRunAndResumesOnce(t *testing.T) {
 	e := newEnv(t)
 	e.opts.Workers = 1

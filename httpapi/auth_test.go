@@ -67,7 +67,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/customers?q=matrix", "", 200, roles(admin, accountant, cashier)},
 		{"POST", "/v1/customers", `{"name":"New AB"}`, 201, roles(admin, accountant, cashier)},
 		// The register edits customers; parent company and collective
-		// invoicing are BackOffice's (issue 10 item 4).
+		// invoicing are BackOffice's.
 		{"POST", "/v1/customers", `{"name":"Sub AB","parent_customer_id":"` + cust.ID + `"}`, 201, roles(admin, accountant)},
 		{"POST", "/v1/customers", `{"name":"Monthly AB","collective_invoicing":{"enabled":true,"day_of_month":5}}`, 201, roles(admin, accountant)},
 		{"GET", "/v1/customers/" + cust.ID, "", 200, roles(admin, accountant, cashier)},

@@ -175,7 +175,7 @@ func TestChargeConcurrentReplays(t *testing.T) {
 // TestChargeReceiptOnce: a receipt is charged once per location. Another
 // Idempotency-Key with a receipt already charged there is 409 naming
 // receipt_id, also when both arrive at once; the first key still replays;
-// a refused charge frees its receipt (seed 000, issue 10 item 5).
+// a refused charge frees its receipt (seed 000).
 func TestChargeReceiptOnce(t *testing.T) {
 	s := newStack(t)
 	cust := s.createCustomer(s.a, `{"name":"Kvitto AB"}`)
@@ -239,7 +239,7 @@ func TestChargeReceiptOnce(t *testing.T) {
 	}
 }
 
-// Issue 12 item 4: a register charge whose invoice would lack what the law
+// A register charge whose invoice would lack what the law
 // requires is refused, 422 naming each missing item (the seller's in the
 // invoice settings, the buyer's on the customer); it takes no invoice
 // number, so the first charge once the data is complete gets the first.

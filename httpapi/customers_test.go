@@ -115,7 +115,7 @@ func TestCustomerPaging(t *testing.T) {
 // TestRegisterEditsCustomers: the register (cashier) reads and edits
 // customers, but parent company and collective invoicing are set in
 // BackOffice only: a cashier's POST or PATCH touching them is 403 naming
-// each such field, and nothing changes (seeds 000 and 001, issue 10 item 4).
+// each such field, and nothing changes (seeds 000 and 001).
 func TestRegisterEditsCustomers(t *testing.T) {
 	s := newStack(t)
 	cashier, accountant := s.a.key(core.RoleCashier), s.a.key(core.RoleAccountant)

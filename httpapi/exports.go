@@ -11,7 +11,7 @@ import (
 )
 
 // routeExports registers the register's sales receipts and day close and
-// the daily exports (issue #6) on v1.
+// the daily exports on v1.
 func (s *server) routeExports(v1 *gin.RouterGroup) {
 	record := s.require(core.ActionRecordSales)
 	v1.POST("/sales", record, s.recordSale)

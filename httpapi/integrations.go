@@ -11,8 +11,8 @@ import (
 )
 
 // routeIntegrations registers the integration lifecycle and setup wizard
-// (issue #6) on v1, with the start of an OAuth2 connection (issue #5; its
-// public callback is registered by newRouter, outside v1's authentication).
+// on v1, with the start of an OAuth2 connection (its public callback is
+// registered by newRouter, outside v1's authentication).
 func (s *server) routeIntegrations(v1 *gin.RouterGroup) {
 	read := s.require(core.ActionReadIntegrations)
 	manage := s.require(core.ActionManageIntegrations)

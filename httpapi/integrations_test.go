@@ -546,7 +546,7 @@ func TestMappingViewShape(t *testing.T) {
 }
 
 // TestDisableIntegration: POST /v1/integrations/{id}/disable stops an
-// integration (issue 10 item 3). Exports pause while it is disabled and
+// integration. Exports pause while it is disabled and
 // resume when it is activated again, each day booked once; accountants may
 // read the mapping of a stopped integration.
 func TestDisableIntegration(t *testing.T) {

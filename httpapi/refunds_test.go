@@ -93,7 +93,7 @@ func TestRefunds(t *testing.T) {
 // an order, before its collective invoice, is POST /v1/refunds with
 // order_id: all of it cancels the order, lines reduce it, more than is
 // left is 422; the collective invoice made later bills only what is left
-// (seed 000, issue 10 item 11).
+// (seed 000).
 func TestRefundCollectiveOrder(t *testing.T) {
 	s := newStack(t)
 	cashier := s.a.key(core.RoleCashier)

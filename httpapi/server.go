@@ -1,8 +1,9 @@
-// Package httpapi is the HTTP transport of ledgerbridge: the v1 JSON API of
-// /work/shared/contract/http-api.md served by gin. Handlers only parse
-// requests and encode answers; every decision (authorization, validation,
-// routing to a provider) is the core.Engine's. Errors are written by one
-// function, writeError, so every endpoint answers them the same way.
+// Package httpapi is the HTTP transport of ledgerbridge: the v1 JSON API
+// (its contract is openapi.json, served at GET /v1/openapi.json) served by
+// gin. Handlers only parse requests and encode answers; every decision
+// (authorization, validation, routing to a provider) is the core.Engine's.
+// Errors are written by one function, writeError, so every endpoint answers
+// them the same way.
 package httpapi
 
 import (

@@ -73,7 +73,7 @@ func TestInvoiceSettings(t *testing.T) {
 		wantBody: []string{`"start_number":1001`, `"name":"Bageri Beta AB"`}, notBody: []string{"5402-9681"}})
 }
 
-// Issue 12 item 3: a Norwegian merchant's kontonummer, IBAN, BIC and
+// A Norwegian merchant's kontonummer, IBAN, BIC and
 // Foretaksregisteret round-trip in snake_case, normalised; bad ones are
 // each named, 422, and Swedish merchants cannot set the Norwegian ones.
 func TestInvoiceSettingsBankFields(t *testing.T) {
@@ -106,7 +106,7 @@ func TestInvoiceSettingsBankFields(t *testing.T) {
 	})
 }
 
-// Issue 12 item 4: a VAT number that is not the organization number's, or
+// A VAT number that is not the organization number's, or
 // not of the merchant's country, is refused naming company.vat_number; the
 // saved settings stay as they were.
 func TestInvoiceSettingsVATNumberMustMatch(t *testing.T) {

@@ -873,7 +873,7 @@ func BenchmarkActiveConnection(b *testing.B) {
 
 // Invoicing through an accounting system (a provider that invoices and
 // books sales, as Tripletex and Spiris) needs its bookkeeping: seeds 001
-// and 002, issue 10 item 2.
+// and 002.
 func TestInvoicingThroughAnAccountingSystemNeedsItsBookkeeping(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -985,7 +985,7 @@ func TestLosingItsBookkeepingDisablesTheInvoicingSide(t *testing.T) {
 	})
 }
 
-// Integrations can be stopped (issue 10 item 3): nothing of the merchant's
+// Integrations can be stopped: nothing of the merchant's
 // setup is lost, invoicing falls back to the built-in provider, and
 // activating it again resumes it.
 func TestDisableStopsAnIntegration(t *testing.T) {

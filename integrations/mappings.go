@@ -76,7 +76,7 @@ func byRate(accounts map[string]string) map[string]string {
 
 // GetMapping returns the integration's saved account mapping; saved is
 // false (and the mapping's maps empty) when none was saved yet. Errors:
-// CodeForbidden (admins and accountants may read it: issue 10 item 3),
+// CodeForbidden (admins and accountants may read it),
 // CodeNotFound.
 func (s *Service) GetMapping(ctx context.Context, p core.Principal, id string) (m mapping.Mapping, saved bool, err error) {
 	r, _, err := s.load(ctx, p, core.ActionReadIntegrations, id)

@@ -19,7 +19,7 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/core"
 )
 
-// OAuth2 for oauth2 providers (issue #5). A provider declares its
+// OAuth2 for oauth2 providers. A provider declares its
 // authorization server in Describe (core.AuthScheme.OAuth2: authorize and
 // token URLs, scopes); the gateway operator registers one OAuth2 client per
 // provider with that server (OAuthConfig). The flow:

@@ -722,7 +722,7 @@ func TestOAuthActiveBookkeepingRefreshesAndPauses(t *testing.T) {
 
 // A Spiris integration stopped for longer than its access token lives
 // resumes on re-activation: the token is refreshed with the stored refresh
-// token, no new consent is needed (issue 10 item 3).
+// token, no new consent is needed.
 func TestOAuthDisabledIntegrationResumesWithARefreshedToken(t *testing.T) {
 	f := newOAuthFixture(t)
 	id := f.activeSpiris(t)

@@ -38,8 +38,7 @@ func lawDoc(country core.Country, kind core.InvoiceKind) Document {
 }
 
 // Mervärdesskattelagen 17 kap. 24 § and bokføringsforskriften 5-1-1 ff.
-// as issue 12 items 1, 2 and 6 read them, for both countries and both
-// kinds of invoice.
+// for both countries and both kinds of invoice.
 func TestRenderLaw(t *testing.T) {
 	type want struct {
 		header  string   // the lines table's header
@@ -235,7 +234,7 @@ func TestOrgNumber(t *testing.T) {
 	}
 }
 
-// Issue 12 item 3, research notes §3.2: a Norwegian seller's org.nr is
+// A Norwegian seller's org.nr is
 // followed by "MVA" only when it has a VAT number and by
 // "Foretaksregisteret" only when it says it is registered there; a seller
 // without a VAT number prints no VAT at all on an invoice without VAT; the
@@ -382,7 +381,7 @@ func TestRenderVATTreatments(t *testing.T) {
 	}
 }
 
-// Issue 12 item 4: every item the law requires of an invoice of its form
+// Every item the law requires of an invoice of its form
 // (core.FormOf) is printed: a Swedish full invoice (ML 17 kap. 24 §), a
 // simplified one (date, seller, kind of goods, VAT amount; research notes
 // §1.2) from a seller with a name only to a customer without address, a

@@ -65,7 +65,7 @@ var basChart = standardChart{
 //   - Tips 2910 Gjeld til ansatte (kontohjelp.no kontogruppe 29): UNSURE
 //     that accountants prefer it to 2990/2999 for card tips.
 //   - Rounding 7790 Øreavrunding, as Tripletex's default chart names it
-//     (issue 10's review; booked without VAT code).
+//     (booked without VAT code).
 //   - Gift cards 2900 Forskudd fra kunder (kontohjelp.no); Tripletex also
 //     offers 2903 "Forskudd kunder tilgodelapp".
 //   - No discounts account: none was verified.

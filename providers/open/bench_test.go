@@ -257,7 +257,7 @@ func TestSearchPlans(t *testing.T) {
 	}
 }
 
-// Volume benchmarks (issue 3): posting 100,000 invoices, and the collective
+// Volume benchmarks: posting 100,000 invoices, and the collective
 // invoices of 10,000 customers with 100,000 collected orders, through the
 // provider API. One op is a whole run on a fresh database, so run them
 // once:

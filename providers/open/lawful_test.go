@@ -63,7 +63,7 @@ func fieldsOf(err error) []string {
 	return out
 }
 
-// Issue 12 items 3 and 4: every path that numbers an invoice refuses one
+// Every path that numbers an invoice refuses one
 // that lacks an item the law requires of its form, with 422 naming each;
 // the refusal stores nothing and takes no number, so the next invoice
 // posted once the data is complete gets the series' first number.

@@ -11,7 +11,7 @@ import (
 // yet cancels it (all of it) or reduces its lines (part), idempotent on the
 // external reference; over-refunding is refused naming the quantity; the
 // later collective invoice bills only what is left and leaves the
-// cancelled order out (seed 000, issue 10 item 11).
+// cancelled order out (seed 000).
 func TestRefundOrder(t *testing.T) {
 	p, _ := newProvider(t)
 	ctx := context.Background()

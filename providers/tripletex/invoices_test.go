@@ -318,7 +318,7 @@ func TestCollectiveInvoiceNeedsTheSetting(t *testing.T) {
 // TestRefundOrder: a register refund of a whole Tripletex order not
 // invoiced yet deletes it in Tripletex and records it cancelled, once per
 // reference, so the collective invoice leaves it out; part of an order is
-// CodeUnsupported and an invoiced order a conflict (issue 10 item 11).
+// CodeUnsupported and an invoiced order a conflict.
 func TestRefundOrder(t *testing.T) {
 	e := newEnv(t, tripletextest.Options{})
 	c := e.srv.AddCustomer(tripletextest.Customer{Name: "Samle AS", SingleCustomerInvoice: true})

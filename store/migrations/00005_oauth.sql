@@ -1,4 +1,4 @@
--- Pending OAuth2 authorizations (package integrations, issue #5): one row
+-- Pending OAuth2 authorizations (package integrations): one row
 -- per authorize URL handed out, until its callback consumes it or it
 -- expires. Only the SHA-256 of the state travels to the database; the state
 -- itself exists in the browser's redirect alone, so a copy of this file

@@ -1,4 +1,4 @@
--- Revocable API keys (issue #9, point 5). revoked_at is set once by
+-- Revocable API keys. revoked_at is set once by
 -- DELETE /v1/api-keys/{id} or `ledgerbridge api-keys revoke` and checked by
 -- every authentication (the lookup by hash reads it), so a revoked key is
 -- refused at once by every gateway sharing this database. last_used_at is

@@ -1,4 +1,4 @@
--- Idempotency records expire (issue #9): completed ones some time after
+-- Idempotency records expire: completed ones some time after
 -- completed_at, pending ones much later after created_at (see
 -- Store.PurgeIdempotency). These indexes let the periodic purge find them
 -- without scanning the table.

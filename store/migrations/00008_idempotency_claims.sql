@@ -1,4 +1,4 @@
--- One receipt, one charge (issue 10 item 5): a charge claims its location
+-- One receipt, one charge: a charge claims its location
 -- and receipt in the same write as its Idempotency-Key's record, so a second
 -- key with the same receipt is refused even at the same moment. Claims are
 -- kept when the idempotency record expires (the receipt stays charged) and

@@ -1,5 +1,5 @@
 -- Payment methods at the register become the merchant's to manage
--- (GET/PUT /v1/payment-methods, issue 10 item 8): each can be switched off
+-- (GET/PUT /v1/payment-methods): each can be switched off
 -- and limited to some locations. location_ids is a JSON array of location
 -- IDs, '[]' meaning every location. Rows an activation made stay enabled at
 -- every location; integration_id is '' for a method the admin added.

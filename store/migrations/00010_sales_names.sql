@@ -1,5 +1,5 @@
 -- The product groups and payment methods a merchant's registers use, learned
--- from its sales receipts (issue 10 item 9), so the setup wizard lists the
+-- from its sales receipts, so the setup wizard lists the
 -- merchant's own rather than a fixed list. SaveSalesReceipt adds a receipt's
 -- names in the transaction that stores it; receipts stored before this
 -- migration are read here. Their body holds one line per sales line

@@ -1,4 +1,4 @@
--- BackOffice users and their sessions (issue 11). An e-mail address signs
+-- BackOffice users and their sessions. An e-mail address signs
 -- in to one merchant, so it is unique across merchants. password_hash is
 -- bcrypt's, '' while an invitation is open; invite_hash is the SHA-256 of
 -- the invitation link's token. Sessions keep only the SHA-256 of the
