@@ -71,6 +71,7 @@ import (
 //	idempotency.pending_retention LEDGERBRIDGE_IDEMPOTENCY_PENDING_RETENTION 168h   pending ones this long after creation, at least idempotency.retention
 //	idempotency.purge_interval   LEDGERBRIDGE_IDEMPOTENCY_PURGE_INTERVAL   1h       how often expired records are deleted, 1s to 24h
 //	backoffice.secure_cookies    LEDGERBRIDGE_BACKOFFICE_SECURE_COOKIES    false    mark BackOffice cookies Secure on plain HTTP too (TLS ends at a proxy); over TLS they always are
+//	webhooks.allow_private_networks LEDGERBRIDGE_WEBHOOKS_ALLOW_PRIVATE_NETWORKS false  let webhook endpoints reach loopback, private and link-local addresses
 //
 // Durations are Go durations ("30s", "1m30s"). See example.yaml.
 type Config struct {
@@ -97,6 +98,16 @@ type Config struct {
 	Idempotency IdempotencyConfig `mapstructure:"idempotency"`
 	// BackOffice configures the web pages.
 	BackOffice BackOfficeConfig `mapstructure:"backoffice"`
+	// Webhooks configures the merchants' webhook deliveries.
+	Webhooks WebhooksConfig `mapstructure:"webhooks"`
+}
+
+// WebhooksConfig configures webhook deliveries.
+type WebhooksConfig struct {
+	// AllowPrivateNetworks lets endpoints reach loopback, private and
+	// link-local addresses. Off (the default), a merchant's endpoint can
+	// never make the gateway call its own network (SSRF).
+	AllowPrivateNetworks bool `mapstructure:"allow_private_networks"`
 }
 
 // BackOfficeConfig configures the web pages under /backoffice/.
@@ -333,50 +344,51 @@ func Default() Config {
 
 // scalar keys: everything settable from the environment, with defaults.
 var defaults = map[string]any{
-	"addr":                          DefaultAddr,
-	"ops_addr":                      DefaultOpsAddr,
-	"data_dir":                      DefaultDataDir,
-	"log_level":                     DefaultLogLevel,
-	"plugins.dir":                   "",
-	"plugins.call_timeout":          DefaultCallTimeout,
-	"plugins.start_timeout":         DefaultStartTimeout,
-	"plugins.restart_backoff_min":   DefaultRestartBackoffMin,
-	"plugins.restart_backoff_max":   DefaultRestartBackoffMax,
-	"smtp.host":                     "",
-	"smtp.port":                     DefaultSMTPPort,
-	"smtp.username":                 "",
-	"smtp.password":                 "",
-	"smtp.tls":                      DefaultSMTPTLS,
-	"smtp.from":                     DefaultSMTPFrom,
-	"peppol.access_point_url":       "",
-	"peppol.access_point_token":     "",
-	"peppol.timeout":                DefaultPeppolTimeout,
-	"scheduler.interval":            DefaultSchedulerInterval,
-	"exports.lease":                 DefaultExportsLease,
-	"exports.call_timeout":          DefaultExportsCallTimeout,
-	"oauth.redirect_url":            "",
-	"oauth.done_url":                DefaultOAuthDoneURL,
-	"tripletex.base_url":            DefaultTripletexBaseURL,
-	"tripletex.consumer_token":      "",
-	"spiris.api_url":                DefaultSpirisAPIURL,
-	"spiris.authorize_url":          DefaultSpirisAuthorize,
-	"spiris.token_url":              DefaultSpirisToken,
-	"spiris.client_id":              "",
-	"spiris.client_secret":          "",
-	"server.read_header_timeout":    DefaultReadHeaderTimeout,
-	"server.read_timeout":           DefaultReadTimeout,
-	"server.write_timeout":          DefaultWriteTimeout,
-	"server.idle_timeout":           DefaultIdleTimeout,
-	"server.max_body_bytes":         DefaultMaxBodyBytes,
-	"server.trusted_proxies":        []string{},
-	"auth.failure_burst":            DefaultAuthFailureBurst,
-	"auth.failure_refill":           DefaultAuthFailureRefill,
-	"auth.exempt_loopback":          false,
-	"auth.key_usage_flush_interval": DefaultKeyUsageFlushInterval,
-	"idempotency.retention":         DefaultIdempotencyRetention,
-	"idempotency.pending_retention": DefaultIdempotencyPending,
-	"idempotency.purge_interval":    DefaultIdempotencyPurge,
-	"backoffice.secure_cookies":     false,
+	"addr":                            DefaultAddr,
+	"ops_addr":                        DefaultOpsAddr,
+	"data_dir":                        DefaultDataDir,
+	"log_level":                       DefaultLogLevel,
+	"plugins.dir":                     "",
+	"plugins.call_timeout":            DefaultCallTimeout,
+	"plugins.start_timeout":           DefaultStartTimeout,
+	"plugins.restart_backoff_min":     DefaultRestartBackoffMin,
+	"plugins.restart_backoff_max":     DefaultRestartBackoffMax,
+	"smtp.host":                       "",
+	"smtp.port":                       DefaultSMTPPort,
+	"smtp.username":                   "",
+	"smtp.password":                   "",
+	"smtp.tls":                        DefaultSMTPTLS,
+	"smtp.from":                       DefaultSMTPFrom,
+	"peppol.access_point_url":         "",
+	"peppol.access_point_token":       "",
+	"peppol.timeout":                  DefaultPeppolTimeout,
+	"scheduler.interval":              DefaultSchedulerInterval,
+	"exports.lease":                   DefaultExportsLease,
+	"exports.call_timeout":            DefaultExportsCallTimeout,
+	"oauth.redirect_url":              "",
+	"oauth.done_url":                  DefaultOAuthDoneURL,
+	"tripletex.base_url":              DefaultTripletexBaseURL,
+	"tripletex.consumer_token":        "",
+	"spiris.api_url":                  DefaultSpirisAPIURL,
+	"spiris.authorize_url":            DefaultSpirisAuthorize,
+	"spiris.token_url":                DefaultSpirisToken,
+	"spiris.client_id":                "",
+	"spiris.client_secret":            "",
+	"server.read_header_timeout":      DefaultReadHeaderTimeout,
+	"server.read_timeout":             DefaultReadTimeout,
+	"server.write_timeout":            DefaultWriteTimeout,
+	"server.idle_timeout":             DefaultIdleTimeout,
+	"server.max_body_bytes":           DefaultMaxBodyBytes,
+	"server.trusted_proxies":          []string{},
+	"auth.failure_burst":              DefaultAuthFailureBurst,
+	"auth.failure_refill":             DefaultAuthFailureRefill,
+	"auth.exempt_loopback":            false,
+	"auth.key_usage_flush_interval":   DefaultKeyUsageFlushInterval,
+	"idempotency.retention":           DefaultIdempotencyRetention,
+	"idempotency.pending_retention":   DefaultIdempotencyPending,
+	"idempotency.purge_interval":      DefaultIdempotencyPurge,
+	"backoffice.secure_cookies":       false,
+	"webhooks.allow_private_networks": false,
 }
 
 // EnvVar is the environment variable of a config key.

@@ -217,7 +217,7 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 		t.Fatalf("webhooks.OpenSQLiteStore: %v", err)
 	}
 	t.Cleanup(func() { hookStore.Close() })
-	hooks := webhooks.New(hookStore, sealer, webhooks.Config{Outbox: outboxpkg.Config{Now: clock.Now}})
+	hooks := webhooks.New(hookStore, sealer, webhooks.Config{Outbox: outboxpkg.Config{Now: clock.Now}, AllowPrivateNetworks: true})
 	svc.SetEventPublisher(hooks, nil)
 	engineOpts := core.EngineOptions{Clock: clock.Now, Mailer: mail.InvoiceMailer{Outbox: outbox}, Journal: basAccounts, Events: hooks}
 	if so.noMailer {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -99,6 +101,13 @@ type Config struct {
 	// MaxAttempts is how many attempts a delivery gets before it fails
 	// for good (default 20: with the default backoff about 15 hours).
 	MaxAttempts int
+	// AllowPrivateNetworks lets endpoints reach loopback, private,
+	// link-local and other non-public addresses, and plain http to
+	// loopback (tests; receivers on the gateway's own network). Off, a
+	// literal such address is refused when the endpoint is saved and the
+	// default Client refuses to connect to one a name resolves to, so an
+	// endpoint cannot make the gateway call its own network (SSRF).
+	AllowPrivateNetworks bool
 }
 
 // DefaultMaxAttempts is Config.MaxAttempts's default.
@@ -107,12 +116,13 @@ const DefaultMaxAttempts = 20
 // Service manages webhook endpoints and delivers events to them. It is
 // the core.EventPublisher of the gateway and safe for concurrent use.
 type Service struct {
-	store       *SQLiteStore
-	sealer      *seal.Sealer
-	client      *http.Client
-	maxAttempts int
-	now         func() time.Time
-	worker      *outbox.Worker[job]
+	store        *SQLiteStore
+	sealer       *seal.Sealer
+	client       *http.Client
+	maxAttempts  int
+	allowPrivate bool
+	now          func() time.Time
+	worker       *outbox.Worker[job]
 }
 
 var _ core.EventPublisher = (*Service)(nil)
@@ -120,9 +130,9 @@ var _ core.EventPublisher = (*Service)(nil)
 // New returns a service over store that seals the endpoints' secrets with
 // sealer (the credentials key). Start delivery with Run.
 func New(store *SQLiteStore, sealer *seal.Sealer, cfg Config) *Service {
-	s := &Service{store: store, sealer: sealer, client: cfg.Client, maxAttempts: cfg.MaxAttempts}
+	s := &Service{store: store, sealer: sealer, client: cfg.Client, maxAttempts: cfg.MaxAttempts, allowPrivate: cfg.AllowPrivateNetworks}
 	if s.client == nil {
-		s.client = &http.Client{Timeout: 10 * time.Second,
+		s.client = &http.Client{Timeout: 10 * time.Second, Transport: transport(cfg.AllowPrivateNetworks),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if s.maxAttempts <= 0 {
@@ -152,7 +162,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, p core.Principal, in Endpo
 		return CreatedEndpoint{}, err
 	}
 	var fields []core.FieldError
-	u, msg := checkURL(in.URL)
+	u, msg := checkURL(in.URL, s.allowPrivate)
 	if msg != "" {
 		fields = append(fields, core.FieldError{Field: "url", Message: msg})
 	}
@@ -207,8 +217,9 @@ func newSecret() string {
 	return "whsec_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-// checkURL returns the endpoint URL as stored, or why it is refused.
-func checkURL(raw string) (string, string) {
+// checkURL returns the endpoint URL as stored, or why it is refused; a
+// literal non-public address is refused unless allowPrivate.
+func checkURL(raw string, allowPrivate bool) (string, string) {
 	raw = strings.TrimSpace(raw)
 	switch {
 	case raw == "":
@@ -229,11 +240,14 @@ func checkURL(raw string) (string, string) {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "", "must use https (plain http only to a loopback address such as 127.0.0.1)"
+		if !allowPrivate || !isLoopback(u.Hostname()) {
+			return "", "must use https"
 		}
 	default:
 		return "", "must use https"
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && !allowPrivate && !publicIP(ip) {
+		return "", "must not be a loopback, private or link-local address"
 	}
 	return u.String(), ""
 }
@@ -387,6 +401,12 @@ func (s *Service) send(ctx context.Context, j job) (string, error) {
 	req.Header.Set(DeliveryIDHeader, j.ID)
 	req.Header.Set(SignatureHeader, Sign(string(secret), s.now(), j.Payload))
 	resp, err := s.client.Do(req)
+	var refused *core.Error
+	if errors.As(err, &refused) && refused.Code == core.CodeInvalid {
+		// The transport refused a non-public address: no retry will
+		// change where the name points for long enough to matter.
+		return "", refused
+	}
 	if err != nil {
 		return "", s.giveUp(j, core.Errorf(core.CodeUnavailable, "webhooks: %v", err))
 	}
@@ -423,3 +443,46 @@ func (s *Service) Run(ctx context.Context) { s.worker.Run(ctx) }
 // Drain delivers what is due now and returns how many deliveries it tried
 // (outbox.Worker.Drain).
 func (s *Service) Drain(ctx context.Context) int { return s.worker.Drain(ctx) }
+
+// transport is the deliveries' HTTP transport: with allowPrivate false it
+// refuses to connect to a non-public address, checked on the address a
+// name resolved to, at connect time, so DNS rebinding cannot slip one past
+// the check made when the endpoint was saved.
+func transport(allowPrivate bool) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil // a proxy would connect on the delivery's behalf, unchecked
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	if !allowPrivate {
+		dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			if ip := net.ParseIP(host); ip == nil || !publicIP(ip) {
+				return core.Invalid("the endpoint is not on the public internet", core.FieldError{Field: "url",
+					Message: "resolves to " + host + ", a loopback, private or link-local address the gateway does not call"})
+			}
+			return nil
+		}
+	}
+	t.DialContext = dialer.DialContext
+	return t
+}
+
+// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
+var cgnat = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
+
+// publicIP reports whether ip is a public unicast address: not loopback,
+// private (RFC 1918, fc00::/7), link-local (169.254/16, where cloud
+// metadata lives; fe80::/10), unspecified, multicast, "this network"
+// (0/8) or carrier-grade NAT.
+func publicIP(ip net.IP) bool {
+	if ip4 := ip.To4(); ip4 != nil {
+		ip = ip4
+		if ip4[0] == 0 || cgnat.Contains(ip4) {
+			return false
+		}
+	}
+	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified())
+}

@@ -36,7 +36,13 @@ type harness struct {
 	svc   *webhooks.Service
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness delivers to loopback receivers, so it allows private networks;
+// newGuardedHarness does not.
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, true) }
+
+func newGuardedHarness(t *testing.T) *harness { return newHarnessWith(t, false) }
+
+func newHarnessWith(t *testing.T, allowPrivate bool) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	var err error
@@ -46,7 +52,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { h.store.Close() })
 	h.svc = webhooks.New(h.store, seal.Random("credentials key"), webhooks.Config{MaxAttempts: 4,
-		Outbox: outbox.Config{Now: h.clock, Redact: core.NewRedactor("s3cret-token").String}})
+		Outbox: outbox.Config{Now: h.clock, Redact: core.NewRedactor("s3cret-token").String}, AllowPrivateNetworks: allowPrivate})
 	return h
 }
 
@@ -369,5 +375,43 @@ func TestPublishRefusesBadEvents(t *testing.T) {
 	}
 	if strings.Join(fields, " ") != "merchant_id type key data" {
 		t.Errorf("Publish = %v (fields %v)", err, fields)
+	}
+}
+
+// TestNoRequestsToPrivateNetworks: without allow_private_networks an
+// endpoint cannot make the gateway call its own network: literal loopback,
+// private, link-local (cloud metadata) and carrier-grade NAT addresses and
+// plain http are refused when saved, and a name that resolves to loopback
+// is refused when the delivery connects; the receiver never hears of it.
+func TestNoRequestsToPrivateNetworks(t *testing.T) {
+	h := newGuardedHarness(t)
+	for _, u := range []string{
+		"http://127.0.0.1:8080/hook", "https://127.0.0.1/hook", "https://[::1]/hook", "https://10.1.2.3/hook",
+		"https://192.168.0.10/hook", "https://172.20.0.1/hook", "https://169.254.169.254/latest/meta-data",
+		"https://100.64.0.1/hook", "https://0.0.0.0/hook", "https://[fd00::1]/hook", "http://example.com/hook",
+	} {
+		_, err := h.svc.CreateEndpoint(context.Background(), admin, webhooks.EndpointInput{URL: u, Events: []string{core.EventInvoicePaid}})
+		if core.Code(err) != core.CodeInvalid || !strings.Contains(err.Error(), "url") {
+			t.Errorf("%s: %v, want 422 naming url", u, err)
+		}
+	}
+	if _, err := h.svc.CreateEndpoint(context.Background(), admin, webhooks.EndpointInput{URL: "https://hooks.example.com/x", Events: []string{core.EventInvoicePaid}}); err != nil {
+		t.Errorf("a public name: %v", err)
+	}
+
+	r := webhookstest.Start(t, h.clock)
+	port := r.URL[strings.LastIndex(r.URL, ":")+1:]
+	e, err := h.svc.CreateEndpoint(context.Background(), admin, webhooks.EndpointInput{URL: "https://localhost:" + port + "/hook", Events: []string{core.EventInvoicePosted}})
+	if err != nil {
+		t.Fatalf("a name is checked when the delivery connects, not when saved: %v", err)
+	}
+	h.publish(core.EventInvoicePosted, "inv-1", map[string]any{"id": "inv_1"})
+	h.drain(1)
+	log := h.log(e.ID)
+	if len(log) != 1 || log[0].Status != "failed" || !strings.Contains(log[0].LastError, "loopback, private or link-local") {
+		t.Fatalf("delivery to a loopback name: %+v", log)
+	}
+	if n := r.Requests(); n != 0 {
+		t.Fatalf("the receiver on loopback was called %d times", n)
 	}
 }

@@ -77,7 +77,8 @@ func newWebhooks(ctx context.Context, cfg config.Config, logger *slog.Logger, re
 		return nil, nil, err
 	}
 	return store, webhooks.New(store, sealer, webhooks.Config{Outbox: outbox.Config{
-		Logger: logger.With("component", "webhooks"), Redact: redactor.String}}), nil
+		Logger: logger.With("component", "webhooks"), Redact: redactor.String},
+		AllowPrivateNetworks: cfg.Webhooks.AllowPrivateNetworks}), nil
 }
 
 // journalAccounts books invoices on the country's standard chart (BAS in
