@@ -48,12 +48,12 @@ func (s *SQLiteStore) Close() error { return s.emails.Close() }
 // Path is the database file.
 func (s *SQLiteStore) Path() string { return s.db.Path() }
 
-// dbError turns a database error into a *core.Error; *core.Errors pass
-// through unchanged.
 // Depth counts the e-mails not yet sent by status (queued, sending, failed),
 // for metrics; see outbox.Table.Depth.
 func (s *SQLiteStore) Depth(ctx context.Context) (map[string]int, error) { return s.emails.Depth(ctx) }
 
+// dbError turns a database error into a *core.Error; *core.Errors pass
+// through unchanged.
 func dbError(op string, err error) error { return sqlite.Error("mail", op, err) }
 
 // row is an emails row.
