@@ -16,26 +16,12 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
-// registry serves the in-process open provider.
-type registry struct{ p core.Provider }
-
-func (r registry) Provider(context.Context, string) (core.Provider, error) { return r.p, nil }
-func (r registry) Names() []string                                         { return []string{"open"} }
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-
 // newStack is the engine over the real store and open provider, with a
 // clock the test moves.
-func newStack(t *testing.T, opts ...func(*core.EngineOptions)) (*core.Engine, *clock, core.Principal, core.Principal) {
+func newStack(t *testing.T, opts ...func(*core.EngineOptions)) (*core.Engine, *coretest.Clock, core.Principal, core.Principal) {
 	t.Helper()
 	dir := t.TempDir()
-	clk := &clock{now: time.Date(2026, 11, 10, 10, 0, 0, 0, time.UTC)}
+	clk := coretest.NewClock(time.Date(2026, 11, 10, 10, 0, 0, 0, time.UTC))
 	st, err := store.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +36,7 @@ func newStack(t *testing.T, opts ...func(*core.EngineOptions)) (*core.Engine, *c
 	for _, opt := range opts {
 		opt(&o)
 	}
-	e := core.NewEngine(st, registry{prov}, o)
+	e := core.NewEngine(st, coretest.Registry{open.Name: prov}, o)
 	cm, err := e.CreateMerchant(context.Background(), core.NewMerchant{Name: "Kafé Linnea AB", Country: core.Sweden, InvoiceStartNumber: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -314,13 +300,7 @@ func TestCollectiveInvoiceCalendar(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, clk, admin, cashier := newStack(t)
-			on := func(date string) {
-				d, err := time.ParseInLocation("2006-01-02 15:04", date+" 12:00", core.Sweden.Location())
-				if err != nil {
-					t.Fatal(err)
-				}
-				clk.Set(d)
-			}
+			on := func(date string) { clk.OnDate(t, date) }
 			on("2026-11-01")
 			cust := collectiveCustomer(t, e, admin, tc.ci, "")
 			for i, st := range tc.steps {

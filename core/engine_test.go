@@ -213,6 +213,8 @@ func (p *fakeProvider) CreateInvoice(_ context.Context, conn Connection, req Inv
 	return inv, nil
 }
 
+// oneRegistry serves p as "open". It is not coretest.Registry because
+// package core's own tests cannot import coretest, which imports core.
 type oneRegistry struct{ p Provider }
 
 func (r oneRegistry) Provider(_ context.Context, name string) (Provider, error) {

@@ -7,7 +7,8 @@ import (
 )
 
 // healthRegistry serves every name in up and refuses the others with the
-// error in down.
+// error in down. Unlike coretest.Registry it fails with CodeUnavailable,
+// and package core's own tests cannot import coretest anyway.
 type healthRegistry struct {
 	up   map[string]bool
 	down map[string]string
