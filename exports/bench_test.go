@@ -37,7 +37,7 @@ func BenchmarkExportYear(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		e := newEnv(b)
-		e.clock.now = time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC)
+		e.clock.Set(time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC))
 		e.opts.Workers = 4
 		e.svc = e.newService(e.store)
 		e.books.set(merchantID, func(t *exports.BookkeepingTarget) { t.ExportStartDate = "2026-01-01" })

@@ -12,29 +12,12 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/exports"
 	"github.com/ledgerbridge/ledgerbridge/mapping"
 	siep "github.com/ledgerbridge/ledgerbridge/providers/sie"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // books is an in-memory Bookkeeping.
 type books struct {
@@ -93,25 +76,6 @@ func (b *books) remove(merchantID string) {
 	delete(b.targets, merchantID)
 }
 
-// registry resolves provider names to in-process providers.
-type registry map[string]core.Provider
-
-func (r registry) Provider(ctx context.Context, name string) (core.Provider, error) {
-	p, ok := r[name]
-	if !ok {
-		return nil, core.ErrNotFound("provider", name)
-	}
-	return p, nil
-}
-
-func (r registry) Names() []string {
-	var out []string
-	for n := range r {
-		out = append(out, n)
-	}
-	return out
-}
-
 // hooked wraps a provider so a test can intercept ExportSales; it counts
 // the calls per external reference.
 type hooked struct {
@@ -168,7 +132,7 @@ type env struct {
 	sie   *siep.Provider
 	prov  *hooked
 	books *books
-	clock *clock
+	clock *coretest.Clock
 	opts  exports.Options
 	svc   *exports.Service
 }
@@ -180,7 +144,7 @@ func testMapping() mapping.Mapping {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{t: t, dir: t.TempDir(), clock: &clock{now: t0}, books: &books{targets: map[string]exports.BookkeepingTarget{}}}
+	e := &env{t: t, dir: t.TempDir(), clock: coretest.NewClock(t0), books: &books{targets: map[string]exports.BookkeepingTarget{}}}
 	var err error
 	if e.store, err = store.Open(ctx, e.dir); err != nil {
 		t.Fatal(err)
@@ -209,7 +173,7 @@ func newEnv(t testing.TB) *env {
 }
 
 func (e *env) newService(s *store.Store) *exports.Service {
-	return exports.New(s, s, e.books, registry{"sie": e.prov}, e.opts)
+	return exports.New(s, s, e.books, coretest.Registry{"sie": e.prov}, e.opts)
 }
 
 // reopen simulates a restart: a new store handle and service on the same
