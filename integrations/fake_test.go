@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
@@ -144,23 +145,6 @@ func newLedger(name string) *fakeProvider {
 	}
 }
 
-type registry map[string]core.Provider
-
-func (r registry) Provider(_ context.Context, name string) (core.Provider, error) {
-	if p, ok := r[name]; ok {
-		return p, nil
-	}
-	return nil, core.ErrNotFound("provider", name)
-}
-
-func (r registry) Names() []string {
-	var out []string
-	for n := range r {
-		out = append(out, n)
-	}
-	return out
-}
-
 // fixture is a service over a real store file with two Norwegian merchants.
 type fixture struct {
 	svc    *integrations.Service
@@ -185,7 +169,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{store: st, dir: dir, ledger: newLedger("ledger"), other: newLedger("other"),
 		now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
-	reg := registry{
+	reg := coretest.Registry{
 		"ledger": f.ledger,
 		"other":  f.other,
 		"oauthy": &fakeProvider{desc: core.Descriptor{Name: "oauthy", DisplayName: "OAuthy",

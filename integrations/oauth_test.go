@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/integrations"
 	"github.com/ledgerbridge/ledgerbridge/mapping"
 	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
@@ -24,25 +25,6 @@ import (
 const redirectURL = "http://127.0.0.1:9/v1/oauth/callback"
 
 var spirisScopes = []string{"ea:api", "offline_access", "ea:sales", "ea:accounting"}
-
-// testClock is a clock the service and the mock share, safe for
-// concurrent use.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // spirisProvider is an oauth2 provider that checks the access token it is
 // given against the mock's API, as the real plugin's VerifyConnection
@@ -90,7 +72,7 @@ type oauthFixture struct {
 	svc    *integrations.Service
 	store  *store.Store
 	dir    string
-	clock  *testClock
+	clock  *coretest.Clock
 	mock   *spiristest.Server
 	spiris *spirisProvider
 	admin  core.Principal
@@ -99,7 +81,7 @@ type oauthFixture struct {
 
 func newOAuthFixture(t *testing.T) *oauthFixture {
 	t.Helper()
-	clock := &testClock{now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
+	clock := coretest.NewClock(time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC))
 	mock := spiristest.Start(t, spiristest.Options{Now: clock.Now, RedirectURIs: []string{redirectURL}})
 	dir := t.TempDir()
 	st, err := store.Open(context.Background(), dir)
@@ -112,7 +94,7 @@ func newOAuthFixture(t *testing.T) *oauthFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := registry{"spiris": f.spiris, "ledger": newLedger("ledger")}
+	reg := coretest.Registry{"spiris": f.spiris, "ledger": newLedger("ledger")}
 	f.svc = integrations.NewService(st, reg, sealer, clock.Now)
 	if err := f.svc.SetOAuthConfig(integrations.OAuthConfig{RedirectURL: redirectURL,
 		Clients: map[string]integrations.ClientCredentials{
