@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 )
 
 // customerForm is a complete, valid customer form.
@@ -258,7 +259,7 @@ func (o owningProvider) Describe(ctx context.Context) (core.Descriptor, error) {
 func TestCustomerOwnedByProvider(t *testing.T) {
 	ctx := context.Background()
 	_, st, prov := openStore(t, nil)
-	engine := core.NewEngine(st, registry{"owner": owningProvider{prov}}, core.EngineOptions{})
+	engine := core.NewEngine(st, coretest.Registry{"owner": owningProvider{prov}}, core.EngineOptions{})
 	s := &stack{t: t, engine: engine, store: st}
 	s.srv = httptest.NewServer(New(engine, Options{}))
 	t.Cleanup(s.srv.Close)

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,19 +24,6 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
-// registry serves in-process providers by name (the stack's: open and
-// SIE).
-type registry map[string]core.Provider
-
-func (r registry) Provider(_ context.Context, name string) (core.Provider, error) {
-	if p, ok := r[name]; ok {
-		return p, nil
-	}
-	return nil, core.ErrNotFound("provider", name)
-}
-
-func (r registry) Names() []string { return slices.Sorted(maps.Keys(r)) }
-
 // testPassword is every test user's password.
 const testPassword = "correct horse battery"
 
@@ -52,7 +37,7 @@ type stack struct {
 	srv          *httptest.Server
 	engine       *core.Engine
 	engineOpts   core.EngineOptions
-	reg          registry
+	reg          coretest.Registry
 	handler      http.Handler // swapped by reconfigure
 	store        *store.Store
 	integrations *integrations.Service
@@ -75,7 +60,7 @@ func newStack(t testing.TB) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sieProv.Close() })
-	reg := registry{open.Name: prov, sie.Name: sieProv}
+	reg := coretest.Registry{open.Name: prov, sie.Name: sieProv}
 	engine := core.NewEngine(st, reg, core.EngineOptions{Clock: clock})
 	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
 	if err != nil {
