@@ -202,7 +202,7 @@ func TestExportsToSIE(t *testing.T) {
 	cashier, admin, acct := s.a.key(core.RoleCashier), s.a.key(core.RoleAdmin), s.a.key(core.RoleAccountant)
 
 	// A day closed before there is a bookkeeping integration waits.
-	s.clock.onDate(t, "2026-03-02")
+	s.clock.OnDate(t, "2026-03-02")
 	s.sell(s.a, saleBody("r-0", "loc-2", "2026-03-01", 5000))
 	s.run(t, scenario{name: "close without integration", method: "POST", path: "/v1/locations/loc-2/days/2026-03-01/close",
 		key: cashier, wantStatus: 200, wantBody: []string{`"status":"not_scheduled"`, "no active bookkeeping integration", `"closed":true`}})

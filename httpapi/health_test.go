@@ -5,12 +5,14 @@ import (
 	"testing"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/providers/open"
 	"github.com/ledgerbridge/ledgerbridge/store"
 )
 
 // downRegistry serves open and names a tripletex provider that cannot be
-// started.
+// started. It is not coretest.Registry, which knows only providers it can
+// serve and refuses the others with CodeNotFound, not CodeUnavailable.
 type downRegistry struct{ open core.Provider }
 
 func (r downRegistry) Provider(_ context.Context, name string) (core.Provider, error) {
@@ -54,7 +56,7 @@ func TestHealth(t *testing.T) {
 	down.run(t, scenario{name: "provider in use down", method: "GET", path: "/readyz", wantStatus: 503,
 		wantBody: []string{`"code":"unavailable"`, "provider tripletex: plugin process exited"}})
 
-	closed := &testStack{t: t, handler: New(core.NewEngine(st, testRegistry{open: prov}, core.EngineOptions{}), Options{})}
+	closed := &testStack{t: t, handler: New(core.NewEngine(st, coretest.Registry{open.Name: prov}, core.EngineOptions{}), Options{})}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -39,11 +39,11 @@ func newInvoiceFixture(t *testing.T) invoiceFixture {
 		{"2026-03-05", f.beta, 40000},
 	}
 	for i, c := range charges {
-		s.clock.onDate(t, c.date)
+		s.clock.OnDate(t, c.date)
 		res := s.charge(s.a, fmt.Sprintf("inv-fixture-%d", i), chargeBody(c.cust.ID, c.price, fmt.Sprintf("r%d", i)))
 		f.byDate[c.date] = append(f.byDate[c.date], res.Invoice.Number)
 	}
-	s.clock.onDate(t, "2026-03-20")
+	s.clock.OnDate(t, "2026-03-20")
 	return f
 }
 

@@ -25,68 +25,6 @@ import (
 	"github.com/ledgerbridge/ledgerbridge/webhooks"
 )
 
-// testClock is the one clock of a test stack; tests move it to invoice on
-// chosen dates.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// onDate sets the clock to noon Stockholm time on the date "YYYY-MM-DD".
-func (c *testClock) onDate(t *testing.T, date string) {
-	t.Helper()
-	d, err := time.ParseInLocation("2006-01-02 15:04", date+" 12:00", core.Sweden.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Set(d)
-}
-
-// testRegistry serves the in-process open provider under its name, the
-// built-in SIE file provider, the fake bookkeeping provider
-// (integrations_test.go) under booksName and, when set, the fake OAuth2
-// provider (oauth_test.go) under oauthName.
-type testRegistry struct {
-	open  core.Provider
-	sie   core.Provider
-	books core.Provider
-	oauth core.Provider
-}
-
-func (r testRegistry) byName() map[string]core.Provider {
-	return map[string]core.Provider{open.Name: r.open, sie.Name: r.sie, booksName: r.books, oauthName: r.oauth}
-}
-
-func (r testRegistry) Provider(_ context.Context, name string) (core.Provider, error) {
-	if p := r.byName()[name]; p != nil {
-		return p, nil
-	}
-	return nil, core.ErrNotFound("provider", name)
-}
-
-// Names lists the providers that are set, in a fixed order.
-func (r testRegistry) Names() []string {
-	var out []string
-	for _, name := range []string{open.Name, sie.Name, booksName, oauthName} {
-		if r.byName()[name] != nil {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
 // testMerchant is a merchant with its three keys.
 type testMerchant struct {
 	id   string
@@ -113,7 +51,7 @@ type testStack struct {
 	sie          *sie.Provider
 	books        *fakeBooks // the fake bookkeeping provider
 	oauthMock    *spiristest.Server
-	clock        *testClock
+	clock        *coretest.Clock
 	outbox       *mail.Outbox
 	sent         *fakeSender
 	webhooks     *webhooks.Service // delivered with Drain (webhooks_test.go)
@@ -169,8 +107,8 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	clock := &testClock{}
-	clock.onDate(t, "2026-03-02")
+	clock := &coretest.Clock{}
+	clock.OnDate(t, "2026-03-02")
 	st, err := store.Open(ctx, dir)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
@@ -194,11 +132,13 @@ func newStackWith(t *testing.T, so stackOptions) *testStack {
 	}
 	t.Cleanup(func() { sieProv.Close() })
 	books := newFakeBooks()
-	registry := testRegistry{open: prov, sie: sieProv, books: books}
+	// The fake bookkeeping provider (integrations_test.go) is booksName and,
+	// when set, the fake OAuth2 provider (oauth_test.go) oauthName.
+	registry := coretest.Registry{open.Name: prov, sie.Name: sieProv, booksName: books}
 	var mock *spiristest.Server
 	if so.oauth {
 		mock = spiristest.Start(t, spiristest.Options{Now: clock.Now})
-		registry.oauth = &fakeOAuth{mock: mock}
+		registry[oauthName] = &fakeOAuth{mock: mock}
 	}
 	sealer, err := integrations.NewSealer(bytes.Repeat([]byte{7}, integrations.KeySize))
 	if err != nil {

@@ -160,7 +160,7 @@ func TestWebhookInvoiceEvents(t *testing.T) {
 	// Due after 10 days; on day 12 the scheduler finds it overdue while
 	// the receiver is down for two attempts.
 	rec.Down(2)
-	s.clock.onDate(t, "2026-03-14")
+	s.clock.OnDate(t, "2026-03-14")
 	for range 2 { // a second run publishes nothing again
 		if _, err := s.engine.RunOverdueEvents(ctx); err != nil {
 			t.Fatal(err)
