@@ -10,28 +10,12 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 )
 
-// fakeClock is the outbox's clock in tests: it moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is the outbox's clock in tests: it moves only when told to.
+func newClock() *coretest.Clock {
+	return coretest.NewClock(time.Date(2025, 1, 15, 9, 0, 0, 0, time.UTC))
 }
 
 // harness is an outbox over a real SQLite file and a real Sender talking to
@@ -41,7 +25,7 @@ type harness struct {
 	srv    *smtpServer
 	store  *SQLiteStore
 	sender *Sender
-	clock  *fakeClock
+	clock  *coretest.Clock
 	dir    string
 }
 
