@@ -32,8 +32,8 @@ func TestCreateAndGetCustomer(t *testing.T) {
 	if c.ID == "ignored" || c.ID == "" || c.Number != "1" {
 		t.Fatalf("id %q number %q: want a fresh id and number 1", c.ID, c.Number)
 	}
-	if !c.CreatedAt.Equal(clock.now()) || !c.UpdatedAt.Equal(clock.now()) {
-		t.Fatalf("timestamps %v %v, want %v", c.CreatedAt, c.UpdatedAt, clock.now())
+	if !c.CreatedAt.Equal(clock.Now()) || !c.UpdatedAt.Equal(clock.Now()) {
+		t.Fatalf("timestamps %v %v, want %v", c.CreatedAt, c.UpdatedAt, clock.Now())
 	}
 	got, err := p.GetCustomer(ctx, connA, c.ID)
 	if err != nil {
@@ -101,7 +101,7 @@ func TestUpdateCustomer(t *testing.T) {
 	ctx := context.Background()
 	c := mustCustomer(t, p, connA, fullCustomer())
 	parent := mustCustomer(t, p, connA, invoiceable("Parent AB"))
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 
 	addr := core.Address{Line1: "Nygatan 2", PostalCode: "222 33", City: "Lund", Country: "SE"}
 	got, err := p.UpdateCustomer(ctx, connA, c.ID, core.CustomerPatch{
@@ -114,7 +114,7 @@ func TestUpdateCustomer(t *testing.T) {
 	want := c
 	want.Name, want.BillingAddress, want.Active, want.ParentCustomerID = "Acme Group AB", addr, false, parent.ID
 	want.OrganizationNumber = "2021005489"
-	want.UpdatedAt = clock.now()
+	want.UpdatedAt = clock.Now()
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("updated:\n got %+v\nwant %+v", got, want)
 	}

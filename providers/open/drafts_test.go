@@ -44,7 +44,7 @@ func TestDraftLifecycle(t *testing.T) {
 	// Editing replaces customer, date, texts, lines and totals.
 	upd := request("ignored", b.ID, "2026-01-22", lineIn("Repair", "3", 50000, "25"), lineIn("Parts", "1", 12000, "12"))
 	upd.Reference, upd.Comment = "WO-7", "service order 7"
-	clock.advance(1000)
+	clock.Advance(1000)
 	edited, err := p.UpdateDraft(ctx, conn, draft.ID, upd)
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func TestCreateInvoice(t *testing.T) {
 		inv.InvoiceDate != "2026-01-20" || inv.DueDate != "2026-02-19" ||
 		inv.CustomerID != c.ID || inv.CustomerName != "Acme AB" || inv.Currency != "SEK" ||
 		inv.Reference != "PO-1" || inv.Comment != "thanks" || inv.LocationID != "loc_1" || inv.ReceiptID != "rcp_ch_1" ||
-		inv.ExternalRef != "ch_1" || !inv.CreatedAt.Equal(clock.now()) {
+		inv.ExternalRef != "ch_1" || !inv.CreatedAt.Equal(clock.Now()) {
 		t.Fatalf("invoice = %+v", inv)
 	}
 	if inv.NetTotal != req.NetTotal || inv.VATTotal != req.VATTotal || inv.Total != req.Total {
@@ -52,7 +52,7 @@ func TestCreateInvoice(t *testing.T) {
 
 	// A retry with the same external reference returns the first invoice,
 	// even with a changed body, and takes no number.
-	clock.advance(1000)
+	clock.Advance(1000)
 	again := req
 	again.Comment = "retry"
 	replay, err := p.CreateInvoice(ctx, conn, again)

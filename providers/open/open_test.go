@@ -5,7 +5,6 @@ import (
 	"maps"
 	"path/filepath"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,32 +39,16 @@ func bare(conn core.Connection) core.Connection {
 	return conn
 }
 
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
+// newTestClock is a clock at a fixed time, nanoseconds included, that
+// moves only when told to.
+func newTestClock() *coretest.Clock {
+	return coretest.NewClock(time.Date(2026, 1, 20, 9, 30, 0, 123456789, time.UTC))
 }
 
-func newTestClock() *testClock {
-	return &testClock{t: time.Date(2026, 1, 20, 9, 30, 0, 123456789, time.UTC)}
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newProvider(t testing.TB) (*Provider, *testClock) {
+func newProvider(t testing.TB) (*Provider, *coretest.Clock) {
 	t.Helper()
 	clock := newTestClock()
-	p, err := Open(context.Background(), t.TempDir(), clock.now)
+	p, err := Open(context.Background(), t.TempDir(), clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

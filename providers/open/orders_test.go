@@ -28,12 +28,12 @@ func TestCreateOrder(t *testing.T) {
 	}
 	if o.Status != core.OrderOpen || o.CustomerID != c.ID || o.CustomerName != "Samlad AB" || o.OrderDate != "2026-01-20" ||
 		o.Total != req.Total || o.VATTotal != req.VATTotal || o.NetTotal != req.NetTotal || o.Reference != "PO-1" ||
-		o.ExternalRef != "ch_1" || o.LocationID != "loc_1" || o.InvoiceID != "" || !o.CreatedAt.Equal(clock.now()) {
+		o.ExternalRef != "ch_1" || o.LocationID != "loc_1" || o.InvoiceID != "" || !o.CreatedAt.Equal(clock.Now()) {
 		t.Fatalf("order = %+v", o)
 	}
 	assertLinesEqual(t, o.Lines, req.Lines)
 	assertBreakdownEqual(t, o.VATBreakdown, req.VATBreakdown)
-	clock.advance(1000)
+	clock.Advance(1000)
 	// Idempotent on the external reference.
 	again, err := p.CreateOrder(ctx, connA, request("ch_1", c.ID, "2026-01-21", lineIn("Tea", "1", 100, "6")))
 	if err != nil || !reflect.DeepEqual(again, o) {
@@ -101,7 +101,7 @@ func TestListOrders(t *testing.T) {
 			t.Fatal(err)
 		}
 		all = append(all, o)
-		clock.advance(1e6)
+		clock.Advance(1e6)
 	}
 	if _, err := p.InvoiceOrders(ctx, connA, core.CollectiveRequest{ExternalRef: "ci_b", CustomerID: b.ID}); err != nil {
 		t.Fatal(err)

@@ -190,7 +190,7 @@ func TestPaymentsMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := formatTime(newTestClock().now())
+	now := formatTime(newTestClock().Now())
 	err = db.Write(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.Exec(`INSERT INTO customers (id, merchant_id, number, name, name_lower, active, invoicing_enabled,
 			due_days, created_at, updated_at) VALUES ('cus_0', ?, 1, 'Gammal AB', 'gammal ab', 1, 1, 30, ?, ?)`, connA.MerchantID, now, now); err != nil {
@@ -220,7 +220,7 @@ func TestPaymentsMigration(t *testing.T) {
 	}
 	db.Close()
 
-	p, err := Open(ctx, dir, newTestClock().now)
+	p, err := Open(ctx, dir, newTestClock().Now)
 	if err != nil {
 		t.Fatal(err)
 	}

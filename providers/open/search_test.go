@@ -283,7 +283,7 @@ func TestMigrationIndexesExistingCustomers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := formatTime(newTestClock().now())
+	now := formatTime(newTestClock().Now())
 	err = db.Write(ctx, func(tx *sqlx.Tx) error {
 		for i, name := range []string{"Åkesson Bygg AB", "Ab", "x", "Ölkafé Ümlaut ß", "aaaa"} {
 			if _, err := tx.Exec(`INSERT INTO customers (id, merchant_id, number, name, name_lower, active, invoicing_enabled,
@@ -310,7 +310,7 @@ func TestMigrationIndexesExistingCustomers(t *testing.T) {
 	}
 	db.Close()
 
-	p, err := Open(ctx, dir, newTestClock().now)
+	p, err := Open(ctx, dir, newTestClock().Now)
 	if err != nil {
 		t.Fatal(err)
 	}

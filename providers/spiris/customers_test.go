@@ -116,7 +116,7 @@ func TestCustomerSyncPagesAndRemoves(t *testing.T) {
 	if len(page.Customers) != 5 {
 		t.Fatalf("fresh copy re-read: %v", names(page.Customers))
 	}
-	e.clk.advance(DefaultCustomerSyncInterval + time.Second)
+	e.clk.Advance(DefaultCustomerSyncInterval + time.Second)
 	page, _ = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
 	if len(page.Customers) != 6 {
 		t.Fatalf("stale copy not refreshed: %v", names(page.Customers))
@@ -129,7 +129,7 @@ func TestSearchAnswersFromCopyWhenSpirisIsDown(t *testing.T) {
 	if _, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{Q: "acme"}); err != nil {
 		t.Fatal(err)
 	}
-	e.clk.advance(time.Hour)
+	e.clk.Advance(time.Hour)
 
 	// Erroring: every attempt fails; the copy answers.
 	e.srv.FailNext(100)
@@ -166,7 +166,7 @@ func TestSearchWithoutCopyFailsWhenSpirisIsDown(t *testing.T) {
 	if _, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{}); err != nil {
 		t.Fatal(err)
 	}
-	e.clk.advance(time.Hour)
+	e.clk.Advance(time.Hour)
 	bad := e.conn
 	bad.Credentials = map[string]string{CredentialAccessToken: "revoked"}
 	_, err = e.p.SearchCustomers(ctx(), bad, core.CustomerQuery{})
@@ -189,7 +189,7 @@ func TestGetCustomer(t *testing.T) {
 		t.Fatal("a fresh copy was read from Spiris again")
 	}
 	// Stale: refreshed.
-	e.clk.advance(time.Hour)
+	e.clk.Advance(time.Hour)
 	if _, err := e.p.GetCustomer(ctx(), e.conn, acme.Id); err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +419,7 @@ func TestCustomerRefreshFollowsTheChangeFeed(t *testing.T) {
 		}
 		return last
 	}
-	e.clk.advance(DefaultCustomerSyncInterval + time.Second)
+	e.clk.Advance(DefaultCustomerSyncInterval + time.Second)
 	page, err := e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -438,7 +438,7 @@ func TestCustomerRefreshFollowsTheChangeFeed(t *testing.T) {
 		t.Fatalf("the change feed read %s", feed.Response)
 	}
 
-	e.clk.advance(FullCustomerSyncInterval)
+	e.clk.Advance(FullCustomerSyncInterval)
 	page, err = e.p.SearchCustomers(ctx(), e.conn, core.CustomerQuery{})
 	if err != nil {
 		t.Fatal(err)

@@ -5,40 +5,22 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/providers/spiris/spiristest"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type env struct {
 	t    *testing.T
 	srv  *spiristest.Server
 	p    *Provider
 	conn core.Connection
-	clk  *clock
+	clk  *coretest.Clock
 	dir  string
 }
 
@@ -47,7 +29,7 @@ type env struct {
 func setup(t *testing.T, modify ...func(*Options)) *env {
 	t.Helper()
 	srv := spiristest.Start(t, spiristest.Options{})
-	e := &env{t: t, srv: srv, clk: &clock{t: time.Now()}, dir: t.TempDir()}
+	e := &env{t: t, srv: srv, clk: coretest.NewClock(time.Now()), dir: t.TempDir()}
 	tok := srv.IssueToken(DefaultScopes...)
 	e.conn = core.Connection{MerchantID: "m1", Country: core.Sweden, Currency: "SEK",
 		Credentials: map[string]string{CredentialAccessToken: tok.AccessToken}}
@@ -60,7 +42,7 @@ func (e *env) newProvider(dir string, modify ...func(*Options)) *Provider {
 	e.t.Helper()
 	opts := Options{
 		APIBaseURL: e.srv.APIBaseURL(), AuthorizeURL: e.srv.AuthorizeURL(), TokenURL: e.srv.TokenURL(),
-		DataDir: dir, Clock: e.clk.now, HTTPClient: nil,
+		DataDir: dir, Clock: e.clk.Now, HTTPClient: nil,
 	}
 	for _, m := range modify {
 		m(&opts)

@@ -125,7 +125,7 @@ func TestListLedgerAccountsPages(t *testing.T) {
 
 func TestListLedgerAccountsWithoutFiscalYear(t *testing.T) {
 	e := setup(t)
-	e.clk.advance(3 * 365 * 24 * time.Hour) // the mock has this year and last
+	e.clk.Advance(3 * 365 * 24 * time.Hour) // the mock has this year and last
 	_, err := e.p.ListLedgerAccounts(ctx(), e.conn)
 	ce := wantCode(t, err, core.CodeInvalid)
 	if !strings.Contains(ce.Message, "there is no fiscal year in Visma Spiris for") {
