@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/einvoice"
 	"github.com/ledgerbridge/ledgerbridge/einvoice/accesspoint"
 	"github.com/ledgerbridge/ledgerbridge/einvoice/accesspoint/accesspointtest"
@@ -22,21 +23,21 @@ const (
 // harness is an outbox over a real SQLite file and a real access point
 // client talking to the checking mock on loopback. Tests drive delivery
 // with Drain, so "nothing happens before the backoff" needs no waiting,
-// and move the outbox's clock, now, only while no worker runs.
+// and move the outbox's clock, clk, only while no worker runs.
 type harness struct {
 	t     *testing.T
 	dir   string
 	store *einvoice.SQLiteStore
 	ap    *accesspointtest.Server
 	apc   *accesspoint.Client
-	now   time.Time
+	clk   *coretest.Clock
 	box   *einvoice.Outbox
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), ap: accesspointtest.Start(t, accesspointtest.Options{}),
-		now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		clk: coretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	var err error
 	h.apc, err = accesspoint.NewClient(accesspoint.Config{URL: h.ap.URL, Token: accesspointtest.Token, Timeout: 5 * time.Second})
 	if err != nil {
@@ -58,13 +59,9 @@ func (h *harness) openStore() *einvoice.SQLiteStore {
 }
 
 func (h *harness) outbox(s einvoice.Store) *einvoice.Outbox {
-	return einvoice.NewOutbox(s, h.apc, outbox.Config{Now: h.clock, PollInterval: 5 * time.Millisecond,
+	return einvoice.NewOutbox(s, h.apc, outbox.Config{Now: h.clk.Now, PollInterval: 5 * time.Millisecond,
 		Redact: core.NewRedactor(accesspointtest.Token).String})
 }
-
-func (h *harness) clock() time.Time { return h.now }
-
-func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
 
 func outgoing(invoiceID string) core.OutgoingEInvoice {
 	return core.OutgoingEInvoice{MerchantID: "m1", InvoiceID: invoiceID, Sender: seller, Receiver: buyer,
@@ -103,7 +100,7 @@ func (h *harness) drain(want int) {
 func TestOutboxDeliversInvoiceAndCreditNote(t *testing.T) {
 	h := newHarness(t)
 	h.enqueue(outgoing("inv-1"))
-	h.advance(time.Second) // first queued, first sent
+	h.clk.Advance(time.Second) // first queued, first sent
 	credit := outgoing("inv-2")
 	credit.DocumentType, credit.Document = core.EInvoiceCreditNote, accesspointtest.CreditNote(seller, buyer)
 	h.enqueue(credit)
@@ -118,21 +115,21 @@ func TestOutboxDeliversInvoiceAndCreditNote(t *testing.T) {
 	for i, inv := range []string{"inv-1", "inv-2"} {
 		d := h.get(inv)
 		if d.Status != core.EInvoiceSent || d.Attempts != 1 || d.TransmissionID != got[i].ID ||
-			!d.SentAt.Equal(h.now) || d.LastError != "" || d.DocumentType != []string{core.EInvoiceInvoice, core.EInvoiceCreditNote}[i] {
+			!d.SentAt.Equal(h.clk.Now()) || d.LastError != "" || d.DocumentType != []string{core.EInvoiceInvoice, core.EInvoiceCreditNote}[i] {
 			t.Errorf("%s after delivery: %+v", inv, d)
 		}
 		if got[i].IdempotencyKey != d.ID+".0" {
 			t.Errorf("%s idempotency key %q, want %s.0", inv, got[i].IdempotencyKey, d.ID)
 		}
 	}
-	h.advance(24 * time.Hour)
+	h.clk.Advance(24 * time.Hour)
 	h.drain(0)
 }
 
 func TestOutboxRetriesWithBackoffThenDeliversOnce(t *testing.T) {
 	h := newHarness(t)
 	h.ap.FailNext(2, 503)
-	start := h.now
+	start := h.clk.Now()
 	h.enqueue(outgoing("inv-1"))
 
 	h.drain(1)
@@ -141,15 +138,15 @@ func TestOutboxRetriesWithBackoffThenDeliversOnce(t *testing.T) {
 		!d.NextAttemptAt.Equal(start.Add(time.Minute)) {
 		t.Fatalf("after the first failure: %+v, want queued for 1 min later with the 503", d)
 	}
-	h.advance(59 * time.Second)
+	h.clk.Advance(59 * time.Second)
 	h.drain(0) // not before the backoff
 
-	h.advance(time.Second)
+	h.clk.Advance(time.Second)
 	h.drain(1)
-	if d := h.get("inv-1"); d.Attempts != 2 || !d.NextAttemptAt.Equal(h.now.Add(2*time.Minute)) {
+	if d := h.get("inv-1"); d.Attempts != 2 || !d.NextAttemptAt.Equal(h.clk.Now().Add(2*time.Minute)) {
 		t.Fatalf("after the second failure: %+v, want 2 min backoff", d)
 	}
-	h.advance(2 * time.Minute)
+	h.clk.Advance(2 * time.Minute)
 	h.drain(1)
 	if d := h.get("inv-1"); d.Status != core.EInvoiceSent || d.Attempts != 3 || d.LastError != "" {
 		t.Fatalf("after delivery: %+v", d)
@@ -172,7 +169,7 @@ func TestOutboxPermanentFailureThenQueuedAgain(t *testing.T) {
 	if d.Status != core.EInvoiceFailed || d.Attempts != 1 || !strings.Contains(d.LastError, "cbc:EndpointID is 0192:123456785") {
 		t.Fatalf("after rejection: %+v, want failed with the access point's reason", d)
 	}
-	h.advance(48 * time.Hour)
+	h.clk.Advance(48 * time.Hour)
 	h.drain(0)
 	if n := h.ap.Requests(); n != 1 {
 		t.Fatalf("access point saw %d requests, want 1: a rejection is final", n)
@@ -201,7 +198,7 @@ func TestOutboxLostAnswerDeliversOnce(t *testing.T) {
 	if d := h.get("inv-1"); d.Status != core.EInvoiceQueued || d.LastError == "" {
 		t.Fatalf("after the lost answer: %+v, want queued for retry", d)
 	}
-	h.advance(time.Minute)
+	h.clk.Advance(time.Minute)
 	h.drain(1)
 	got := h.ap.Delivered()
 	if len(got) != 1 {
@@ -219,7 +216,7 @@ func TestOutboxCrashAfterTransmitDeliversOnce(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.enqueue(outgoing("inv-1"))
-	claimed, err := h.store.Claim(ctx, h.now, 10, time.Minute)
+	claimed, err := h.store.Claim(ctx, h.clk.Now(), 10, time.Minute)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
@@ -233,7 +230,7 @@ func TestOutboxCrashAfterTransmitDeliversOnce(t *testing.T) {
 	h.store = h.openStore()
 	h.box = h.outbox(h.store)
 	h.drain(0) // the dead worker's lease (15 min by default) still holds
-	h.advance(15 * time.Minute)
+	h.clk.Advance(15 * time.Minute)
 	h.drain(1)
 	if d := h.get("inv-1"); d.Status != core.EInvoiceSent || d.Attempts != 2 {
 		t.Errorf("after the lease: %+v", d)
@@ -257,7 +254,7 @@ func TestOutboxSurvivesRestart(t *testing.T) {
 
 	h.store = h.openStore()
 	h.box = h.outbox(h.store)
-	h.advance(time.Minute)
+	h.clk.Advance(time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { h.box.Run(ctx); close(done) }()
@@ -287,7 +284,7 @@ func TestOutboxEnqueueIsIdempotentPerReceiver(t *testing.T) {
 	if err != nil || queued || again.Status != core.EInvoiceSent {
 		t.Fatalf("enqueue after delivery: %+v queued=%v err=%v", again, queued, err)
 	}
-	h.advance(time.Second)
+	h.clk.Advance(time.Second)
 	other := outgoing("inv-1")
 	other.Receiver, other.Document = "0007:2021005489", accesspointtest.Invoice(seller, "0007:2021005489")
 	h.enqueue(other)
@@ -327,7 +324,7 @@ func TestOutboxEnqueueValidates(t *testing.T) {
 // token is stored, and shown on the invoice, without it.
 func TestOutboxStoresFailuresRedacted(t *testing.T) {
 	h := newHarness(t)
-	box := einvoice.NewOutbox(h.store, echoing{}, outbox.Config{Now: h.clock,
+	box := einvoice.NewOutbox(h.store, echoing{}, outbox.Config{Now: h.clk.Now,
 		Redact: core.NewRedactor(accesspointtest.Token).String})
 	if _, _, err := box.Enqueue(context.Background(), outgoing("inv-1")); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 	"github.com/ledgerbridge/ledgerbridge/outbox"
 	"github.com/ledgerbridge/ledgerbridge/seal"
 	"github.com/ledgerbridge/ledgerbridge/webhooks"
@@ -31,7 +32,7 @@ var (
 type harness struct {
 	t     *testing.T
 	dir   string
-	now   time.Time
+	clk   *coretest.Clock
 	store *webhooks.SQLiteStore
 	svc   *webhooks.Service
 }
@@ -44,7 +45,7 @@ func newGuardedHarness(t *testing.T) *harness { return newHarnessWith(t, false) 
 
 func newHarnessWith(t *testing.T, allowPrivate bool) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	h := &harness{t: t, dir: t.TempDir(), clk: coretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	var err error
 	h.store, err = webhooks.OpenSQLiteStore(context.Background(), h.dir)
 	if err != nil {
@@ -52,13 +53,9 @@ func newHarnessWith(t *testing.T, allowPrivate bool) *harness {
 	}
 	t.Cleanup(func() { h.store.Close() })
 	h.svc = webhooks.New(h.store, seal.Random("credentials key"), webhooks.Config{MaxAttempts: 4,
-		Outbox: outbox.Config{Now: h.clock, Redact: core.NewRedactor("s3cret-token").String}, AllowPrivateNetworks: allowPrivate})
+		Outbox: outbox.Config{Now: h.clk.Now, Redact: core.NewRedactor("s3cret-token").String}, AllowPrivateNetworks: allowPrivate})
 	return h
 }
-
-func (h *harness) clock() time.Time { return h.now }
-
-func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
 
 func (h *harness) drain(want int) {
 	h.t.Helper()
@@ -96,7 +93,7 @@ func (h *harness) log(endpointID string) []webhooks.Delivery {
 
 func TestDeliversSignedEventOnce(t *testing.T) {
 	h := newHarness(t)
-	r := webhookstest.Start(t, h.clock)
+	r := webhookstest.Start(t, h.clk.Now)
 	e := h.endpoint(r, core.EventInvoicePosted, core.EventInvoicePaid)
 	inv := core.Invoice{ID: "inv_1", Number: 1001, Status: core.StatusPosted, Total: 12500, Currency: "SEK"}
 	h.publish(core.EventInvoicePosted, "invoice.posted:inv_1", inv)
@@ -111,7 +108,7 @@ func TestDeliversSignedEventOnce(t *testing.T) {
 	if err := json.Unmarshal(p.Data, &data); err != nil || data.ID != "inv_1" || data.Total != 12500 {
 		t.Errorf("data %s (%v), want the invoice", p.Data, err)
 	}
-	if !strings.HasPrefix(p.ID, "evt_") || p.Type != core.EventInvoicePosted || p.MerchantID != admin.MerchantID || !p.CreatedAt.Equal(h.now) {
+	if !strings.HasPrefix(p.ID, "evt_") || p.Type != core.EventInvoicePosted || p.MerchantID != admin.MerchantID || !p.CreatedAt.Equal(h.clk.Now()) {
 		t.Errorf("payload %+v", p)
 	}
 	hd := r.Headers()[0]
@@ -123,7 +120,7 @@ func TestDeliversSignedEventOnce(t *testing.T) {
 		log[0].EventID != p.ID || log[0].SentAt == nil || log[0].NextAttemptAt != nil {
 		t.Errorf("delivery log %+v", log)
 	}
-	h.advance(48 * time.Hour)
+	h.clk.Advance(48 * time.Hour)
 	h.drain(0)
 }
 
@@ -131,7 +128,7 @@ func TestDeliversSignedEventOnce(t *testing.T) {
 // the event once, after retries with backoff, each attempt freshly signed.
 func TestReceiverDownThenUp(t *testing.T) {
 	h := newHarness(t)
-	r := webhookstest.Start(t, h.clock)
+	r := webhookstest.Start(t, h.clk.Now)
 	e := h.endpoint(r, core.EventExportFailed)
 	r.Down(2)
 	h.publish(core.EventExportFailed, "export.failed:lease_1", map[string]string{"location_id": "loc-1"})
@@ -139,17 +136,17 @@ func TestReceiverDownThenUp(t *testing.T) {
 	h.drain(1)
 	d := h.log(e.ID)[0]
 	if d.Status != outbox.StatusQueued || d.Attempts != 1 || !strings.Contains(d.LastError, "HTTP 503: maintenance") ||
-		d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(h.now.Add(time.Minute)) {
+		d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(h.clk.Now().Add(time.Minute)) {
 		t.Fatalf("after the first failure: %+v, want queued a minute later with the 503", d)
 	}
-	h.advance(59 * time.Second)
+	h.clk.Advance(59 * time.Second)
 	h.drain(0) // not before the backoff
-	h.advance(time.Second)
+	h.clk.Advance(time.Second)
 	h.drain(1)
-	if d := h.log(e.ID)[0]; d.Attempts != 2 || !d.NextAttemptAt.Equal(h.now.Add(2*time.Minute)) {
+	if d := h.log(e.ID)[0]; d.Attempts != 2 || !d.NextAttemptAt.Equal(h.clk.Now().Add(2*time.Minute)) {
 		t.Fatalf("after the second failure: %+v, want 2 min backoff", d)
 	}
-	h.advance(2 * time.Minute)
+	h.clk.Advance(2 * time.Minute)
 	h.drain(1)
 	if d := h.log(e.ID)[0]; d.Status != outbox.StatusSent || d.Attempts != 3 || d.LastError != "" || d.ResponseStatus != 204 {
 		t.Fatalf("after delivery: %+v", d)
@@ -157,7 +154,7 @@ func TestReceiverDownThenUp(t *testing.T) {
 	if n := len(r.Events(t)); n != 1 || r.Requests() != 3 {
 		t.Errorf("delivered %d in %d requests, want 1 in 3", n, r.Requests())
 	}
-	h.advance(time.Hour)
+	h.clk.Advance(time.Hour)
 	h.drain(0)
 }
 
@@ -165,13 +162,13 @@ func TestReceiverDownThenUp(t *testing.T) {
 // delivery for good after MaxAttempts (4 here).
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	h := newHarness(t)
-	r := webhookstest.Start(t, h.clock)
+	r := webhookstest.Start(t, h.clk.Now)
 	e := h.endpoint(r, core.EventInvoicePaid)
 	r.Down(100)
 	h.publish(core.EventInvoicePaid, "invoice.paid:inv_1", map[string]string{})
 	for range 4 {
 		h.drain(1)
-		h.advance(time.Hour)
+		h.clk.Advance(time.Hour)
 	}
 	h.drain(0)
 	d := h.log(e.ID)[0]
@@ -185,13 +182,13 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 // to two endpoints carries the same event id.
 func TestReplayedEventIsNotDeliveredTwice(t *testing.T) {
 	h := newHarness(t)
-	r1, r2 := webhookstest.Start(t, h.clock), webhookstest.Start(t, h.clock)
+	r1, r2 := webhookstest.Start(t, h.clk.Now), webhookstest.Start(t, h.clk.Now)
 	h.endpoint(r1, core.EventInvoiceOverdue)
 	h.endpoint(r2, core.EventInvoiceOverdue)
 	h.publish(core.EventInvoiceOverdue, "invoice.overdue:inv_1", map[string]string{"id": "inv_1"})
 	h.drain(2)
 	h.publish(core.EventInvoiceOverdue, "invoice.overdue:inv_1", map[string]string{"id": "inv_1"})
-	h.advance(time.Hour)
+	h.clk.Advance(time.Hour)
 	h.drain(0)
 	a, b := r1.Events(t), r2.Events(t)
 	if len(a) != 1 || len(b) != 1 || a[0].ID != b[0].ID {
@@ -244,7 +241,7 @@ func TestEndpointInputErrorsNameTheField(t *testing.T) {
 func TestEndpointsBelongToTheirMerchant(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	r := webhookstest.Start(t, h.clock)
+	r := webhookstest.Start(t, h.clk.Now)
 	e := h.endpoint(r, core.EventInvoicePaid)
 	if _, err := h.svc.DeleteEndpoint(ctx, otherM, e.ID); core.Code(err) != core.CodeNotFound {
 		t.Errorf("delete by another merchant: %v, want not found", err)
@@ -277,7 +274,7 @@ func TestEndpointsBelongToTheirMerchant(t *testing.T) {
 // TestSecretIsStoredSealed: the database file never holds the secret.
 func TestSecretIsStoredSealed(t *testing.T) {
 	h := newHarness(t)
-	e := h.endpoint(webhookstest.Start(t, h.clock), core.EventInvoicePaid)
+	e := h.endpoint(webhookstest.Start(t, h.clk.Now), core.EventInvoicePaid)
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(h.dir, webhooks.FileName)+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -302,11 +299,11 @@ func TestSecretIsStoredSealed(t *testing.T) {
 
 func TestDeliveryLogPages(t *testing.T) {
 	h := newHarness(t)
-	r := webhookstest.Start(t, h.clock)
+	r := webhookstest.Start(t, h.clk.Now)
 	e := h.endpoint(r, core.EventInvoicePosted)
 	for _, id := range []string{"a", "b", "c"} {
 		h.publish(core.EventInvoicePosted, "invoice.posted:"+id, id)
-		h.advance(time.Second)
+		h.clk.Advance(time.Second)
 	}
 	var seen []string
 	cursor := ""
@@ -399,7 +396,7 @@ func TestNoRequestsToPrivateNetworks(t *testing.T) {
 		t.Errorf("a public name: %v", err)
 	}
 
-	r := webhookstest.Start(t, h.clock)
+	r := webhookstest.Start(t, h.clk.Now)
 	port := r.URL[strings.LastIndex(r.URL, ":")+1:]
 	e, err := h.svc.CreateEndpoint(context.Background(), admin, webhooks.EndpointInput{URL: "https://localhost:" + port + "/hook", Events: []string{core.EventInvoicePosted}})
 	if err != nil {
