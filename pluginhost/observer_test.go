@@ -47,7 +47,7 @@ func TestSupervisorReportsCallsAndRestarts(t *testing.T) {
 	h.prov = func(*fakeProc) core.Provider {
 		return &stubProvider{
 			describe: func(context.Context) (core.Descriptor, error) {
-				h.advance(250 * time.Millisecond) // the call takes 250ms
+				h.clock.Advance(250 * time.Millisecond) // the call takes 250ms
 				return core.Descriptor{Name: "stub"}, nil
 			},
 			createInvoice: func(context.Context) (core.Invoice, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/core/coretest"
 )
 
 // These tests drive the supervisor's state machine with fake instances; the
@@ -75,18 +76,18 @@ type fakeHost struct {
 	procs    []*fakeProc
 	launches atomic.Int32
 	failNext atomic.Int32 // launches still to fail
-	clock    time.Time
+	clock    *coretest.Clock
 	prov     func(p *fakeProc) core.Provider
 	delay    time.Duration
 }
 
 func newFakeHost(t *testing.T) *fakeHost {
 	t.Helper()
-	h := &fakeHost{clock: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	h := &fakeHost{clock: coretest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))}
 	h.prov = func(*fakeProc) core.Provider { return &stubProvider{} }
 	opts := Options{Logger: hclog.NewNullLogger(), CallTimeout: time.Second, BackoffMin: 100 * time.Millisecond, BackoffMax: 400 * time.Millisecond}.withDefaults()
 	h.s = newSupervisor("stub", KindBuiltin, "/bin/stub", nil, nil, "", opts)
-	h.s.now = h.now
+	h.s.now = h.clock.Now
 	h.s.launch = func() (*instance, error) {
 		n := h.launches.Add(1)
 		time.Sleep(h.delay)
@@ -99,23 +100,11 @@ func newFakeHost(t *testing.T) *fakeHost {
 		h.procs = append(h.procs, p)
 		h.mu.Unlock()
 		inst := p.instance(h.prov(p))
-		inst.started = h.now()
+		inst.started = h.clock.Now()
 		return inst, nil
 	}
 	t.Cleanup(h.s.close)
 	return h
-}
-
-func (h *fakeHost) now() time.Time {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.clock
-}
-
-func (h *fakeHost) advance(d time.Duration) {
-	h.mu.Lock()
-	h.clock = h.clock.Add(d)
-	h.mu.Unlock()
 }
 
 func (h *fakeHost) proc(i int) *fakeProc {
@@ -256,7 +245,7 @@ func TestSupervisorBacksOffAfterRepeatedStartFailures(t *testing.T) {
 		t.Errorf("state = %s %q, want failed with cause", status, cause)
 	}
 	// After the backoff the next call starts again; it fails and the wait doubles.
-	h.advance(100 * time.Millisecond)
+	h.clock.Advance(100 * time.Millisecond)
 	if _, err = h.s.Describe(ctx); err == nil {
 		t.Fatal("third launch should fail")
 	}
@@ -264,7 +253,7 @@ func TestSupervisorBacksOffAfterRepeatedStartFailures(t *testing.T) {
 		t.Fatalf("after third failure: %v, want retry after 200ms", err)
 	}
 	// The fourth launch succeeds, and a successful call resets the count.
-	h.advance(200 * time.Millisecond)
+	h.clock.Advance(200 * time.Millisecond)
 	if _, err = h.s.Describe(ctx); err != nil {
 		t.Fatalf("after backoff: %v", err)
 	}
