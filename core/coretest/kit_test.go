@@ -42,14 +42,12 @@ func TestClockConcurrent(t *testing.T) {
 	var c Clock
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range 100 {
 				c.Advance(time.Second)
 				_ = c.Now()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if got, want := c.Now(), (time.Time{}).Add(800*time.Second); !got.Equal(want) {
