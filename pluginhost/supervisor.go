@@ -392,6 +392,10 @@ func call[T any](s *supervisor, ctx context.Context, method string, fn func(cont
 	return callOnce(s, ctx, method, fn)
 }
 
+// deadlineSkew is how far apart the host's and a plugin's timers for one
+// call deadline may fire.
+const deadlineSkew = 50 * time.Millisecond
+
 // callOnce is call without the observation.
 func callOnce[T any](s *supervisor, ctx context.Context, method string, fn func(context.Context, core.Provider) (T, error)) (T, error) {
 	var zero T
@@ -401,8 +405,13 @@ func callOnce[T any](s *supervisor, ctx context.Context, method string, fn func(
 			return zero, err
 		}
 		cctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+		deadline, _ := cctx.Deadline()
 		v, err := fn(cctx, inst.prov)
-		timedOut := cctx.Err() != nil
+		// The deadline travels to the plugin, whose own timer may fire a
+		// little before ours: its "cancelled" answer then arrives while
+		// cctx is not yet done. An error that close to the deadline is the
+		// timeout.
+		timedOut := cctx.Err() != nil || (err != nil && time.Until(deadline) < deadlineSkew)
 		cancel()
 		if err == nil {
 			s.healthy(inst)
