@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/httpapi"
 )
 
 // The invoice pages: the list (filters, sorting, paging), one invoice with
@@ -332,13 +333,7 @@ func (s *server) invoiceUBL(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	name := safeFilename(doc.Filename)
-	if name == "" {
-		name = safeFilename(c.Param("id") + ".xml")
-	}
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	c.Header("Cache-Control", "private, no-store")
-	c.Data(http.StatusOK, doc.ContentType, doc.Data)
+	httpapi.SendDocument(c, doc, "attachment", "application/xml", c.Param("id")+".xml")
 }
 
 // invoicePDF streams the invoice's PDF for the page's inline viewer (same
@@ -349,28 +344,11 @@ func (s *server) invoicePDF(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ct := doc.ContentType
-	if ct == "" {
-		ct = "application/pdf"
-	}
-	name := safeFilename(doc.Filename)
-	if name == "" {
-		name = safeFilename(c.Param("id")+".pdf") + ""
-	}
 	disposition := "inline"
 	if c.Query("download") == "1" {
 		disposition = "attachment"
 	}
-	c.Header("Content-Disposition", disposition+`; filename="`+name+`"`)
-	c.Header("Cache-Control", "private, no-store")
-	c.Data(http.StatusOK, ct, doc.Data)
-}
-
-var unsafeFilename = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-// safeFilename keeps a file name to plain ASCII for Content-Disposition.
-func safeFilename(name string) string {
-	return strings.Trim(unsafeFilename.ReplaceAllString(name, "_"), "_.")
+	httpapi.SendDocument(c, doc, disposition, "application/pdf", c.Param("id")+".pdf")
 }
 
 // postInvoice numbers and posts a draft.

@@ -178,12 +178,20 @@ func (s *server) writeDocument(c *gin.Context, doc core.Document, err error, dis
 		s.writeError(c, err)
 		return
 	}
+	SendDocument(c, doc, disposition, contentType, c.Param("id")+ext)
+}
+
+// SendDocument answers 200 with doc (an invoice's PDF or e-invoice) for
+// the API and the BackOffice alike: under its own content type and file
+// name, or contentType and fallbackName when it has none; disposition is
+// inline or attachment. It is never cached and never sniffed.
+func SendDocument(c *gin.Context, doc core.Document, disposition, contentType, fallbackName string) {
 	if doc.ContentType != "" {
 		contentType = doc.ContentType
 	}
 	name := doc.Filename
 	if name == "" {
-		name = c.Param("id") + ext
+		name = fallbackName
 	}
 	c.Header("Content-Disposition", contentDisposition(disposition, name))
 	c.Header("Cache-Control", "private, no-store")
