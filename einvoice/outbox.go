@@ -2,12 +2,12 @@ package einvoice
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ledgerbridge/ledgerbridge/core"
+	"github.com/ledgerbridge/ledgerbridge/nordic"
 	"github.com/ledgerbridge/ledgerbridge/outbox"
 )
 
@@ -118,11 +118,6 @@ func NewOutbox(store Store, t Transmitter, cfg outbox.Config) *Outbox {
 	return &Outbox{store: store, now: w.Config().Now, worker: w}
 }
 
-// participant is a PEPPOL participant identifier as ledgerbridge writes
-// it: a four-digit ISO 6523 ICD scheme, a colon, and the identifier (at
-// most 50 characters by the PEPPOL policy for identifiers).
-var participant = regexp.MustCompile(`^[0-9]{4}:[A-Za-z0-9][A-Za-z0-9._-]{0,49}$`)
-
 // Enqueue stores e for delivery as soon as possible and wakes a worker;
 // see Store.Enqueue for what happens when the invoice was queued to the
 // same receiver before (the stored delivery is returned, queued=false,
@@ -139,8 +134,9 @@ func (o *Outbox) Enqueue(ctx context.Context, e core.OutgoingEInvoice) (stored D
 		add("invoice_id", "is required")
 	}
 	for _, p := range []struct{ field, value string }{{"sender", e.Sender}, {"receiver", e.Receiver}} {
-		if !participant.MatchString(p.value) {
-			add(p.field, "must be a PEPPOL participant identifier scheme:value, e.g. 0007:5560160680")
+		// The one participant-id check (customers' and settings' too).
+		if _, _, err := nordic.ParseParticipantID(p.value); err != nil {
+			add(p.field, "must be a PEPPOL participant identifier scheme:value, e.g. 0007:5560160680: "+err.Error())
 		}
 	}
 	if e.DocumentType != core.EInvoiceInvoice && e.DocumentType != core.EInvoiceCreditNote {

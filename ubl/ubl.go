@@ -274,13 +274,13 @@ func (w writer) paymentMeans() []paymentMeans {
 		}
 		out = append(out, paymentMeans{Code: "30", ID: ref, Account: acct})
 	}
-	if bg := digits(s.Bankgiro); bg != "" {
+	if bg := nordic.Digits(s.Bankgiro); bg != "" {
 		add(bg, "SE:BANKGIRO")
 	}
-	if pg := digits(s.Plusgiro); pg != "" {
+	if pg := nordic.Digits(s.Plusgiro); pg != "" {
 		add(pg, "SE:PLUSGIRO")
 	}
-	if acct := digits(s.BankAccount); acct != "" {
+	if acct := nordic.Digits(s.BankAccount); acct != "" {
 		add(acct, "")
 	}
 	if iban := strings.ToUpper(strings.ReplaceAll(s.IBAN, " ", "")); iban != "" {
@@ -376,7 +376,7 @@ func (w writer) category(rate decimal.Decimal) taxCategory {
 	default:
 		c.ID = "S"
 	}
-	c.Percent = percent(rate)
+	c.Percent = core.FormatVATRate(rate) // "25", "6", "12.5"
 	return c
 }
 
@@ -393,11 +393,6 @@ func (w writer) withReason(c taxCategory) taxCategory {
 		c.ExemptionReason = w.t.Statement(w.d.Country, w.d.Country.Language())
 	}
 	return c
-}
-
-// percent writes a VAT rate as UBL wants it: "25", "6", "12.5".
-func percent(rate decimal.Decimal) string {
-	return rate.String()
 }
 
 // lines are the invoice lines (BG-25): quantity, net amount, the net
@@ -505,16 +500,6 @@ func countryCode(s, home string) (string, error) {
 	}
 	return "", core.Invalid("the customer's country is not a country code", core.FieldError{Field: "customer.billing_address.country",
 		Message: "must be a two-letter ISO 3166 code, like SE or NO, for an e-invoice"})
-}
-
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // oneLine is s with its white space runs (line breaks too) made single
