@@ -414,41 +414,29 @@ func (e *Engine) sendInvoice(ctx context.Context, s session, inv Invoice, emailI
 	if inv.Status == StatusDraft {
 		return Customer{}, Errorf(CodeConflict, "a draft cannot be sent; post it first")
 	}
-	cust, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
-		return s.provider.GetCustomer(ctx, conn, inv.CustomerID)
-	})
+	cust, err := e.customerOf(ctx, s, inv)
 	if err != nil {
 		return Customer{}, err
 	}
 	if cust.Delivery() == DeliveryPeppol {
 		return cust, e.sendEInvoice(ctx, s, inv, cust)
 	}
-	return cust, e.emailInvoiceTo(ctx, s, inv, cust, emailID, false)
+	return cust, e.emailInvoice(ctx, s, inv, cust, emailID, false)
 }
 
-// emailInvoice queues inv's PDF to its customer (and the accountant copy);
-// reminder words it as a payment reminder.
-func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, emailID string, reminder bool) error {
-	if inv.Status == StatusDraft {
-		return Errorf(CodeConflict, "a draft cannot be e-mailed; post it first")
-	}
-	cust, err := call(ctx, e, s, func(conn Connection) (Customer, error) {
+// customerOf is the customer inv is billed to.
+func (e *Engine) customerOf(ctx context.Context, s session, inv Invoice) (Customer, error) {
+	return call(ctx, e, s, func(conn Connection) (Customer, error) {
 		return s.provider.GetCustomer(ctx, conn, inv.CustomerID)
 	})
-	if err != nil {
-		return err
-	}
-	return e.emailInvoiceTo(ctx, s, inv, cust, emailID, reminder)
 }
 
-// emailInvoiceTo queues inv's PDF (and, with AttachUBL, its e-invoice) to
-// cust's e-mail address and the accountant copy.
-func (e *Engine) emailInvoiceTo(ctx context.Context, s session, inv Invoice, cust Customer, emailID string, reminder bool) error {
+// emailInvoice queues posted inv's PDF (and, with AttachUBL, its
+// e-invoice) to cust's e-mail address and the accountant copy; reminder
+// words it as a payment reminder (with the PDF only).
+func (e *Engine) emailInvoice(ctx context.Context, s session, inv Invoice, cust Customer, emailID string, reminder bool) error {
 	if e.mailer == nil {
 		return Errorf(CodeUnsupported, "e-mail is not configured on this gateway")
-	}
-	if inv.Status == StatusDraft {
-		return Errorf(CodeConflict, "a draft cannot be e-mailed; post it first")
 	}
 	if cust.Email == "" {
 		return errNoEmailAddress(cust)
@@ -602,7 +590,11 @@ func (e *Engine) remindersForMerchant(ctx context.Context, m Merchant) (int, err
 			if err != nil {
 				return queued, err
 			}
-			if err := e.emailInvoice(ctx, s, full, "reminder:"+inv.ID, true); err != nil {
+			cust, err := e.customerOf(ctx, s, full)
+			if err == nil {
+				err = e.emailInvoice(ctx, s, full, cust, "reminder:"+inv.ID, true)
+			}
+			if err != nil {
 				if isNoEmailAddress(err) {
 					e.recordNoAddress(ctx, s, full, "reminder:"+inv.ID)
 				} else {
