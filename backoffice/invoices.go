@@ -294,7 +294,7 @@ func (s *server) showInvoice(c *gin.Context, status int, p *page, pay *paymentFo
 	isInvoice := inv.Kind != core.KindCredit
 	d.HasPDF = inv.Status != core.StatusDraft
 	if d.HasPDF && inv.Status != core.StatusVoid {
-		caps, err := s.engine.InvoicingCapabilities(ctx, pr)
+		caps, err := s.engine.ProviderCapabilities(ctx, pr, inv.Provider)
 		d.HasUBL = err == nil && caps.UBL
 	}
 	d.CanEdit = write && inv.Status == core.StatusDraft

@@ -355,15 +355,16 @@ func (e *Engine) InvoicePDF(ctx context.Context, p Principal, id string) (Docume
 	return call(ctx, e, s, func(conn Connection) (Document, error) { return s.provider.InvoicePDF(ctx, conn, id) })
 }
 
-// InvoicingCapabilities says what the merchant's invoicing provider can
-// do, for pages that offer only what works (a UBL download, say).
-// Errors: CodeForbidden, CodeNeedsReauth, CodeUnavailable.
-func (e *Engine) InvoicingCapabilities(ctx context.Context, p Principal) (Capabilities, error) {
-	s, err := e.invoicing(ctx, p, ActionReadInvoices)
-	if err != nil {
+// ProviderCapabilities says what provider name (an invoice's Provider,
+// say) can do, for pages that offer only what works (a UBL download): a
+// read of the descriptor cache, no merchant lookup. Errors: CodeForbidden,
+// CodeNotFound, CodeUnavailable.
+func (e *Engine) ProviderCapabilities(ctx context.Context, p Principal, name string) (Capabilities, error) {
+	if err := p.Authorize(ActionReadInvoices); err != nil {
 		return Capabilities{}, err
 	}
-	return s.desc.Capabilities, nil
+	d, err := e.describe(ctx, name)
+	return d.Capabilities, err
 }
 
 // InvoiceUBL writes a posted invoice or credit invoice as a PEPPOL BIS
