@@ -173,9 +173,6 @@ type parsed struct {
 		Percent string `xml:"TaxCategory>Percent"`
 		Reason  string `xml:"TaxCategory>TaxExemptionReason"`
 	} `xml:"TaxTotal>TaxSubtotal"`
-	Lines []struct {
-		Net string `xml:"LineExtensionAmount"`
-	} `xml:",any"`
 	SupplierTax []string `xml:"AccountingSupplierParty>Party>PartyTaxScheme>CompanyID"`
 	CustomerTax []string `xml:"AccountingCustomerParty>Party>PartyTaxScheme>CompanyID"`
 	Endpoints   []string `xml:"AccountingCustomerParty>Party>EndpointID"`
@@ -318,8 +315,8 @@ func TestRefusals(t *testing.T) {
 		{"draft", func(d *ubl.Document) { d.Invoice.Status, d.Invoice.Number = core.StatusDraft, 0 }, core.CodeConflict, ""},
 		{"void", func(d *ubl.Document) { d.Invoice.Status = core.StatusVoid }, core.CodeConflict, ""},
 		{"no seller name", func(d *ubl.Document) { d.Seller.Company.Name = " " }, core.CodeInvalid, "invoice_settings.company.name"},
-		{"no seller address", func(d *ubl.Document) { d.Seller.Company.OrganizationNumber = "" }, core.CodeInvalid, "invoice_settings.peppol_id"},
-		{"no buyer address", func(d *ubl.Document) { d.Buyer.OrganizationNumber = "" }, core.CodeInvalid, "customer.peppol_id"},
+		{"no seller electronic address", func(d *ubl.Document) { d.Seller.Company.OrganizationNumber = "" }, core.CodeInvalid, "invoice_settings.peppol_id"},
+		{"no buyer electronic address", func(d *ubl.Document) { d.Buyer.OrganizationNumber = "" }, core.CodeInvalid, "customer.peppol_id"},
 		{"malformed buyer address", func(d *ubl.Document) { d.Buyer.PeppolID = "5560160680" }, core.CodeInvalid, "customer.peppol_id"},
 		{"country name", func(d *ubl.Document) { d.Buyer.BillingAddress.Country = "Atlantis" }, core.CodeInvalid, "customer.billing_address.country"},
 	} {
@@ -336,5 +333,33 @@ func TestRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPartiesCarryTheirRegistrations: the seller states its VAT number and
+// its national registration (F-skatt, Foretaksregisteret), and a buyer
+// without a Peppol id is addressed by its organization number.
+func TestPartiesCarryTheirRegistrations(t *testing.T) {
+	docs := documents(t)
+	for _, tc := range []struct {
+		doc, supplierTax, endpoint string
+	}{
+		{"se-rounded.xml", "SE556016068001,Godkänd för F-skatt", "2120000142"},
+		{"no-credit.xml", "NO991825827MVA,Foretaksregisteret", "964338531"},
+	} {
+		b, err := ubl.Build(docs[tc.doc])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p parsed
+		if err := xml.Unmarshal(b, &p); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(p.SupplierTax, ","); got != tc.supplierTax {
+			t.Errorf("%s: seller registrations %q, want %q", tc.doc, got, tc.supplierTax)
+		}
+		if got := strings.Join(p.Endpoints, ","); got != tc.endpoint {
+			t.Errorf("%s: buyer endpoint %q, want %q", tc.doc, got, tc.endpoint)
+		}
 	}
 }
