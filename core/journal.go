@@ -1,5 +1,11 @@
 package core
 
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
 // JournalAccounts are the accounts an invoice is booked on: receivables,
 // sales and output VAT per VAT rate ("25" → "3001"), and öre rounding.
 type JournalAccounts struct {
@@ -88,3 +94,22 @@ func invoiceKindName(country Country, kind InvoiceKind) string {
 	}
 	return "Kreditfaktura"
 }
+
+// InvoiceFileName is the name an invoice's document is served under: its
+// kind in country's language, lower-case, and its number, then ext
+// ("faktura-1001.pdf", "kreditfaktura-1002.xml", "kreditnota-5002.pdf"). An
+// invoice without a number (a draft) is named by its ID, reduced to
+// letters, digits, '-' and '_'. The PDF and the e-invoice share it.
+func InvoiceFileName(inv Invoice, country Country, ext string) string {
+	stem := strings.ToLower(invoiceKindName(country, inv.Kind))
+	id := strconv.FormatInt(inv.Number, 10)
+	if inv.Number <= 0 {
+		id = unsafeFileChars.ReplaceAllString(inv.ID, "")
+	}
+	if id == "" {
+		return stem + ext
+	}
+	return stem + "-" + id + ext
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

@@ -18,7 +18,6 @@ package invoicepdf
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -89,7 +88,7 @@ func File(d Document) (core.Document, error) {
 	if err != nil {
 		return core.Document{}, err
 	}
-	return core.Document{ContentType: ContentType, Filename: filename(d.Invoice, labelsFor(d.Country)), Data: data}, nil
+	return core.Document{ContentType: ContentType, Filename: core.InvoiceFileName(d.Invoice, d.Country, ".pdf"), Data: data}, nil
 }
 
 // Filename returns the download name of inv's PDF: "faktura-1001.pdf" or
@@ -98,29 +97,12 @@ func File(d Document) (core.Document, error) {
 // without a number is named by its ID, reduced to letters, digits, '-' and
 // '_'.
 func Filename(inv core.Invoice) string {
-	l := swedish
+	country := core.Sweden
 	if inv.Currency == core.Norway.Currency() {
-		l = norwegian
+		country = core.Norway
 	}
-	return filename(inv, l)
+	return core.InvoiceFileName(inv, country, ".pdf")
 }
-
-func filename(inv core.Invoice, l labels) string {
-	stem := l.fileInvoice
-	if inv.Kind == core.KindCredit {
-		stem = l.fileCredit
-	}
-	id := strconv.FormatInt(inv.Number, 10)
-	if inv.Number <= 0 {
-		id = unsafeFilename.ReplaceAllString(inv.ID, "")
-	}
-	if id == "" {
-		return stem + ".pdf"
-	}
-	return stem + "-" + id + ".pdf"
-}
-
-var unsafeFilename = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 // validate returns an invalid error naming every field Render cannot do
 // without.

@@ -8,8 +8,6 @@ type labels struct {
 	language        core.Language // the language of core's texts (VATTreatment.Statement)
 	invoice         string        // title of an invoice
 	credit          string        // title of a credit invoice
-	fileInvoice     string        // file name stem of an invoice
-	fileCredit      string        // file name stem of a credit invoice
 	invoiceNumber   string
 	invoiceDate     string
 	deliveryDate    string
@@ -68,8 +66,6 @@ var swedish = labels{
 	language:        core.LanguageSwedish,
 	invoice:         "Faktura",
 	credit:          "Kreditfaktura",
-	fileInvoice:     "faktura",
-	fileCredit:      "kreditfaktura",
 	invoiceNumber:   "Fakturanummer",
 	invoiceDate:     "Fakturadatum",
 	deliveryDate:    "Leveransdatum",
@@ -126,8 +122,6 @@ var norwegian = labels{
 	language:        core.LanguageNorwegian,
 	invoice:         "Faktura",
 	credit:          "Kreditnota",
-	fileInvoice:     "faktura",
-	fileCredit:      "kreditnota",
 	invoiceNumber:   "Fakturanummer",
 	invoiceDate:     "Fakturadato",
 	deliveryDate:    "Leveringsdato",

@@ -46,14 +46,10 @@ type Document struct {
 }
 
 // FileName is the name a document of inv is served under, e.g.
-// "faktura-1001.xml" or "kreditfaktura-1002.xml" in Sweden.
+// "faktura-1001.xml" or "kreditfaktura-1002.xml" in Sweden (the PDF's
+// name with .xml).
 func FileName(inv core.Invoice, country core.Country) string {
-	l := textsFor(country)
-	kind := l.invoiceFile
-	if inv.Kind == core.KindCredit {
-		kind = l.creditFile
-	}
-	return fmt.Sprintf("%s-%d.xml", kind, inv.Number)
+	return core.InvoiceFileName(inv, country, ".xml")
 }
 
 // Build writes d as a UBL 2.1 Invoice (type code 380) or, for a credit
