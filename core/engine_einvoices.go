@@ -9,14 +9,11 @@ import "context"
 // the queue delivers an invoice to a receiver once.
 //
 // Errors: CodeUnsupported without a queue or when the provider writes no
-// e-invoices; CodeConflict for a void invoice; CodeInvalid naming what the
-// document lacks; the queue's.
+// e-invoices; the provider's (CodeConflict for a void invoice, CodeInvalid
+// naming what the document lacks); the queue's.
 func (e *Engine) sendEInvoice(ctx context.Context, s session, inv Invoice, cust Customer) error {
 	if e.einvoices == nil {
 		return Errorf(CodeUnsupported, "e-invoicing is not configured on this gateway (peppol.access_point_url)")
-	}
-	if inv.Status == StatusVoid {
-		return Errorf(CodeConflict, "a void invoice was never issued, so it is not sent")
 	}
 	doc, err := call(ctx, e, s, func(conn Connection) (Document, error) { return s.provider.InvoiceUBL(ctx, conn, inv.ID) })
 	if err != nil {
