@@ -186,20 +186,27 @@ func minor(t *testing.T, s string) int64 {
 	return dec(s).Shift(2).IntPart()
 }
 
+// built writes d and reads the document back.
+func built(t *testing.T, d ubl.Document) parsed {
+	t.Helper()
+	b, err := ubl.Build(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p parsed
+	if err := xml.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestAmountsReconcile reads every document back and checks its figures
 // are the invoice's own to the öre (the PDF prints the same fields), with
 // credit notes positive.
 func TestAmountsReconcile(t *testing.T) {
 	for name, d := range documents(t) {
 		t.Run(name, func(t *testing.T) {
-			b, err := ubl.Build(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var p parsed
-			if err := xml.Unmarshal(b, &p); err != nil {
-				t.Fatal(err)
-			}
+			p := built(t, d)
 			inv := d.Invoice
 			sign := int64(1)
 			if inv.Kind == core.KindCredit {
@@ -255,14 +262,7 @@ func TestTreatmentsSayWhy(t *testing.T) {
 		{"se-not-vat-registered.xml", "O", "inte registrerad för mervärdesskatt", ""},
 		{"se-invoice.xml", "S", "", ""},
 	} {
-		b, err := ubl.Build(docs[tc.doc])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var p parsed
-		if err := xml.Unmarshal(b, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := built(t, docs[tc.doc])
 		if len(p.Subtotals) == 0 || p.Subtotals[0].ID != tc.category || !strings.Contains(p.Subtotals[0].Reason, tc.reason) {
 			t.Errorf("%s: subtotals %+v, want category %s with %q", tc.doc, p.Subtotals, tc.category, tc.reason)
 		}
@@ -284,14 +284,7 @@ func TestPaymentMeans(t *testing.T) {
 		{"se-invoice.xml", []string{"54029681", "2865434", "SE4550000000058398257466"}, "100133"},
 		{"no-invoice.xml", []string{"12345678903"}, "12345678903"},
 	} {
-		b, err := ubl.Build(docs[tc.doc])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var p parsed
-		if err := xml.Unmarshal(b, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := built(t, docs[tc.doc])
 		if strings.Join(p.Accounts, ",") != strings.Join(tc.accounts, ",") {
 			t.Errorf("%s: accounts %v, want %v", tc.doc, p.Accounts, tc.accounts)
 		}
@@ -347,14 +340,7 @@ func TestPartiesCarryTheirRegistrations(t *testing.T) {
 		{"se-rounded.xml", "SE556016068001,Godkänd för F-skatt", "2120000142"},
 		{"no-credit.xml", "NO991825827MVA,Foretaksregisteret", "964338531"},
 	} {
-		b, err := ubl.Build(docs[tc.doc])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var p parsed
-		if err := xml.Unmarshal(b, &p); err != nil {
-			t.Fatal(err)
-		}
+		p := built(t, docs[tc.doc])
 		if got := strings.Join(p.SupplierTax, ","); got != tc.supplierTax {
 			t.Errorf("%s: seller registrations %q, want %q", tc.doc, got, tc.supplierTax)
 		}
